@@ -1,0 +1,289 @@
+"""``python -m core`` — the command-line face of Keel (contract in ../shared/DESIGN.md).
+
+Every command accepts ``--json`` and then prints exactly one JSON object on stdout. Anything a
+library prints while we work is sent to stderr so stdout stays parseable. Exit status: 0 success,
+2 the user's input is at fault (``error:``/``hint:`` on stderr), 1 a bug (logged with an id).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from core.errors import InputError, KeelError, log_bug
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a user error: exit 2 with error/hint lines."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.write(f"hint: run `python -m core {self.prog.split()[-1]} --help` to see the options.\n")
+        raise SystemExit(2)
+
+
+def _jsonable(value: Any) -> Any:
+    """Make a result safe for strict JSON: NaN/inf become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        with contextlib.suppress(Exception):
+            value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _path(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise InputError(f"There is no file at '{raw}'.", "Check the path and the file name, then try again.")
+    return path
+
+
+def _read(path: Path, sheet: str | None = None):  # -> core.ingest.Table
+    from core.ingest import read_table
+
+    return read_table(path, name=path.name, sheet=sheet)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_profile(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.quality import profile
+
+    table = _read(_path(args.file), args.sheet)
+    if args.target is not None and args.target not in table.frame.columns:
+        raise InputError(
+            f"'{args.file}' has no column named '{args.target}'.",
+            f"Choose one of: {', '.join(map(str, list(table.frame.columns)[:20]))}.",
+        )
+    result = profile(table.frame, target=args.target)
+    out = {
+        "rows": result.rows,
+        "columns": [
+            {"name": c.name, "kind": c.kind, "missing_share": c.missing_share, "dtype": c.dtype, "n_unique": c.n_unique}
+            for c in result.columns
+        ],
+        "findings": [
+            {"code": f.code, "severity": f.severity, "column": f.column, "message": f.message, "advice": f.advice}
+            for f in result.findings
+        ],
+        "target": args.target,
+        "file": {
+            "format": table.format,
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "sheet": table.sheet,
+            "notes": list(table.notes),
+            "bad_lines": list(table.bad_lines),
+        },
+    }
+    counts = {s: sum(f.severity == s for f in result.findings) for s in ("critical", "warning", "info")}
+    lines = [
+        f"{Path(args.file).name}: {result.rows:,} rows × {len(result.columns)} columns",
+        f"findings: {counts['critical']} critical, {counts['warning']} warnings, {counts['info']} notes",
+    ]
+    lines += [f"  [{f.severity}] {f.message}" for f in result.findings]
+    return out, "\n".join(lines)
+
+
+def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import store, workflows
+
+    path = _path(args.file)
+    table = _read(path, args.sheet)
+    outcome = workflows.train_and_register(
+        table,
+        target=args.target,
+        task=args.task,
+        name=args.name,
+        time_budget_s=args.time_budget,
+        seed=args.seed,
+        split=args.split,
+        progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
+    )
+    info: store.ModelInfo = outcome.model
+    out = {
+        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm},
+        "metrics": info.metrics,
+        "baseline_metrics": outcome.result.baseline_metrics,
+        "leaderboard": [
+            {"algorithm": r.algorithm, "metrics": r.metrics, "fit_seconds": r.fit_seconds,
+             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
+            for r in outcome.result.leaderboard
+        ],
+        "excluded": [{"column": c, "reason": why} for c, why in outcome.result.feature_plan.excluded.items()],
+        "warnings": list(outcome.result.warnings),
+        "dataset_id": outcome.dataset.id,
+    }
+    primary = ", ".join(f"{k}={v:.3f}" for k, v in info.metrics.items() if isinstance(v, (int, float)))
+    text = f"trained {info.label} ({info.task}, {info.algorithm}); hold-out: {primary}"
+    return out, text
+
+
+def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.predict import predict_file
+
+    path = _path(args.file)
+    rows, model_label = predict_file(args.model, path, Path(args.out))
+    return {"rows": rows, "out": str(args.out), "model": model_label}, f"scored {rows:,} rows with {model_label} → {args.out}"
+
+
+def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.forecast import forecast
+
+    table = _read(_path(args.file), args.sheet)
+    result = forecast(
+        table.frame, date=args.date, value=args.value, id=args.id, horizon=args.horizon,
+        level=args.level, season=args.season,
+        progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
+    )
+    out = result.to_json()
+    lines = [f"frequency {out.get('frequency')}, {len(out.get('series', []))} series"]
+    for s in out.get("series", [])[:20]:
+        lines.append(f"  {s.get('id')}: {s.get('model')} (MASE {s.get('backtest', {}).get('mase')})")
+    return out, "\n".join(lines)
+
+
+def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.drift import compare
+
+    ref = _read(_path(args.reference))
+    cur = _read(_path(args.current))
+    report = compare(ref.frame, cur.frame)
+    out = report.to_json()
+    drifted = [c["column"] for c in out["columns"] if c.get("drifted")]
+    text = (
+        f"dataset drift: {'yes' if out['dataset_drift'] else 'no'} "
+        f"({out['drift_share']:.0%} of columns moved){': ' + ', '.join(drifted) if drifted else ''}"
+    )
+    return out, text
+
+
+def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.monitor import monitor_batch
+
+    table = _read(_path(args.file))
+    result = monitor_batch(args.model, table.frame, labels_column=args.labels)
+    out = result.to_json()
+    fired = [t["rule"] for t in out.get("triggers", []) if t.get("fired")]
+    text = f"batch {out['batch_id']}: action {out['action']}{' (' + ', '.join(fired) + ')' if fired else ''}"
+    return out, text
+
+
+def cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import store
+
+    models = store.list_models()
+    out = {
+        "models": [
+            {"id": m.id, "name": m.name, "version": m.version, "task": m.task, "stage": m.stage,
+             "created_at": m.created_at, "metrics": m.metrics, "algorithm": m.algorithm, "target": m.target}
+            for m in models
+        ]
+    }
+    lines = [f"{m.id:>4}  {m.label:<30} {m.task:<15} {m.stage:<10} {m.created_at}" for m in models]
+    return out, "\n".join(lines) or "no models yet"
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description="Keel: look after machine-learning models.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("profile", cmd_profile, "Read a file, infer column kinds and run the data-quality checks.")
+    p.add_argument("file")
+    p.add_argument("--target", default=None, help="the column you want to predict (enables leakage/imbalance checks)")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first with data)")
+
+    p = command("train", cmd_train, "Train candidate models, compare them, register the best as a new version.")
+    p.add_argument("file")
+    p.add_argument("--target", required=True)
+    p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto")
+    p.add_argument("--name", default=None, help="model name (default: the target column's name)")
+    p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
+    p.add_argument("--time-budget", type=float, default=300.0, help="seconds for the whole comparison")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sheet", default=None)
+
+    p = command("predict", cmd_predict, "Score a file with a registered model.")
+    p.add_argument("model", help="id, name, name:version or name@champion")
+    p.add_argument("file")
+    p.add_argument("--out", required=True)
+
+    p = command("forecast", cmd_forecast, "Forecast the next H periods of each series.")
+    p.add_argument("file")
+    p.add_argument("--date", required=True)
+    p.add_argument("--value", required=True)
+    p.add_argument("--id", default=None)
+    p.add_argument("--horizon", type=int, required=True)
+    p.add_argument("--level", type=float, default=90.0)
+    p.add_argument("--season", type=int, default=None)
+    p.add_argument("--sheet", default=None)
+
+    p = command("drift", cmd_drift, "Compare two files column by column.")
+    p.add_argument("reference")
+    p.add_argument("current")
+
+    p = command("monitor", cmd_monitor, "Record a new batch for a model: drift, performance, triggers.")
+    p.add_argument("model")
+    p.add_argument("file")
+    p.add_argument("--labels", default=None, help="the column holding the true outcome, if known")
+    p.add_argument("--fail-on", choices=("never", "review", "retrain"), default="never",
+                   help="exit 3 when the recommended action is at least this (for cron)")
+
+    command("models", cmd_models, "List the registry.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    real_stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            out, text = args.func(args)
+    except KeelError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"hint: {exc.hint}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug: log it, show an id, never a traceback
+        bug_id = log_bug(exc, context=f"cli {args.command}")
+        sys.stderr.write(
+            f"error: something went wrong inside Keel (error id {bug_id}). This is our bug, not your data's.\n"
+            f"hint: try again; if it keeps happening, report error id {bug_id}.\n"
+        )
+        return 1
+    if args.json:
+        real_stdout.write(json.dumps(_jsonable(out), allow_nan=False) + "\n")
+    else:
+        real_stdout.write(text + "\n")
+    if args.command == "monitor" and args.fail_on != "never":
+        order = {"none": 0, "review": 1, "retrain": 2}
+        if order.get(out.get("action", "none"), 0) >= order[args.fail_on]:
+            return 3
+    return 0
