@@ -827,3 +827,26 @@ def save_forecast(dataset_id: int | None, params: dict[str, Any], result: dict[s
         ).last_pk
         _audit(db, "forecast", "forecast", forecast_id, dataset_id=dataset_id)
     return int(forecast_id)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def secret_key(home: Path | None = None) -> bytes:
+    """This installation's key for pseudonymising values (keyed hash). Created once, private."""
+    path = (home or keel_home()) / "secret.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    tmp_name = f".secret.key.{os.getpid()}.{os.urandom(4).hex()}"
+    try:
+        _write_file_atomically(path.parent, tmp_name, os.urandom(32))
+        os.chmod(path.parent / tmp_name, 0o600)
+        os.link(path.parent / tmp_name, path)  # fails if another process won the race
+    except FileExistsError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path.parent / tmp_name)
+    return path.read_bytes()

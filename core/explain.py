@@ -1,0 +1,43 @@
+"""Plain-language text: what things mean, in words a shop owner understands."""
+
+from __future__ import annotations
+
+KIND_WORDS: dict[str, str] = {
+    "numeric": "Numbers you can add up or compare (prices, ages, counts).",
+    "categorical": "A label from a short list (region, product type, plan).",
+    "boolean": "Yes/no values.",
+    "datetime": "Dates or times.",
+    "id_like": "A code that is different on every row (customer number). Useful to look rows up, "
+    "useless for predicting: models leave it out.",
+    "text": "Free text (comments, descriptions).",
+    "constant": "The same value on every row, so it tells a model nothing.",
+}
+
+SEVERITY_WORDS: dict[str, tuple[str, str]] = {
+    "critical": ("Fix before training", "These will make a model wrong or misleading."),
+    "warning": ("Worth a look", "These may hurt a model or your conclusions."),
+    "info": ("Good to know", "Nothing is broken; this helps you read your data."),
+}
+
+GLOSSARY: dict[str, str] = {
+    "baseline": "The simplest possible guess (e.g. always the most common answer). "
+    "A model is only useful if it beats it.",
+    "hold-out": "Rows kept aside during training and used only to test the model, like an exam "
+    "the model has not seen.",
+    "leakage": "A column that gives away the answer (it is only known after the fact). "
+    "It makes a model look great in testing and fail in real use.",
+    "drift": "New data that looks different from the data the model learned from.",
+    "calibration": "Whether the model's confidence can be taken at face value: when it says 80 %, "
+    "is it right about 8 times in 10?",
+    "MAE": "Typical error: on average, how far predictions are from the truth, in the column's units.",
+    "MASE": "Forecast error compared with simply repeating last season. Below 1 means better than that.",
+    "PII": "Personal data that identifies someone (email, phone, card number, name).",
+}
+
+
+def explain_kind(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind)
+
+
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"
