@@ -1,0 +1,245 @@
+"""Check my data: upload, preview, column kinds, distributions, findings with fixes, versions."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core import store, workflows
+from core.charts import column_figure, missing_figure
+from core.explain import KIND_WORDS, SEVERITY_WORDS, plural
+from core.ingest import read_table
+from core.quality import KINDS, profile
+from ui import state
+from ui.common import esc, guard, page
+
+page("Check my data", "🔎")
+st.title("🔎 Check my data")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def parse_upload(data: bytes, name: str, sheet: str | None):
+    return read_table(data, name=name, sheet=sheet)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def upload_pii(data: bytes, name: str, sheet: str | None) -> list:
+    table = parse_upload(data, name, sheet)
+    return [f for f in profile(table.frame).findings if f.code == "pii"]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def dataset_report(dataset_id: int, target: str | None, kinds_json: str):
+    return workflows.dataset_profile(dataset_id, target)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def dataset_frame(dataset_id: int) -> pd.DataFrame:
+    return store.load_dataset(dataset_id)
+
+
+# ----------------------------------------------------------------------------- upload
+uploaded = st.file_uploader(
+    "Upload a table — CSV, TSV or TXT, Excel (.xlsx), Parquet or JSON lines",
+    key="upload",
+    help="Keel reads the file on this computer. Nothing leaves it.",
+)
+if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file_id:
+    with guard():
+        data = uploaded.getvalue()
+        sheet = st.session_state.get("upload_sheet")
+        with st.spinner("Reading your file…"):
+            table = parse_upload(data, uploaded.name, sheet)
+        if len(table.sheets) > 1:
+            chosen = st.selectbox("This workbook has several sheets. Which one holds your table?", table.sheets,
+                                  index=table.sheets.index(table.sheet) if table.sheet in table.sheets else 0)
+            if chosen != table.sheet:
+                st.session_state["upload_sheet"] = chosen
+                st.rerun()
+        with st.spinner("Looking for personal data…"):
+            pii = upload_pii(data, uploaded.name, table.sheet)
+        actions: dict[str, str] = {}
+        if pii:
+            st.warning(
+                f"**Personal data found in {plural(len(pii), 'column')}.** Choose what Keel should do with "
+                "each before anything is stored. *Mask* hides most of each value, *pseudonymise* replaces it "
+                "with a code that still matches across rows, *drop* removes the column.",
+                icon="🔒",
+            )
+            for finding in pii:
+                actions[finding.column] = st.radio(
+                    esc(finding.message), workflows.PII_ACTIONS, index=1, horizontal=True,
+                    key=f"pii_{finding.column}",
+                )
+            if not st.button("Keep this dataset", type="primary"):
+                st.dataframe(table.frame.head(20), hide_index=True)
+                st.stop()
+        info = workflows.keep_upload(table, pii_actions=actions)
+        st.session_state["kept_upload"] = uploaded.file_id
+        st.session_state[state.DATASET_ID] = info.id
+        st.session_state.pop("upload_sheet", None)
+        st.session_state[state.FLASH] = (
+            f"Kept '{info.name}': {info.rows:,} rows × {info.n_columns} columns."
+            if info.is_new else f"You already have this table: showing '{info.label}'."
+        )
+        st.rerun()
+
+# ----------------------------------------------------------------------------- pick a dataset
+datasets = store.list_datasets()
+if not datasets:
+    st.info("Upload a file above, or open a sample from the Home page.", icon="👆")
+    st.page_link("app.py", label="Go to the samples", icon="🏠")
+    st.stop()
+
+by_id = {d.id: d for d in datasets}
+current = st.session_state.get(state.DATASET_ID)
+if current not in by_id:
+    current = datasets[0].id
+dataset_id = st.selectbox(
+    "Dataset", list(by_id), index=list(by_id).index(current),
+    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows · {by_id[i].change}",
+)
+st.session_state[state.DATASET_ID] = dataset_id
+info = by_id[dataset_id]
+
+with guard():
+    frame = dataset_frame(dataset_id)
+    targets = st.session_state.setdefault(state.TARGET, {})
+    options = [None, *map(str, frame.columns)]
+    saved_target = targets.get(dataset_id) if targets.get(dataset_id) in options else None
+    target = st.selectbox(
+        "Which column would you like to predict? (optional — turns on the leakage and imbalance checks)",
+        options, index=options.index(saved_target), format_func=lambda c: "— none —" if c is None else c,
+    )
+    targets[dataset_id] = target
+    with st.spinner("Checking your data…"):
+        report = dataset_report(dataset_id, target, json.dumps(info.kinds, sort_keys=True))
+
+counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_WORDS}
+m = st.columns(5)
+m[0].metric("Rows", f"{report.rows:,}")
+m[1].metric("Columns", len(report.columns))
+m[2].metric("Fix before training", counts["critical"])
+m[3].metric("Worth a look", counts["warning"])
+m[4].metric("Good to know", counts["info"])
+for note in info.notes:
+    st.caption(f"ℹ️ {esc(note)}")
+
+tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(
+    ["Findings", "Columns", "Preview", "Versions & history"]
+)
+
+FIX_LABELS = {
+    "drop_column": "Drop this column",
+    "drop_duplicates": "Remove duplicate rows",
+    "mask_pii": "Mask these values",
+    "pseudonymise_pii": "Pseudonymise",
+    "drop_rows_missing": "Drop rows where it is missing",
+}
+
+with tab_findings:
+    if not report.findings:
+        st.success("No problems found. Your data looks ready for a model.", icon="✅")
+    for severity, (heading, blurb) in SEVERITY_WORDS.items():
+        group = [f for f in report.findings if f.severity == severity]
+        if not group:
+            continue
+        st.subheader(f"{heading} ({len(group)})")
+        st.caption(blurb)
+        for i, finding in enumerate(group):
+            with st.container(border=True):
+                st.markdown(f"**{esc(finding.message)}**")
+                st.markdown(esc(finding.advice))
+                st.caption(f"code: {finding.code}" + (f" · column: {esc(finding.column)}" if finding.column else ""))
+                if finding.fix:
+                    label = FIX_LABELS.get(finding.fix, finding.fix.replace("_", " ").capitalize())
+                    if st.button(label, key=f"fix_{severity}_{i}_{finding.code}_{finding.column}"):
+                        with guard():
+                            with st.spinner("Creating a new version…"):
+                                new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
+                            st.session_state[state.DATASET_ID] = new.id
+                            st.session_state[state.FLASH] = f"Created {new.label}: {new.change}. The original is kept."
+                            st.rerun()
+
+with tab_columns:
+    table = pd.DataFrame(
+        {
+            "column": [c.name for c in report.columns],
+            "kind": [c.kind for c in report.columns],
+            "missing %": [round(c.missing_share * 100, 1) for c in report.columns],
+            "distinct values": [c.n_unique for c in report.columns],
+            "type in file": [c.dtype for c in report.columns],
+        }
+    )
+    st.caption("Keel guessed what each column holds. If a guess is wrong, change it and save.")
+    edited = st.data_editor(
+        table, hide_index=True, disabled=["column", "missing %", "distinct values", "type in file"],
+        column_config={"kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True)},
+        key=f"kinds_{dataset_id}",
+    )
+    changed = {r.column: r.kind for r in edited.itertuples() if r.kind != dict(zip(table.column, table.kind))[r.column]}
+    if changed and st.button(f"Save {plural(len(changed), 'change')} to column kinds", type="primary"):
+        with guard():
+            store.set_column_kinds(dataset_id, changed)
+            st.session_state[state.FLASH] = "Column kinds saved; the checks below use them."
+            st.rerun()
+    with st.expander("What the kinds mean"):
+        for kind, words in KIND_WORDS.items():
+            st.markdown(f"- **{kind}** — {words}")
+    names = [c.name for c in report.columns]
+    if any(c.missing_share > 0 for c in report.columns):
+        st.plotly_chart(missing_figure(names, [c.missing_share for c in report.columns]))
+    column = st.selectbox("See how a column is spread", names)
+    kind = {c.name: c.kind for c in report.columns}[column]
+    st.plotly_chart(column_figure(frame[column], kind))
+
+with tab_preview:
+    st.caption(f"The first {min(len(frame), 500):,} of {len(frame):,} rows.")
+    st.dataframe(frame.head(500), hide_index=True)
+
+with tab_versions:
+    family = sorted((d for d in datasets if d.family_id == info.family_id), key=lambda d: d.version)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "version": [d.version for d in family],
+                "what changed": [d.change for d in family],
+                "rows": [d.rows for d in family],
+                "columns": [d.n_columns for d in family],
+                "kept at (UTC)": [d.created_at for d in family],
+                "from file": [d.original_name for d in family],
+            }
+        ),
+        hide_index=True,
+    )
+    with st.form("rename"):
+        new_name = st.text_input("Rename this dataset", value=info.name, max_chars=120)
+        if st.form_submit_button("Rename"):
+            with guard():
+                store.rename_dataset(dataset_id, new_name)
+                st.session_state[state.FLASH] = "Renamed."
+                st.rerun()
+    with st.expander("Delete this version"):
+        with guard():
+            impact = store.delete_impact(dataset_id)
+        st.warning(
+            f"Deleting {esc(info.label)} also deletes {plural(len(impact.datasets) - 1, 'version')} made from it, "
+            f"{plural(len(impact.models), 'model')} trained on them, {plural(impact.batches, 'monitored batch', 'monitored batches')} "
+            f"and {plural(impact.forecasts, 'forecast')}. This cannot be undone.",
+            icon="🗑️",
+        )
+        if st.checkbox("I understand", key=f"confirm_delete_{dataset_id}") and st.button("Delete", type="primary"):
+            with guard():
+                store.delete_dataset(dataset_id)
+                st.session_state.pop(state.DATASET_ID, None)
+                st.session_state[state.FLASH] = f"Deleted {info.label} and what was made from it."
+                st.rerun()
+    st.markdown("**History**")
+    family_ids = {d.id for d in family}
+    log = [e for e in store.audit_log(500) if e.object_type == "dataset" and e.object_id in family_ids]
+    st.dataframe(
+        pd.DataFrame({"when (UTC)": [e.at for e in log], "what": [e.action for e in log],
+                      "version id": [e.object_id for e in log],
+                      "details": [json.dumps(e.detail)[:200] for e in log]}),
+        hide_index=True,
+    )
