@@ -26,7 +26,7 @@ SAMPLES: tuple[Sample, ...] = (
         "shop_sales.csv",
         "A small shop's daily sales",
         "For shop owners",
-        "Two years of daily units sold for a dozen products. Forecast next month and get an order list.",
+        "Two years of daily units sold for eleven products. Forecast next month and get an order list.",
     ),
     Sample(
         "customer_churn",

@@ -1,0 +1,203 @@
+"""The store: datasets, versions, models, audit log, deletes, integrity, concurrency."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames
+
+from core import store
+from core.errors import IntegrityError, InputError, NotFoundError
+
+
+def small_frame(n: int = 5) -> pd.DataFrame:
+    return pd.DataFrame({"a": range(n), "b": [f"x{i}" for i in range(n)]})
+
+
+def test_save_and_load_round_trip(keel_home: Path) -> None:
+    info = store.save_dataset(small_frame(), "sales", original_name="sales.csv", source_format="csv")
+    assert (info.version, info.family_id, info.parent_id) == (1, info.id, None)
+    assert info.columns == ("a", "b") and info.rows == 5
+    pd.testing.assert_frame_equal(store.load_dataset(info.id), small_frame())
+    assert (keel_home / "datasets" / f"{info.sha256}.parquet").is_file()
+    assert store.db_path().is_file()
+
+
+def test_identical_content_is_stored_once(keel_home: Path) -> None:
+    first = store.save_dataset(small_frame(), "one")
+    second = store.save_dataset(small_frame(), "two")
+    assert second.id == first.id and not second.is_new
+    assert len(store.list_datasets()) == 1
+    assert len(list((keel_home / "datasets").iterdir())) == 1
+
+
+def test_derived_versions_count_up_within_a_family() -> None:
+    root = store.save_dataset(small_frame(), "sales")
+    v2 = store.save_dataset(small_frame().drop(columns="b"), "sales", parent_id=root.id, change="Dropped column 'b'")
+    v3 = store.save_dataset(small_frame(3), "sales", parent_id=v2.id, change="Removed 2 rows")
+    other = store.save_dataset(small_frame(7), "other")
+    assert [v2.version, v3.version] == [2, 3]
+    assert v3.family_id == root.id and other.version == 1 and other.family_id == other.id
+    assert v2.change == "Dropped column 'b'"
+
+
+def test_delete_removes_derived_versions_models_and_files(keel_home: Path) -> None:
+    root = store.save_dataset(small_frame(), "sales")
+    child = store.save_dataset(small_frame(3), "sales", parent_id=root.id, change="cut")
+    keep = store.save_dataset(small_frame(9), "keep me")
+    model = store.save_model(b"model-bytes", name="m", task="regression", algorithm="ridge",
+                             dataset_id=child.id, target="a", metrics={}, params={}, schema={})
+    store.save_batch(model.id, 10, {"drift": {}})
+    impact = store.delete_impact(root.id)
+    assert set(impact.datasets) == {root.id, child.id} and impact.models == (model.id,) and impact.batches == 1
+    store.delete_dataset(root.id)
+    assert [d.id for d in store.list_datasets()] == [keep.id]
+    assert store.list_models() == []
+    files = {p.name for p in (keel_home / "datasets").iterdir()}
+    assert files == {f"{keep.sha256}.parquet"}
+    assert list((keel_home / "models").iterdir()) == []
+    assert store.audit_log()[0].action == "delete"
+
+
+def test_missing_things_raise_not_found() -> None:
+    with pytest.raises(NotFoundError, match="no dataset with id 42"):
+        store.get_dataset(42)
+    with pytest.raises(NotFoundError, match="No model matches 'nope'") as err:
+        store.resolve_model("nope")
+    assert "models" in err.value.hint
+
+
+def test_rename_validates_and_is_audited() -> None:
+    info = store.save_dataset(small_frame(), "old")
+    with pytest.raises(InputError, match="cannot be empty"):
+        store.rename_dataset(info.id, "   ")
+    renamed = store.rename_dataset(info.id, "new <b>name</b>\n")
+    assert renamed.name == "new <b>name</b>"  # kept as text; pages escape it when shown
+    entry = store.audit_log()[0]
+    assert (entry.action, entry.detail) == ("rename", {"old": "old", "new": "new <b>name</b>"})
+
+
+def test_column_kinds_are_checked_and_inherited() -> None:
+    info = store.save_dataset(small_frame(), "k")
+    with pytest.raises(InputError, match="no column named 'zzz'"):
+        store.set_column_kinds(info.id, {"zzz": "numeric"})
+    store.set_column_kinds(info.id, {"a": "categorical"})
+    child = store.save_dataset(small_frame(4), "k", parent_id=info.id, change="cut")
+    assert child.kinds == {"a": "categorical"}
+
+
+def test_tampered_dataset_file_is_refused(keel_home: Path) -> None:
+    info = store.save_dataset(small_frame(), "t")
+    path = keel_home / "datasets" / f"{info.sha256}.parquet"
+    path.write_bytes(path.read_bytes()[:-3] + b"xyz")
+    with pytest.raises(IntegrityError, match="has changed since it was saved"):
+        store.load_dataset(info.id)
+
+
+def test_model_versions_stages_and_resolution(keel_home: Path) -> None:
+    kw = dict(task="classification", algorithm="rf", dataset_id=None, target="y", metrics={"accuracy": 0.9},
+              params={}, schema={})
+    m1 = store.save_model(b"one", name="churn", **kw)
+    m2 = store.save_model(b"two", name="churn", **kw)
+    assert (m1.version, m2.version, m2.stage) == (1, 2, "candidate")
+    store.set_stage(m1.id, "champion", "first")
+    store.set_stage(m2.id, "champion", "better")
+    assert store.get_model(m1.id).stage == "retired"
+    assert store.resolve_model("churn@champion").id == m2.id
+    assert store.resolve_model("churn:1").id == m1.id
+    assert store.resolve_model("churn").id == m2.id
+    assert store.resolve_model(str(m1.id)).id == m1.id
+    assert [h["to_stage"] for h in store.stage_history(m1.id)] == ["candidate", "champion", "retired"]
+    with pytest.raises(InputError, match="not a stage"):
+        store.set_stage(m1.id, "boss")
+    assert store.load_model_artifact(m2.id) == b"two"
+    (keel_home / "models" / f"{m2.artifact_sha256}.joblib").write_bytes(b"evil")
+    with pytest.raises(IntegrityError, match="does not match the fingerprint"):
+        store.load_model_artifact(m2.id)
+
+
+def test_orphan_files_are_swept(keel_home: Path) -> None:
+    store.save_dataset(small_frame(), "x")
+    (keel_home / "datasets" / ".tmp-123.part").write_bytes(b"half a file")
+    (keel_home / "datasets" / "deadbeef.parquet").write_bytes(b"unreferenced")
+    assert store.sweep_orphans() == 2
+    assert len(list((keel_home / "datasets").iterdir())) == 1
+
+
+def test_schema_is_migrated_and_wal(keel_home: Path) -> None:
+    assert store.schema_version() == ["m001_initial"]
+    assert store.integrity_check() == "ok"
+    conn = sqlite3.connect(store.db_path())
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_failed_write_leaves_nothing_behind(keel_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.save_dataset(small_frame(), "before")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk fell off")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "_audit", boom)  # fails inside the transaction, after the insert
+        with pytest.raises(RuntimeError):
+            store.save_dataset(small_frame(8), "during")
+    assert [d.name for d in store.list_datasets()] == ["before"]
+    store.sweep_orphans()
+    assert len(list((keel_home / "datasets").iterdir())) == 1
+
+
+def test_secret_key_is_stable_and_private(keel_home: Path) -> None:
+    key = store.secret_key()
+    assert len(key) == 32 and store.secret_key() == key
+    assert (keel_home / "secret.key").stat().st_mode & 0o077 == 0
+
+
+def _writer(home: str, worker: int, n: int) -> None:
+    import os
+
+    os.environ["KEEL_HOME"] = home
+    from core import store as s
+
+    for i in range(n):
+        s.save_model(f"{worker}-{i}".encode(), name="shared", task="regression", algorithm="x",
+                     dataset_id=None, target="y", metrics={}, params={}, schema={})
+        s.save_dataset(pd.DataFrame({"w": [worker], "i": [i]}), f"w{worker}")
+
+
+def test_concurrent_writers_lose_nothing(keel_home: Path) -> None:
+    store.schema_version()  # create the schema first
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(keel_home), w, 15)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert all(p.exitcode == 0 for p in procs)
+    versions = sorted(m.version for m in store.list_models())
+    assert versions == list(range(1, 61))  # distinct and consecutive
+    assert len(store.list_datasets()) == 60
+    assert store.integrity_check() == "ok"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data_frames(
+        [
+            column("num", dtype=float),
+            column("int", dtype=int),
+            column("text", elements=st.text(max_size=20)),
+            column("flag", dtype=bool),
+        ]
+    )
+)
+def test_store_then_load_round_trips(keel_home: Path, frame: pd.DataFrame) -> None:
+    frame = frame.reset_index(drop=True)
+    info = store.save_dataset(frame, "prop")
+    loaded = store.load_dataset(info.id)
+    pd.testing.assert_frame_equal(loaded, frame, check_dtype=False, check_index_type=False)
