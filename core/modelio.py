@@ -1,0 +1,321 @@
+"""A trained model as Keel keeps it: the fitted pipeline plus what it expects to be fed.
+
+:class:`KeelModel` wraps a fitted scikit-learn ``Pipeline`` together with a ``schema`` (the
+feature columns, their kinds, seen categories and numeric ranges), the task, the target and the
+classes. It turns a raw table into model input itself (:func:`prepare_features`), so a page or
+the CLI can hand it any frame with the right columns.
+
+Safety: :meth:`KeelModel.from_bytes` unpickles, so it is only ever given bytes that come from
+:func:`core.store.load_model_artifact`, which refuses a file whose sha256 differs from the one
+recorded when Keel itself wrote it. A file a user uploads is never passed here (never unpickled).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from core import store
+from core.errors import IntegrityError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.train import TrainResult
+
+FORMAT_VERSION = 1
+MAX_SAVED_CATEGORIES = 200
+DATE_PARTS = ("year", "month", "dayofweek")
+_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
+_FALSE = {"false", "no", "n", "f", "0", "0.0"}
+
+
+# --------------------------------------------------------------------------- turning a table into model input
+
+
+def date_part_name(column: str, part: str) -> str:
+    return f"{column} ({part})"
+
+
+def to_float(series: pd.Series) -> pd.Series:
+    """Numbers as float; anything that is not a number becomes NaN (check_schema reports those)."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float)
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype(float)
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+def to_bool_float(series: pd.Series) -> pd.Series:
+    """True/False (also yes/no, 1/0, as text) as 1.0/0.0; anything else NaN."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return pd.to_numeric(series, errors="coerce").astype(float).where(lambda s: s.isin([0.0, 1.0]))
+    text = series.astype(object).where(series.notna(), None).map(
+        lambda v: None if v is None else str(v).strip().lower()
+    )
+    out = pd.Series(np.nan, index=series.index, dtype=float)
+    out[text.isin(_TRUE)] = 1.0
+    out[text.isin(_FALSE)] = 0.0
+    return out
+
+
+def to_category_text(series: pd.Series) -> pd.Series:
+    """Categories as plain Python strings (object dtype) with np.nan for missing."""
+    obj = series.astype(object)
+    mask = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.StringDtype):
+        values = obj.to_numpy(copy=True)  # every non-missing cell is already a str
+    elif pd.api.types.is_object_dtype(series):
+        # Already text (mostly): only non-str cells need converting.
+        values = obj.to_numpy(copy=True)
+        non_str = ~mask & ~np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+        if non_str.any():
+            values[non_str] = [str(v) for v in values[non_str]]
+    else:
+        values = np.array([str(v) for v in obj.to_numpy()], dtype=object)
+    values[mask] = np.nan
+    return pd.Series(values, index=series.index, dtype=object)
+
+
+def to_datetime(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.to_datetime(series, errors="coerce", format="mixed")
+
+
+def prepare_features(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+    """The model's input table: numbers as float, categories as text, dates as year/month/weekday.
+
+    Stateless (row by row), so it is safe to run before cross-validation. Missing feature
+    columns are filled with NaN here; :func:`core.predict.check_schema` refuses them before
+    batch scoring.
+    """
+    out: dict[str, pd.Series] = {}
+    n = len(frame)
+    for feat in schema["features"]:
+        name, kind = feat["name"], feat["kind"]
+        col = frame[name] if name in frame.columns else pd.Series([np.nan] * n, index=frame.index, dtype=float)
+        if kind == "numeric":
+            out[name] = to_float(col)
+        elif kind == "boolean":
+            out[name] = to_bool_float(col)
+        elif kind == "datetime":
+            stamps = to_datetime(col)
+            for part in DATE_PARTS:
+                out[date_part_name(name, part)] = getattr(stamps.dt, part).astype(float)
+        else:
+            out[name] = to_category_text(col)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def input_columns(schema: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(numeric model inputs, categorical model inputs) after :func:`prepare_features`."""
+    numeric: list[str] = []
+    categorical: list[str] = []
+    for feat in schema["features"]:
+        if feat["kind"] in ("numeric", "boolean"):
+            numeric.append(feat["name"])
+        elif feat["kind"] == "datetime":
+            numeric.extend(date_part_name(feat["name"], p) for p in DATE_PARTS)
+        else:
+            categorical.append(feat["name"])
+    return numeric, categorical
+
+
+def build_schema(
+    frame: pd.DataFrame, kinds: dict[str, str], *, target: str, task: str, classes: tuple[Any, ...] = ()
+) -> dict[str, Any]:
+    """Describe each feature as seen in training: kind, dtype, categories or numeric range."""
+    features = []
+    for name, kind in kinds.items():
+        col = frame[name]
+        feat: dict[str, Any] = {"name": name, "kind": kind, "dtype": str(col.dtype),
+                                "missing_share": round(float(col.isna().mean()), 4) if len(col) else 0.0}
+        if kind in ("numeric", "boolean"):
+            values = to_float(col) if kind == "numeric" else to_bool_float(col)
+            values = values.dropna()
+            feat.update(
+                min=float(values.min()) if len(values) else None,
+                max=float(values.max()) if len(values) else None,
+                median=float(values.median()) if len(values) else None,
+            )
+        elif kind == "datetime":
+            stamps = to_datetime(col).dropna()
+            feat.update(
+                min=stamps.min().isoformat() if len(stamps) else None,
+                max=stamps.max().isoformat() if len(stamps) else None,
+            )
+        else:
+            counts = to_category_text(col).value_counts()
+            feat.update(
+                categories=[str(c) for c in counts.index[:MAX_SAVED_CATEGORIES]],
+                categories_complete=bool(len(counts) <= MAX_SAVED_CATEGORIES),
+                n_categories=int(len(counts)),
+            )
+        features.append(feat)
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": target,
+        "task": task,
+        "classes": [_plain(c) for c in classes],
+        "features": features,
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class KeelModel:
+    """A fitted pipeline plus the schema it was trained on. Never mutated after training."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        schema: dict[str, Any],
+        task: str,
+        target: str,
+        classes_: tuple[Any, ...] = (),
+        algorithm: str = "",
+    ) -> None:
+        self.pipeline = pipeline
+        self.schema = schema
+        self.task = task
+        self.target = target
+        self.classes_ = tuple(classes_)
+        self.algorithm = algorithm
+        self.format_version = FORMAT_VERSION
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f["name"] for f in self.schema["features"]]
+
+    def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return prepare_features(frame, self.schema)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        if self.task == "classification":
+            proba = self.predict_proba(frame)
+            return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
+        return np.asarray(self.pipeline.predict(self.prepare(frame)), dtype=float)
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """One column per class, in the order of ``classes_``."""
+        if self.task != "classification":
+            raise TypeError("predict_proba is only available for a classification model")
+        return aligned_proba(self.pipeline, self.prepare(frame), self.classes_)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> KeelModel:
+        """Rebuild a model from bytes that came from :func:`core.store.load_model_artifact`.
+
+        That function has already checked the sha256 recorded when Keel wrote the file. Never call
+        this on bytes from anywhere else: unpickling runs code, and a user's file is never
+        unpickled.
+        """
+        model = joblib.load(io.BytesIO(payload))
+        if not isinstance(model, cls):
+            raise IntegrityError(
+                "The saved model file does not hold a Keel model.", "Train the model again."
+            )
+        return model
+
+    def __repr__(self) -> str:
+        return f"KeelModel(task={self.task!r}, target={self.target!r}, algorithm={self.algorithm!r})"
+
+
+def aligned_proba(estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...]) -> np.ndarray:
+    """``predict_proba`` with one column per class in ``classes`` (a fold may have missed one)."""
+    proba = np.asarray(estimator.predict_proba(X), dtype=float)
+    fitted = list(estimator.classes_)
+    if fitted == list(classes):
+        return proba
+    full = np.zeros((proba.shape[0], len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(fitted):
+        full[:, index[c]] = proba[:, j]
+    return full
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def register(
+    result: TrainResult, name: str, dataset_id: int | None, report: dict[str, Any] | None = None
+) -> store.ModelInfo:
+    """Keep a trained model as the next version of ``name`` (stage 'candidate')."""
+    plan = result.feature_plan
+    params = {
+        "seed": result.seed,
+        "primary_metric": result.primary_metric,
+        "split": result.split.description,
+        "split_kind": result.split.kind,
+        "date_column": result.split.date_column,
+        "train_rows": result.split.train_rows,
+        "test_rows": result.split.test_rows,
+        "features": list(plan.used),
+        "left_out": [{"column": x.column, "code": x.code, "reason": x.reason} for x in plan.left_out],
+        "put_back": [x.column for x in plan.put_back],
+        "baseline_metrics": result.baseline_metrics,
+        "leaderboard": [
+            {"algorithm": r.algorithm, "metrics": r.metrics, "cv_std": r.cv_std, "fit_seconds": r.fit_seconds,
+             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
+            for r in result.leaderboard
+        ],
+        "warnings": list(result.warnings),
+        "classes": [_plain(c) for c in result.classes],
+    }
+    return store.save_model(
+        result.model.to_bytes(),
+        name=name,
+        task=result.task,
+        algorithm=result.model.algorithm,
+        dataset_id=dataset_id,
+        target=result.target,
+        metrics=dict(result.holdout_metrics),
+        params=params,
+        schema=result.model.schema,
+        report=report,
+    )
+
+
+def load_registered(ref: str | int) -> tuple[store.ModelInfo, KeelModel]:
+    """Find a model (id, name, name:version, name@champion) and load it, hash-checked by the store."""
+    info = store.resolve_model(ref)
+    payload = store.load_model_artifact(info.id)  # raises IntegrityError if the file changed
+    return info, KeelModel.from_bytes(payload)
+
+
+def models_command() -> dict[str, Any]:
+    """The CLI's ``models --json`` object: ``{"models": [{id, name, version, task, stage, created_at, metrics, …}]}``."""
+    return {
+        "models": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "version": m.version,
+                "task": m.task,
+                "algorithm": m.algorithm,
+                "stage": m.stage,
+                "target": m.target,
+                "created_at": m.created_at,
+                "metrics": m.metrics,
+            }
+            for m in store.list_models()
+        ]
+    }

@@ -1,0 +1,293 @@
+"""Use a trained model: check a new table against what the model expects, score it, export it safely.
+
+* :func:`check_schema` compares a table with the model's training schema and lists every problem
+  at once: missing columns and unreadable values stop scoring (``InputError``); extra columns and
+  categories the model never saw are only reported.
+* :func:`predict_frame` scores a whole table (vectorised; about a million rows in seconds),
+  :func:`predict_one` a single row typed into a form.
+* :func:`to_safe_csv` writes the result so no cell can run as a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.modelio import KeelModel, load_registered, to_bool_float, to_datetime
+
+MAX_EXAMPLES = 3
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class UnseenCategories:
+    column: str
+    rows: int  # rows holding a category the model never saw in training
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BadValues:
+    column: str
+    expected: str  # "numbers", "yes/no values", "dates"
+    rows: int
+    examples: tuple[tuple[int, str], ...]  # (row number counting data rows from 1, the value)
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    rows: int
+    missing_columns: tuple[str, ...]
+    extra_columns: tuple[str, ...]
+    unseen: tuple[UnseenCategories, ...]
+    bad_values: tuple[BadValues, ...]
+    errors: tuple[str, ...]  # each stops scoring
+    warnings: tuple[str, ...]  # scoring goes on, but the user should know
+    notes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class OnePrediction:
+    prediction: Any
+    probabilities: dict[Any, float] | None  # class -> chance, for a classifier
+    sentence: str
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _bad_examples(original: pd.Series, parsed: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
+    bad = original.notna().to_numpy() & parsed.isna().to_numpy()
+    if isinstance(original.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(original):
+        blank = original.astype(str).str.strip().eq("").to_numpy()
+        bad &= ~blank  # an empty cell is a missing value, not a wrong one
+    positions = np.flatnonzero(bad)
+    examples = tuple((int(p) + 1, str(original.iloc[p])[:40]) for p in positions[:MAX_EXAMPLES])
+    return len(positions), examples
+
+
+def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = True) -> SchemaReport:
+    """Compare ``frame`` with the columns the model was trained on.
+
+    Errors (raise ``InputError`` listing them all when ``raise_errors``): a feature column is
+    missing; a number/yes-no/date column holds values that cannot be read as such. Warnings:
+    categories never seen in training (the model treats them as uncommon). Notes: extra columns.
+    """
+    schema = model.schema
+    features = schema["features"]
+    names = [f["name"] for f in features]
+    present = set(map(str, frame.columns))
+    missing = tuple(n for n in names if n not in present)
+    extra = tuple(str(c) for c in frame.columns if str(c) not in set(names))
+    errors: list[str] = []
+    warns: list[str] = []
+    notes: list[str] = []
+    unseen: list[UnseenCategories] = []
+    bad: list[BadValues] = []
+
+    if missing:
+        guesses = []
+        for name in missing:
+            close = difflib.get_close_matches(name, list(extra), n=1, cutoff=0.6)
+            guesses.append(f"'{name}'" + (f" (is it '{close[0]}'?)" if close else ""))
+        errors.append(f"The table lacks {len(missing)} column{'s' if len(missing) > 1 else ''} the model needs: "
+                      f"{', '.join(guesses)}.")
+    if extra:
+        shown = ", ".join(f"'{c}'" for c in extra[:8]) + (" …" if len(extra) > 8 else "")
+        notes.append(f"{len(extra)} column{'s' if len(extra) > 1 else ''} the model does not use will be kept in "
+                     f"the output but ignored: {shown}.")
+
+    for feat in features:
+        name, kind = feat["name"], feat["kind"]
+        if name not in present:
+            continue
+        col = frame[name]
+        if kind in ("numeric", "boolean", "datetime"):
+            if kind == "numeric":
+                if pd.api.types.is_numeric_dtype(col):
+                    continue
+                parsed, expected = pd.to_numeric(col, errors="coerce"), "numbers"
+            elif kind == "boolean":
+                if pd.api.types.is_bool_dtype(col):
+                    continue
+                parsed, expected = to_bool_float(col), "yes/no values"
+            else:
+                if pd.api.types.is_datetime64_any_dtype(col):
+                    continue
+                parsed, expected = to_datetime(col), "dates"
+            count, examples = _bad_examples(col, parsed)
+            if count:
+                bad.append(BadValues(name, expected, count, examples))
+                shown = ", ".join(f"row {r}: {v!r}" for r, v in examples)
+                errors.append(f"'{name}' should hold {expected}, but {count} value{'s are' if count > 1 else ' is'} "
+                              f"not ({shown}).")
+        elif feat.get("categories") and feat.get("categories_complete", True):
+            values = col.dropna()
+            if not (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)):
+                values = values.astype(str)
+            new = values[~values.isin(feat["categories"])]
+            if len(new):
+                examples = tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES])
+                unseen.append(UnseenCategories(name, int(len(new)), examples))
+                warns.append(
+                    f"{len(new)} row{'s' if len(new) > 1 else ''} of '{name}' hold{'' if len(new) > 1 else 's'} values the model never saw in "
+                    f"training (e.g. {', '.join(repr(e) for e in examples)}); it treats them as uncommon, so those "
+                    "predictions are less sure."
+                )
+    if "prediction" in present or any(c.startswith("proba_") for c in present):
+        notes.append("The table already has a 'prediction' or 'proba_…' column; the output replaces it.")
+
+    report = SchemaReport(len(frame), missing, extra, tuple(unseen), tuple(bad), tuple(errors), tuple(warns),
+                          tuple(notes))
+    if errors and raise_errors:
+        raise InputError(
+            "This table does not fit the model: " + " ".join(errors),
+            "Use a file with the same columns as the training data (row numbers count data rows from 1, after "
+            "the header). Fix or blank out the values listed, then try again.",
+        )
+    return report
+
+
+# --------------------------------------------------------------------------- predicting
+
+
+def _label_array(classes: tuple[Any, ...]) -> np.ndarray:
+    if any(isinstance(c, str) for c in classes):
+        return np.asarray(classes, dtype=object)
+    return np.asarray(classes)
+
+
+def predict_frame(frame: pd.DataFrame, model: KeelModel, *, check: bool = True) -> pd.DataFrame:
+    """The input's columns plus ``prediction`` and, for a classifier, one ``proba_<class>`` per class."""
+    if check:
+        check_schema(frame, model)
+    out = frame.drop(columns=[c for c in frame.columns if str(c) == "prediction" or str(c).startswith("proba_")])
+    if model.task == "classification":
+        proba = model.predict_proba(frame)
+        added: dict[str, Any] = {"prediction": _label_array(model.classes_)[proba.argmax(axis=1)] if len(proba)
+                                 else np.array([], dtype=object)}
+        for j, cls in enumerate(model.classes_):
+            added[f"proba_{cls}"] = proba[:, j]
+    else:
+        added = {"prediction": model.predict(frame)}
+    return pd.concat([out, pd.DataFrame(added, index=frame.index)], axis=1)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def predict_one(values: dict[str, Any], model: KeelModel) -> OnePrediction:
+    """Score one row typed into a form. Empty fields are allowed: the model fills a typical value."""
+    names = model.feature_names
+    empty = [n for n in names if _is_blank(values.get(n))]
+    row = pd.DataFrame({n: [np.nan if n in empty else values.get(n)] for n in names})
+    report = check_schema(row, model)
+    notes: list[str] = []
+    if empty:
+        notes.append(f"Left empty: {', '.join(repr(n) for n in empty)}. The model fills in a typical value, "
+                     "so the answer is less sure.")
+    for item in report.unseen:
+        notes.append(f"'{item.examples[0]}' was never seen for '{item.column}' in training; the model treats it "
+                     "as uncommon.")
+    target = model.target
+    if model.task == "classification":
+        proba = model.predict_proba(row)[0]
+        order = np.argsort(-proba)
+        best = model.classes_[order[0]]
+        probabilities = {c: float(p) for c, p in zip(model.classes_, proba)}
+        sentence = f"Keel predicts '{best}' for '{target}', with a {proba[order[0]]:.0%} chance"
+        if len(order) > 1:
+            sentence += f" (next most likely: '{model.classes_[order[1]]}' at {proba[order[1]]:.0%})"
+        return OnePrediction(best, probabilities, sentence + ".", tuple(notes))
+    value = float(model.predict(row)[0])
+    return OnePrediction(value, None, f"Keel predicts {value:,.4g} for '{target}'.", tuple(notes))
+
+
+# --------------------------------------------------------------------------- exporting
+
+
+def _neutralise(series: pd.Series) -> pd.Series:
+    """Prefix a quote to text cells that a spreadsheet would run as a formula."""
+    text = series.astype(object)
+    is_str = text.map(lambda v: isinstance(v, str)) if pd.api.types.is_object_dtype(series) else series.notna()
+    as_str = series.astype("string")
+    risky = is_str.astype(bool).to_numpy() & as_str.str.startswith(_FORMULA_START).fillna(False).to_numpy()
+    if not risky.any():
+        return series
+    out = text.copy()
+    out[risky] = "'" + as_str[risky].astype(object)
+    return out
+
+
+def to_safe_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
+    """CSV bytes (UTF-8) in which no text cell or header can run as a spreadsheet formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
+    (the usual neutraliser). Numbers are written as numbers, so -3.5 stays -3.5.
+    """
+    safe = frame.copy(deep=False)
+    for column in safe.columns:
+        col = safe[column]
+        if pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
+            safe[column] = _neutralise(col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col)
+    safe.columns = ["'" + str(c) if str(c).startswith(_FORMULA_START) else str(c) for c in safe.columns]
+    text = safe.to_csv(index=False, lineterminator="\n")
+    return ("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the CLI's predict command
+
+
+def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> dict[str, Any]:
+    from core.ingest import read_table
+
+    out = Path(out_path)
+    if isinstance(source, (str, Path)) and Path(source).resolve() == out.resolve():
+        raise InputError(f"The output file '{out.name}' is the input file; Keel will not overwrite your data.",
+                         "Choose another name for the output, e.g. 'scored.csv'.")
+    info, model = load_registered(model_ref)
+    table = read_table(source)
+    report = check_schema(table.frame, model)
+    scored = predict_frame(table.frame, model, check=False)
+    try:
+        out.write_bytes(to_safe_csv(scored))
+    except OSError as exc:
+        raise InputError(f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
+                         "Choose a folder you can write to, or another file name.") from None
+    return {
+        "rows": int(len(scored)),
+        "out": str(out),
+        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task,
+                  "algorithm": info.algorithm},
+        "warnings": list(report.warnings),
+        "notes": list(report.notes),
+    }
+
+
+def predict_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> int:
+    """Score a file (path or raw bytes) with a registered model and write a formula-safe CSV; return rows."""
+    return int(_score_file(model_ref, source, out_path)["rows"])
+
+
+def predict_command(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> dict[str, Any]:
+    """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``."""
+    return _score_file(model_ref, source, out_path)

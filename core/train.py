@@ -1,0 +1,1037 @@
+"""Train and compare models honestly, then hand back the best one with its hold-out scores.
+
+The recipe, in the order it runs:
+
+1. **Check the input** (:func:`_validate`): the target exists, has values, has at least two
+   outcomes, and there are enough rows. Each problem is an ``InputError`` with a hint.
+2. **Choose the columns** (:func:`select_features`): ID-like columns, likely copies of the
+   target, personal data, constant and empty columns and free text are left out by default, each
+   with a reason in plain words; the user can put any of them back with ``include``. Date columns
+   are turned into year, month and day-of-week numbers.
+3. **Split once**: a hold-out part (20%) is set aside before anything is fitted — stratified at
+   random, or the latest rows when the user picks a time-ordered split.
+4. **Compare candidates by cross-validation on the training part only**: a baseline that
+   ignores the columns, a linear model, a random forest and gradient boosting. Every
+   preprocessing step (imputation, scaling, encoding) sits inside a scikit-learn ``Pipeline`` and
+   is refitted in each fold, so nothing learned from a validation fold leaks into training.
+5. **Pick the best by the primary metric** — ROC AUC for two outcomes (it does not depend on
+   how rare the positive outcome is), balanced accuracy for more than two outcomes (every
+   outcome counts equally, so a rare one is not ignored), R² for numbers — refit it on the whole
+   training part and score it once on the hold-out, next to the baseline on the same rows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from core.errors import InputError
+from core.modelio import (
+    KeelModel,
+    aligned_proba,
+    build_schema,
+    input_columns,
+    prepare_features,
+    to_category_text,
+    to_datetime,
+)
+
+MIN_ROWS = 20
+MIN_ROWS_PER_CLASS = 2
+MAX_CLASSES = 50
+MAX_CV_ROWS = 50_000
+HOLDOUT_SHARE = 0.2
+IMBALANCE_SHARE = 0.20
+TOO_GOOD = 0.99
+MAX_ONEHOT_CATEGORIES = 20
+
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "brier", "ece")
+REGRESSION_METRICS = ("mae", "rmse", "r2")
+LOWER_IS_BETTER = {"log_loss", "brier", "ece", "mae", "rmse"}
+
+ALGORITHM_LABELS = {
+    "baseline": "Baseline (ignores the columns)",
+    "logistic_regression": "Linear model (logistic regression)",
+    "ridge": "Linear model (ridge regression)",
+    "random_forest": "Random forest",
+    "hist_gradient_boosting": "Gradient boosting",
+}
+
+Progress = Callable[[float, str], None]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    column: str
+    code: str  # id_like | target_leakage | pii | constant | empty | text | excluded
+    reason: str  # plain words, e.g. "looks like an ID: every value is different"
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    target: str
+    used: tuple[str, ...]
+    kinds: dict[str, str]  # used column -> numeric | boolean | categorical | datetime
+    left_out: tuple[LeftOut, ...]  # left out (by default or by the user), with the reason
+    put_back: tuple[LeftOut, ...] = ()  # columns Keel would leave out but the user included
+    notes: tuple[str, ...] = ()
+
+    def reason_for(self, column: str) -> str | None:
+        for item in (*self.left_out, *self.put_back):
+            if item.column == column:
+                return item.reason
+        return None
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    algorithm: str
+    metrics: dict[str, float | None]  # cross-validated means, keys as in DESIGN.md
+    cv_std: dict[str, float | None]
+    fit_seconds: float | None  # mean seconds to fit one fold
+    predict_ms_per_1000: float | None  # milliseconds to score 1,000 rows
+    size_bytes: int | None  # bytes of the serialized pipeline (joblib, compress=3)
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return ALGORITHM_LABELS.get(self.algorithm, self.algorithm)
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    kind: str  # "random" | "time"
+    date_column: str | None
+    train_rows: int
+    test_rows: int
+    cv_folds: int
+    cv_rows: int
+    description: str
+
+
+@dataclass(frozen=True)
+class SplitSuggestion:
+    split: str
+    date_column: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    task: str
+    target: str
+    model: KeelModel
+    leaderboard: tuple[LeaderboardRow, ...]
+    holdout_metrics: dict[str, float | None]
+    baseline_metrics: dict[str, float | None]
+    feature_plan: FeaturePlan
+    split: SplitInfo
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+    X_test: pd.DataFrame  # hold-out rows, every column but the target, original index
+    y_test: pd.Series
+    classes: tuple[Any, ...]
+    seed: int
+    primary_metric: str
+    elapsed_seconds: float
+    dropped_rows: int = 0
+
+    @property
+    def algorithm(self) -> str:
+        return self.model.algorithm
+
+
+# --------------------------------------------------------------------------- task detection
+
+
+def detect_task(y: pd.Series) -> str:
+    """'classification' or 'regression' from the target's values.
+
+    Text, yes/no and any column with at most two distinct values → classification. Whole numbers
+    with at most 10 distinct values and at least 20 rows per distinct value on average (e.g. a 1–5
+    rating in a big table) → classification. Any other numbers → regression.
+    """
+    values = y.dropna()
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return "classification"
+    n_unique = int(values.nunique())
+    if n_unique <= 2:
+        return "classification"
+    as_float = values.astype(float)
+    whole = bool(np.all(np.isfinite(as_float)) and np.all(np.mod(as_float, 1) == 0))
+    if whole and n_unique <= 10 and len(values) >= 20 * n_unique:
+        return "classification"
+    return "regression"
+
+
+def suggest_split(frame: pd.DataFrame, target: str) -> SplitSuggestion:
+    """Suggest a time-ordered split when the table has a date column (the user decides)."""
+    for column in frame.columns:
+        if column == target:
+            continue
+        if _is_datetime(frame[column]):
+            return SplitSuggestion(
+                "time",
+                str(column),
+                f"'{column}' holds dates. If the model will score future rows, test it on the latest "
+                "rows (a time-ordered split): that is how it will be used.",
+            )
+    return SplitSuggestion("random", None, "No date column: a random split is the fair test.")
+
+
+# --------------------------------------------------------------------------- choosing columns
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PII_NAMES = re.compile(r"e-?mail|phone|mobile|ssn|social.?security|passport|iban|credit.?card", re.I)
+_ID_NAMES = re.compile(r"(^|[_\s.-])(id|key|uuid|guid)$|^id([_\s.-]|$)|_?no\.?$|number$", re.I)
+
+
+def _is_datetime(series: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    if not (pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)):
+        return False
+    sample = series.dropna().astype(str).head(200)
+    if len(sample) < 5 or not sample.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() >= 0.9:
+        return False
+    return bool(to_datetime(sample).notna().mean() >= 0.95)
+
+
+def _column_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(series):
+        return "numeric"
+    if _is_datetime(series):
+        return "datetime"
+    return "categorical"
+
+
+def _structural_reason(name: str, series: pd.Series, kind: str) -> LeftOut | None:
+    """Columns a model cannot use well whatever the data-quality checks say."""
+    values = series.dropna()
+    n = len(series)
+    if len(values) == 0:
+        return LeftOut(name, "empty", "is empty: every value is missing")
+    n_unique = int(values.nunique())
+    if n_unique == 1:
+        return LeftOut(name, "constant", f"has the same value in every row ({values.iloc[0]!r}), so it tells nothing")
+    if kind == "categorical":
+        text = values.astype(str)
+        mean_len = float(text.str.len().mean())
+        words = float(text.str.count(r"\s+").mean()) + 1
+        if mean_len > 40 or (words >= 4 and n_unique > 0.5 * len(values)):
+            return LeftOut(name, "text", "holds free text (sentences), which Keel does not learn from yet")
+        if n >= MIN_ROWS and n_unique >= 0.95 * len(values):
+            return LeftOut(name, "id_like", "looks like an ID: almost every value is different, so it cannot generalise")
+    if kind == "numeric" and n >= MIN_ROWS and n_unique == len(values):
+        as_float = values.astype(float)
+        whole = bool(np.all(np.mod(as_float, 1) == 0))
+        steps = np.diff(np.sort(as_float.to_numpy()))
+        if whole and (_ID_NAMES.search(str(name)) or (len(steps) and np.all(steps == 1))):
+            return LeftOut(name, "id_like", "looks like an ID: a different whole number in every row")
+    return None
+
+
+def _copies_target(series: pd.Series, y: pd.Series, task: str) -> bool:
+    """True when a column is the target under another name (one-to-one, or near-perfect correlation)."""
+    pair = pd.DataFrame({"x": series, "y": y}).dropna()
+    if len(pair) < 10:
+        return False
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(pair["x"]) or pd.api.types.is_bool_dtype(pair["x"]):
+            return False
+        x = pair["x"].astype(float)
+        if x.std() == 0 or pair["y"].astype(float).std() == 0:
+            return False
+        return bool(abs(np.corrcoef(x, pair["y"].astype(float))[0, 1]) >= 0.999)
+    x = pair["x"].astype(str)
+    yy = pair["y"].astype(str)
+    if x.nunique() != yy.nunique():
+        return False
+    return bool(pair.assign(x=x, y=yy).groupby("x")["y"].nunique().max() == 1)
+
+
+def basic_findings(frame: pd.DataFrame, target: str | None) -> list[Any]:
+    """A small stand-in for :func:`core.quality.profile` findings (ID-like, leakage, personal data).
+
+    Used only when the data-quality module cannot run. Returns ``core.quality.Finding`` objects.
+    """
+    from core.quality import Finding
+
+    found: list[Any] = []
+    y = frame[target] if target is not None and target in frame.columns else None
+    task = detect_task(y) if y is not None and y.notna().any() else None
+    for name in frame.columns:
+        if name == target:
+            continue
+        col = frame[name]
+        sample = col.dropna().head(500)
+        if not pd.api.types.is_numeric_dtype(col) and len(sample):
+            text = sample.astype(str)
+            if text.str.match(_EMAIL).mean() >= 0.5 or _PII_NAMES.search(str(name)):
+                found.append(Finding("pii", "warning", str(name), f"'{name}' looks like personal data.",
+                                     "Leave it out of models; mask it before sharing."))
+                continue
+        if y is None or task is None:
+            continue
+        if task == "classification" and y.nunique() == 2 and pd.api.types.is_numeric_dtype(col) \
+                and not pd.api.types.is_bool_dtype(col):
+            pair = pd.DataFrame({"x": col, "y": y}).dropna()
+            if len(pair) >= MIN_ROWS and pair["y"].nunique() == 2 and pair["x"].nunique() > 2:
+                positive = sorted(pair["y"].unique(), key=str)[1]
+                auc = roc_auc_score(pair["y"] == positive, pair["x"].astype(float))
+                if max(auc, 1 - auc) >= 0.995:
+                    found.append(Finding("target_leakage", "critical", str(name),
+                                         f"'{name}' alone predicts '{target}' almost perfectly.",
+                                         "It is probably recorded after the outcome; leave it out."))
+    return found
+
+
+def select_features(
+    frame: pd.DataFrame,
+    target: str,
+    findings: Iterable[Any] = (),
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    task: str | None = None,
+) -> FeaturePlan:
+    """Decide which columns the model learns from, and say why the others are left out.
+
+    Left out by default: ID-like columns, likely copies of the target (``target_leakage``
+    findings, or a column that maps one-to-one onto the target), personal data (``pii``),
+    constant and empty columns, and free text. ``include`` puts any of them back (the reason is
+    kept in ``put_back`` so a too-good score can be explained); ``exclude`` leaves more out.
+    Date columns are used as year, month and day of the week.
+    """
+    _check_names(frame, include, "include")
+    _check_names(frame, exclude, "exclude")
+    both = sorted(set(include) & set(exclude))
+    if both:
+        raise InputError(
+            f"{_quote_list(both)} {'is' if len(both) == 1 else 'are'} both included and excluded.",
+            "Keep each column in only one of the two lists.",
+        )
+    y = frame[target] if target in frame.columns else None
+    task = task or (detect_task(y) if y is not None and y.notna().any() else "classification")
+    flagged: dict[str, LeftOut] = {}
+    for finding in findings:
+        column = getattr(finding, "column", None)
+        code = getattr(finding, "code", "")
+        if column is None or column == target or column not in frame.columns or column in flagged:
+            continue
+        if code == "id_like":
+            flagged[column] = LeftOut(column, "id_like", "looks like an ID, so it cannot generalise to new rows")
+        elif code == "target_leakage":
+            flagged[column] = LeftOut(
+                column, "target_leakage",
+                f"may give away the answer: it predicts '{target}' suspiciously well (often it is filled in after the outcome is known)",
+            )
+        elif code == "pii":
+            flagged[column] = LeftOut(column, "pii", "holds personal data (names, emails, phone numbers); a model should not learn from it")
+        elif code == "constant_column":
+            flagged[column] = LeftOut(column, "constant", "has the same value in every row, so it tells nothing")
+
+    used: list[str] = []
+    kinds: dict[str, str] = {}
+    left_out: list[LeftOut] = []
+    put_back: list[LeftOut] = []
+    notes: list[str] = []
+    for name in frame.columns:
+        if name == target:
+            continue
+        col = frame[name]
+        kind = _column_kind(col)
+        if name in exclude:
+            left_out.append(LeftOut(name, "excluded", "left out by you"))
+            continue
+        reason = flagged.get(name) or _structural_reason(name, col, kind)
+        if reason is None and y is not None and _copies_target(col, y, task):
+            reason = LeftOut(name, "target_leakage", f"holds the same information as '{target}' (it is the answer under another name)")
+        if reason is not None and name not in include:
+            left_out.append(reason)
+            continue
+        if reason is not None:
+            put_back.append(reason)
+        if kind == "datetime":
+            notes.append(f"'{name}' holds dates: Keel uses its year, month and day of the week.")
+        used.append(name)
+        kinds[name] = kind
+    return FeaturePlan(target, tuple(used), kinds, tuple(left_out), tuple(put_back), tuple(notes))
+
+
+def _check_names(frame: pd.DataFrame, names: Sequence[str], what: str) -> None:
+    unknown = [n for n in names if n not in frame.columns]
+    if unknown:
+        raise InputError(
+            f"The table has no column named {_quote_list(unknown)} (in '{what}').",
+            f"Use column names exactly as in the table: {_quote_list(list(map(str, frame.columns))[:12])}.",
+        )
+
+
+def _quote_list(items: Sequence[Any]) -> str:
+    return ", ".join(f"'{i}'" for i in items)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def ece_score(y_true: np.ndarray, proba: np.ndarray, classes: Sequence[Any], bins: int = 10) -> float:
+    """Expected calibration error of the top-class confidence (10 equal-width bins)."""
+    conf = proba.max(axis=1)
+    pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    correct = (pred == np.asarray(y_true, dtype=object)).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += abs(correct[mask].mean() - conf[mask].mean()) * mask.mean()
+    return float(total)
+
+
+def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> dict[str, float | None]:
+    """Every classification metric key from DESIGN.md; ``None`` where it cannot be computed."""
+    y = np.asarray(y_true, dtype=object)
+    cls = list(classes)
+    pred = np.asarray(cls, dtype=object)[proba.argmax(axis=1)]
+    present = set(y.tolist())
+    out: dict[str, float | None] = dict.fromkeys(CLASSIFICATION_METRICS)
+    if len(y) == 0:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out["accuracy"] = float(np.mean(pred == y))
+        out["balanced_accuracy"] = float(balanced_accuracy_score(y.astype(str), pred.astype(str)))
+        out["f1_macro"] = float(f1_score(y.astype(str), pred.astype(str), average="macro", zero_division=0))
+        clipped = np.clip(proba, 1e-15, 1.0)
+        clipped = clipped / clipped.sum(axis=1, keepdims=True)
+        index = {c: i for i, c in enumerate(cls)}
+        y_idx = np.array([index[v] for v in y])
+        out["log_loss"] = float(log_loss(y_idx, clipped, labels=list(range(len(cls)))))
+        if len(cls) == 2:
+            positive = (y_idx == 1).astype(float)
+            out["brier"] = float(np.mean((proba[:, 1] - positive) ** 2))
+            if len(present) == 2:
+                out["roc_auc"] = float(roc_auc_score(positive, proba[:, 1]))
+        elif len(present) >= 2:
+            keep = [index[c] for c in cls if c in present]
+            if len(keep) == len(cls):
+                out["roc_auc"] = float(roc_auc_score(y_idx, proba, multi_class="ovr", average="macro"))
+            else:  # a class absent from this sample: average one-vs-rest AUC over the present ones
+                aucs = [roc_auc_score(y_idx == k, proba[:, k]) for k in keep]
+                out["roc_auc"] = float(np.mean(aucs))
+        out["ece"] = ece_score(y, proba, cls)
+    return out
+
+
+def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float | None]:
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float)
+    out: dict[str, float | None] = dict.fromkeys(REGRESSION_METRICS)
+    if len(y) == 0:
+        return out
+    out["mae"] = float(mean_absolute_error(y, p))
+    out["rmse"] = float(math.sqrt(mean_squared_error(y, p)))
+    out["r2"] = float(r2_score(y, p)) if len(y) >= 2 and np.var(y) > 0 else None
+    return out
+
+
+def primary_metric(task: str, n_classes: int) -> str:
+    if task == "regression":
+        return "r2"
+    return "roc_auc" if n_classes == 2 else "balanced_accuracy"
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _one_hot() -> OneHotEncoder:
+    return OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=MAX_ONEHOT_CATEGORIES)
+
+
+def _ordinal(unknown: float) -> OrdinalEncoder:
+    return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=unknown,
+                          encoded_missing_value=unknown, max_categories=MAX_ONEHOT_CATEGORIES, min_frequency=5)
+
+
+def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> ColumnTransformer:
+    parts: list[tuple[str, Any, list[str]]] = []
+    if style == "linear":
+        if numeric:
+            parts.append(("num", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True)),
+                                           ("scale", StandardScaler())]), numeric))
+        if categorical:
+            parts.append(("cat", Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+                                           ("encode", _one_hot())]), categorical))
+    elif style == "forest":
+        if numeric:
+            parts.append(("num", SimpleImputer(strategy="median", add_indicator=True), numeric))
+        if categorical:
+            parts.append(("cat", Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+                                           ("encode", _ordinal(-1))]), categorical))
+    else:  # "boosting": NaN handled natively, categories as integer codes (unknown → missing)
+        if numeric:
+            parts.append(("num", "passthrough", numeric))
+        if categorical:
+            parts.append(("cat", _ordinal(np.nan), categorical))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.3)
+
+
+def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: int, balanced: bool,
+                seed: int) -> list[tuple[str, Pipeline]]:
+    weight = "balanced" if balanced else None
+    leaf = max(1, n_fit // 4000)  # keeps each tree to a few thousand leaves on big tables
+    max_samples = min(1.0, 30_000 / n_fit) if n_fit > 30_000 else None
+    cat_mask = [False] * len(numeric) + [True] * len(categorical)
+    jobs = 1 if n_fit < 20_000 else 2  # threads cost more than they save on small tables
+    rounds = 100 if n_fit < 10_000 else 200  # big tables stop early on their own
+    hgb_cats: Any = cat_mask if categorical else None
+
+    def pipe(style: str, model: Any) -> Pipeline:
+        return Pipeline([("prepare", _preprocessor(style, numeric, categorical)), ("model", model)])
+
+    if task == "classification":
+        return [
+            ("baseline", pipe("linear", DummyClassifier(strategy="prior"))),
+            ("logistic_regression", pipe("linear", LogisticRegression(max_iter=1000, class_weight=weight))),
+            ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingClassifier(
+                max_iter=rounds, categorical_features=hgb_cats, class_weight=weight, random_state=seed))),
+            ("random_forest", pipe("forest", RandomForestClassifier(
+                n_estimators=100, min_samples_leaf=leaf, max_samples=max_samples, n_jobs=jobs,
+                class_weight="balanced_subsample" if balanced else None, random_state=seed))),
+        ]
+    return [
+        ("baseline", pipe("linear", DummyRegressor(strategy="mean"))),
+        ("ridge", pipe("linear", RidgeCV(alphas=np.logspace(-3, 3, 13)))),
+        ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingRegressor(
+            max_iter=rounds, categorical_features=hgb_cats, random_state=seed))),
+        ("random_forest", pipe("forest", RandomForestRegressor(
+            n_estimators=100, min_samples_leaf=max(leaf, 2), max_features=0.5, max_samples=max_samples,
+            n_jobs=jobs, random_state=seed))),
+    ]
+
+
+def _score(est: Any, X: pd.DataFrame, y: np.ndarray, task: str, classes: tuple[Any, ...]) -> dict[str, float | None]:
+    if task == "classification":
+        return classification_metrics(y, aligned_proba(est, X, classes), classes)
+    return regression_metrics(y, est.predict(X))
+
+
+def _serialized_size(est: Any) -> int:
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer, compress=3)
+    return len(buffer.getvalue())
+
+
+def _clone(est: Pipeline) -> Pipeline:
+    from sklearn.base import clone
+
+    return clone(est)
+
+
+def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
+                    task: str, classes: tuple[Any, ...], deadline: float) -> LeaderboardRow:
+    keys = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+    scores: list[dict[str, float | None]] = []
+    fit_times: list[float] = []
+    predict_ms: list[float] = []
+    fitted: Any = None
+    note = ""
+    for i, (train_idx, valid_idx) in enumerate(folds):
+        model = _clone(est)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X.iloc[train_idx], y[train_idx])
+        fit_times.append(time.perf_counter() - started)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores.append(_score(model, X.iloc[valid_idx], y[valid_idx], task, classes))
+            if i == 0:  # time scoring on at least 1,000 rows so fixed overheads do not dominate
+                batch = X.iloc[np.resize(valid_idx, max(1000, len(valid_idx)))]
+                started = time.perf_counter()
+                model.predict_proba(batch) if task == "classification" else model.predict(batch)
+                predict_ms.append((time.perf_counter() - started) * 1000 * 1000 / len(batch))
+        fitted = model
+        if time.perf_counter() > deadline and i + 1 < len(folds) and name != "baseline":
+            note = f"scored on {i + 1} of {len(folds)} folds: the time budget ran out"
+            break
+    means: dict[str, float | None] = {}
+    stds: dict[str, float | None] = {}
+    for key in keys:
+        vals = [s[key] for s in scores if s.get(key) is not None]
+        means[key] = float(np.mean(vals)) if vals else None
+        stds[key] = float(np.std(vals)) if len(vals) > 1 else (0.0 if vals else None)
+    return LeaderboardRow(
+        algorithm=name,
+        metrics=means,
+        cv_std=stds,
+        fit_seconds=float(np.mean(fit_times)),
+        predict_ms_per_1000=float(np.mean(predict_ms)),
+        size_bytes=_serialized_size(fitted),
+        note=note,
+    )
+
+
+def _skipped(name: str, task: str, note: str) -> LeaderboardRow:
+    keys = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+    return LeaderboardRow(name, dict.fromkeys(keys), dict.fromkeys(keys), None, None, None, note)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame, str, int]:
+    """Check the table and target; return (rows with a target, task, rows dropped)."""
+    if not isinstance(frame, pd.DataFrame) or frame.shape[1] == 0:
+        raise InputError("The table has no columns.", "Upload a table with a header row and at least two columns.")
+    if target not in frame.columns:
+        import difflib
+
+        close = difflib.get_close_matches(str(target), [str(c) for c in frame.columns], n=1, cutoff=0.6)
+        hint = f"Did you mean '{close[0]}'? " if close else ""
+        raise InputError(
+            f"The table has no column named '{target}' to predict.",
+            hint + f"Choose the target from the table's columns: {_quote_list(list(map(str, frame.columns))[:12])}.",
+        )
+    y = frame[target]
+    if y.notna().sum() == 0:
+        raise InputError(
+            f"The target column '{target}' is empty: every value is missing.",
+            "Choose a column that holds the answer you want to predict, filled in for past rows.",
+        )
+    if task == "auto":
+        task = detect_task(y)
+    if task not in ("classification", "regression"):
+        raise InputError(f"'{task}' is not a task Keel knows.", "Use 'auto', 'classification' or 'regression'.")
+    kept = frame[y.notna()]
+    dropped = len(frame) - len(kept)
+    y = kept[target]
+    if task == "regression":
+        numbers = pd.to_numeric(y, errors="coerce") if not pd.api.types.is_bool_dtype(y) else y.astype(float)
+        bad = y[numbers.isna()]
+        if len(bad):
+            raise InputError(
+                f"'{target}' holds {len(bad)} values that are not numbers (first: {str(bad.iloc[0])!r}), "
+                "so Keel cannot predict it as a number.",
+                "Choose 'classification' to predict it as a category, or fix those values in the file.",
+            )
+        if numbers.nunique() < 2:
+            raise InputError(
+                f"Every row has the same value in '{target}' ({numbers.iloc[0]!r}), so there is nothing to learn.",
+                "A model needs examples of different outcomes. Add rows with other values, or choose another target.",
+            )
+    else:
+        counts = y.astype(str).value_counts() if not pd.api.types.is_numeric_dtype(y) else y.value_counts()
+        if len(counts) < 2:
+            raise InputError(
+                f"Every row has the same value in '{target}' ({counts.index[0]!r}), so there is nothing to learn.",
+                "A model needs examples of at least two different outcomes. Add rows with other outcomes, "
+                "or choose another target.",
+            )
+        if len(counts) > MAX_CLASSES:
+            raise InputError(
+                f"'{target}' has {len(counts)} different values; classification works with a handful of outcomes "
+                f"(at most {MAX_CLASSES}).",
+                "If it is a number, choose 'regression'. Otherwise group rare outcomes together, or choose another target.",
+            )
+    if len(kept) < MIN_ROWS:
+        raise InputError(
+            f"Only {len(kept)} rows have a value in '{target}'; Keel needs at least {MIN_ROWS} to train a model "
+            "and check it on rows it has not seen.",
+            "Add more rows (a few hundred is a good start).",
+        )
+    if task == "classification":
+        counts = y.value_counts()
+        rare = counts[counts < MIN_ROWS_PER_CLASS]
+        if len(rare):
+            names = _quote_list([str(v) for v in rare.index[:5]])
+            raise InputError(
+                f"The value {names} of '{target}' appears in only one row; each outcome needs at least "
+                f"{MIN_ROWS_PER_CLASS} rows so it can appear in both the training and the test part.",
+                "Add more rows with that outcome, merge it with a similar outcome, or remove those rows.",
+            )
+    return kept, task, dropped
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _folds(task: str, split_kind: str, y: np.ndarray, n_rows: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    k = 5 if n_rows < 10_000 else 3
+    dummy = np.zeros(n_rows)
+    if split_kind == "time":
+        return list(TimeSeriesSplit(n_splits=k).split(dummy))
+    if task == "classification":
+        smallest = int(pd.Series(y).value_counts().min())
+        k = max(2, min(k, smallest))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(dummy, y.astype(str)))
+    return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(dummy))
+
+
+def _label_values(y: pd.Series) -> np.ndarray:
+    """Class labels as a numpy array scikit-learn accepts: bool, int64, float64 or object of str."""
+    if pd.api.types.is_bool_dtype(y):
+        return y.astype(bool).to_numpy()
+    if pd.api.types.is_integer_dtype(y) or (pd.api.types.is_float_dtype(y) and bool(np.all(np.mod(y, 1) == 0))):
+        return y.astype("int64").to_numpy()
+    if pd.api.types.is_numeric_dtype(y):
+        return y.astype(float).to_numpy()
+    return to_category_text(y).to_numpy()
+
+
+def train(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    task: str = "auto",
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    split: str = "auto",
+    date_column: str | None = None,
+    time_budget_s: float = 60,
+    seed: int = 0,
+    progress: Progress | None = None,
+    findings: Iterable[Any] | None = None,
+) -> TrainResult:
+    """Compare candidate models on ``frame`` to predict ``target`` and return the best, scored honestly.
+
+    ``findings`` are data-quality findings (``core.quality.profile(...).findings``); when None,
+    Keel runs the checks itself. ``split``: "random" (stratified for classification), "time"
+    (the latest 20% of rows by ``date_column`` are the test part) or "auto" (= random; see
+    :func:`suggest_split`). Candidates still waiting when ``time_budget_s`` is spent are skipped,
+    with a note. ``progress(fraction, text)`` is called as candidates finish.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda fraction, text: None)
+    kept, task, dropped = _validate(frame, target, task)
+    notes: list[str] = []
+    warns: list[str] = []
+    if dropped:
+        notes.append(f"{dropped} rows have no value in '{target}' and were left out.")
+
+    if findings is None:
+        findings = _findings(kept, target)
+    plan = select_features(kept, target, findings, include=include, exclude=exclude, task=task)
+    if not plan.used:
+        reasons = "; ".join(f"'{x.column}' {x.reason}" for x in plan.left_out[:6])
+        raise InputError(
+            f"No columns are left to learn from: {reasons}." if reasons else "No columns are left to learn from: "
+            f"the table holds only '{target}'.",
+            "Put back at least one column with 'include', or add columns that may explain the target.",
+        )
+    notes.extend(plan.notes)
+
+    # ----- the split
+    if split == "auto":
+        split = "random"
+        suggestion = suggest_split(kept, target)
+        if suggestion.split == "time" and date_column is None:
+            notes.append(suggestion.reason)
+    if split not in ("random", "time"):
+        raise InputError(f"'{split}' is not a way to split the data.", "Use 'auto', 'random' or 'time'.")
+    y_raw = kept[target]
+    if task == "classification":
+        y_all = _label_values(y_raw)
+        classes: tuple[Any, ...] = tuple(np.unique(y_all).tolist())
+    else:
+        y_all = pd.to_numeric(y_raw, errors="coerce").astype(float).to_numpy()
+        classes = ()
+    index = np.arange(len(kept))
+    if split == "time":
+        if date_column is None:
+            suggestion = suggest_split(kept, target)
+            date_column = suggestion.date_column
+        if date_column is None or date_column not in kept.columns:
+            raise InputError(
+                "A time-ordered split needs a date column, and " + (
+                    f"the table has no column named '{date_column}'." if date_column else "none was found."),
+                "Choose the column that holds each row's date, or use a random split.",
+            )
+        stamps = to_datetime(kept[date_column])
+        if stamps.notna().sum() < MIN_ROWS:
+            raise InputError(
+                f"'{date_column}' does not hold enough readable dates to order the rows.",
+                "Choose another date column, or use a random split.",
+            )
+        order = np.argsort(stamps.fillna(stamps.min()).to_numpy(), kind="stable")
+        n_test = max(1, int(round(len(kept) * HOLDOUT_SHARE)))
+        train_idx, test_idx = order[:-n_test], order[-n_test:]
+        cut = stamps.iloc[test_idx].min()
+        desc = (f"Time-ordered split on '{date_column}': the {len(train_idx)} earliest rows train the model, the "
+                f"{n_test} latest (from {cut.date() if hasattr(cut, 'date') else cut}) test it.")
+    else:
+        strat = y_all.astype(str) if task == "classification" else None
+        train_idx, test_idx = train_test_split(index, test_size=HOLDOUT_SHARE, random_state=seed, shuffle=True,
+                                               stratify=strat)
+        desc = (f"Random split: {len(train_idx)} rows train the model, {len(test_idx)} rows set aside to test it"
+                + (f" (each outcome of '{target}' in the same proportion)." if task == "classification" else "."))
+    train_frame, test_frame = kept.iloc[train_idx], kept.iloc[test_idx]
+    y_train, y_test = y_all[train_idx], y_all[test_idx]
+
+    # ----- features, imbalance
+    schema = build_schema(train_frame, plan.kinds, target=target, task=task, classes=classes)
+    X_train = prepare_features(train_frame, schema)
+    X_test_prepared = prepare_features(test_frame, schema)
+    numeric, categorical = input_columns(schema)
+    balanced = False
+    if task == "classification":
+        shares = pd.Series(y_train).value_counts(normalize=True)
+        if shares.min() < IMBALANCE_SHARE:
+            balanced = True
+            notes.append(
+                f"'{shares.idxmin()}' is rare ({shares.min():.0%} of rows), so the models weigh each outcome equally "
+                "and are ranked by a measure that counts every outcome fairly."
+            )
+    primary = primary_metric(task, len(classes))
+
+    # ----- cross-validation on (a sample of) the training part
+    cv_rows = len(train_idx)
+    cv_positions = np.arange(cv_rows)
+    if cv_rows > MAX_CV_ROWS and split != "time":
+        cv_positions, _ = train_test_split(
+            cv_positions, train_size=MAX_CV_ROWS, random_state=seed,
+            stratify=y_train.astype(str) if task == "classification" else None)
+        cv_positions = np.sort(cv_positions)
+        notes.append(f"Models were compared on a sample of {MAX_CV_ROWS:,} training rows to save time; "
+                     f"the best was then trained on all {cv_rows:,}.")
+    elif cv_rows > MAX_CV_ROWS:
+        cv_positions = cv_positions[-MAX_CV_ROWS:]
+    X_cv, y_cv = X_train.iloc[cv_positions], y_train[cv_positions]
+    folds = _folds(task, split, y_cv, len(cv_positions), seed)
+    candidates = _candidates(task, numeric, categorical, len(cv_positions), balanced, seed)
+    deadline = started + float(time_budget_s)
+    rows: list[LeaderboardRow] = []
+    total_steps = len(candidates) + 1
+    for step, (name, est) in enumerate(candidates):
+        if name != "baseline" and time.perf_counter() > deadline:
+            rows.append(_skipped(name, task, "skipped: the time budget was spent"))
+            report((step + 1) / total_steps, f"Skipped {ALGORITHM_LABELS[name]} (out of time)")
+            continue
+        report(step / total_steps, f"Trying {ALGORITHM_LABELS[name]}…")
+        try:
+            rows.append(_cross_validate(name, est, X_cv, y_cv, folds, task, classes, deadline))
+        except Exception as exc:  # a candidate failing must not sink the others
+            if name == "baseline":
+                raise
+            rows.append(_skipped(name, task, f"failed ({type(exc).__name__}); the other models were compared"))
+        report((step + 1) / total_steps, f"Scored {ALGORITHM_LABELS[name]}")
+
+    # ----- choose, refit, score on the hold-out
+    def rank(row: LeaderboardRow) -> float:
+        value = row.metrics.get(primary)
+        if value is None:
+            return -math.inf
+        return -value if primary in LOWER_IS_BETTER else value
+
+    scored = [r for r in rows if r.algorithm != "baseline" and r.metrics.get(primary) is not None]
+    best_name = max(scored, key=rank).algorithm if scored else "baseline"
+    if not scored:
+        warns.append("No model could be trained in time, so Keel kept the baseline. Give it more time.")
+    report(len(candidates) / total_steps, f"Training {ALGORITHM_LABELS[best_name]} on all training rows…")
+    estimators = dict(candidates)
+    best = _clone(estimators[best_name])
+    baseline = _clone(estimators["baseline"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        best.fit(X_train, y_train)
+        baseline.fit(X_train, y_train)
+        holdout = _score(best, X_test_prepared, y_test, task, classes)
+        base_metrics = _score(baseline, X_test_prepared, y_test, task, classes)
+    rows = [r if r.algorithm != best_name else _with_note(r, "chosen") for r in rows]
+    model = KeelModel(best, schema, task, target, classes, best_name)
+
+    warns.extend(_honesty_warnings(task, classes, holdout, base_metrics, plan, y_train, best_name, primary, rows))
+    report(1.0, f"Done: {ALGORITHM_LABELS[best_name]} chosen.")
+    return TrainResult(
+        task=task,
+        target=target,
+        model=model,
+        leaderboard=tuple(rows),
+        holdout_metrics=holdout,
+        baseline_metrics=base_metrics,
+        feature_plan=plan,
+        split=SplitInfo(split, date_column if split == "time" else None, len(train_idx), len(test_idx),
+                        len(folds), len(cv_positions), desc),
+        warnings=tuple(warns),
+        notes=tuple(notes),
+        X_test=test_frame.drop(columns=[target]),
+        y_test=pd.Series(y_test, index=test_frame.index, name=target),
+        classes=classes,
+        seed=seed,
+        primary_metric=primary,
+        elapsed_seconds=time.perf_counter() - started,
+        dropped_rows=dropped,
+    )
+
+
+def _with_note(row: LeaderboardRow, note: str) -> LeaderboardRow:
+    from dataclasses import replace
+
+    return replace(row, note=f"{note}; {row.note}" if row.note else note)
+
+
+def _findings(frame: pd.DataFrame, target: str) -> list[Any]:
+    """Data-quality findings from core.quality, or Keel's small stand-in if that cannot run."""
+    try:
+        from core import quality
+
+        return list(quality.profile(frame, target).findings)
+    except NotImplementedError:
+        return basic_findings(frame, target)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, float | None],
+                      baseline: dict[str, float | None], plan: FeaturePlan, y_train: np.ndarray,
+                      best_name: str, primary: str, rows: list[LeaderboardRow]) -> list[str]:
+    out: list[str] = []
+    score = holdout.get("roc_auc") if task == "classification" else holdout.get("r2")
+    if task == "classification" and score is None:
+        score = holdout.get("balanced_accuracy")
+    leaky = [x.column for x in plan.put_back if x.code in ("target_leakage", "id_like")]
+    metric_name = "ROC AUC" if task == "classification" else "R²"
+    if score is not None and score > TOO_GOOD:
+        if leaky:
+            out.append(
+                f"{metric_name} {score:.3f} is too good to be true: you put back {_quote_list(leaky)}, which Keel "
+                "flagged as likely giving away the answer. The model will not do this well on new rows, where that "
+                "value is not known yet. Leave it out and train again."
+            )
+        elif score > 0.999 and (holdout.get("balanced_accuracy") or holdout.get("r2") or 0) > 0.999:
+            out.append(
+                f"{metric_name} {score:.3f} is almost perfect. Check that no column is filled in after "
+                "the outcome is known (it would give away the answer)."
+            )
+    if task == "classification":
+        counts = pd.Series(y_train).value_counts(normalize=True)
+        majority, share = counts.index[0], float(counts.iloc[0])
+        base_acc = baseline.get("accuracy")
+        if share >= 1 - IMBALANCE_SHARE and base_acc is not None:
+            other = " or ".join(f"'{c}'" for c in counts.index[1:3])
+            out.append(
+                f"Accuracy {base_acc:.2f} is what always answering '{majority}' would get: look at balanced accuracy "
+                f"instead (it counts {other} as much as '{majority}'). This model's balanced accuracy is "
+                f"{_fmt(holdout.get('balanced_accuracy'))}."
+            )
+    best_row = next((r for r in rows if r.algorithm == best_name), None)
+    base_row = next((r for r in rows if r.algorithm == "baseline"), None)
+    if best_row and base_row and best_name != "baseline":
+        b, m = base_row.metrics.get(primary), best_row.metrics.get(primary)
+        if b is not None and m is not None:
+            gain = (b - m) if primary in LOWER_IS_BETTER else (m - b)
+            if gain < 0.02:
+                out.append(
+                    "The best model is hardly better than the baseline, which ignores every column: the columns "
+                    f"may not hold what it takes to predict '{plan.target}'."
+                )
+    return out
+
+
+# --------------------------------------------------------------------------- the CLI's train command
+
+
+def train_command(
+    source: Any,
+    target: str,
+    *,
+    task: str = "auto",
+    name: str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    split: str = "auto",
+    date_column: str | None = None,
+    time_budget_s: float = 60,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Read a file, train, register the best model; return the CLI's ``train --json`` object.
+
+    Keys: ``model`` {id, name, version, task, algorithm}, ``metrics`` (hold-out), ``leaderboard``
+    (list of {algorithm, metrics, cv_std, fit_seconds, predict_ms_per_1000, size_bytes, note}),
+    plus ``baseline_metrics``, ``primary_metric``, ``split``, ``left_out``, ``warnings``, ``notes``,
+    ``dataset_id``.
+    """
+    from pathlib import Path
+
+    from core import store
+    from core.ingest import read_table
+    from core.modelio import register
+
+    table = read_table(source)
+    dataset = store.save_dataset(table.frame, table.source_name or "upload", original_name=table.source_name,
+                                 source_format=table.format, size_bytes=table.size_bytes, notes=table.notes)
+    result = train(table.frame, target, task=task, include=include, exclude=exclude, split=split,
+                   date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress)
+    default_name = Path(str(table.source_name or "model")).stem or "model"
+    info = register(result, name or f"{default_name}-{target}", dataset.id)
+    return {
+        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task,
+                  "algorithm": info.algorithm},
+        "metrics": result.holdout_metrics,
+        "baseline_metrics": result.baseline_metrics,
+        "primary_metric": result.primary_metric,
+        "leaderboard": [
+            {"algorithm": r.algorithm, "metrics": r.metrics, "cv_std": r.cv_std, "fit_seconds": r.fit_seconds,
+             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
+            for r in result.leaderboard
+        ],
+        "split": result.split.description,
+        "features": list(result.feature_plan.used),
+        "left_out": [{"column": x.column, "code": x.code, "reason": x.reason} for x in result.feature_plan.left_out],
+        "warnings": list(result.warnings),
+        "notes": list(result.notes),
+        "dataset_id": dataset.id,
+    }
+
+
+__all__ = [
+    "FeaturePlan", "LeaderboardRow", "LeftOut", "SplitInfo", "SplitSuggestion", "TrainResult",
+    "basic_findings", "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
+    "select_features", "suggest_split", "train", "train_command",
+]
+
