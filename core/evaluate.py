@@ -139,7 +139,7 @@ def _num(x: float | None) -> str:
     if a >= 100:
         return f"{x:,.0f}"
     if a >= 1:
-        return f"{x:,.2f}".rstrip("0").rstrip(".") if a < 10 else f"{x:,.1f}"
+        return (f"{x:,.2f}" if a < 10 else f"{x:,.1f}").rstrip("0").rstrip(".")
     if a == 0:
         return "0"
     return f"{x:.2g}" if a < 0.01 else f"{x:.2f}"
@@ -1492,9 +1492,7 @@ def robustness(
         for c in X.columns:
             m = rng.random(len(f)) < level
             if m.any():
-                col = f[c].astype(float) if c in num else f[c].astype(object)
-                col[m] = np.nan if c in num else None
-                f[c] = col
+                f[c] = f[c].mask(m)  # the column's own missing marker (NaN for numbers and pandas strings)
         run("missing", level, f)
     if cat:
         for level in swap_levels:
