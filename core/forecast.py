@@ -1,0 +1,638 @@
+"""Forecast many series at once, honestly.
+
+For each series Keel tries a few models (naive, seasonal naive, Theta, ETS, ARIMA, Croston/SBA for
+intermittent demand, and the average of the best few) and picks the one with the smallest error in
+a rolling-origin backtest: the series is cut at several past dates, each model is fitted on what was
+known at that date only and scored on what came next. Prediction intervals come from the model and
+are then widened or narrowed so that they would have covered the right share of the backtest
+points; the coverage that this gives (checked window by window on windows not used for the
+adjustment) is reported next to the forecast.
+
+Metric conventions: ``mae`` and ``rmse`` in the value's units, ``smape`` and ``wape`` in percent
+(sMAPE is the M4 definition, 0-200), ``mase`` is the MAE divided by the in-sample MAE of the
+seasonal naive forecast (lag = season length, or 1), ``bias`` = mean(forecast - actual) (positive =
+forecasts too high), ``coverage`` = share of backtest points inside the interval (0-1).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.forecast_models import (
+    LABELS,
+    MODELS,
+    SeasonalAdjuster,
+    seasonality_test,
+)
+from core.quality import Finding
+from core.timeseries import SEASON_CANDIDATES, Frequency, Panel, future_dates, prepare
+
+DEFAULT_WINDOWS = 3
+COMBINE_TOP = 3
+MAX_FIT_POINTS = 1500  # older history adds little but costs time
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Rolling-origin backtest scores of the chosen model (None when the history is too short)."""
+
+    mae: float | None = None
+    rmse: float | None = None
+    smape: float | None = None
+    mase: float | None = None
+    wape: float | None = None
+    bias: float | None = None
+    coverage: float | None = None  # share of backtest points inside the (adjusted) interval
+    raw_coverage: float | None = None  # same, before the interval adjustment
+    windows: int = 0
+    points: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: _num(getattr(self, k)) for k in
+                ("mae", "rmse", "smape", "mase", "wape", "bias", "coverage", "raw_coverage", "windows", "points")}
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    model: str
+    mae: float
+    mase: float | None
+    smape: float | None
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
+class BacktestWindow:
+    """One backtest cut: what the chosen model would have said, next to what happened."""
+
+    dates: tuple[pd.Timestamp, ...]
+    actual: tuple[float, ...]
+    yhat: tuple[float, ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    id: str | None
+    model: str | None  # stable key: naive, seasonal_naive, theta, ets, arima, croston_sba, combination
+    model_label: str
+    backtest: Backtest
+    dates: tuple[pd.Timestamp, ...]
+    yhat: tuple[float, ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    history_dates: tuple[pd.Timestamp, ...] = ()
+    history: tuple[float, ...] = ()
+    season: int | None = None  # main season length used (None if no seasonality)
+    seasons: tuple[float, ...] = ()
+    transform: str = "none"  # "log" | "none"
+    components: tuple[str, ...] = ()  # models averaged when model == "combination"
+    leaderboard: tuple[ModelScore, ...] = ()
+    windows: tuple[BacktestWindow, ...] = ()
+    interval_scale: float = 1.0
+    notes: tuple[str, ...] = ()  # plain-language notes: fallbacks, skipped seasons
+    findings: tuple[Finding, ...] = ()
+
+    def to_json(self, integer_years: bool = False) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "model": self.model,
+            "model_label": self.model_label,
+            "components": list(self.components),
+            "season": self.season,
+            "transform": self.transform,
+            "backtest": self.backtest.to_json(),
+            "forecast": [
+                {"date": _iso(d), **({"year": d.year} if integer_years else {}),
+                 "yhat": _num(y), "lo": _num(a), "hi": _num(b)}
+                for d, y, a, b in zip(self.dates, self.yhat, self.lo, self.hi)
+            ],
+            "leaderboard": [{"model": s.model, "mae": _num(s.mae), "mase": _num(s.mase), "smape": _num(s.smape),
+                             "chosen": s.chosen} for s in self.leaderboard],
+            "notes": list(self.notes),
+            "findings": [_finding_json(f) for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    frequency: str  # pandas alias of the dates: D, W-SUN, MS, ME, QS, YS, ...
+    frequency_label: str  # daily, weekly, monthly, ...
+    horizon: int
+    level: float
+    series: tuple[SeriesForecast, ...]
+    findings: tuple[Finding, ...] = ()  # table-wide findings
+    fill: str = "missing"
+    integer_years: bool = False
+    elapsed_seconds: float = 0.0
+    freq: Frequency | None = None
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of all backtest points inside their interval (over all series)."""
+        num = sum((s.backtest.coverage or 0) * s.backtest.points for s in self.series if s.backtest.coverage is not None)
+        den = sum(s.backtest.points for s in self.series if s.backtest.coverage is not None)
+        return num / den if den else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "frequency": self.frequency,
+            "frequency_label": self.frequency_label,
+            "horizon": self.horizon,
+            "level": self.level,
+            "fill": self.fill,
+            "coverage": _num(self.coverage),
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "series": [s.to_json(self.integer_years) for s in self.series],
+            "findings": [_finding_json(f) for f in self.findings],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table of the forecasts: id, date, yhat, lo, hi, model."""
+        rows = []
+        for s in self.series:
+            for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi):
+                rows.append({"id": s.id, "date": d, "yhat": y, "lo": a, "hi": b, "model": s.model})
+        return pd.DataFrame(rows, columns=["id", "date", "yhat", "lo", "hi", "model"])
+
+
+def _num(x):
+    if x is None:
+        return None
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return int(x)
+    x = float(x)
+    return round(x, 6) if math.isfinite(x) else None
+
+
+def _iso(d: pd.Timestamp) -> str:
+    d = pd.Timestamp(d)
+    return d.strftime("%Y-%m-%d") if d == d.normalize() else d.isoformat()
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"code": f.code, "severity": f.severity, "column": f.column, "message": f.message,
+            "advice": f.advice, "series": f.details.get("series")}
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def metrics(actual: np.ndarray, pred: np.ndarray, scale: float | None) -> dict[str, float | None]:
+    a = np.asarray(actual, float)
+    p = np.asarray(pred, float)
+    e = p - a
+    mae = float(np.mean(np.abs(e)))
+    den = np.abs(a) + np.abs(p)
+    terms = np.where(den > 0, 2 * np.abs(e) / np.where(den > 0, den, 1), 0.0)
+    tot = float(np.sum(np.abs(a)))
+    return {
+        "mae": mae,
+        "rmse": float(np.sqrt(np.mean(e**2))),
+        "smape": float(100 * np.mean(terms)),
+        "mase": mae / scale if scale else None,
+        "wape": float(100 * np.sum(np.abs(e)) / tot) if tot > 0 else None,
+        "bias": float(np.mean(e)),
+    }
+
+
+def mase_scale(y: np.ndarray, m: int) -> float | None:
+    m = m if m and y.size > m else 1
+    if y.size <= m:
+        return None
+    s = float(np.mean(np.abs(y[m:] - y[:-m])))
+    if s <= 0 and m > 1:
+        s = float(np.mean(np.abs(np.diff(y))))
+    return s if s > 0 else None
+
+
+# --------------------------------------------------------------------------- per-series engine
+
+
+@dataclass(frozen=True)
+class _Plan:
+    seasons: tuple[float, ...]
+    main_season: int
+    log: bool
+    intermittent: bool
+    nonneg: bool
+    notes: tuple[str, ...] = ()
+
+
+def _use_log(y: np.ndarray, m: int) -> bool:
+    """Log scale if positive data whose spread grows with their level (multiplicative pattern)."""
+    if y.size < 8 or np.min(y) <= 0:
+        return False
+    w = max(m, 4)
+    k = y.size // w
+    if k < 3:
+        return False
+    chunks = y[-k * w:].reshape(k, w)
+    mu = chunks.mean(axis=1)
+    sd = chunks.std(axis=1, ddof=1)
+    if np.any(sd <= 0) or mu.max() / mu.min() < 1.3:
+        return False
+    slope = np.polyfit(np.log(mu), np.log(sd), 1)[0]
+    return bool(slope > 0.5)
+
+
+def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> _Plan:
+    notes: list[str] = []
+    nonneg = bool(np.all(y >= 0))
+    zero_share = float(np.mean(y == 0))
+    intermittent = zero_share >= 0.3
+    if season is not None:
+        cands: tuple[float, ...] = (float(season),) if season > 1 else ()
+    else:
+        cands = SEASON_CANDIDATES.get(freq_code, ())
+    seasons: list[float] = []
+    for p in cands:
+        m = int(round(p))
+        if y.size < 2 * m + 2:
+            if season is not None or m <= 24:
+                notes.append(f"A season of {m} {unit}s needs at least {2 * m + 2} {unit}s of history; "
+                             f"this series has {y.size}, so the seasonal pattern was left out.")
+            continue
+        if season is not None or seasonality_test(y, p):
+            seasons.append(p)
+    short = [p for p in seasons if round(p) <= 24]
+    main = int(round(min(seasons))) if seasons else 1
+    if not short and seasons:
+        main = int(round(min(seasons)))
+    log = (not intermittent) and _use_log(y, main)
+    return _Plan(tuple(seasons), main, log, intermittent, nonneg, tuple(notes))
+
+
+def _candidates(plan: _Plan, n: int) -> list[str]:
+    if plan.intermittent:
+        c = ["naive", "croston_sba", "ses", "mean"]
+        if plan.main_season > 1:
+            c.append("seasonal_naive")
+        return c
+    c = ["naive"]
+    if plan.main_season > 1:
+        c.append("seasonal_naive")
+    c += ["theta", "ets"]
+    if n >= 12:
+        c.append("arima")
+    return c
+
+
+def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
+                 spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    if name in ("naive", "seasonal_naive", "croston_sba", "mean"):
+        model = MODELS[name](season=plan.main_season) if name == "seasonal_naive" else MODELS[name]()
+        model.fit(y)
+        mean, lo, hi = model.predict(h, level)
+        return mean, lo, hi, {}
+    x = np.log(y) if plan.log else y
+    adj = SeasonalAdjuster(plan.seasons).fit(x) if plan.seasons else None
+    z = adj.transform(x) if adj else x
+    model = MODELS[name](**(spec or {}))
+    model.fit(z)
+    mean, lo, hi = model.predict(h, level)
+    if adj:
+        s = adj.future(h)
+        mean, lo, hi = mean + s, lo + s, hi + s
+    if plan.log:
+        mean, lo, hi = np.exp(np.clip(mean, -50, 50)), np.exp(np.clip(lo, -50, 50)), np.exp(np.clip(hi, -50, 50))
+    if not (np.isfinite(mean).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise RuntimeError(f"{name} gave a non-finite forecast")
+    return mean, lo, hi, model.spec()
+
+
+def _clean(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Interpolate gaps; drop 3+ leading zeros. Returns (clean values, number of points dropped)."""
+    v = pd.Series(values, dtype=float)
+    if v.notna().sum() == 0:
+        return np.array([]), len(values)
+    first = int(np.flatnonzero(v.notna().to_numpy())[0])
+    v = v.iloc[first:].interpolate(limit_direction="both")
+    arr = v.to_numpy()
+    lead = 0
+    while lead < arr.size and arr[lead] == 0:
+        lead += 1
+    if 3 <= lead < arr.size - 2:
+        arr = arr[lead:]
+        first += lead
+    return arr, first
+
+
+def _interval_scale(u: np.ndarray, level: float) -> float:
+    """Factor that makes the interval cover ``level`` % of backtest points, shrunk toward 1."""
+    u = u[np.isfinite(u)]
+    if u.size < 5:
+        return 1.0
+    raw = float(np.quantile(u, level / 100.0))
+    if not math.isfinite(raw) or raw <= 0:
+        return 1.0
+    w = u.size / (u.size + 20.0)
+    return float(np.clip(math.exp(w * math.log(raw)), 0.5, 5.0))
+
+
+def _needed(actual, mean, lo, hi) -> np.ndarray:
+    """Fraction of the half-width each point needed to be covered (<= 1: covered)."""
+    up = np.maximum(hi - mean, 1e-12)
+    down = np.maximum(mean - lo, 1e-12)
+    e = actual - mean
+    return np.where(e >= 0, e / up, -e / down)
+
+
+def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int | None = None,
+                    freq_code: str = "D", unit: str = "period", windows: int = DEFAULT_WINDOWS) -> dict[str, Any]:
+    """Backtest, choose and forecast one series (raw numpy in, plain dict out; runs in workers)."""
+    y, offset = _clean(np.asarray(values, dtype=float))
+    notes: list[str] = []
+    if offset and y.size and offset < len(values):
+        notes.append(f"The first {offset} {unit}(s) (zeros or empty) were left out of the fit.")
+    if y.size > MAX_FIT_POINTS:
+        offset += y.size - MAX_FIT_POINTS
+        y = y[-MAX_FIT_POINTS:]
+    n = y.size
+    if n == 0:
+        return {"model": None, "notes": ["This series has no values."], "mean": [], "lo": [], "hi": []}
+    if n < 3:
+        v = float(y[-1])
+        notes.append("Too little history for a real forecast: the last value is carried forward.")
+        return {"model": "naive", "notes": notes, "mean": [v] * h, "lo": [v] * h, "hi": [v] * h,
+                "season": None, "seasons": [], "transform": "none", "scores": [], "windows": [],
+                "backtest": None, "components": [], "scale": 1.0}
+    # how many backtest windows fit (keep at least ~2 seasons or 8 points for training)
+    min_train = max(8, h // 2)
+    n_win = max(0, min(windows, (n - min_train) // h))
+    origins = [n - w * h for w in range(n_win, 0, -1)]
+    first_train = y[: origins[0]] if origins else y
+    plan = _make_plan(first_train, freq_code, season, unit)
+    if origins and plan.main_season > 1:
+        min_train = max(min_train, 2 * plan.main_season + 2)
+        while origins and origins[0] < min_train:
+            origins = origins[1:]
+    notes += list(plan.notes)
+    cands = _candidates(plan, first_train.size)
+    specs: dict[str, dict] = {}
+    preds: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {c: [] for c in cands}
+    failed: set[str] = set()
+    for o in origins:
+        train = y[:o]
+        for c in cands:
+            if c in failed:
+                continue
+            try:
+                mean, lo, hi, spec = _fit_predict(c, train, h, level, plan, specs.get(c))
+                if c not in specs:
+                    specs[c] = spec
+                preds[c].append((mean, lo, hi))
+            except Exception:  # noqa: BLE001 - a model that fails is dropped, the others answer
+                failed.add(c)
+    ok = [c for c in cands if c not in failed and len(preds[c]) == len(origins)]
+    for c in sorted(failed):
+        notes.append(f"The {LABELS.get(c, c)} model could not be fitted to this series and was skipped.")
+    scale = mase_scale(first_train, plan.main_season)
+    actuals = [y[o: o + h] for o in origins]
+    scores: dict[str, dict] = {}
+    if origins:
+        act = np.concatenate(actuals)
+        for c in ok:
+            pm = np.concatenate([p[0] for p in preds[c]])
+            scores[c] = metrics(act, pm, scale)
+        ranked = sorted(ok, key=lambda c: scores[c]["mae"])
+        top = [c for c in ranked if c not in ("naive", "mean")][:COMBINE_TOP]
+        if len(top) >= 2:
+            preds["combination"] = [tuple(np.mean([preds[c][i][k] for c in top], axis=0) for k in range(3))
+                                    for i in range(len(origins))]
+            scores["combination"] = metrics(act, np.concatenate([p[0] for p in preds["combination"]]), scale)
+            ok.append("combination")
+        best = min(ok, key=lambda c: (scores[c]["mae"], c != "combination"))
+        if "combination" in ok and best != "combination" and scores["combination"]["mae"] <= 1.05 * scores[best]["mae"]:
+            best = "combination"  # averages are steadier out of sample; take them unless clearly beaten
+        components = top if best == "combination" else []
+    else:
+        # no room for a backtest: a sensible default
+        best = "croston_sba" if plan.intermittent else ("ets" if "ets" in ok else ok[0] if ok else "naive")
+        components = []
+        notes.append("The history is too short to test forecasts against the past; no accuracy figures.")
+    # final fit on all data
+    if best == "combination":
+        finals = []
+        for c in components:
+            try:
+                sp = None if n <= 300 else specs.get(c)
+                finals.append(_fit_predict(c, y, h, level, plan, sp)[:3])
+            except Exception:  # noqa: BLE001
+                pass
+        if finals:
+            mean, lo, hi = (np.mean([f[k] for f in finals], axis=0) for k in range(3))
+        else:
+            best = "naive"
+    if best != "combination":
+        try:
+            sp = None if n <= 300 else specs.get(best)
+            mean, lo, hi, _ = _fit_predict(best, y, h, level, plan, sp)
+        except Exception:  # noqa: BLE001
+            fb = "seasonal_naive" if plan.main_season > 1 and n > plan.main_season else "naive"
+            notes.append(f"The {LABELS.get(best, best)} model failed on the full history; "
+                         f"Keel fell back to {LABELS[fb]}.")
+            best = fb
+            mean, lo, hi, _ = _fit_predict(fb, y, h, level, plan, None)
+    # interval adjustment from the backtest (leave-one-window-out for the reported coverage)
+    factor = 1.0
+    bt = None
+    bt_windows = []
+    if origins and best in preds:
+        us = [_needed(actuals[i], *preds[best][i]) for i in range(len(origins))]
+        allu = np.concatenate(us)
+        factor = _interval_scale(allu, level)
+        raw_cov = float(np.mean(allu <= 1))
+        if len(us) > 1:
+            cov_hits = []
+            for i in range(len(us)):
+                f_i = _interval_scale(np.concatenate([u for j, u in enumerate(us) if j != i]), level)
+                cov_hits.append(us[i] <= f_i)
+            cov = float(np.mean(np.concatenate(cov_hits)))
+        else:
+            cov = raw_cov
+        s = scores[best]
+        bt = {**s, "coverage": cov, "raw_coverage": raw_cov, "windows": len(origins), "points": int(allu.size)}
+        for i, o in enumerate(origins):
+            pm, pl, ph = preds[best][i]
+            pl = pm - factor * (pm - pl)
+            ph = pm + factor * (ph - pm)
+            if plan.nonneg:
+                pm, pl, ph = np.maximum(pm, 0), np.maximum(pl, 0), np.maximum(ph, 0)
+            bt_windows.append({"start": o + offset, "actual": actuals[i].tolist(), "yhat": pm.tolist(),
+                               "lo": pl.tolist(), "hi": ph.tolist()})
+    lo = mean - factor * (mean - lo)
+    hi = mean + factor * (hi - mean)
+    if plan.nonneg:
+        mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
+    leaderboard = [{"model": c, "mae": scores[c]["mae"], "mase": scores[c]["mase"], "smape": scores[c]["smape"],
+                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c]["mae"])]
+    return {
+        "model": best, "components": list(components), "mean": mean.tolist(), "lo": lo.tolist(), "hi": hi.tolist(),
+        "season": plan.main_season if plan.main_season > 1 else None, "seasons": list(plan.seasons),
+        "transform": "log" if plan.log else "none", "scores": leaderboard, "backtest": bt,
+        "windows": bt_windows, "notes": notes, "scale": factor, "offset": offset,
+    }
+
+
+def _run_chunk(items: list[tuple[int, np.ndarray]], kw: dict) -> list[tuple[int, dict]]:
+    return [(i, forecast_series(v, **kw)) for i, v in items]
+
+
+# --------------------------------------------------------------------------- public entry
+
+
+def _validate(horizon: Any, level: Any, season: Any) -> tuple[int, float, int | None]:
+    try:
+        h = int(horizon)
+    except (TypeError, ValueError):
+        raise InputError(f"The horizon must be a whole number of periods, not {horizon!r}.",
+                         "Enter how many periods ahead to forecast, e.g. 12.") from None
+    if h != horizon or h <= 0:
+        raise InputError(f"The horizon must be a positive whole number of periods (got {horizon}).",
+                         "Enter how many periods ahead to forecast, e.g. 12.")
+    try:
+        lv = float(level)
+    except (TypeError, ValueError):
+        lv = float("nan")
+    if not (50 <= lv < 100):
+        raise InputError(f"The interval level must be between 50 and 99.9 percent (got {level}).",
+                         "Use 80, 90 or 95.")
+    if season is not None:
+        try:
+            s = int(season)
+        except (TypeError, ValueError):
+            s = -1
+        if s != season or s < 1:
+            raise InputError(f"The season length must be a whole number of periods of at least 1 (got {season}).",
+                             "Use e.g. 7 for daily data with a weekly pattern, 12 for monthly data, or leave it empty.")
+        season = s
+    return h, lv, season
+
+
+def forecast(
+    frame: pd.DataFrame,
+    date: str,
+    value: str,
+    id: str | None = None,
+    horizon: int = 12,
+    level: float = 90.0,
+    season: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    fill: str = "auto",
+    aggregate_to: str | None = None,
+    windows: int = DEFAULT_WINDOWS,
+    workers: int | None = None,
+) -> ForecastResult:
+    """Forecast the next ``horizon`` periods of every series in a long-format table.
+
+    ``progress(done, total)`` is called as series finish. ``workers``: processes to use
+    (default: up to 2 when there is enough work, else run in this process).
+    """
+    t0 = time.perf_counter()
+    h, lv, season = _validate(horizon, level, season)
+    panel = prepare(frame, date, value, id, aggregate_to=aggregate_to, fill=fill, horizon=h)
+    return forecast_panel(panel, h, lv, season, progress, windows=windows, workers=workers, t0=t0)
+
+
+def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int | None = None,
+                   progress: Callable[[int, int], None] | None = None, *, windows: int = DEFAULT_WINDOWS,
+                   workers: int | None = None, t0: float | None = None) -> ForecastResult:
+    t0 = time.perf_counter() if t0 is None else t0
+    freq = panel.frequency
+    usable = [s for s in panel.series if np.isfinite(s.values).sum() >= 2]
+    if not usable:
+        longest = max(int(np.isfinite(s.values).sum()) for s in panel.series)
+        raise InputError(
+            f"Every series has fewer than 2 values (the longest has {longest}).",
+            "Forecasting needs a history: at least 2 dates per series, better a few seasons."
+            + (" Check that the series id column is right." if panel.id else ""),
+        )
+    longest = max(s.n for s in panel.series)
+    if horizon > longest:
+        raise InputError(
+            f"The horizon ({freq.units(horizon)}) is longer than the longest history ({freq.units(longest)}).",
+            f"Forecast at most {freq.units(longest)} ahead, or use more history.",
+        )
+    kw = {"h": horizon, "level": level, "season": season, "freq_code": freq.code, "unit": freq.unit,
+          "windows": windows}
+    items = [(i, s.values) for i, s in enumerate(panel.series)]
+    total = len(items)
+    out: dict[int, dict] = {}
+    n_points = sum(s.n for s in panel.series)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if total >= 8 and n_points >= 5000 else 1
+    done = 0
+    if workers > 1:
+        size = max(1, min(10, total // (workers * 8) or 1))
+        chunks = [items[i: i + size] for i in range(0, total, size)]
+        try:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["core.forecast"])
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futs = [pool.submit(_run_chunk, ch, kw) for ch in chunks]
+                for fut in as_completed(futs):
+                    for i, r in fut.result():
+                        out[i] = r
+                    done += len(fut.result())
+                    if progress:
+                        progress(done, total)
+        except (OSError, RuntimeError, ImportError):
+            out = {}
+            done = 0
+            workers = 1
+    if workers <= 1:
+        for i, v in items:
+            out[i] = forecast_series(v, **kw)
+            done += 1
+            if progress:
+                progress(done, total)
+    series = tuple(_to_series(panel.series[i], out[i], freq, horizon) for i in range(total))
+    return ForecastResult(
+        frequency=freq.alias, frequency_label=freq.label, horizon=horizon, level=level, series=series,
+        findings=panel.findings, fill=panel.fill, integer_years=panel.integer_years,
+        elapsed_seconds=time.perf_counter() - t0, freq=freq,
+    )
+
+
+def _to_series(s, r: dict, freq: Frequency, h: int) -> SeriesForecast:
+    last = s.dates[-1]
+    dates = tuple(future_dates(last, h, freq))
+    bt = r.get("backtest")
+    backtest = Backtest(**{k: bt[k] for k in ("mae", "rmse", "smape", "mase", "wape", "bias", "coverage",
+                                               "raw_coverage", "windows", "points")}) if bt else Backtest()
+    wins = []
+    for w in r.get("windows", []):
+        st = w["start"]
+        d = tuple(s.dates[st: st + len(w["actual"])])
+        wins.append(BacktestWindow(d, tuple(w["actual"]), tuple(w["yhat"]), tuple(w["lo"]), tuple(w["hi"])))
+    model = r.get("model")
+    return SeriesForecast(
+        id=s.id, model=model, model_label=LABELS.get(model, "none") if model else "none",
+        backtest=backtest, dates=dates,
+        yhat=tuple(float(x) for x in r["mean"]), lo=tuple(float(x) for x in r["lo"]),
+        hi=tuple(float(x) for x in r["hi"]),
+        history_dates=tuple(s.dates), history=tuple(float(x) for x in s.values),
+        season=r.get("season"), seasons=tuple(r.get("seasons", ())), transform=r.get("transform", "none"),
+        components=tuple(r.get("components", ())),
+        leaderboard=tuple(ModelScore(x["model"], x["mae"], x["mase"], x["smape"], x["chosen"]) for x in r.get("scores", [])),
+        windows=tuple(wins), interval_scale=float(r.get("scale", 1.0)), notes=tuple(r.get("notes", ())),
+        findings=s.findings,
+    )

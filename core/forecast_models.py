@@ -1,0 +1,584 @@
+"""Forecasting models with one interface, and the seasonal adjustment they share.
+
+Every model follows scikit-learn's habits: ``__init__`` stores parameters unchanged, ``fit(y)``
+validates, learns attributes ending in ``_`` and returns ``self``; ``predict(h, level)`` returns
+``(mean, lo, hi)`` numpy arrays of length ``h``. ``spec()`` returns the structure chosen by an
+automatic search (ETS trend, ARIMA order) so later refits can reuse it without searching again.
+
+Models see a clean float array without NaN (the caller interpolates gaps). Seasonality is removed
+beforehand by :class:`SeasonalAdjuster` for the non-seasonal models; seasonal naive works on the raw
+series.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+warnings.filterwarnings("ignore", module="statsmodels")
+
+
+def z_value(level: float) -> float:
+    return float(norm.ppf(0.5 + level / 200.0))
+
+
+class Model:
+    name = "model"
+    label = "model"
+
+    def spec(self) -> dict[str, Any]:
+        return {}
+
+    def fit(self, y: np.ndarray) -> "Model":  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _mean(self, h: int) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _sd(self, h: int) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def predict(self, h: int, level: float = 90.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean = np.asarray(self._mean(h), dtype=float)
+        sd = np.asarray(self._sd(h), dtype=float)
+        z = z_value(level)
+        return mean, mean - z * sd, mean + z * sd
+
+
+def _check(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1 or y.size == 0 or not np.isfinite(y).all():
+        raise ValueError("model input must be a non-empty finite 1-d array")
+    return y
+
+
+def _rmse(e: np.ndarray) -> float:
+    e = e[np.isfinite(e)]
+    return float(np.sqrt(np.mean(e**2))) if e.size else 0.0
+
+
+class Naive(Model):
+    """Tomorrow equals today. Intervals grow like a random walk."""
+
+    name, label = "naive", "last value carried forward"
+
+    def fit(self, y):
+        y = _check(y)
+        self.last_ = y[-1]
+        self.sigma_ = _rmse(np.diff(y)) if y.size > 1 else 0.0
+        return self
+
+    def _mean(self, h):
+        return np.full(h, self.last_)
+
+    def _sd(self, h):
+        return self.sigma_ * np.sqrt(np.arange(1, h + 1))
+
+
+class SeasonalNaive(Model):
+    """Same as one season ago."""
+
+    name, label = "seasonal_naive", "same as last season"
+
+    def __init__(self, season: int = 1):
+        self.season = season
+
+    def fit(self, y):
+        y = _check(y)
+        m = int(self.season) if self.season and self.season > 1 and y.size > self.season else 1
+        self.m_ = m
+        self.last_ = y[-m:]
+        self.sigma_ = _rmse(y[m:] - y[:-m]) if y.size > m else 0.0
+        return self
+
+    def _mean(self, h):
+        return np.resize(self.last_, h)
+
+    def _sd(self, h):
+        return self.sigma_ * np.sqrt(np.arange(h) // self.m_ + 1)
+
+
+class Mean(Model):
+    name, label = "mean", "long-run average"
+
+    def fit(self, y):
+        y = _check(y)
+        self.mu_ = float(y.mean())
+        self.sigma_ = float(y.std(ddof=1)) if y.size > 1 else 0.0
+        return self
+
+    def _mean(self, h):
+        return np.full(h, self.mu_)
+
+    def _sd(self, h):
+        return np.full(h, self.sigma_ * math.sqrt(1 + 1 / 2))
+
+
+def _ses_filter(y: np.ndarray, alpha: float, l0: float) -> tuple[np.ndarray, float]:
+    """One-step errors and final level of simple exponential smoothing (via a linear filter)."""
+    from scipy.signal import lfilter
+
+    # l_t = alpha*y_t + (1-alpha) l_{t-1}
+    lev, _ = lfilter([alpha], [1.0, -(1.0 - alpha)], y, zi=[(1.0 - alpha) * l0])
+    prev = np.concatenate([[l0], lev[:-1]])
+    return y - prev, float(lev[-1])
+
+
+def _fit_ses(y: np.ndarray) -> tuple[float, float, float]:
+    """(alpha, final level, sigma) minimising squared one-step errors; cheap grid + refine."""
+    from scipy.optimize import minimize_scalar
+
+    l0 = float(np.mean(y[: min(len(y), 5)]))
+
+    def sse(a):
+        e, _ = _ses_filter(y, a, l0)
+        return float(np.dot(e, e))
+
+    grid = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99])
+    vals = [sse(a) for a in grid]
+    i = int(np.argmin(vals))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    if hi > lo:
+        r = minimize_scalar(sse, bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+        a = float(r.x) if r.fun <= vals[i] else float(grid[i])
+    else:
+        a = float(grid[i])
+    e, last = _ses_filter(y, a, l0)
+    return a, last, _rmse(e[1:] if len(e) > 1 else e)
+
+
+class SES(Model):
+    """Simple exponential smoothing (ETS A,N,N)."""
+
+    name, label = "ses", "smoothed level"
+
+    def fit(self, y):
+        y = _check(y)
+        self.alpha_, self.level_, self.sigma_ = _fit_ses(y)
+        self.n_ = y.size
+        return self
+
+    def _mean(self, h):
+        return np.full(h, self.level_)
+
+    def _sd(self, h):
+        j = np.arange(h)
+        return self.sigma_ * np.sqrt(1 + j * self.alpha_**2)
+
+
+class Theta(Model):
+    """The Theta method: exponential smoothing plus half the long-run linear trend."""
+
+    name, label = "theta", "smoothed level plus half the long-run trend (Theta)"
+
+    def fit(self, y):
+        y = _check(y)
+        n = y.size
+        self.alpha_, self.level_, self.sigma_ = _fit_ses(y)
+        t = np.arange(n, dtype=float)
+        self.b0_ = float(np.polyfit(t, y, 1)[0]) if n > 2 else 0.0
+        self.n_ = n
+        return self
+
+    def _mean(self, h):
+        a = max(self.alpha_, 1e-3)
+        k = np.arange(h, dtype=float)
+        trend = 0.5 * self.b0_ * (k + 1 / a - ((1 - a) ** self.n_) / a)
+        return self.level_ + trend
+
+    def _sd(self, h):
+        j = np.arange(h)
+        return self.sigma_ * np.sqrt(1 + j * self.alpha_**2)
+
+
+class ETS(Model):
+    """Exponential smoothing with additive errors; trend none / additive / damped chosen by AICc.
+
+    Seasonality is handled by :class:`SeasonalAdjuster` before this model sees the series.
+    """
+
+    name, label = "ets", "exponential smoothing (ETS)"
+
+    def __init__(self, trend: str = "auto"):
+        self.trend = trend  # "auto" | "N" | "A" | "Ad"
+
+    def spec(self):
+        return {"trend": self.trend_}
+
+    def _fit_one(self, y, trend):
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        if trend == "N":
+            a, lev, sig = _fit_ses(y)
+            n = y.size
+            sse = sig**2 * max(n - 1, 1)
+            k = 2
+            aicc = n * math.log(max(sse / n, 1e-300)) + 2 * k + (2 * k * (k + 1)) / max(n - k - 1, 1)
+            return aicc, {"trend": "N", "alpha": a, "level": lev, "slope": 0.0, "beta": 0.0, "phi": 1.0, "sigma": sig}
+        res = ExponentialSmoothing(y, trend="add", damped_trend=(trend == "Ad"),
+                                   initialization_method="estimated").fit()
+        p = res.params
+        resid = y - res.fittedvalues
+        n = y.size
+        k = 4 + (trend == "Ad")
+        sse = float(np.dot(resid, resid))
+        aicc = n * math.log(max(sse / n, 1e-300)) + 2 * k + (2 * k * (k + 1)) / max(n - k - 1, 1)
+        phi = float(p.get("damping_trend", 1.0)) if trend == "Ad" else 1.0
+        if not np.isfinite(phi):
+            phi = 1.0
+        return aicc, {"trend": trend, "alpha": float(p["smoothing_level"]), "beta": float(p["smoothing_trend"]),
+                      "phi": phi, "level": float(res.level[-1]), "slope": float(res.trend[-1]),
+                      "sigma": _rmse(resid)}
+
+    def fit(self, y):
+        y = _check(y)
+        choices = ["N", "A", "Ad"] if self.trend == "auto" else [self.trend]
+        if y.size < 10:
+            choices = ["N"]
+        best = None
+        for c in choices:
+            try:
+                aicc, st = self._fit_one(y, c)
+            except Exception:  # noqa: BLE001 - a failed configuration is just skipped
+                continue
+            if best is None or aicc < best[0]:
+                best = (aicc, st)
+        if best is None:
+            _, best_state = self._fit_one(y, "N")
+        else:
+            best_state = best[1]
+        self.state_ = best_state
+        self.trend_ = best_state["trend"]
+        return self
+
+    def _mean(self, h):
+        s = self.state_
+        k = np.arange(1, h + 1)
+        if s["trend"] == "N":
+            return np.full(h, s["level"])
+        phi = s["phi"]
+        if phi < 1.0:
+            damp = phi * (1 - phi**k) / (1 - phi)
+        else:
+            damp = k.astype(float)
+        return s["level"] + damp * s["slope"]
+
+    def _sd(self, h):
+        s = self.state_
+        a, b, phi = s["alpha"], s["beta"], s["phi"]
+        j = np.arange(1, h)
+        if s["trend"] == "N":
+            c = np.full(h - 1, a)
+        elif phi < 1.0:
+            c = a * (1 + b * phi * (1 - phi**j) / (1 - phi))
+        else:
+            c = a * (1 + b * j)
+        var = 1 + np.concatenate([[0.0], np.cumsum(c**2)])
+        return s["sigma"] * np.sqrt(var)
+
+
+class ARIMA(Model):
+    """ARIMA(p,d,q) fitted by conditional least squares, with a small order search by AICc.
+
+    Differencing (d = 0 or 1) is chosen by a KPSS test; with d = 1 a drift term is kept if it
+    lowers the AICc. Conditional least squares through a linear filter keeps each fit to a few
+    milliseconds, so the search stays cheap even for hundreds of series.
+    """
+
+    name, label = "arima", "ARIMA"
+
+    MAX_POINTS = 600
+    ORDERS = ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2), (2, 1), (1, 2), (2, 2))
+
+    def __init__(self, order: tuple[int, int, int] | str = "auto", drift: bool | None = None):
+        self.order = order
+        self.drift = drift
+
+    def spec(self):
+        return {"order": self.order_, "drift": self.drift_}
+
+    @staticmethod
+    def _ndiffs(y):
+        from statsmodels.tsa.stattools import kpss
+
+        if y.size < 12:
+            return 1
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, p, *_ = kpss(y, regression="c", nlags="auto")
+        except Exception:  # noqa: BLE001
+            return 1
+        return 1 if p < 0.05 else 0
+
+    @staticmethod
+    def _resid(params, x, p, q, mean):
+        from scipy.signal import lfilter
+
+        mu = params[p + q] if mean else 0.0
+        ar = np.r_[1.0, -params[:p]]
+        ma = np.r_[1.0, params[p: p + q]]
+        e = lfilter(ar, ma, x - mu)
+        return e[p:]
+
+    @staticmethod
+    def _stable(coefs):
+        if coefs.size == 0:
+            return True
+        roots = np.roots(np.r_[1.0, -coefs][::-1])
+        return bool(np.all(np.abs(roots) > 1.001))
+
+    def _fit_one(self, x, p, q, mean):
+        from scipy.optimize import least_squares
+
+        k = p + q + int(mean)
+        n = x.size - p
+        if n <= k + 2:
+            raise ValueError("too short")
+        if k == 0:
+            e = x.copy()
+            params = np.zeros(0)
+        else:
+            x0 = np.zeros(k)
+            if mean:
+                x0[-1] = x.mean()
+            r = least_squares(self._resid, x0, args=(x, p, q, mean), method="lm" if n > k else "trf",
+                              max_nfev=200 * (k + 1))
+            params = r.x
+            e = self._resid(params, x, p, q, mean)
+        phi, theta = params[:p], params[p: p + q]
+        if not (self._stable(phi) and self._stable(-theta)) or not np.isfinite(params).all():
+            raise ValueError("not stationary/invertible")
+        sse = float(np.dot(e, e))
+        kk = k + 1
+        aicc = n * math.log(max(sse / n, 1e-300)) + 2 * kk + 2 * kk * (kk + 1) / max(n - kk - 1, 1)
+        return aicc, params, e
+
+    def fit(self, y):
+        y = _check(y)[-self.MAX_POINTS:]
+        self.scale_ = float(np.std(y)) or 1.0
+        self.center_ = float(np.mean(y))
+        ys = (y - self.center_) / self.scale_
+        if self.order == "auto":
+            d = self._ndiffs(ys)
+            x = np.diff(ys) if d else ys
+            best = None
+            for p, q in self.ORDERS:
+                if d == 0 and p == q == 0:
+                    continue
+                for mean in ((True,) if d == 0 else (False, True)):
+                    try:
+                        aicc, params, e = self._fit_one(x, p, q, mean)
+                    except Exception:  # noqa: BLE001 - this order just does not fit
+                        continue
+                    if best is None or aicc < best[0]:
+                        best = (aicc, (p, d, q), mean, params, e)
+            if best is None:
+                raise RuntimeError("no ARIMA order could be fitted")
+            _, self.order_, self.drift_, self.params_, e = best
+        else:
+            p, d, q = self.order
+            x = np.diff(ys) if d else ys
+            mean = bool(self.drift) if d else True
+            _, self.params_, e = self._fit_one(x, p, q, mean)
+            self.order_, self.drift_ = (p, d, q), mean
+        self.x_ = x
+        self.e_ = e
+        self.last_ = ys[-1]
+        self.sigma_ = float(np.sqrt(np.mean(e**2))) if e.size else 0.0
+        return self
+
+    def _mean(self, h):
+        p, d, q = self.order_
+        phi, theta = self.params_[:p], self.params_[p: p + q]
+        mu = self.params_[p + q] if self.drift_ else 0.0
+        xs = list(self.x_[-p:] - mu) if p else []
+        es = list(np.r_[np.zeros(max(0, p)), self.e_][-q:]) if q else []
+        out = []
+        for _ in range(h):
+            v = sum(phi[i] * xs[-1 - i] for i in range(p)) + sum(theta[i] * es[-1 - i] for i in range(q))
+            out.append(v + mu)
+            if p:
+                xs.append(v)
+            if q:
+                es.append(0.0)
+        out = np.array(out)
+        if d:
+            out = self.last_ + np.cumsum(out)
+        return out * self.scale_ + self.center_
+
+    def _sd(self, h):
+        from scipy.signal import lfilter
+
+        p, d, q = self.order_
+        phi, theta = self.params_[:p], self.params_[p: p + q]
+        ar = np.r_[1.0, -phi]
+        if d:
+            ar = np.convolve(ar, [1.0, -1.0])
+        imp = np.zeros(h)
+        imp[0] = 1.0
+        psi = lfilter(np.r_[1.0, theta], ar, imp)
+        return self.sigma_ * self.scale_ * np.sqrt(np.cumsum(psi**2))
+
+
+class Croston(Model):
+    """Croston's method with the Syntetos-Boylan correction (SBA) for intermittent demand."""
+
+    name, label = "croston_sba", "intermittent-demand average (Croston/SBA)"
+
+    def __init__(self, alpha: float = 0.1, sba: bool = True):
+        self.alpha = alpha
+        self.sba = sba
+
+    def fit(self, y):
+        y = _check(y)
+        a = self.alpha
+        nz = np.flatnonzero(y != 0)
+        if nz.size == 0:
+            self.rate_ = 0.0
+            self.sigma_ = 0.0
+            return self
+        sizes = y[nz]
+        gaps = np.diff(np.concatenate([[-1], nz])).astype(float)
+        z = sizes[0]
+        p = gaps[0]
+        fitted = np.full(y.size, np.nan)
+        for i in range(1, nz.size):
+            fitted[nz[i - 1] + 1: nz[i] + 1] = z / p
+            z = a * sizes[i] + (1 - a) * z
+            p = a * gaps[i] + (1 - a) * p
+        fitted[nz[-1] + 1:] = z / p
+        factor = (1 - a / 2) if self.sba else 1.0
+        self.rate_ = float(z / p * factor)
+        e = y - fitted * factor
+        self.sigma_ = _rmse(e)
+        return self
+
+    def _mean(self, h):
+        return np.full(h, self.rate_)
+
+    def _sd(self, h):
+        return np.full(h, self.sigma_)
+
+
+MODELS: dict[str, type[Model]] = {
+    "naive": Naive,
+    "seasonal_naive": SeasonalNaive,
+    "mean": Mean,
+    "ses": SES,
+    "theta": Theta,
+    "ets": ETS,
+    "arima": ARIMA,
+    "croston_sba": Croston,
+}
+
+LABELS = {k: v.label for k, v in MODELS.items()}
+LABELS["combination"] = "average of the best models"
+
+
+# --------------------------------------------------------------------------- seasonality
+
+
+def centered_ma(y: np.ndarray, m: int) -> np.ndarray:
+    """Centered moving average of order m (2xm for even m); NaN at the edges."""
+    n = y.size
+    if m % 2 == 0:
+        w = np.r_[0.5, np.ones(m - 1), 0.5] / m
+    else:
+        w = np.ones(m) / m
+    k = len(w)
+    out = np.full(n, np.nan)
+    if n >= k:
+        out[k // 2: n - k // 2] = np.convolve(y, w, mode="valid")
+    return out
+
+
+def seasonality_test(y: np.ndarray, period: float) -> bool:
+    """Is there a seasonal pattern of this length? (ACF at the season lag vs a 90 % band.)"""
+    m = int(round(period))
+    n = y.size
+    if m < 2 or n < 2 * m + 2:
+        return False
+    x = y - np.mean(y)
+    if m > 24:  # long seasons: remove the slow trend first (centered MA over one season)
+        trend = centered_ma(y, m)
+        ok = np.isfinite(trend)
+        if ok.sum() < m + 2:
+            return False
+        x = (y - trend)[ok]
+        x = x - x.mean()
+    n2 = x.size
+    f = np.fft.rfft(x, 2 * n2)
+    ac = np.fft.irfft(f * np.conj(f))[: m + 1]
+    if ac[0] <= 0:
+        return False
+    ac = ac / ac[0]
+    band = 1.645 * math.sqrt((1 + 2 * np.sum(ac[1:m] ** 2)) / n2)
+    return bool(ac[m] > band)
+
+
+class SeasonalAdjuster:
+    """Removes one or more additive seasonal patterns (work on log scale for multiplicative ones).
+
+    Short integer seasons (<= 24) use classical seasonal averages; long or fractional seasons
+    (52.18 weeks, 365.25 days) use a few Fourier terms, so they always fit in milliseconds.
+    Learned on the training part only, then extrapolated.
+    """
+
+    def __init__(self, periods: tuple[float, ...] = ()):
+        self.periods = periods
+
+    def fit(self, y: np.ndarray) -> "SeasonalAdjuster":
+        y = np.asarray(y, dtype=float)
+        self.n_ = y.size
+        self.parts_: list[tuple[float, np.ndarray, str]] = []
+        rest = y.copy()
+        t = np.arange(y.size)
+        for period in sorted(self.periods, reverse=True):
+            m = int(round(period))
+            trend = centered_ma(rest, m)
+            ok = np.isfinite(trend)
+            if ok.sum() < m:
+                continue
+            detr = rest - trend
+            if m <= 24 and abs(period - m) < 1e-9:
+                idx = t % m
+                s = np.array([np.nanmean(np.where(ok & (idx == j), detr, np.nan)) if (ok & (idx == j)).any() else 0.0
+                              for j in range(m)])
+                s = s - s.mean()
+                self.parts_.append((period, s, "classic"))
+                rest = rest - s[idx]
+            else:
+                k = int(min(10, max(2, m // 8)))
+                X = self._fourier(t, period, k)
+                beta, *_ = np.linalg.lstsq(X[ok], detr[ok], rcond=None)
+                self.parts_.append((period, beta, "fourier"))
+                rest = rest - X @ beta
+        return self
+
+    @staticmethod
+    def _fourier(t, period, k):
+        cols = []
+        for j in range(1, k + 1):
+            cols.append(np.sin(2 * np.pi * j * t / period))
+            cols.append(np.cos(2 * np.pi * j * t / period))
+        return np.column_stack(cols)
+
+    def component(self, t: np.ndarray) -> np.ndarray:
+        out = np.zeros(t.size)
+        for period, coef, kind in self.parts_:
+            if kind == "classic":
+                out += coef[t % int(round(period))]
+            else:
+                out += self._fourier(t, period, coef.size // 2) @ coef
+        return out
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return np.asarray(y, dtype=float) - self.component(np.arange(len(y)))
+
+    def future(self, h: int) -> np.ndarray:
+        return self.component(np.arange(self.n_, self.n_ + h))

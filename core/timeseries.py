@@ -1,0 +1,506 @@
+"""Time-series preparation: long-format table -> regular series per id, plus plain-language findings.
+
+The input is one row per date (and per series id). We accept real dates and plain integer years,
+infer the frequency, sum duplicated dates, optionally aggregate to a coarser frequency, and make
+the index regular. Missing periods are either ``missing`` (unknown, interpolated for fitting) or
+``zero`` (nothing sold) -- the user's choice; :func:`suggest_fill` proposes one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.quality import Finding
+
+# frequency code -> (pandas period alias builder, plain label, singular unit, default season candidates)
+_LABELS = {
+    "h": ("hourly", "hour"),
+    "D": ("daily", "day"),
+    "B": ("business-daily", "business day"),
+    "W": ("weekly", "week"),
+    "M": ("monthly", "month"),
+    "Q": ("quarterly", "quarter"),
+    "Y": ("yearly", "year"),
+}
+# candidate season lengths per frequency (non-integer -> Fourier terms); checked against the data
+SEASON_CANDIDATES: dict[str, tuple[float, ...]] = {
+    "h": (24.0, 168.0),
+    "D": (7.0, 365.25),
+    "B": (5.0, 260.0),
+    "W": (52.18,),
+    "M": (12.0,),
+    "Q": (4.0,),
+    "Y": (),
+}
+COARSER = ("D", "W", "M", "Q", "Y")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """A regular step. ``code`` is one of h, D, B, W, M, Q, Y; ``alias`` the pandas offset alias
+    used for the output dates (e.g. ``W-SUN``, ``MS``, ``QE``, ``YS``)."""
+
+    code: str
+    alias: str
+    period_alias: str  # pandas Period alias used internally
+    anchor: str = "start"  # dates shown at period "start" or "end"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self.code][0]
+
+    @property
+    def unit(self) -> str:
+        return _LABELS[self.code][1]
+
+    def units(self, n: int) -> str:
+        """'2 weeks', '1 month'."""
+        u = self.unit
+        return f"{n} {u}" if n == 1 else f"{n} {u}s"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One regular series. ``values`` has NaN where a period is missing (when fill='missing')."""
+
+    id: str | None
+    dates: pd.DatetimeIndex
+    values: np.ndarray
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def n(self) -> int:
+        return int(len(self.values))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """All series of a table, prepared. ``fill`` is what was done with missing periods."""
+
+    frequency: Frequency
+    series: tuple[Series, ...]
+    findings: tuple[Finding, ...]  # table-wide findings (per-series ones live on each Series)
+    fill: str  # "zero" | "missing"
+    suggested_fill: str
+    integer_years: bool = False
+    value: str = "value"
+    date: str = "date"
+    id: str | None = None
+    aggregated_from: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        return self.findings + tuple(f for s in self.series for f in s.findings)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _check_column(frame: pd.DataFrame, col: str | None, role: str) -> None:
+    if col is None:
+        return
+    if col not in frame.columns:
+        shown = ", ".join(f"'{c}'" for c in list(frame.columns)[:12])
+        raise InputError(
+            f"There is no column '{col}' for the {role} in this table (columns: {shown}).",
+            f"Choose one of the table's columns as the {role}.",
+        )
+
+
+def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
+    """Parse a date column; plain integer years (e.g. 1990, 2024) become 1 January of that year.
+
+    Returns (timestamps, integer_years). Raises InputError naming the first value that is not a date.
+    """
+    s = raw
+    nonnull = s.dropna()
+    if nonnull.empty:
+        raise InputError(
+            f"The date column '{column}' is empty.",
+            "Choose a column that holds dates (or years) for every row.",
+        )
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = pd.to_datetime(s)
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        return out, False
+    # plain integer years (ints, or floats/strings that are whole numbers in a plausible range)
+    num = pd.to_numeric(nonnull, errors="coerce") if not pd.api.types.is_bool_dtype(s) else None
+    if num is not None and num.notna().all():
+        whole = bool(np.all(np.isclose(num, np.round(num))))
+        if whole and num.between(1000, 2999).all():
+            years = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+            out = pd.to_datetime(years.astype("string") + "-01-01", format="%Y-%m-%d", errors="coerce")
+            return out, True
+        raise InputError(
+            f"The date column '{column}' holds numbers, not dates (first: {nonnull.iloc[0]!r}).",
+            "Choose a column with dates such as 2024-03-31, or plain years such as 2024.",
+        )
+    text = s.astype("string").str.strip()
+    out = pd.to_datetime(text, errors="coerce")
+    if out[text.notna()].isna().mean() > 0:
+        try:
+            alt = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            alt = out
+        if alt.isna().sum() < out.isna().sum():
+            out = alt
+    bad = text.notna() & out.isna()
+    if bad.any():
+        first = text[bad].iloc[0]
+        n_bad = int(bad.sum())
+        what = "value is" if n_bad == 1 else "values are"
+        raise InputError(
+            f"{n_bad} {what} in '{column}' not dates (first: '{first}', row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}).",
+            f"Fix them in the file, or choose another date column.",
+        )
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out, False
+
+
+def parse_values(raw: pd.Series, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype(float)
+    if pd.api.types.is_numeric_dtype(raw):
+        return raw.astype(float)
+    text = raw.astype("string").str.strip().str.replace(r"[\s,](?=\d{3}\b)", "", regex=True)
+    num = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (text != "") & num.isna()
+    if bad.any():
+        n_bad = int(bad.sum())
+        first = text[bad].iloc[0]
+        what = "value is" if n_bad == 1 else "values are"
+        raise InputError(
+            f"{n_bad} {what} in '{column}' not numbers (first: '{first}', row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}).",
+            f"Choose a numeric column (such as units sold) as the value, or fix those cells.",
+        )
+    return num.astype(float)
+
+
+# --------------------------------------------------------------------------- frequency
+
+
+def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None = None) -> Frequency:
+    """The regular step of the dates (pooled over series). Raises InputError if it cannot tell."""
+    d = pd.Series(pd.DatetimeIndex(dates))
+    frame = pd.DataFrame({"d": d.to_numpy(), "g": (ids.to_numpy() if ids is not None else 0)})
+    frame = frame.dropna().drop_duplicates().sort_values(["g", "d"])
+    diffs = frame.groupby("g")["d"].diff().dropna()
+    diffs = diffs[diffs > pd.Timedelta(0)]
+    if diffs.empty:
+        raise InputError(
+            "There is only one distinct date, so there is no time series to forecast.",
+            "Use a table with one row per date (at least a few dates per series).",
+        )
+    days = diffs.dt.total_seconds().to_numpy() / 86400.0
+    step = float(np.median(days))
+    u = pd.DatetimeIndex(frame["d"].unique())
+    if step < 0.9:
+        return Frequency("h", "h", "h")
+    if step < 1.5:
+        # business days: no weekend dates at all, and 3-day steps over weekends
+        if (u.dayofweek < 5).all() and np.any(np.isclose(days, 3)) and len(u) > 10:
+            return Frequency("B", "B", "B")
+        return Frequency("D", "D", "D")
+    if step < 10:
+        wd = int(pd.Series(u.dayofweek).mode().iloc[0])
+        end_day = _WEEKDAYS[(wd - 1) % 7]  # a week ending the day before the shown weekday
+        return Frequency("W", f"W-{_WEEKDAYS[wd]}", f"W-{end_day}")
+    month_end = bool((u.is_month_end).all())
+    if step < 50:
+        return Frequency("M", "ME" if month_end else "MS", "M", "end" if month_end else "start")
+    if step < 200:
+        # quarter anchored on the months actually used
+        return Frequency("Q", "QE" if month_end else "QS", "Q-DEC", "end" if month_end else "start")
+    year_end = bool((u.is_year_end).all())
+    return Frequency("Y", "YE" if year_end else "YS", "Y-DEC", "end" if year_end else "start")
+
+
+def _to_dates(periods: pd.PeriodIndex, freq: Frequency) -> pd.DatetimeIndex:
+    if freq.anchor == "end":
+        return pd.DatetimeIndex(periods.to_timestamp(how="end")).normalize()
+    return pd.DatetimeIndex(periods.to_timestamp(how="start"))
+
+
+def future_dates(last: pd.Timestamp, h: int, freq: Frequency) -> pd.DatetimeIndex:
+    p = pd.Period(last, freq=freq.period_alias)
+    periods = pd.period_range(p + 1, periods=h, freq=freq.period_alias)
+    return _to_dates(periods, freq)
+
+
+def coarser_frequency(code: str) -> Frequency:
+    code = code.upper()[:1]
+    if code == "D":
+        return Frequency("D", "D", "D")
+    if code == "W":
+        return Frequency("W", "W-MON", "W-SUN")
+    if code == "M":
+        return Frequency("M", "MS", "M")
+    if code == "Q":
+        return Frequency("Q", "QS", "Q-DEC")
+    if code in ("Y", "A"):
+        return Frequency("Y", "YS", "Y-DEC")
+    raise InputError(
+        f"Unknown frequency '{code}' to aggregate to.",
+        "Choose one of D (daily), W (weekly), M (monthly), Q (quarterly) or Y (yearly).",
+    )
+
+
+# --------------------------------------------------------------------------- fill suggestion
+
+
+def suggest_fill(values: np.ndarray) -> str:
+    """'zero' for sales-like counts (non-negative whole numbers), else 'missing'."""
+    v = values[np.isfinite(values)]
+    if v.size and (v >= 0).all() and np.allclose(v, np.round(v)):
+        return "zero"
+    return "missing"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _f(code: str, severity: str, column: str, message: str, advice: str, series: str | None, **details) -> Finding:
+    return Finding(code=code, severity=severity, column=column, message=message, advice=advice,
+                   details={"series": series, **details})
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of runs of True."""
+    out = []
+    n = len(mask)
+    i = 0
+    while i < n:
+        if mask[i]:
+            j = i
+            while j < n and mask[j]:
+                j += 1
+            out.append((i, j - i))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Frequency,
+                    n_missing: int = 0, fill: str = "missing", horizon: int | None = None) -> list[Finding]:
+    """Plain-language findings for one regular series."""
+    name = f"'{sid}'" if sid is not None else f"'{column}'"
+    out: list[Finding] = []
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    finite = np.isfinite(v)
+    x = v[finite]
+    min_len = 2 * max(1, {"D": 7, "W": 4, "M": 12, "Q": 4}.get(freq.code, 1))
+    if n < 3 or len(x) < 3:
+        out.append(_f("too_short_history", "critical", column,
+                      f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
+                      "At least 3 points are needed to forecast; we show a flat forecast only. Collect more history.",
+                      sid, n=len(x)))
+    elif n < min_len:
+        out.append(_f("too_short_history", "warning", column,
+                      f"Series {name} has only {freq.units(n)} of history.",
+                      f"Forecasts from short histories are rough; with at least {freq.units(min_len)} Keel can check them against the past.",
+                      sid, n=n))
+    if horizon is not None and horizon > n:
+        out.append(_f("horizon_longer_than_history", "warning", column,
+                      f"The forecast horizon ({freq.units(horizon)}) is longer than the history of {name} ({freq.units(n)}).",
+                      "Forecasts that far ahead are guesses; shorten the horizon or use more history.", sid))
+    if n_missing:
+        what = "counted as zero" if fill == "zero" else "left missing and filled in by interpolation for fitting"
+        out.append(_f("missing_periods", "info" if n_missing <= 0.05 * n else "warning", column,
+                      f"Series {name} has {n_missing} {freq.unit}(s) with no row; they were {what}.",
+                      "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded.",
+                      sid, n=n_missing))
+    if len(x) == 0:
+        return out
+    if (x < 0).any():
+        k = int((x < 0).sum())
+        out.append(_f("negative_values", "warning", column,
+                      f"Series {name} has {k} negative value(s) (lowest {x.min():g}).",
+                      "Negative sales usually mean returns or corrections. Check them; order suggestions treat them as lower demand.",
+                      sid, n=k))
+    zero = finite & (v == 0)
+    zero_share = float(zero[finite].mean())
+    lead = 0
+    while lead < n and zero[lead]:
+        lead += 1
+    trail = 0
+    while trail < n and zero[n - 1 - trail]:
+        trail += 1
+    if 3 <= lead < n:
+        out.append(_f("leading_zeros", "info", column,
+                      f"Series {name} starts with {freq.units(lead)} of zeros.",
+                      "This often means the product was launched later; Keel ignores those leading zeros when fitting.",
+                      sid, n=lead))
+    if trail >= 3 and trail < n and zero_share < 0.8:
+        out.append(_f("trailing_zeros", "warning", column,
+                      f"Series {name} ends with {freq.units(trail)} of zeros.",
+                      "Was the product discontinued or out of stock? The forecast will follow the recent zeros.",
+                      sid, n=trail))
+    if zero_share >= 0.3 and lead < n:
+        out.append(_f("intermittent_demand", "info", column,
+                      f"Series {name} is zero in {zero_share:.0%} of {freq.unit}s (intermittent demand).",
+                      "Keel tries Croston/SBA, a method made for items that sell now and then.",
+                      sid, zero_share=round(zero_share, 3)))
+    elif zero_share < 0.3 and len(x) > 10:
+        pos = x[x > 0]
+        typical = float(np.median(pos)) if pos.size else 0.0
+        inner = zero.copy()
+        inner[:lead] = False
+        if trail:
+            inner[n - trail:] = False
+        long_runs = [(s, L) for s, L in _runs(inner) if L >= 3]
+        if long_runs and typical >= 2:
+            s, L = max(long_runs, key=lambda r: r[1])
+            out.append(_f("stockout_zeros", "warning", column,
+                          f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {typical:g}.",
+                          "These look like stock-outs: true demand was probably not zero. Mark them as missing so the forecast is not pulled down.",
+                          sid, runs=len(long_runs), longest=L, start=s))
+    if len(x) >= 12:
+        med = pd.Series(v).rolling(7, center=True, min_periods=3).median().to_numpy()
+        dev = v - med
+        d = dev[np.isfinite(dev)]
+        mad = float(np.median(np.abs(d - np.median(d)))) * 1.4826 if d.size else 0.0
+        if mad > 0:
+            idx = np.flatnonzero(np.abs(dev) > 6 * mad)
+            if idx.size and idx.size <= 0.05 * n and not zero_share >= 0.3:
+                out.append(_f("outliers", "info" if idx.size <= 2 else "warning", column,
+                              f"Series {name} has {idx.size} unusual value(s) (e.g. {v[idx[0]]:g} where about {med[idx[0]]:g} was typical).",
+                              "Check them: one-off events (a big order, a data error) can distort the forecast. Fix errors in the file.",
+                              sid, n=int(idx.size), positions=[int(i) for i in idx[:10]]))
+    return out
+
+
+def lagged_copy_findings(frame: pd.DataFrame, date: str, value: str, id: str | None) -> list[Finding]:
+    """Other numeric columns that are the value shifted by 1-3 periods (they would leak the answer)."""
+    out: list[Finding] = []
+    others = [c for c in frame.columns if c not in (date, value, id) and pd.api.types.is_numeric_dtype(frame[c])]
+    if not others:
+        return out
+    f = frame.sort_values([id, date] if id else [date])
+    y = pd.to_numeric(f[value], errors="coerce")
+    for c in others[:50]:
+        col = f[c].astype(float)
+        for lag in (1, 2, 3):
+            shifted = y.groupby(f[id]).shift(lag) if id else y.shift(lag)
+            ok = shifted.notna() & col.notna()
+            if ok.sum() >= 5 and np.isclose(shifted[ok], col[ok]).mean() > 0.95:
+                out.append(Finding(
+                    code="lagged_copy", severity="warning", column=str(c),
+                    message=f"Column '{c}' is '{value}' from {lag} period(s) earlier.",
+                    advice="It is a lagged copy of what you forecast; Keel does not use it as an input. Remove it if it was meant as a predictor.",
+                    details={"lag": lag}))
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def prepare(
+    frame: pd.DataFrame,
+    date: str,
+    value: str,
+    id: str | None = None,
+    *,
+    aggregate_to: str | None = None,
+    fill: str = "auto",
+    horizon: int | None = None,
+) -> Panel:
+    """Validate and regularise a long-format table into one regular series per id.
+
+    ``fill``: 'zero' (missing periods mean nothing happened), 'missing' (unknown) or 'auto'
+    (zero for sales-like counts). ``aggregate_to``: 'W', 'M', 'Q' or 'Y' to sum to a coarser step.
+    """
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
+    for col, role in ((date, "date"), (value, "value"), (id, "series id")):
+        _check_column(frame, col, role)
+    if fill not in ("auto", "zero", "missing"):
+        raise InputError(f"Unknown gap handling '{fill}'.", "Choose 'zero', 'missing' or 'auto'.")
+    dates, integer_years = parse_dates(frame[date], date)
+    values = parse_values(frame[value], value)
+    if id is not None:
+        ids = frame[id].astype("string").fillna("(blank)")
+    else:
+        ids = pd.Series(["__all__"] * len(frame), index=frame.index, dtype="string")
+    work = pd.DataFrame({"d": dates.to_numpy(), "y": values.to_numpy(), "g": ids.to_numpy()})
+    n_nodate = int(work["d"].isna().sum())
+    work = work.dropna(subset=["d"])
+    if len(work) < 2 or work["d"].nunique() < 2:
+        raise InputError(
+            f"There is only {work['d'].nunique()} distinct date in '{date}', so there is nothing to forecast from.",
+            "Use a table with one row per date: at least a few dates per series.",
+        )
+    freq = infer_frequency(work["d"], work["g"])
+    table_findings: list[Finding] = []
+    aggregated_from = None
+    if integer_years:
+        freq = Frequency("Y", "YS", "Y-DEC", "start")
+    if aggregate_to:
+        target = coarser_frequency(aggregate_to)
+        order = {"h": -1, "B": 0, "D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
+        if order[target.code] < order[freq.code]:
+            raise InputError(
+                f"The data are {freq.label}; they cannot be split into {target.label} values.",
+                f"Choose a coarser step than {freq.label} (or keep {freq.label}).",
+            )
+        if target.code != freq.code:
+            aggregated_from = freq.label
+            freq = target
+    work["p"] = pd.PeriodIndex(pd.DatetimeIndex(work["d"]), freq=freq.period_alias)
+    dup = work.duplicated(subset=["g", "p"], keep=False)
+    if dup.any() and aggregated_from is None:
+        n_dup = int(work[dup].drop_duplicates(subset=["g", "p"]).shape[0])
+        exact = work.duplicated(subset=["g", "d"], keep=False).any()
+        advice = ("We added them up (one total per date). If each row is a different product or store, "
+                  "choose that column as the series id." if id is None or exact else
+                  "We added them up per period. Check that the dates are what you expect.")
+        table_findings.append(Finding(
+            code="duplicate_dates", severity="warning", column=date,
+            message=f"{n_dup} date(s) appear more than once{' within a series' if id else ''} in '{date}'.",
+            advice=advice, details={"n": n_dup}))
+    if n_nodate:
+        table_findings.append(Finding(code="missing_values", severity="warning", column=date,
+                                      message=f"{n_nodate} row(s) have no date in '{date}' and were left out.",
+                                      advice="Fill in the dates in the file if those rows matter.", details={"n": n_nodate}))
+    # irregular steps: steps that are not whole multiples of the inferred one
+    if aggregated_from is None:
+        steps = (work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"]).groupby("g")["p"]
+                 .diff().dropna())
+        irregular = 0
+        if len(steps):
+            k = np.array([s.n for s in steps])
+            irregular = int((k != 1).sum())
+        if irregular > 0.1 * max(1, len(steps)):
+            table_findings.append(Finding(
+                code="irregular_steps", severity="warning", column=date,
+                message=f"{irregular} of {len(steps)} steps between dates are not one {freq.unit}.",
+                advice=f"Keel treats the data as {freq.label}; the missing {freq.unit}s are gaps. Aggregate to a coarser step if the dates are uneven.",
+                details={"n": irregular}))
+    suggested = suggest_fill(work["y"].to_numpy())
+    use_fill = suggested if fill == "auto" else fill
+    agg = work.groupby(["g", "p"], sort=True)["y"].sum(min_count=1)
+    series: list[Series] = []
+    for g, s in agg.groupby(level=0, sort=False):
+        s = s.droplevel(0)
+        full = pd.period_range(s.index.min(), s.index.max(), freq=freq.period_alias)
+        present = s.reindex(full)
+        n_missing = int(len(full) - len(s))
+        v = present.to_numpy(dtype=float)
+        if use_fill == "zero":
+            v = np.where(np.isnan(v), 0.0, v)
+        sid = None if id is None else str(g)
+        fnd = series_findings(v, sid, value, freq, n_missing, use_fill, horizon)
+        series.append(Series(id=sid, dates=_to_dates(full, freq), values=v, findings=tuple(fnd)))
+    table_findings += lagged_copy_findings(frame, date, value, id)
+    return Panel(frequency=freq, series=tuple(series), findings=tuple(table_findings), fill=use_fill,
+                 suggested_fill=suggested, integer_years=integer_years, value=value, date=date, id=id,
+                 aggregated_from=aggregated_from)
