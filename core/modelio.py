@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FORMAT_VERSION = 1
 MAX_SAVED_CATEGORIES = 200
-DATE_PARTS = ("year", "month", "dayofweek")
+DATE_PARTS = ("year", "month", "day_of_week")
 _TRUE = {"true", "yes", "y", "t", "1", "1.0"}
 _FALSE = {"false", "no", "n", "f", "0", "0.0"}
 
@@ -206,7 +206,7 @@ class KeelModel:
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         if self.task == "classification":
             proba = self.predict_proba(frame)
-            return np.asarray(self.classes_, dtype=object)[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
+            return label_array(self.classes_)[proba.argmax(axis=1)]
         return np.asarray(self.pipeline.predict(self.prepare(frame)), dtype=float)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -237,6 +237,13 @@ class KeelModel:
 
     def __repr__(self) -> str:
         return f"KeelModel(task={self.task!r}, target={self.target!r}, algorithm={self.algorithm!r})"
+
+
+def label_array(classes: tuple[Any, ...]) -> np.ndarray:
+    """Class labels as an array: object for text labels, the natural dtype for numbers and booleans."""
+    if any(isinstance(c, str) for c in classes):
+        return np.asarray(classes, dtype=object)
+    return np.asarray(classes)
 
 
 def aligned_proba(estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...]) -> np.ndarray:

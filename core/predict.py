@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.modelio import KeelModel, load_registered, to_bool_float, to_datetime
+from core.modelio import KeelModel, label_array, load_registered, to_bool_float, to_datetime
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -162,12 +162,6 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
 # --------------------------------------------------------------------------- predicting
 
 
-def _label_array(classes: tuple[Any, ...]) -> np.ndarray:
-    if any(isinstance(c, str) for c in classes):
-        return np.asarray(classes, dtype=object)
-    return np.asarray(classes)
-
-
 def predict_frame(frame: pd.DataFrame, model: KeelModel, *, check: bool = True) -> pd.DataFrame:
     """The input's columns plus ``prediction`` and, for a classifier, one ``proba_<class>`` per class."""
     if check:
@@ -175,8 +169,7 @@ def predict_frame(frame: pd.DataFrame, model: KeelModel, *, check: bool = True) 
     out = frame.drop(columns=[c for c in frame.columns if str(c) == "prediction" or str(c).startswith("proba_")])
     if model.task == "classification":
         proba = model.predict_proba(frame)
-        added: dict[str, Any] = {"prediction": _label_array(model.classes_)[proba.argmax(axis=1)] if len(proba)
-                                 else np.array([], dtype=object)}
+        added: dict[str, Any] = {"prediction": label_array(model.classes_)[proba.argmax(axis=1)]}
         for j, cls in enumerate(model.classes_):
             added[f"proba_{cls}"] = proba[:, j]
     else:

@@ -56,6 +56,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
 from core.modelio import (
@@ -627,8 +628,9 @@ def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame
     if target not in frame.columns:
         import difflib
 
-        close = difflib.get_close_matches(str(target), [str(c) for c in frame.columns], n=1, cutoff=0.6)
-        hint = f"Did you mean '{close[0]}'? " if close else ""
+        lowered = {str(c).lower().strip(): str(c) for c in frame.columns}
+        close = difflib.get_close_matches(str(target).lower().strip(), list(lowered), n=1, cutoff=0.6)
+        hint = f"Did you mean '{lowered[close[0]]}'? " if close else ""
         raise InputError(
             f"The table has no column named '{target}' to predict.",
             hint + f"Choose the target from the table's columns: {_quote_list(list(map(str, frame.columns))[:12])}.",
@@ -734,6 +736,7 @@ def train(
     seed: int = 0,
     progress: Progress | None = None,
     findings: Iterable[Any] | None = None,
+    candidates: Sequence[str] | None = None,
 ) -> TrainResult:
     """Compare candidate models on ``frame`` to predict ``target`` and return the best, scored honestly.
 
@@ -741,7 +744,8 @@ def train(
     Keel runs the checks itself. ``split``: "random" (stratified for classification), "time"
     (the latest 20% of rows by ``date_column`` are the test part) or "auto" (= random; see
     :func:`suggest_split`). Candidates still waiting when ``time_budget_s`` is spent are skipped,
-    with a note. ``progress(fraction, text)`` is called as candidates finish.
+    with a note. ``progress(fraction, text)`` is called as candidates finish. ``candidates``
+    limits the algorithms tried (names as in :data:`ALGORITHM_LABELS`); the baseline always runs.
     """
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
@@ -840,18 +844,26 @@ def train(
         cv_positions = cv_positions[-MAX_CV_ROWS:]
     X_cv, y_cv = X_train.iloc[cv_positions], y_train[cv_positions]
     folds = _folds(task, split, y_cv, len(cv_positions), seed)
-    candidates = _candidates(task, numeric, categorical, len(cv_positions), balanced, seed)
+    all_candidates = _candidates(task, numeric, categorical, len(cv_positions), balanced, seed)
+    if candidates is not None:
+        known = [name for name, _ in all_candidates]
+        unknown = [c for c in candidates if c not in known]
+        if unknown:
+            raise InputError(f"{_quote_list(unknown)} is not an algorithm Keel offers for {task}.",
+                             f"Choose among {_quote_list(known[1:])}.")
+    lineup = [(n, e) for n, e in all_candidates if n == "baseline" or candidates is None or n in candidates]
     deadline = started + float(time_budget_s)
     rows: list[LeaderboardRow] = []
-    total_steps = len(candidates) + 1
-    for step, (name, est) in enumerate(candidates):
+    total_steps = len(lineup) + 1
+    for step, (name, est) in enumerate(lineup):
         if name != "baseline" and time.perf_counter() > deadline:
             rows.append(_skipped(name, task, "skipped: the time budget was spent"))
             report((step + 1) / total_steps, f"Skipped {ALGORITHM_LABELS[name]} (out of time)")
             continue
         report(step / total_steps, f"Trying {ALGORITHM_LABELS[name]}…")
         try:
-            rows.append(_cross_validate(name, est, X_cv, y_cv, folds, task, classes, deadline))
+            with threadpool_limits(1 if len(cv_positions) < 20_000 else None, user_api="openmp"):
+                rows.append(_cross_validate(name, est, X_cv, y_cv, folds, task, classes, deadline))
         except Exception as exc:  # a candidate failing must not sink the others
             if name == "baseline":
                 raise
@@ -869,8 +881,8 @@ def train(
     best_name = max(scored, key=rank).algorithm if scored else "baseline"
     if not scored:
         warns.append("No model could be trained in time, so Keel kept the baseline. Give it more time.")
-    report(len(candidates) / total_steps, f"Training {ALGORITHM_LABELS[best_name]} on all training rows…")
-    estimators = dict(candidates)
+    report(len(lineup) / total_steps, f"Training {ALGORITHM_LABELS[best_name]} on all training rows…")
+    estimators = dict(lineup)
     best = _clone(estimators[best_name])
     baseline = _clone(estimators["baseline"])
     with warnings.catch_warnings():
