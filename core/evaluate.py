@@ -1374,7 +1374,8 @@ def explain_fairness(r: FairnessReport) -> list[str]:
         )
     small = [g.group for g in r.groups if not g.enough]
     if small:
-        out.append(f"Groups too small to judge (under 30 rows): {', '.join(_q(s) for s in small[:5])}.")
+        # Not named: a tiny group's label can identify a person.
+        out.append(f"{len(small)} group{'s are' if len(small) > 1 else ' is'} too small to judge (under 30 rows) and left out of the comparison.")
     return out
 
 
