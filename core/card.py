@@ -426,7 +426,7 @@ def _section_drivers(dr: E.DriverReport | None) -> str:
     what = "accuracy points lost" if dr.metric_key == "accuracy" else "extra average miss"
     return (
         "<h2>What drives it</h2>"
-        + _p(dr.sentences)
+        + _p([s for s in dr.sentences if s not in {p.sentence for p in dr.partial_dependence}])
         + f"<h3>Importance: {what} when a column is shuffled</h3>"
         + _svg_bars(bars, fmt=fmt)
         + (f"<div class='grid'>{''.join(charts)}</div>" if charts else "")
@@ -455,7 +455,7 @@ def _auto_limits(info: dict, ev: E.Evaluation, findings: list[dict], x: dict) ->
     rb: E.RobustnessReport | None = x.get("robustness")
     if rb is not None:
         if any(p.failed for p in rb.results):
-            out.append("It cannot score rows with missing values in the kinds of cells tested; clean inputs first.")
+            out.append("It cannot score rows with blank cells; fill them in before scoring.")
         bad = [p for p in rb.results if p.flip_share is not None and p.flip_share >= 0.15]
         if bad:
             out.append("Small disturbances to the inputs change many of its answers.")

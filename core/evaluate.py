@@ -213,6 +213,10 @@ def _classes(model: Any) -> np.ndarray:
 
 def _codes(y: pd.Series, classes: np.ndarray, what: str = "answers") -> np.ndarray:
     idx = pd.Index(classes).get_indexer(pd.Index(y.to_numpy()))
+    if (idx < 0).any():  # e.g. classes 0/1 read back as '0'/'1' from a file: match on the text
+        as_text = pd.Index([str(c) for c in classes])
+        if as_text.is_unique:
+            idx = as_text.get_indexer(pd.Index(y.astype(str).to_numpy()))
     if (idx < 0).any():
         unseen = pd.unique(y.to_numpy()[idx < 0])[:3]
         raise InputError(

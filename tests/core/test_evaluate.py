@@ -481,3 +481,21 @@ def test_full_report_round_trips_and_is_fast_enough(churn):
     text = json.dumps(report.to_dict(), allow_nan=False)
     assert len(text) < 400_000
     assert E.Report.from_dict(json.loads(text)) == report
+
+
+def test_labels_read_back_as_text_still_match(cancer):
+    model, X, y = cancer
+    as_text = E.evaluate(model, X, y.astype(str), "classification", n_boot=0)
+    assert as_text.metrics == E.evaluate(model, X, y, "classification", n_boot=0).metrics
+
+
+def test_permutation_importance_agrees_with_sklearn(churn):
+    from sklearn.inspection import permutation_importance
+
+    model, X, y = churn
+    ours = E.drivers(model, X, y, "classification", n_repeats=5, top=0)
+    theirs = permutation_importance(model, X, y, scoring="accuracy", n_repeats=5, random_state=0)
+    ranked = [X.columns[i] for i in np.argsort(-theirs.importances_mean)]
+    assert [i.column for i in ours.importances][:2] == ranked[:2]
+    tenure = next(i for i in ours.importances if i.column == "tenure")
+    assert tenure.drop == pytest.approx(theirs.importances_mean[0], abs=0.02)
