@@ -243,7 +243,7 @@ def to_safe_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
         if pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
             safe[column] = _neutralise(col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col)
     safe.columns = ["'" + str(c) if str(c).startswith(_FORMULA_START) else str(c) for c in safe.columns]
-    text = safe.to_csv(index=False, lineterminator="\n")
+    text = safe.to_csv(index=False, lineterminator="\r\n")  # RFC 4180; also quotes cells holding \r or \n
     return ("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8")
 
 

@@ -111,6 +111,7 @@ class FeaturePlan:
     left_out: tuple[LeftOut, ...]  # left out (by default or by the user), with the reason
     put_back: tuple[LeftOut, ...] = ()  # columns Keel would leave out but the user included
     notes: tuple[str, ...] = ()
+    watch: tuple[LeftOut, ...] = ()  # used, but flagged as a possible leak (weaker evidence)
 
     def reason_for(self, column: str) -> str | None:
         for item in (*self.left_out, *self.put_back):
@@ -336,8 +337,9 @@ def select_features(
 ) -> FeaturePlan:
     """Decide which columns the model learns from, and say why the others are left out.
 
-    Left out by default: ID-like columns, likely copies of the target (``target_leakage``
-    findings, or a column that maps one-to-one onto the target), personal data (``pii``),
+    Left out by default: ID-like columns, likely copies of the target (critical ``target_leakage``
+    findings, or a column that maps one-to-one onto the target; a weaker leakage finding keeps the
+    column, listed in ``watch`` with a note), personal data (``pii``),
     constant and empty columns, and free text. ``include`` puts any of them back (the reason is
     kept in ``put_back`` so a too-good score can be explained); ``exclude`` leaves more out.
     Date columns are used as year, month and day of the week.
@@ -353,6 +355,7 @@ def select_features(
     y = frame[target] if target in frame.columns else None
     task = task or (detect_task(y) if y is not None and y.notna().any() else "classification")
     flagged: dict[str, LeftOut] = {}
+    suspects: dict[str, LeftOut] = {}
     for finding in findings:
         column = getattr(finding, "column", None)
         code = getattr(finding, "code", "")
@@ -360,6 +363,11 @@ def select_features(
             continue
         if code == "id_like":
             flagged[column] = LeftOut(column, "id_like", "looks like an ID, so it cannot generalise to new rows")
+        elif code == "target_leakage" and getattr(finding, "severity", "critical") != "critical":
+            suspects[column] = LeftOut(
+                column, "target_leakage",
+                f"predicts '{target}' suspiciously well on its own; make sure its value is known before the outcome",
+            )
         elif code == "target_leakage":
             flagged[column] = LeftOut(
                 column, "target_leakage",
@@ -374,6 +382,7 @@ def select_features(
     kinds: dict[str, str] = {}
     left_out: list[LeftOut] = []
     put_back: list[LeftOut] = []
+    watch: list[LeftOut] = []
     notes: list[str] = []
     for name in frame.columns:
         if name == target:
@@ -393,9 +402,12 @@ def select_features(
             put_back.append(reason)
         if kind == "datetime":
             notes.append(f"'{name}' holds dates: Keel uses its year, month and day of the week.")
+        if reason is None and name in suspects:
+            watch.append(suspects[name])
+            notes.append(f"'{name}' is used, but it {suspects[name].reason}.")
         used.append(name)
         kinds[name] = kind
-    return FeaturePlan(target, tuple(used), kinds, tuple(left_out), tuple(put_back), tuple(notes))
+    return FeaturePlan(target, tuple(used), kinds, tuple(left_out), tuple(put_back), tuple(notes), tuple(watch))
 
 
 def _check_names(frame: pd.DataFrame, names: Sequence[str], what: str) -> None:
@@ -945,12 +957,12 @@ def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, fl
     score = holdout.get("roc_auc") if task == "classification" else holdout.get("r2")
     if task == "classification" and score is None:
         score = holdout.get("balanced_accuracy")
-    leaky = [x.column for x in plan.put_back if x.code in ("target_leakage", "id_like")]
+    leaky = [x.column for x in (*plan.put_back, *plan.watch) if x.code in ("target_leakage", "id_like")]
     metric_name = "ROC AUC" if task == "classification" else "R²"
     if score is not None and score > TOO_GOOD:
         if leaky:
             out.append(
-                f"{metric_name} {score:.3f} is too good to be true: you put back {_quote_list(leaky)}, which Keel "
+                f"{metric_name} {score:.3f} is too good to be true: the model uses {_quote_list(leaky)}, which Keel "
                 "flagged as likely giving away the answer. The model will not do this well on new rows, where that "
                 "value is not known yet. Leave it out and train again."
             )

@@ -107,6 +107,12 @@ def test_findings_from_the_quality_checks_are_honoured():
     assert plan.reason_for("spend").startswith("may give away the answer")
 
 
+def test_weak_leakage_evidence_keeps_the_column_with_a_note():
+    plan = select_features(make_churn(), "churn", [Finding("target_leakage", "warning", "spend", "m", "a")])
+    assert "spend" in plan.used and [x.column for x in plan.watch] == ["spend"]
+    assert "'spend' is used, but it predicts 'churn' suspiciously well on its own" in plan.notes[-1]
+
+
 def test_include_puts_a_column_back_and_remembers_why_it_was_out():
     plan = select_features(make_churn(), "churn", [], include=["cancel_code"], exclude=["spend"])
     assert "cancel_code" in plan.used and "spend" not in plan.used

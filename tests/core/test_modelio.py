@@ -1,0 +1,114 @@
+"""KeelModel: schema, bytes round trip, registry round trip, refusal of a tampered artifact."""
+
+from __future__ import annotations
+
+import io
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import store
+from core.errors import IntegrityError, NotFoundError
+from core.modelio import KeelModel, load_registered, models_command, register
+from core.train import train
+from tests.core.test_train import make_churn
+
+
+@pytest.fixture(scope="module")
+def churn_result():
+    return train(make_churn(200), "churn", time_budget_s=20, candidates=("logistic_regression",))
+
+
+def test_schema_describes_each_feature(churn_result):
+    schema = churn_result.model.schema
+    features = {f["name"]: f for f in schema["features"]}
+    assert list(features) == ["age", "plan", "signup", "spend"]
+    assert features["plan"]["kind"] == "categorical"
+    assert sorted(features["plan"]["categories"]) == ["basic", "max", "pro"]
+    assert features["age"]["kind"] == "numeric"
+    assert 18 <= features["age"]["min"] <= features["age"]["median"] <= features["age"]["max"] <= 80
+    assert features["signup"]["kind"] == "datetime" and features["signup"]["min"].startswith("2021-01")
+    assert schema["target"] == "churn" and schema["classes"] == ["no", "yes"]
+
+
+def test_bytes_round_trip_predicts_the_same(churn_result):
+    model = churn_result.model
+    again = KeelModel.from_bytes(model.to_bytes())
+    X = churn_result.X_test
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    assert list(again.predict(X)) == list(model.predict(X))
+    assert again.classes_ == ("no", "yes") and again.target == "churn"
+
+
+def test_from_bytes_refuses_something_that_is_not_a_keel_model():
+    buffer = io.BytesIO()
+    joblib.dump({"not": "a model"}, buffer)
+    with pytest.raises(IntegrityError, match="does not hold a Keel model"):
+        KeelModel.from_bytes(buffer.getvalue())
+
+
+def test_register_then_load_registered_gives_the_same_predictions(churn_result):
+    info = register(churn_result, "churn", None)
+    assert (info.name, info.version, info.stage, info.task) == ("churn", 1, "candidate", "classification")
+    assert info.algorithm == churn_result.model.algorithm
+    assert info.metrics == pytest.approx(churn_result.holdout_metrics)
+    assert info.params["seed"] == 0 and info.params["features"] == ["age", "plan", "signup", "spend"]
+    assert {x["column"] for x in info.params["left_out"]} >= {"customer_id", "email", "cancel_code"}
+    assert info.schema == churn_result.model.schema
+
+    second = register(churn_result, "churn", None)
+    assert second.version == 2
+    for ref in ("churn", "churn:1", str(info.id)):
+        loaded_info, model = load_registered(ref)
+        X = churn_result.X_test
+        np.testing.assert_allclose(model.predict_proba(X), churn_result.model.predict_proba(X))
+    assert load_registered("churn")[0].version == 2
+    store.set_stage(info.id, "champion")
+    assert load_registered("churn@champion")[0].id == info.id
+
+
+def test_tampered_artifact_is_refused(churn_result, keel_home):
+    info = register(churn_result, "churn", None)
+    path = keel_home / "models" / f"{info.artifact_sha256}.joblib"
+    payload = bytearray(path.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    path.write_bytes(bytes(payload))
+    with pytest.raises(IntegrityError) as err:
+        load_registered("churn")
+    assert "does not match the fingerprint" in err.value.message
+    assert "Train the model again" in err.value.hint
+
+
+def test_unknown_model_reference_is_a_not_found_error():
+    with pytest.raises(NotFoundError, match="No model matches 'nope'"):
+        load_registered("nope")
+
+
+def test_models_command_lists_the_registry(churn_result):
+    assert models_command() == {"models": []}
+    info = register(churn_result, "churn", None)
+    listing = models_command()["models"]
+    assert len(listing) == 1
+    entry = listing[0]
+    for key in ("id", "name", "version", "task", "stage", "created_at", "metrics"):
+        assert key in entry
+    assert entry["id"] == info.id and entry["stage"] == "candidate"
+    assert set(entry["metrics"]) == set(churn_result.holdout_metrics)
+
+
+def test_regression_model_round_trip():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=80), "flag": rng.choice([True, False], 80)})
+    frame["y"] = 3 * frame["x"] + frame["flag"] + rng.normal(scale=0.1, size=80)
+    result = train(frame, "y", time_budget_s=20, candidates=("ridge",))
+    info = register(result, "price", None)
+    _, model = load_registered(info.id)
+    assert model.classes_ == () and model.task == "regression"
+    np.testing.assert_allclose(model.predict(result.X_test), result.model.predict(result.X_test))
+    flag = next(f for f in model.schema["features"] if f["name"] == "flag")
+    assert flag["kind"] == "boolean"
+    # booleans typed as text at prediction time are understood
+    text_rows = result.X_test.assign(flag=result.X_test["flag"].map({True: "yes", False: "no"}))
+    np.testing.assert_allclose(model.predict(text_rows), model.predict(result.X_test))

@@ -1,0 +1,183 @@
+"""Scoring: schema checks with every problem at once, output columns, one-row form, safe CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.errors import InputError
+from core.modelio import register
+from core.predict import check_schema, predict_command, predict_file, predict_frame, predict_one, to_safe_csv
+from core.train import train
+from tests.core.test_train import make_churn
+
+
+@pytest.fixture(scope="module")
+def churn():
+    frame = make_churn(200)
+    result = train(frame, "churn", time_budget_s=20, candidates=("logistic_regression",))
+    return frame, result
+
+
+@pytest.fixture(scope="module")
+def regressor():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"size": rng.uniform(20, 200, 100), "city": rng.choice(["A", "B"], 100)})
+    frame["price"] = 3 * frame["size"] + (frame["city"] == "A") * 50 + rng.normal(0, 40, 100)
+    return frame, train(frame, "price", time_budget_s=20, candidates=("ridge",))
+
+
+def test_predict_frame_adds_prediction_and_one_probability_per_class(churn):
+    frame, result = churn
+    new = frame.drop(columns=["churn"]).head(25)
+    out = predict_frame(new, result.model)
+    assert list(out.columns) == [*new.columns, "prediction", "proba_no", "proba_yes"]
+    assert out.index.equals(new.index)
+    assert set(out["prediction"]) <= {"no", "yes"}
+    np.testing.assert_allclose(out["proba_no"] + out["proba_yes"], 1.0)
+    chosen = np.where(out["proba_yes"] > out["proba_no"], "yes", "no")
+    assert list(out["prediction"]) == list(chosen)
+
+
+def test_predict_frame_for_a_regressor_adds_only_prediction(regressor):
+    frame, result = regressor
+    out = predict_frame(frame.drop(columns=["price"]), result.model)
+    assert list(out.columns) == ["size", "city", "prediction"]
+    assert "size" in result.feature_plan.used
+    assert np.corrcoef(out["prediction"], frame["price"])[0, 1] > 0.9
+
+
+def test_numbers_typed_as_text_are_read(churn):
+    frame, result = churn
+    new = frame.head(5).assign(age=frame["age"].head(5).map(lambda v: f"{v:.0f}"))
+    np.testing.assert_allclose(predict_frame(new, result.model)["proba_yes"],
+                               predict_frame(frame.head(5), result.model)["proba_yes"])
+
+
+def test_schema_errors_are_listed_all_at_once(churn):
+    frame, result = churn
+    bad = frame.drop(columns=["spend", "plan"]).head(10).assign(Spend=1.0)
+    bad["age"] = bad["age"].astype(object)
+    bad.loc[2, "age"] = "forty"
+    bad.loc[5, "age"] = "n/a?"
+    bad["signup"] = bad["signup"].astype(str)
+    bad.loc[7, "signup"] = "someday"
+    with pytest.raises(InputError) as err:
+        check_schema(bad, result.model)
+    message = err.value.message
+    assert "The table lacks 2 columns the model needs: 'plan', 'spend' (is it 'Spend'?)." in message
+    assert "'age' should hold numbers, but 2 values are not (row 3: 'forty', row 6: 'n/a?')." in message
+    assert "'signup' should hold dates, but 1 value is not (row 8: 'someday')." in message
+    assert "row numbers count data rows from 1" in err.value.hint
+
+
+def test_schema_report_without_raising(churn):
+    frame, result = churn
+    report = check_schema(frame.drop(columns=["plan"]), result.model, raise_errors=False)
+    assert not report.ok and report.missing_columns == ("plan",)
+
+
+def test_unseen_categories_and_extra_columns_are_reported_not_refused(churn):
+    frame, result = churn
+    new = frame.head(6).copy()
+    new.loc[[0, 1, 2], "plan"] = ["ultra", "ultra", "mega"]
+    report = check_schema(new, result.model)
+    assert report.ok
+    assert report.unseen[0].column == "plan" and report.unseen[0].rows == 3
+    assert report.unseen[0].examples == ("ultra", "mega")
+    assert "3 rows of 'plan' hold values the model never saw in training (e.g. 'ultra', 'mega')" in report.warnings[0]
+    assert set(report.extra_columns) == {"customer_id", "email", "country", "churn", "cancel_code"}
+    assert report.notes[0].startswith("5 columns the model does not use will be kept in the output but ignored")
+    assert len(predict_frame(new, result.model)) == 6
+
+
+def test_blank_cells_are_missing_values_not_errors(churn):
+    frame, result = churn
+    new = frame.head(4).copy()
+    new["age"] = ["", "42", None, " "]
+    assert check_schema(new, result.model).ok
+    assert predict_frame(new, result.model)["prediction"].notna().all()
+
+
+def test_predict_one_gives_a_sentence_and_notes(churn):
+    _, result = churn
+    one = predict_one({"age": 70, "plan": "pro", "signup": "2021-06-01", "spend": 55}, result.model)
+    assert one.prediction in ("yes", "no")
+    assert set(one.probabilities) == {"no", "yes"}
+    assert sum(one.probabilities.values()) == pytest.approx(1.0)
+    assert one.sentence.startswith(f"Keel predicts '{one.prediction}' for 'churn', with a ")
+    assert "next most likely" in one.sentence and one.notes == ()
+
+    partial = predict_one({"age": 30, "plan": "gold"}, result.model)
+    assert "Left empty: 'signup', 'spend'." in partial.notes[0]
+    assert "'gold' was never seen for 'plan' in training" in partial.notes[1]
+
+
+def test_predict_one_refuses_text_in_a_number_field(churn):
+    _, result = churn
+    with pytest.raises(InputError, match=r"'age' should hold numbers, but 1 value is not \(row 1: 'old'\)"):
+        predict_one({"age": "old", "plan": "pro"}, result.model)
+
+
+def test_predict_one_for_a_regressor(regressor):
+    _, result = regressor
+    one = predict_one({"size": 100, "city": "A"}, result.model)
+    assert one.probabilities is None
+    assert one.prediction == pytest.approx(350, abs=40)
+    assert one.sentence.startswith("Keel predicts 3") and one.sentence.endswith("for 'price'.")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        pytest.param("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", id="equals"),
+        pytest.param("+1+2", "'+1+2", id="plus"),
+        pytest.param("-2+3", "'-2+3", id="minus"),
+        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
+        pytest.param("\tcmd", "'\tcmd", id="tab"),
+        pytest.param("\r=1", "'\r=1", id="carriage-return"),
+        pytest.param("plain", "plain", id="plain-text"),
+        pytest.param("a=b", "a=b", id="equals-inside"),
+    ],
+)
+def test_safe_csv_neutralises_formulas(cell, written):
+    data = to_safe_csv(pd.DataFrame({"note": [cell], "n": [1]}))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[1][0] == written
+
+
+def test_safe_csv_keeps_negative_numbers_numeric_and_guards_headers():
+    frame = pd.DataFrame({"=cmd": [1, 2], "delta": [-1.5, 2.0], "mixed": ["-5", 7], "cat": pd.Categorical(["=x", "y"])})
+    rows = list(csv.reader(io.StringIO(to_safe_csv(frame).decode("utf-8"), newline="")))
+    assert rows[0] == ["'=cmd", "delta", "mixed", "cat"]
+    assert rows[1] == ["1", "-1.5", "'-5", "'=x"]
+    assert rows[2] == ["2", "2.0", "7", "y"]
+    assert to_safe_csv(frame, bom=True).startswith("\ufeff".encode())
+
+
+def test_predict_file_writes_a_safe_csv(churn, tmp_path):
+    frame, result = churn
+    info = register(result, "churn", None)
+    source = tmp_path / "new.csv"
+    new = frame.drop(columns=["churn"]).head(30).copy()
+    new.loc[new.index[0], "email"] = "=cmd|' /C calc'!A0"
+    new.to_csv(source, index=False)
+    out = tmp_path / "scored.csv"
+    try:
+        rows = predict_file("churn", source, out)
+    except InputError as exc:  # remove once core.ingest lands (being written in parallel)
+        if "NotImplementedError" in exc.message:
+            pytest.skip("core.ingest.read_table is not implemented yet")
+        raise
+    assert rows == 30
+    scored = pd.read_csv(out)
+    assert list(scored.columns[-3:]) == ["prediction", "proba_no", "proba_yes"]
+    assert scored.loc[0, "email"].startswith("'=")
+    report = predict_command(f"churn:{info.version}", source, out)
+    assert report["rows"] == 30 and report["out"] == str(out) and report["model"]["name"] == "churn"
+    with pytest.raises(InputError, match="is the input file"):
+        predict_file("churn", source, source)
