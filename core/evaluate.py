@@ -263,132 +263,162 @@ def _subsample(X: pd.DataFrame, y: pd.Series | None, max_rows: int, seed: int) -
 
 
 # --------------------------------------------------------------------------- bootstrap + vectorised metrics
-# Every metric is written as stat(idx) where idx is an int matrix (B, n) of row indices; the point
-# estimate is stat(arange(n)[None]). The same seed gives the same resamples for every metric, so
-# model-vs-baseline differences are paired.
+# Every metric is written as stat(w) where w is a (B, n) matrix of bootstrap weights: how many
+# times each hold-out row was drawn in each of B resamples (rows sum to n). The point estimate is
+# stat(ones((1, n))). With weights, most metrics are one matrix product (w @ per-row values), and
+# ranking metrics (ROC AUC, average precision) sort the rows once instead of once per resample.
+# The same seed gives the same resamples for every metric, so model-vs-baseline gaps are paired.
 
 
-def _boot(stat: Any, n: int, n_boot: int, seed: int) -> tuple[float, float] | None:
-    if n_boot <= 0 or n < 2:
-        return None
+def _weights(idx: np.ndarray, n: int) -> np.ndarray:
+    b = idx.shape[0]
+    flat = (idx + (np.arange(b, dtype=np.int64) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+
+
+def _boot_many(stats: dict[str, Any], n: int, n_boot: int, seed: int) -> dict[str, tuple[float, float] | None]:
+    """95% percentile intervals for several statistics over the same seeded resamples (the
+    weights of each chunk of resamples are drawn once and shared)."""
+    if n_boot <= 0 or n < 2 or not stats:
+        return {k: None for k in stats}
     rng = np.random.default_rng(seed)
     chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))
-    values = []
+    values: dict[str, list[np.ndarray]] = {k: [] for k in stats}
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        values.append(np.asarray(stat(rng.integers(0, n, size=(b, n))), dtype=float))
+        w = _weights(rng.integers(0, n, size=(b, n)), n)
+        for key, stat in stats.items():
+            values[key].append(np.asarray(stat(w), dtype=float))
         done += b
-    v = np.concatenate(values)
-    v = v[np.isfinite(v)]
-    if v.size < max(5, n_boot // 2):
-        return None
-    return float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))
+    out: dict[str, tuple[float, float] | None] = {}
+    for key, parts in values.items():
+        v = np.concatenate(parts)
+        v = v[np.isfinite(v)]
+        out[key] = None if v.size < max(5, n_boot // 2) else (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
+    return out
+
+
+def _boot(stat: Any, n: int, n_boot: int, seed: int) -> tuple[float, float] | None:
+    return _boot_many({"x": stat}, n, n_boot, seed)["x"]
 
 
 def _point(stat: Any, n: int) -> float | None:
-    v = float(np.asarray(stat(np.arange(n)[None, :]))[0])
+    v = float(np.asarray(stat(np.ones((1, n))))[0])
     return v if math.isfinite(v) else None
 
 
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _onehot(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return (codes[:, None] == labels[None, :]).astype(float)
+
+
 def _stat_mean(values: np.ndarray) -> Any:
-    return lambda idx: values[idx].mean(axis=1)
+    v = np.asarray(values, dtype=float)
+    return lambda w: (w @ v) / w.sum(axis=1)
 
 
 def _stat_balanced_accuracy(yc: np.ndarray, correct: np.ndarray, k: int) -> Any:
-    def stat(idx: np.ndarray) -> np.ndarray:
-        yi, ci = yc[idx], correct[idx]
-        recalls = []
-        for c in range(k):
-            m = yi == c
-            cnt = m.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                recalls.append(np.where(cnt > 0, (ci & m).sum(axis=1) / np.maximum(cnt, 1), np.nan))
-        return np.nanmean(np.vstack(recalls), axis=0) if recalls else np.full(len(idx), np.nan)
+    Y = _onehot(yc, np.arange(k))
+    hits = Y * correct[:, None]
 
-    return stat
-
-
-def _stat_f1_macro(yc: np.ndarray, pc: np.ndarray, labels: np.ndarray) -> Any:
-    def stat(idx: np.ndarray) -> np.ndarray:
-        yi, pi = yc[idx], pc[idx]
-        f1s = []
-        for c in labels:
-            t, p = yi == c, pi == c
-            tp = (t & p).sum(axis=1)
-            denom = 2 * tp + (~t & p).sum(axis=1) + (t & ~p).sum(axis=1)
-            f1s.append(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0))
-        return np.mean(np.vstack(f1s), axis=0)
-
-    return stat
-
-
-def _auc_rows(pos: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """ROC AUC per row of (B, n) matrices via the Mann-Whitney rank sum (ties get half credit)."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(score, axis=1)
-    n1 = pos.sum(axis=1).astype(float)
-    n0 = pos.shape[1] - n1
-    r1 = (ranks * pos).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
-    return np.where((n1 > 0) & (n0 > 0), auc, np.nan)
-
-
-def _stat_auc_binary(pos: np.ndarray, score: np.ndarray) -> Any:
-    return lambda idx: _auc_rows(pos[idx], score[idx])
-
-
-def _stat_auc_ovr(yc: np.ndarray, proba: np.ndarray) -> Any:
-    k = proba.shape[1]
-
-    def stat(idx: np.ndarray) -> np.ndarray:
-        yi = yc[idx]
-        aucs = [_auc_rows(yi == c, proba[:, c][idx]) for c in range(k)]
+    def stat(w: np.ndarray) -> np.ndarray:
+        recall = _div(w @ hits, w @ Y)
         with np.errstate(invalid="ignore"):
-            return np.nanmean(np.vstack(aucs), axis=0) if np.isfinite(np.vstack(aucs)).any() else np.full(len(idx), np.nan)
-
-    return stat
-
-
-def _stat_average_precision(pos: np.ndarray, score: np.ndarray) -> Any:
-    from sklearn.metrics import average_precision_score
-
-    def stat(idx: np.ndarray) -> np.ndarray:
-        out = np.full(len(idx), np.nan)
-        for b, row in enumerate(idx):
-            yt = pos[row]
-            if yt.any():
-                out[b] = average_precision_score(yt, score[row])
+            out = np.nanmean(np.where(np.isfinite(recall), recall, np.nan), axis=1) if np.isfinite(recall).any() else np.full(len(w), np.nan)
         return out
 
     return stat
 
 
-def _stat_ece(bins: np.ndarray, outcome: np.ndarray, conf: np.ndarray, n_bins: int) -> Any:
-    diff = outcome.astype(float) - conf
+def _stat_f1_macro(yc: np.ndarray, pc: np.ndarray, labels: np.ndarray) -> Any:
+    T, P = _onehot(yc, labels), _onehot(pc, labels)
+    TP, FP, FN = T * P, (1 - T) * P, T * (1 - P)
 
-    def stat(idx: np.ndarray) -> np.ndarray:
-        bi, di = bins[idx], diff[idx]
-        total = np.zeros(len(idx))
-        for b in range(n_bins):
-            total += np.abs(np.where(bi == b, di, 0.0).sum(axis=1))
-        return total / idx.shape[1]
+    def stat(w: np.ndarray) -> np.ndarray:
+        tp, fp, fn = w @ TP, w @ FP, w @ FN
+        denom = 2 * tp + fp + fn
+        f1 = np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), 0.0)
+        return f1.mean(axis=1)
 
     return stat
 
 
+def _groups_sorted(score: np.ndarray, descending: bool) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-score if descending else score, kind="mergesort")
+    s = score[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(s) != 0) + 1]
+    return order, starts
+
+
+def _stat_auc_binary(pos: np.ndarray, score: np.ndarray) -> Any:
+    """ROC AUC with tied scores given half credit (as sklearn), from weighted sums over the rows
+    sorted once by score."""
+    order, starts = _groups_sorted(np.asarray(score, dtype=float), descending=False)
+    p = pos[order].astype(float)
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        ws = w[:, order]
+        wp = np.add.reduceat(ws * p, starts, axis=1)
+        wn = np.add.reduceat(ws * (1 - p), starts, axis=1)
+        neg_below = np.cumsum(wn, axis=1) - wn
+        num = (wp * (neg_below + 0.5 * wn)).sum(axis=1)
+        return _div(num, wp.sum(axis=1) * wn.sum(axis=1))
+
+    return stat
+
+
+def _stat_auc_ovr(yc: np.ndarray, proba: np.ndarray) -> Any:
+    per_class = [_stat_auc_binary(yc == c, proba[:, c]) for c in range(proba.shape[1])]
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        aucs = np.vstack([f(w) for f in per_class])
+        with np.errstate(invalid="ignore"):
+            return np.nanmean(aucs, axis=0) if np.isfinite(aucs).any() else np.full(len(w), np.nan)
+
+    return stat
+
+
+def _stat_average_precision(pos: np.ndarray, score: np.ndarray) -> Any:
+    """Average precision as sklearn defines it (precision at each distinct threshold, weighted
+    by the recall gained there)."""
+    order, starts = _groups_sorted(np.asarray(score, dtype=float), descending=True)
+    p = pos[order].astype(float)
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        ws = w[:, order]
+        tp = np.add.reduceat(ws * p, starts, axis=1)
+        fp = np.add.reduceat(ws * (1 - p), starts, axis=1)
+        TP, FP = np.cumsum(tp, axis=1), np.cumsum(fp, axis=1)
+        prec = _div(TP, TP + FP)
+        return _div(np.nansum(tp * prec, axis=1), TP[:, -1])
+
+    return stat
+
+
+def _stat_ece(bins: np.ndarray, outcome: np.ndarray, conf: np.ndarray, n_bins: int) -> Any:
+    M = _onehot(bins, np.arange(n_bins)) * (outcome.astype(float) - conf)[:, None]
+    return lambda w: np.abs(w @ M).sum(axis=1) / w.sum(axis=1)
+
+
 def _stat_rmse(sq: np.ndarray) -> Any:
-    return lambda idx: np.sqrt(sq[idx].mean(axis=1))
+    mean = _stat_mean(sq)
+    return lambda w: np.sqrt(mean(w))
 
 
 def _stat_r2(y: np.ndarray, sq: np.ndarray) -> Any:
-    def stat(idx: np.ndarray) -> np.ndarray:
-        yi = y[idx]
-        ss_tot = ((yi - yi.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(ss_tot > 0, 1 - sq[idx].sum(axis=1) / np.where(ss_tot > 0, ss_tot, 1), np.nan)
+    yc = y - y.mean()  # centred once for numerical safety
+    F = np.column_stack([sq, yc, yc * yc])
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        s = w @ F
+        n = w.sum(axis=1)
+        ss_tot = s[:, 2] - s[:, 1] ** 2 / n
+        return 1 - _div(s[:, 0], np.where(ss_tot > 1e-12 * np.maximum(s[:, 2], 1e-300), ss_tot, 0))
 
     return stat
 
@@ -671,11 +701,7 @@ def evaluate(
         pred = np.asarray(model.predict(X), dtype=float)
         stats = _regression_stats(y_num, pred)
 
-    metrics: dict[str, float | None] = {}
-    intervals: dict[str, tuple[float, float] | None] = {}
-    for key, stat in stats.items():
-        metrics[key] = None if stat is None else _point(stat, n)
-        intervals[key] = None if stat is None or metrics[key] is None else _boot(stat, n, n_boot, seed)
+    metrics: dict[str, float | None] = {key: (None if stat is None else _point(stat, n)) for key, stat in stats.items()}
 
     # Baseline and the paired gap on the headline metric.
     if baseline is not None:
@@ -703,15 +729,18 @@ def evaluate(
         b_stats = _regression_stats(y_num, b_pred)
         m_abs, b_abs = np.abs(y_num - pred), np.abs(y_num - b_pred)
 
-        def gap_stat(idx: np.ndarray) -> np.ndarray:  # share of the baseline's typical error removed
-            bm = b_abs[idx].mean(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(bm > 0, 1 - m_abs[idx].mean(axis=1) / np.where(bm > 0, bm, 1), np.nan)
+        def gap_stat(w: np.ndarray) -> np.ndarray:  # share of the baseline's typical error removed
+            return 1 - _div(w @ m_abs, w @ b_abs)
 
         gap_key = "mae"
     baseline_metrics = {key: (None if s is None else _point(s, n)) for key, s in b_stats.items()}
     g_val = _point(gap_stat, n)
-    g_ci = _boot(gap_stat, n, n_boot, seed) if g_val is not None else None
+    defined = {key: stat for key, stat in stats.items() if stat is not None and metrics[key] is not None}
+    if g_val is not None:
+        defined["__gap__"] = gap_stat
+    found = _boot_many(defined, n, n_boot, seed)
+    intervals = {key: found.get(key) for key in stats}
+    g_ci = found.get("__gap__")
     gap = Gap(gap_key, g_val, g_ci[0] if g_ci else None, g_ci[1] if g_ci else None, "")
 
     # Details: per class, confusion, curves, calibration, residuals.

@@ -11,7 +11,7 @@ from sklearn import metrics as skm
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.dummy import DummyClassifier
-from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -52,7 +52,7 @@ def wine():
 def diabetes():
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     Xtr, Xte, ytr, yte = _split(X, y)
-    model = HistGradientBoostingRegressor(max_iter=60, random_state=0).fit(Xtr, ytr)
+    model = RandomForestRegressor(n_estimators=40, min_samples_leaf=5, random_state=0, n_jobs=1).fit(Xtr, ytr)
     return model, Xte, yte
 
 
@@ -499,3 +499,16 @@ def test_permutation_importance_agrees_with_sklearn(churn):
     assert [i.column for i in ours.importances][:2] == ranked[:2]
     tenure = next(i for i in ours.importances if i.column == "tenure")
     assert tenure.drop == pytest.approx(theirs.importances_mean[0], abs=0.02)
+
+
+def test_ranking_metrics_handle_tied_scores_like_sklearn():
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"x": rng.integers(0, 4, 400).astype(float)})  # only 4 distinct scores: many ties
+    y = pd.Series((rng.random(400) < 0.2 + 0.2 * X["x"]).astype(int))
+    model = LogisticRegression().fit(X, y)
+    ev = E.evaluate(model, X, y, "classification", n_boot=N_BOOT)
+    p = model.predict_proba(X)[:, 1]
+    assert ev.metrics["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+    assert ev.metrics["pr_auc"] == pytest.approx(skm.average_precision_score(y, p))
+    lo, hi = ev.intervals["pr_auc"]
+    assert lo < ev.metrics["pr_auc"] < hi
