@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,7 +277,8 @@ def _pct(x: float) -> str:
 
 
 def infer_drift_kind(series: pd.Series) -> str:
-    """Keel's simple default: numbers → numeric, dates → datetime, everything else → categorical."""
+    """Keel's simple default: numbers → numeric; dates (also written as text) → datetime; text where
+    every value differs → id_like; long sentences → text; everything else → categorical."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "categorical"
@@ -284,6 +286,26 @@ def infer_drift_kind(series: pd.Series) -> str:
         return "numeric"
     if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
         return "datetime"
+    return _text_kind(series)
+
+
+def _text_kind(series: pd.Series) -> str:
+    """Dates written as text, identifiers and free text are told apart from categories on a sample."""
+    filled = series.dropna()
+    if len(filled) < 20:
+        return "categorical"
+    sample = filled.sample(500, random_state=0) if len(filled) > 500 else filled
+    text = sample.astype(str)
+    if text.str.contains(r"\d[-/:.]\d", regex=True).mean() > 0.9:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        if parsed.notna().mean() > 0.9:
+            return "datetime"
+    if text.str.len().mean() > 40 and text.str.contains(" ").mean() > 0.5:
+        return "text"
+    if text.nunique() == len(text) and filled.nunique() == len(filled) and len(filled) >= 50:
+        return "id_like"
     return "categorical"
 
 

@@ -364,3 +364,26 @@ def test_prediction_and_target_drift():
     assert pred.column == "prediction" and pred.drifted
     same = drift.target_drift(ref["region"], make_frame(5_000, 93)["region"], "classification")
     assert same.column == "target" and same.kind == "categorical" and not same.drifted
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        ([f"2024-01-{d:02d}" for d in range(1, 29)] * 3, "datetime"),
+        ([f"{d:02d}/03/2024" for d in range(1, 29)] * 3, "datetime"),
+        ([f"C{i:05d}" for i in range(100)], "id_like"),
+        (["This is a long comment about order number %d, written by a customer" % i for i in range(100)], "text"),
+        (["basic", "pro", "gold"] * 40, "categorical"),
+        (["1.5", "2.5"] * 50, "categorical"),
+    ],
+    ids=["iso-dates", "dmy-dates", "codes", "free-text", "labels", "decimals-as-text"],
+)
+def test_kind_inference_for_text_columns(values, kind):
+    assert drift.infer_drift_kind(pd.Series(values, dtype="str")) == kind
+
+
+def test_dates_written_as_text_are_not_flagged_in_a_later_batch():
+    ref = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=300).strftime("%Y-%m-%d"), "x": np.arange(300.0) % 7})
+    cur = pd.DataFrame({"day": pd.date_range("2025-01-01", periods=300).strftime("%Y-%m-%d"), "x": np.arange(300.0) % 7})
+    report = compare(ref, cur)
+    assert report.column("day").verdict == "not compared" and report.drifted_columns == []
