@@ -572,8 +572,10 @@ def _detect_dialect(text: str) -> _Dialect:
                 continue
             body = rows[start + 1 :]
             share = sum(len(r) == header_n for r in body) / len(body) if body else 1.0
-            if start > 0 and (share < 0.9 or len(body) < 2):
-                continue  # only skip a preamble when what follows is clearly a table
+            if start > 0 and (
+                share < 0.9 or len(body) < 2 or any(len(r) > max(1, header_n // 3) for r in rows[:start])
+            ):
+                continue  # skip title lines only when they are short and a clear table follows
             score = (share - 0.05 * start, header_n if share >= 0.9 else 0, -rank)
             if best is None or score > best:
                 best, choice = score, (delim, start, rows[start:])
@@ -765,6 +767,11 @@ def _arrow_csv(
                         "Save the file again as UTF-8 CSV and upload that.",
                     ) from exc
                 return None, bad
+            if "Empty CSV file" in message:
+                raise InputError(
+                    f"'{label}' has column names but no rows.",
+                    "Add rows of data under the column names, or check that you picked the right file.",
+                ) from exc
             if ("straddling" in message or "block" in message.lower()) and block < (1 << 30):
                 block = min(1 << 30, max(block * 16, (src.size + 1024)))
                 bad = _BadRows()
@@ -1162,7 +1169,9 @@ def _read_json(data: bytes, label: str, size: int, codec: str, notes: list[str])
     if text_start == b"{":
         fmt = "jsonl"
         table = _jsonl_arrow(data)
-        if table is None:
+        if table is not None and table.num_rows == 1 and all(pa.types.is_list(f.type) for f in table.schema):
+            fmt, table = "json", _json_document(data, label, notes)  # {"col": [...], ...}
+        elif table is None:
             records = _jsonl_python(data, label)
             if records is None:  # one JSON object spread over lines
                 fmt = "json"
@@ -1278,10 +1287,37 @@ def _records_table(records: list[dict], label: str, notes: list[str], order: lis
                     f"'{label}' has more than {MAX_COLUMNS:,} different keys; Keel reads up to {MAX_COLUMNS:,} columns.",
                     "Keep only the fields you need.",
                 )
+    lookup = [_flat_record(r) for r in records]
+    keys = dict.fromkeys(order or [])
+    for record in lookup:
+        for key in record:
+            keys.setdefault(key, None)
+    if len(keys) > MAX_COLUMNS:
+        raise InputError(
+            f"'{label}' has more than {MAX_COLUMNS:,} different keys; Keel reads up to {MAX_COLUMNS:,} columns.",
+            "Keep only the fields you need.",
+        )
     names = list(keys)
-    lookup = [{str(k): v for k, v in r.items()} for r in records]
+    nested = [k for k in names if any(isinstance(r.get(k), list) for r in lookup[:1000])]
+    if nested:
+        notes.append(
+            "Kept lists as JSON text in " + ", ".join(f"'{n}'" for n in nested[:5])
+            + (f" and {len(nested) - 5} more" if len(nested) > 5 else "") + "."
+        )
     arrays = [_column_from_values([r.get(k) for r in lookup]) for k in names]
     return pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
+
+
+def _flat_record(record: dict, prefix: str = "", depth: int = 0) -> dict[str, Any]:
+    """{'who': {'name': 'a'}} -> {'who.name': 'a'} (a few levels deep; deeper stays JSON text)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and depth < 5:
+            out.update(_flat_record(value, f"{name}.", depth + 1))
+        else:
+            out[name] = value
+    return out
 
 
 def _flatten_nested(table: pa.Table, notes: list[str]) -> pa.Table:
@@ -1289,7 +1325,7 @@ def _flatten_nested(table: pa.Table, notes: list[str]) -> pa.Table:
         if not any(pa.types.is_struct(f.type) for f in table.schema):
             break
         table = table.flatten()
-    nested = [f.name for f in table.schema if pa.types.is_nested(f.type) or pa.types.is_null(f.type) and False]
+    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
     for name in nested:
         index = table.schema.get_field_index(name)
         values = table.column(index).to_pylist()
@@ -1297,7 +1333,7 @@ def _flatten_nested(table: pa.Table, notes: list[str]) -> pa.Table:
         table = table.set_column(index, name, text)
     if nested:
         notes.append(
-            "Kept nested values as JSON text in " + ", ".join(f"'{n}'" for n in nested[:5])
+            "Kept lists as JSON text in " + ", ".join(f"'{n}'" for n in nested[:5])
             + (f" and {len(nested) - 5} more" if len(nested) > 5 else "") + "."
         )
     return table
@@ -1482,7 +1518,9 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     frame = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=False)
     for name, column in zip(table.column_names, table.columns):
         if pa.types.is_boolean(column.type) and column.null_count:
-            frame[name] = pd.array(column.to_pandas(), dtype="boolean")
+            values = pc.fill_null(column, False).to_numpy()
+            mask = pc.is_null(column).to_numpy()
+            frame[name] = pd.arrays.BooleanArray(values, mask)
     return frame
 
 
@@ -1513,33 +1551,60 @@ def _recognise(column: pa.ChunkedArray, name: str, decimal: str) -> _Outcome | N
 
 
 def _sample_values(column: pa.ChunkedArray, size: int = 4000) -> list[str]:
-    """Up to ``size`` stripped, non-empty values: the first 1000 and an even spread of the rest."""
+    """Up to ``size`` stripped, non-empty values: the first 1000, then runs spread over the rest."""
     values = column.drop_null() if column.null_count > len(column) // 2 else column
     n = len(values)
-    if n == 0:
-        return []
     if n <= size:
-        picked = values
+        raw = values.to_pylist()
     else:
-        index = np.unique(np.concatenate([np.arange(1000), np.linspace(0, n - 1, size - 1000).astype(np.int64)]))
-        picked = values.take(pa.array(index))
-    return [v.strip() for v in picked.to_pylist() if v is not None and v.strip()]
+        raw = values.slice(0, 1000).to_pylist()
+        run = 50
+        for start in np.linspace(1000, n - run, (size - 1000) // run).astype(np.int64):
+            raw.extend(values.slice(int(start), run).to_pylist())
+    return [v.strip() for v in raw if v is not None and v.strip()]
+
+
+def _too_many_misses(misses: int, total: int) -> bool:
+    return misses > (1 - CONVERT_SHARE) * total
 
 
 class _Prepared:
-    """A text column trimmed, with blank values as missing; ``valid`` counts the rest."""
+    """A text column to convert. Trimming (and blank -> missing) is done only when needed."""
 
     def __init__(self, column: pa.ChunkedArray) -> None:
-        trimmed = pc.utf8_trim_whitespace(column)
-        lengths = pc.binary_length(trimmed)
-        blank = pc.equal(lengths, 0)
+        self.values: Any = column
+        self.valid = len(column) - column.null_count
+        self.trimmed = False
+
+    def trim(self) -> None:
+        if self.trimmed:
+            return
+        trimmed = pc.utf8_trim_whitespace(self.values)
+        blank = pc.equal(pc.binary_length(trimmed), 0)
         if pc.any(blank).as_py():
             trimmed = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
         self.values = trimmed
         self.valid = len(trimmed) - trimmed.null_count
+        self.trimmed = True
+
+    def run(self, convert: Callable[[Any, bool], Any]) -> tuple[Any, int | None]:
+        """``convert(values, strict)``; retried on trimmed values if anything failed.
+
+        Returns (result, number of values that did not parse) or (result, None) when more than
+        1% of the values did not parse.
+        """
+        if not self.trimmed:
+            try:
+                result = convert(self.values, True)
+                if self.valid - (len(result) - result.null_count) == 0:
+                    return result, 0
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            self.trim()
+        result = convert(self.values, False)
+        return result, self.accept(result)
 
     def accept(self, result: Any) -> int | None:
-        """Number of values that did not parse, or None when that is more than 1% of them."""
         failed = self.valid - (len(result) - result.null_count)
         if failed > (1 - CONVERT_SHARE) * self.valid:
             return None
@@ -1566,6 +1631,8 @@ _BOOL_WORDS = {"true", "false", "yes", "no", "ja", "nein", "oui", "non", "wahr",
 
 
 def _as_boolean(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
+    if min(len(v) for v in sample[:5]) > 6:
+        return None
     lowered = [v.lower() for v in sample]
     truthy = sum(v in _TRUE for v in lowered)
     falsy = sum(v in _FALSE for v in lowered)
@@ -1577,11 +1644,16 @@ def _as_boolean(column: pa.ChunkedArray, name: str, sample: list[str], decimal: 
     if not (truthy and falsy) and not seen <= _BOOL_WORDS:
         return None  # a column of only 'y' (or 'n') is more likely a code than a yes/no answer
     prepared = _Prepared(column)
-    low = pc.utf8_lower(prepared.values)
-    is_true = pc.is_in(low, value_set=pa.array(_TRUE))
-    is_false = pc.is_in(low, value_set=pa.array(_FALSE))
-    result = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
-    failed = prepared.accept(result)
+    tokens = [t for word in _TRUE + _FALSE for t in dict.fromkeys((word, word.upper(), word.title()))]
+    truth = pa.array([t.lower() in _TRUE for t in tokens], pa.bool_())
+    value_set = pa.array(tokens, pa.string())
+
+    def convert(values: Any, strict: bool) -> Any:
+        if not strict:
+            values = pc.utf8_lower(values)
+        return pc.take(truth, pc.index_in(values, value_set=value_set))
+
+    result, failed = prepared.run(convert)
     if failed is None:
         return None
     words = "/".join(sorted(seen - {"1", "0"}, key=lambda w: (w not in _TRUE, w))[:4])
@@ -1676,9 +1748,17 @@ def _number_shape(value: str, decimal: str) -> _NumberShape | None:
 
 
 def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
-    shapes = [_number_shape(v, decimal) for v in sample]
-    parsed = [s for s in shapes if s is not None]
-    if not parsed or len(parsed) < CONVERT_SHARE * len(sample):
+    parsed: list[_NumberShape] = []
+    misses = 0
+    for value in sample:
+        shape = _number_shape(value, decimal)
+        if shape is None:
+            misses += 1
+            if _too_many_misses(misses, len(sample)):
+                return None
+        else:
+            parsed.append(shape)
+    if not parsed:
         return None
     if any(s.leading_zero and not s.fraction for s in parsed):
         return None  # codes such as '02134' keep their leading zeros
@@ -1692,29 +1772,34 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: s
     seps = sorted({s.sep for s in parsed if s.sep})
     plain = not currencies and not percent_column and not seps and decimal == "."
     prepared = _Prepared(column)
-    values = prepared.values
-    if any(s.parens for s in parsed):
-        values = pc.replace_substring_regex(values, r"^\((.*)\)$", r"-\1")
-    if currencies:
-        currency = next(iter(currencies))
-        if len(currency) > 1 or any(s.sign_before_currency for s in parsed):
-            symbol = re.escape(currency)
-            values = pc.replace_substring_regex(values, rf"^([+-]?)\s*{symbol}\s*", r"\1")
-            values = pc.replace_substring_regex(values, rf"\s*{symbol}\s*(%?)$", r"\1")
-        else:
-            values = pc.utf8_ltrim(values, characters=currency + " \u00a0")
-            values = pc.utf8_rtrim(values, characters=currency + " \u00a0")
-    if percent_column:
-        values = pc.utf8_rtrim(values, characters="% \u00a0")
-        if currencies:
-            values = pc.utf8_rtrim(values, characters=next(iter(currencies)) + " \u00a0")
-    for sep in seps:
-        values = pc.replace_substring(values, sep, "")
-    if decimal == ",":
-        values = pc.replace_substring(values, ",", ".")
     fraction = any(s.fraction for s in parsed) or percent_column
-    result = _cast_number(values, fraction)
-    failed = prepared.accept(result)
+    currency = next(iter(currencies)) if currencies else None
+    regex_currency = currency is not None and (
+        len(currency) > 1 or any(s.sign_before_currency for s in parsed)
+    )
+    parens = any(s.parens for s in parsed)
+
+    def convert(values: Any, strict: bool) -> Any:
+        if parens:
+            values = pc.replace_substring_regex(values, r"^\((.*)\)$", r"-\1")
+        if currency is not None:
+            if regex_currency:
+                symbol = re.escape(currency)
+                values = pc.replace_substring_regex(values, rf"^([+-]?)\s*{symbol}\s*", r"\1")
+                values = pc.replace_substring_regex(values, rf"\s*{symbol}\s*(%?)$", r"\1")
+            else:
+                values = pc.utf8_trim(values, characters=currency + " \u00a0")
+        if percent_column:
+            values = pc.utf8_rtrim(values, characters="% \u00a0")
+            if currency is not None:
+                values = pc.utf8_rtrim(values, characters=currency + " \u00a0")
+        for sep in seps:
+            values = pc.replace_substring(values, sep, "")
+        if decimal == ",":
+            values = pc.replace_substring(values, ",", ".")
+        return _cast_number(values, fraction, strict)
+
+    result, failed = prepared.run(convert)
     if failed is None:
         return None
     if percent_column:
@@ -1744,13 +1829,14 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: s
 _NUMBER_TEXT = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
-def _cast_number(values: Any, fraction: bool) -> Any:
+def _cast_number(values: Any, fraction: bool, strict: bool) -> Any:
     targets = [pa.float64()] if fraction else [pa.int64(), pa.float64()]
     for target in targets:
         try:
             return pc.cast(values, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
+            if strict and target == targets[-1]:
+                raise
     ok = pc.match_substring_regex(values, _NUMBER_TEXT)
     cleaned = pc.if_else(ok, values, pa.scalar(None, pa.string()))
     for target in targets:
@@ -1758,7 +1844,7 @@ def _cast_number(values: Any, fraction: bool) -> Any:
             return pc.cast(cleaned, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-    return pc.cast(pc.if_else(ok, values, pa.scalar(None, pa.string())), pa.float64(), safe=False)
+    return pa.nulls(len(values), pa.float64())
 
 
 # ---- dates ---------------------------------------------------------------------------------
@@ -1797,15 +1883,20 @@ def _time_format(rest: str) -> tuple[str, bool] | None:
 def _as_date(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
     if not sample or not any(ch.isdigit() for ch in sample[0]):
         return None
-    iso = [_ISO.match(v) for v in sample]
-    if sum(m is not None for m in iso) >= CONVERT_SHARE * len(sample):
-        return _iso_dates(column, name, [m for m in iso if m])
+    if any(_ISO.match(v) for v in sample[:5]):
+        iso = [_ISO.match(v) for v in sample]
+        if sum(m is not None for m in iso) >= CONVERT_SHARE * len(sample):
+            return _iso_dates(column, name, [m for m in iso if m])
     shapes: Counter[tuple[str, bool]] = Counter()  # (format with {A}/{B} placeholders, has offset)
     day_first = month_first = 0
     matched = 0
+    misses = 0
     for value in sample:
         shape = _date_shape(value)
         if shape is None:
+            misses += 1
+            if _too_many_misses(misses, len(sample)):
+                return None
             continue
         template, tz, a, b = shape
         matched += 1
@@ -1829,28 +1920,22 @@ def _as_date(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str
     templates = [t for (t, _), _n in shapes.most_common()]
     prepared = _Prepared(column)
 
-    def convert(order: str) -> Any:
+    def converter(order: str) -> Callable[[Any, bool], Any]:
         a, b = ("%d", "%m") if order == "dmy" else ("%m", "%d")
-        results = [
-            pc.strptime(
-                prepared.values,
-                t.replace("{A}", a).replace("{B}", b).replace("{Y}", ""),
-                unit="s",
-                error_is_null=True,
-            )
-            for t in templates
-        ]
-        return results[0] if len(results) == 1 else pc.coalesce(*results)
+        return lambda values, strict: _strptime_all(values, templates, a, b)
 
-    result = convert(orders[0])
-    failed = prepared.accept(result)
+    def convert(order: str) -> tuple[Any, int | None]:
+        return prepared.run(converter(order))
+
+    result, failed = convert(orders[0])
     chosen = orders[0]
     if ordered and (ambiguous or failed is None or failed):
-        other = convert(orders[1])
-        other_failed = prepared.accept(other)
+        other, other_failed = convert(orders[1])
         if other_failed is not None and (failed is None or other_failed < failed):
             result, failed, chosen, ambiguous = other, other_failed, orders[1], False
         elif ambiguous and other_failed is not None and failed is not None and other_failed > failed:
+            ambiguous = False
+        elif ambiguous and other_failed is None:
             ambiguous = False
     if failed is None:
         return None
@@ -1871,6 +1956,16 @@ def _as_date(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str
     if failed:
         notes.append(_failure_note(name, failed, prepared.failed_examples(result), "dates"))
     return _Outcome(result, was, notes)
+
+
+def _strptime_all(values: Any, templates: list[str], a: str, b: str) -> Any:
+    results = [
+        pc.strptime(
+            values, t.replace("{A}", a).replace("{B}", b).replace("{Y}", ""), unit="s", error_is_null=True
+        )
+        for t in templates
+    ]
+    return results[0] if len(results) == 1 else pc.coalesce(*results)
 
 
 def _date_shape(value: str) -> tuple[str, bool, int | None, int | None] | None:
@@ -1917,15 +2012,20 @@ def _iso_dates(column: pa.ChunkedArray, name: str, matches: list[re.Match[str]])
     if with_tz and with_tz < len(matches):
         return None  # mixed: some values have offsets, some not
     prepared = _Prepared(column)
-    values = pc.replace_substring(prepared.values, ",", ".")  # 10:00:00,5 -> 10:00:00.5
     target = pa.timestamp("us", tz="UTC" if with_tz else None)
-    try:
-        result = pc.cast(values, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        series = pd.Series(values.to_pandas(), dtype=object)
-        parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=bool(with_tz))
-        result = pa.chunked_array([pa.array(parsed, type=target, from_pandas=True)])
-    failed = prepared.accept(result)
+
+    def convert(values: Any, strict: bool) -> Any:
+        if strict:
+            return pc.cast(values, target)
+        values = pc.replace_substring(values, ",", ".")  # 10:00:00,5 -> 10:00:00.5
+        try:
+            return pc.cast(values, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            series = pd.Series(values.to_pandas(), dtype=object)
+            parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=bool(with_tz))
+            return pa.chunked_array([pa.array(parsed, type=target, from_pandas=True)])
+
+    result, failed = prepared.run(convert)
     if failed is None:
         return None
     has_time = any(len(m.group(0)) > 10 for m in matches)
