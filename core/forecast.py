@@ -363,8 +363,8 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
         offset += y.size - MAX_FIT_POINTS
         y = y[-MAX_FIT_POINTS:]
     n = y.size
-    if n == 0:
-        return {"model": None, "notes": ["This series has no values."], "mean": [], "lo": [], "hi": []}
+    if n < 2:
+        return {"model": None, "notes": ["This series has too few values to forecast."], "mean": [], "lo": [], "hi": []}
     if n < 3:
         v = float(y[-1])
         notes.append("Too little history for a real forecast: the last value is carried forward.")
@@ -373,6 +373,10 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
                 "backtest": None, "components": [], "scale": 1.0}
     # how many backtest windows fit (keep at least ~2 seasons or 8 points for training)
     min_train = max(8, h // 2)
+    cand = [float(season)] if season and season > 1 else list(SEASON_CANDIDATES.get(freq_code, ()))
+    fits = [int(round(p)) for p in cand if n - h >= 2 * int(round(p)) + 2]
+    if fits:  # keep enough training data in the first window to see the longest season
+        min_train = max(min_train, 2 * max(fits) + 2)
     n_win = max(0, min(windows, (n - min_train) // h))
     origins = [n - w * h for w in range(n_win, 0, -1)]
     first_train = y[: origins[0]] if origins else y
@@ -493,6 +497,26 @@ def _run_chunk(items: list[tuple[int, np.ndarray]], kw: dict) -> list[tuple[int,
     return [(i, forecast_series(v, **kw)) for i, v in items]
 
 
+def _one_thread():
+    """Tiny matrices only: BLAS threads just fight each other (and other users) here."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=1)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def _init_worker():
+    global _LIMITER
+    _LIMITER = _one_thread()
+
+
+_LIMITER = None
+
+
 # --------------------------------------------------------------------------- public entry
 
 
@@ -586,7 +610,7 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
 
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["core.forecast"])
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
                 futs = [pool.submit(_run_chunk, ch, kw) for ch in chunks]
                 for fut in as_completed(futs):
                     for i, r in fut.result():
@@ -599,11 +623,12 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
             done = 0
             workers = 1
     if workers <= 1:
-        for i, v in items:
-            out[i] = forecast_series(v, **kw)
-            done += 1
-            if progress:
-                progress(done, total)
+        with _one_thread():
+            for i, v in items:
+                out[i] = forecast_series(v, **kw)
+                done += 1
+                if progress:
+                    progress(done, total)
     series = tuple(_to_series(panel.series[i], out[i], freq, horizon) for i in range(total))
     return ForecastResult(
         frequency=freq.alias, frequency_label=freq.label, horizon=horizon, level=level, series=series,

@@ -205,11 +205,11 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
         return Frequency("h", "h", "h")
     if step < 1.5:
         # business days: no weekend dates at all, and 3-day steps over weekends
-        if (u.dayofweek < 5).all() and np.any(np.isclose(days, 3)) and len(u) > 10:
+        if (u.day_of_week < 5).all() and np.any(np.isclose(days, 3)) and len(u) > 10:
             return Frequency("B", "B", "B")
         return Frequency("D", "D", "D")
     if step < 10:
-        wd = int(pd.Series(u.dayofweek).mode().iloc[0])
+        wd = int(pd.Series(u.day_of_week).mode().iloc[0])
         end_day = _WEEKDAYS[(wd - 1) % 7]  # a week ending the day before the shown weekday
         return Frequency("W", f"W-{_WEEKDAYS[wd]}", f"W-{end_day}")
     month_end = bool((u.is_month_end).all())
@@ -298,10 +298,16 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
     finite = np.isfinite(v)
     x = v[finite]
     min_len = 2 * max(1, {"D": 7, "W": 4, "M": 12, "Q": 4}.get(freq.code, 1))
-    if n < 3 or len(x) < 3:
+    if len(x) < 2:
         out.append(_f("too_short_history", "critical", column,
                       f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
-                      "At least 3 points are needed to forecast; we show a flat forecast only. Collect more history.",
+                      "A forecast needs at least 2 points (better a few seasons); this series gets none. "
+                      "Collect more history, or check that the series id column is right.",
+                      sid, n=len(x)))
+    elif n < 3 or len(x) < 3:
+        out.append(_f("too_short_history", "critical", column,
+                      f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
+                      "At least 3 points are needed for a real forecast; we show a flat forecast only. Collect more history.",
                       sid, n=len(x)))
     elif n < min_len:
         out.append(_f("too_short_history", "warning", column,

@@ -1,0 +1,150 @@
+"""Turn a forecast into an order list (periodic review, order-up-to policy).
+
+For each product, over the *protection period* P = lead time + review period (in forecast periods):
+
+- expected demand  D_P = sum of the forecast over the next P periods
+- its uncertainty  sigma_P = sqrt(sum of per-period sigma^2), where each period's sigma is read
+  from the forecast interval: sigma_k = (hi_k - lo_k) / (2 z_level)
+- safety stock     SS = z_service * sigma_P
+- order-up-to      S = D_P + SS
+- order now        Q = max(0, S - on hand - on order), rounded up to whole units
+- reorder point    ROP = D_L + z_service * sigma_L over the lead time L alone (for continuous review)
+
+Everything is in the forecast's units and periods.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from core.errors import InputError
+from core.forecast import ForecastResult, SeriesForecast
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    id: str | None
+    demand: float  # expected demand over lead time + review period
+    sigma: float  # its standard deviation
+    safety_stock: float
+    reorder_point: float
+    order_up_to: float
+    on_hand: float
+    on_order: float
+    order_quantity: int
+    sentence: str
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    lines: tuple[OrderLine, ...]
+    lead_time: int
+    review_period: int
+    service_level: float
+    unit: str  # "week", "day", ...
+    notes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per product, for the CSV download."""
+        return pd.DataFrame([
+            {"product": ln.id, "order_now": ln.order_quantity, "on_hand": ln.on_hand, "on_order": ln.on_order,
+             "expected_demand": round(ln.demand, 2), "safety_stock": round(ln.safety_stock, 2),
+             "reorder_point": round(ln.reorder_point, 2), "order_up_to": round(ln.order_up_to, 2),
+             "explanation": ln.sentence}
+            for ln in self.lines
+        ], columns=["product", "order_now", "on_hand", "on_order", "expected_demand", "safety_stock",
+                    "reorder_point", "order_up_to", "explanation"])
+
+    def to_csv(self) -> bytes:
+        return self.to_frame().to_csv(index=False).encode("utf-8")
+
+
+def _units(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 or float(x).is_integer() else f"{x:,.1f}"
+
+
+def _sum_over(s: SeriesForecast, periods: int, z_level: float) -> tuple[float, float, bool]:
+    """(expected demand, sigma) over the first ``periods`` forecast steps; bool = extrapolated."""
+    yhat = np.maximum(np.asarray(s.yhat, float), 0.0)
+    sd = (np.asarray(s.hi, float) - np.asarray(s.lo, float)) / (2 * z_level)
+    sd = np.maximum(sd, 0.0)
+    extra = False
+    if periods > yhat.size:  # beyond the horizon: repeat the last forecast step
+        k = periods - yhat.size
+        yhat = np.r_[yhat, np.full(k, yhat[-1] if yhat.size else 0.0)]
+        sd = np.r_[sd, np.full(k, sd[-1] if sd.size else 0.0)]
+        extra = True
+    return float(yhat[:periods].sum()), float(math.sqrt(np.sum(sd[:periods] ** 2))), extra
+
+
+def order_plan(
+    result: ForecastResult,
+    lead_time: int,
+    review_period: int = 1,
+    service_level: float = 0.95,
+    on_hand: dict[str | None, float] | float | None = None,
+    on_order: dict[str | None, float] | None = None,
+) -> OrderPlan:
+    """Safety stock, reorder point and order quantity for every series of a forecast.
+
+    ``lead_time`` and ``review_period`` are in forecast periods (weeks for weekly data...).
+    ``service_level`` is the chance of not running out before the next delivery (0.5-0.999).
+    ``on_hand``: current stock per product id (or one number for all; default 0).
+    """
+    if not isinstance(lead_time, (int, np.integer)) or lead_time < 0:
+        raise InputError(f"The lead time must be a whole number of periods, 0 or more (got {lead_time}).",
+                         "Enter how many periods a delivery takes to arrive after you order, e.g. 1.")
+    if not isinstance(review_period, (int, np.integer)) or review_period < 1:
+        raise InputError(f"The review period must be a whole number of periods, 1 or more (got {review_period}).",
+                         "Enter how often you place orders, e.g. 1 for every period.")
+    try:
+        sl = float(service_level)
+    except (TypeError, ValueError):
+        sl = float("nan")
+    if sl > 1 and sl < 100:
+        sl = sl / 100.0  # accept 95 as 95 %
+    if not (0.5 <= sl < 1):
+        raise InputError(f"The service level must be between 50 % and 99.9 % (got {service_level}).",
+                         "Use e.g. 0.95 for a 95 % chance of not running out.")
+    z_level = float(norm.ppf(0.5 + result.level / 200.0))
+    z_sl = float(norm.ppf(sl))
+    unit = result.freq.unit if result.freq else "period"
+    p = int(lead_time) + int(review_period)
+    notes = []
+    lines = []
+    for s in result.series:
+        if not s.yhat:
+            continue
+        have = (on_hand.get(s.id, 0.0) if isinstance(on_hand, dict) else float(on_hand or 0.0))
+        coming = (on_order or {}).get(s.id, 0.0)
+        d_p, sig_p, extra = _sum_over(s, p, z_level)
+        d_l, sig_l, _ = _sum_over(s, int(lead_time), z_level) if lead_time else (0.0, 0.0, False)
+        if extra:
+            notes.append(f"Lead time plus review period ({_units(p, unit)}) is longer than the forecast; "
+                         f"the last forecast {unit} was repeated.")
+        ss = z_sl * sig_p
+        up_to = d_p + ss
+        rop = d_l + z_sl * sig_l
+        q = max(0, math.ceil(up_to - have - coming - 1e-9))
+        name = f"'{s.id}'" if s.id is not None else "this item"
+        conf = f"{sl * 100:g} %"
+        if q > 0:
+            sentence = (f"Order {q:,} of {name} now: covers the next {_units(p, unit)} "
+                        f"with {conf} confidence.")
+        else:
+            sentence = (f"No need to order {name} now: the {_fmt(have + coming)} in stock or on order "
+                        f"cover the next {_units(p, unit)} with {conf} confidence.")
+        lines.append(OrderLine(id=s.id, demand=d_p, sigma=sig_p, safety_stock=ss, reorder_point=rop,
+                               order_up_to=up_to, on_hand=float(have), on_order=float(coming),
+                               order_quantity=int(q), sentence=sentence))
+    return OrderPlan(lines=tuple(lines), lead_time=int(lead_time), review_period=int(review_period),
+                     service_level=sl, unit=unit, notes=tuple(dict.fromkeys(notes)))

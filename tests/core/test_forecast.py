@@ -1,0 +1,308 @@
+"""Known-answer tests for time-series preparation, models, backtests and the forecast contract."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.errors import InputError
+from core.forecast import forecast, forecast_series, mase_scale, metrics
+from core.forecast_models import ARIMA, ETS, MODELS, Croston, SeasonalAdjuster, SeasonalNaive, seasonality_test
+from core.timeseries import infer_frequency, prepare, suggest_fill
+
+
+def _frame(values, start="2020-01-01", freq="D", **extra):
+    return pd.DataFrame({"date": pd.date_range(start, periods=len(values), freq=freq), "sales": values, **extra})
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+@pytest.mark.parametrize(
+    "freq, code, alias",
+    [("D", "D", "D"), ("W-SUN", "W", "W-SUN"), ("W-WED", "W", "W-WED"), ("MS", "M", "MS"), ("ME", "M", "ME"),
+     ("QS", "Q", "QS"), ("YS", "Y", "YS")],
+    ids=["daily", "weekly-sunday", "weekly-wednesday", "month-start", "month-end", "quarterly", "yearly"],
+)
+def test_infer_frequency(freq, code, alias):
+    f = infer_frequency(pd.date_range("2020-01-01", periods=30, freq=freq))
+    assert (f.code, f.alias) == (code, alias)
+
+
+def test_weekly_dates_continue_on_the_same_weekday():
+    df = _frame(np.arange(20.0) + 5, start="2024-01-07", freq="W-SUN")  # Sundays
+    res = forecast(df, "date", "sales", horizon=3)
+    assert [d.day_name() for d in res.series[0].dates] == ["Sunday"] * 3
+    assert res.series[0].dates[0] == pd.Timestamp("2024-05-26")
+
+
+def test_integer_years_work_and_continue():
+    df = pd.DataFrame({"year": range(1980, 2021), "v": np.linspace(10, 50, 41)})
+    res = forecast(df, "year", "v", horizon=3)
+    out = res.to_json()
+    assert out["frequency_label"] == "yearly"
+    assert [p["date"] for p in out["series"][0]["forecast"]] == ["2021-01-01", "2022-01-01", "2023-01-01"]
+    assert [p["year"] for p in out["series"][0]["forecast"]] == [2021, 2022, 2023]
+    assert out["series"][0]["forecast"][0]["yhat"] == pytest.approx(51, abs=1.5)
+
+
+def test_duplicates_are_summed_and_reported():
+    df = pd.DataFrame({"date": ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+                       "sales": [1, 2, 5, 6, 7]})
+    panel = prepare(df, "date", "sales")
+    assert panel.series[0].values.tolist() == [3, 5, 6, 7]
+    f = [f for f in panel.findings if f.code == "duplicate_dates"][0]
+    assert f.message == "1 date(s) appear more than once in 'date'."
+    assert "choose that column as the series id" in f.advice
+
+
+def test_gaps_zero_or_missing_and_suggestion():
+    df = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-06"], "sales": [3, 4, 5, 6]})
+    assert prepare(df, "date", "sales").fill == "zero"  # whole non-negative numbers look like counts
+    assert prepare(df, "date", "sales", fill="zero").series[0].values.tolist() == [3, 4, 0, 0, 5, 6]
+    missing = prepare(df, "date", "sales", fill="missing").series[0].values
+    assert np.isnan(missing[2:4]).all()
+    assert suggest_fill(np.array([1.5, 2.2])) == "missing"
+    codes = [f.code for f in prepare(df, "date", "sales").series[0].findings]
+    assert "missing_periods" in codes
+
+
+def test_aggregate_daily_to_weekly_and_monthly():
+    df = _frame(np.ones(28 * 3), start="2024-01-01")  # a Monday
+    w = prepare(df, "date", "sales", aggregate_to="W")
+    assert w.frequency.code == "W" and w.series[0].values.tolist() == [7.0] * 12
+    m = prepare(df, "date", "sales", aggregate_to="M")
+    assert m.series[0].values.tolist() == [31.0, 29.0, 24.0]
+    with pytest.raises(InputError, match="cannot be split"):
+        prepare(_frame(np.ones(12), freq="MS"), "date", "sales", aggregate_to="W")
+
+
+def test_time_series_findings():
+    rng = np.random.default_rng(0)
+    base = rng.poisson(20, 120).astype(float)
+    v = np.r_[np.zeros(5), base]
+    v[50:56] = 0  # stock-out-like run
+    v[80] = 400  # outlier
+    v[-4:] = 0  # trailing zeros
+    codes = {f.code: f for f in prepare(_frame(v), "date", "sales").series[0].findings}
+    assert {"leading_zeros", "stockout_zeros", "outliers", "trailing_zeros"} <= set(codes)
+    assert codes["leading_zeros"].message == "Series 'sales' starts with 5 days of zeros."
+    inter = rng.binomial(1, 0.2, 100) * 3.0
+    codes2 = {f.code for f in prepare(_frame(inter), "date", "sales").series[0].findings}
+    assert "intermittent_demand" in codes2
+    short = {f.code: f.severity for f in prepare(_frame([1.0, 2.0, 3.0, 4.0], freq="MS"), "date", "sales").series[0].findings}
+    assert short["too_short_history"] == "warning"
+
+
+def test_lagged_copy_is_flagged():
+    v = np.arange(30.0) ** 1.5
+    df = _frame(v, lag=np.r_[np.nan, v[:-1]])
+    f = [f for f in prepare(df, "date", "sales").findings if f.code == "lagged_copy"]
+    assert f and f[0].column == "lag" and f[0].message == "Column 'lag' is 'sales' from 1 period(s) earlier."
+
+
+# --------------------------------------------------------------------------- bad input wording
+
+
+@pytest.mark.parametrize(
+    "kwargs, message, hint",
+    [
+        (dict(date="when"), "There is no column 'when' for the date in this table", "Choose one of the table's columns"),
+        (dict(horizon=0), "The horizon must be a positive whole number of periods (got 0).", "Enter how many periods"),
+        (dict(horizon=-3), "The horizon must be a positive whole number of periods (got -3).", "e.g. 12"),
+        (dict(horizon=50), "The horizon (50 days) is longer than the longest history (10 days).", "Forecast at most 10 days"),
+        (dict(season=0), "The season length must be a whole number of periods of at least 1 (got 0).", "leave it empty"),
+        (dict(level=120), "The interval level must be between 50 and 99.9 percent (got 120).", "Use 80, 90 or 95."),
+    ],
+    ids=["unknown-column", "horizon-zero", "horizon-negative", "horizon-too-long", "bad-season", "bad-level"],
+)
+def test_bad_parameters(kwargs, message, hint):
+    df = _frame(np.arange(10.0))
+    args = dict(date="date", value="sales", horizon=3) | kwargs
+    with pytest.raises(InputError) as e:
+        forecast(df, **args)
+    assert e.value.message.startswith(message)
+    assert hint in e.value.hint
+
+
+def test_dates_not_dates():
+    df = pd.DataFrame({"date": ["2024-01-01", "someday", "2024-01-03"], "sales": [1, 2, 3]})
+    with pytest.raises(InputError) as e:
+        forecast(df, "date", "sales", horizon=1)
+    assert e.value.message == "1 value is in 'date' not dates (first: 'someday', row 2)."
+    assert e.value.hint == "Fix them in the file, or choose another date column."
+
+
+def test_value_not_numeric():
+    df = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-03"], "sales": ["1", "two", "3"]})
+    with pytest.raises(InputError) as e:
+        forecast(df, "date", "sales", horizon=1)
+    assert e.value.message == "1 value is in 'sales' not numbers (first: 'two', row 2)."
+    assert "Choose a numeric column" in e.value.hint
+
+
+def test_one_data_point():
+    with pytest.raises(InputError) as e:
+        forecast(pd.DataFrame({"date": ["2024-01-01"], "sales": [4]}), "date", "sales", horizon=1)
+    assert e.value.message == "There is only 1 distinct date in 'date', so there is nothing to forecast from."
+    assert "at least a few dates" in e.value.hint
+
+
+def test_series_id_with_one_row_is_reported_not_fatal():
+    df = pd.concat([_frame(np.arange(30.0) + 10, product="A"),
+                    pd.DataFrame({"date": [pd.Timestamp("2020-01-05")], "sales": [3.0], "product": ["B"]})])
+    res = forecast(df, "date", "sales", "product", horizon=5)
+    b = [s for s in res.series if s.id == "B"][0]
+    assert b.model is None and b.yhat == ()
+    f = [f for f in b.findings if f.code == "too_short_history"][0]
+    assert f.severity == "critical" and f.message == "Series 'B' has only 1 day(s) of data."
+
+
+# --------------------------------------------------------------------------- models and known answers
+
+
+def test_every_model_fits_and_predicts_the_right_length():
+    y = 50 + np.sin(np.arange(60) / 3) * 5 + np.arange(60) * 0.2
+    for name, cls in MODELS.items():
+        m = cls(season=12) if name == "seasonal_naive" else cls()
+        assert m.fit(y) is m
+        mean, lo, hi = m.predict(7, 90)
+        assert len(mean) == len(lo) == len(hi) == 7
+        assert np.all(lo <= mean + 1e-9) and np.all(mean <= hi + 1e-9), name
+
+
+def test_pure_seasonal_series_is_forecast_nearly_perfectly():
+    pattern = np.array([10, 12, 15, 20, 30, 45, 50, 44, 30, 20, 14, 11], float)
+    df = _frame(np.tile(pattern, 8), freq="MS")
+    res = forecast(df, "date", "sales", horizon=12)
+    s = res.series[0]
+    assert s.season == 12
+    assert np.allclose(s.yhat, pattern, atol=0.5)
+    assert s.backtest.mase < 0.05
+
+
+def test_linear_trend_is_continued():
+    df = _frame(5 + 2.0 * np.arange(60), freq="MS")
+    s = forecast(df, "date", "sales", horizon=6).series[0]
+    assert np.allclose(s.yhat, 5 + 2.0 * np.arange(60, 66), rtol=0.01)
+    assert s.backtest.mae < 0.5
+
+
+def test_intermittent_series_uses_croston_sba():
+    rng = np.random.default_rng(3)
+    rate = np.r_[np.full(150, 0.15), np.full(150, 0.35)]
+    y = rng.binomial(1, rate) * rng.integers(1, 6, 300)
+    s = forecast(_frame(y.astype(float)), "date", "sales", horizon=14).series[0]
+    assert s.model == "croston_sba" or "croston_sba" in s.components
+    assert "croston_sba" in [m.model for m in s.leaderboard]
+    assert min(s.lo) >= 0
+
+
+def test_backtest_never_sees_the_future():
+    # flat at 10, then a jump to 100 in the very last backtest window: nobody could have foreseen it
+    y = np.r_[np.full(80, 10.0), np.full(10, 100.0)]
+    r = forecast_series(y, h=10, level=90, freq_code="D", unit="day", windows=3)
+    last = r["windows"][-1]
+    assert last["actual"] == [100.0] * 10
+    assert np.allclose(last["yhat"], 10, atol=1)
+
+
+def test_interval_coverage_is_roughly_nominal_on_iid_noise():
+    rng = np.random.default_rng(7)
+    hits = []
+    for i in range(12):
+        y = rng.normal(100, 10, 230)
+        r = forecast_series(y[:200], h=30, level=90, freq_code="D", unit="day")
+        hits.append((y[200:] >= r["lo"]) & (y[200:] <= r["hi"]))
+        assert 0.7 <= r["backtest"]["coverage"] <= 1.0
+    assert 0.8 <= np.mean(hits) <= 0.98
+
+
+def test_long_weekly_season_is_used_quickly():
+    t = np.arange(52 * 4)
+    rng = np.random.default_rng(1)
+    y = 100 + 30 * np.sin(2 * np.pi * t / 52.18) + rng.normal(0, 2, t.size)
+    df = _frame(y, freq="W-MON")
+    res = forecast(df, "date", "sales", horizon=52)
+    s = res.series[0]
+    assert 52.18 in s.seasons
+    truth = 100 + 30 * np.sin(2 * np.pi * np.arange(t.size, t.size + 52) / 52.18)
+    assert np.mean(np.abs(np.array(s.yhat) - truth)) < 5
+    assert res.elapsed_seconds < 5
+
+
+def test_season_override_and_too_short_note():
+    df = _frame(np.arange(20.0), freq="MS")
+    s = forecast(df, "date", "sales", horizon=3, season=12).series[0]
+    assert s.season is None
+    assert any("A season of 12 months needs at least 26 months" in n for n in s.notes)
+
+
+def test_daily_weekly_and_yearly_seasons_found():
+    t = np.arange(3 * 365)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 7) + 15 * np.sin(2 * np.pi * t / 365.25) + np.random.default_rng(2).normal(0, 1, t.size)
+    assert seasonality_test(y, 7) and seasonality_test(y, 365.25)
+    adj = SeasonalAdjuster((7.0, 365.25)).fit(y)
+    assert np.std(adj.transform(y)) < 3
+
+
+def test_arima_recovers_ar1():
+    rng = np.random.default_rng(0)
+    e = rng.normal(0, 1, 500)
+    y = np.zeros(500)
+    for i in range(1, 500):
+        y[i] = 0.7 * y[i - 1] + e[i]
+    m = ARIMA(order=(1, 0, 0)).fit(y + 20)
+    assert m.params_[0] == pytest.approx(0.7, abs=0.08)
+    mean, lo, hi = m.predict(50)
+    assert mean[-1] == pytest.approx(20 + np.mean(y), abs=0.5)
+
+
+def test_ets_picks_trend_for_trending_data():
+    y = 3 * np.arange(80.0) + np.random.default_rng(0).normal(0, 1, 80)
+    assert ETS().fit(y).trend_ in ("A", "Ad")
+    assert ETS().fit(np.random.default_rng(0).normal(0, 1, 80)).trend_ == "N"
+
+
+def test_croston_rate_by_hand():
+    y = np.array([0, 0, 4, 0, 0, 0, 4, 0, 4.0])
+    m = Croston(alpha=0.5, sba=False).fit(y)
+    # sizes 4,4,4 -> 4; gaps 3,4,2 -> 3 -> 0.5*4+0.5*3=3.5 -> 0.5*2+0.5*3.5=2.75
+    assert m.rate_ == pytest.approx(4 / 2.75)
+
+
+def test_seasonal_naive_repeats_last_season():
+    mean, _, _ = SeasonalNaive(season=3).fit(np.array([1, 2, 3, 4, 5, 6.0])).predict(5)
+    assert mean.tolist() == [4, 5, 6, 4, 5]
+
+
+def test_metrics_by_hand():
+    m = metrics(np.array([10.0, 20.0]), np.array([12.0, 16.0]), scale=2.0)
+    assert m["mae"] == 3 and m["mase"] == 1.5 and m["bias"] == -1
+    assert m["wape"] == pytest.approx(100 * 6 / 30)
+    assert m["smape"] == pytest.approx(100 * (2 / 22 * 2 + 4 / 36 * 2) / 2)
+    assert mase_scale(np.array([1, 2, 3, 1, 2, 3.0]), 3) is None or mase_scale(np.array([1, 2, 3, 1, 2, 4.0]), 3) == pytest.approx(1 / 3)
+
+
+# --------------------------------------------------------------------------- contract
+
+
+def test_json_contract_and_progress():
+    rng = np.random.default_rng(0)
+    frames = [_frame(rng.poisson(20, 100).astype(float), product=p) for p in ("A", "B", "C")]
+    df = pd.concat(frames)
+    calls = []
+    res = forecast(df, "date", "sales", "product", horizon=7, progress=lambda d, t: calls.append((d, t)))
+    out = json.loads(json.dumps(res.to_json()))
+    assert out["frequency"] == "D"
+    assert [s["id"] for s in out["series"]] == ["A", "B", "C"]
+    s = out["series"][0]
+    assert {"id", "model", "backtest", "forecast"} <= set(s)
+    assert {"mae", "smape", "mase", "wape", "bias", "coverage"} <= set(s["backtest"])
+    assert len(s["forecast"]) == 7 and set(s["forecast"][0]) >= {"date", "yhat", "lo", "hi"}
+    assert s["forecast"][0]["date"] == "2020-04-10"
+    assert calls[-1] == (3, 3)
+    assert len(res.to_frame()) == 21
