@@ -1193,7 +1193,10 @@ def _groups(s: pd.Series, max_categories: int) -> tuple[str, list[tuple[str, np.
         if (~finite).any():
             out.append(("missing", ~finite))
         return "quantile", out
-    labels = s.astype("object").where(s.notna(), "(missing)").astype(str)
+    if _is_numeric(s):  # a few distinct numbers: name them briefly (0.0507, not 0.0506801187398187)
+        labels = pd.Series([("(missing)" if pd.isna(v) else f"{float(v):.4g}") for v in values], index=s.index)
+    else:
+        labels = s.astype("object").where(s.notna(), "(missing)").astype(str)
     counts = labels.value_counts()
     top = list(counts.index[:max_categories])
     out = [(str(v), (labels == v).to_numpy()) for v in top]

@@ -512,3 +512,19 @@ def test_ranking_metrics_handle_tied_scores_like_sklearn():
     assert ev.metrics["pr_auc"] == pytest.approx(skm.average_precision_score(y, p))
     lo, hi = ev.intervals["pr_auc"]
     assert lo < ev.metrics["pr_auc"] < hi
+
+
+def test_calibrated_model_survives_pickling():
+    import pickle
+
+    model, X, y = _wine_model_and_data()
+    wrapped = E.recalibrate(model, X, y, "sigmoid").model
+    again = pickle.loads(pickle.dumps(wrapped))
+    assert np.allclose(again.predict_proba(X), wrapped.predict_proba(X))
+    assert list(again.predict(X[:5])) == list(wrapped.predict(X[:5]))
+
+
+def test_few_valued_numeric_column_gets_short_labels(diabetes):
+    model, X, y = diabetes
+    report = E.slices(model, X, y, "regression", columns=["sex"], n_boot=20)
+    assert sorted(s.label for s in report.slices) == sorted(f"{v:.4g}" for v in X["sex"].unique())
