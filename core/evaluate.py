@@ -424,7 +424,9 @@ def _stat_r2(y: np.ndarray, sq: np.ndarray) -> Any:
 
 
 def _bin_ids(conf: np.ndarray, n_bins: int) -> np.ndarray:
-    return np.clip((conf * n_bins).astype(int), 0, n_bins - 1)
+    """Equal-width bins closed on the right: (0.7, 0.8] is one bin, 0 falls in the first."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
 
 
 def _wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
@@ -544,7 +546,8 @@ def calibration(y_true: Any, proba: np.ndarray, classes: Any, *, positive_label:
     """Reliability diagram (``n_bins`` equal-width bins), Brier score (binary) and ECE.
 
     ``proba`` is the (n, k) probability matrix in the order of ``classes``. Binary uses the
-    positive class's probability; multiclass the confidence in the top answer."""
+    positive class's probability (so its ``ece`` can differ from the ``ece`` metric, which is
+    always about the top answer); multiclass the confidence in the top answer."""
     classes = np.asarray(classes)
     proba = np.asarray(proba, dtype=float)
     yc = _codes(pd.Series(y_true).reset_index(drop=True), classes)
@@ -640,10 +643,12 @@ def _classification_stats(
             stats["roc_auc"] = _stat_auc_binary(positive, proba[:, pos])
             stats["pr_auc"] = _stat_average_precision(positive, proba[:, pos])
             stats["brier"] = _stat_mean((proba[:, pos] - positive) ** 2)
-            conf, outcome = proba[:, pos], positive
         else:
             stats["roc_auc"] = _stat_auc_ovr(yc, proba)
-            conf, outcome = proba.max(axis=1), proba.argmax(axis=1) == yc
+        # The `ece` metric is the top-answer calibration error for every task (as the training
+        # leaderboard computes it); the binary reliability diagram in `calibration()` uses the
+        # chance of the positive answer instead and carries its own ECE.
+        conf, outcome = proba.max(axis=1), proba.argmax(axis=1) == yc
         stats["ece"] = _stat_ece(_bin_ids(conf, n_bins), outcome, conf, n_bins)
     return stats
 
@@ -840,7 +845,10 @@ def explain_metric(ev: Evaluation, key: str) -> str:
     if key == "brier":
         return f"Its Brier score is {v:.3f}{_between(ci, lambda x: f'{x:.3f}')}: the squared gap between its stated chance and what happened; 0 is perfect, always saying 50% scores 0.25."
     if key == "ece":
-        return f"Its stated chances are off by about {_pts(v)} on average{_between(ci)} (calibration error; 0 means the chances can be taken at face value)."
+        return (
+            f"How sure it says it is of its answer is off from how often it is right by about {_pts(v)} on average"
+            f"{_between(ci)} (calibration error; 0 means its confidence can be taken at face value)."
+        )
     if key == "mae":
         return f"{seen}, its predictions of {target} were off by {_num(v)} on average{_between(ci, _num)}."
     if key == "rmse":

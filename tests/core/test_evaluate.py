@@ -528,3 +528,15 @@ def test_few_valued_numeric_column_gets_short_labels(diabetes):
     model, X, y = diabetes
     report = E.slices(model, X, y, "regression", columns=["sex"], n_boot=20)
     assert sorted(s.label for s in report.slices) == sorted(f"{v:.4g}" for v in X["sex"].unique())
+
+
+def test_ece_metric_is_top_answer_calibration(cancer):
+    model, X, y = cancer
+    ev = E.evaluate(model, X, y, "classification", n_boot=0)
+    proba = model.predict_proba(X)
+    conf = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == y.to_numpy()).astype(float)
+    which = np.clip(np.digitize(conf, np.linspace(0, 1, 11)[1:-1], right=True), 0, 9)
+    expected = sum(abs(correct[which == b].mean() - conf[which == b].mean()) * (which == b).mean() for b in range(10) if (which == b).any())
+    assert ev.metrics["ece"] == pytest.approx(expected)
+    assert ev.calibration.kind == "positive_class"  # the diagram is about the chance of '1'
