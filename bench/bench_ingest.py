@@ -77,9 +77,14 @@ def make_frame(rows: int, seed: int = 7) -> pd.DataFrame:
 
 
 def write_csv(rows: int, folder: Path) -> Path:
+    """Write the benchmark CSV in a child process, so this process stays small."""
     path = folder / f"bench_{rows}.csv"
     if not path.exists():
-        make_frame(rows).to_csv(path, index=False)
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[3]); from bench.bench_ingest import make_frame; "
+            "make_frame(int(sys.argv[1])).to_csv(sys.argv[2], index=False)"
+        )
+        subprocess.run([sys.executable, "-c", code, str(rows), str(path), str(ROOT)], check=True)
     return path
 
 
@@ -100,6 +105,11 @@ else:
     elapsed = time.perf_counter() - start
     extra = {}
 rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # VmHWM starts afresh at exec; ru_maxrss can carry the parent's peak over a fork
+    with open("/proc/self/status") as fh:
+        rss_kb = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 print(json.dumps({"seconds": elapsed, "peak_mb": rss_kb / 1024, "shape": list(frame.shape),
                   "dtypes": {c: str(t) for c, t in frame.dtypes.items()}, **extra}))
 """

@@ -657,6 +657,10 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
             f"Skipped {dialect.skip_lines} line{'s' if dialect.skip_lines > 1 else ''} before "
             "the column names."
         )
+    if dialect.text_columns:
+        shown = ", ".join(f"'{c}'" for c in dialect.text_columns[:5])
+        more = f" and {len(dialect.text_columns) - 5} more" if len(dialect.text_columns) > 5 else ""
+        notes.append(f"Kept {shown}{more} as text: values start with 0 (like codes or zip codes).")
     sample_quotes = '"' in text
     plan = dict(
         delimiter=dialect.delimiter or _NO_DELIMITER,
@@ -757,6 +761,8 @@ def _arrow_csv(
                     decimal_point=plan["decimal"],
                 ),
             )
+            if utf8 is None and any(pa.types.is_binary(f.type) for f in table.schema):
+                return None, bad  # pyarrow keeps bytes that are not UTF-8 as binary: re-decode
             return table, bad
         except pa.ArrowInvalid as exc:
             message = str(exc)
@@ -1774,10 +1780,10 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: s
     prepared = _Prepared(column)
     fraction = any(s.fraction for s in parsed) or percent_column
     currency = next(iter(currencies)) if currencies else None
-    regex_currency = currency is not None and (
-        len(currency) > 1 or any(s.sign_before_currency for s in parsed)
-    )
     parens = any(s.parens for s in parsed)
+    regex_currency = currency is not None and (
+        len(currency) > 1 or parens or any(s.sign_before_currency for s in parsed)
+    )
 
     def convert(values: Any, strict: bool) -> Any:
         if parens:
