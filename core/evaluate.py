@@ -254,6 +254,21 @@ def _positive_index(classes: np.ndarray, positive_label: Any = None) -> int:
     return hits[0]
 
 
+def _model_features(model: Any, X: pd.DataFrame) -> list[Any]:
+    """The columns of X the model reads, when it says (``feature_names`` as a list or method, or
+    scikit-learn's ``feature_names_in_``); otherwise every column."""
+    names = getattr(model, "feature_names", None)
+    if callable(names):
+        names = names()
+    if names is None:
+        names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return list(X.columns)
+    wanted = {str(n) for n in names}
+    used = [c for c in X.columns if str(c) in wanted]
+    return used or list(X.columns)
+
+
 def _subsample(X: pd.DataFrame, y: pd.Series | None, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series | None]:
     if len(X) <= max_rows:
         return X, y
@@ -1041,8 +1056,8 @@ class CalibratedModel:
         cal = self.calibrators_.get(c)
         if cal is None:
             return p
-        if self.method == "isotonic":
-            return np.asarray(cal.predict(p), dtype=float)
+        if self.method == "isotonic":  # never exactly 0 or 1: one surprise would cost infinite log loss
+            return np.clip(np.asarray(cal.predict(p), dtype=float), 1e-3, 1 - 1e-3)
         return cal.predict_proba(_logit(p)[:, None])[:, 1]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -1488,7 +1503,7 @@ def robustness(
     X, y = _subsample(X, y, max_rows, seed)
     assert y is not None
     rng = np.random.default_rng(seed)
-    num, cat = _split_columns(X)
+    num, cat = _split_columns(X[_model_features(model, X)])
     if task == "classification":
         classes = _classes(model)
         yc = _codes(y, classes)
@@ -1534,7 +1549,7 @@ def robustness(
             run("noise", level, f)
     for level in missing_levels:
         f = X.copy()
-        for c in X.columns:
+        for c in num + cat:
             m = rng.random(len(f)) < level
             if m.any():
                 f[c] = f[c].mask(m)  # the column's own missing marker (NaN for numbers and pandas strings)
@@ -1619,7 +1634,7 @@ def boundary_probe(model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid:
     ref = _frame(X_reference)
     classes = _classes(model)
     answer = _predict_codes(model, row, classes)[0]
-    num, cat = _split_columns(ref)
+    num, cat = _split_columns(ref[_model_features(model, ref)])
     num = [c for c in num if c in row.columns]
     cat = [c for c in cat if c in row.columns]
     pieces, meta = [], []
@@ -1737,7 +1752,7 @@ def _permutation_importance(model: Any, X: pd.DataFrame, y: pd.Series, task: str
         base = per_copy(predict(X))[0]
     out = []
     big = pd.concat([X] * n_repeats, ignore_index=True)
-    for c in X.columns:
+    for c in _model_features(model, X):
         f = big.copy()
         col = X[c].to_numpy()
         f[c] = pd.Series(np.concatenate([col[rng.permutation(n)] for _ in range(n_repeats)]), dtype=X[c].dtype)

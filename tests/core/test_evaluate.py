@@ -540,3 +540,19 @@ def test_ece_metric_is_top_answer_calibration(cancer):
     expected = sum(abs(correct[which == b].mean() - conf[which == b].mean()) * (which == b).mean() for b in range(10) if (which == b).any())
     assert ev.metrics["ece"] == pytest.approx(expected)
     assert ev.calibration.kind == "positive_class"  # the diagram is about the chance of '1'
+
+
+def test_columns_the_model_does_not_read_are_left_out_of_drivers_and_robustness(churn):
+    model, X, y = churn
+    X = X.assign(customer_id=[f"C{i:05d}" for i in range(len(X))])
+
+    class Named:  # a fitted model that says which columns it reads, like KeelModel.feature_names
+        feature_names = ["tenure", "noise", "plan", "region"]
+        classes_ = model.classes_
+        predict = staticmethod(lambda f: model.predict(f[Named.feature_names]))
+        predict_proba = staticmethod(lambda f: model.predict_proba(f[Named.feature_names]))
+
+    drivers = E.drivers(Named(), X, y, "classification", n_repeats=2)
+    assert "customer_id" not in {i.column for i in drivers.importances}
+    assert "customer_id" not in E.robustness(Named(), X, y, "classification").categorical_columns
+    assert all(ch.column != "customer_id" for ch in E.boundary_probe(Named(), X.iloc[[0]], X).changes)
