@@ -468,11 +468,21 @@ def _numeric_side(series: pd.Series, sample_idx: np.ndarray | None) -> _Side:
     return side
 
 
-def _categorical_side(series: pd.Series) -> _Side:
+_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
+_FALSE = {"false", "no", "n", "f", "0", "0.0"}
+
+
+def _bool_label(x: Any) -> str:
+    text = _label(x).strip().lower()
+    return "true" if text in _TRUE else "false" if text in _FALSE else _label(x)
+
+
+def _categorical_side(series: pd.Series, boolean: bool = False) -> _Side:
+    """Counts per label on every row (labels are counted first, then turned into text: cheap)."""
     counts = series.value_counts(dropna=True, sort=False)
     counts = counts[counts > 0]
-    if not all(isinstance(x, str) for x in counts.index):
-        labels = [_label(x) for x in counts.index]
+    if boolean or not all(isinstance(x, str) for x in counts.index):
+        labels = [(_bool_label if boolean else _label)(x) for x in counts.index]
         counts = pd.Series(counts.to_numpy(), index=labels).groupby(level=0, sort=False).sum()
     n_valid = int(counts.sum())
     return _Side(rows=len(series), n_missing=len(series) - n_valid, counts=counts, n_valid=n_valid)
@@ -826,22 +836,8 @@ def compare(
     cur_idx = _sample_index(len(current), s.sample_size, s.seed + 1)
 
     results: dict[Any, ColumnDrift] = {}
-    for name, kind in plan:
-        how = _compare_as(kind)
-        label = str(name)
-        if how is None:
-            results[name] = ColumnDrift(
-                label, kind, None, None, None, None, False, "not compared", False, len(reference), len(current),
-                explain=f"'{label}': {SKIPPED_KINDS[kind]}",
-            )
-            continue
-        cs = _column_settings(label, how, s, thresholds)
-        col_alpha = cs.alpha / max(n_compared, 1)
-        if how == NUMERIC:
-            rside, cside = _numeric_side(reference[name], ref_idx), _numeric_side(current[name], cur_idx)
-        else:
-            rside, cside = _categorical_side(reference[name]), _categorical_side(current[name])
-        results[name] = _compare_sides(label, how, rside, cside, cs, col_alpha, kind)
+    with np.errstate(all="ignore"):  # huge values overflow means and spreads; they are handled, not warned
+        _compare_planned(plan, reference, current, s, thresholds, n_compared, ref_idx, cur_idx, results)
     for name in names:
         if name in results:
             continue
@@ -865,6 +861,30 @@ def compare(
         only_in_current=only_cur, settings=s,
         explain=_explain_report(ordered, judged, n_drift, share, dataset, only_ref, only_cur, s, alpha),
     )
+
+
+def _compare_planned(
+    plan: Sequence[tuple[Any, str]], reference: pd.DataFrame, current: pd.DataFrame, s: DriftSettings,
+    thresholds: Thresholds | None, n_compared: int, ref_idx: np.ndarray | None, cur_idx: np.ndarray | None,
+    results: dict[Any, ColumnDrift],
+) -> None:
+    for name, kind in plan:
+        how = _compare_as(kind)
+        label = str(name)
+        if how is None:
+            results[name] = ColumnDrift(
+                label, kind, None, None, None, None, False, "not compared", False, len(reference), len(current),
+                explain=f"'{label}': {SKIPPED_KINDS[kind]}",
+            )
+            continue
+        cs = _column_settings(label, how, s, thresholds)
+        col_alpha = cs.alpha / max(n_compared, 1)
+        if how == NUMERIC:
+            rside, cside = _numeric_side(reference[name], ref_idx), _numeric_side(current[name], cur_idx)
+        else:
+            boolean = kind == "boolean"
+            rside, cside = _categorical_side(reference[name], boolean), _categorical_side(current[name], boolean)
+        results[name] = _compare_sides(label, how, rside, cside, cs, col_alpha, kind)
 
 
 def _explain_report(

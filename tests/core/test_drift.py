@@ -387,3 +387,37 @@ def test_dates_written_as_text_are_not_flagged_in_a_later_batch():
     cur = pd.DataFrame({"day": pd.date_range("2025-01-01", periods=300).strftime("%Y-%m-%d"), "x": np.arange(300.0) % 7})
     report = compare(ref, cur)
     assert report.column("day").verdict == "not compared" and report.drifted_columns == []
+
+
+def test_boolean_columns_match_true_false_written_differently():
+    ref = pd.DataFrame({"active": [True, False] * 100})
+    cur = pd.DataFrame({"active": ["Yes", "no"] * 100})
+    col = compare(ref, cur, kinds={"active": "boolean"}).column("active")
+    assert not col.drifted and col.statistic == 0.0
+
+
+# --------------------------------------------------------------------------- any input: a report or our error
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.pandas import column, data_frames, range_indexes  # noqa: E402
+
+_frames = data_frames(
+    [
+        column("f", dtype=float, elements=st.floats(allow_nan=True, allow_infinity=True)),
+        column("i", dtype=int, elements=st.integers(-5, 5)),
+        column("t", elements=st.sampled_from(["a", "b", "", "ä", None])),
+        column("b", dtype=bool),
+    ],
+    index=range_indexes(min_size=0, max_size=120),
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(ref=_frames, cur=_frames)
+def test_any_pair_of_tables_gives_a_strict_json_report(ref, cur):
+    report = compare(ref, cur)
+    data = json.loads(json.dumps(report.to_json(), allow_nan=False))
+    assert len(data["columns"]) == 4
+    assert all(isinstance(c["drifted"], bool) for c in data["columns"])
+    assert (data["drift_share"] is None) == (report.n_judged == 0)
