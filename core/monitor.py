@@ -571,6 +571,7 @@ def monitor_model(
     rules: Sequence[TriggerRule] = DEFAULT_RULES,
     settings: DriftSettings | None = None,
     now: dt.datetime | None = None,
+    keep_rows: bool = False,
     home: Path | None = None,
 ) -> MonitorResult:
     """Monitor one batch for an already-loaded model and record it. See :func:`monitor_batch`."""
@@ -649,7 +650,10 @@ def monitor_model(
         performance=performance, triggers=tuple(triggers), action=action, created_at=created, explain=explain,
         notes=tuple(notes),
     )
-    batch_id = store.save_batch(info.id, len(frame), result.record(), home=home)
+    dataset_id = None
+    if keep_rows:  # only when the user asked: the rows become a dataset of their own
+        dataset_id = store.save_dataset(frame, f"{info.name} batch", change="Monitored batch", home=home).id
+    batch_id = store.save_batch(info.id, len(frame), result.record(), dataset_id=dataset_id, home=home)
     return dataclasses.replace(result, batch_id=batch_id)
 
 
@@ -687,15 +691,17 @@ def monitor_batch(
     rules: Sequence[TriggerRule] = DEFAULT_RULES,
     settings: DriftSettings | None = None,
     now: dt.datetime | None = None,
+    keep_rows: bool = False,
 ) -> MonitorResult:
     """Record a new batch for a registered model (id, name, name:version or name@champion).
 
     Compares the batch with the model's training data, estimates (and, with ``labels_column``,
-    measures) performance, runs the trigger rules and stores the batch's statistics.
+    measures) performance, runs the trigger rules and stores the batch's statistics. The rows
+    themselves are kept only with ``keep_rows=True``.
     """
     info, model = _load(model_ref, home)
     return monitor_model(info, model, frame, labels_column, importance=importance, rules=rules,
-                         settings=settings, now=now, home=home)
+                         settings=settings, now=now, keep_rows=keep_rows, home=home)
 
 
 def timeline(model_id: int, home: Path | None = None) -> pd.DataFrame:

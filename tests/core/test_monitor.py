@@ -313,3 +313,15 @@ def test_gate_without_champion_or_metric():
     assert gate({"roc_auc": 0.8}, {}, "roc_auc", 0.01).decision == "keep"
     nan = gate({"roc_auc": float("nan")}, {"roc_auc": 0.8}, "roc_auc", 0.01)
     assert nan.decision == "keep" and "cannot be compared fairly" in nan.reason
+
+
+def test_rows_are_kept_only_when_asked(trained):
+    train, model, metrics = trained
+    info = register(train, model, metrics)
+    batch = logistic_frame(300, 60).drop(columns="churn")
+    monitor_model(info, model, batch, now=NOW)
+    monitor_model(info, model, batch, now=NOW, keep_rows=True)
+    first, second = store.list_batches(info.id)
+    assert first["dataset_id"] is None
+    kept = store.load_dataset(second["dataset_id"])
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), batch.reset_index(drop=True), check_dtype=False)
