@@ -1419,7 +1419,10 @@ def explain_fairness(r: FairnessReport) -> list[str]:
         "precision": f"is right when it flags {yes}",
     }
     out = []
-    for g in sorted(r.gaps, key=lambda g: -g.difference):
+    shown = [g for g in r.gaps if g.difference >= 0.01]
+    if not shown:
+        out.append(f"By {col}, the groups are treated alike: flag rates, share caught and precision are within 1 percentage point.")
+    for g in sorted(shown, key=lambda g: -g.difference):
         ratio = f"; ratio {g.ratio:.2f}" if g.ratio is not None else ""
         out.append(
             f"By {col}, the model {words[g.measure]} {_pct(g.highest)} of the time for {_q(g.highest_group)} "
