@@ -891,7 +891,7 @@ def explain_gap(ev: Evaluation) -> str:
         return f"Its typical error is {_pct(g.value)} smaller than {name}{rng}."
     if g.high is not None and g.high < 0:
         return f"Its typical error is {_pct(-g.value)} LARGER than {name}{rng}: do not use it."
-    return f"Its typical error is not clearly smaller than {name} ({_pct(g.value, signed=True)}){rng[:0]}: it may have learned little."
+    return f"Its typical error is not clearly smaller than {name} ({_pct(g.value, signed=True)}{', ' + rng[2:-1] if rng else ''}): it may have learned little."
 
 
 def explain_evaluation(ev: Evaluation) -> list[str]:
