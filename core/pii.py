@@ -279,8 +279,12 @@ def _mask_arrow(arr: pa.Array, pii_type: str) -> pa.Array:
 
 def redact(value: object, max_chars: int = 40) -> str:
     """A version of ``value`` safe for messages: any detectable PII masked, long text cut."""
-    arr = pa.array([str(value)], type=pa.large_string())
+    raw = str(value)
+    arr = pa.array([raw], type=pa.large_string())
+    digits = sum(ch.isdigit() for ch in raw)
     for t in _REDACT_ORDER:
+        if t == "phone" and digits < 7:
+            continue  # '-999' or '42' are numbers, not phone numbers
         arr = _mask_arrow(arr, t)
     text = arr[0].as_py() or ""
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
