@@ -82,6 +82,7 @@ def train_and_register(
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
     split: str = "auto",
+    date_column: str | None = None,
     time_budget_s: float = 300.0,
     seed: int = 0,
     progress: Callable[[float, str], None] | None = None,
@@ -104,18 +105,24 @@ def train_and_register(
     findings = profile(frame, target=target, kinds=dataset.kinds or None).findings
     result = train.train(
         frame, target, task=task, findings=findings, include=include, exclude=exclude, split=split,
-        time_budget_s=time_budget_s, seed=seed, progress=progress,
+        date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
     )
     report = evaluation_report(result, seed=seed)
     info = modelio.register(result, name=name or target, dataset_id=dataset.id, report=report)
     return TrainOutcome(dataset=dataset, result=result, model=info)
 
 
-def evaluation_report(result: Any, seed: int = 0) -> dict[str, Any]:
-    """Everything the Evaluate page and the model card show, as JSON-ready data."""
+def evaluation_report(result: Any, seed: int = 0, max_rows: int = 50_000) -> dict[str, Any]:
+    """Everything the Evaluate page and the model card show, as JSON-ready data.
+
+    The report is computed on at most ``max_rows`` hold-out rows (a seeded sample): intervals on
+    50,000 rows are already narrow, and it keeps the bootstrap's memory small on big tables.
+    """
     from core import evaluate
 
-    baseline = getattr(result, "baseline_model", None)
-    evaluation = evaluate.evaluate(result.model, result.X_test, result.y_test, result.task,
-                                   baseline=baseline, seed=seed)
-    return {"evaluation": evaluation.to_dict()}
+    X, y = result.X_test, result.y_test
+    if len(X) > max_rows:
+        X = X.sample(max_rows, random_state=seed)
+        y = y.loc[X.index]
+    report = evaluate.full_report(result.model, X, y, result.task, seed=seed)
+    return report.to_dict()

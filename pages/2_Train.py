@@ -1,0 +1,151 @@
+"""Train a model: pick a column to predict, see what Keel leaves out and why, compare candidates."""
+
+import pandas as pd
+import streamlit as st
+
+from core import jobs, store, train, workflows
+from core.explain import plural
+from ui import state
+from ui.common import esc, guard, need, page, show_error
+
+page("Train a model", "🏋️")
+st.title("🏋️ Train a model")
+st.caption(
+    "Keel tries a few kinds of model, compares each with the simplest possible guess, "
+    "and keeps the best as a new version you can use and watch."
+)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def frame_of(dataset_id: int) -> pd.DataFrame:
+    return store.load_dataset(dataset_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def findings_of(dataset_id: int, target: str, kinds: str) -> tuple:
+    return workflows.dataset_profile(dataset_id, target).findings
+
+
+datasets = store.list_datasets()
+need(bool(datasets), "First give Keel some data to learn from.", "pages/1_Data.py", "Check my data →")
+by_id = {d.id: d for d in datasets}
+current = st.session_state.get(state.DATASET_ID)
+dataset_id = st.selectbox(
+    "Data to learn from", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows",
+)
+st.session_state[state.DATASET_ID] = dataset_id
+info = by_id[dataset_id]
+
+with guard():
+    frame = frame_of(dataset_id)
+columns = [str(c) for c in frame.columns]
+targets = st.session_state.setdefault(state.TARGET, {})
+default_target = targets.get(dataset_id) if targets.get(dataset_id) in columns else None
+target = st.selectbox(
+    "Which column should the model predict?", [None, *columns],
+    index=0 if default_target is None else columns.index(default_target) + 1,
+    format_func=lambda c: "— choose a column —" if c is None else c,
+)
+if target is None:
+    st.info("Choose the column you want predicted — for example whether a customer left, or a price.", icon="👆")
+    st.stop()
+targets[dataset_id] = target
+
+with guard():
+    detected = train.detect_task(frame[target])
+    findings = findings_of(dataset_id, target, str(sorted(info.kinds.items())))
+    suggestion = train.suggest_split(frame, target)
+
+left, right = st.columns(2)
+with left:
+    task_words = {"classification": "Sort into groups (e.g. yes/no)", "regression": "Predict a number"}
+    task = st.radio(
+        f"What kind of prediction? Keel thinks: **{task_words[detected].lower()}**.",
+        ["classification", "regression"], index=["classification", "regression"].index(detected),
+        format_func=task_words.get, horizontal=True,
+    )
+with right:
+    split_words = {"random": "Random rows", "time": "The most recent rows"}
+    split = st.radio(
+        "Test the model on…", ["random", "time"], index=["random", "time"].index(suggestion.split),
+        format_func=split_words.get, horizontal=True,
+        help="Keel keeps these rows aside and only uses them to test the finished model.",
+    )
+    st.caption(esc(suggestion.reason))
+
+with guard():
+    plan = train.select_features(frame, target, findings, task=task)
+st.markdown(f"**Keel will learn from {plural(len(plan.used), 'column')}.**")
+put_back: list[str] = []
+if plan.left_out:
+    st.markdown("Left out on purpose — put any back if you know better:")
+    for item in plan.left_out:
+        if st.checkbox(f"Put back '{esc(item.column)}'", key=f"putback_{dataset_id}_{item.column}",
+                       help=item.reason):
+            put_back.append(item.column)
+        st.caption(f"'{esc(item.column)}': {esc(item.reason)}")
+for item in plan.watch:
+    st.caption(f"⚠️ Kept, but watch '{esc(item.column)}': {esc(item.reason)}")
+for note in plan.notes:
+    st.caption(f"ℹ️ {esc(note)}")
+
+with st.expander("More settings"):
+    name = st.text_input("Model name", value=target, max_chars=80)
+    budget = st.slider("Time allowed (seconds)", 10, 600, 120, step=10,
+                       help="Candidates not started when the time is up are skipped.")
+
+if st.button("Train and compare", type="primary"):
+    job_id = jobs.submit(
+        f"Training '{target}'", workflows.train_and_register, dataset_id,
+        target=target, task=task, name=name or target, include=tuple(put_back), split=split,
+        date_column=suggestion.date_column if split == "time" else None, time_budget_s=float(budget),
+    )
+    st.session_state[state.TRAIN_JOB] = job_id
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    job = jobs.get(st.session_state.get(state.TRAIN_JOB))
+    if job is None:
+        return
+    if job.status == "running":
+        st.progress(job.fraction, text=f"{esc(job.text)} ({job.elapsed:.0f} s) — you can look at other pages meanwhile.")
+        return
+    if job.status == "failed":
+        show_error(job.error)
+        return
+    outcome = job.result
+    st.session_state[state.MODEL_ID] = outcome.model.id
+    show_result(outcome)
+
+
+def show_result(outcome: workflows.TrainOutcome) -> None:
+    result, model = outcome.result, outcome.model
+    st.success(f"Model trained in {result.elapsed_seconds:.0f} s and kept as **{esc(model.label)}**.", icon="✅")
+    for warning in result.warnings:
+        st.warning(esc(warning), icon="⚠️")
+    primary = result.primary_metric
+    best = result.holdout_metrics.get(primary)
+    base = result.baseline_metrics.get(primary)
+    c = st.columns(3)
+    c[0].metric(f"{primary} on the test rows", "—" if best is None else f"{best:.3f}")
+    c[1].metric("Simplest guess", "—" if base is None else f"{base:.3f}")
+    c[2].metric("Chosen model", model.algorithm)
+    st.markdown("**How the candidates compared** (cross-validated on the training rows):")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"model": r.algorithm, **{k: v for k, v in r.metrics.items() if v is not None},
+                 "fit seconds": r.fit_seconds, "ms per 1,000 predictions": r.predict_ms_per_1000,
+                 "size (KB)": None if r.size_bytes is None else round(r.size_bytes / 1024), "note": r.note}
+                for r in result.leaderboard
+            ]
+        ),
+        hide_index=True,
+    )
+    st.caption(esc(result.split.description))
+    st.page_link("pages/3_Evaluate.py", label="See how good it is →", icon="📏")
+
+
+job_panel()
