@@ -402,8 +402,9 @@ def _read_text(src: _Source, head: bytes, label: str) -> Table:
         utf8 = _transcode(data[bom:], codec, "strict", label)
         notes.append(f"Text encoding: {_ENCODING_LABELS[codec]} (converted to UTF-8).")
     if json_like:
-        data = utf8 if utf8 is not None else _utf8_bytes(src, label, notes)
-        return _read_json(data, label, src.size, codec, notes)
+        if utf8 is None:
+            utf8, codec = _utf8_bytes(src, label, notes)
+        return _read_json(utf8, label, src.size, codec, notes)
     return _read_csv(src, utf8, head_text, label, codec, notes)
 
 
@@ -427,16 +428,16 @@ def _transcode(data: bytes, codec: str, errors: str, label: str) -> bytes:
         return data.decode("latin-1").encode("utf-8")
 
 
-def _utf8_bytes(src: _Source, label: str, notes: list[str]) -> bytes:
-    """The file as valid UTF-8 bytes (re-decoding it if it only *started* as UTF-8)."""
+def _utf8_bytes(src: _Source, label: str, notes: list[str]) -> tuple[bytes, str]:
+    """The file as valid UTF-8 bytes and the codec it was in (it may only *start* as UTF-8)."""
     data = src.data()
     try:
         data.decode("utf-8")
-        return data
+        return data, "utf-8"
     except UnicodeDecodeError:
         codec, errors = _fallback_codec(data)
         _note_fallback(notes, codec, errors)
-        return _transcode(data, codec, errors, label)
+        return _transcode(data, codec, errors, label), codec
 
 
 def _note_fallback(notes: list[str], codec: str, errors: str) -> None:
@@ -670,12 +671,11 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
     )
     threads = src.size > _THREAD_MIN_BYTES
     table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=sample_quotes)
-    if table is None:  # not valid UTF-8 after all: re-decoded into ``utf8``
-        utf8 = _utf8_bytes(src, label, notes)
-        codec = "utf-8" if "not valid UTF-8" in " ".join(notes) else _single_byte_codec(src.data())
+    if table is None:  # not valid UTF-8 after all: re-decode
+        utf8, codec = _utf8_bytes(src, label, notes)
         table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=sample_quotes)
         assert table is not None
-    if bad.count and (threads or not sample_quotes):
+    if bad.count and (threads or (not sample_quotes and not complete)):
         # exact row numbers need one thread; quoted line breaks need newlines_in_values
         data = utf8 if utf8 is not None else src.data()
         table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=False, newlines=b'"' in data)
@@ -1001,7 +1001,7 @@ def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
     for j in range(width):
         arrays.append(_column_from_values([r[j] if j < len(r) else None for r in body]))
     table = pa.Table.from_arrays(arrays, names=names_raw)
-    result = _finish(table, label, notes, recognise=True, decimal=".", raw_samples=None, row_offset=0)
+    result = _finish(table, label, notes, recognise=True, decimal=".", raw_samples=None)
     return Table(
         frame=result.frame,
         source_name=label,
@@ -1365,7 +1365,6 @@ def _finish(
     recognise: bool,
     decimal: str,
     raw_samples: _Dialect | None,
-    row_offset: int = 0,
 ) -> _Finished:
     if table.num_columns > MAX_COLUMNS:
         raise InputError(
@@ -1556,6 +1555,10 @@ def _recognise(column: pa.ChunkedArray, name: str, decimal: str) -> _Outcome | N
     return None
 
 
+_NA_WORDS = frozenset(["NA", "N/A", "n/a", "na", "NULL", "null", "None", "none", "NaN", "nan", "#N/A", "-", "--", "?"])
+_NA_TOKENS = pa.array(sorted(_NA_WORDS), pa.string())
+
+
 def _sample_values(column: pa.ChunkedArray, size: int = 4000) -> list[str]:
     """Up to ``size`` stripped, non-empty values: the first 1000, then runs spread over the rest."""
     values = column.drop_null() if column.null_count > len(column) // 2 else column
@@ -1567,11 +1570,13 @@ def _sample_values(column: pa.ChunkedArray, size: int = 4000) -> list[str]:
         run = 50
         for start in np.linspace(1000, n - run, (size - 1000) // run).astype(np.int64):
             raw.extend(values.slice(int(start), run).to_pylist())
-    return [v.strip() for v in raw if v is not None and v.strip()]
+    return [v.strip() for v in raw if v is not None and v.strip() and v.strip() not in _NA_WORDS]
 
 
 def _too_many_misses(misses: int, total: int) -> bool:
     return misses > (1 - CONVERT_SHARE) * total
+
+
 
 
 class _Prepared:
@@ -1586,7 +1591,7 @@ class _Prepared:
         if self.trimmed:
             return
         trimmed = pc.utf8_trim_whitespace(self.values)
-        blank = pc.equal(pc.binary_length(trimmed), 0)
+        blank = pc.or_(pc.equal(pc.binary_length(trimmed), 0), pc.is_in(trimmed, value_set=_NA_TOKENS))
         if pc.any(blank).as_py():
             trimmed = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
         self.values = trimmed
@@ -1776,7 +1781,6 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: s
         return None
     percent_column = bool(percent)
     seps = sorted({s.sep for s in parsed if s.sep})
-    plain = not currencies and not percent_column and not seps and decimal == "."
     prepared = _Prepared(column)
     fraction = any(s.fraction for s in parsed) or percent_column
     currency = next(iter(currencies)) if currencies else None
@@ -1810,8 +1814,6 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: s
         return None
     if percent_column:
         result = pc.divide(result, 100.0)
-    if plain and not failed:
-        return None  # pyarrow would have read it; nothing of ours to add
     parts = []
     if currencies:
         parts.append(f"amounts in {next(iter(currencies))}")

@@ -567,3 +567,16 @@ def test_json_lines_and_array() -> None:
 def test_json_refusals() -> None:
     assert refused(b"[1, 2, 3]", "x.json").message == "'x.json' is a JSON list, but not of records (objects)."
     assert refused(b'[{"a": 1},', "x.json").message.startswith("'x.json' looks like JSON but is not valid JSON")
+
+
+def test_placeholders_in_excel_numbers_count_as_missing() -> None:
+    data = _xlsx({"S": [["v"], *[[f"{i:,}"] for i in range(1000, 1150)], ["N/A"], ["-"]]})
+    table = read(data, "book.xlsx")
+    assert table.frame["v"].iloc[0] == 1000
+    assert table.frame["v"].isna().sum() == 2
+    assert table.converted["v"] == "thousands separators ','"
+
+
+def test_padded_numbers_are_numbers() -> None:
+    table = read("v,k\n  5 ,1\n 6,2\n7  ,3\n")
+    assert table.frame["v"].tolist() == [5, 6, 7]
