@@ -7,6 +7,7 @@ User text (column names) goes through ``_safe`` because plotly renders a subset 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,3 +82,522 @@ def missing_figure(names: list[str], shares: list[float]) -> go.Figure:
     fig = _layout(fig, "Missing values per column", "% of rows missing", "")
     fig.update_layout(height=max(220, 24 * len(pairs) + 80))
     return fig
+
+
+# =========================================================================== result figures
+#
+# Conventions for everything below: titles and axis titles are passed *raw* to ``_layout``
+# (which escapes them once); tick labels, legend names and hover text are escaped here with
+# ``_safe``/``_labels``. Results may be the frozen dataclasses from ``core.evaluate`` or their
+# ``to_dict()`` form (turned back with ``from_dict``).
+
+_MAX_SCATTER = 2000  # points in a scatter
+_MAX_LINE = 2000  # points in a line (history, timelines)
+_MAX_ROWS = 40  # bars/rows in a horizontal chart
+_WARN = PALETTE[1]  # drifted / worse / "look here"
+_OK = PALETTE[0]
+_MUTED = PALETTE[5]
+
+_WORDS = {
+    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "F1 score",
+    "roc_auc": "ranking quality (ROC AUC)", "pr_auc": "precision-recall area", "log_loss": "log loss",
+    "brier": "Brier score", "ece": "calibration error", "mae": "typical error (MAE)",
+    "rmse": "typical error, big misses weigh more (RMSE)", "r2": "share of variation explained (R²)",
+    "mase": "error vs naive forecast (MASE)", "smape": "percentage error (sMAPE)", "wape": "weighted % error (WAPE)",
+}
+_SHARE_METRICS = {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "ece", "brier", "r2"}
+
+
+def _word(key: str) -> str:
+    return _WORDS.get(key, str(key).replace("_", " "))
+
+
+def _labels(values: Any, width: int = 40) -> list[str]:
+    """Escaped, shortened, *unique* tick labels (plotly merges equal category labels)."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for v in values:
+        text = str(v)
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        text = _safe(text)
+        if text in seen:
+            seen[text] += 1
+            text = f"{text} ({seen[text]})"
+        else:
+            seen[text] = 1
+        out.append(text)
+    return out
+
+
+def _tmpl(text: object) -> str:
+    """User text for inside a hovertemplate: escaped, and '%' kept from being read as a placeholder."""
+    return _safe(text).replace("%", "&#37;")
+
+
+def _load(cls: Any, obj: Any) -> Any:
+    """A result dataclass, from itself or from its ``to_dict()`` form."""
+    if isinstance(obj, dict) and hasattr(cls, "from_dict"):
+        return cls.from_dict(obj)
+    return obj
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and isinstance(x, (int, float, np.integer, np.floating)) and bool(np.isfinite(x))
+
+
+def _empty(title: str, message: str, x: str = "", y: str = "") -> go.Figure:
+    """A figure that says why there is nothing to draw (never an exception in a page)."""
+    fig = go.Figure()
+    fig.add_annotation(text=_safe(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 14, "color": PALETTE[4]})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, x, y)
+
+
+def _thin(n: int, limit: int) -> np.ndarray:
+    """Indices that keep at most ``limit`` of ``n`` points, evenly spread, first and last kept."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+
+
+def _legend(fig: go.Figure) -> go.Figure:
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+    fig.update_layout(margin={"t": 80})
+    return fig
+
+
+def _pct_text(v: float | None, digits: int = 0) -> str:
+    return "n/a" if not _finite(v) else f"{100 * float(v):.{digits}f}%"
+
+
+# --------------------------------------------------------------------------- evaluate: curves
+
+
+def _evaluation(ev: Any) -> Any:
+    from core.evaluate import Evaluation
+
+    return _load(Evaluation, ev)
+
+
+def _yes(ev: Any) -> str:
+    return str(ev.positive_label if ev.positive_label is not None else (ev.classes[-1] if ev.classes else "yes"))
+
+
+def roc_figure(ev: Any) -> go.Figure:
+    """ROC curve of a yes/no model (``Evaluation`` or its dict), with the 'guessing' diagonal."""
+    ev = _evaluation(ev)
+    title = "How well does the model put real 'yes' cases ahead of the rest?"
+    x_t, y_t = "false alarms: share of real 'no' flagged", "caught: share of real 'yes' flagged"
+    c = ev.roc_curve
+    if c is None or not c.x:
+        return _empty(title, "This chart needs a yes/no model that gives chances.", x_t, y_t)
+    yes = _tmpl(_yes(ev))
+    thr = list(c.thresholds) if len(c.thresholds) == len(c.x) else [None] * len(c.x)
+    auc = ev.metrics.get("roc_auc")
+    name = "the model" + (f" (AUC {float(auc):.2f})" if _finite(auc) else "")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="guessing", line={"dash": "dash", "color": _MUTED},
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=list(c.x), y=list(c.y), mode="lines", name=name, line={"color": _OK, "width": 2.5},
+        customdata=thr,
+        hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>false alarms %{{x:.0%}}, caught %{{y:.0%}}<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _legend(fig)
+
+
+def pr_figure(ev: Any) -> go.Figure:
+    """Precision-recall curve of a yes/no model, with the share of 'yes' as the guessing line."""
+    ev = _evaluation(ev)
+    yes_raw = _yes(ev)
+    title = f"Of the cases flagged '{yes_raw}', how many really are, as more are caught?"
+    x_t, y_t = f"caught: share of real '{yes_raw}' flagged", "right when flagged (precision)"
+    c = ev.pr_curve
+    if c is None or not c.x:
+        return _empty(title, "This chart needs a yes/no model that gives chances.", x_t, y_t)
+    yes = _tmpl(yes_raw)
+    thr = list(c.thresholds) if len(c.thresholds) == len(c.x) else [None] * len(c.x)
+    fig = go.Figure()
+    base = None
+    if ev.per_class and ev.n_rows:
+        support = {pc.label: pc.support for pc in ev.per_class}
+        if yes_raw in support:
+            base = support[yes_raw] / ev.n_rows
+    if base is not None:
+        fig.add_trace(go.Scatter(x=[0, 1], y=[base, base], mode="lines", name=f"guessing ({base:.0%} are '{_safe(yes_raw)}')",
+                                 line={"dash": "dash", "color": _MUTED}, hoverinfo="skip"))
+    ap = ev.metrics.get("pr_auc")
+    fig.add_trace(go.Scatter(
+        x=list(c.x), y=list(c.y), mode="lines", name="the model" + (f" (area {float(ap):.2f})" if _finite(ap) else ""),
+        line={"color": _OK, "width": 2.5}, customdata=thr,
+        hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>caught %{{x:.0%}}, right %{{y:.0%}}<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _legend(fig)
+
+
+def confusion_figure(ev: Any) -> go.Figure:
+    """Counts of actual (rows) vs predicted (columns) answers, annotated, class names as labels."""
+    ev = _evaluation(ev)
+    title = "Which answers does the model mix up?"
+    x_t, y_t = "the model said", "the real answer"
+    cm = np.asarray(ev.confusion, dtype=float)
+    if cm.ndim != 2 or cm.size == 0:
+        return _empty(title, "This chart is for models that sort rows into groups.", x_t, y_t)
+    k = cm.shape[0]
+    labels = _labels(ev.classes if len(ev.classes) == k else range(k), 24)
+    row_tot = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, row_tot, out=np.zeros_like(cm), where=row_tot > 0)
+    text = [[f"{int(v):,}" for v in row] for row in cm] if k <= 20 else None
+    fig = go.Figure(go.Heatmap(
+        z=share, x=labels, y=labels, customdata=cm.astype(int), text=text,
+        texttemplate="%{text}" if text is not None else None,
+        colorscale=[[0, "#ffffff"], [1, PALETTE[0]]], zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
+        hovertemplate="really %{y}, model said %{x}: %{customdata:,} rows (%{z:.0%} of the real %{y})<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="bottom")
+    size = max(320, min(900, 60 + 34 * k))
+    fig.update_layout(height=size)
+    return fig
+
+
+def calibration_figure(cal: Any) -> go.Figure:
+    """Reliability diagram: what the model said vs how often it came true, per bin (counts in hover)."""
+    from core.evaluate import Calibration
+
+    cal = _load(Calibration, cal)
+    if cal is not None and cal.kind == "positive_class" and cal.positive_label is not None:
+        yes = str(cal.positive_label)
+        title = f"When the model gives '{yes}' an 80 % chance, is it '{yes}' 80 % of the time?"
+        x_t, y_t = f"chance of '{yes}' the model gave", f"how often it really was '{yes}'"
+    else:
+        title = "When the model says 80 %, how often is it right?"
+        x_t, y_t = "how sure the model was of its answer", "how often it was right"
+    bins = [b for b in (cal.bins if cal is not None else ()) if b.count and _finite(b.mean_predicted) and _finite(b.observed)]
+    if not bins:
+        return _empty(title, "No chances to check: the model does not give them.", x_t, y_t)
+    counts = np.array([b.count for b in bins], dtype=float)
+    sizes = 7 + 18 * np.sqrt(counts / counts.max())
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly honest", line={"dash": "dash", "color": _MUTED},
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=[b.mean_predicted for b in bins], y=[b.observed for b in bins], mode="lines+markers", name="the model",
+        line={"color": _OK, "width": 2}, marker={"size": sizes.tolist(), "color": _OK},
+        customdata=[[b.lower, b.upper, b.count] for b in bins],
+        hovertemplate="said %{customdata[0]:.0%}–%{customdata[1]:.0%} (on average %{x:.0%})<br>"
+                      "came true %{y:.0%} of the time<br>%{customdata[2]:,} rows<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return _legend(fig)
+
+
+def residuals_figure(ev: Any) -> go.Figure:
+    """Regression: predicted vs actual (left, with the 'perfect' line) and how big the misses are (right)."""
+    from plotly.subplots import make_subplots
+
+    ev = _evaluation(ev)
+    target = ev.target or "the target"
+    title = f"How far off are the predictions of '{target}'?"
+    r = ev.residuals
+    if r is None or not r.predicted:
+        return _empty(title, "This chart is for models that predict a number.", "predicted", "actual")
+    pred, act, res = (np.asarray(v, dtype=float) for v in (r.predicted, r.actual, r.residual))
+    ok = np.isfinite(pred) & np.isfinite(act) & np.isfinite(res)
+    pred, act, res = pred[ok], act[ok], res[ok]
+    keep = _thin(len(pred), _MAX_SCATTER)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12)
+    lo = float(min(pred.min(), act.min())) if pred.size else 0.0
+    hi = float(max(pred.max(), act.max())) if pred.size else 1.0
+    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect prediction",
+                             line={"dash": "dash", "color": _MUTED}, hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(go.Scattergl(x=pred[keep], y=act[keep], mode="markers", name="a test row",
+                               marker={"size": 5, "color": _OK, "opacity": 0.5},
+                               hovertemplate="predicted %{x:.4g}, actually %{y:.4g}<extra></extra>"), row=1, col=1)
+    if res.size:
+        counts, edges = np.histogram(res, bins=min(40, max(5, int(np.sqrt(res.size)))))
+        centers = (edges[:-1] + edges[1:]) / 2
+        colors = [PALETTE[2] if c >= 0 else _WARN for c in centers]
+        fig.add_trace(go.Bar(x=centers, y=counts, width=np.diff(edges), marker_color=colors, name="misses",
+                             hovertemplate="actual minus predicted ≈ %{x:.3g}: %{y:,} rows<extra></extra>"), row=1, col=2)
+    fig = _layout(fig, title, "predicted", "actual")
+    fig.update_xaxes(title_text="actual minus predicted (above 0: the model guessed too low)", row=1, col=2)
+    fig.update_yaxes(title_text="rows", row=1, col=2)
+    fig.update_layout(height=380, bargap=0.02)
+    if r.sampled_from > len(pred):
+        fig.update_layout(title={"text": _safe(title), "subtitle": {"text": _safe(f"{len(keep):,} of {r.sampled_from:,} test rows shown")}})
+    return fig
+
+
+def metrics_ci_figure(ev: Any) -> go.Figure:
+    """Headline measures as points with 95 % ranges, next to the simple-guess baseline (hollow)."""
+    ev = _evaluation(ev)
+    if ev.task == "classification":
+        keys = [k for k in ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc") if _finite(ev.metrics.get(k))]
+        title, x_t, scale = "How good is the model, and how sure are we?", "score (higher is better)", 100.0
+    else:
+        keys = [k for k in ("mae", "rmse") if _finite(ev.metrics.get(k))]
+        target = ev.target or "the target"
+        title, x_t, scale = "How big is the typical miss, and how sure are we?", f"error in units of '{target}' (lower is better)", 1.0
+    if not keys:
+        return _empty(title, "No measures to show.", x_t, "")
+    names = [_safe(_word(k)) for k in keys]
+    vals = [float(ev.metrics[k]) * scale for k in keys]
+    ci = [ev.intervals.get(k) for k in keys]
+    plus = [(c[1] * scale - v) if c else 0 for c, v in zip(ci, vals)]
+    minus = [(v - c[0] * scale) if c else 0 for c, v in zip(ci, vals)]
+    ranges = [f"likely {c[0] * scale:.3g} to {c[1] * scale:.3g}" if c else "no range" for c in ci]
+    fig = go.Figure()
+    base = [ev.baseline_metrics.get(k) for k in keys]
+    if any(_finite(b) for b in base):
+        fig.add_trace(go.Scatter(
+            x=[float(b) * scale if _finite(b) else None for b in base], y=names, mode="markers",
+            name=_safe(f"simple guess: {ev.baseline_name}" if ev.baseline_name else "simple guess"),
+            marker={"symbol": "diamond-open", "size": 12, "color": _MUTED, "line": {"width": 2}},
+            hovertemplate="%{y}, simple guess: %{x:.3g}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(
+        x=vals, y=names, mode="markers", name="the model (95 % range)", customdata=ranges,
+        marker={"size": 11, "color": _OK},
+        error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 2, "width": 6, "color": _OK},
+        hovertemplate="%{y}: %{x:.3g} (%{customdata})<extra></extra>",
+    ))
+    fig = _layout(fig, title, x_t + (" (%)" if scale == 100 else ""), "")
+    fig.update_yaxes(autorange="reversed", type="category")
+    if scale == 100:
+        fig.update_xaxes(range=[0, 101], ticksuffix="%")
+    fig.update_layout(height=max(240, 50 * len(keys) + 130))
+    return _legend(fig)
+
+
+# --------------------------------------------------------------------------- evaluate: deeper looks
+
+
+def slices_figure(report: Any) -> go.Figure:
+    """The measure per group of rows (``SliceReport``), with 95 % ranges; groups doing worse in the warning colour."""
+    from core.evaluate import SliceReport
+
+    report = _load(SliceReport, report)
+    acc = report.metric_key == "accuracy"
+    title = "Where does the model do worse than usual?"
+    x_t = "accuracy (%)" if acc else "typical error (MAE), lower is better"
+    rows = [s for s in report.slices if _finite(s.metric)]
+    if not rows:
+        return _empty(title, "Not enough rows to compare groups.", x_t, "")
+    dropped = 0
+    if len(rows) > _MAX_ROWS:  # keep every 'worse' slice, then the biggest groups, in the original order
+        order = sorted(range(len(rows)), key=lambda i: (not rows[i].worse, -rows[i].count))[:_MAX_ROWS]
+        dropped = len(rows) - _MAX_ROWS
+        rows = [rows[i] for i in sorted(order)]
+    scale = 100.0 if acc else 1.0
+    names = _labels([f"{s.column}: {s.label}" for s in rows], 48)
+    vals = [float(s.metric) * scale for s in rows]
+    plus = [(float(s.high) * scale - v) if _finite(s.high) else 0 for s, v in zip(rows, vals)]
+    minus = [(v - float(s.low) * scale) if _finite(s.low) else 0 for s, v in zip(rows, vals)]
+    colors = [_WARN if s.worse else _OK for s in rows]
+    notes = ["worse than overall" if s.worse else ("small group: read with care" if s.count < 30 else "") for s in rows]
+    fig = go.Figure(go.Scatter(
+        x=vals, y=names, mode="markers", marker={"size": 10, "color": colors},
+        error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5, "width": 4, "color": _MUTED},
+        customdata=[[s.count, s.share, n] for s, n in zip(rows, notes)],
+        hovertemplate="%{y}: %{x:.3g} on %{customdata[0]:,} rows (%{customdata[1]:.0%})<br>%{customdata[2]}<extra></extra>",
+    ))
+    overall = float(report.overall) * scale
+    fig.add_vline(x=overall, line_dash="dash", line_color=PALETTE[4],
+                  annotation_text=f"all rows: {overall:.3g}{'%' if acc else ''}", annotation_position="top")
+    fig = _layout(fig, title + (f" ({dropped} smaller groups not shown)" if dropped else ""), x_t, "")
+    fig.update_yaxes(autorange="reversed", type="category")
+    if acc:
+        fig.update_xaxes(ticksuffix="%")
+    fig.update_layout(height=max(260, 22 * len(rows) + 120))
+    return fig
+
+
+_PERTURB = {
+    "noise": ("a little noise added to numbers", "noise size (% of the column's spread)"),
+    "missing": ("cells left blank", "share of cells blanked"),
+    "swap": ("categories swapped for another", "share of category cells swapped"),
+}
+
+
+def robustness_figure(report: Any) -> go.Figure:
+    """The measure as inputs get messier, one line per kind of disturbance; share of changed answers on hover."""
+    from core.evaluate import RobustnessReport
+
+    report = _load(RobustnessReport, report)
+    acc = report.metric_key == "accuracy"
+    scale = 100.0 if acc else 1.0
+    title = "Does the model hold up when the data gets messier?"
+    y_t = "accuracy (%)" if acc else "typical error (MAE), lower is better"
+    x_t = "how much the inputs were disturbed (%)"
+    fig = go.Figure()
+    failed: list[str] = []
+    for i, kind in enumerate(k for k in ("noise", "missing", "swap") if any(p.kind == k for p in report.results)):
+        pts = sorted((p for p in report.results if p.kind == kind), key=lambda p: p.level)
+        failed += [kind for p in pts if p.failed or not _finite(p.metric)]
+        pts = [p for p in pts if not p.failed and _finite(p.metric)]
+        if not pts:
+            continue
+        label, how = _PERTURB.get(kind, (kind, "level"))
+        fig.add_trace(go.Scatter(
+            x=[0.0] + [100 * p.level for p in pts], y=[report.clean_metric * scale] + [float(p.metric) * scale for p in pts],
+            mode="lines+markers", name=_safe(label), line={"color": PALETTE[(i + 1) % len(PALETTE)] if i else _OK, "width": 2},
+            customdata=[[how, 0.0]] + [[how, p.flip_share if _finite(p.flip_share) else None] for p in pts],
+            hovertemplate="%{customdata[0]}: %{x:.0f}%<br>score %{y:.3g}<br>answers that changed: %{customdata[1]:.1%}<extra></extra>",
+        ))
+    if not fig.data:
+        return _empty(title, "The model could not be scored on disturbed rows.", x_t, y_t)
+    fig.add_hline(y=report.clean_metric * scale, line_dash="dot", line_color=_MUTED,
+                  annotation_text="clean data", annotation_position="bottom right")
+    sub = f"Could not score: {', '.join(sorted(set(failed)))}." if failed else ""
+    fig = _layout(fig, title, x_t, y_t)
+    if sub:
+        fig.update_layout(title={"subtitle": {"text": _safe(sub)}})
+    if acc:
+        fig.update_yaxes(ticksuffix="%")
+    fig.update_xaxes(ticksuffix="%", rangemode="tozero")
+    return _legend(fig)
+
+
+def importance_figure(drivers: Any, top: int = 20) -> go.Figure:
+    """What the model leans on (``DriverReport``): horizontal bars of the drop when a column is shuffled, ± spread."""
+    from core.evaluate import DriverReport
+
+    drivers = _load(DriverReport, drivers)
+    acc = drivers.metric_key == "accuracy"
+    title = "Which columns does the model lean on most?"
+    x_t = ("how much accuracy drops when the column is shuffled (points)" if acc
+           else "how much the typical error grows when the column is shuffled")
+    items = sorted(drivers.importances, key=lambda i: -i.drop)
+    if not items:
+        return _empty(title, "No columns to rank.", x_t, "")
+    shown, rest = items[:top], len(items) - top
+    scale = 100.0 if acc else 1.0
+    fig = go.Figure(go.Bar(
+        x=[i.drop * scale for i in shown], y=_labels([i.column for i in shown], 40), orientation="h",
+        marker_color=[_OK if i.drop > max(2 * i.std, 1e-12) else _MUTED for i in shown],
+        error_x={"type": "data", "array": [i.std * scale for i in shown], "thickness": 1.5, "color": PALETTE[4]},
+        customdata=[i.std * scale for i in shown],
+        hovertemplate="%{y}: %{x:.3g} (give or take %{customdata:.2g})<extra></extra>",
+    ))
+    fig = _layout(fig, title + (f" (top {top} of {len(items)})" if rest > 0 else ""), x_t, "")
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(height=max(240, 24 * len(shown) + 110))
+    return fig
+
+
+def partial_dependence_figure(item: Any, *, of_class: str | None = None, task: str | None = None,
+                              target: str | None = None) -> go.Figure:
+    """One column's effect (``PartialDependence``): the average prediction, or chance of ``of_class``,
+    as the column is set to each value. ``of_class`` is ``DriverReport.of_class`` (None for regression)."""
+    from core.evaluate import PartialDependence
+
+    item = _load(PartialDependence, item)
+    col = item.column
+    if of_class is not None and task != "regression":
+        what, y_t, share = f"the chance of '{of_class}'", f"chance of '{of_class}'", True
+    else:
+        what = f"the predicted '{target}'" if target else "the prediction"
+        y_t, share = "average prediction" + (f" of '{target}'" if target else ""), False
+    title = f"How {what} moves with '{col}'"
+    vals = np.asarray(item.values, dtype=float)
+    scale = 100.0 if share else 1.0
+    if item.kind == "numeric":
+        try:
+            xs = [float(g) for g in item.grid]
+        except ValueError:
+            xs = None
+    else:
+        xs = None
+    if xs is not None:
+        fig = go.Figure(go.Scatter(x=xs, y=vals * scale, mode="lines+markers", line={"color": _OK, "width": 2.5},
+                                   hovertemplate=f"{_tmpl(col)} = %{{x:.4g}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>"))
+    else:
+        fig = go.Figure(go.Bar(x=_labels(item.grid, 24), y=vals * scale, marker_color=_OK,
+                               hovertemplate=f"{_tmpl(col)} = %{{x}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>"))
+        fig.update_xaxes(type="category")
+    fig = _layout(fig, title, col, y_t + (" (%)" if share else ""))
+    if share:
+        fig.update_yaxes(ticksuffix="%")
+    return fig
+
+
+def threshold_figure(choice: Any, positive_label: str | None = None) -> go.Figure:
+    """Expected total cost vs the cut-off (``ThresholdChoice``), with the usual 0.5 and the chosen one marked.
+    ``positive_label`` names the 'yes' answer in the axis title."""
+    from core.evaluate import ThresholdChoice
+
+    choice = _load(ThresholdChoice, choice)
+    unit = choice.unit or ""
+    title = "Which cut-off costs least?"
+    x_t = f"answer '{positive_label if positive_label is not None else 'yes'}' when its chance is at least…"
+    y_t = f"total cost on the test rows{f' ({unit})' if unit else ''}"
+    if not choice.thresholds:
+        return _empty(title, "No cut-offs were scanned.", x_t, y_t)
+    t, c = np.asarray(choice.thresholds, dtype=float), np.asarray(choice.costs, dtype=float)
+    fig = go.Figure(go.Scatter(x=t, y=c, mode="lines", name="total cost", line={"color": _OK, "width": 2.5},
+                               hovertemplate=f"cut-off %{{x:.2f}}: cost %{{y:,.4g}} {_tmpl(unit)}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[0.5], y=[choice.cost_at_default], mode="markers", name="usual cut-off 0.5",
+        marker={"size": 12, "color": _MUTED, "symbol": "circle-open", "line": {"width": 3}},
+        customdata=[[choice.false_alarms_default, choice.misses_default]],
+        hovertemplate="usual cut-off 0.5: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=[choice.threshold], y=[choice.cost_at_chosen], mode="markers", name=f"best cut-off {choice.threshold:.2f}",
+        marker={"size": 14, "color": _WARN, "symbol": "star"},
+        customdata=[[choice.false_alarms_chosen, choice.misses_chosen]],
+        hovertemplate="best cut-off %{x:.2f}: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
+    ))
+    fig.add_vline(x=0.5, line_dash="dot", line_color=_MUTED)
+    fig.add_vline(x=choice.threshold, line_dash="dash", line_color=_WARN)
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(rangemode="tozero")
+    return _legend(fig)
+
+
+_FAIR = (("positive_rate", "share flagged 'yes'"), ("recall", "of real 'yes', share caught"),
+         ("precision", "of flagged, share really 'yes'"))
+
+
+def fairness_figure(report: Any) -> go.Figure:
+    """Per group of the sensitive column (``FairnessReport``): share flagged, share caught and share right,
+    as grouped bars; groups too small to judge are hatched."""
+    from core.evaluate import FairnessReport
+
+    report = _load(FairnessReport, report)
+    yes = report.positive_label
+    title = f"Does the model treat each '{report.column}' group alike?"
+    x_t, y_t = report.column, "share (%)"
+    groups = list(report.groups)
+    if not groups:
+        return _empty(title, "No groups to compare.", x_t, y_t)
+    names = _labels([g.group for g in groups], 24)
+    fig = go.Figure()
+    for i, (key, label) in enumerate(_FAIR):
+        label = label.replace("'yes'", f"'{yes}'")
+        vals = [getattr(g, key) for g in groups]
+        fig.add_trace(go.Bar(
+            x=names, y=[100 * v if _finite(v) else None for v in vals], name=_safe(label),
+            marker={"color": PALETTE[i], "pattern": {"shape": ["" if g.enough else "/" for g in groups]}},
+            customdata=[[g.count, "" if g.enough else " — too few rows to judge"] for g in groups],
+            hovertemplate=f"%{{x}}: {_tmpl(label)} %{{y:.0f}}&#37; (%{{customdata[0]:,}} rows)%{{customdata[1]}}<extra></extra>",
+        ))
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    fig.update_layout(barmode="group")
+    return _legend(fig)
