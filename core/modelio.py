@@ -19,6 +19,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from sklearn.base import BaseEstimator, TransformerMixin
+
 from core import store
 from core.errors import IntegrityError
 
@@ -62,12 +64,13 @@ def to_bool_float(series: pd.Series) -> pd.Series:
 
 
 def to_category_text(series: pd.Series) -> pd.Series:
-    """Categories as plain Python strings (object dtype) with np.nan for missing."""
+    """Categories as text: a pandas string column as it is, anything else as Python str (object
+    dtype), missing values as NaN."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series  # every non-missing cell is already a str
     obj = series.astype(object)
     mask = series.isna().to_numpy()
-    if isinstance(series.dtype, pd.StringDtype):
-        values = obj.to_numpy(copy=True)  # every non-missing cell is already a str
-    elif pd.api.types.is_object_dtype(series):
+    if pd.api.types.is_object_dtype(series):
         # Already text (mostly): only non-str cells need converting.
         values = obj.to_numpy(copy=True)
         non_str = ~mask & ~np.fromiter((isinstance(v, str) for v in values), bool, len(values))
@@ -171,6 +174,59 @@ def build_schema(
 
 def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
+
+
+# --------------------------------------------------------------------------- category codes
+
+
+class CategoryCodes(TransformerMixin, BaseEstimator):
+    """Text categories to integer codes, learned from the training rows only (so it sits inside the
+    pipeline and is refitted in every cross-validation fold).
+
+    Keeps the ``max_categories - 1`` most frequent categories seen at least ``min_frequency``
+    times; they get codes 0, 1, …; any other value (rare in training, or never seen) gets the next
+    code ("other"). Missing values get NaN when ``missing="nan"`` (for models that handle NaN,
+    like gradient boosting) or the code after "other" when ``missing="code"``.
+
+    A vectorised stand-in for ``OrdinalEncoder(min_frequency, max_categories, handle_unknown=…)``:
+    a hash lookup per column instead of a Python dict lookup per cell, which keeps scoring a
+    million rows within seconds.
+    """
+
+    def __init__(self, max_categories: int = 20, min_frequency: int = 5, missing: str = "code") -> None:
+        self.max_categories = max_categories
+        self.min_frequency = min_frequency
+        self.missing = missing
+
+    def fit(self, X: Any, y: Any = None) -> CategoryCodes:
+        frame = pd.DataFrame(X)
+        self.categories_ = []
+        for column in frame.columns:
+            counts = frame[column].value_counts(dropna=True)
+            keep = counts[counts >= self.min_frequency]
+            if len(keep) == 0 and len(counts):  # tiny tables: keep the most frequent values anyway
+                keep = counts
+            self.categories_.append(pd.Index([str(v) for v in keep.index[: max(1, self.max_categories - 1)]]))
+        self.n_features_in_ = frame.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        frame = pd.DataFrame(X)
+        out = np.empty(frame.shape, dtype=float)
+        for j, column in enumerate(frame.columns):
+            # factorize (one hash pass), then look up only the distinct values
+            found, distinct = pd.factorize(frame[column], use_na_sentinel=True)
+            lookup = self.categories_[j].get_indexer(pd.Index(distinct).astype(str)).astype(float)
+            other = float(len(self.categories_[j]))
+            lookup[lookup < 0] = other
+            lookup = np.append(lookup, np.nan if self.missing == "nan" else other + 1)  # index -1 → missing
+            codes = lookup[found]
+            out[:, j] = codes
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return self.feature_names_in_
 
 
 # --------------------------------------------------------------------------- the model

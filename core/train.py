@@ -55,11 +55,12 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
 from core.modelio import (
+    CategoryCodes,
     KeelModel,
     aligned_proba,
     build_schema,
@@ -76,7 +77,7 @@ MAX_CV_ROWS = 50_000
 HOLDOUT_SHARE = 0.2
 IMBALANCE_SHARE = 0.20
 TOO_GOOD = 0.99
-MAX_ONEHOT_CATEGORIES = 20
+MAX_CATEGORIES = 20
 
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "brier", "ece")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
@@ -497,35 +498,28 @@ def primary_metric(task: str, n_classes: int) -> str:
 # --------------------------------------------------------------------------- candidates
 
 
-def _one_hot() -> OneHotEncoder:
-    return OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=MAX_ONEHOT_CATEGORIES)
-
-
-def _ordinal(unknown: float) -> OrdinalEncoder:
-    return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=unknown,
-                          encoded_missing_value=unknown, max_categories=MAX_ONEHOT_CATEGORIES, min_frequency=5)
-
-
 def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> ColumnTransformer:
+    """Preprocessing refitted inside every fold: median imputation (+ missing flags) and scaling
+    for the linear model; category codes (at most 20 per column, rare and unseen values pooled)
+    one-hot encoded for the linear model, as integer codes for the trees."""
     parts: list[tuple[str, Any, list[str]]] = []
     if style == "linear":
         if numeric:
             parts.append(("num", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True)),
                                            ("scale", StandardScaler())]), numeric))
         if categorical:
-            parts.append(("cat", Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-                                           ("encode", _one_hot())]), categorical))
+            parts.append(("cat", Pipeline([("codes", CategoryCodes(MAX_CATEGORIES, 5, missing="code")),
+                                           ("encode", OneHotEncoder(handle_unknown="ignore"))]), categorical))
     elif style == "forest":
         if numeric:
             parts.append(("num", SimpleImputer(strategy="median", add_indicator=True), numeric))
         if categorical:
-            parts.append(("cat", Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-                                           ("encode", _ordinal(-1))]), categorical))
-    else:  # "boosting": NaN handled natively, categories as integer codes (unknown → missing)
+            parts.append(("cat", CategoryCodes(MAX_CATEGORIES, 5, missing="code"), categorical))
+    else:  # "boosting": NaN handled natively, categories as codes with missing as NaN
         if numeric:
             parts.append(("num", "passthrough", numeric))
         if categorical:
-            parts.append(("cat", _ordinal(np.nan), categorical))
+            parts.append(("cat", CategoryCodes(MAX_CATEGORIES, 5, missing="nan"), categorical))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.3)
 
 
@@ -533,7 +527,7 @@ def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: in
                 seed: int) -> list[tuple[str, Pipeline]]:
     weight = "balanced" if balanced else None
     leaf = max(1, n_fit // 4000)  # keeps each tree to a few thousand leaves on big tables
-    max_samples = min(1.0, 30_000 / n_fit) if n_fit > 30_000 else None
+    max_samples = min(1.0, 20_000 / n_fit) if n_fit > 20_000 else None
     cat_mask = [False] * len(numeric) + [True] * len(categorical)
     jobs = 1 if n_fit < 20_000 else 2  # threads cost more than they save on small tables
     rounds = 100 if n_fit < 10_000 else 200  # big tables stop early on their own
@@ -542,23 +536,24 @@ def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: in
     def pipe(style: str, model: Any) -> Pipeline:
         return Pipeline([("prepare", _preprocessor(style, numeric, categorical)), ("model", model)])
 
+    trees = 100 if n_fit <= 20_000 else 50
     if task == "classification":
         return [
-            ("baseline", pipe("linear", DummyClassifier(strategy="prior"))),
+            ("baseline", Pipeline([("model", DummyClassifier(strategy="prior"))])),
             ("logistic_regression", pipe("linear", LogisticRegression(max_iter=1000, class_weight=weight))),
             ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingClassifier(
                 max_iter=rounds, categorical_features=hgb_cats, class_weight=weight, random_state=seed))),
             ("random_forest", pipe("forest", RandomForestClassifier(
-                n_estimators=100, min_samples_leaf=leaf, max_samples=max_samples, n_jobs=jobs,
+                n_estimators=trees, min_samples_leaf=leaf, max_samples=max_samples, n_jobs=jobs,
                 class_weight="balanced_subsample" if balanced else None, random_state=seed))),
         ]
     return [
-        ("baseline", pipe("linear", DummyRegressor(strategy="mean"))),
+        ("baseline", Pipeline([("model", DummyRegressor(strategy="mean"))])),
         ("ridge", pipe("linear", RidgeCV(alphas=np.logspace(-3, 3, 13)))),
         ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingRegressor(
             max_iter=rounds, categorical_features=hgb_cats, random_state=seed))),
         ("random_forest", pipe("forest", RandomForestRegressor(
-            n_estimators=100, min_samples_leaf=max(leaf, 2), max_features=0.5, max_samples=max_samples,
+            n_estimators=trees, min_samples_leaf=max(leaf, 2), max_features=0.5, max_samples=max_samples,
             n_jobs=jobs, random_state=seed))),
     ]
 

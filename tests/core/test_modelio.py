@@ -112,3 +112,17 @@ def test_regression_model_round_trip():
     # booleans typed as text at prediction time are understood
     text_rows = result.X_test.assign(flag=result.X_test["flag"].map({True: "yes", False: "no"}))
     np.testing.assert_allclose(model.predict(text_rows), model.predict(result.X_test))
+
+
+def test_category_codes_pool_rare_and_unseen_values_and_keep_missing_apart():
+    from core.modelio import CategoryCodes
+
+    train_values = pd.DataFrame({"c": ["a"] * 6 + ["b"] * 5 + ["rare"] * 2 + [None]})
+    codes = CategoryCodes(max_categories=20, min_frequency=5, missing="code").fit(train_values)
+    assert list(codes.categories_[0]) == ["a", "b"]
+    out = codes.transform(pd.DataFrame({"c": ["b", "a", "rare", "never-seen", None]}))
+    assert out[:, 0].tolist() == [1.0, 0.0, 2.0, 2.0, 3.0]
+    as_nan = CategoryCodes(missing="nan").fit(train_values).transform(pd.DataFrame({"c": [None, "a"]}))
+    assert np.isnan(as_nan[0, 0]) and as_nan[1, 0] == 0.0
+    capped = CategoryCodes(max_categories=3, min_frequency=1).fit(pd.DataFrame({"c": list("aaabbcd")}))
+    assert list(capped.categories_[0]) == ["a", "b"]  # two kept + one "other" code = 3
