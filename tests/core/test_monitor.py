@@ -95,8 +95,10 @@ def test_cbpe_estimate_within_003_of_real_accuracy_under_covariate_shift(trained
     assert metrics["accuracy"] - real_acc > 0.05  # the shift really hurt the model…
     assert est["accuracy"].value == pytest.approx(real_acc, abs=0.03)  # …and the estimate saw it without labels
     assert est["roc_auc"].value == pytest.approx(real_auc, abs=0.03)
-    assert est["accuracy"].low <= real_acc <= est["accuracy"].high
-    assert est["accuracy"].high - est["accuracy"].low < 0.03
+    # The 90 % band is sampling noise for 20 000 rows (about ±0.5 point); it does not cover the model's
+    # own calibration error, so only its width is checked here.
+    assert est["accuracy"].low < est["accuracy"].value < est["accuracy"].high
+    assert 0.005 < est["accuracy"].high - est["accuracy"].low < 0.03
 
 
 def test_expected_roc_auc_known_answers():
@@ -325,3 +327,27 @@ def test_rows_are_kept_only_when_asked(trained):
     assert first["dataset_id"] is None
     kept = store.load_dataset(second["dataset_id"])
     pd.testing.assert_frame_equal(kept.reset_index(drop=True), batch.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+@pytest.mark.parametrize("k", [2, 4], ids=["binary", "four-classes"])
+def test_measured_metrics_agree_with_sklearn(k):
+    from sklearn import metrics as skm
+
+    rng = np.random.default_rng(k)
+    classes = [f"c{j}" for j in range(k)]
+    proba = rng.dirichlet(np.ones(k), 3_000)
+    truth = np.array(classes, dtype=object)[[rng.choice(k, p=row) for row in proba]]
+    if k == 4:
+        truth[truth == "c3"] = "c2"  # one class never occurs in the truth
+    pred = np.array(classes, dtype=object)[proba.argmax(axis=1)]
+    got = monitor.measure_performance("classification", pd.Series(truth), pred, proba, classes)
+    assert got["accuracy"] == pytest.approx(skm.accuracy_score(truth, pred))
+    assert got["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(truth, pred))
+    assert got["f1_macro"] == pytest.approx(skm.f1_score(truth, pred, average="macro", zero_division=0))
+    if k == 2:
+        assert got["roc_auc"] == pytest.approx(skm.roc_auc_score(truth == "c1", proba[:, 1]))
+    else:
+        present = [j for j in range(k) if (truth == classes[j]).any()]
+        expected = np.mean([skm.roc_auc_score(truth == classes[j], proba[:, j]) for j in present])
+        assert got["roc_auc"] == pytest.approx(expected)
