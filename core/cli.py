@@ -148,7 +148,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     result = forecast(
         table.frame, date=args.date, value=args.value, id=args.id, horizon=args.horizon,
         level=args.level, season=args.season,
-        progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
+        progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
     )
     out = result.to_json()
     lines = [f"frequency {out.get('frequency')}, {len(out.get('series', []))} series"]

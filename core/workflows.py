@@ -125,4 +125,100 @@ def evaluation_report(result: Any, seed: int = 0, max_rows: int = 50_000) -> dic
         X = X.sample(max_rows, random_state=seed)
         y = y.loc[X.index]
     report = evaluate.full_report(result.model, X, y, result.task, seed=seed)
-    return report.to_dict()
+    # Which dataset rows were the test rows, so the Evaluate page can re-score them on demand
+    # (threshold by cost, fairness by a column the user marks, recalibration).
+    return {"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index]}
+
+
+def stored_report(info: store.ModelInfo):  # -> core.evaluate.Report | None
+    from core import evaluate
+
+    full = (info.report or {}).get("full")
+    return evaluate.Report.from_dict(full) if full else None
+
+
+def holdout(info: store.ModelInfo) -> tuple[pd.DataFrame, pd.Series]:
+    """The test rows a model was evaluated on, re-read from its training dataset."""
+    rows = (info.report or {}).get("holdout_rows")
+    if info.dataset_id is None or not rows:
+        raise InputError(
+            f"Keel has no record of the test rows of model {info.label}.",
+            "Train the model again to evaluate it further.",
+        )
+    frame = store.load_dataset(info.dataset_id)
+    part = frame.loc[frame.index.intersection(rows)]
+    part = part[part[info.target].notna()]
+    return part.drop(columns=[info.target]), part[info.target]
+
+
+def model_card(info: store.ModelInfo) -> str:
+    """The model card (self-contained HTML) of a registered model, from what the registry holds."""
+    from core import card
+
+    report = stored_report(info)
+    if report is None:
+        raise InputError(f"Model {info.label} has no stored evaluation, so Keel cannot write its card.",
+                         "Train the model again to get a full report and a card.")
+    dataset_name, rows, findings = "(deleted)", None, []
+    if info.dataset_id is not None:
+        try:
+            dataset = store.get_dataset(info.dataset_id)
+            dataset_name, rows = dataset.label, dataset.rows
+            findings = list(dataset_profile(dataset.id, info.target).findings)
+        except Exception:  # the card still helps without the data section
+            pass
+    card_info = {
+        "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm,
+        "target": info.target, "dataset_name": dataset_name, "rows": rows, "created_at": info.created_at,
+        "stage": info.stage, "metrics": info.metrics,
+        "features": [{"name": f["name"], "kind": f.get("kind")} for f in info.schema.get("features", [])],
+    }
+    return card.model_card_html(card_info, report.evaluation, findings, {"report": report})
+
+
+def guess_forecast_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """A first guess at (date, value, id) columns for a long sales-like table."""
+    date = next((c for c, k in kinds.items() if k == "datetime"), None)
+    if date is None:
+        date = next((c for c in frame.columns if str(c).lower() in ("date", "day", "week", "month", "year", "period")), None)
+    numeric = [c for c, k in kinds.items() if k == "numeric" and c != date]
+    value = next((c for c in numeric if any(w in str(c).lower() for w in ("sold", "units", "sales", "qty", "quantity",
+                                                                            "demand", "value", "amount"))),
+                 numeric[-1] if numeric else None)
+    cats = [c for c, k in kinds.items() if k in ("categorical", "id_like") and c not in (date, value)]
+    ident = next((c for c in cats if any(w in str(c).lower() for w in ("product", "item", "sku", "store", "id"))),
+                 cats[0] if cats else None)
+    return date, value, ident
+
+
+def run_forecast(
+    dataset_id: int,
+    *,
+    date: str,
+    value: str,
+    id: str | None = None,
+    ids: tuple[str, ...] | None = None,
+    horizon: int,
+    level: float = 90.0,
+    season: int | None = None,
+    fill: str = "auto",
+    aggregate_to: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
+):  # -> tuple[int, core.forecast.ForecastResult]
+    """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version."""
+    from core.forecast import forecast
+
+    frame = store.load_dataset(dataset_id)
+    if id is not None and ids:
+        if id not in frame.columns:
+            raise InputError(f"The table has no column named '{id}'.", "Choose the column that names each product.")
+        frame = frame[frame[id].astype(str).isin(set(ids))]
+    report = progress or (lambda fraction, text: None)
+    result = forecast(
+        frame, date=date, value=value, id=id, horizon=horizon, level=level, season=season, fill=fill,
+        aggregate_to=aggregate_to, progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
+    )
+    params = {"date": date, "value": value, "id": id, "ids": list(ids or []), "horizon": horizon, "level": level,
+              "season": season, "fill": fill, "aggregate_to": aggregate_to}
+    forecast_id = store.save_forecast(dataset_id, params, result.to_json())
+    return forecast_id, result

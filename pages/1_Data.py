@@ -9,6 +9,7 @@ from core import store, workflows
 from core.charts import column_figure, missing_figure
 from core.explain import KIND_WORDS, SEVERITY_WORDS, plural
 from core.ingest import read_table
+from core.paths import keel_home
 from core.quality import KINDS, profile
 from ui import state
 from ui.common import esc, guard, page
@@ -29,12 +30,12 @@ def upload_pii(data: bytes, name: str, sheet: str | None) -> list:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def dataset_report(dataset_id: int, target: str | None, kinds_json: str):
+def dataset_report(dataset_id: int, sha256: str, home: str, target: str | None, kinds_json: str):
     return workflows.dataset_profile(dataset_id, target)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def dataset_frame(dataset_id: int) -> pd.DataFrame:
+def dataset_frame(dataset_id: int, sha256: str, home: str) -> pd.DataFrame:
     return store.load_dataset(dataset_id)
 
 
@@ -103,7 +104,7 @@ st.session_state[state.DATASET_ID] = dataset_id
 info = by_id[dataset_id]
 
 with guard():
-    frame = dataset_frame(dataset_id)
+    frame = dataset_frame(dataset_id, info.sha256, str(keel_home()))
     targets = st.session_state.setdefault(state.TARGET, {})
     options = [None, *map(str, frame.columns)]
     saved_target = targets.get(dataset_id) if targets.get(dataset_id) in options else None
@@ -113,7 +114,7 @@ with guard():
     )
     targets[dataset_id] = target
     with st.spinner("Checking your data…"):
-        report = dataset_report(dataset_id, target, json.dumps(info.kinds, sort_keys=True))
+        report = dataset_report(dataset_id, info.sha256, str(keel_home()), target, json.dumps(info.kinds, sort_keys=True))
 
 counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_WORDS}
 m = st.columns(5)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import jobs, store, train, workflows
 from core.explain import plural
+from core.paths import keel_home
 from ui import state
 from ui.common import esc, guard, need, page, show_error
 
@@ -17,12 +18,12 @@ st.caption(
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def frame_of(dataset_id: int) -> pd.DataFrame:
+def frame_of(dataset_id: int, sha256: str, home: str) -> pd.DataFrame:
     return store.load_dataset(dataset_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def findings_of(dataset_id: int, target: str, kinds: str) -> tuple:
+def findings_of(dataset_id: int, sha256: str, home: str, target: str, kinds: str) -> tuple:
     return workflows.dataset_profile(dataset_id, target).findings
 
 
@@ -38,7 +39,7 @@ st.session_state[state.DATASET_ID] = dataset_id
 info = by_id[dataset_id]
 
 with guard():
-    frame = frame_of(dataset_id)
+    frame = frame_of(dataset_id, info.sha256, str(keel_home()))
 columns = [str(c) for c in frame.columns]
 targets = st.session_state.setdefault(state.TARGET, {})
 default_target = targets.get(dataset_id) if targets.get(dataset_id) in columns else None
@@ -54,7 +55,7 @@ targets[dataset_id] = target
 
 with guard():
     detected = train.detect_task(frame[target])
-    findings = findings_of(dataset_id, target, str(sorted(info.kinds.items())))
+    findings = findings_of(dataset_id, info.sha256, str(keel_home()), target, str(sorted(info.kinds.items())))
     suggestion = train.suggest_split(frame, target)
 
 left, right = st.columns(2)

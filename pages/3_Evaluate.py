@@ -1,0 +1,141 @@
+"""How good is it? Metrics with intervals, the gap to a simple guess, curves, slices,
+calibration, robustness, what drives it, and a decision threshold from the user's costs."""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, evaluate, modelio, store, workflows
+from ui import state
+from ui.common import esc, guard, need, page
+
+page("How good is it?", "📏")
+st.title("📏 How good is it?")
+
+models = store.list_models()
+need(bool(models), "Train a model first; then its report card appears here.", "pages/2_Train.py", "Train a model →")
+by_id = {m.id: m for m in sorted(models, key=lambda m: m.id, reverse=True)}
+current = st.session_state.get(state.MODEL_ID)
+model_id = st.selectbox(
+    "Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} — {by_id[i].algorithm}, predicts '{by_id[i].target}' ({by_id[i].stage})",
+)
+st.session_state[state.MODEL_ID] = model_id
+info = by_id[model_id]
+
+with guard():
+    report = workflows.stored_report(info)
+if report is None:
+    st.info("This model has no stored evaluation. Train it again to get one.")
+    st.stop()
+ev = report.evaluation
+
+for warning in info.params.get("warnings", []):
+    st.warning(esc(warning), icon="⚠️")
+st.subheader("In short")
+for sentence in evaluate.explain_evaluation(ev):
+    st.markdown(f"- {esc(sentence)}")
+
+rows = []
+for key, value in ev.metrics.items():
+    if value is None:
+        continue
+    ci = ev.intervals.get(key)
+    rows.append({"measure": key, "value": round(value, 4),
+                 "likely between": "" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}",
+                 "simplest guess": None if ev.baseline_metrics.get(key) is None else round(ev.baseline_metrics[key], 4)})
+st.dataframe(pd.DataFrame(rows), hide_index=True)
+st.caption(f"Measured on {ev.n_rows:,} rows the model never saw while training. "
+           f"'Likely between' is a 95 % range: with other test rows the number would usually land there.")
+
+is_binary = ev.task == "classification" and len(ev.classes) == 2
+tab_names = ["Overview", "Where it goes wrong", "Can I trust its confidence?", "Robustness", "What drives it"]
+if is_binary:
+    tab_names += ["Yes/no cut-off", "Fairness"]
+tabs = st.tabs(tab_names)
+
+with tabs[0], guard(stop=False):
+    st.plotly_chart(charts.metrics_ci_figure(ev))
+    if ev.task == "classification":
+        left, right = st.columns(2)
+        left.plotly_chart(charts.confusion_figure(ev))
+        if ev.roc_curve is not None:
+            right.plotly_chart(charts.roc_figure(ev))
+        if ev.pr_curve is not None:
+            st.plotly_chart(charts.pr_figure(ev))
+        if ev.per_class:
+            st.dataframe(pd.DataFrame([c.to_dict() for c in ev.per_class]), hide_index=True)
+    else:
+        st.plotly_chart(charts.residuals_figure(ev))
+
+with tabs[1], guard(stop=False):
+    if report.slices is None or not report.slices.slices:
+        st.info("Not enough rows to compare groups.")
+    else:
+        for sentence in evaluate.explain_slices(report.slices):
+            st.markdown(f"- {esc(sentence)}")
+        st.plotly_chart(charts.slices_figure(report.slices))
+
+with tabs[2], guard(stop=False):
+    if ev.calibration is None:
+        st.info("Calibration applies to models that sort into groups.")
+    else:
+        st.markdown(esc(evaluate.explain_calibration(ev.calibration)))
+        st.plotly_chart(charts.calibration_figure(ev.calibration))
+        if st.button("Check whether recalibrating would help"):
+            with st.spinner("Fitting a calibrator on half the test rows and checking it on the other half…"):
+                _, model = modelio.load_registered(info.id)
+                X, y = workflows.holdout(info)
+                recal = evaluate.recalibrate(model, X, y)
+            st.markdown(esc(evaluate.explain_recalibration(recal.check)))
+
+with tabs[3], guard(stop=False):
+    if report.robustness is None:
+        st.info("No robustness check was stored for this model.")
+    else:
+        for sentence in evaluate.explain_robustness(report.robustness):
+            st.markdown(f"- {esc(sentence)}")
+        st.plotly_chart(charts.robustness_figure(report.robustness))
+
+with tabs[4], guard(stop=False):
+    if report.drivers is None:
+        st.info("No importance check was stored for this model.")
+    else:
+        for sentence in evaluate.explain_drivers(report.drivers, info.target):
+            st.markdown(f"- {esc(sentence)}")
+        st.plotly_chart(charts.importance_figure(report.drivers))
+        for item in report.drivers.partial_dependence:
+            st.plotly_chart(charts.partial_dependence_figure(item))
+
+if is_binary:
+    with tabs[5], guard(stop=False):
+        positive = ev.positive_label or ev.classes[-1]
+        st.markdown(
+            f"The model gives each row a chance of '{esc(positive)}'. Above a cut-off it answers "
+            f"'{esc(positive)}'. Tell Keel what each kind of mistake costs you and it picks the cut-off "
+            "that costs least on the test rows."
+        )
+        c1, c2, c3 = st.columns(3)
+        cost_fa = c1.number_input(f"Cost of a false alarm (says '{positive}' wrongly)", min_value=0.0, value=1.0)
+        cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{positive}')", min_value=0.0, value=5.0)
+        unit = c3.text_input("Unit", value="£", max_chars=10)
+        if st.button("Find the best cut-off"):
+            _, model = modelio.load_registered(info.id)
+            X, y = workflows.holdout(info)
+            proba = model.predict_proba(X)[:, list(map(str, model.classes_)).index(str(positive))]
+            choice = evaluate.choose_threshold(y.astype(str).to_numpy(), proba, cost_fa, cost_miss,
+                                               positive_label=str(positive), unit=unit)
+            st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
+            st.plotly_chart(charts.threshold_figure(choice))
+
+    with tabs[6], guard(stop=False):
+        st.markdown("Pick a column that describes a group of people (e.g. age band, region). "
+                    "Keel compares how often the model says yes, and how often it is right, per group.")
+        features = [f["name"] for f in info.schema.get("features", []) if f.get("kind") in ("categorical", "boolean")]
+        column = st.selectbox("Sensitive column", [None, *features], format_func=lambda c: "— choose —" if c is None else c)
+        if column:
+            _, model = modelio.load_registered(info.id)
+            X, y = workflows.holdout(info)
+            fair = evaluate.fairness(model, X, y, column, positive_label=positive)
+            for sentence in evaluate.explain_fairness(fair):
+                st.markdown(f"- {esc(sentence)}")
+            st.plotly_chart(charts.fairness_figure(fair))

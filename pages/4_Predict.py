@@ -1,0 +1,98 @@
+"""Make predictions: score a whole file, or fill in one row."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core import modelio, predict, store
+from core.ingest import read_table
+from core.paths import keel_home
+from ui import state
+from ui.common import esc, guard, need, page
+
+page("Make predictions", "🎯")
+st.title("🎯 Make predictions")
+
+models = store.list_models()
+need(bool(models), "Train a model first; then you can use it here.", "pages/2_Train.py", "Train a model →")
+ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
+by_id = {m.id: m for m in ordered}
+current = st.session_state.get(state.MODEL_ID)
+model_id = st.selectbox(
+    "Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})",
+)
+st.session_state[state.MODEL_ID] = model_id
+info = by_id[model_id]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def loaded_model(model_id: int, sha: str, home: str) -> modelio.KeelModel:
+    """A fitted model, shared read-only across sessions (keyed by its verified hash)."""
+    return modelio.load_registered(model_id)[1]
+
+
+with guard():
+    model = loaded_model(info.id, info.artifact_sha256, str(keel_home()))
+features = info.schema.get("features", [])
+
+tab_file, tab_row = st.tabs(["Score a file", "One row"])
+
+with tab_file:
+    st.caption(
+        "Upload rows with the same columns the model learned from: "
+        + ", ".join(f"'{esc(f['name'])}'" for f in features[:15]) + ("…" if len(features) > 15 else "")
+        + ". Extra columns are kept in the output and ignored by the model."
+    )
+    uploaded = st.file_uploader("File to score", key="predict_upload")
+    if uploaded is not None:
+        with guard():
+            table = read_table(uploaded.getvalue(), name=uploaded.name)
+            report = predict.check_schema(table.frame, model, raise_errors=False)
+            for message in report.errors:
+                st.error(esc(message), icon="⚠️")
+            if not report.ok:
+                st.info("Fix the file and upload it again.", icon="👉")
+                st.stop()
+            for message in report.warnings:
+                st.warning(esc(message), icon="⚠️")
+            for note in report.notes:
+                st.caption(f"ℹ️ {esc(note)}")
+            with st.spinner(f"Scoring {len(table.frame):,} rows…"):
+                scored = predict.predict_frame(table.frame, model, check=False)
+            st.success(f"Scored {len(scored):,} rows.", icon="✅")
+            st.dataframe(scored.head(200), hide_index=True)
+            st.download_button(
+                "Download the predictions (CSV)", predict.to_safe_csv(scored),
+                file_name="predictions.csv", mime="text/csv", type="primary",
+            )
+            st.caption("Cells that start with =, +, - or @ are written so a spreadsheet shows them as text "
+                       "and never runs them as formulas.")
+
+with tab_row:
+    st.caption("Fill in what you know; blanks are treated as unknown.")
+    with st.form("one_row"):
+        values = {}
+        for f in features:
+            name, kind = f["name"], f.get("kind")
+            label = f"{name}"
+            if kind == "numeric":
+                lo, hi, mid = f.get("min"), f.get("max"), f.get("median")
+                values[name] = st.number_input(label, value=mid, help=None if lo is None else f"seen from {lo:g} to {hi:g}")
+            elif kind == "boolean":
+                values[name] = st.selectbox(label, [None, True, False], format_func=lambda v: "unknown" if v is None else ("yes" if v else "no"))
+            elif kind == "datetime":
+                values[name] = st.date_input(label, value=None, min_value=dt.date(1900, 1, 1))
+            else:
+                values[name] = st.selectbox(label, [None, *f.get("categories", [])],
+                                            format_func=lambda v: "unknown" if v is None else v)
+        submitted = st.form_submit_button("Predict", type="primary")
+    if submitted:
+        with guard():
+            result = predict.predict_one(values, model)
+            st.success(esc(result.sentence), icon="🎯")
+            if result.probabilities:
+                st.bar_chart(pd.Series({str(k): v for k, v in result.probabilities.items()}, name="chance"), horizontal=True)
+            for note in result.notes:
+                st.caption(f"ℹ️ {esc(note)}")

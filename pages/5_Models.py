@@ -1,0 +1,81 @@
+"""My models: versions, stages (champion/candidate/retired), compare, model card, delete."""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, store, workflows
+from ui import state
+from ui.common import esc, guard, need, page
+
+page("My models", "🗂️")
+st.title("🗂️ My models")
+
+models = store.list_models()
+need(bool(models), "No models yet. Train one and it appears here as version 1.", "pages/2_Train.py", "Train a model →")
+
+STAGE_WORDS = {"champion": "🏆 in use", "candidate": "🧪 candidate", "retired": "📦 retired"}
+table = pd.DataFrame(
+    [
+        {"id": m.id, "model": m.label, "stage": STAGE_WORDS.get(m.stage, m.stage), "predicts": m.target,
+         "kind": m.algorithm, "trained (UTC)": m.created_at,
+         **{k: round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))}}
+        for m in models
+    ]
+)
+st.dataframe(table, hide_index=True)
+
+names = sorted({m.name for m in models})
+metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
+if metric_keys:
+    default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
+    metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default))
+    with guard(stop=False):
+        st.plotly_chart(charts.metric_over_versions_figure(models, metric))
+
+by_id = {m.id: m for m in models}
+current = st.session_state.get(state.MODEL_ID)
+model_id = st.selectbox("Look at one version", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+                        format_func=lambda i: f"{by_id[i].label} ({by_id[i].stage})")
+st.session_state[state.MODEL_ID] = model_id
+info = by_id[model_id]
+
+left, mid, right = st.columns(3)
+if info.stage != "champion" and left.button("🏆 Make this the one in use", type="primary"):
+    with guard():
+        store.set_stage(info.id, "champion", reason="chosen by the user")
+        st.session_state[state.FLASH] = f"{info.label} is now in use; the previous one was retired."
+        st.rerun()
+if info.stage != "retired" and mid.button("📦 Retire"):
+    with guard():
+        store.set_stage(info.id, "retired", reason="retired by the user")
+        st.rerun()
+with right, guard(stop=False):
+    st.download_button("📄 Download the model card (HTML)", workflows.model_card(info),
+                       file_name=f"model-card-{info.id}.html", mime="text/html")
+
+st.markdown("**Stage history**")
+st.dataframe(pd.DataFrame(store.stage_history(info.id))[["at", "from_stage", "to_stage", "reason"]], hide_index=True)
+
+others = [m for m in models if m.id != info.id]
+if others:
+    st.subheader("Side by side")
+    other_id = st.selectbox("Compare with", [m.id for m in others], format_func=lambda i: by_id[i].label)
+    other = by_id[other_id]
+    keys = sorted(set(info.metrics) | set(other.metrics))
+    st.dataframe(
+        pd.DataFrame({"measure": keys, info.label: [info.metrics.get(k) for k in keys],
+                      other.label: [other.metrics.get(k) for k in keys]}),
+        hide_index=True,
+    )
+    st.caption(f"{esc(info.label)}: {esc(info.algorithm)}, {len(info.schema.get('features', []))} columns · "
+               f"{esc(other.label)}: {esc(other.algorithm)}, {len(other.schema.get('features', []))} columns")
+
+with st.expander("Delete this version"):
+    st.warning(f"Deleting {esc(info.label)} removes the model file and its monitoring history. "
+               "Its training data stays.", icon="🗑️")
+    if st.checkbox("I understand", key=f"confirm_model_delete_{info.id}") and st.button("Delete model"):
+        with guard():
+            store.delete_model(info.id)
+            st.session_state.pop(state.MODEL_ID, None)
+            st.session_state[state.FLASH] = f"Deleted {info.label}."
+            st.rerun()

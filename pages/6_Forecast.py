@@ -1,0 +1,139 @@
+"""Forecast & order: how many of each product will sell, and how many to order."""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, inventory, jobs, store, workflows
+from core.paths import keel_home
+from core.predict import to_safe_csv
+from core.quality import infer_kinds
+from ui import state
+from ui.common import esc, guard, need, page, show_error
+
+page("Forecast & order", "📈")
+st.title("📈 Forecast & order")
+st.caption("Keel tries several forecasting methods on each product, checks each on past months it did not "
+           "look at, keeps the one that did best, and turns the forecast into an order list.")
+
+JOB = "keel_forecast_job"
+RESULT = "keel_forecast_result"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def frame_and_kinds(dataset_id: int, sha256: str, home: str) -> tuple[pd.DataFrame, dict]:
+    frame = store.load_dataset(dataset_id)
+    return frame, infer_kinds(frame)
+
+
+datasets = store.list_datasets()
+need(bool(datasets), "Upload your sales history first (one row per date and product).", "pages/1_Data.py",
+     "Check my data →")
+by_id = {d.id: d for d in datasets}
+current = st.session_state.get(state.DATASET_ID)
+dataset_id = st.selectbox("Sales history", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+                          format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows")
+st.session_state[state.DATASET_ID] = dataset_id
+with guard():
+    frame, kinds = frame_and_kinds(dataset_id, by_id[dataset_id].sha256, str(keel_home()))
+kinds = {**kinds, **by_id[dataset_id].kinds}
+columns = [str(c) for c in frame.columns]
+g_date, g_value, g_id = workflows.guess_forecast_columns(frame, kinds)
+
+c1, c2, c3 = st.columns(3)
+date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)
+value = c2.selectbox("What to forecast", columns, index=columns.index(g_value) if g_value in columns else 0)
+id_col = c3.selectbox("One forecast per… (optional)", [None, *columns],
+                      index=(columns.index(g_id) + 1) if g_id in columns else 0,
+                      format_func=lambda c: "— one series —" if c is None else c)
+ids: tuple[str, ...] = ()
+if id_col:
+    all_ids = sorted(frame[id_col].dropna().astype(str).unique().tolist())
+    if len(all_ids) > 2000:
+        st.warning(f"'{esc(id_col)}' has {len(all_ids):,} different values; forecasting all may take a while.")
+    chosen = st.multiselect("Products (leave empty for all)", all_ids[:5000])
+    ids = tuple(chosen)
+
+c4, c5, c6, c7 = st.columns(4)
+horizon = int(c4.number_input("Periods ahead", min_value=1, max_value=400, value=28))
+aggregate = c5.selectbox("Add up to", [None, "W", "M"], format_func=lambda a: {None: "as in the file", "W": "weeks",
+                                                                               "M": "months"}[a])
+level = float(c6.slider("Interval (%)", 50, 99, 90, help="How sure the shaded range should be."))
+fill = c7.selectbox("A date with no row means…", ["auto", "zero", "missing"],
+                    format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get)
+season = st.number_input("Season length (0 = let Keel find it)", min_value=0, max_value=400, value=0,
+                         help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.")
+
+if st.button("Forecast", type="primary"):
+    st.session_state[JOB] = jobs.submit(
+        "Forecasting", workflows.run_forecast, dataset_id, date=date, value=value, id=id_col, ids=ids or None,
+        horizon=horizon, level=level, season=int(season) or None, fill=fill, aggregate_to=aggregate,
+    )
+    st.session_state.pop(RESULT, None)
+
+
+@st.fragment(run_every=1.0)
+def progress_panel() -> None:
+    job = jobs.get(st.session_state.get(JOB))
+    if job is None or RESULT in st.session_state:
+        return
+    if job.status == "running":
+        st.progress(job.fraction, text=f"{esc(job.text)} ({job.elapsed:.0f} s)")
+    elif job.status == "failed":
+        show_error(job.error)
+    else:
+        st.session_state[RESULT] = job.result[1]
+        st.rerun()
+
+
+progress_panel()
+result = st.session_state.get(RESULT)
+if result is None:
+    st.stop()
+
+cov = result.coverage
+st.success(
+    f"Forecast {len(result.series)} {'series' if len(result.series) != 1 else 'series'} "
+    f"({result.frequency_label}) in {result.elapsed_seconds:.0f} s."
+    + (f" In the check on past data, {cov:.0%} of real values fell inside the {result.level:.0f} % range."
+       if cov is not None else ""),
+    icon="✅",
+)
+for finding in result.findings:
+    st.warning(esc(finding.message) + " " + esc(finding.advice))
+
+summary = pd.DataFrame(
+    [{"series": s.id, "method": s.model_label, "typical error": s.backtest.mae, "vs. repeating last season (MASE)":
+      s.backtest.mase, "error %": s.backtest.smape, "range hit rate": s.backtest.coverage} for s in result.series]
+)
+st.dataframe(summary, hide_index=True)
+st.caption("MASE below 1 means better than simply repeating the last season. 'Range hit rate' is how often "
+           "the real value fell inside the shaded range when Keel checked itself on the past.")
+
+labels = [str(s.id) for s in result.series]
+pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
+chosen = result.series[pick]
+for note in chosen.notes:
+    st.caption(f"ℹ️ {esc(note)}")
+for finding in chosen.findings:
+    st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
+with guard(stop=False):
+    st.plotly_chart(charts.forecast_figure(chosen))
+    st.plotly_chart(charts.backtest_figure(chosen))
+
+st.subheader("What to order")
+unit = result.freq.unit if result.freq else "period"
+o1, o2, o3 = st.columns(3)
+lead = int(o1.number_input(f"Delivery takes ({unit}s)", min_value=0, max_value=52, value=1))
+review = int(o2.number_input(f"You order every ({unit}s)", min_value=1, max_value=52, value=1))
+service = o3.slider("Chance of not running out (%)", 50, 99, 95) / 100
+stock = st.data_editor(pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}), hide_index=True,
+                       disabled=["product"], key="stock")
+with guard(stop=False):
+    plan = inventory.order_plan(result, lead_time=lead, review_period=review, service_level=service,
+                                on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])})
+    for line in plan.lines:
+        st.markdown(f"- {esc(line.sentence)}")
+    for note in plan.notes:
+        st.caption(f"ℹ️ {esc(note)}")
+    st.download_button("Download the order list (CSV)", to_safe_csv(plan.to_frame()), file_name="order-list.csv",
+                       mime="text/csv", type="primary")

@@ -1,0 +1,81 @@
+"""Monitor: has new data drifted from what the model learned, has it got worse, should it be retrained?"""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, modelio, monitor, store, workflows
+from core.ingest import read_table
+from ui import state
+from ui.common import esc, guard, need, page
+
+page("Monitor", "🩺")
+st.title("🩺 Monitor")
+st.caption("Upload each new batch of data (say, last month's). Keel compares it with what the model learned "
+           "from, estimates how well the model is doing — even before you know the real outcomes — and tells "
+           "you whether to retrain.")
+
+ACTION_WORDS = {"none": ("✅ Nothing to do", "success"), "review": ("👀 Take a look", "warning"),
+                "retrain": ("🔁 Retrain recommended", "error")}
+
+models = store.list_models()
+need(bool(models), "Train a model first; then you can watch it here.", "pages/2_Train.py", "Train a model →")
+ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
+by_id = {m.id: m for m in ordered}
+current = st.session_state.get(state.MODEL_ID)
+model_id = st.selectbox("Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+                        format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})")
+st.session_state[state.MODEL_ID] = model_id
+info = by_id[model_id]
+
+uploaded = st.file_uploader("New batch of data", key="monitor_upload")
+if uploaded is not None:
+    with guard():
+        table = read_table(uploaded.getvalue(), name=uploaded.name)
+    cols = [str(c) for c in table.frame.columns]
+    labels = st.selectbox("Column with the real outcome (if you know it yet)", [None, *cols],
+                          index=(cols.index(info.target) + 1) if info.target in cols else 0,
+                          format_func=lambda c: "— not known yet —" if c is None else c)
+    if st.button("Check this batch", type="primary"):
+        with guard(), st.spinner("Comparing with the training data…"):
+            result = monitor.monitor_batch(info.id, table.frame, labels_column=labels)
+            st.session_state["keel_monitor_result"] = result
+            st.session_state["keel_monitor_frame"] = table.frame
+
+result = st.session_state.get("keel_monitor_result")
+if result is not None and result.model.get("id") == info.id:
+    words, box = ACTION_WORDS.get(result.action, (result.action, "info"))
+    getattr(st, box)(f"**{words}.** {esc(result.explain)}")
+    for t in result.triggers:
+        mark = "🔔" if t.fired else "·"
+        st.markdown(f"{mark} {esc(t.detail)}" + (" (recently alerted; waiting)" if t.cooling_down else ""))
+    if result.performance is not None:
+        st.subheader("How well is it doing?")
+        st.markdown(esc(result.performance.explain))
+    if result.drift is not None:
+        st.subheader("What changed in the data")
+        with guard(stop=False):
+            st.plotly_chart(charts.drift_overview_figure(result.drift))
+        st.dataframe(
+            pd.DataFrame([{"column": c.column, "verdict": c.verdict, "what we saw": c.explain, "test": c.method,
+                           "size of change": c.statistic, "limit": c.threshold, "p-value": c.p_value}
+                          for c in result.drift.columns]),
+            hide_index=True,
+        )
+        compared = [c.column for c in result.drift.columns if c.verdict in ("drifted", "no drift")]
+        if compared and info.dataset_id is not None:
+            column = st.selectbox("Compare one column", compared)
+            with guard(stop=False):
+                reference = store.load_dataset(info.dataset_id)
+                kind = next(c.kind for c in result.drift.columns if c.column == column)
+                st.plotly_chart(charts.distribution_compare_figure(
+                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column))
+
+st.subheader("Over time")
+with guard(stop=False):
+    batches = store.list_batches(info.id)
+    if not batches:
+        st.caption("No batches recorded yet for this model.")
+    else:
+        st.plotly_chart(charts.drift_timeline_figure(batches))
+        st.plotly_chart(charts.performance_timeline_figure(batches))
+        st.dataframe(monitor.timeline(info.id), hide_index=True)
