@@ -19,7 +19,7 @@ Kinds
 ``datetime``   a datetime dtype.
 ``id_like``    a (near-)unique identifier: integers or short text codes. By name ('id', 'uuid',
                'customer_id', 'key') with >= 90% distinct values, or without such a name when
-               >= 99% distinct in >= 100 rows (text), or for integers >= 99% distinct in >= 1,000
+               >= 95% distinct in >= 100 rows (text), or for integers >= 99% distinct in >= 1,000
                rows *and* sequential (sorted or dense), or >= 99.9% distinct in >= 10,000 rows.
                Floats with decimals are never id_like.
 ``text``       free text: many words per value (>= 4 on average, or >= 30 characters and >= 2
@@ -307,6 +307,9 @@ class _Facts:
         if fam == "timedelta":
             series = series.dt.total_seconds()
             fam = "numeric"
+        self.tz = getattr(series.dtype, "tz", None)
+        if fam == "datetime" and self.tz is not None:
+            series = series.dt.tz_convert(None)  # analyse instants in UTC; show them in the zone
         self.family = fam
         self.series = series
         self.n = len(series)
@@ -450,12 +453,14 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _all_facts(frame: pd.DataFrame, only: Iterable[str] | None = None) -> dict[str, _Facts]:
-    cols = list(frame.columns) if only is None else list(only)
+def _all_facts(frame: pd.DataFrame) -> dict[str, _Facts]:
+    cols = list(frame.columns)
     cores = os.cpu_count() or 1
+    # Two threads help on an idle machine (factorize releases the GIL); on a machine that is
+    # already busy they only add switching, so stay on one.
     busy = os.getloadavg()[0] >= cores if hasattr(os, "getloadavg") else False
     if len(frame) * len(cols) >= _PARALLEL_CELLS and len(cols) > 1 and cores >= 2 and not busy:
-        with ThreadPoolExecutor(max_workers=2) as pool:  # factorize releases the GIL
+        with ThreadPoolExecutor(max_workers=2) as pool:
             facts = list(pool.map(lambda c: _Facts(c, frame[c]), cols))
     else:
         facts = [_Facts(c, frame[c]) for c in cols]
@@ -524,13 +529,16 @@ def _coerce(frame: pd.DataFrame, col: str, kind: str, facts: _Facts) -> pd.Serie
                 f"'{col}' holds dates, which can't be treated as numbers.",
                 f"Keep 'datetime' for '{col}', or choose 'categorical'.",
             )
-        text = s.astype("str").str.strip().str.replace(r"[,\s]", "", regex=True)
+        text = s.astype("str").str.strip()
+        # '1,200' -> 1200, but '4,5' stays unreadable rather than silently becoming 45
+        thousands = text.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fillna(False).astype(bool)
+        text = text.where(~thousands, text.str.replace(",", "", regex=False))
         converted = pd.to_numeric(text, errors="coerce")
         bad = converted.isna() & s.notna()
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as numbers: {_n(int(bad.sum()))} values are not numbers "
+                f"'{col}' can't be treated as numbers: {_count(int(bad.sum()), 'value')} {'is' if bad.sum() == 1 else 'are'} not numbers "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' or 'text' for '{col}', or fix those values in the file.",
             )
@@ -548,7 +556,7 @@ def _coerce(frame: pd.DataFrame, col: str, kind: str, facts: _Facts) -> pd.Serie
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as dates: {_n(int(bad.sum()))} values are not dates "
+                f"'{col}' can't be treated as dates: {_count(int(bad.sum()), 'value')} {'is' if bad.sum() == 1 else 'are'} not dates "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' for '{col}', or fix those values in the file.",
             )
@@ -563,6 +571,10 @@ def _coerce(frame: pd.DataFrame, col: str, kind: str, facts: _Facts) -> pd.Serie
 
 def _n(x: int) -> str:
     return f"{int(x):,}"
+
+
+def _count(x: int, word: str, plural: str | None = None) -> str:
+    return f"{_n(x)} {word if x == 1 else (plural or word + 's')}"
 
 
 def _pct(share: float) -> str:
@@ -659,6 +671,8 @@ def _stats(f: _Facts, kind: str) -> dict:
             return {"min": None, "max": None}
         u = f.uniques
         lo, hi = u.min(), u.max()
+        if f.tz is not None:
+            lo, hi = lo.tz_localize("UTC").tz_convert(f.tz), hi.tz_localize("UTC").tz_convert(f.tz)
         return {"min": lo.isoformat(), "max": hi.isoformat(), "span_days": _py((hi - lo).total_seconds() / 86400)}
     if kind == "boolean":
         out = _top_stats(f, 2)
@@ -698,6 +712,7 @@ class _Context:
         self.target = target
         self.rows = len(frame)
         self._bins: dict[tuple[str, int], _Bins] = {}
+        self._pii: dict[str, pii.PiiScan] = {}
 
     def columns(self, kinds: Iterable[str]) -> list[str]:
         wanted = set(kinds)
@@ -761,11 +776,7 @@ class _Context:
             return True
         return kind == "numeric" and f.is_integer and 2 <= f.n_unique <= CLASSES_MAX_INT
 
-    _pii: dict[str, pii.PiiScan] | None = None
-
     def pii_scan(self, col: str) -> pii.PiiScan:
-        if self._pii is None:
-            self._pii = {}
         if col not in self._pii:
             idx = list(self.frame.columns).index(col)
             self._pii[col] = pii.scan(self.frame[col], col, seed=_SEED + idx)
@@ -1080,7 +1091,9 @@ def _check_duplicates(ctx: _Context, threshold: float) -> list[Finding]:
     log_combos = sum(math.log(ctx.facts[c].n_unique + (1 if ctx.facts[c].n_missing else 0) or 1)
                      for c in ctx.frame.columns)
     expected = log_combos < math.log(_COMBINATIONS_FACTOR * ctx.rows)
-    msg = (f"{_n(count)} rows are exact copies of earlier rows ({_pct(share)} of {_n(ctx.rows)}); "
+    copies = "1 row is an exact copy of an earlier row" if count == 1 else \
+        f"{_n(count)} rows are exact copies of earlier rows"
+    msg = (f"{copies} ({_pct(share)} of {_n(ctx.rows)}); "
            f"e.g. row {examples[0][0]} repeats row {examples[0][1]}.")
     if expected:
         sev = "info"
@@ -1255,7 +1268,7 @@ def _check_mixed(ctx: _Context, threshold: float) -> list[Finding]:
         examples = [pii.redact(values[int(i)].as_py(), 30) for i in odd]
         n_odd = int(round(float(weights[~typed].sum()) * (1 if exact else f.n_valid / total)))
         about = "" if exact else "about "
-        msg = (f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_n(n_odd)} values are not "
+        msg = (f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_count(n_odd, 'value')} {'is' if n_odd == 1 else 'are'} not "
                f"(e.g. {', '.join(repr(e) for e in examples)}).")
         if p < 0.5:
             msg = (f"{_q(col)} mixes {what} ({_pct(p)} of values) with other text "
@@ -1310,7 +1323,7 @@ def _check_outliers(ctx: _Context, threshold: float) -> list[Finding]:
         dist = np.maximum(lo - vals, vals - hi)
         ex = vals[np.argsort(-dist, kind="stable")[:50]]
         examples = list(dict.fromkeys(_num(float(v)) for v in ex))[:3]
-        msg = (f"{_q(col)} has {_n(count)} {'value' if count == 1 else 'values'} far outside the usual range "
+        msg = (f"{_q(col)} has {_count(count, 'value')} far outside the usual range "
                f"({_pct(share)} of values), e.g. {_join(examples)}; half of all values lie between "
                f"{_num(q1)} and {_num(q3)}.")
         sev = "warning" if share >= OUTLIER_WARNING else "info"
@@ -1368,7 +1381,7 @@ def _check_infinite(ctx: _Context, threshold: float) -> list[Finding]:
         if count == 0 or count / f.n <= threshold:
             continue
         out.append(_find("infinite_values", "warning", col,
-                         f"{_q(col)} has {_n(count)} infinite values (inf or -inf).",
+                         f"{_q(col)} has {_count(count, 'infinite value')} (inf or -inf).",
                          "Infinity usually comes from dividing by zero, and most models can't use it. "
                          "Replace it with a missing value or a cap in the file.", None, count=count))
     return out
@@ -1433,7 +1446,8 @@ def _check_placeholders(ctx: _Context, threshold: float) -> list[Finding]:
             raw = str(f.uniques[int(i)])
             label = "blank" if raw.strip() == "" else repr(pii.redact(raw, 20))
             shown.append(f"{label} ×{_n(int(f.counts[int(i)]))}")
-        msg = (f"{_q(col)} has {_n(count)} values that look like placeholders for missing data "
+        msg = (f"{_q(col)} has {_count(count, 'value')} that look{'s' if count == 1 else ''} like placeholders "
+               "for missing data "
                f"({', '.join(shown)}).")
         out.append(_find("placeholder_values", "warning", col, msg,
                          "Placeholders hide gaps: a model treats 'N/A' as a real label and -999 as a real number. "
@@ -1732,7 +1746,9 @@ def _check_future(ctx: _Context, threshold: float) -> list[Finding]:
             continue
         share = count / f.n_valid
         latest = pd.Timestamp(np.datetime64(int(u[future].max()), f.unit))
-        msg = (f"{_q(col)} has {_n(count)} dates after today ({_pct(share)}), the latest "
+        if f.tz is not None:
+            latest = latest.tz_localize("UTC").tz_convert(f.tz)
+        msg = (f"{_q(col)} has {_count(count, 'date')} after today ({_pct(share)}), the latest "
                f"{latest.date().isoformat()}.")
         if share >= FUTURE_MOSTLY:
             sev = "info"
@@ -1784,7 +1800,7 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
         if 0 < m < tick_day and regular(d, m):
             return _regular_gaps(col, ticks, d, m, m / tick_day, threshold, f.n_valid,
                                  lambda p: str(np.datetime64(int(p), f.unit).astype("datetime64[s]")).replace("T", " "))
-    days = np.sort(pd.unique(np.floor_divide(ticks, tick_day)))
+    days = _trim_isolated(np.sort(pd.unique(np.floor_divide(ticks, tick_day))))
     if len(days) < _DATE_MIN_POINTS:
         return None
     d = np.diff(days).astype("float64")
@@ -1804,13 +1820,29 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
         return None
     biggest = int(np.argmax(d))
     a, b = show(days[biggest]), show(days[biggest + 1])
-    msg = (f"{_q(col)} has {_n(int(silence.sum()))} long stretches without rows; the longest is "
+    msg = (f"{_q(col)} has {_count(int(silence.sum()), 'long stretch', 'long stretches')} without rows; "
+           "the longest is "
            f"{int(d[biggest])} days, between {a} and {b}, while rows usually come every "
            f"{'day' if m <= 1 else f'{m:.0f} days'}.")
     return _find("date_gaps", "info", col, msg,
                  "A long silence often means data is missing for that period (an outage, a lost export). "
                  "Check it, especially before forecasting or comparing periods.", None,
                  silences=int(silence.sum()), longest_days=int(d[biggest]), longest_from=a, longest_to=b)
+
+
+def _trim_isolated(days: np.ndarray) -> np.ndarray:
+    """Drop a few end points that lie further from the rest than the rest spans (typos like 2300):
+    the outliers and future_dates checks report those; here they would swamp the gap count."""
+    for _ in range(3):
+        if len(days) < _DATE_MIN_POINTS:
+            break
+        if days[-1] - days[-2] > days[-2] - days[0]:
+            days = days[:-1]
+        elif days[1] - days[0] > days[-1] - days[1]:
+            days = days[1:]
+        else:
+            break
+    return days
 
 
 def _regular_gaps(col: str, points: np.ndarray, d: np.ndarray, m: float, step_days: float, threshold: float,

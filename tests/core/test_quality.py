@@ -548,7 +548,7 @@ def test_leakage_by_name_only() -> None:
 def test_future_dates() -> None:
     when = pd.to_datetime(["2023-05-01", "2024-01-02", "2205-03-01", "2022-02-02"])
     f = one(pd.DataFrame({"order_date": when}), "future_dates")
-    assert f.message == "'order_date' has 1 dates after today (25.0%), the latest 2205-03-01."
+    assert f.message == "'order_date' has 1 date after today (25.0%), the latest 2205-03-01."
     assert f.severity == "warning"
 
 
@@ -563,6 +563,21 @@ def test_daily_series_with_a_missing_week() -> None:
     assert f.message == ("'day' has data for every day, except 7 days with none "
                          "(the longest gap is between 2024-02-09 and 2024-02-17).")
     assert f.severity == "warning"
+
+
+def test_one_far_away_typo_does_not_swamp_the_gaps() -> None:
+    days = pd.date_range("2024-01-01", periods=60).delete(range(20, 23)).append(pd.DatetimeIndex(["2300-01-01"]))
+    f = one(pd.DataFrame({"d": days}), "date_gaps")
+    assert f.details["missing_periods"] == 3
+
+
+def test_time_zone_aware_dates() -> None:
+    when = pd.Series(pd.date_range("2024-03-01", periods=40, freq="D", tz="Europe/Berlin"))
+    when.iloc[-1] = pd.Timestamp("2299-06-01", tz="Europe/Berlin")
+    p = profile(pd.DataFrame({"when": when}))
+    assert p.column("when").stats["min"] == "2024-03-01T00:00:00+01:00"
+    assert [f.code for f in p.findings_for("when")] == ["future_dates"]
+    assert p.findings_for("when")[0].message.endswith("the latest 2299-06-01.")
 
 
 def test_complete_series_have_no_gaps() -> None:
