@@ -334,7 +334,7 @@ def _rule_values(
         if drift is None or drift.drift_share is None:
             return None, "No drift verdict for this batch.", False
         v = drift.drift_share
-        return v, f"{drift.n_drifted} of {drift.n_judged} features drifted ({v:.0%}; level {rule.level:.0%}).", v >= rule.level
+        return v, f"{drift.n_drifted} of {drift.n_judged} features drifted ({_pct(v)}; level {_pct(rule.level)}).", v >= rule.level
     if rule.rule == "important_feature_drift":
         if drift is None:
             return None, "No drift verdict for this batch.", False
@@ -364,7 +364,7 @@ def _rule_values(
             return None, "First batch: nothing to compare its size with.", False
         change = abs(rows / previous_rows - 1)
         return change, (f"{rows:,} rows against {previous_rows:,} in the previous batch "
-                        f"({rows / previous_rows - 1:+.0%}; level ±{rule.level:.0%})."), change >= rule.level
+                        f"({100 * (rows / previous_rows - 1):+.0f} %; level ±{_pct(rule.level)})."), change >= rule.level
     raise InputError(f"Unknown trigger rule '{rule.rule}'.", "Use one of: " + ", ".join(r.rule for r in DEFAULT_RULES))
 
 
@@ -390,10 +390,10 @@ def _metric_drop(rule: TriggerRule, perf: Performance | None, task: str) -> tupl
     if metric == "mae":
         level = rule.regression_level if rule.regression_level is not None else rule.level
         drop = (current - ref) / ref if ref > 0 else (math.inf if current > 0 else 0.0)
-        return drop, (f"{how} typical error {current:.3g} against {ref:.3g} in training ({drop:+.0%}; "
-                      f"level +{level:.0%})."), drop >= level
+        return drop, (f"{how} typical error {current:.3g} against {ref:.3g} in training ({100 * drop:+.0f} %; "
+                      f"level +{_pct(level)})."), drop >= level
     drop = ref - current
-    return drop, (f"{how} accuracy {current:.1%} against {ref:.1%} in training ({-drop * 100:+.1f} points; "
+    return drop, (f"{how} accuracy {100 * current:.1f} % against {100 * ref:.1f} % in training ({-drop * 100:+.1f} points; "
                   f"level −{rule.level * 100:.0f} points)."), drop >= rule.level
 
 
@@ -782,7 +782,7 @@ def gate(
     words = METRIC_WORDS.get(primary_metric, primary_metric)
     chall = _num((challenger_metrics or {}).get(primary_metric))
     champ = _num((champion_metrics or {}).get(primary_metric)) if champion_metrics else None
-    need = f"{margin:.0%}" if relative else f"{margin * 100:.1f} points"
+    need = f"{100 * margin:.0f} %" if relative else f"{margin * 100:.1f} points"
 
     def decide(decision: str, reason: str, improvement: float | None = None) -> GateDecision:
         return GateDecision(decision, reason, primary_metric, champ, chall, improvement, margin, relative)
@@ -797,7 +797,7 @@ def gate(
     diff = (champ - chall) if lower else (chall - champ)
     if relative:
         improvement = diff / abs(champ) if champ != 0 else (math.inf if diff > 0 else 0.0)
-        shown = f"{improvement:+.1%}"
+        shown = f"{100 * improvement:+.1f} %"
     else:
         improvement = diff
         shown = f"{improvement * 100:+.1f} points"

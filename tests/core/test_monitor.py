@@ -210,7 +210,7 @@ def test_regression_model_measures_with_labels_and_never_estimates():
     assert result.performance.estimated == {}
     assert result.performance.measured["mae"] == pytest.approx(2.0, abs=0.1)
     by = {t.rule: t for t in result.triggers}
-    assert by["metric_drop_measured"].fired and "level +20%" in by["metric_drop_measured"].detail
+    assert by["metric_drop_measured"].fired and "level +20 %" in by["metric_drop_measured"].detail
     assert by["metric_drop_estimated"].detail == "Estimating performance without labels is only possible for classifiers."
 
 
