@@ -381,10 +381,17 @@ def test_outliers_found_with_examples() -> None:
     age = np.round(RNG.normal(40, 10, 2000)).clip(18, 80)
     age[[5, 9, 11]] = [999, 999, -40]
     f = one(pd.DataFrame({"age": age}), "outliers")
-    assert f.details["count"] == 3 and f.severity == "info"
+    assert f.details["count"] == 3
+    assert f.severity == "warning"  # 999 is beyond 10 IQRs: a typo or a code, not a long tail
     assert f.details["examples"] == ["999", "-40"]
     assert re.fullmatch(r"'age' has 3 values far outside the usual range \(0\.1% of values\), e\.g\. 999 and -40; "
                         r"half of all values lie between \d+ and \d+\.", f.message)
+
+
+def test_a_long_tail_is_info() -> None:
+    x = RNG.standard_t(5, 3000)  # heavy tails, but no typos
+    f = one(pd.DataFrame({"x": x}), "outliers")
+    assert f.severity == "info" and f.details["extreme"] == 0
 
 
 def test_no_outliers_in_normal_or_lognormal_data() -> None:
