@@ -336,8 +336,9 @@ def residuals_figure(ev: Any) -> go.Figure:
     fig.update_xaxes(title_text="actual minus predicted (above 0: the model guessed too low)", row=1, col=2)
     fig.update_yaxes(title_text="rows", row=1, col=2)
     fig.update_layout(height=380, bargap=0.02)
-    if r.sampled_from > len(pred):
-        fig.update_layout(title={"text": _safe(title), "subtitle": {"text": _safe(f"{len(keep):,} of {r.sampled_from:,} test rows shown")}})
+    total = max(int(r.sampled_from or 0), len(pred))
+    if total > len(keep):
+        fig.update_layout(title={"subtitle": {"text": _safe(f"{len(keep):,} of {total:,} test rows shown")}})
     return fig
 
 
@@ -600,4 +601,349 @@ def fairness_figure(report: Any) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
     fig.update_layout(barmode="group")
+    return _legend(fig)
+
+
+# --------------------------------------------------------------------------- models
+
+
+def metric_over_versions_figure(models: Any, metric: str) -> go.Figure:
+    """One line per model name: ``metric`` (a key of ``ModelInfo.metrics``) by version; champions starred.
+
+    ``models`` is a list of ``core.store.ModelInfo`` (or dicts with name, version, stage, algorithm, metrics)."""
+    word = _word(metric)
+    title = f"Is each model getting better? {word[:1].upper() + word[1:]} by version"
+    share = metric in _SHARE_METRICS and metric not in ("ece", "brier")
+    y_t = word + (" (%)" if share else "") + (" — lower is better" if metric in ("mae", "rmse", "log_loss", "ece", "brier") else "")
+
+    def get(m: Any, key: str) -> Any:
+        return m.get(key) if isinstance(m, dict) else getattr(m, key, None)
+
+    by_name: dict[str, list[tuple[int, float, str, str]]] = {}
+    for m in models or ():
+        value = (get(m, "metrics") or {}).get(metric)
+        if not _finite(value):
+            continue
+        by_name.setdefault(str(get(m, "name")), []).append(
+            (int(get(m, "version") or 0), float(value), str(get(m, "stage") or ""), str(get(m, "algorithm") or "")))
+    if not by_name:
+        return _empty(title, f"No model has a {word} to show yet.", "version", y_t)
+    scale = 100.0 if share else 1.0
+    fig = go.Figure()
+    for i, (name, pts) in enumerate(sorted(by_name.items())):
+        pts.sort()
+        fig.add_trace(go.Scatter(
+            x=[p[0] for p in pts], y=[p[1] * scale for p in pts], mode="lines+markers", name=_safe(name),
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+            marker={"size": [16 if p[2] == "champion" else 9 for p in pts],
+                    "symbol": ["star" if p[2] == "champion" else "circle" for p in pts]},
+            customdata=[[_safe(p[3]), _safe(p[2])] for p in pts],
+            hovertemplate=f"{_tmpl(name)} version %{{x}}: %{{y:.4g}}<br>%{{customdata[0]}}, %{{customdata[1]}}<extra></extra>",
+        ))
+    fig = _layout(fig, title, "version", y_t)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    if len(by_name) > 1:
+        _legend(fig)
+    return fig
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def _history(series_result: Any, history: Any) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    if history is None:
+        return pd.DatetimeIndex(series_result.history_dates), np.asarray(series_result.history, dtype=float)
+    if isinstance(history, pd.DataFrame):  # two columns: date, value
+        history = pd.Series(history.iloc[:, 1].to_numpy(), index=pd.to_datetime(history.iloc[:, 0]))
+    s = pd.Series(history)
+    return pd.DatetimeIndex(pd.to_datetime(s.index)), pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+
+
+def forecast_figure(series_result: Any, history: Any = None, *, level: float | None = None,
+                    value_name: str | None = None, max_history: int = _MAX_LINE) -> go.Figure:
+    """History line, forecast line and a shaded band for one ``SeriesForecast``.
+
+    ``history``: a date-indexed Series (or a two-column date/value frame); by default the
+    history kept on the result. Only the last ``max_history`` points are drawn. ``level`` is
+    ``ForecastResult.level`` (for the band's name); ``value_name`` the value column."""
+    name = value_name or "value"
+    sid = series_result.id
+    title = f"What comes next for '{name}'" + (f" ({sid})" if sid not in (None, "") else "") + "?"
+    dates, values = _history(series_result, history)
+    tail = len(dates) - max_history if len(dates) > max_history else 0
+    dates, values = dates[tail:], values[tail:]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=dates, y=values, mode="lines", name="what happened", line={"color": PALETTE[4], "width": 1.8},
+                             hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g}<extra></extra>"))
+    f_dates = pd.DatetimeIndex(series_result.dates)
+    yhat, lo, hi = (np.asarray(v, dtype=float) for v in (series_result.yhat, series_result.lo, series_result.hi))
+    if len(f_dates):
+        band = f"likely range ({level:.0f} %)" if level else "likely range"
+        fig.add_trace(go.Scatter(x=f_dates, y=lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=f_dates, y=hi, mode="lines", line={"width": 0}, fill="tonexty", name=band,
+                                 fillcolor="rgba(224,122,95,0.22)", hoverinfo="skip"))
+        # Join the forecast to the last known value so the two lines meet.
+        join = np.flatnonzero(np.isfinite(values))
+        fx, fy = list(f_dates), list(yhat)
+        if join.size:
+            fx, fy = [dates[join[-1]]] + fx, [values[join[-1]]] + fy
+        fig.add_trace(go.Scatter(
+            x=fx, y=fy, mode="lines+markers", name=_safe(f"forecast ({series_result.model_label})"),
+            line={"color": _WARN, "width": 2.5}, marker={"size": 5},
+            customdata=[[None, None]] * (len(fx) - len(f_dates)) + [[a, b] for a, b in zip(lo, hi)],
+            hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g} (likely %{customdata[0]:,.4g} to %{customdata[1]:,.4g})<extra></extra>",
+        ))
+    fig = _layout(fig, title, "date", name)
+    if tail:
+        fig.update_layout(title={"subtitle": {"text": f"last {max_history:,} of {tail + max_history:,} past points shown"}})
+    fig.update_layout(height=380)
+    return _legend(fig)
+
+
+def backtest_figure(series_result: Any, *, value_name: str | None = None) -> go.Figure:
+    """How past forecasts would have done: what happened (line) and, for each backtest window,
+    what the chosen model would have said from that point, with its band."""
+    name = value_name or "value"
+    title = "If we had forecast in the past, how close would we have been?"
+    windows = list(series_result.windows)
+    if not windows:
+        return _empty(title, "The history is too short to test forecasts on the past.", "date", name)
+    first = min(w.dates[0] for w in windows if w.dates)
+    h = max(len(w.dates) for w in windows)
+    dates = pd.DatetimeIndex(series_result.history_dates)
+    values = np.asarray(series_result.history, dtype=float)
+    keep = np.flatnonzero(dates >= first)
+    start = max(0, (keep[0] if keep.size else 0) - 2 * h)
+    idx = np.arange(start, len(dates))[-_MAX_LINE:]
+    fig = go.Figure(go.Scatter(x=dates[idx], y=values[idx], mode="lines", name="what happened",
+                               line={"color": PALETTE[4], "width": 1.8}, hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g}<extra></extra>"))
+    for i, w in enumerate(windows):
+        color = PALETTE[(i + 1) % len(PALETTE)] if (i + 1) % len(PALETTE) != 4 else PALETTE[0]
+        d = pd.DatetimeIndex(w.dates)
+        fig.add_trace(go.Scatter(x=d, y=list(w.lo), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+                                 legendgroup=f"w{i}"))
+        fig.add_trace(go.Scatter(x=d, y=list(w.hi), mode="lines", line={"width": 0}, fill="tonexty", showlegend=False,
+                                 hoverinfo="skip", fillcolor="rgba(153,161,166,0.18)", legendgroup=f"w{i}"))
+        err = np.abs(np.asarray(w.actual, dtype=float) - np.asarray(w.yhat, dtype=float))
+        fig.add_trace(go.Scatter(
+            x=d, y=list(w.yhat), mode="lines+markers", name=f"forecast from {d[0]:%Y-%m-%d}", legendgroup=f"w{i}",
+            line={"color": color, "width": 2, "dash": "dash"}, marker={"size": 5},
+            customdata=[[a, e] for a, e in zip(w.actual, err)],
+            hovertemplate="%{x|%Y-%m-%d}: said %{y:,.4g}, was %{customdata[0]:,.4g} (off by %{customdata[1]:,.3g})<extra></extra>",
+        ))
+    bt = series_result.backtest
+    sub = []
+    if _finite(bt.mae):
+        sub.append(f"typical miss {bt.mae:,.3g}")
+    if _finite(bt.coverage):
+        sub.append(f"{100 * bt.coverage:.0f}% of past values fell inside the range")
+    fig = _layout(fig, title, "date", name)
+    if sub:
+        fig.update_layout(title={"subtitle": {"text": _safe("; ".join(sub))}})
+    fig.update_layout(height=380)
+    return _legend(fig)
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def _col_dicts(report: Any) -> tuple[list[dict[str, Any]], float | None]:
+    data = report if isinstance(report, dict) else report.to_json()
+    return list(data.get("columns") or []), data.get("drift_share")
+
+
+def drift_overview_figure(report: Any) -> go.Figure:
+    """Per column, the size of the change relative to its alarm level (``DriftReport`` or its ``to_json()``):
+    1 = the level; drifted columns in the warning colour, big-but-unproven changes in yellow."""
+    cols, share = _col_dicts(report)
+    title = "Which columns changed since training?"
+    x_t = "size of the change (1 = alarm level)"
+    rows = [c for c in cols if _finite(c.get("statistic")) and _finite(c.get("threshold")) and c["threshold"] > 0]
+    if not rows:
+        return _empty(title, "No column had enough rows on both sides to compare.", x_t, "")
+    rows.sort(key=lambda c: (not c.get("drifted"), -c["statistic"] / c["threshold"]))
+    shown = rows[:_MAX_ROWS]
+    ratio = [c["statistic"] / c["threshold"] for c in shown]
+    colors = [_WARN if c.get("drifted") else (PALETTE[3] if r >= 1 else _OK) for c, r in zip(shown, ratio)]
+    verdict = [("changed" if c.get("drifted") else ("big change, but too few rows to be sure" if r >= 1 else "no clear change"))
+               for c, r in zip(shown, ratio)]
+    fig = go.Figure(go.Bar(
+        x=ratio, y=_labels([c["column"] for c in shown], 40), orientation="h", marker_color=colors,
+        customdata=[[_safe(str(c.get("method", "")).replace("_", " ")), c["statistic"], c["threshold"], v]
+                    for c, v in zip(shown, verdict)],
+        hovertemplate="%{y}: %{customdata[3]}<br>%{customdata[0]} %{customdata[1]:.3g} (alarm at %{customdata[2]:.3g})<extra></extra>",
+    ))
+    fig.add_vline(x=1, line_dash="dash", line_color=PALETTE[4], annotation_text="alarm level", annotation_position="top")
+    n_drift = sum(1 for c in rows if c.get("drifted"))
+    more = f" (top {_MAX_ROWS} of {len(rows)})" if len(rows) > _MAX_ROWS else ""
+    fig = _layout(fig, f"{title} {n_drift} of {len(rows)} columns changed{more}", x_t, "")
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(height=max(240, 24 * len(shown) + 110))
+    return fig
+
+
+def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: str, name: str | None = None,
+                                *, bins: int = 30, top: int = 15) -> go.Figure:
+    """Training data vs new data for one column. Numbers: overlaid histograms on shared bins, as shares
+    of each side (the extreme 0.5 % at each end gathered into the edge bins). Categories: grouped bars of
+    shares, the ``top`` most common labels plus '(other)' and '(missing)'."""
+    name = str(name if name is not None else (reference.name if reference.name is not None else current.name))
+    title = f"Has '{name}' changed since training?"
+    ref, cur = pd.Series(reference), pd.Series(current)
+    if kind == "numeric":
+        r = pd.to_numeric(ref, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        c = pd.to_numeric(cur, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        r, c = r[np.isfinite(r)], c[np.isfinite(c)]
+        if r.size == 0 or c.size == 0:
+            return _empty(title, f"'{name}' has no numbers on one side.", name, "share of rows (%)")
+        both = np.concatenate([r, c])
+        lo, hi = np.quantile(both, [0.005, 0.995])
+        if not hi > lo:
+            lo, hi = float(both.min()), float(both.max())
+        if not hi > lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1)
+        clipped = bool((both < lo).any() or (both > hi).any())
+        fig = go.Figure()
+        for side, vals, color in (("training data", r, _OK), ("new data", c, _WARN)):
+            counts, _ = np.histogram(np.clip(vals, lo, hi), bins=edges)
+            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=100 * counts / vals.size, width=np.diff(edges),
+                                 name=f"{side} ({vals.size:,} values)", marker_color=color, opacity=0.55,
+                                 customdata=np.column_stack([edges[:-1], edges[1:], counts]),
+                                 hovertemplate=f"{side}: %{{customdata[0]:.4g}} to %{{customdata[1]:.4g}}: "
+                                               "%{y:.1f}&#37; (%{customdata[2]:,} rows)<extra></extra>"))
+        x_t = name + (" (extremes gathered at the edges)" if clipped else "")
+        fig = _layout(fig, title, x_t, "share of rows (%)")
+        fig.update_layout(barmode="overlay", bargap=0)
+        return _legend(fig)
+    ref_t = ref.astype("object").where(ref.notna(), "(missing)").astype(str)
+    cur_t = cur.astype("object").where(cur.notna(), "(missing)").astype(str)
+    rs = ref_t.value_counts(normalize=True)
+    cs = cur_t.value_counts(normalize=True)
+    if rs.empty and cs.empty:
+        return _empty(title, f"'{name}' has no values.", name, "share of rows (%)")
+    combined = rs.add(cs, fill_value=0).sort_values(ascending=False)
+    labels = [k for k in combined.index if k != "(missing)"][:top]
+    rest = [k for k in combined.index if k not in labels and k != "(missing)"]
+    cats = labels + (["(other)"] if rest else []) + (["(missing)"] if "(missing)" in combined.index else [])
+    fig = go.Figure()
+    for side, s, color, n in (("training data", rs, _OK, len(ref)), ("new data", cs, _WARN, len(cur))):
+        ys = [float(s.get(k, 0.0)) for k in labels]
+        if rest:
+            ys.append(float(s.reindex(rest).fillna(0).sum()))
+        if "(missing)" in combined.index:
+            ys.append(float(s.get("(missing)", 0.0)))
+        fig.add_trace(go.Bar(x=_labels(cats[: len(labels)], 24) + cats[len(labels):], y=[100 * v for v in ys],
+                             name=f"{side} ({n:,} rows)", marker_color=color,
+                             hovertemplate=f"{side}: %{{x}}: %{{y:.1f}}&#37;<extra></extra>"))
+    fig = _layout(fig, title, name + (f" (top {top} of {len(combined)} values)" if rest else ""), "share of rows (%)")
+    fig.update_xaxes(type="category")
+    fig.update_layout(barmode="group")
+    return _legend(fig)
+
+
+# --------------------------------------------------------------------------- monitoring over time
+
+
+def _batch_time(b: dict[str, Any]) -> pd.Timestamp | None:
+    when = b.get("created_at") or (b.get("result") or {}).get("created_at")
+    try:
+        ts = pd.Timestamp(when)
+    except (TypeError, ValueError):
+        return None
+    if ts is pd.NaT:
+        return None
+    return ts.tz_convert(None) if ts.tzinfo is not None else ts
+
+
+def _batches(batches: Any) -> list[tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any]]]:
+    """(when, batch, result) for each stored batch (``core.store.list_batches``), oldest first, last ``_MAX_LINE``."""
+    out = [(_batch_time(b), b, b.get("result") or {}) for b in (batches or ())]
+    out = [o for o in out if o[0] is not None] + [o for o in out if o[0] is None]
+    if all(o[0] is not None for o in out):
+        out.sort(key=lambda o: o[0])
+    return out[-_MAX_LINE:]
+
+
+def drift_timeline_figure(batches: Any) -> go.Figure:
+    """Share of columns that changed, per monitored batch (``core.store.list_batches(model_id)``),
+    with the level above which the whole dataset counts as drifted."""
+    title = "Is the new data drifting away from the training data?"
+    x_t, y_t = "batch received", "columns that changed (%)"
+    items = _batches(batches)
+    pts = [(t, b, r, (r.get("drift") or {})) for t, b, r in items]
+    pts = [p for p in pts if _finite(p[3].get("drift_share"))]
+    if not pts:
+        return _empty(title, "No batch with a drift check yet.", x_t, y_t)
+    xs = [p[0] if p[0] is not None else i + 1 for i, p in enumerate(pts)]
+    level = next((p[3].get("drift_share_threshold") for p in reversed(pts) if _finite(p[3].get("drift_share_threshold"))), None)
+    fig = go.Figure(go.Scatter(
+        x=xs, y=[100 * p[3]["drift_share"] for p in pts], mode="lines+markers", name="columns that changed",
+        line={"color": _OK, "width": 2},
+        marker={"size": 9, "color": [_WARN if p[3].get("dataset_drift") else _OK for p in pts]},
+        customdata=[[p[3].get("n_drifted"), p[3].get("n_judged"), p[1].get("rows") or p[2].get("rows"), _safe(p[2].get("action") or "none")]
+                    for p in pts],
+        hovertemplate="%{customdata[0]} of %{customdata[1]} columns changed (%{y:.0f}&#37;)<br>"
+                      "%{customdata[2]:,} rows; action: %{customdata[3]}<extra></extra>",
+    ))
+    if level is not None:
+        fig.add_hline(y=100 * level, line_dash="dash", line_color=_WARN, annotation_text="whole batch counts as drifted",
+                      annotation_position="top left")
+    fig = _layout(fig, title, x_t, y_t)
+    fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    return fig
+
+
+def performance_timeline_figure(batches: Any, metric: str | None = None) -> go.Figure:
+    """The model's score per monitored batch: estimated from its confidence (with a band, classifiers),
+    measured where labels came in, and the training score as a reference line.
+
+    ``metric`` defaults to accuracy for classifiers and MAE for regression models."""
+    items = _batches(batches)
+    task = next(((r.get("model") or {}).get("task") or (r.get("performance") or {}).get("task")
+                 for _, _, r in items if r), None)
+    metric = metric or ("mae" if task == "regression" else "accuracy")
+    word = _word(metric)
+    share = metric in _SHARE_METRICS and metric not in ("ece", "brier")
+    scale = 100.0 if share else 1.0
+    title = f"Is the model still as good as in training? {word[:1].upper() + word[1:]} per batch"
+    x_t, y_t = "batch received", word + (" (%)" if share else "")
+    est_x, est, est_lo, est_hi, mea_x, mea, ref = [], [], [], [], [], [], None
+    for i, (t, b, r) in enumerate(items):
+        x = t if t is not None else i + 1
+        perf = r.get("performance") or {}
+        e = (perf.get("estimated") or {}).get(metric) or {}
+        if _finite(e.get("value")):
+            est_x.append(x)
+            est.append(e["value"] * scale)
+            est_lo.append(e["low"] * scale if _finite(e.get("low")) else e["value"] * scale)
+            est_hi.append(e["high"] * scale if _finite(e.get("high")) else e["value"] * scale)
+        m = (perf.get("measured") or {}).get(metric)
+        if _finite(m):
+            mea_x.append((x, perf.get("rows_labelled")))
+            mea.append(m * scale)
+        rv = (perf.get("reference") or {}).get(metric)
+        if _finite(rv):
+            ref = rv * scale
+    if not est and not mea:
+        return _empty(title, f"No batch has an estimated or measured {word} yet.", x_t, y_t)
+    fig = go.Figure()
+    if est:
+        fig.add_trace(go.Scatter(x=est_x, y=est_lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=est_x, y=est_hi, mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor="rgba(31,111,139,0.18)", name="likely range", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=est_x, y=est, mode="lines+markers", name="estimated (no labels needed)",
+                                 line={"color": _OK, "width": 2, "dash": "dot"}, customdata=np.column_stack([est_lo, est_hi]),
+                                 hovertemplate="estimated %{y:.3g} (likely %{customdata[0]:.3g} to %{customdata[1]:.3g})<extra></extra>"))
+    if mea:
+        fig.add_trace(go.Scatter(x=[p[0] for p in mea_x], y=mea, mode="lines+markers", name="measured on labels",
+                                 line={"color": _WARN, "width": 2}, marker={"size": 9},
+                                 customdata=[p[1] for p in mea_x],
+                                 hovertemplate="measured %{y:.3g} on %{customdata:,} labelled rows<extra></extra>"))
+    if ref is not None:
+        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4], annotation_text=f"in training: {ref:.3g}",
+                      annotation_position="bottom left")
+    fig = _layout(fig, title, x_t, y_t)
+    if share:
+        fig.update_yaxes(ticksuffix="%")
     return _legend(fig)

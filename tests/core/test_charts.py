@@ -1,0 +1,463 @@
+"""Chart tests: real results on small data, assertions on figure fields (traces, titles, axes,
+escaping of user text, bounded size), never pixels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from core import charts, evaluate, monitor, store
+from core.drift import compare
+from core.forecast import forecast
+
+BOLD, SCRIPT = "<b>x</b>", "<script>"
+BOLD_SAFE, SCRIPT_SAFE = "&lt;b&gt;x&lt;/b&gt;", "&lt;script&gt;"
+
+
+def _text(fig: go.Figure) -> str:
+    """Everything plotly would render as text: titles, axis titles, tick/category labels, legend names, hover."""
+    return json.dumps(fig.to_plotly_json(), default=str)
+
+
+def _no_raw_html(fig: go.Figure) -> None:
+    text = _text(fig)
+    for raw in ("<b>x</b>", "<script>", "<i>big</i>", "<u>diag</u>"):
+        assert raw not in text, raw
+
+
+def _points(fig: go.Figure) -> int:
+    n = 0
+    for tr in fig.data:
+        for key in ("x", "y", "z"):
+            v = getattr(tr, key, None)
+            if v is not None:
+                n = max(n, int(np.size(np.asarray(v, dtype=object))))
+    return n
+
+
+def _total_points(fig: go.Figure) -> int:
+    return sum(max((int(np.size(np.asarray(getattr(t, k), dtype=object))) for k in ("x", "y") if getattr(t, k, None) is not None),
+                   default=0) for t in fig.data)
+
+
+def _common(fig: go.Figure, *, max_points: int = 5000) -> None:
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.title.text, "every figure has a title"
+    assert fig.layout.template.layout.plot_bgcolor == pio.templates["plotly_white"].layout.plot_bgcolor == "white"
+    assert _total_points(fig) <= max_points
+    _no_raw_html(fig)
+    fig.to_json()  # serialisable as Streamlit will send it
+
+
+# --------------------------------------------------------------------------- fixtures: real results
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    d = load_breast_cancer(as_frame=True)
+    X = d.data.iloc[:, :5].copy()
+    X.columns = [BOLD, SCRIPT, "mean perimeter", "mean area", "mean smoothness"]
+    X["grp"] = np.where(X[BOLD] > X[BOLD].median(), "<i>big</i>", "small")
+    y = pd.Series(np.where(d.target == 1, "benign", "<u>diag</u>"), name="diagnosis")
+    pre = make_column_transformer((StandardScaler(), list(X.columns[:5])), (OneHotEncoder(), ["grp"]))
+    model = make_pipeline(pre, LogisticRegression(max_iter=500)).fit(X, y)
+    return model, X, y
+
+
+@pytest.fixture(scope="module")
+def report(cancer):
+    model, X, y = cancer
+    return evaluate.full_report(model, X, y, "classification", costs=(1.0, 5.0), unit="<b>£</b>",
+                                sensitive_column="grp", positive_label="<u>diag</u>", n_boot=30)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    rng = np.random.default_rng(0)
+    n = 3000
+    X = pd.DataFrame({BOLD: rng.normal(size=n), SCRIPT: rng.normal(size=n)})
+    y = pd.Series(3 * X[BOLD] - X[SCRIPT] + rng.normal(0, 0.5, n), name="<u>diag</u>")
+    model = LinearRegression().fit(X, y)
+    return evaluate.evaluate(model, X, y, "regression", n_boot=30)
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_roc_figure(report):
+    fig = charts.roc_figure(report.evaluation)
+    _common(fig)
+    assert [t.type for t in fig.data] == ["scatter", "scatter"]
+    assert fig.data[0].name == "guessing" and list(fig.data[0].x) == [0, 1]
+    assert fig.data[1].name.startswith("the model (AUC 0.9")
+    assert len(fig.data[1].x) <= 200
+    assert fig.layout.xaxis.title.text.startswith("false alarms") and fig.layout.yaxis.title.text.startswith("caught")
+    assert "&lt;u&gt;diag&lt;/u&gt;" in fig.data[1].hovertemplate
+
+
+def test_pr_figure_has_the_guessing_line_at_the_share_of_yes(report):
+    ev = report.evaluation
+    fig = charts.pr_figure(ev)
+    _common(fig)
+    share = [c.support for c in ev.per_class if c.label == ev.positive_label][0] / ev.n_rows
+    assert fig.data[0].y == (pytest.approx(share), pytest.approx(share))
+    assert "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text and "precision" in fig.layout.yaxis.title.text
+
+
+def test_curves_without_chances_say_so(report):
+    ev = evaluate.Evaluation.from_dict({**report.evaluation.to_dict(), "roc_curve": None, "pr_curve": None})
+    for fig in (charts.roc_figure(ev), charts.pr_figure(ev)):
+        assert not fig.data and "yes/no model" in fig.layout.annotations[0].text
+
+
+def test_confusion_figure_counts_and_escaped_class_names(report):
+    ev = report.evaluation
+    fig = charts.confusion_figure(ev)
+    _common(fig)
+    (hm,) = fig.data
+    assert hm.type == "heatmap"
+    assert list(hm.x) == list(hm.y) == ["&lt;u&gt;diag&lt;/u&gt;", "benign"]
+    assert np.asarray(hm.customdata).tolist() == [list(r) for r in ev.confusion]
+    assert hm.text[0][0] == f"{ev.confusion[0][0]:,}"
+    assert np.asarray(hm.z).sum(axis=1) == pytest.approx([1, 1])  # shares of each real answer
+    assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("the model said", "the real answer")
+
+
+def test_calibration_figure(report):
+    cal = report.evaluation.calibration
+    fig = charts.calibration_figure(cal)
+    _common(fig)
+    diag, model = fig.data
+    assert list(diag.x) == [0, 1] and list(diag.y) == [0, 1]
+    used = [b for b in cal.bins if b.count]
+    assert [c[2] for c in model.customdata] == [b.count for b in used]
+    assert "rows" in model.hovertemplate
+    assert "80 %" in fig.layout.title.text and "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
+    top = charts.calibration_figure(evaluate.Calibration.from_dict({**cal.to_dict(), "kind": "top_label", "positive_label": None}))
+    assert top.layout.title.text == "When the model says 80 %, how often is it right?"
+    assert charts.calibration_figure(cal.to_dict()).to_json() == fig.to_json()
+
+
+def test_metrics_ci_figure_points_ranges_and_baseline(report):
+    ev = report.evaluation
+    fig = charts.metrics_ci_figure(ev)
+    _common(fig)
+    base, model = fig.data
+    assert "simple guess" in base.name and base.marker.symbol == "diamond-open"
+    assert model.y[0] == "accuracy" and model.x[0] == pytest.approx(100 * ev.metrics["accuracy"])
+    lo, hi = ev.intervals["accuracy"]
+    assert model.error_x.array[0] == pytest.approx(100 * (hi - ev.metrics["accuracy"]))
+    assert model.error_x.arrayminus[0] == pytest.approx(100 * (ev.metrics["accuracy"] - lo))
+    assert fig.layout.xaxis.title.text.startswith("score (higher is better)")
+
+
+def test_regression_figures(regression):
+    fig = charts.residuals_figure(regression)
+    _common(fig)
+    assert [t.type for t in fig.data] == ["scatter", "scattergl", "bar"]
+    assert len(fig.data[1].x) == len(regression.residuals.predicted) <= 2000
+    assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "actual"
+    assert fig.layout.xaxis2.title.text.startswith("actual minus predicted") and fig.layout.yaxis2.title.text == "rows"
+    assert sum(fig.data[2].y) == len(regression.residuals.residual)
+    assert "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
+    m = charts.metrics_ci_figure(regression)
+    _common(m)
+    assert list(m.data[-1].y) == ["typical error (MAE)", "typical error, big misses weigh more (RMSE)"]
+    assert "&lt;u&gt;diag&lt;/u&gt;" in m.layout.xaxis.title.text
+
+
+def test_residuals_are_thinned_when_given_many_points(regression):
+    n = 9000
+    big = {**regression.to_dict(), "residuals": {"predicted": list(range(n)), "actual": list(range(n)),
+                                                 "residual": [0.0] * n, "sampled_from": n}}
+    fig = charts.residuals_figure(big)
+    assert len(fig.data[1].x) == 2000 and "2,000 of 9,000" in fig.layout.title.subtitle.text
+
+
+def test_classification_residuals_is_an_explained_empty_figure(report):
+    fig = charts.residuals_figure(report.evaluation)
+    assert not fig.data and fig.layout.annotations[0].text.startswith("This chart is for models that predict a number")
+
+
+def test_slices_figure_marks_worse_slices(report):
+    sr = report.slices
+    fig = charts.slices_figure(sr)
+    _common(fig)
+    (tr,) = fig.data
+    shown = [s for s in sr.slices if s.metric is not None]
+    assert len(tr.y) == len(shown)
+    assert any(label.startswith(BOLD_SAFE + ":") for label in tr.y)
+    assert any("&lt;i&gt;big&lt;/i&gt;" in label for label in tr.y)
+    assert list(tr.marker.color) == [charts.PALETTE[1] if s.worse else charts.PALETTE[0] for s in shown]
+    assert fig.layout.shapes[0].x0 == pytest.approx(100 * sr.overall)  # the 'all rows' line
+
+
+def test_slices_figure_caps_rows_and_keeps_the_worse_ones(report):
+    base = report.slices.slices[0]
+    many = [evaluate.Slice("c", f"v{i}", "category", 100 + i, 0.01, 0.9, 0.85, 0.95, i == 3) for i in range(90)]
+    sr = evaluate.SliceReport("classification", "accuracy", 0.9, 9000, tuple(many), (), ())
+    fig = charts.slices_figure(sr)
+    assert len(fig.data[0].y) == 40 and "c: v3" in fig.data[0].y and "50 smaller groups" in fig.layout.title.text
+    assert base is not None
+
+
+def test_robustness_figure(report):
+    rob = report.robustness
+    fig = charts.robustness_figure(rob)
+    _common(fig)
+    kinds = {p.kind for p in rob.results if p.failed is None}
+    assert len(fig.data) == len(kinds)
+    for tr in fig.data:
+        assert tr.x[0] == 0 and tr.y[0] == pytest.approx(100 * rob.clean_metric)
+        assert "answers that changed" in tr.hovertemplate
+    assert fig.layout.yaxis.title.text == "accuracy (%)"
+    assert fig.layout.xaxis.title.text == "how much the inputs were disturbed (%)"
+
+
+def test_importance_figure(report):
+    dr = report.drivers
+    fig = charts.importance_figure(dr)
+    _common(fig)
+    (bar,) = fig.data
+    assert bar.orientation == "h" and len(bar.y) == len(dr.importances)
+    assert set(bar.y) == {charts._safe(i.column) for i in dr.importances}
+    assert list(bar.x) == sorted(bar.x, reverse=True)
+    assert bar.error_x.array[0] == pytest.approx(100 * dr.importances[0].std)
+    assert "(points)" in fig.layout.xaxis.title.text
+
+
+def test_partial_dependence_figures(report):
+    dr = report.drivers
+    assert dr.partial_dependence
+    for item in dr.partial_dependence:
+        fig = charts.partial_dependence_figure(item, of_class=dr.of_class)
+        _common(fig)
+        assert len(fig.data[0].y) == len(item.values) <= 20
+        assert fig.layout.xaxis.title.text == charts._safe(item.column)
+        assert fig.layout.yaxis.title.text == f"chance of '{charts._safe(dr.of_class)}' (%)"
+    cat = evaluate.PartialDependence("<i>big</i>", "category", ("<b>a</b>", "b"), (1.0, 2.0), "category", "")
+    fig = charts.partial_dependence_figure(cat, target="price")
+    assert fig.data[0].type == "bar" and list(fig.data[0].x) == ["&lt;b&gt;a&lt;/b&gt;", "b"]
+    assert fig.layout.yaxis.title.text == "average prediction of 'price'"
+    _no_raw_html(fig)
+
+
+def test_threshold_figure(report):
+    th = report.threshold
+    fig = charts.threshold_figure(th, positive_label="<u>diag</u>")
+    _common(fig)
+    curve, default, best = fig.data
+    assert len(curve.x) == len(th.thresholds) <= 100
+    assert list(default.x) == [0.5] and list(best.x) == [th.threshold] and best.y[0] == th.cost_at_chosen
+    assert {s.x0 for s in fig.layout.shapes} == {0.5, th.threshold}
+    assert fig.layout.yaxis.title.text.endswith("(&lt;b&gt;£&lt;/b&gt;)")
+
+
+def test_fairness_figure(report):
+    fr = report.fairness
+    fig = charts.fairness_figure(fr)
+    _common(fig)
+    assert [t.type for t in fig.data] == ["bar"] * 3
+    assert set(fig.data[0].x) == {"&lt;i&gt;big&lt;/i&gt;", "small"}
+    assert fig.data[0].y[0] == pytest.approx(100 * fr.groups[0].positive_rate)
+    assert fig.layout.barmode == "group" and fig.layout.yaxis.title.text == "share (%)"
+
+
+def test_figures_accept_the_stored_dict_form(report):
+    stored = evaluate.Report.from_dict(json.loads(json.dumps(report.to_dict())))
+    assert charts.slices_figure(report.slices.to_dict()).to_json() == charts.slices_figure(stored.slices).to_json()
+    assert charts.importance_figure(report.drivers.to_dict()).to_json() == charts.importance_figure(report.drivers).to_json()
+    assert charts.roc_figure(report.evaluation.to_dict()).to_json() == charts.roc_figure(report.evaluation).to_json()
+
+
+# --------------------------------------------------------------------------- models
+
+
+def test_metric_over_versions_figure():
+    def info(name, version, acc, stage="candidate"):
+        return store.ModelInfo(id=version, name=name, version=version, task="classification", algorithm="lr", stage=stage,
+                               dataset_id=None, target="y", metrics={"accuracy": acc, "leaderboard": [1]}, params={},
+                               schema={}, report={}, artifact_sha256="", artifact_bytes=0, created_at="")
+
+    models = [info("churn", 2, 0.8, "champion"), info("churn", 1, 0.7), info(BOLD, 1, 0.6), info(BOLD, 2, None)]
+    fig = charts.metric_over_versions_figure(models, "accuracy")
+    _common(fig)
+    assert {t.name for t in fig.data} == {"churn", BOLD_SAFE}
+    churn = [t for t in fig.data if t.name == "churn"][0]
+    assert list(churn.x) == [1, 2] and list(churn.y) == pytest.approx([70, 80])
+    assert list(churn.marker.symbol) == ["circle", "star"]
+    assert fig.layout.xaxis.title.text == "version" and fig.layout.yaxis.title.text == "accuracy (%)"
+    empty = charts.metric_over_versions_figure(models, "mae")
+    assert not empty.data and "No model has" in empty.layout.annotations[0].text
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+@pytest.fixture(scope="module")
+def forecasted():
+    n = 120
+    t = np.arange(n)
+    values = 50 + 0.3 * t + 8 * np.sin(2 * np.pi * t / 7) + np.random.default_rng(0).normal(0, 1, n)
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=n, freq="D"), "<b>sales</b>": values})
+    return forecast(frame, "date", "<b>sales</b>", horizon=14, windows=3, workers=1)
+
+
+def test_forecast_figure(forecasted):
+    s = forecasted.series[0]
+    fig = charts.forecast_figure(s, level=forecasted.level, value_name="<b>sales</b>")
+    _common(fig)
+    hist, lo, hi, line = fig.data
+    assert len(hist.x) == len(s.history) == 120
+    assert list(lo.y) == list(s.lo) and list(hi.y) == list(s.hi) and hi.fill == "tonexty"
+    assert len(line.x) == len(s.yhat) + 1 and line.x[0] == s.history_dates[-1]  # joined to the last known value
+    assert hi.name == "likely range (90 %)"
+    assert fig.layout.yaxis.title.text == "&lt;b&gt;sales&lt;/b&gt;" and fig.layout.xaxis.title.text == "date"
+    short = charts.forecast_figure(s, pd.Series(s.history, index=pd.DatetimeIndex(s.history_dates)), max_history=30)
+    assert len(short.data[0].x) == 30 and "last 30 of 120" in short.layout.title.subtitle.text
+
+
+def test_backtest_figure(forecasted):
+    s = forecasted.series[0]
+    assert s.windows
+    fig = charts.backtest_figure(s, value_name="sales")
+    _common(fig)
+    assert len(fig.data) == 1 + 3 * len(s.windows)
+    first = fig.data[3]
+    assert list(first.y) == list(s.windows[0].yhat) and first.name.startswith("forecast from ")
+    assert fig.data[0].x[0] <= s.windows[0].dates[0]
+
+
+def test_backtest_figure_on_short_history_says_why():
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=6, freq="MS"), "v": [1.0, 2, 3, 4, 5, 6]})
+    s = forecast(frame, "date", "v", horizon=6, workers=1).series[0]
+    assert not s.windows
+    fig = charts.backtest_figure(s)
+    assert not fig.data and "too short" in fig.layout.annotations[0].text
+
+
+# --------------------------------------------------------------------------- drift
+
+
+@pytest.fixture(scope="module")
+def drift_frames():
+    rng = np.random.default_rng(1)
+    n = 800
+    ref = pd.DataFrame({BOLD: rng.normal(0, 1, n), SCRIPT: rng.choice(["a", "b", "<i>big</i>"], n, p=[.5, .3, .2]),
+                        "steady": rng.normal(5, 1, n)})
+    cur = pd.DataFrame({BOLD: rng.normal(1.5, 1, n), SCRIPT: rng.choice(["a", "b", "<i>big</i>"], n, p=[.2, .3, .5]),
+                        "steady": rng.normal(5, 1, n)})
+    return ref, cur
+
+
+def test_drift_overview_figure(drift_frames):
+    rep = compare(*drift_frames)
+    fig = charts.drift_overview_figure(rep)
+    _common(fig)
+    (bar,) = fig.data
+    assert set(bar.y) == {BOLD_SAFE, SCRIPT_SAFE, "steady"}
+    colors = dict(zip(bar.y, bar.marker.color))
+    assert colors[BOLD_SAFE] == colors[SCRIPT_SAFE] == charts.PALETTE[1] and colors["steady"] == charts.PALETTE[0]
+    assert fig.layout.shapes[0].x0 == 1
+    assert "2 of 3 columns changed" in fig.layout.title.text
+    assert charts.drift_overview_figure(rep.to_json()).to_json() == fig.to_json()
+
+
+def test_distribution_compare_numeric_uses_shared_bins(drift_frames):
+    ref, cur = drift_frames
+    r = ref[BOLD].copy()
+    r.iloc[0] = 1e9  # one wild value must not squash the picture
+    fig = charts.distribution_compare_figure(r, cur[BOLD], "numeric", BOLD)
+    _common(fig)
+    a, b = fig.data
+    assert list(a.x) == list(b.x) and len(a.x) == 30
+    assert sum(a.y) == pytest.approx(100) and sum(b.y) == pytest.approx(100)
+    assert max(a.x) < 10 and "extremes gathered" in fig.layout.xaxis.title.text
+    assert fig.layout.barmode == "overlay" and BOLD_SAFE in fig.layout.title.text
+
+
+def test_distribution_compare_categorical_top_other_missing():
+    rng = np.random.default_rng(2)
+    ref = pd.Series(rng.choice([f"c{i}" for i in range(30)] + [SCRIPT], 2000))
+    cur = pd.Series(list(rng.choice([f"c{i}" for i in range(30)], 1990)) + [None] * 10)
+    fig = charts.distribution_compare_figure(ref, cur, "categorical", "<i>big</i>")
+    _common(fig)
+    a, b = fig.data
+    assert len(a.x) == 15 + 2 and list(a.x[-2:]) == ["(other)", "(missing)"]
+    assert sum(a.y) == pytest.approx(100) and sum(b.y) == pytest.approx(100)
+    assert b.y[-1] == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------------- monitoring
+
+
+@pytest.fixture
+def batches():
+    rng = np.random.default_rng(3)
+
+    def frame(n, shift):
+        x = rng.normal(shift, 1, size=(n, 2))
+        y = np.where(x[:, 0] + x[:, 1] + rng.normal(0, .5, n) > 0, "yes", "no")
+        return pd.DataFrame({BOLD: x[:, 0], "x2": x[:, 1], "churn": y})
+
+    train = frame(600, 0)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(train[[BOLD, "x2"]], train["churn"])
+
+    class Model:
+        task, target, classes_ = "classification", "churn", tuple(pipe.classes_)
+        schema = {"features": [{"name": BOLD, "kind": "numeric"}, {"name": "x2", "kind": "numeric"}]}
+
+        def predict(self, f):
+            return pipe.predict(f[[BOLD, "x2"]])
+
+        def predict_proba(self, f):
+            return pipe.predict_proba(f[[BOLD, "x2"]])
+
+    m = Model()
+    ds = store.save_dataset(train, "train")
+    info = store.save_model(b"x", name="churn", task="classification", algorithm="lr", dataset_id=ds.id, target="churn",
+                            metrics={"accuracy": 0.85}, params={}, schema=m.schema)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    for i, shift in enumerate([0, 0.5, 1.5]):
+        monitor.monitor_model(info, m, frame(300, shift), "churn" if i != 1 else None, now=start + dt.timedelta(days=7 * i))
+    return store.list_batches(info.id)
+
+
+def test_drift_timeline_figure(batches):
+    fig = charts.drift_timeline_figure(batches)
+    _common(fig)
+    (tr,) = fig.data
+    assert len(tr.x) == 3 and list(tr.x) == sorted(tr.x)
+    assert list(tr.y) == pytest.approx([100 * b["result"]["drift"]["drift_share"] for b in batches])
+    assert fig.layout.shapes[0].y0 == pytest.approx(50)  # whole-batch level
+    assert fig.layout.yaxis.title.text == "columns that changed (%)"
+
+
+def test_performance_timeline_figure(batches):
+    fig = charts.performance_timeline_figure(batches)
+    _common(fig)
+    names = [t.name for t in fig.data]
+    assert "estimated (no labels needed)" in names and "measured on labels" in names
+    measured = fig.data[names.index("measured on labels")]
+    assert len(measured.x) == 2  # the middle batch came without labels
+    assert fig.layout.shapes[0].y0 == pytest.approx(85)  # training accuracy
+    assert fig.layout.yaxis.title.text == "accuracy (%)"
+    assert not charts.performance_timeline_figure([]).data
+
+
+def test_figures_stay_small_on_big_inputs():
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    fig = charts.distribution_compare_figure(pd.Series(rng.normal(size=n)), pd.Series(rng.normal(size=n)), "numeric", "v")
+    assert _total_points(fig) <= 60
