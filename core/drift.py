@@ -167,6 +167,9 @@ class ColumnDrift:
     current: dict[str, Any] = field(default_factory=dict)
     explain: str = ""
     alpha: float | None = None
+    # For a reference-vs-current chart without the rows: numeric {"edges", "reference", "current"}
+    # (shares per equal-width bin), categorical {"labels", "reference", "current"} (shares).
+    histogram: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -186,6 +189,7 @@ class ColumnDrift:
             "reference": _jsonable(self.reference),
             "current": _jsonable(self.current),
             "explain": self.explain,
+            "histogram": _jsonable(self.histogram),
         }
 
 
@@ -705,12 +709,46 @@ def _compare_sides(
     enough = _enough(ref, cur, s)
     ref_sum, cur_sum = _summary(ref, how), _summary(cur, how)
     text = _explain_column(name, how, decider, bool(fired), enough, ref, cur, ref_sum, cur_sum, cache, s)
+    hist = _histogram(how, ref, cur, s, cache)
     return ColumnDrift(
         column=name, kind=shown_kind, method=decider.method, statistic=decider.statistic, p_value=decider.p_value,
         threshold=decider.threshold, drifted=bool(fired), verdict="drifted" if fired else "no drift",
         enough_data=enough, n_reference=ref.n_valid, n_current=cur.n_valid, checks=checks,
-        reference=ref_sum, current=cur_sum, explain=text, alpha=alpha,
+        reference=ref_sum, current=cur_sum, explain=text, alpha=alpha, histogram=hist,
     )
+
+
+HISTOGRAM_BINS = 30
+HISTOGRAM_LABELS = 15
+
+
+def _histogram(how: str, ref: _Side, cur: _Side, s: DriftSettings, cache: dict[str, Any]) -> dict[str, Any]:
+    """Shares per bin on both sides, for drawing; built from the sorted samples / counts already at hand."""
+    if how == NUMERIC:
+        r, c = ref.values, cur.values
+        if r is None or c is None or not r.size or not c.size:
+            return {}
+        lo = min(_sorted_quantiles(r, np.array([0.005]))[0], _sorted_quantiles(c, np.array([0.005]))[0])
+        hi = max(_sorted_quantiles(r, np.array([0.995]))[0], _sorted_quantiles(c, np.array([0.995]))[0])
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+            return {}
+        edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
+        inner = edges[1:-1]
+        rc = np.diff(np.r_[0, np.searchsorted(r, inner, side="left"), r.size]) / r.size
+        cc = np.diff(np.r_[0, np.searchsorted(c, inner, side="left"), c.size]) / c.size
+        return {"edges": edges.tolist(), "reference": rc.tolist(), "current": cc.tolist()}
+    if ref.counts is None or cur.counts is None or not ref.n_valid or not cur.n_valid:
+        return {}
+    labels, rv, cv = _shares(ref, cur, s, cache)
+    rs, cs = rv / rv.sum(), cv / cv.sum()
+    order = np.argsort(-(rs + cs), kind="stable")
+    keep, rest = order[:HISTOGRAM_LABELS], order[HISTOGRAM_LABELS:]
+    out = {"labels": [str(labels[i]) for i in keep], "reference": rs[keep].tolist(), "current": cs[keep].tolist()}
+    if rest.size:
+        out["labels"].append("(other)")
+        out["reference"].append(float(rs[rest].sum()))
+        out["current"].append(float(cs[rest].sum()))
+    return out
 
 
 def _primary_threshold(how: str, s: DriftSettings) -> float:

@@ -421,3 +421,15 @@ def test_any_pair_of_tables_gives_a_strict_json_report(ref, cur):
     assert len(data["columns"]) == 4
     assert all(isinstance(c["drifted"], bool) for c in data["columns"])
     assert (data["drift_share"] is None) == (report.n_judged == 0)
+
+
+def test_histograms_for_charts_hold_shares_not_rows():
+    report = compare(make_frame(5_000, 101), make_frame(5_000, 102, shift=1.0))
+    price = report.column("price").histogram
+    assert len(price["edges"]) == 31 and len(price["reference"]) == 30
+    assert sum(price["reference"]) == pytest.approx(1.0) and sum(price["current"]) == pytest.approx(1.0)
+    ref_mid = np.average(np.diff(price["edges"]) / 2 + price["edges"][:-1], weights=price["reference"])
+    cur_mid = np.average(np.diff(price["edges"]) / 2 + price["edges"][:-1], weights=price["current"])
+    assert cur_mid - ref_mid == pytest.approx(15, abs=1.0)  # a 1-sd shift of a 15-sd column
+    region = report.column("region").histogram
+    assert region["labels"][0] == "north" and region["reference"][0] == pytest.approx(0.4, abs=0.02)
