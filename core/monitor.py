@@ -745,6 +745,39 @@ def timeline(model_id: int, home: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class Alert:
+    batch_id: int
+    created_at: str
+    rule: str
+    action: str
+    detail: str
+    acknowledged: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def alerts(model_id: int, home: Path | None = None, include_acknowledged: bool = True) -> list[Alert]:
+    """Every trigger that fired for a model, newest first (the alert log).
+
+    A batch's stored result may carry ``"acknowledged": {rule: {...}}``; writing that needs a store
+    function (see the note in the report), reading it is done here.
+    """
+    out = []
+    for b in reversed(store.list_batches(model_id, home)):
+        res = b.get("result") or {}
+        acked = res.get("acknowledged") or {}
+        for t in res.get("triggers", []):
+            if not t.get("fired"):
+                continue
+            alert = Alert(int(b["id"]), str(b["created_at"]), str(t.get("rule")), str(t.get("action")),
+                          str(t.get("detail", "")), bool(acked.get(t.get("rule"))))
+            if include_acknowledged or not alert.acknowledged:
+                out.append(alert)
+    return out
+
+
 # --------------------------------------------------------------------------- champion / challenger
 
 

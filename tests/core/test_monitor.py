@@ -196,6 +196,10 @@ def test_cooldown_quiets_a_repeat_unless_it_gets_worse(trained):
     assert not second.triggers[0].fired and second.triggers[0].cooling_down and second.action == "none"
     assert "Already raised 1 batch(es) ago" in second.triggers[0].detail
     assert worse.triggers[0].fired and worse.triggers[0].value == 1.0
+    log = monitor.alerts(info.id)
+    assert [(a.batch_id, a.rule, a.action) for a in log] == [
+        (worse.batch_id, "drift_share", "retrain"), (first.batch_id, "drift_share", "retrain")]
+    assert not any(a.acknowledged for a in log)
 
 
 def test_regression_model_measures_with_labels_and_never_estimates():
