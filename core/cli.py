@@ -124,7 +124,8 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
              "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
             for r in outcome.result.leaderboard
         ],
-        "excluded": [{"column": c, "reason": why} for c, why in outcome.result.feature_plan.excluded.items()],
+        "excluded": [{"column": x.column, "code": x.code, "reason": x.reason}
+                     for x in outcome.result.feature_plan.left_out],
         "warnings": list(outcome.result.warnings),
         "dataset_id": outcome.dataset.id,
     }
@@ -134,11 +135,10 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.predict import predict_file
+    from core.predict import predict_command
 
-    path = _path(args.file)
-    rows, model_label = predict_file(args.model, path, Path(args.out))
-    return {"rows": rows, "out": str(args.out), "model": model_label}, f"scored {rows:,} rows with {model_label} → {args.out}"
+    out = predict_command(args.model, _path(args.file), Path(args.out))
+    return out, f"scored {out['rows']:,} rows → {out['out']}"
 
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

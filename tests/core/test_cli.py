@@ -1,0 +1,121 @@
+"""The CLI contract (../shared/DESIGN.md), driven as a script or cron job would: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "KEEL_HOME": str(home)},
+    )
+
+
+def as_json(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1, f"stdout must hold exactly one JSON object, got: {proc.stdout[:500]}"
+    return json.loads(lines[0])
+
+
+def test_profile_json_has_the_contract_keys(keel_home: Path) -> None:
+    out = as_json(cli("profile", str(DATA / "customer_churn.csv"), "--target", "churned", "--json", home=keel_home))
+    assert out["rows"] == 4020
+    assert {"name", "kind", "missing_share"} <= set(out["columns"][0])
+    kinds = {c["name"]: c["kind"] for c in out["columns"]}
+    assert kinds["customer_id"] == "id_like" and kinds["monthly_fee"] == "numeric"
+    codes = {(f["code"], f["column"]) for f in out["findings"]}
+    assert {("target_leakage", "cancellation_date"), ("pii", "email"), ("duplicate_rows", None)} <= codes
+    for finding in out["findings"]:
+        assert set(finding) >= {"code", "severity", "column", "message", "advice"}
+        assert finding["severity"] in ("info", "warning", "critical")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("profile", "no/such/file.csv"), "There is no file at"),
+        (("profile", "{data}/penguins.csv", "--target", "wings"), "has no column named 'wings'"),
+        (("train", "{data}/penguins.csv"), "the following arguments are required: --target"),
+        (("predict", "nope", "{data}/penguins.csv", "--out", "{tmp}/o.csv"), "No model matches 'nope'"),
+        (("forecast", "{data}/shop_sales.csv", "--date", "date", "--value", "units_sold", "--horizon", "0"), "horizon"),
+    ],
+    ids=["missing-file", "unknown-target", "missing-option", "unknown-model", "bad-horizon"],
+)
+def test_user_errors_exit_2_with_error_and_hint(keel_home: Path, tmp_path: Path, args: tuple, message: str) -> None:
+    args = tuple(a.format(data=DATA, tmp=tmp_path) for a in args)
+    proc = cli(*args, "--json", home=keel_home)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: ") and message in proc.stderr
+    assert "\nhint: " in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_refused_file_exits_2(keel_home: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "data.csv"
+    fake.write_bytes(b"PK\x03\x04" + os.urandom(300))
+    proc = cli("profile", str(fake), home=keel_home)
+    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_train_predict_models_monitor_journey(keel_home: Path, tmp_path: Path) -> None:
+    trained = as_json(cli("train", str(DATA / "penguins.csv"), "--target", "species", "--time-budget", "60", "--json",
+                          home=keel_home))
+    model = trained["model"]
+    assert (model["name"], model["version"], model["task"]) == ("species", 1, "classification")
+    assert trained["metrics"]["accuracy"] > 0.9
+    assert {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "brier", "ece"} <= set(trained["metrics"])
+    assert {r["algorithm"] for r in trained["leaderboard"]} >= {"baseline"}
+
+    out_csv = tmp_path / "scored.csv"
+    scored = as_json(cli("predict", "species:1", str(DATA / "penguins.csv"), "--out", str(out_csv), "--json",
+                         home=keel_home))
+    assert scored["rows"] == 344
+    header = out_csv.read_text().splitlines()[0].split(",")
+    assert header[:8] == ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
+                          "body_mass_g", "sex", "year"]
+    assert {"prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(header)
+
+    listed = as_json(cli("models", "--json", home=keel_home))
+    assert [(m["name"], m["version"], m["stage"]) for m in listed["models"]] == [("species", 1, "candidate")]
+    assert {"id", "task", "created_at", "metrics"} <= set(listed["models"][0])
+
+    monitored = as_json(cli("monitor", "species", str(DATA / "penguins.csv"), "--labels", "species", "--json",
+                            home=keel_home))
+    assert set(monitored) >= {"batch_id", "drift", "performance", "triggers", "action"}
+    assert monitored["action"] in ("none", "review", "retrain")
+    assert monitored["drift"]["dataset_drift"] is False  # the training data itself cannot drift
+
+
+def test_drift_json(keel_home: Path, tmp_path: Path) -> None:
+    lines = (DATA / "penguins.csv").read_text().splitlines()
+    (tmp_path / "a.csv").write_text("\n".join(lines[:200]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([lines[0], *lines[200:]]) + "\n")  # later rows: other species mix
+    out = as_json(cli("drift", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--json", home=keel_home))
+    assert isinstance(out["dataset_drift"], bool) and 0 <= out["drift_share"] <= 1
+    cols = {c["column"]: c for c in out["columns"]}
+    assert set(cols["species"]) >= {"column", "kind", "method", "statistic", "p_value", "threshold", "drifted"}
+    assert cols["species"]["drifted"] is True  # the file is sorted by species
+
+
+def test_forecast_json(keel_home: Path) -> None:
+    out = as_json(cli("forecast", str(DATA / "shop_sales.csv"), "--date", "date", "--value", "units_sold", "--id",
+                      "product", "--horizon", "14", "--json", home=keel_home))
+    assert out["frequency"].startswith("D")
+    assert len(out["series"]) == 11
+    series = out["series"][0]
+    assert set(series) >= {"id", "model", "backtest", "forecast"}
+    assert set(series["backtest"]) >= {"mae", "smape", "mase"}
+    assert len(series["forecast"]) == 14
+    first = series["forecast"][0]
+    assert first["date"] == "2026-01-01" and first["lo"] <= first["yhat"] <= first["hi"]
