@@ -517,6 +517,12 @@ class CheckSpec:
     kinds: tuple[str, ...]
     run: Callable[[_Side, _Side, DriftSettings, float, dict[str, Any]], Check | None]
 
+    @property
+    def default_threshold(self) -> float | None:
+        """The effect size at which it flags drift (None for tests shown only for reference)."""
+        value = getattr(DEFAULT_SETTINGS, self.method, None)
+        return float(value) if isinstance(value, (int, float)) else None
+
 
 def _ks_w(ref: _Side, cur: _Side, cache: dict[str, Any]) -> tuple[float, float, float]:
     if "ks" not in cache:

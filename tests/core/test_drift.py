@@ -433,3 +433,14 @@ def test_histograms_for_charts_hold_shares_not_rows():
     assert cur_mid - ref_mid == pytest.approx(15, abs=1.0)  # a 1-sd shift of a 15-sd column
     region = report.column("region").histogram
     assert region["labels"][0] == "north" and region["reference"][0] == pytest.approx(0.4, abs=0.02)
+
+
+@pytest.mark.parametrize("spec", drift.CHECKS, ids=lambda c: f"{c.method}-{c.kinds[0]}")
+def test_every_registered_check_has_a_title_and_runs_on_a_tiny_table(spec):
+    assert spec.title and spec.method.islower() and set(spec.kinds) <= {"numeric", "categorical"}
+    assert spec.default_threshold is not None or spec.method in ("ks", "chi2")
+    values = list(range(60)) if "numeric" in spec.kinds else ["a", "b", "c"] * 20
+    col = compare(pd.DataFrame({"v": values}), pd.DataFrame({"v": values}),
+                  kinds={"v": spec.kinds[0]}).column("v")
+    check = next(c for c in col.checks if c.method == spec.method)
+    assert check.drifted is False and check.statistic is not None
