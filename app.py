@@ -51,6 +51,7 @@ with guard(stop=False):
     models = store.list_models()
     if not datasets and not models:
         st.caption("Nothing yet — open a sample above to get started.")
+        st.stop()
     left, right = st.columns(2)
     with left:
         st.markdown("**Datasets**")
