@@ -778,8 +778,12 @@ class _Context:
 
     def pii_scan(self, col: str) -> pii.PiiScan:
         if col not in self._pii:
-            idx = list(self.frame.columns).index(col)
-            self._pii[col] = pii.scan(self.frame[col], col, seed=_SEED + idx)
+            f = self.facts[col]
+            if f.family == "string" and f.n_unique <= pii.SAMPLE_SIZE:  # exact, on distinct values
+                self._pii[col] = pii.scan_distinct(f.uniques, f.counts, col)
+            else:
+                idx = list(self.frame.columns).index(col)
+                self._pii[col] = pii.scan(self.frame[col], col, seed=_SEED + idx)
         return self._pii[col]
 
 
@@ -834,6 +838,7 @@ ALL_KINDS = KINDS
 MISSING_WARNING = 0.05  # below 5%, filling gaps (median / most common) barely changes the column
 MISSING_CRITICAL = 0.5  # more gaps than values: filling in would mostly invent data
 MISSING_ASSOCIATION = 0.3  # Cramér's V (bias-corrected); 0.3 is a "medium" effect (Cohen)
+_ASSOC_BUDGET = 200_000_000  # sampled rows x column pairs looked at for missingness patterns
 _ASSOC_MIN = 20  # need >= 20 missing and >= 20 present sampled rows to judge a pattern
 
 
@@ -843,6 +848,13 @@ _ASSOC_MIN = 20  # need >= 20 missing and >= 20 present sampled rows to judge a 
 )
 def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
     out = []
+    gappy = [c for c in ctx.frame.columns if 0 < ctx.facts[c].n_missing < ctx.facts[c].n]
+    # Wide tables: fewer sampled rows per pair of columns, so the cost stays bounded
+    # (2,000 rows still show a "medium" association, V = 0.3, clearly).
+    pairs = max(1, len(gappy) * (len(ctx.frame.columns) - 1))
+    size = int(np.clip(_ASSOC_BUDGET // pairs, 2_000, SAMPLE_ROWS))
+    sub = _sample_positions(len(ctx.sample), size, seed=_SEED + 3)
+    partners = _missing_associations(ctx, gappy, sub)
     for col in ctx.frame.columns:
         f = ctx.facts[col]
         if f.n_missing == 0 or f.n_valid == 0:  # fully empty columns: see constant_column
@@ -850,7 +862,7 @@ def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
         share = f.n_missing / f.n
         if share <= threshold:
             continue
-        assoc = _missing_association(ctx, col)
+        assoc = _association_summary(ctx, col, partners.get(col, []), sub)
         msg = f"{_q(col)} is missing in {_n(f.n_missing)} of {_n(f.n)} rows ({_pct(share)})."
         if assoc:
             msg += " " + assoc["sentence"]
@@ -886,56 +898,73 @@ def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
     return out
 
 
-def _cramers_v(a: np.ndarray, ka: int, b: np.ndarray, kb: int) -> float:
-    """Bias-corrected Cramér's V between two small-integer codings (Bergsma 2013)."""
-    n = len(a)
-    if n < 3:
-        return 0.0
-    table = np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype("float64")
-    table = table[table.sum(1) > 0][:, table.sum(0) > 0]
-    r, c = table.shape
-    if r < 2 or c < 2:
-        return 0.0
-    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / n
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    phi2 = max(0.0, chi2 / n - (r - 1) * (c - 1) / (n - 1))
-    rc = r - (r - 1) ** 2 / (n - 1)
-    cc = c - (c - 1) ** 2 / (n - 1)
-    denom = min(rc - 1, cc - 1)
-    return math.sqrt(phi2 / denom) if denom > 0 else 0.0
+def _missing_associations(ctx: _Context, gappy: list[str], sub: np.ndarray) -> dict[str, list[tuple[float, str]]]:
+    """For each column with gaps, the other columns whose values go with the gaps (V >= threshold).
 
-
-def _missing_association(ctx: _Context, col: str) -> dict | None:
-    miss = (ctx.label_codes(col) < 0).astype(np.int64)
-    n_miss = int(miss.sum())
-    if n_miss < _ASSOC_MIN or len(miss) - n_miss < _ASSOC_MIN:
-        return None
-    found = []
+    Vectorised over the gappy columns: for every other column, the rows are grouped by its
+    bins once and the missing counts of all gappy columns are summed per bin in one go.
+    """
+    found: dict[str, list[tuple[float, str]]] = {c: [] for c in gappy}
+    if not gappy or len(sub) < 3:
+        return found
+    miss = np.stack([ctx.label_codes(c)[sub] < 0 for c in gappy], axis=1).astype(np.float32)  # rows x gappy
+    s = miss.shape[0]
+    total = miss.sum(axis=0, dtype=np.float64)
+    judged = (total >= _ASSOC_MIN) & (s - total >= _ASSOC_MIN)
+    if not judged.any():
+        return found
+    miss, total = np.ascontiguousarray(miss[:, judged]), total[judged]
+    names = [c for c, j in zip(gappy, judged, strict=True) if j]
     for other in ctx.frame.columns:
-        if other == col or ctx.kinds[other] in ("constant",):
+        of = ctx.facts[other]
+        if of.n_unique + (of.n_missing > 0) < 2:
             continue
-        b = ctx.bins(other)
-        v = _cramers_v(miss, 2, b.codes, b.k)
-        if v >= MISSING_ASSOCIATION:
-            found.append((v, other, b))
-    if not found:
+        codes = ctx.bins(other).codes[sub]
+        sizes = np.bincount(codes)
+        nonempty = sizes > 0
+        c = int(nonempty.sum())
+        if c < 2:
+            continue
+        order = np.argsort(codes, kind="stable")
+        starts = (np.cumsum(sizes) - sizes)[nonempty]
+        m = np.add.reduceat(miss[order], starts, axis=0).T.astype(np.float64)  # gappy x bins: missing counts
+        n_j = sizes[nonempty].astype(np.float64)
+        e1 = total[:, None] * n_j[None, :] / s
+        e0 = (s - total)[:, None] * n_j[None, :] / s
+        chi2 = ((m - e1) ** 2 / e1 + ((n_j - m) - e0) ** 2 / e0).sum(axis=1)
+        phi2 = np.maximum(0.0, chi2 / s - (c - 1) / (s - 1))  # Bergsma's bias correction
+        denom = min(1 - 1 / (s - 1), c - (c - 1) ** 2 / (s - 1) - 1)
+        if denom <= 0:
+            continue
+        v = np.sqrt(phi2 / denom)
+        for i in np.flatnonzero(v >= MISSING_ASSOCIATION):
+            if names[i] != other:
+                found[names[i]].append((float(v[i]), other))
+    for c in found:
+        found[c].sort(key=lambda t: -t[0])
+    return found
+
+
+def _association_summary(ctx: _Context, col: str, partners: list[tuple[float, str]], sub: np.ndarray) -> dict | None:
+    if not partners:
         return None
-    found.sort(key=lambda t: -t[0])
-    v, other, b = found[0]
-    sentence = _describe_association(ctx, col, other, miss.astype(bool), b)
+    miss = ctx.label_codes(col)[sub] < 0
+    other = partners[0][1]
     return {
-        "sentence": sentence,
-        "columns": [{"column": o, "strength": round(s, 3)} for s, o, _ in found[:3]],
+        "sentence": _describe_association(ctx, col, other, miss, ctx.bins(other), sub),
+        "columns": [{"column": o, "strength": round(v, 3)} for v, o in partners[:3]],
     }
 
 
-def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray, b: _Bins) -> str:
-    other_missing = b.codes == 0
+def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray, b: _Bins,
+                          sub: np.ndarray) -> str:
+    codes = b.codes[sub]
+    other_missing = codes == 0
     if other_missing.any() and other_missing[miss].mean() >= 0.8:
         return (f"It is usually missing in the same rows as {_q(other)} "
                 f"({_pct(float(other_missing[miss].mean()))} of the time).")
     if b.numeric is not None and ctx.kinds[other] != "boolean":
-        x = b.numeric
+        x = b.numeric[sub]
         ok = ~np.isnan(x)
         if (ok & miss).sum() >= 5 and (ok & ~miss).sum() >= 5:
             m1, m0 = float(np.median(x[ok & miss])), float(np.median(x[ok & ~miss]))
@@ -949,15 +978,15 @@ def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray,
             return (f"The gaps are not random: it is missing more often when {_q(other)} is {direction} "
                     f"(median {_num(m1)} where missing, {_num(m0)} where present).")
     # labels: the category with the highest missing rate (with enough rows behind it)
-    rates = np.bincount(b.codes, weights=miss, minlength=b.k)
-    sizes = np.bincount(b.codes, minlength=b.k)
+    rates = np.bincount(codes, weights=miss, minlength=b.k)
+    sizes = np.bincount(codes, minlength=b.k)
     min_size = max(10, int(0.01 * len(miss)))
     eligible = np.flatnonzero((sizes >= min_size) & (np.arange(b.k) > 0))
     overall = float(miss.mean())
     if len(eligible):
         share = rates[eligible] / sizes[eligible]
         best = eligible[int(np.argmax(share))]
-        label = _bin_label(ctx, other, int(best))
+        label = _bin_label(ctx, other, int(best))  # (judged on the whole sample)
         if label is not None:
             return (f"The gaps are not random: {_pct(float(rates[best] / sizes[best]))} of rows are missing it "
                     f"where {_q(other)} is '{label}', against {_pct(overall)} overall.")
