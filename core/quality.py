@@ -1706,7 +1706,9 @@ def _check_leakage(ctx: _Context, threshold: float) -> list[Finding]:
         if col == t or ctx.kinds[col] == "text" or ctx.facts[col].n_unique + (ctx.facts[col].n_missing > 0) < 2:
             continue
         strength, detail = 0.0, {}
-        if enough:
+        # Identifiers are left out of training anyway (see id_like); a row number that follows
+        # the target only because the file is sorted by it would be a confusing "leak".
+        if enough and ctx.kinds[col] != "id_like":
             b = ctx.bins(col)
             x = b.codes[has_y]
             if classes:
@@ -1743,7 +1745,9 @@ def _check_leakage(ctx: _Context, threshold: float) -> list[Finding]:
                 how = f"it explains {_pct(max(detail['r2'], 0.0))} of the variation on held-out rows"
             word = "almost perfectly" if sev == "critical" else "suspiciously well"
             msg = f"{_q(col)} alone predicts {_q(t)} {word} ({how})."
-            if by_name:
+            if by_name == "target":
+                msg += f" Its name also contains {_q(t)}."
+            elif by_name:
                 msg += " Its name also suggests it is recorded after the outcome."
             advice = ("A column that gives away the answer is usually filled in after the outcome is known "
                       "(leakage): the model will look great in testing and fail in real use. Drop it, unless "

@@ -531,9 +531,16 @@ def test_relabelled_target_and_outcome_dates_leak_in_classification() -> None:
     result = {f.column: f for f in found(frame, "target_leakage", target="churn")}
     assert result["status"].severity == "critical"
     assert result["cancel_date"].severity == "critical"
+    assert result["cancel_date"].message.endswith("Its name also suggests it is recorded after the outcome.")
     assert "held-out rows right" in result["status"].message
     assert "tenure" not in result
     assert "customer_id" not in result  # identifiers can't "predict" unseen rows
+
+
+def test_row_numbers_of_a_file_sorted_by_the_target_are_not_called_leakage() -> None:
+    frame = _regression().sort_values("price", ignore_index=True)
+    frame["row_id"] = np.arange(len(frame))
+    assert [f.column for f in found(frame, "target_leakage", target="price")] == []
 
 
 def test_leakage_by_name_only() -> None:
