@@ -402,7 +402,9 @@ def ks_and_wasserstein(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> tuple[
     if max(n1, n2) <= 10_000:
         from scipy import stats  # exact p-value for small samples; scipy.stats is slow to import
 
-        p = float(stats.ks_2samp(ref_sorted, cur_sorted).pvalue)
+        with warnings.catch_warnings():  # scipy falls back to its approximation itself when exact fails
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p = float(stats.ks_2samp(ref_sorted, cur_sorted).pvalue)
     else:
         p = float(np.clip(special.kolmogorov(math.sqrt(n1 * n2 / (n1 + n2)) * d), 0, 1))
     return d, p, w

@@ -413,7 +413,7 @@ _frames = data_frames(
 )
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(ref=_frames, cur=_frames)
 def test_any_pair_of_tables_gives_a_strict_json_report(ref, cur):
     report = compare(ref, cur)
