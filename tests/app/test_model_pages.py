@@ -1,0 +1,101 @@
+"""AppTests for Train, Evaluate, Predict and Models, with real training on the penguins sample."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core import jobs, store, workflows
+from core.samples import DATA_DIR, load_sample
+from tests.app.helpers import open_page, texts
+from ui import state
+
+
+def wait_for(job_id: str, timeout: float = 180) -> jobs.Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = jobs.get(job_id)
+        if job.status != "running":
+            return job
+        time.sleep(0.2)
+    raise AssertionError("the job did not finish")
+
+
+@pytest.fixture()
+def trained() -> store.ModelInfo:
+    info = load_sample("penguins")
+    outcome = workflows.train_and_register(info.id, target="species", time_budget_s=60)
+    return outcome.model
+
+
+def test_train_page_without_data_points_back() -> None:
+    at = open_page("pages/2_Train.py")
+    assert not at.exception
+    assert "First give Keel some data" in texts(at)
+
+
+def test_train_page_trains_in_the_background_and_shows_the_leaderboard() -> None:
+    info = load_sample("penguins")
+    at = open_page("pages/2_Train.py", **{state.DATASET_ID: info.id, state.TARGET: {info.id: "species"}})
+    assert not at.exception
+    assert "Keel will learn from" in texts(at)
+    at.button[0].click().run()  # "Train and compare"
+    job = wait_for(at.session_state[state.TRAIN_JOB])
+    assert job.status == "done", job.error
+    at.run()
+    assert not at.exception
+    body = texts(at)
+    assert "Model trained in" in body and "species:1" in body
+    assert at.session_state[state.MODEL_ID] == store.list_models()[0].id
+
+
+def test_train_page_shows_a_clear_error_for_a_one_class_target() -> None:
+    info = store.save_dataset(
+        __import__("pandas").DataFrame({"x": range(60), "y": ["same"] * 60}), "one class"
+    )
+    at = open_page("pages/2_Train.py", **{state.DATASET_ID: info.id, state.TARGET: {info.id: "y"}})
+    at.button[0].click().run()
+    job = wait_for(at.session_state[state.TRAIN_JOB])
+    assert job.status == "failed"
+    at.run()
+    assert not at.exception
+    assert at.error and "Every row has the same value in 'y'" in at.error[0].value.replace("\\", "")
+    assert store.list_models() == []
+
+
+def test_evaluate_page_shows_the_report(trained: store.ModelInfo) -> None:
+    at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: trained.id})
+    assert not at.exception
+    body = texts(at)
+    assert "In short" in body and "penguins" in body.lower() or "rows" in body
+    assert at.get("plotly_chart")
+
+
+def test_predict_page_scores_a_file_and_one_row(trained: store.ModelInfo) -> None:
+    at = open_page("pages/4_Predict.py", **{state.MODEL_ID: trained.id})
+    assert not at.exception
+    at.file_uploader(key="predict_upload").upload("new.csv", (DATA_DIR / "penguins.csv").read_bytes(), "text/csv").run()
+    assert not at.exception
+    assert "Scored 344 rows." in texts(at)
+    assert at.download_button
+    form_button = [b for b in at.button if b.label == "Predict"]
+    form_button[0].click().run()
+    assert not at.exception
+    assert at.success
+
+
+def test_predict_page_lists_missing_columns(trained: store.ModelInfo) -> None:
+    at = open_page("pages/4_Predict.py", **{state.MODEL_ID: trained.id})
+    at.file_uploader(key="predict_upload").upload("wrong.csv", b"island,year\nDream,2008\nBiscoe,2009\n", "text/csv").run()
+    assert not at.exception
+    assert at.error and "bill_length_mm" in at.error[0].value.replace("\\", "")
+
+
+def test_models_page_promotes_a_champion_and_offers_the_card(trained: store.ModelInfo) -> None:
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: trained.id})
+    assert not at.exception
+    assert at.download_button
+    [b for b in at.button if "Make this the one in use" in b.label][0].click().run()
+    assert not at.exception
+    assert store.get_model(trained.id).stage == "champion"
