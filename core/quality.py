@@ -12,6 +12,32 @@ column, so the count is exact). Checks that only need to *detect* something (lea
 missingness patterns, mixed types on big columns, PII) work on a fixed random sample of 50,000
 rows (10,000 values for PII), drawn with a fixed seed so a profile is reproducible.
 
+Checks (code: default threshold -> severity; the reasons sit next to each threshold below)
+------
+missing_values      any gap -> info < 5% <= warning < 50% <= critical; says which column the gaps
+                    follow (bias-corrected Cramér's V >= 0.3 on a sample). Target gaps: warning.
+duplicate_rows      any exact copy -> info < 0.1% <= warning < 10% <= critical (info when the
+                    columns allow so few combinations that repeats are expected).
+constant_column     one value or none -> warning (critical for the target).
+near_constant       one value in > 98% of rows -> info.
+high_cardinality    > 50 labels -> info; warning when labels seen < 5 times cover >= 5% of rows.
+id_like             identifier columns -> info (warning for the target).
+mixed_types         >= 20% numbers/dates mixed with other text -> info; warning when >= 90%.
+outliers            beyond Q1 - 3 IQR / Q3 + 3 IQR (log scale for right-skewed positives) -> info;
+                    warning when some lie beyond 10 IQR (typos, 9999 codes).
+skew                |skewness| > 2 (without the extreme 0.1% at each end) -> info.
+infinite_values     any inf -> warning.
+placeholder_values  'N/A', 'unknown', '' …, or -999/9999 at the column's edge -> warning.
+too_few_rows        < 30 rows critical; < 200 rows or < 10 rows per input column warning.
+class_imbalance     smallest/largest class < 1:4 warning, < 1:19 or < 10 rows critical.
+target_leakage      one column alone: error reduction (classes) or max(R², Spearman²) (numbers)
+                    on held-out rows >= 0.95 warning, >= 0.99 critical; outcome-like names info,
+                    names containing the target's name warning.
+future_dates        dates after tomorrow -> warning (info when most dates are in the future).
+date_gaps           missing periods in a regular series -> warning; long silences in event data
+                    -> info.
+pii                 emails, phones, IPs, names -> warning; cards, IBANs, SSNs, UK NI -> critical.
+
 Kinds
 -----
 ``constant``   one distinct non-missing value (or none at all).
@@ -1228,10 +1254,10 @@ def _check_high_cardinality(ctx: _Context, threshold: float) -> list[Finding]:
 
 
 @_register(
-    "id_like", "Identifier columns", ("id_like",), ID_TEXT_UNIQUE,
+    "id_like", "Identifier columns", ("id_like",), None,  # the kind rules decide (see ID_* above)
     "Finds columns that identify rows (a different value in almost every row).",
 )
-def _check_id_like(ctx: _Context, threshold: float) -> list[Finding]:
+def _check_id_like(ctx: _Context, threshold: float | None) -> list[Finding]:
     out = []
     for col in ctx.columns(("id_like",)):
         f = ctx.facts[col]
