@@ -509,7 +509,8 @@ def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> Col
                                            ("scale", StandardScaler())]), numeric))
         if categorical:
             parts.append(("cat", Pipeline([("codes", CategoryCodes(MAX_CATEGORIES, 5, missing="code")),
-                                           ("encode", OneHotEncoder(handle_unknown="ignore"))]), categorical))
+                                           ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]),
+                          categorical))
     elif style == "forest":
         if numeric:
             parts.append(("num", SimpleImputer(strategy="median", add_indicator=True), numeric))
@@ -520,7 +521,7 @@ def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> Col
             parts.append(("num", "passthrough", numeric))
         if categorical:
             parts.append(("cat", CategoryCodes(MAX_CATEGORIES, 5, missing="nan"), categorical))
-    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.3)
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)  # dense: at most ~20 codes a column
 
 
 def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: int, balanced: bool,
@@ -754,6 +755,31 @@ def train(
     with a note. ``progress(fraction, text)`` is called as candidates finish. ``candidates``
     limits the algorithms tried (names as in :data:`ALGORITHM_LABELS`); the baseline always runs.
     """
+    # One thread per native library (OpenMP, BLAS): the machine is shared between sessions, and
+    # OpenMP's busy-waiting threads turn a 2-second fit into 25 seconds when the cores are busy.
+    with threadpool_limits(1):
+        return _train(
+            frame, target, task=task, include=include, exclude=exclude, split=split, date_column=date_column,
+            time_budget_s=time_budget_s, seed=seed, progress=progress, findings=findings, candidates=candidates,
+        )
+
+
+def _train(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    task: str = "auto",
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    split: str = "auto",
+    date_column: str | None = None,
+    time_budget_s: float = 60,
+    seed: int = 0,
+    progress: Progress | None = None,
+    findings: Iterable[Any] | None = None,
+    candidates: Sequence[str] | None = None,
+) -> TrainResult:
+    """The body of :func:`train` (runs with one thread per native library)."""
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
     kept, task, dropped = _validate(frame, target, task)
@@ -869,8 +895,7 @@ def train(
             continue
         report(step / total_steps, f"Trying {ALGORITHM_LABELS[name]}…")
         try:
-            with threadpool_limits(1 if len(cv_positions) < 20_000 else None, user_api="openmp"):
-                rows.append(_cross_validate(name, est, X_cv, y_cv, folds, task, classes, deadline))
+            rows.append(_cross_validate(name, est, X_cv, y_cv, folds, task, classes, deadline))
         except Exception as exc:  # a candidate failing must not sink the others
             if name == "baseline":
                 raise
