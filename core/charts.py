@@ -163,9 +163,29 @@ def _thin(n: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
-def _legend(fig: go.Figure) -> go.Figure:
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-    fig.update_layout(margin={"t": 80})
+def _legend(fig: go.Figure, width: int = 480) -> go.Figure:
+    """A horizontal legend between the title (and subtitle, if any) and the plot. The top margin
+    and height grow with the rows the legend will likely wrap to on a ``width``-pixel figure."""
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
+                                               "traceorder": "normal"})
+    names = [html.unescape(str(t.name)) for t in fig.data if t.name and t.showlegend is not False]
+    rows, used = 1, 0
+    for name in names:
+        item = 45 + 6.5 * len(name)
+        if used and used + item > width:
+            rows, used = rows + 1, 0
+        used += item
+    extra = 22 * (rows - 1)
+    fig.update_layout(margin={"t": (105 if fig.layout.title.subtitle.text else 80) + extra},
+                      height=(fig.layout.height or 320) + extra)
+    return fig
+
+
+def _subtitle(fig: go.Figure, text: str) -> go.Figure:
+    """A plain second line under the title (escaped here); room is made for it."""
+    fig.update_layout(title={"subtitle": {"text": _safe(text)}, "y": 0.97, "yanchor": "top", "yref": "container"})
+    top = fig.layout.margin.t or 50
+    fig.update_layout(margin={"t": top + 25})
     return fig
 
 
@@ -333,12 +353,12 @@ def residuals_figure(ev: Any) -> go.Figure:
         fig.add_trace(go.Bar(x=centers, y=counts, width=np.diff(edges), marker_color=colors, name="misses",
                              hovertemplate="actual minus predicted ≈ %{x:.3g}: %{y:,} rows<extra></extra>"), row=1, col=2)
     fig = _layout(fig, title, "predicted", "actual")
-    fig.update_xaxes(title_text="actual minus predicted (above 0: the model guessed too low)", row=1, col=2)
+    fig.update_xaxes(title_text="actual − predicted (above 0: guessed too low)", row=1, col=2)
     fig.update_yaxes(title_text="rows", row=1, col=2)
     fig.update_layout(height=380, bargap=0.02)
     total = max(int(r.sampled_from or 0), len(pred))
     if total > len(keep):
-        fig.update_layout(title={"subtitle": {"text": _safe(f"{len(keep):,} of {total:,} test rows shown")}})
+        _subtitle(fig, f"{len(keep):,} of {total:,} test rows shown")
     return fig
 
 
@@ -433,6 +453,10 @@ _PERTURB = {
 }
 
 
+_FAILED = {"noise": "noisy numbers", "missing": "blank cells", "swap": "swapped categories"}
+_KIND_COLOR = {"noise": PALETTE[0], "missing": PALETTE[1], "swap": PALETTE[4]}
+
+
 def robustness_figure(report: Any) -> go.Figure:
     """The measure as inputs get messier, one line per kind of disturbance; share of changed answers on hover."""
     from core.evaluate import RobustnessReport
@@ -454,7 +478,7 @@ def robustness_figure(report: Any) -> go.Figure:
         label, how = _PERTURB.get(kind, (kind, "level"))
         fig.add_trace(go.Scatter(
             x=[0.0] + [100 * p.level for p in pts], y=[report.clean_metric * scale] + [float(p.metric) * scale for p in pts],
-            mode="lines+markers", name=_safe(label), line={"color": PALETTE[(i + 1) % len(PALETTE)] if i else _OK, "width": 2},
+            mode="lines+markers", name=_safe(label), line={"color": _KIND_COLOR.get(kind, PALETTE[i % len(PALETTE)]), "width": 2},
             customdata=[[how, 0.0]] + [[how, p.flip_share if _finite(p.flip_share) else None] for p in pts],
             hovertemplate="%{customdata[0]}: %{x:.0f}%<br>score %{y:.3g}<br>answers that changed: %{customdata[1]:.1%}<extra></extra>",
         ))
@@ -462,10 +486,17 @@ def robustness_figure(report: Any) -> go.Figure:
         return _empty(title, "The model could not be scored on disturbed rows.", x_t, y_t)
     fig.add_hline(y=report.clean_metric * scale, line_dash="dot", line_color=_MUTED,
                   annotation_text="clean data", annotation_position="bottom right")
-    sub = f"Could not score: {', '.join(sorted(set(failed)))}." if failed else ""
     fig = _layout(fig, title, x_t, y_t)
-    if sub:
-        fig.update_layout(title={"subtitle": {"text": _safe(sub)}})
+    if failed:
+        _subtitle(fig, "The model could not score rows with " + " or ".join(_FAILED[k] for k in sorted(set(failed))) + ".")
+    # Keep small wobbles small: show at least ±5 points (accuracy) or ±10 % (error) around the clean score.
+    ys = [v for tr in fig.data for v in tr.y if v is not None]
+    clean = report.clean_metric * scale
+    pad = 5.0 if acc else 0.1 * abs(clean)
+    lo, hi = min(ys + [clean - pad]), max(ys + [clean + pad])
+    if acc:
+        lo, hi = max(0.0, lo), min(100.0, hi)
+    fig.update_yaxes(range=[lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)])
     if acc:
         fig.update_yaxes(ticksuffix="%")
     fig.update_xaxes(ticksuffix="%", rangemode="tozero")
@@ -570,8 +601,7 @@ def threshold_figure(choice: Any, positive_label: str | None = None) -> go.Figur
     return _legend(fig)
 
 
-_FAIR = (("positive_rate", "share flagged 'yes'"), ("recall", "of real 'yes', share caught"),
-         ("precision", "of flagged, share really 'yes'"))
+_FAIR = (("positive_rate", "flagged 'yes'"), ("recall", "real 'yes' caught"), ("precision", "right when flagged"))
 
 
 def fairness_figure(report: Any) -> go.Figure:
@@ -695,7 +725,7 @@ def forecast_figure(series_result: Any, history: Any = None, *, level: float | N
         ))
     fig = _layout(fig, title, "date", name)
     if tail:
-        fig.update_layout(title={"subtitle": {"text": f"last {max_history:,} of {tail + max_history:,} past points shown"}})
+        _subtitle(fig, f"last {max_history:,} of {tail + max_history:,} past points shown")
     fig.update_layout(height=380)
     return _legend(fig)
 
@@ -739,7 +769,7 @@ def backtest_figure(series_result: Any, *, value_name: str | None = None) -> go.
         sub.append(f"{100 * bt.coverage:.0f}% of past values fell inside the range")
     fig = _layout(fig, title, "date", name)
     if sub:
-        fig.update_layout(title={"subtitle": {"text": _safe("; ".join(sub))}})
+        _subtitle(fig, "; ".join(sub))
     fig.update_layout(height=380)
     return _legend(fig)
 
