@@ -73,7 +73,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import pii
-from core.errors import InputError, KeelError
+from core.errors import InputError
 
 KINDS = ("numeric", "categorical", "boolean", "datetime", "id_like", "text", "constant")
 SEVERITIES = ("info", "warning", "critical")
@@ -564,7 +564,8 @@ def _coerce(frame: pd.DataFrame, col: str, kind: str, facts: _Facts) -> pd.Serie
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as numbers: {_count(int(bad.sum()), 'value')} {'is' if bad.sum() == 1 else 'are'} not numbers "
+                f"'{col}' can't be treated as numbers: {_count(int(bad.sum()), 'value')} "
+                f"{'is' if bad.sum() == 1 else 'are'} not numbers "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' or 'text' for '{col}', or fix those values in the file.",
             )
@@ -582,7 +583,8 @@ def _coerce(frame: pd.DataFrame, col: str, kind: str, facts: _Facts) -> pd.Serie
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as dates: {_count(int(bad.sum()), 'value')} {'is' if bad.sum() == 1 else 'are'} not dates "
+                f"'{col}' can't be treated as dates: {_count(int(bad.sum()), 'value')} "
+                f"{'is' if bad.sum() == 1 else 'are'} not dates "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' for '{col}', or fix those values in the file.",
             )
@@ -1323,7 +1325,8 @@ def _check_mixed(ctx: _Context, threshold: float) -> list[Finding]:
         examples = [pii.redact(values[int(i)].as_py(), 30) for i in odd]
         n_odd = int(round(float(weights[~typed].sum()) * (1 if exact else f.n_valid / total)))
         about = "" if exact else "about "
-        msg = (f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_count(n_odd, 'value')} {'is' if n_odd == 1 else 'are'} not "
+        msg = (f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_count(n_odd, 'value')} "
+               f"{'is' if n_odd == 1 else 'are'} not "
                f"(e.g. {', '.join(repr(e) for e in examples)}).")
         if p < 0.5:
             msg = (f"{_q(col)} mixes {what} ({_pct(p)} of values) with other text "
@@ -2080,6 +2083,6 @@ def profile(
 
 
 __all__ = [
-    "CHECKS", "KINDS", "SEVERITIES", "Check", "ColumnProfile", "Finding", "KeelError", "Profile",
+    "CHECKS", "KINDS", "SEVERITIES", "Check", "ColumnProfile", "Finding", "Profile",
     "infer_kinds", "placeholder_mask", "profile",
 ]
