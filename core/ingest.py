@@ -756,9 +756,9 @@ def _arrow_csv(
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=text_types,
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
                     decimal_point=plan["decimal"],
+                    true_values=_ARROW_TRUE,
+                    false_values=_ARROW_FALSE,
                 ),
             )
             if utf8 is None and any(pa.types.is_binary(f.type) for f in table.schema):
@@ -791,6 +791,11 @@ def _arrow_csv(
         f"'{label}' has a line too long to read.",
         f"Keel reads values up to {MAX_CELL_CHARS:,} characters; check that quotes are balanced.",
     )
+
+
+# yes/no words pyarrow may read as booleans while parsing (single letters are left to _as_boolean)
+_ARROW_TRUE = ["1", "true", "True", "TRUE", "yes", "Yes", "YES", "ja", "Ja", "JA"]
+_ARROW_FALSE = ["0", "false", "False", "FALSE", "no", "No", "NO", "nein", "Nein", "NEIN"]
 
 
 def _bad_lines_note(bad: _BadRows, lines: tuple[int, ...]) -> str:
@@ -1374,16 +1379,23 @@ def _finish(
     names, rename_notes = _clean_names(table.column_names)
     table = table.rename_columns(names)
     notes.extend(rename_notes)
-    _check_cell_sizes(table, label)
     converted: dict[str, str] = {}
     columns = list(table.columns)
+    column_notes: dict[int, list[str]] = {}
 
     jobs: list[int] = []
     for i, column in enumerate(columns):
         columns[i] = _normalise_type(column)
-        if recognise and pa.types.is_string(columns[i].type):
-            jobs.append(i)
-    column_notes: dict[int, list[str]] = {}
+        if pa.types.is_string(columns[i].type):
+            columns[i] = _blank_to_missing(columns[i], names[i], label)
+            if recognise:
+                jobs.append(i)
+        elif pa.types.is_boolean(columns[i].type) and raw_samples is not None:
+            words = _sample_words(raw_samples, i)
+            if words - {"true", "false", "1", "0"}:
+                shown = "/".join(sorted(words - {"1", "0"}, key=lambda w: (w not in _TRUE, w))[:4])
+                column_notes[i] = [f"'{names[i]}': read {shown} as true/false."]
+                converted[names[i]] = f"yes/no text ({shown})"
     if jobs:
 
         def work(i: int) -> tuple[int, _Outcome | None]:
@@ -1475,16 +1487,14 @@ def _clean_names(raw: list[str]) -> tuple[list[str], list[str]]:
     return out, notes
 
 
-def _check_cell_sizes(table: pa.Table, label: str) -> None:
-    for name, column in zip(table.column_names, table.columns):
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            continue
-        if column.null_count == len(column):
-            continue
-        lengths = pc.binary_length(column)
-        longest = pc.max(lengths).as_py()
-        if longest is None or longest <= MAX_CELL_CHARS:
-            continue
+def _blank_to_missing(column: pa.ChunkedArray, name: str, label: str) -> pa.ChunkedArray:
+    """Refuse over-long values; empty strings become missing values."""
+    if column.null_count == len(column):
+        return column
+    lengths = pc.binary_length(column)
+    low_high = pc.min_max(lengths).as_py()
+    longest = low_high["max"] or 0
+    if longest > MAX_CELL_CHARS:
         row = pc.index(lengths, longest).as_py()
         chars = len(column[row].as_py())
         if chars > MAX_CELL_CHARS:
@@ -1493,6 +1503,13 @@ def _check_cell_sizes(table: pa.Table, label: str) -> None:
                 f"Keel reads values up to {MAX_CELL_CHARS:,} characters.",
                 "Check that the quotes in the file are balanced, or shorten that value.",
             )
+    if low_high["min"] == 0:
+        column = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, pa.string()), column)
+    return column
+
+
+def _sample_words(dialect: _Dialect, index: int) -> set[str]:
+    return {row[index].strip().lower() for row in dialect.rows if index < len(row) and row[index].strip()}
 
 
 def _normalise_type(column: pa.ChunkedArray) -> pa.ChunkedArray:
