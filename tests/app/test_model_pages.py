@@ -68,6 +68,7 @@ def test_evaluate_page_shows_the_report(trained: store.ModelInfo) -> None:
     at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: trained.id})
     assert not at.exception
     body = texts(at)
+    assert not at.error, [e.value for e in at.error]
     assert "In short" in body and "penguins" in body.lower() or "rows" in body
     assert at.get("plotly_chart")
 

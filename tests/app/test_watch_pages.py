@@ -1,0 +1,51 @@
+"""AppTests for Forecast and Monitor."""
+
+from __future__ import annotations
+
+import time
+
+from core import jobs, store, workflows
+from core.samples import DATA_DIR, load_sample
+from tests.app.helpers import open_page, texts
+from ui import state
+
+
+def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
+    info = load_sample("shop_sales")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    assert not at.exception
+    # Keel's guesses for a sales table
+    assert at.selectbox[1].value == "date" and at.selectbox[2].value == "units_sold" and at.selectbox[3].value == "product"
+    at.multiselect[0].set_value(["Oat milk 1L", "Ceramic mug"]).run()
+    at.number_input[0].set_value(14).run()
+    [b for b in at.button if b.label == "Forecast"][0].click().run()
+    job_id = at.session_state["keel_forecast_job"]
+    deadline = time.monotonic() + 180
+    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    at.run()
+    assert not at.exception
+    body = texts(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "Forecast 2 series (daily)" in body
+    assert "What to order" in body
+    assert any("Order" in m.value or "order" in m.value for m in at.markdown)
+    assert at.download_button
+
+
+def test_monitor_page_checks_a_batch() -> None:
+    info = load_sample("penguins")
+    model = workflows.train_and_register(info.id, target="species", time_budget_s=60).model
+    at = open_page("pages/7_Monitor.py", **{state.MODEL_ID: model.id})
+    assert not at.exception
+    assert "No batches recorded yet" in texts(at)
+    at.file_uploader(key="monitor_upload").upload("batch.csv", (DATA_DIR / "penguins.csv").read_bytes(), "text/csv").run()
+    assert at.selectbox[1].value == "species"  # the outcome column is found by name
+    [b for b in at.button if b.label == "Check this batch"][0].click().run()
+    assert not at.exception
+    body = texts(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "Nothing to do" in body
+    assert "What changed in the data" in body
+    assert len(store.list_batches(model.id)) == 1
