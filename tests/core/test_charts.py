@@ -168,7 +168,7 @@ def test_regression_figures(regression):
     assert [t.type for t in fig.data] == ["scatter", "scattergl", "bar"]
     assert len(fig.data[1].x) == len(regression.residuals.predicted) <= 2000
     assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "actual"
-    assert fig.layout.xaxis2.title.text.startswith("actual minus predicted") and fig.layout.yaxis2.title.text == "rows"
+    assert fig.layout.xaxis2.title.text.startswith("actual − predicted") and fig.layout.yaxis2.title.text == "rows"
     assert sum(fig.data[2].y) == len(regression.residuals.residual)
     assert "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
     m = charts.metrics_ci_figure(regression)
