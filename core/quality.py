@@ -1863,19 +1863,25 @@ def _check_date_gaps(ctx: _Context, threshold: float) -> list[Finding]:
 
 def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
     tick_day = f.date_tick
-    ticks = np.asarray(f.uniques.asi8)  # distinct, non-missing (unsorted)
+    ticks = np.asarray(f.uniques.asi8)  # distinct, non-missing (unsorted), with their row counts
+    counts = f.counts.astype("float64")
 
     def regular(d: np.ndarray, m: float) -> bool:
         return m > 0 and float(np.mean(np.abs(d - m) <= 0.1 * m)) >= _DATE_REGULAR
 
     if len(ticks) <= 100_000:  # sub-daily regular data (hourly readings): judge it as it is
-        ticks = np.sort(ticks)
-        d = np.diff(ticks).astype("float64")
+        order = np.argsort(ticks)
+        pts, w = ticks[order], counts[order]
+        d = np.diff(pts).astype("float64")
         m = float(np.median(d))
         if 0 < m < tick_day and regular(d, m):
-            return _regular_gaps(col, ticks, d, m, m / tick_day, threshold, f.n_valid,
-                                 lambda p: str(np.datetime64(int(p), f.unit).astype("datetime64[s]")).replace("T", " "))
-    days = _trim_isolated(np.sort(pd.unique(np.floor_divide(ticks, tick_day))))
+            missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
+            return _report_gaps(col, pts, w, missing, _step_name(m / tick_day), lambda p: str(
+                np.datetime64(int(p), f.unit).astype("datetime64[s]")).replace("T", " "))
+    day_codes, day_ids = pd.factorize(np.floor_divide(ticks, tick_day))
+    per_day = np.bincount(day_codes, weights=counts)
+    order = np.argsort(day_ids)
+    days, w = _trim_isolated(np.asarray(day_ids)[order], per_day[order])
     if len(days) < _DATE_MIN_POINTS:
         return None
     d = np.diff(days).astype("float64")
@@ -1886,10 +1892,10 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
         if not np.isin(dow, (5, 6)).any():  # business-day data: weekends aren't gaps
             dates = days.astype("datetime64[D]")
             missing = np.busday_count(dates[:-1], dates[1:]) - 1
-            rate = f.n_valid / (int(missing.sum()) + len(days))
-            return _report_gaps(col, days, missing, "business day", show, rate)
+            return _report_gaps(col, days, w, missing, "business day", show)
     if regular(d, m):
-        return _regular_gaps(col, days, d, m, m, threshold, f.n_valid, show)
+        missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
+        return _report_gaps(col, days, w, missing, _step_name(m), show)
     silence = d > max(DATE_SILENCE * m, 2.0)
     if not silence.any():
         return None
@@ -1905,35 +1911,30 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
                  silences=int(silence.sum()), longest_days=int(d[biggest]), longest_from=a, longest_to=b)
 
 
-def _trim_isolated(days: np.ndarray) -> np.ndarray:
+def _trim_isolated(days: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop a few end points that lie further from the rest than the rest spans (typos like 2300):
     the outliers and future_dates checks report those; here they would swamp the gap count."""
     for _ in range(3):
         if len(days) < _DATE_MIN_POINTS:
             break
         if days[-1] - days[-2] > days[-2] - days[0]:
-            days = days[:-1]
+            days, w = days[:-1], w[:-1]
         elif days[1] - days[0] > days[-1] - days[1]:
-            days = days[1:]
+            days, w = days[1:], w[1:]
         else:
             break
-    return days
+    return days, w
 
 
-def _regular_gaps(col: str, points: np.ndarray, d: np.ndarray, m: float, step_days: float, threshold: float,
-                  rows: int, show: Callable[[int], str]) -> Finding | None:
-    missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
-    rate = rows / (int(missing.sum()) + len(points))
-    return _report_gaps(col, points, missing, _step_name(step_days), show, rate)
+def _report_gaps(col: str, points: np.ndarray, rows: np.ndarray, missing: np.ndarray, step: str,
+                 show: Callable[[int], str]) -> Finding | None:
+    """Report missing periods (``missing[i]`` = periods missing between point i and i+1).
 
-
-def _report_gaps(col: str, points: np.ndarray, missing: np.ndarray, step: str,
-                 show: Callable[[int], str], rate: float) -> Finding | None:
-    """Report missing periods. ``rate`` = rows per period: with one row per period every gap
-    counts; with a few random events per period an empty one can be chance, so a gap of L
-    periods counts only when P(no rows for L periods) = exp(-rate * L) < 1e-4 (Poisson)."""
-    if rate > DATE_ONE_PER_PERIOD:
-        missing = np.where(rate * missing >= _DATE_POISSON, missing, 0)
+    With about one row per period every gap counts. With several random events per period an
+    empty one can be chance, so a gap of L periods counts only when, at the rate of rows seen
+    around it, P(no rows for L periods) = exp(-rate * L) < 1e-4 (Poisson)."""
+    rate = _local_rate(rows, missing)
+    missing = np.where((rate <= DATE_ONE_PER_PERIOD) | (rate * missing >= _DATE_POISSON), missing, 0)
     total = int(missing[missing > 0].sum())
     if total <= 0:
         return None
@@ -1947,6 +1948,17 @@ def _report_gaps(col: str, points: np.ndarray, missing: np.ndarray, step: str,
                  "Check whether data was lost; if those periods truly had nothing, add them with zero.",
                  None, step=step, missing_periods=total, gaps=int((missing > 0).sum()), longest_from=a,
                  longest_to=b)
+
+
+def _local_rate(rows: np.ndarray, missing: np.ndarray, window: int = 14) -> np.ndarray:
+    """Rows per period around each gap: the ``window`` present periods on each side."""
+    n = len(rows)
+    i = np.arange(len(missing))
+    lo, hi = np.maximum(0, i - window + 1), np.minimum(n, i + 1 + window)
+    cum_rows = np.concatenate([[0.0], np.cumsum(rows)])
+    cum_missing = np.concatenate([[0], np.cumsum(missing)])
+    periods = (hi - lo) + (cum_missing[hi - 1] - cum_missing[lo]) - missing
+    return (cum_rows[hi] - cum_rows[lo]) / np.maximum(periods, 1)
 
 
 def _step_name(days: float) -> str:

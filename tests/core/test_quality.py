@@ -633,6 +633,12 @@ def test_sparse_events_empty_days_are_chance_but_long_silences_are_not() -> None
     assert f.details["missing_periods"] >= 14
 
 
+def test_thin_tails_of_event_data_are_not_gaps() -> None:
+    start = pd.Timestamp("2021-01-01") + pd.to_timedelta(RNG.uniform(0, 400, 20_000), unit="D")
+    end = start + pd.to_timedelta(RNG.uniform(0, 200, 20_000), unit="D")  # few rows near the very end
+    assert found(pd.DataFrame({"last_seen": end}), "date_gaps") == []
+
+
 def test_irregular_dates_with_a_long_silence() -> None:
     days = np.cumsum(RNG.integers(1, 8, 60))  # every 1-7 days
     days[40:] += 200
