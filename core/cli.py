@@ -165,10 +165,8 @@ def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     report = compare(ref.frame, cur.frame)
     out = report.to_json()
     drifted = [c["column"] for c in out["columns"] if c.get("drifted")]
-    text = (
-        f"dataset drift: {'yes' if out['dataset_drift'] else 'no'} "
-        f"({out['drift_share']:.0%} of columns moved){': ' + ', '.join(drifted) if drifted else ''}"
-    )
+    share = "too few rows to judge" if out["drift_share"] is None else f"{out['drift_share']:.0%} of columns moved"
+    text = f"dataset drift: {'yes' if out['dataset_drift'] else 'no'} ({share}){': ' + ', '.join(drifted) if drifted else ''}"
     return out, text
 
 
@@ -181,6 +179,33 @@ def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     fired = [t["rule"] for t in out.get("triggers", []) if t.get("fired")]
     text = f"batch {out['batch_id']}: action {out['action']}{' (' + ', '.join(fired) + ')' if fired else ''}"
     return out, text
+
+
+def cmd_retrain(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import workflows
+
+    table = _read(_path(args.file))
+    outcome = workflows.retrain_with_gate(
+        args.model, table.frame, labels_column=args.labels, margin=args.margin, time_budget_s=args.time_budget,
+        progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
+    )
+    c = outcome.challenger
+    out = {
+        "decision": outcome.decision.to_json(),
+        "champion": None if outcome.champion is None else {"id": outcome.champion.id, "version": outcome.champion.version},
+        "challenger": {"id": c.id, "name": c.name, "version": c.version, "stage": c.stage, "algorithm": c.algorithm},
+        "holdout_rows": outcome.holdout_rows,
+        "dataset_id": outcome.dataset.id,
+    }
+    return out, outcome.decision.reason
+
+
+def cmd_rollback(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import workflows
+
+    info = workflows.rollback(args.name)
+    return {"model": {"id": info.id, "name": info.name, "version": info.version, "stage": info.stage}}, (
+        f"{info.label} is the champion again")
 
 
 def cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -251,6 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", default=None, help="the column holding the true outcome, if known")
     p.add_argument("--fail-on", choices=("never", "review", "retrain"), default="never",
                    help="exit 3 when the recommended action is at least this (for cron)")
+
+    p = command("retrain", cmd_retrain, "Retrain on the training data plus a labelled batch; promote only if better.")
+    p.add_argument("model", help="the champion to challenge (e.g. name@champion)")
+    p.add_argument("file", help="new rows with their real outcomes")
+    p.add_argument("--labels", default=None, help="column holding the real outcome (default: the model's target)")
+    p.add_argument("--margin", type=float, default=0.01, help="how much better the new model must be")
+    p.add_argument("--time-budget", type=float, default=300.0)
+
+    p = command("rollback", cmd_rollback, "Make the previous champion of a model the champion again.")
+    p.add_argument("name")
 
     command("models", cmd_models, "List the registry.")
     return parser

@@ -767,6 +767,25 @@ def set_stage(model_id: int, stage: str, reason: str = "", home: Path | None = N
     return _model_from_row(row)
 
 
+def record_decision(model_id: int, action: str, **detail: Any) -> None:
+    """Write a decision about a model (e.g. the champion/challenger gate) to the audit log."""
+    with _write() as db:
+        _get_row(db, "models", model_id, "model")
+        _audit(db, action, "model", int(model_id), **detail)
+
+
+def previous_champion(name: str, home: Path | None = None) -> ModelInfo | None:
+    """The model of ``name`` that was champion most recently before the current one."""
+    with connect(home) as db:
+        row = db.execute(
+            """SELECT m.id FROM stage_history h JOIN models m ON m.id = h.model_id
+               WHERE m.name = ? AND h.from_stage = 'champion' AND m.stage != 'champion'
+               ORDER BY h.id DESC LIMIT 1""",
+            [name],
+        ).fetchone()
+        return _model_from_row(db["models"].get(row[0])) if row else None
+
+
 def stage_history(model_id: int, home: Path | None = None) -> list[dict[str, Any]]:
     with connect(home) as db:
         return list(db["stage_history"].rows_where("model_id = ?", [int(model_id)], order_by="id"))

@@ -127,7 +127,8 @@ def evaluation_report(result: Any, seed: int = 0, max_rows: int = 50_000) -> dic
     report = evaluate.full_report(result.model, X, y, result.task, seed=seed)
     # Which dataset rows were the test rows, so the Evaluate page can re-score them on demand
     # (threshold by cost, fairness by a column the user marks, recalibration).
-    return {"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index]}
+    importance = {i.column: i.drop for i in report.drivers.importances} if report.drivers else {}
+    return {"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index], "importance": importance}
 
 
 def stored_report(info: store.ModelInfo):  # -> core.evaluate.Report | None
@@ -222,3 +223,90 @@ def run_forecast(
               "season": season, "fill": fill, "aggregate_to": aggregate_to}
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
     return forecast_id, result
+
+
+@dataclass(frozen=True)
+class RetrainOutcome:
+    champion: store.ModelInfo | None
+    challenger: store.ModelInfo
+    decision: Any  # core.monitor.GateDecision
+    holdout_rows: int
+    dataset: store.DatasetInfo
+
+
+def retrain_with_gate(
+    model_ref: str | int,
+    batch: pd.DataFrame,
+    labels_column: str | None = None,
+    *,
+    margin: float = 0.01,
+    recent_share: float = 0.3,
+    time_budget_s: float = 120.0,
+    seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
+) -> RetrainOutcome:
+    """Retrain on the training data plus a new labelled batch, and promote only if it is better.
+
+    The newest ``recent_share`` of the batch is kept aside as the *recent hold-out*: champion and
+    challenger are both scored on exactly those rows, and the challenger replaces the champion
+    only when it wins by more than ``margin``. The decision and its reason go to the audit log.
+    """
+    from core import modelio, monitor, train
+
+    info, champion_model = modelio.load_registered(model_ref)
+    target = info.target
+    labels_column = labels_column or target
+    if labels_column not in batch.columns:
+        raise InputError(
+            f"The new batch has no column '{labels_column}' with the real outcomes.",
+            "Retraining needs the true answers for the new rows; add them, or wait until they are known.",
+        )
+    labelled = batch[batch[labels_column].notna()].rename(columns={labels_column: target})
+    if len(labelled) < 20:
+        raise InputError(
+            f"Only {len(labelled)} rows of the new batch have a known '{labels_column}'.",
+            "Retraining needs at least 20 labelled new rows; wait for more outcomes.",
+        )
+    if info.dataset_id is None:
+        raise InputError(f"The training data of model {info.label} was deleted.", "Train a new model instead.")
+    reference = store.load_dataset(info.dataset_id)
+    cut = int(round(len(labelled) * (1 - recent_share)))
+    new_train, recent = labelled.iloc[:cut], labelled.iloc[cut:]
+    combined = pd.concat([reference, new_train[[c for c in new_train.columns if c in reference.columns]]],
+                         ignore_index=True)
+    parent = store.get_dataset(info.dataset_id)
+    dataset = store.save_dataset(combined, parent.name, parent_id=parent.id,
+                                 change=f"Added {len(new_train):,} labelled rows from a new batch")
+    result = train.train(combined, target, task=info.task, time_budget_s=time_budget_s, seed=seed,
+                         include=tuple(info.params.get("put_back", [])), progress=progress)
+    X_recent, y_recent = recent.drop(columns=[target]), recent[target]
+
+    def score(model: Any) -> dict[str, float | None]:
+        if info.task == "classification":
+            classes = tuple(model.classes_)
+            known = y_recent.astype(str).isin([str(c) for c in classes])
+            return train.classification_metrics(y_recent[known].astype(str).to_numpy(),
+                                                model.predict_proba(X_recent[known]), [str(c) for c in classes])
+        return train.regression_metrics(y_recent.to_numpy(dtype=float), model.predict(X_recent))
+
+    champion_metrics, challenger_metrics = score(champion_model), score(result.model)
+    primary = info.params.get("primary_metric") or result.primary_metric
+    decision = monitor.gate(champion_metrics, challenger_metrics, primary, margin)
+    report = evaluation_report(result, seed=seed)
+    challenger = modelio.register(result, name=info.name, dataset_id=dataset.id, report=report)
+    store.record_decision(challenger.id, "gate", decision=decision.decision, reason=decision.reason,
+                          champion_id=info.id, recent_rows=len(recent), champion_metrics=champion_metrics,
+                          challenger_metrics=challenger_metrics)
+    if decision.decision == "promote":
+        store.set_stage(challenger.id, "champion", reason=decision.reason)
+    return RetrainOutcome(champion=info, challenger=store.get_model(challenger.id), decision=decision,
+                          holdout_rows=len(recent), dataset=dataset)
+
+
+def rollback(name: str) -> store.ModelInfo:
+    """Make the previous champion of ``name`` the champion again."""
+    previous = store.previous_champion(name)
+    if previous is None:
+        raise InputError(f"Model '{name}' has no earlier champion to go back to.",
+                         "Rollback needs a model that was in use before the current one.")
+    return store.set_stage(previous.id, "champion", reason="rolled back by the user")

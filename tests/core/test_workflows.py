@@ -1,0 +1,60 @@
+"""Workflows shared by pages and CLI: upload with PII choices, fixes, retrain with a gate, rollback."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core import store, workflows
+from core.errors import InputError
+from core.ingest import read_table
+from core.samples import DATA_DIR
+
+
+def test_pii_is_handled_before_storing() -> None:
+    csv = b"email,spend\n" + b"".join(f"user{i}@example.com,{i}\n".encode() for i in range(30))
+    table = read_table(csv, name="people.csv")
+    info = workflows.keep_upload(table, pii_actions={"email": "pseudonymise"})
+    stored = store.load_dataset(info.id)
+    assert not stored["email"].str.contains("@").any()
+    assert stored["email"].nunique() == 30  # still tells people apart, so joins work
+    assert "Uploaded (" in info.change
+    with pytest.raises(InputError, match="not a way to handle personal data"):
+        workflows.keep_upload(table, pii_actions={"email": "shred"})
+
+
+def test_fix_creates_a_child_version() -> None:
+    frame = pd.DataFrame({"a": [1, 1, 2], "b": ["x", "x", "y"]})
+    info = store.save_dataset(frame, "dups")
+    child = workflows.fix_dataset(info.id, "drop_duplicates", None)
+    assert (child.parent_id, child.version, child.rows) == (info.id, 2, 2)
+    assert "duplicate" in child.change.lower()
+
+
+def test_retrain_gate_and_rollback() -> None:
+    churn = read_table(DATA_DIR / "customer_churn.csv").frame
+    reference = store.save_dataset(churn.iloc[:2500].drop(columns=["cancellation_date"]), "churn reference")
+    first = workflows.train_and_register(reference.id, target="churned", time_budget_s=60).model
+    store.set_stage(first.id, "champion", reason="first")
+    batch = churn.iloc[2500:].drop(columns=["cancellation_date"])
+    outcome = workflows.retrain_with_gate("churned@champion", batch, margin=0.5)  # impossible margin: keep
+    assert outcome.decision.decision == "keep"
+    assert outcome.challenger.version == 2 and outcome.challenger.stage == "candidate"
+    assert store.get_model(first.id).stage == "champion"
+    assert outcome.dataset.parent_id == reference.id and outcome.dataset.rows > reference.rows
+    gate_entries = [e for e in store.audit_log() if e.action == "gate"]
+    assert gate_entries and gate_entries[0].detail["decision"] == "keep"
+
+    promoted = workflows.retrain_with_gate("churned@champion", batch, margin=-1.0)  # any challenger wins
+    assert promoted.decision.decision == "promote"
+    assert store.resolve_model("churned@champion").id == promoted.challenger.id
+    back = workflows.rollback("churned")
+    assert back.id == first.id and back.stage == "champion"
+
+
+def test_retrain_needs_labels() -> None:
+    penguins = read_table(DATA_DIR / "penguins.csv").frame
+    ref = store.save_dataset(penguins, "penguins")
+    model = workflows.train_and_register(ref.id, target="species", time_budget_s=30).model
+    with pytest.raises(InputError, match="has no column 'species'"):
+        workflows.retrain_with_gate(model.id, penguins.drop(columns=["species"]))
