@@ -245,6 +245,7 @@ class KeelModel:
         target: str,
         classes_: tuple[Any, ...] = (),
         algorithm: str = "",
+        fitted_on_codes: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.schema = schema
@@ -252,6 +253,7 @@ class KeelModel:
         self.target = target
         self.classes_ = tuple(classes_)
         self.algorithm = algorithm
+        self.fitted_on_codes = fitted_on_codes  # pipeline learned 0..k-1 standing for classes_
         self.format_version = FORMAT_VERSION
 
     @property
@@ -282,7 +284,9 @@ class KeelModel:
         # One thread per native library: a shared server scores for several sessions at once, and
         # busy-waiting OpenMP threads cost far more than they save when the cores are busy.
         with threadpool_limits(1):
-            parts = [aligned_proba(self.pipeline, self.prepare(part), self.classes_) for part in self._chunks(frame)]
+            parts = [aligned_proba(self.pipeline, self.prepare(part), self.classes_,
+                                   on_codes=getattr(self, "fitted_on_codes", False))
+                     for part in self._chunks(frame)]
         return np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
 
     def to_bytes(self) -> bytes:
@@ -316,14 +320,20 @@ def label_array(classes: tuple[Any, ...]) -> np.ndarray:
     return np.asarray(classes)
 
 
-def aligned_proba(estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...]) -> np.ndarray:
-    """``predict_proba`` with one column per class in ``classes`` (a fold may have missed one)."""
+def aligned_proba(estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...] | list[Any], *,
+                  on_codes: bool = False) -> np.ndarray:
+    """``predict_proba`` with one column per class in ``classes`` (a fold may have missed one).
+
+    ``on_codes``: the estimator was fitted on codes 0..k-1 standing for ``classes`` (Keel trains
+    that way: sorting integers is much faster than sorting text labels in every fit).
+    """
     proba = np.asarray(estimator.predict_proba(X), dtype=float)
     fitted = list(estimator.classes_)
-    if fitted == list(classes):
+    wanted = list(range(len(classes))) if on_codes else list(classes)
+    if fitted == wanted:
         return proba
     full = np.zeros((proba.shape[0], len(classes)))
-    index = {c: i for i, c in enumerate(classes)}
+    index = {c: i for i, c in enumerate(wanted)}
     for j, c in enumerate(fitted):
         full[:, index[c]] = proba[:, j]
     return full

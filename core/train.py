@@ -256,7 +256,7 @@ def _structural_reason(name: str, series: pd.Series, kind: str) -> LeftOut | Non
     if n_unique == 1:
         return LeftOut(name, "constant", f"has the same value in every row ({values.iloc[0]!r}), so it tells nothing")
     if kind == "categorical":
-        text = values.astype(str)
+        text = values.head(2000).astype(str)  # a sample is enough to tell sentences from labels
         mean_len = float(text.str.len().mean())
         words = float(text.str.count(r"\s+").mean()) + 1
         if mean_len > 40 or (words >= 4 and n_unique > 0.5 * len(values)):
@@ -284,11 +284,12 @@ def _copies_target(series: pd.Series, y: pd.Series, task: str) -> bool:
         if x.std() == 0 or pair["y"].astype(float).std() == 0:
             return False
         return bool(abs(np.corrcoef(x, pair["y"].astype(float))[0, 1]) >= 0.999)
-    x = pair["x"].astype(str)
-    yy = pair["y"].astype(str)
-    if x.nunique() != yy.nunique():
+    if pair["x"].nunique() != pair["y"].nunique():  # quick exit for almost every column
         return False
-    return bool(pair.assign(x=x, y=yy).groupby("x")["y"].nunique().max() == 1)
+    x_codes, _ = pd.factorize(pair["x"])
+    y_codes, _ = pd.factorize(pair["y"])
+    pairs = pd.unique(x_codes.astype(np.int64) * (int(y_codes.max()) + 1) + y_codes)
+    return bool(len(pairs) == pair["x"].nunique())
 
 
 def basic_findings(frame: pd.DataFrame, target: str | None) -> list[Any]:
@@ -427,39 +428,40 @@ def _quote_list(items: Sequence[Any]) -> str:
 # --------------------------------------------------------------------------- metrics
 
 
-def ece_score(y_true: np.ndarray, proba: np.ndarray, classes: Sequence[Any], bins: int = 10) -> float:
-    """Expected calibration error of the top-class confidence (10 equal-width bins)."""
+def _ece_from_codes(y_idx: np.ndarray, proba: np.ndarray, bins: int = 10) -> float:
     conf = proba.max(axis=1)
-    pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
-    correct = (pred == np.asarray(y_true, dtype=object)).astype(float)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            total += abs(correct[mask].mean() - conf[mask].mean()) * mask.mean()
-    return float(total)
+    correct = (proba.argmax(axis=1) == y_idx).astype(float)
+    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, weights=correct, minlength=bins) - np.bincount(which, weights=conf, minlength=bins))
+    return float(gap[counts > 0].sum() / len(y_idx))
+
+
+def ece_score(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any], bins: int = 10) -> float:
+    """Expected calibration error of the top-class confidence (10 equal-width bins)."""
+    index = {c: i for i, c in enumerate(classes)}
+    return _ece_from_codes(np.array([index[v] for v in y_true]), proba, bins)
 
 
 def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> dict[str, float | None]:
     """Every classification metric key from DESIGN.md; ``None`` where it cannot be computed."""
-    y = np.asarray(y_true, dtype=object)
     cls = list(classes)
-    pred = np.asarray(cls, dtype=object)[proba.argmax(axis=1)]
-    present = set(y.tolist())
     out: dict[str, float | None] = dict.fromkeys(CLASSIFICATION_METRICS)
-    if len(y) == 0:
+    if len(y_true) == 0:
         return out
+    y_idx = pd.Index(cls).get_indexer(pd.Index(np.asarray(y_true, dtype=object)))
+    if (y_idx < 0).any():
+        index = {c: i for i, c in enumerate(cls)}
+        y_idx = np.array([index[v] for v in np.asarray(y_true, dtype=object)])
+    pred_idx = proba.argmax(axis=1)
+    present = np.unique(y_idx)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out["accuracy"] = float(np.mean(pred == y))
-        out["balanced_accuracy"] = float(balanced_accuracy_score(y.astype(str), pred.astype(str)))
-        out["f1_macro"] = float(f1_score(y.astype(str), pred.astype(str), average="macro", zero_division=0))
+        out["accuracy"] = float(np.mean(pred_idx == y_idx))
+        out["balanced_accuracy"] = float(balanced_accuracy_score(y_idx, pred_idx))
+        out["f1_macro"] = float(f1_score(y_idx, pred_idx, average="macro", zero_division=0))
         clipped = np.clip(proba, 1e-15, 1.0)
         clipped = clipped / clipped.sum(axis=1, keepdims=True)
-        index = {c: i for i, c in enumerate(cls)}
-        y_idx = np.array([index[v] for v in y])
         out["log_loss"] = float(log_loss(y_idx, clipped, labels=list(range(len(cls)))))
         if len(cls) == 2:
             positive = (y_idx == 1).astype(float)
@@ -467,13 +469,11 @@ def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Se
             if len(present) == 2:
                 out["roc_auc"] = float(roc_auc_score(positive, proba[:, 1]))
         elif len(present) >= 2:
-            keep = [index[c] for c in cls if c in present]
-            if len(keep) == len(cls):
+            if len(present) == len(cls):
                 out["roc_auc"] = float(roc_auc_score(y_idx, proba, multi_class="ovr", average="macro"))
             else:  # a class absent from this sample: average one-vs-rest AUC over the present ones
-                aucs = [roc_auc_score(y_idx == k, proba[:, k]) for k in keep]
-                out["roc_auc"] = float(np.mean(aucs))
-        out["ece"] = ece_score(y, proba, cls)
+                out["roc_auc"] = float(np.mean([roc_auc_score(y_idx == k, proba[:, k]) for k in present]))
+        out["ece"] = _ece_from_codes(y_idx, proba)
     return out
 
 
@@ -560,8 +560,10 @@ def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: in
 
 
 def _score(est: Any, X: pd.DataFrame, y: np.ndarray, task: str, classes: tuple[Any, ...]) -> dict[str, float | None]:
+    """Metrics of a fitted pipeline; for classification ``y`` holds codes 0..k-1 of ``classes``."""
     if task == "classification":
-        return classification_metrics(y, aligned_proba(est, X, classes), classes)
+        codes = tuple(range(len(classes)))
+        return classification_metrics(y, aligned_proba(est, X, codes), codes)
     return regression_metrics(y, est.predict(X))
 
 
@@ -716,7 +718,7 @@ def _folds(task: str, split_kind: str, y: np.ndarray, n_rows: int, seed: int) ->
         k = max(2, min(k, smallest))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(dummy, y.astype(str)))
+            return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(dummy, y))
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(dummy))
 
 
@@ -811,9 +813,11 @@ def _train(
     y_raw = kept[target]
     if task == "classification":
         y_all = _label_values(y_raw)
-        classes: tuple[Any, ...] = tuple(np.unique(y_all).tolist())
+        uniques, codes_all = np.unique(y_all, return_inverse=True)
+        classes: tuple[Any, ...] = tuple(uniques.tolist())
     else:
         y_all = pd.to_numeric(y_raw, errors="coerce").astype(float).to_numpy()
+        codes_all = y_all
         classes = ()
     index = np.arange(len(kept))
     if split == "time":
@@ -839,13 +843,14 @@ def _train(
         desc = (f"Time-ordered split on '{date_column}': the {len(train_idx)} earliest rows train the model, the "
                 f"{n_test} latest (from {cut.date() if hasattr(cut, 'date') else cut}) test it.")
     else:
-        strat = y_all.astype(str) if task == "classification" else None
+        strat = codes_all if task == "classification" else None
         train_idx, test_idx = train_test_split(index, test_size=HOLDOUT_SHARE, random_state=seed, shuffle=True,
                                                stratify=strat)
         desc = (f"Random split: {len(train_idx)} rows train the model, {len(test_idx)} rows set aside to test it"
                 + (f" (each outcome of '{target}' in the same proportion)." if task == "classification" else "."))
     train_frame, test_frame = kept.iloc[train_idx], kept.iloc[test_idx]
-    y_train, y_test = y_all[train_idx], y_all[test_idx]
+    y_train, y_test = y_all[train_idx], y_all[test_idx]  # labels, for messages and the result
+    fit_train, fit_test = codes_all[train_idx], codes_all[test_idx]  # what the models learn from
 
     # ----- features, imbalance
     schema = build_schema(train_frame, plan.kinds, target=target, task=task, classes=classes)
@@ -869,13 +874,13 @@ def _train(
     if cv_rows > MAX_CV_ROWS and split != "time":
         cv_positions, _ = train_test_split(
             cv_positions, train_size=MAX_CV_ROWS, random_state=seed,
-            stratify=y_train.astype(str) if task == "classification" else None)
+            stratify=fit_train if task == "classification" else None)
         cv_positions = np.sort(cv_positions)
         notes.append(f"Models were compared on a sample of {MAX_CV_ROWS:,} training rows to save time; "
                      f"the best was then trained on all {cv_rows:,}.")
     elif cv_rows > MAX_CV_ROWS:
         cv_positions = cv_positions[-MAX_CV_ROWS:]
-    X_cv, y_cv = X_train.iloc[cv_positions], y_train[cv_positions]
+    X_cv, y_cv = X_train.iloc[cv_positions], fit_train[cv_positions]
     folds = _folds(task, split, y_cv, len(cv_positions), seed)
     all_candidates = _candidates(task, numeric, categorical, len(cv_positions), balanced, seed)
     if candidates is not None:
@@ -919,12 +924,12 @@ def _train(
     baseline = _clone(estimators["baseline"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        best.fit(X_train, y_train)
-        baseline.fit(X_train, y_train)
-        holdout = _score(best, X_test_prepared, y_test, task, classes)
-        base_metrics = _score(baseline, X_test_prepared, y_test, task, classes)
+        best.fit(X_train, fit_train)
+        baseline.fit(X_train, fit_train)
+        holdout = _score(best, X_test_prepared, fit_test, task, classes)
+        base_metrics = _score(baseline, X_test_prepared, fit_test, task, classes)
     rows = [r if r.algorithm != best_name else _with_note(r, "chosen") for r in rows]
-    model = KeelModel(best, schema, task, target, classes, best_name)
+    model = KeelModel(best, schema, task, target, classes, best_name, fitted_on_codes=task == "classification")
 
     warns.extend(_honesty_warnings(task, classes, holdout, base_metrics, plan, y_train, best_name, primary, rows))
     report(1.0, f"Done: {ALGORITHM_LABELS[best_name]} chosen.")
