@@ -834,6 +834,16 @@ def list_batches(model_id: int, home: Path | None = None) -> list[dict[str, Any]
         return out
 
 
+def acknowledge_alert(batch_id: int, rule: str, note: str = "", home: Path | None = None) -> None:
+    """Mark a fired trigger of a batch as seen by the user (the alert log keeps it, marked)."""
+    with _write(home) as db:
+        row = _get_row(db, "batches", batch_id, "monitored batch")
+        result = json.loads(row["result_json"] or "{}")
+        result.setdefault("acknowledged", {})[rule] = {"at": _now(), "note": note}
+        db["batches"].update(int(batch_id), {"result_json": json.dumps(result, default=_json_default)})
+        _audit(db, "acknowledge", "batch", int(batch_id), rule=rule, note=note)
+
+
 def save_forecast(dataset_id: int | None, params: dict[str, Any], result: dict[str, Any], home: Path | None = None) -> int:
     with _write(home) as db:
         forecast_id = db["forecasts"].insert(

@@ -79,3 +79,36 @@ with guard(stop=False):
         st.plotly_chart(charts.drift_timeline_figure(batches))
         st.plotly_chart(charts.performance_timeline_figure(batches))
         st.dataframe(monitor.timeline(info.id), hide_index=True)
+
+st.subheader("Alerts")
+with guard(stop=False):
+    open_alerts = monitor.alerts(info.id, include_acknowledged=False)
+    if not open_alerts:
+        st.caption("No open alerts.")
+    for i, alert in enumerate(open_alerts[:20]):
+        cols = st.columns([5, 1])
+        cols[0].markdown(f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(alert.created_at[:16])} — "
+                         f"{esc(alert.detail)}")
+        if cols[1].button("Seen", key=f"ack_{alert.batch_id}_{alert.rule}_{i}"):
+            store.acknowledge_alert(alert.batch_id, alert.rule)
+            st.rerun()
+
+st.subheader("Retrain")
+st.caption("Keel trains a new model on the training data plus the new batch's labelled rows, keeps the newest "
+           "rows aside, scores the current model and the new one on exactly those rows, and switches only if "
+           "the new one is clearly better. You can always switch back.")
+frame_for_retrain = st.session_state.get("keel_monitor_frame")
+margin = st.slider("The new model must be better by at least (points)", 0.0, 10.0, 1.0, 0.5) / 100
+if frame_for_retrain is None:
+    st.caption("Check a batch that includes the real outcomes first.")
+elif st.button("Retrain with this batch"):
+    with guard(), st.spinner("Training a challenger and comparing it with the current model…"):
+        outcome = workflows.retrain_with_gate(info.id, frame_for_retrain, margin=margin)
+    box = st.success if outcome.decision.decision == "promote" else st.info
+    box(f"New version {esc(outcome.challenger.label)}: {esc(outcome.decision.reason)} "
+        f"(compared on {outcome.holdout_rows:,} recent rows).")
+if store.previous_champion(info.name) is not None and st.button("↩️ Go back to the previous model in use"):
+    with guard():
+        back = workflows.rollback(info.name)
+        st.session_state[state.FLASH] = f"{back.label} is in use again."
+        st.rerun()

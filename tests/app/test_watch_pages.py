@@ -49,3 +49,7 @@ def test_monitor_page_checks_a_batch() -> None:
     assert "Nothing to do" in body
     assert "What changed in the data" in body
     assert len(store.list_batches(model.id)) == 1
+    [b for b in at.button if b.label == "Retrain with this batch"][0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(store.list_models()) == 2  # the challenger is kept as a new version either way
+    assert any("recent rows" in str(x.value) for x in [*at.success, *at.info])
