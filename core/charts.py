@@ -399,6 +399,8 @@ def metrics_ci_figure(ev: Any) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     if scale == 100:
         fig.update_xaxes(range=[0, 101], ticksuffix="%")
+    else:
+        fig.update_xaxes(rangemode="tozero")
     fig.update_layout(height=max(240, 50 * len(keys) + 130))
     return _legend(fig)
 
@@ -657,7 +659,7 @@ def metric_over_versions_figure(models: Any, metric: str) -> go.Figure:
         by_name.setdefault(str(get(m, "name")), []).append(
             (int(get(m, "version") or 0), float(value), str(get(m, "stage") or ""), str(get(m, "algorithm") or "")))
     if not by_name:
-        return _empty(title, f"No model has a {word} to show yet.", "version", y_t)
+        return _empty(title, f"No model has a recorded {word} yet.", "version", y_t)
     scale = 100.0 if share else 1.0
     fig = go.Figure()
     for i, (name, pts) in enumerate(sorted(by_name.items())):
@@ -817,7 +819,9 @@ def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: 
     """Training data vs new data for one column. Numbers: overlaid histograms on shared bins, as shares
     of each side (the extreme 0.5 % at each end gathered into the edge bins). Categories: grouped bars of
     shares, the ``top`` most common labels plus '(other)' and '(missing)'."""
-    name = str(name if name is not None else (reference.name if reference.name is not None else current.name))
+    if name is None:
+        name = reference.name if getattr(reference, "name", None) is not None else getattr(current, "name", None)
+    name = "this column" if name is None else str(name)
     title = f"Has '{name}' changed since training?"
     ref, cur = pd.Series(reference), pd.Series(current)
     if kind == "numeric":

@@ -461,3 +461,34 @@ def test_figures_stay_small_on_big_inputs():
     rng = np.random.default_rng(0)
     fig = charts.distribution_compare_figure(pd.Series(rng.normal(size=n)), pd.Series(rng.normal(size=n)), "numeric", "v")
     assert _total_points(fig) <= 60
+
+
+# --------------------------------------------------------------------------- odd labels and shapes
+
+
+def test_multiclass_figures_with_awkward_class_names():
+    from sklearn.datasets import load_iris
+
+    d = load_iris(as_frame=True)
+    y = pd.Series(np.array(["set<b>", "ver 100%", "%{x}"])[d.target], name="species")
+    model = LogisticRegression(max_iter=500).fit(d.data, y)
+    ev = evaluate.evaluate(model, d.data, y, "classification", n_boot=20)
+    fig = charts.confusion_figure(ev)
+    _common(fig)
+    assert list(fig.data[0].x) == ["%{x}", "set&lt;b&gt;", "ver 100%"] and np.asarray(fig.data[0].z).shape == (3, 3)
+    cal = charts.calibration_figure(ev.calibration)
+    assert cal.layout.title.text == "When the model says 80 %, how often is it right?"
+    assert not charts.roc_figure(ev).data  # no ROC for three answers: an explained empty figure
+    pdp = evaluate.PartialDependence("%{y} <b>", "numeric", ("1.0", "2.0"), (0.2, 0.4), "up", "")
+    hover = charts.partial_dependence_figure(pdp, of_class="x").data[0].hovertemplate
+    assert hover.startswith("&#37;{y} &lt;b&gt; = %{x")  # user '%{…}' is not read as a placeholder
+
+
+def test_distribution_compare_odd_inputs():
+    fig = charts.distribution_compare_figure(pd.Series([1.0] * 60), pd.Series([1.0] * 60), "numeric")
+    assert fig.layout.title.text == "Has 'this column' changed since training?" and len(fig.data) == 2
+    assert sum(fig.data[0].y) == pytest.approx(100)
+    fig = charts.distribution_compare_figure(pd.Series([np.nan] * 10), pd.Series([1.0] * 10), "numeric", "v")
+    assert not fig.data and "no numbers" in fig.layout.annotations[0].text
+    flags = charts.distribution_compare_figure(pd.Series([True, False] * 50), pd.Series([True] * 100), "categorical", "flag")
+    assert list(flags.data[1].y) == [100.0, 0.0]
