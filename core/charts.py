@@ -7,11 +7,21 @@ User text (column names) goes through ``_safe`` because plotly renders a subset 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
+if TYPE_CHECKING:  # result types only; core.evaluate is imported lazily where it is needed
+    from core.drift import DriftReport
+    from core.evaluate import (Calibration, DriverReport, Evaluation, FairnessReport, PartialDependence,
+                               RobustnessReport, SliceReport, ThresholdChoice)
+    from core.forecast import SeriesForecast
+    from core.store import ModelInfo
+
+Stored = Mapping[str, Any]  # a result's to_dict() / to_json() form
 
 PALETTE = ("#1f6f8b", "#e07a5f", "#81b29a", "#f2cc8f", "#3d405b", "#99a1a6")
 
@@ -137,7 +147,7 @@ def _tmpl(text: object) -> str:
 
 def _load(cls: Any, obj: Any) -> Any:
     """A result dataclass, from itself or from its ``to_dict()`` form."""
-    if isinstance(obj, dict) and hasattr(cls, "from_dict"):
+    if isinstance(obj, Mapping) and hasattr(cls, "from_dict"):
         return cls.from_dict(obj)
     return obj
 
@@ -189,10 +199,6 @@ def _subtitle(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def _pct_text(v: float | None, digits: int = 0) -> str:
-    return "n/a" if not _finite(v) else f"{100 * float(v):.{digits}f}%"
-
-
 # --------------------------------------------------------------------------- evaluate: curves
 
 
@@ -206,7 +212,7 @@ def _yes(ev: Any) -> str:
     return str(ev.positive_label if ev.positive_label is not None else (ev.classes[-1] if ev.classes else "yes"))
 
 
-def roc_figure(ev: Any) -> go.Figure:
+def roc_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     """ROC curve of a yes/no model (``Evaluation`` or its dict), with the 'guessing' diagonal."""
     ev = _evaluation(ev)
     title = "How well does the model put real 'yes' cases ahead of the rest?"
@@ -232,7 +238,7 @@ def roc_figure(ev: Any) -> go.Figure:
     return _legend(fig)
 
 
-def pr_figure(ev: Any) -> go.Figure:
+def pr_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     """Precision-recall curve of a yes/no model, with the share of 'yes' as the guessing line."""
     ev = _evaluation(ev)
     yes_raw = _yes(ev)
@@ -264,7 +270,7 @@ def pr_figure(ev: Any) -> go.Figure:
     return _legend(fig)
 
 
-def confusion_figure(ev: Any) -> go.Figure:
+def confusion_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     """Counts of actual (rows) vs predicted (columns) answers, annotated, class names as labels."""
     ev = _evaluation(ev)
     title = "Which answers does the model mix up?"
@@ -291,7 +297,7 @@ def confusion_figure(ev: Any) -> go.Figure:
     return fig
 
 
-def calibration_figure(cal: Any) -> go.Figure:
+def calibration_figure(cal: Union["Calibration", Stored, None]) -> go.Figure:
     """Reliability diagram: what the model said vs how often it came true, per bin (counts in hover)."""
     from core.evaluate import Calibration
 
@@ -324,7 +330,7 @@ def calibration_figure(cal: Any) -> go.Figure:
     return _legend(fig)
 
 
-def residuals_figure(ev: Any) -> go.Figure:
+def residuals_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     """Regression: predicted vs actual (left, with the 'perfect' line) and how big the misses are (right)."""
     from plotly.subplots import make_subplots
 
@@ -362,7 +368,7 @@ def residuals_figure(ev: Any) -> go.Figure:
     return fig
 
 
-def metrics_ci_figure(ev: Any) -> go.Figure:
+def metrics_ci_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     """Headline measures as points with 95 % ranges, next to the simple-guess baseline (hollow)."""
     ev = _evaluation(ev)
     if ev.task == "classification":
@@ -408,7 +414,7 @@ def metrics_ci_figure(ev: Any) -> go.Figure:
 # --------------------------------------------------------------------------- evaluate: deeper looks
 
 
-def slices_figure(report: Any) -> go.Figure:
+def slices_figure(report: Union["SliceReport", Stored]) -> go.Figure:
     """The measure per group of rows (``SliceReport``), with 95 % ranges; groups doing worse in the warning colour."""
     from core.evaluate import SliceReport
 
@@ -459,7 +465,7 @@ _FAILED = {"noise": "noisy numbers", "missing": "blank cells", "swap": "swapped 
 _KIND_COLOR = {"noise": PALETTE[0], "missing": PALETTE[1], "swap": PALETTE[4]}
 
 
-def robustness_figure(report: Any) -> go.Figure:
+def robustness_figure(report: Union["RobustnessReport", Stored]) -> go.Figure:
     """The measure as inputs get messier, one line per kind of disturbance; share of changed answers on hover."""
     from core.evaluate import RobustnessReport
 
@@ -505,7 +511,7 @@ def robustness_figure(report: Any) -> go.Figure:
     return _legend(fig)
 
 
-def importance_figure(drivers: Any, top: int = 20) -> go.Figure:
+def importance_figure(drivers: Union["DriverReport", Stored], top: int = 20) -> go.Figure:
     """What the model leans on (``DriverReport``): horizontal bars of the drop when a column is shuffled, ± spread."""
     from core.evaluate import DriverReport
 
@@ -532,7 +538,7 @@ def importance_figure(drivers: Any, top: int = 20) -> go.Figure:
     return fig
 
 
-def partial_dependence_figure(item: Any, *, of_class: str | None = None, task: str | None = None,
+def partial_dependence_figure(item: Union["PartialDependence", Stored], *, of_class: str | None = None, task: str | None = None,
                               target: str | None = None) -> go.Figure:
     """One column's effect (``PartialDependence``): the average prediction, or chance of ``of_class``,
     as the column is set to each value. ``of_class`` is ``DriverReport.of_class`` (None for regression)."""
@@ -568,7 +574,7 @@ def partial_dependence_figure(item: Any, *, of_class: str | None = None, task: s
     return fig
 
 
-def threshold_figure(choice: Any, positive_label: str | None = None) -> go.Figure:
+def threshold_figure(choice: Union["ThresholdChoice", Stored], positive_label: str | None = None) -> go.Figure:
     """Expected total cost vs the cut-off (``ThresholdChoice``), with the usual 0.5 and the chosen one marked.
     ``positive_label`` names the 'yes' answer in the axis title."""
     from core.evaluate import ThresholdChoice
@@ -606,7 +612,7 @@ def threshold_figure(choice: Any, positive_label: str | None = None) -> go.Figur
 _FAIR = (("positive_rate", "flagged 'yes'"), ("recall", "real 'yes' caught"), ("precision", "right when flagged"))
 
 
-def fairness_figure(report: Any) -> go.Figure:
+def fairness_figure(report: Union["FairnessReport", Stored]) -> go.Figure:
     """Per group of the sensitive column (``FairnessReport``): share flagged, share caught and share right,
     as grouped bars; groups too small to judge are hatched."""
     from core.evaluate import FairnessReport
@@ -639,7 +645,7 @@ def fairness_figure(report: Any) -> go.Figure:
 # --------------------------------------------------------------------------- models
 
 
-def metric_over_versions_figure(models: Any, metric: str) -> go.Figure:
+def metric_over_versions_figure(models: Sequence[Union["ModelInfo", Stored]], metric: str) -> go.Figure:
     """One line per model name: ``metric`` (a key of ``ModelInfo.metrics``) by version; champions starred.
 
     ``models`` is a list of ``core.store.ModelInfo`` (or dicts with name, version, stage, algorithm, metrics)."""
@@ -649,7 +655,7 @@ def metric_over_versions_figure(models: Any, metric: str) -> go.Figure:
     y_t = word + (" (%)" if share else "") + (" — lower is better" if metric in ("mae", "rmse", "log_loss", "ece", "brier") else "")
 
     def get(m: Any, key: str) -> Any:
-        return m.get(key) if isinstance(m, dict) else getattr(m, key, None)
+        return m.get(key) if isinstance(m, Mapping) else getattr(m, key, None)
 
     by_name: dict[str, list[tuple[int, float, str, str]]] = {}
     for m in models or ():
@@ -691,7 +697,7 @@ def _history(series_result: Any, history: Any) -> tuple[pd.DatetimeIndex, np.nda
     return pd.DatetimeIndex(pd.to_datetime(s.index)), pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
-def forecast_figure(series_result: Any, history: Any = None, *, level: float | None = None,
+def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.DataFrame | None = None, *, level: float | None = None,
                     value_name: str | None = None, max_history: int = _MAX_LINE) -> go.Figure:
     """History line, forecast line and a shaded band for one ``SeriesForecast``.
 
@@ -732,7 +738,7 @@ def forecast_figure(series_result: Any, history: Any = None, *, level: float | N
     return _legend(fig)
 
 
-def backtest_figure(series_result: Any, *, value_name: str | None = None) -> go.Figure:
+def backtest_figure(series_result: "SeriesForecast", *, value_name: str | None = None) -> go.Figure:
     """How past forecasts would have done: what happened (line) and, for each backtest window,
     what the chosen model would have said from that point, with its band."""
     name = value_name or "value"
@@ -780,11 +786,11 @@ def backtest_figure(series_result: Any, *, value_name: str | None = None) -> go.
 
 
 def _col_dicts(report: Any) -> tuple[list[dict[str, Any]], float | None]:
-    data = report if isinstance(report, dict) else report.to_json()
+    data = report if isinstance(report, Mapping) else report.to_json()
     return list(data.get("columns") or []), data.get("drift_share")
 
 
-def drift_overview_figure(report: Any) -> go.Figure:
+def drift_overview_figure(report: Union["DriftReport", Stored]) -> go.Figure:
     """Per column, the size of the change relative to its alarm level (``DriftReport`` or its ``to_json()``):
     1 = the level; drifted columns in the warning colour, big-but-unproven changes in yellow."""
     cols, share = _col_dicts(report)
@@ -899,7 +905,7 @@ def _batches(batches: Any) -> list[tuple[pd.Timestamp | None, dict[str, Any], di
     return out[-_MAX_LINE:]
 
 
-def drift_timeline_figure(batches: Any) -> go.Figure:
+def drift_timeline_figure(batches: Sequence[Stored]) -> go.Figure:
     """Share of columns that changed, per monitored batch (``core.store.list_batches(model_id)``),
     with the level above which the whole dataset counts as drifted."""
     title = "Is the new data drifting away from the training data?"
@@ -928,7 +934,7 @@ def drift_timeline_figure(batches: Any) -> go.Figure:
     return fig
 
 
-def performance_timeline_figure(batches: Any, metric: str | None = None) -> go.Figure:
+def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = None) -> go.Figure:
     """The model's score per monitored batch: estimated from its confidence (with a band, classifiers),
     measured where labels came in, and the training score as a reference line.
 
