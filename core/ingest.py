@@ -176,6 +176,10 @@ class _Source:
             fh.seek(max(0, self.size - n))
             return fh.read()
 
+    @property
+    def in_memory(self) -> bool:
+        return self._data is not None
+
     def data(self) -> bytes:
         if self._data is None:
             assert self.path is not None
@@ -662,7 +666,15 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         shown = ", ".join(f"'{c}'" for c in dialect.text_columns[:5])
         more = f" and {len(dialect.text_columns) - 5} more" if len(dialect.text_columns) > 5 else ""
         notes.append(f"Kept {shown}{more} as text: values start with 0 (like codes or zip codes).")
-    sample_quotes = '"' in text
+    # Quoted values may hold line breaks; pyarrow then needs newlines_in_values (slower), or a
+    # block boundary inside such a value silently garbles rows. Use it unless we know there are
+    # no quotes at all: the whole file was sampled, or its bytes are in memory anyway.
+    if complete:
+        sample_quotes = '"' in text
+    elif utf8 is not None or src.in_memory:
+        sample_quotes = b'"' in (utf8 if utf8 is not None else src.data())
+    else:
+        sample_quotes = True
     plan = dict(
         delimiter=dialect.delimiter or _NO_DELIMITER,
         skip=dialect.skip_lines,
@@ -675,7 +687,7 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         utf8, codec = _utf8_bytes(src, label, notes)
         table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=sample_quotes)
         assert table is not None
-    if bad.count and (threads or (not sample_quotes and not complete)):
+    if bad.count and threads:
         # exact row numbers need one thread; quoted line breaks need newlines_in_values
         data = utf8 if utf8 is not None else src.data()
         table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=False, newlines=b'"' in data)
