@@ -697,6 +697,18 @@ def _history(series_result: Any, history: Any) -> tuple[pd.DatetimeIndex, np.nda
     return pd.DatetimeIndex(pd.to_datetime(s.index)), pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
+def _date_format(dates: pd.DatetimeIndex) -> str:
+    """Hover format for the spacing of the dates: years, months or days (with time below a day)."""
+    if len(dates) < 2:
+        return "%Y-%m-%d"
+    step = pd.Series(dates).diff().median()
+    if step >= pd.Timedelta(days=360):
+        return "%Y"
+    if step >= pd.Timedelta(days=28):
+        return "%b %Y"
+    return "%Y-%m-%d" if step >= pd.Timedelta(days=1) else "%Y-%m-%d %H:%M"
+
+
 def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.DataFrame | None = None, *, level: float | None = None,
                     value_name: str | None = None, max_history: int = _MAX_LINE) -> go.Figure:
     """History line, forecast line and a shaded band for one ``SeriesForecast``.
@@ -710,10 +722,11 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
     dates, values = _history(series_result, history)
     tail = len(dates) - max_history if len(dates) > max_history else 0
     dates, values = dates[tail:], values[tail:]
+    f_dates = pd.DatetimeIndex(series_result.dates)
+    fmt = _date_format(f_dates.append(dates[-5:]).sort_values() if len(f_dates) else dates)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=dates, y=values, mode="lines", name="what happened", line={"color": PALETTE[4], "width": 1.8},
-                             hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g}<extra></extra>"))
-    f_dates = pd.DatetimeIndex(series_result.dates)
+                             hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>"))
     yhat, lo, hi = (np.asarray(v, dtype=float) for v in (series_result.yhat, series_result.lo, series_result.hi))
     if len(f_dates):
         band = f"likely range ({level:.0f} %)" if level else "likely range"
@@ -729,7 +742,7 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
             x=fx, y=fy, mode="lines+markers", name=_safe(f"forecast ({series_result.model_label})"),
             line={"color": _WARN, "width": 2.5}, marker={"size": 5},
             customdata=[[None, None]] * (len(fx) - len(f_dates)) + [[a, b] for a, b in zip(lo, hi)],
-            hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g} (likely %{customdata[0]:,.4g} to %{customdata[1]:,.4g})<extra></extra>",
+            hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}} (likely %{{customdata[0]:,.4g}} to %{{customdata[1]:,.4g}})<extra></extra>",
         ))
     fig = _layout(fig, title, "date", name)
     if tail:
@@ -753,8 +766,9 @@ def backtest_figure(series_result: "SeriesForecast", *, value_name: str | None =
     keep = np.flatnonzero(dates >= first)
     start = max(0, (keep[0] if keep.size else 0) - 2 * h)
     idx = np.arange(start, len(dates))[-_MAX_LINE:]
+    fmt = _date_format(dates[idx])
     fig = go.Figure(go.Scatter(x=dates[idx], y=values[idx], mode="lines", name="what happened",
-                               line={"color": PALETTE[4], "width": 1.8}, hovertemplate="%{x|%Y-%m-%d}: %{y:,.4g}<extra></extra>"))
+                               line={"color": PALETTE[4], "width": 1.8}, hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>"))
     for i, w in enumerate(windows):
         color = PALETTE[(i + 1) % len(PALETTE)] if (i + 1) % len(PALETTE) != 4 else PALETTE[0]
         d = pd.DatetimeIndex(w.dates)
@@ -764,10 +778,10 @@ def backtest_figure(series_result: "SeriesForecast", *, value_name: str | None =
                                  hoverinfo="skip", fillcolor="rgba(153,161,166,0.18)", legendgroup=f"w{i}"))
         err = np.abs(np.asarray(w.actual, dtype=float) - np.asarray(w.yhat, dtype=float))
         fig.add_trace(go.Scatter(
-            x=d, y=list(w.yhat), mode="lines+markers", name=f"forecast from {d[0]:%Y-%m-%d}", legendgroup=f"w{i}",
+            x=d, y=list(w.yhat), mode="lines+markers", name=f"forecast from {d[0].strftime(fmt)}", legendgroup=f"w{i}",
             line={"color": color, "width": 2, "dash": "dash"}, marker={"size": 5},
             customdata=[[a, e] for a, e in zip(w.actual, err)],
-            hovertemplate="%{x|%Y-%m-%d}: said %{y:,.4g}, was %{customdata[0]:,.4g} (off by %{customdata[1]:,.3g})<extra></extra>",
+            hovertemplate=f"%{{x|{fmt}}}: said %{{y:,.4g}}, was %{{customdata[0]:,.4g}} (off by %{{customdata[1]:,.3g}})<extra></extra>",
         ))
     bt = series_result.backtest
     sub = []

@@ -492,3 +492,10 @@ def test_distribution_compare_odd_inputs():
     assert not fig.data and "no numbers" in fig.layout.annotations[0].text
     flags = charts.distribution_compare_figure(pd.Series([True, False] * 50), pd.Series([True] * 100), "categorical", "flag")
     assert list(flags.data[1].y) == [100.0, 0.0]
+
+
+def test_yearly_forecast_hovers_show_years():
+    frame = pd.DataFrame({"year": range(1980, 2021), "v": np.linspace(10, 50, 41)})
+    s = forecast(frame, "year", "v", horizon=3, workers=1).series[0]
+    fig = charts.forecast_figure(s, value_name="v")
+    assert fig.data[0].hovertemplate.startswith("%{x|%Y}:") and fig.data[-1].hovertemplate.startswith("%{x|%Y}:")
