@@ -1,0 +1,57 @@
+"""The student's journey in a real browser: sample → train → evaluate → keep → predict a file → download."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ROOT, shot, wait_idle
+
+
+@pytest.mark.browser
+def test_train_evaluate_keep_predict_download(server, page: Page) -> None:
+    page.goto(server.url)
+    wait_idle(page)
+    page.get_by_role("button", name="Open this sample").nth(2).click()  # penguins
+    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+
+    page.get_by_role("link", name="Train a model").click()
+    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"Keel will learn from 7 columns"))).to_be_visible(timeout=30_000)  # target preset by the sample
+    page.get_by_role("button", name="Train and compare").click()
+    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    shot(page, "train_done")
+
+    page.get_by_role("link", name="See how good it is").click()
+    expect(page.get_by_role("heading", name="How good is it?")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("In short")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=30_000)
+    assert "Sorry — something went wrong" not in page.content()
+    shot(page, "evaluate")
+
+    page.get_by_role("link", name="My models").click()
+    expect(page.get_by_role("heading", name="My models")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile("Make this the one in use")).click()
+    expect(page.get_by_text(re.compile(r"is now in use"))).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    shot(page, "models")
+
+    page.get_by_role("link", name="Make predictions").click()
+    expect(page.get_by_role("heading", name="Make predictions")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(ROOT / "data" / "penguins.csv"))
+    expect(page.get_by_text("Scored 344 rows.")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the predictions (CSV)").click()
+    path = download_info.value.path()
+    header = open(path, encoding="utf-8").readline().strip().split(",")
+    assert header[0] == "species" and "prediction" in header and "proba_Adelie" in header
+    shot(page, "predict")
