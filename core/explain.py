@@ -41,3 +41,22 @@ def explain_kind(kind: str) -> str:
 
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"
+
+
+METRIC_NAMES: dict[str, str] = {
+    "accuracy": "Right answers",
+    "balanced_accuracy": "Right answers, each group counted equally",
+    "f1_macro": "F1 score (catching vs. false alarms)",
+    "roc_auc": "Ranking quality (ROC AUC)",
+    "pr_auc": "Precision-recall quality",
+    "log_loss": "Log loss (lower is better)",
+    "brier": "Brier score (lower is better)",
+    "ece": "Calibration error (lower is better)",
+    "mae": "Typical error (MAE)",
+    "rmse": "Typical error, big misses weigh more (RMSE)",
+    "r2": "Share of ups and downs explained (R²)",
+}
+
+
+def metric_name(key: str) -> str:
+    return METRIC_NAMES.get(key, key.replace("_", " "))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import jobs, store, train, workflows
-from core.explain import plural
+from core.explain import metric_name, plural
 from core.paths import keel_home
 from ui import state
 from ui.common import esc, guard, need, page, show_error
@@ -130,7 +130,7 @@ def show_result(outcome: workflows.TrainOutcome) -> None:
     best = result.holdout_metrics.get(primary)
     base = result.baseline_metrics.get(primary)
     c = st.columns(3)
-    c[0].metric(f"{primary} on the test rows", "—" if best is None else f"{best:.3f}")
+    c[0].metric(f"{metric_name(primary)} — on the test rows", "—" if best is None else f"{best:.3f}")
     c[1].metric("Simplest guess", "—" if base is None else f"{base:.3f}")
     c[2].metric("Chosen model", model.algorithm)
     st.markdown("**How the candidates compared** (cross-validated on the training rows):")
