@@ -13,6 +13,7 @@ recorded when Keel itself wrote it. A file a user uploads is never passed here (
 from __future__ import annotations
 
 import io
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import joblib
@@ -85,14 +86,29 @@ def to_category_text(series: pd.Series) -> pd.Series:
 
 
 def to_datetime(series: pd.Series) -> pd.Series:
+    """Dates from a date column or text; anything unreadable becomes NaT.
+
+    The common case (one format throughout) is parsed in one vectorised pass; only the cells that
+    fail are retried one by one in mixed formats.
+    """
     if pd.api.types.is_datetime64_any_dtype(series):
         return series
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return pd.to_datetime(series, errors="coerce", format="mixed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(series, errors="coerce")
+        except (TypeError, ValueError, OverflowError):
+            parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+        failed = parsed.isna() & series.notna()
+        if failed.any():
+            retry = pd.to_datetime(series[failed].astype(str), errors="coerce", format="mixed")
+            if getattr(retry.dt, "tz", None) is not None:
+                retry = retry.dt.tz_localize(None)
+            parsed = parsed.astype("datetime64[ns]")
+            parsed[failed] = retry.astype("datetime64[ns]")
+    return parsed
 
 
 def prepare_features(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
