@@ -115,6 +115,7 @@ _WORDS = {
     "rmse": "typical error, big misses weigh more (RMSE)", "r2": "share of variation explained (R²)",
     "mase": "error vs naive forecast (MASE)", "smape": "percentage error (sMAPE)", "wape": "weighted % error (WAPE)",
 }
+_LOWER_BETTER = {"mae", "rmse", "log_loss", "brier", "ece", "mase", "smape", "wape"}
 _SHARE_METRICS = {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "ece", "brier", "r2"}
 
 
@@ -652,7 +653,7 @@ def metric_over_versions_figure(models: Sequence[Union["ModelInfo", Stored]], me
     word = _word(metric)
     title = f"Is each model getting better? {word[:1].upper() + word[1:]} by version"
     share = metric in _SHARE_METRICS and metric not in ("ece", "brier")
-    y_t = word + (" (%)" if share else "") + (" — lower is better" if metric in ("mae", "rmse", "log_loss", "ece", "brier") else "")
+    y_t = word + (" (%)" if share else "") + (", lower is better" if metric in _LOWER_BETTER else "")
 
     def get(m: Any, key: str) -> Any:
         return m.get(key) if isinstance(m, Mapping) else getattr(m, key, None)
@@ -899,37 +900,44 @@ def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: 
 # --------------------------------------------------------------------------- monitoring over time
 
 
-def _batch_time(b: dict[str, Any]) -> pd.Timestamp | None:
-    when = b.get("created_at") or (b.get("result") or {}).get("created_at")
-    try:
-        ts = pd.Timestamp(when)
-    except (TypeError, ValueError):
-        return None
-    if ts is pd.NaT:
-        return None
-    return ts.tz_convert(None) if ts.tzinfo is not None else ts
+def _batch_time(b: Mapping[str, Any]) -> pd.Timestamp | None:
+    """When the batch was monitored: the result's own time (it honours ``now=`` for back-filled
+    batches), else when the store recorded it."""
+    for when in ((b.get("result") or {}).get("created_at"), b.get("created_at")):
+        try:
+            ts = pd.Timestamp(when)
+        except (TypeError, ValueError):
+            continue
+        if ts is not pd.NaT:
+            return ts.tz_convert(None) if ts.tzinfo is not None else ts
+    return None
 
 
-def _batches(batches: Any) -> list[tuple[pd.Timestamp | None, dict[str, Any], dict[str, Any]]]:
-    """(when, batch, result) for each stored batch (``core.store.list_batches``), oldest first, last ``_MAX_LINE``."""
-    out = [(_batch_time(b), b, b.get("result") or {}) for b in (batches or ())]
-    out = [o for o in out if o[0] is not None] + [o for o in out if o[0] is None]
-    if all(o[0] is not None for o in out):
-        out.sort(key=lambda o: o[0])
-    return out[-_MAX_LINE:]
+def _batches(batches: Sequence[Stored] | None) -> tuple[list[tuple[Any, Mapping[str, Any], Mapping[str, Any]]], str]:
+    """(x, batch, result) per stored batch (``core.store.list_batches``), oldest first, the last
+    ``_MAX_LINE``, and the x-axis title. x is the time, or the batch number when times are missing
+    or clash (several batches in one second)."""
+    items = [(_batch_time(b), b, b.get("result") or {}) for b in (batches or ())]
+    times = [t for t, _, _ in items]
+    if items and None not in times and len(set(times)) == len(times):
+        items.sort(key=lambda o: o[0])
+        out, x_t = items, "batch received"
+    else:
+        out, x_t = [(i + 1, b, r) for i, (_, b, r) in enumerate(items)], "batch (oldest first)"
+    return out[-_MAX_LINE:], x_t
 
 
 def drift_timeline_figure(batches: Sequence[Stored]) -> go.Figure:
     """Share of columns that changed, per monitored batch (``core.store.list_batches(model_id)``),
     with the level above which the whole dataset counts as drifted."""
     title = "Is the new data drifting away from the training data?"
-    x_t, y_t = "batch received", "columns that changed (%)"
-    items = _batches(batches)
+    items, x_t = _batches(batches)
+    y_t = "columns that changed (%)"
     pts = [(t, b, r, (r.get("drift") or {})) for t, b, r in items]
     pts = [p for p in pts if _finite(p[3].get("drift_share"))]
     if not pts:
         return _empty(title, "No batch with a drift check yet.", x_t, y_t)
-    xs = [p[0] if p[0] is not None else i + 1 for i, p in enumerate(pts)]
+    xs = [p[0] for p in pts]
     level = next((p[3].get("drift_share_threshold") for p in reversed(pts) if _finite(p[3].get("drift_share_threshold"))), None)
     fig = go.Figure(go.Scatter(
         x=xs, y=[100 * p[3]["drift_share"] for p in pts], mode="lines+markers", name="columns that changed",
@@ -953,7 +961,7 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
     measured where labels came in, and the training score as a reference line.
 
     ``metric`` defaults to accuracy for classifiers and MAE for regression models."""
-    items = _batches(batches)
+    items, x_t = _batches(batches)
     task = next(((r.get("model") or {}).get("task") or (r.get("performance") or {}).get("task")
                  for _, _, r in items if r), None)
     metric = metric or ("mae" if task == "regression" else "accuracy")
@@ -961,10 +969,9 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
     share = metric in _SHARE_METRICS and metric not in ("ece", "brier")
     scale = 100.0 if share else 1.0
     title = f"Is the model still as good as in training? {word[:1].upper() + word[1:]} per batch"
-    x_t, y_t = "batch received", word + (" (%)" if share else "")
+    y_t = word + (" (%)" if share else "") + (", lower is better" if metric in _LOWER_BETTER else "")
     est_x, est, est_lo, est_hi, mea_x, mea, ref = [], [], [], [], [], [], None
-    for i, (t, b, r) in enumerate(items):
-        x = t if t is not None else i + 1
+    for x, b, r in items:
         perf = r.get("performance") or {}
         e = (perf.get("estimated") or {}).get(metric) or {}
         if _finite(e.get("value")):

@@ -438,7 +438,8 @@ def test_drift_timeline_figure(batches):
     fig = charts.drift_timeline_figure(batches)
     _common(fig)
     (tr,) = fig.data
-    assert len(tr.x) == 3 and list(tr.x) == sorted(tr.x)
+    assert list(tr.x) == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-08"), pd.Timestamp("2026-01-15")]
+    assert fig.layout.xaxis.title.text == "batch received"
     assert list(tr.y) == pytest.approx([100 * b["result"]["drift"]["drift_share"] for b in batches])
     assert fig.layout.shapes[0].y0 == pytest.approx(50)  # whole-batch level
     assert fig.layout.yaxis.title.text == "columns that changed (%)"
@@ -499,3 +500,9 @@ def test_yearly_forecast_hovers_show_years():
     s = forecast(frame, "year", "v", horizon=3, workers=1).series[0]
     fig = charts.forecast_figure(s, value_name="v")
     assert fig.data[0].hovertemplate.startswith("%{x|%Y}:") and fig.data[-1].hovertemplate.startswith("%{x|%Y}:")
+
+
+def test_timelines_number_the_batches_when_times_clash(batches):
+    same = [{**b, "created_at": "2026-02-01T00:00:00", "result": {**b["result"], "created_at": None}} for b in batches]
+    fig = charts.drift_timeline_figure(same)
+    assert list(fig.data[0].x) == [1, 2, 3] and fig.layout.xaxis.title.text == "batch (oldest first)"
