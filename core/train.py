@@ -1037,6 +1037,7 @@ def train_command(
     time_budget_s: float = 60,
     seed: int = 0,
     progress: Progress | None = None,
+    candidates: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Read a file, train, register the best model; return the CLI's ``train --json`` object.
 
@@ -1055,7 +1056,8 @@ def train_command(
     dataset = store.save_dataset(table.frame, table.source_name or "upload", original_name=table.source_name,
                                  source_format=table.format, size_bytes=table.size_bytes, notes=table.notes)
     result = train(table.frame, target, task=task, include=include, exclude=exclude, split=split,
-                   date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress)
+                   date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
+                   candidates=candidates)
     default_name = Path(str(table.source_name or "model")).stem or "model"
     info = register(result, name or f"{default_name}-{target}", dataset.id)
     return {
