@@ -208,6 +208,20 @@ def cmd_rollback(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         f"{info.label} is the champion again")
 
 
+def cmd_backup(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import store
+
+    folder = store.backup(Path(args.folder))
+    return {"backup": str(folder)}, f"backed up everything Keel keeps to {folder}"
+
+
+def cmd_restore(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import store
+
+    store.restore(Path(args.folder))
+    return {"restored": str(args.folder)}, f"restored from {args.folder}"
+
+
 def cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import store
 
@@ -286,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("rollback", cmd_rollback, "Make the previous champion of a model the champion again.")
     p.add_argument("name")
+
+    p = command("backup", cmd_backup, "Copy everything Keel keeps into a new folder (safe while Keel runs).")
+    p.add_argument("folder")
+    p = command("restore", cmd_restore, "Replace what Keel keeps with a backup (checked first).")
+    p.add_argument("folder")
 
     command("models", cmd_models, "List the registry.")
     return parser

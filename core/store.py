@@ -153,6 +153,7 @@ def _raw_connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
     return conn
 
 
@@ -211,6 +212,13 @@ def _audit(db: Database, action: str, object_type: str, object_id: int | None, *
             "detail": json.dumps(detail, default=str),
         }
     )
+
+
+def _checkpoint(home: Path | None = None) -> None:
+    """Fold the write-ahead log into the database and truncate it, so deleted content is gone from
+    the WAL file too (with secure_delete it is zeroed in the database itself)."""
+    with connect(home) as db:
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_version(home: Path | None = None) -> list[str]:
@@ -542,6 +550,7 @@ def delete_dataset(dataset_id: int, home: Path | None = None) -> DeleteImpact:
             batches=impact.batches,
             forecasts=impact.forecasts,
         )
+    _checkpoint(home)
     sweep_orphans(home)
     return impact
 
@@ -802,6 +811,7 @@ def delete_model(model_id: int, home: Path | None = None) -> None:
         row = _get_row(db, "models", model_id, "model")
         _delete_model_rows(db, row["id"])
         _audit(db, "delete", "model", row["id"], name=row["name"], version=row["version"])
+    _checkpoint(home)
     sweep_orphans(home)
 
 
@@ -879,3 +889,80 @@ def secret_key(home: Path | None = None) -> bytes:
         with contextlib.suppress(OSError):
             os.unlink(path.parent / tmp_name)
     return path.read_bytes()
+
+
+# --------------------------------------------------------------------------- backup and restore
+
+
+def backup(destination: Path, home: Path | None = None) -> Path:
+    """Copy everything Keel keeps into a new folder ``destination`` while Keel keeps running.
+
+    The database is copied with SQLite's online backup API (a consistent snapshot even with writers
+    running); then the files it refers to are copied. Files are content-addressed and never change
+    once written, so copying them after the snapshot is safe.
+    """
+    home = home or keel_home()
+    destination = Path(destination)
+    if destination.exists() and any(destination.iterdir()):
+        raise InputError(f"The backup folder '{destination}' is not empty.", "Choose a new or empty folder.")
+    destination.mkdir(parents=True, exist_ok=True)
+    with connect(home) as db:
+        target = sqlite3.connect(str(destination / "keel.db"))
+        try:
+            db.conn.backup(target)
+        finally:
+            target.close()
+    snapshot = Database(str(destination / "keel.db"))
+    try:
+        needed = {
+            "datasets": {f"{r[0]}.parquet" for r in snapshot.execute("SELECT sha256 FROM datasets")},
+            "models": {f"{r[0]}.joblib" for r in snapshot.execute("SELECT artifact_sha256 FROM models")},
+        }
+    finally:
+        snapshot.close()
+    for kind, names in needed.items():
+        (destination / kind).mkdir(exist_ok=True)
+        for name in names:
+            payload = (home / kind / name).read_bytes()
+            _write_file_atomically(destination / kind, name, payload)
+    key = home / "secret.key"
+    if key.exists():
+        _write_file_atomically(destination, "secret.key", key.read_bytes())
+        os.chmod(destination / "secret.key", 0o600)
+    return destination
+
+
+def restore(source: Path, home: Path | None = None) -> None:
+    """Replace what Keel keeps with a backup made by :func:`backup` (checked before anything changes)."""
+    home = home or keel_home()
+    source = Path(source)
+    if not (source / "keel.db").is_file():
+        raise InputError(f"'{source}' does not hold a Keel backup (no keel.db).", "Pick the folder a backup created.")
+    check = sqlite3.connect(f"file:{source / 'keel.db'}?mode=ro", uri=True)
+    try:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise IntegrityError("The backup's database is damaged.", "Use another backup.")
+        shas = [r[0] for r in check.execute("SELECT sha256 FROM datasets")]
+        models = [r[0] for r in check.execute("SELECT artifact_sha256 FROM models")]
+    finally:
+        check.close()
+    for kind, names, suffix in (("datasets", shas, ".parquet"), ("models", models, ".joblib")):
+        for sha in names:
+            path = source / kind / f"{sha}{suffix}"
+            if not path.is_file() or _sha256(path.read_bytes()) != sha:
+                raise IntegrityError(f"The backup is missing or has a damaged file ({kind}/{sha[:12]}…).",
+                                     "Use another backup; nothing was changed.")
+    for kind in ("datasets", "models"):
+        for path in (source / kind).iterdir():
+            _write_file_atomically(_folder(kind, home), path.name, path.read_bytes())
+    with connect(home) as db:
+        src = sqlite3.connect(str(source / "keel.db"))
+        try:
+            src.backup(db.conn)
+        finally:
+            src.close()
+    if (source / "secret.key").is_file():
+        _write_file_atomically(home, "secret.key", (source / "secret.key").read_bytes())
+        os.chmod(home / "secret.key", 0o600)
+    _migrated.discard(str(db_path(home)))  # an older backup gets its migrations on the next connect
+    sweep_orphans(home)

@@ -201,3 +201,52 @@ def test_store_then_load_round_trips(keel_home: Path, frame: pd.DataFrame) -> No
     info = store.save_dataset(frame, "prop")
     loaded = store.load_dataset(info.id)
     pd.testing.assert_frame_equal(loaded, frame, check_dtype=False, check_index_type=False)
+
+
+def test_deleted_data_leaves_no_trace_under_keel_home(keel_home: Path) -> None:
+    canary = "CANARY-7f3a9c-never-seen"
+    frame = pd.DataFrame({"note": [canary] * 3 + ["ordinary"] * 50, "n": range(53)})
+    info = store.save_dataset(frame, "secret stuff")
+    child = store.save_dataset(frame.iloc[:10], "secret stuff", parent_id=info.id, change="cut")
+    store.save_model(b"m", name="m", task="regression", algorithm="x", dataset_id=child.id, target="n",
+                     metrics={}, params={"example": canary}, schema={"categories": [canary]})
+    store.save_forecast(info.id, {"ids": [canary]}, {"series": [{"id": canary}]})
+    store.delete_dataset(info.id)
+    needle = canary.encode()
+    for path in keel_home.rglob("*"):
+        if path.is_file():
+            assert needle not in path.read_bytes(), f"canary found in {path.relative_to(keel_home)}"
+
+
+def test_backup_while_writing_then_restore(keel_home: Path, tmp_path: Path) -> None:
+    store.save_dataset(small_frame(), "before")
+    ctx = mp.get_context("spawn")
+    writer = ctx.Process(target=_writer, args=(str(keel_home), 9, 25))
+    writer.start()
+    backup_dir = store.backup(tmp_path / "backup")
+    writer.join(120)
+    assert writer.exitcode == 0
+    snapshot = sqlite3.connect(backup_dir / "keel.db")
+    assert snapshot.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    backed_up = snapshot.execute("SELECT COUNT(*) FROM datasets").fetchone()[0]
+    assert 1 <= backed_up <= 26
+    # every dataset in the snapshot has its file
+    for (sha,) in snapshot.execute("SELECT sha256 FROM datasets"):
+        assert (backup_dir / "datasets" / f"{sha}.parquet").is_file()
+    with pytest.raises(InputError, match="not empty"):
+        store.backup(backup_dir)
+    store.restore(backup_dir)
+    assert len(store.list_datasets()) == backed_up
+    assert store.integrity_check() == "ok"
+    for info in store.list_datasets():
+        store.load_dataset(info.id)  # hash-checked
+
+
+def test_restore_refuses_a_damaged_backup(keel_home: Path, tmp_path: Path) -> None:
+    info = store.save_dataset(small_frame(), "x")
+    backup_dir = store.backup(tmp_path / "b")
+    (backup_dir / "datasets" / f"{info.sha256}.parquet").write_bytes(b"broken")
+    store.rename_dataset(info.id, "after backup")
+    with pytest.raises(IntegrityError, match="damaged file"):
+        store.restore(backup_dir)
+    assert store.get_dataset(info.id).name == "after backup"  # nothing changed
