@@ -196,7 +196,7 @@ def _subtitle(fig: go.Figure, text: str) -> go.Figure:
     """A plain second line under the title (escaped here); room is made for it."""
     fig.update_layout(title={"subtitle": {"text": _safe(text)}, "y": 0.97, "yanchor": "top", "yref": "container"})
     top = fig.layout.margin.t or 50
-    fig.update_layout(margin={"t": top + 25})
+    fig.update_layout(margin={"t": top + 25}, height=(fig.layout.height or 320) + 25)
     return fig
 
 
@@ -680,6 +680,10 @@ def metric_over_versions_figure(models: Sequence[Union["ModelInfo", Stored]], me
             hovertemplate=f"{_tmpl(name)} version %{{x}}: %{{y:.4g}}<br>%{{customdata[0]}}, %{{customdata[1]}}<extra></extra>",
         ))
     fig = _layout(fig, title, "version", y_t)
+    if any(p[2] == "champion" for pts in by_name.values() for p in pts):
+        _subtitle(fig, "★ marks the champion: the version in use")
+    if share:
+        fig.update_yaxes(ticksuffix="%")
     fig.update_xaxes(dtick=1, tickformat="d")
     if len(by_name) > 1:
         _legend(fig)
@@ -1002,7 +1006,7 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
                                  customdata=[p[1] for p in mea_x],
                                  hovertemplate="measured %{y:.3g} on %{customdata:,} labelled rows<extra></extra>"))
     if ref is not None:
-        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4], annotation_text=f"in training: {ref:.3g}",
+        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4], annotation_text=f"in training: {ref:.3g}{'%' if share else ''}",
                       annotation_position="bottom left")
     fig = _layout(fig, title, x_t, y_t)
     if share:
