@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 import threading
 import zipfile
@@ -517,6 +516,8 @@ class _BadRows:
         self.numbers: list[int] = []
         self.texts: list[str] = []
         self.expected = 0
+        self.widest = ""  # the skipped record spanning the most lines
+        self.widest_breaks = 0
         self._lock = threading.Lock()
 
     def __call__(self, row: Any) -> str:
@@ -527,6 +528,9 @@ class _BadRows:
                 self.numbers.append(row.number)
             if len(self.texts) < 3:
                 self.texts.append(row.text)
+            breaks = row.text.count("\n")
+            if breaks > self.widest_breaks:
+                self.widest_breaks, self.widest = breaks, row.text
         return "skip"
 
 
@@ -693,6 +697,7 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=False, newlines=b'"' in data)
         assert table is not None
     _check_runaway_quote(table, src, utf8, label, dialect.delimiter)
+    _check_swallowed_rows(table, bad, label, dialect.delimiter or _NO_DELIMITER)
     bad_lines: tuple[int, ...] = ()
     if bad.count:
         data = utf8 if utf8 is not None else src.data()
@@ -895,6 +900,35 @@ def _check_runaway_quote(
         "it would be read as one value.",
         f"Remove that stray quote or close it (write a quote inside a value as \"\"), then upload again.",
     )
+
+
+def _check_swallowed_rows(table: pa.Table, bad: _BadRows, label: str, delimiter: str) -> None:
+    """Refuse when a stray quote made many lines (that look like rows) into one value or line."""
+    candidates: list[tuple[str, str | None]] = []
+    if bad.widest_breaks >= 10:
+        candidates.append((bad.widest, None))
+    for name, column in zip(table.column_names, table.columns):
+        if not pa.types.is_string(column.type) or column.null_count == len(column):
+            continue
+        if (pc.max(pc.binary_length(column)).as_py() or 0) < 20 * max(2, table.num_columns):
+            continue  # too short to hold ten lines that look like rows: skip the slower scan
+        breaks = pc.count_substring(column, "\n")
+        most = pc.max(breaks).as_py() or 0
+        if most >= 10:
+            candidates.append((column[pc.index(breaks, most).as_py()].as_py(), name))
+    for text, name in candidates:
+        lines = text.split("\n")
+        row_like = sum(line.count(delimiter) >= table.num_columns - 1 for line in lines)
+        if row_like < 0.8 * len(lines):
+            continue
+        start = text[:40].replace("\n", " ")
+        where = f" into one value of column '{name}'" if name else ""
+        raise InputError(
+            f"'{label}' has a quote (\") that is not closed where it should be, so {len(lines):,} "
+            f"lines run together{where} (they start: '{start}').",
+            "Find that place in the file and remove the stray quote, or write a quote inside a "
+            "value as \"\", then upload again.",
+        )
 
 
 # --------------------------------------------------------------------------------------------

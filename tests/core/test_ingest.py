@@ -588,3 +588,21 @@ def test_placeholders_in_excel_numbers_count_as_missing() -> None:
 def test_padded_numbers_are_numbers() -> None:
     table = read("v,k\n  5 ,1\n 6,2\n7  ,3\n")
     assert table.frame["v"].tolist() == [5, 6, 7]
+
+
+def test_stray_quote_that_swallows_rows_into_a_value_is_refused() -> None:
+    lines = ["id,name,note"] + [f"{i},name {i},ok" for i in range(1, 200)]
+    lines[20] = '20,x,"Bob'  # opened in the last column ...
+    lines[150] = '150,Eve"'  # ... and closed 130 lines later: still three fields
+    error = refused("\n".join(lines) + "\n", "people.csv")
+    assert error.message.startswith(
+        "'people.csv' has a quote (\") that is not closed where it should be, so 131 lines run "
+        "together into one value of column 'note' (they start: 'Bob 21,name 21,ok 22,name 22,ok 23,"
+    )
+    assert "remove the stray quote" in error.hint
+
+
+def test_long_multiline_text_values_are_fine() -> None:
+    essay = "\n".join(f"Paragraph {i}: some words here." for i in range(30))
+    table = read(f'id,text\n1,"{essay}"\n2,short\n')
+    assert table.frame["text"].iloc[0] == essay

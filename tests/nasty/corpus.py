@@ -67,6 +67,13 @@ def _embedded_newlines(_: random.Random) -> bytes:
     return _csv([["id", "comment"], [1, "first line\nsecond line"], [2, "plain"], [3, 'say "hi"\r\nbye']]).encode()
 
 
+def _stray_quote_mid_file(_: random.Random) -> bytes:
+    lines = ["id,name,score"] + [f"{i},name {i},{i % 7}" for i in range(1, 200)]
+    lines[20] = '20,"Bob,3'  # opened here ...
+    lines[150] = '150,Eve",4,5'  # ... closed 130 lines later
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _wide(cols: int) -> Callable[[random.Random], bytes]:
     def make(rng: random.Random) -> bytes:
         header = [f"c{i}" for i in range(cols)]
@@ -381,6 +388,7 @@ CASES: list[Case] = [
     Case("all_rows_ragged.csv", lambda r: b"a,b\n1,2,3\n4,5,6\n7,8,9\n", refused=("No row", "fields")),
     Case("embedded_newlines.csv", _embedded_newlines, rows=3, cols=2, check=_check_newlines),
     Case("unbalanced_quote.csv", lambda r: b'a,b\n1,"oops\n2,3\n4,5\n', refused=("quote", "line 2", "never closed")),
+    Case("stray_quote_mid_file.csv", _stray_quote_mid_file, refused=("quote", "not closed", "131 lines run together", "20,\"Bob,3")),
     Case("duplicate_blank_names.csv", lambda r: b"x,,x,x,\n1,2,3,4,5\n", rows=1, cols=5, note="Renamed 4 columns", check=_check_names),
     Case("wide_5000_columns.csv", _wide(5000), rows=3, cols=5000),
     Case("too_wide_10001_columns.csv", _wide(10_001), refused=("10,001 columns",)),
