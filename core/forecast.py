@@ -40,6 +40,8 @@ from core.timeseries import SEASON_CANDIDATES, Frequency, Panel, future_dates, p
 DEFAULT_WINDOWS = 3
 COMBINE_TOP = 3
 MAX_FIT_POINTS = 1500  # older history adds little but costs time
+BASELINES: set[str] = {"naive"}  # scored for reference; ETS/ARIMA become it when it fits best
+COMBO_MARGIN = 1.05  # take the combination unless a single model is more than 5 % better
 
 
 # --------------------------------------------------------------------------- results
@@ -333,15 +335,16 @@ def _clean(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _interval_scale(u: np.ndarray, level: float) -> float:
-    """Factor that makes the interval cover ``level`` % of backtest points, shrunk toward 1."""
+    """Factor that makes the interval cover ``level`` % of backtest points (at least 1)."""
     u = u[np.isfinite(u)]
     if u.size < 5:
         return 1.0
     raw = float(np.quantile(u, level / 100.0))
-    if not math.isfinite(raw) or raw <= 0:
+    if not math.isfinite(raw):
         return 1.0
-    w = u.size / (u.size + 20.0)
-    return float(np.clip(math.exp(w * math.log(raw)), 0.5, 5.0))
+    # model-based intervals ignore parameter and model uncertainty, so they are never narrowed;
+    # they are widened when the backtest shows they were too narrow
+    return float(np.clip(raw, 1.0, 5.0))
 
 
 def _needed(actual, mean, lo, hi) -> np.ndarray:
@@ -420,8 +423,9 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
                                     for i in range(len(origins))]
             scores["combination"] = metrics(act, np.concatenate([p[0] for p in preds["combination"]]), scale)
             ok.append("combination")
-        best = min(ok, key=lambda c: (scores[c]["mae"], c != "combination"))
-        if "combination" in ok and best != "combination" and scores["combination"]["mae"] <= 1.05 * scores[best]["mae"]:
+        selectable = [c for c in ok if c not in BASELINES] or ok
+        best = min(selectable, key=lambda c: (scores[c]["mae"], c != "combination"))
+        if "combination" in ok and best != "combination" and scores["combination"]["mae"] <= COMBO_MARGIN * scores[best]["mae"]:
             best = "combination"  # averages are steadier out of sample; take them unless clearly beaten
         components = top if best == "combination" else []
     else:
