@@ -530,8 +530,8 @@ def importance_figure(drivers: Union["DriverReport", Stored], top: int = 20) -> 
         x=[i.drop * scale for i in shown], y=_labels([i.column for i in shown], 40), orientation="h",
         marker_color=[_OK if i.drop > max(2 * i.std, 1e-12) else _MUTED for i in shown],
         error_x={"type": "data", "array": [i.std * scale for i in shown], "thickness": 1.5, "color": PALETTE[4]},
-        customdata=[i.std * scale for i in shown],
-        hovertemplate="%{y}: %{x:.3g} (give or take %{customdata:.2g})<extra></extra>",
+        customdata=[[i.std * scale, "" if i.drop > max(2 * i.std, 1e-12) else "<br>not clearly more than chance"] for i in shown],
+        hovertemplate="%{y}: %{x:.3g} (give or take %{customdata[0]:.2g})%{customdata[1]}<extra></extra>",
     ))
     fig = _layout(fig, title + (f" (top {top} of {len(items)})" if rest > 0 else ""), x_t, "")
     fig.update_yaxes(autorange="reversed", type="category")

@@ -506,3 +506,18 @@ def test_timelines_number_the_batches_when_times_clash(batches):
     same = [{**b, "created_at": "2026-02-01T00:00:00", "result": {**b["result"], "created_at": None}} for b in batches]
     fig = charts.drift_timeline_figure(same)
     assert list(fig.data[0].x) == [1, 2, 3] and fig.layout.xaxis.title.text == "batch (oldest first)"
+
+
+# --------------------------------------------------------------------------- data page figures (unchanged behaviour)
+
+
+def test_column_and_missing_figures_escape_and_stay_small():
+    rng = np.random.default_rng(0)
+    num = charts.column_figure(pd.Series(rng.normal(size=100_000), name=BOLD), "numeric")
+    assert num.data[0].type == "bar" and len(num.data[0].x) <= 40
+    assert num.layout.title.text == f"How '{BOLD_SAFE}' is spread" and num.layout.xaxis.title.text == BOLD_SAFE
+    cat = charts.column_figure(pd.Series([f"<i>{i}</i>" for i in range(50)] * 2, name=SCRIPT), "categorical")
+    assert len(cat.data[0].y) == 21 and cat.data[0].y[-1] == "(30 others)"
+    _no_raw_html(cat)
+    miss = charts.missing_figure([BOLD, "ok", SCRIPT], [0.5, 0.0, 0.1])
+    assert list(miss.data[0].y) == [BOLD_SAFE, SCRIPT_SAFE] and list(miss.data[0].x) == [50.0, 10.0]
