@@ -123,16 +123,17 @@ def prepare_features(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFram
     for feat in schema["features"]:
         name, kind = feat["name"], feat["kind"]
         col = frame[name] if name in frame.columns else pd.Series([np.nan] * n, index=frame.index, dtype=float)
+        key = str(name)  # model inputs are named by text, never by position
         if kind == "numeric":
-            out[name] = to_float(col)
+            out[key] = to_float(col)
         elif kind == "boolean":
-            out[name] = to_bool_float(col)
+            out[key] = to_bool_float(col)
         elif kind == "datetime":
             stamps = to_datetime(col)
             for part in DATE_PARTS:
-                out[date_part_name(name, part)] = getattr(stamps.dt, part).astype(float)
+                out[date_part_name(key, part)] = getattr(stamps.dt, part).astype(float)
         else:
-            out[name] = to_category_text(col)
+            out[key] = to_category_text(col)
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -141,12 +142,13 @@ def input_columns(schema: dict[str, Any]) -> tuple[list[str], list[str]]:
     numeric: list[str] = []
     categorical: list[str] = []
     for feat in schema["features"]:
+        key = str(feat["name"])
         if feat["kind"] in ("numeric", "boolean"):
-            numeric.append(feat["name"])
+            numeric.append(key)
         elif feat["kind"] == "datetime":
-            numeric.extend(date_part_name(feat["name"], p) for p in DATE_PARTS)
+            numeric.extend(date_part_name(key, p) for p in DATE_PARTS)
         else:
-            categorical.append(feat["name"])
+            categorical.append(key)
     return numeric, categorical
 
 

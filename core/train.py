@@ -588,6 +588,8 @@ def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, fo
     fitted: Any = None
     note = ""
     for i, (train_idx, valid_idx) in enumerate(folds):
+        if task == "classification" and len(np.unique(y[train_idx])) < 2:
+            continue  # an early time-ordered fold with a single outcome teaches nothing
         model = _clone(est)
         started = time.perf_counter()
         with warnings.catch_warnings():
@@ -597,7 +599,7 @@ def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, fo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores.append(_score(model, X.iloc[valid_idx], y[valid_idx], task, classes))
-            if i == 0:  # time scoring on at least 1,000 rows so fixed overheads do not dominate
+            if not predict_ms:  # time scoring on at least 1,000 rows so fixed overheads do not dominate
                 batch = X.iloc[np.resize(valid_idx, max(1000, len(valid_idx)))]
                 started = time.perf_counter()
                 model.predict_proba(batch) if task == "classification" else model.predict(batch)
@@ -606,6 +608,8 @@ def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, fo
         if time.perf_counter() > deadline and i + 1 < len(folds) and name != "baseline":
             note = f"scored on {i + 1} of {len(folds)} folds: the time budget ran out"
             break
+    if not scores:
+        raise ValueError("no fold had two outcomes to learn from")
     means: dict[str, float | None] = {}
     stds: dict[str, float | None] = {}
     for key in keys:
@@ -667,6 +671,11 @@ def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame
                 "so Keel cannot predict it as a number.",
                 "Choose 'classification' to predict it as a category, or fix those values in the file.",
             )
+        if not np.isfinite(numbers.astype(float)).all():
+            raise InputError(
+                f"'{target}' holds infinite values, which cannot be predicted.",
+                "Replace them with real numbers, or remove those rows.",
+            )
         if numbers.nunique() < 2:
             raise InputError(
                 f"Every row has the same value in '{target}' ({numbers.iloc[0]!r}), so there is nothing to learn.",
@@ -715,6 +724,8 @@ def _folds(task: str, split_kind: str, y: np.ndarray, n_rows: int, seed: int) ->
         return list(TimeSeriesSplit(n_splits=k).split(dummy))
     if task == "classification":
         smallest = int(pd.Series(y).value_counts().min())
+        if smallest < 2:  # an outcome with one training row cannot be spread over folds
+            return list(KFold(n_splits=min(k, max(2, n_rows // 5)), shuffle=True, random_state=seed).split(dummy))
         k = max(2, min(k, smallest))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -844,7 +855,14 @@ def _train(
                 f"{n_test} latest (from {cut.date() if hasattr(cut, 'date') else cut}) test it.")
     else:
         strat = codes_all if task == "classification" else None
-        train_idx, test_idx = train_test_split(index, test_size=HOLDOUT_SHARE, random_state=seed, shuffle=True,
+        n_test = max(int(math.ceil(len(index) * HOLDOUT_SHARE)), len(classes))
+        if len(index) - n_test < max(len(classes), 2):
+            raise InputError(
+                f"{len(index)} rows are too few for {len(classes)} different outcomes of '{target}': each outcome "
+                "must appear both in the rows that train the model and in the rows that test it.",
+                "Add more rows, or group rare outcomes together.",
+            )
+        train_idx, test_idx = train_test_split(index, test_size=n_test, random_state=seed, shuffle=True,
                                                stratify=strat)
         desc = (f"Random split: {len(train_idx)} rows train the model, {len(test_idx)} rows set aside to test it"
                 + (f" (each outcome of '{target}' in the same proportion)." if task == "classification" else "."))

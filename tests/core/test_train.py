@@ -339,3 +339,21 @@ def test_train_command_reads_a_file_registers_the_model_and_returns_plain_json(t
     assert all(set(row["metrics"]) == set(CLASSIFICATION_METRICS) for row in out["leaderboard"])
     assert {x["column"] for x in out["left_out"]} >= {"customer_id", "email", "cancel_code"}
     assert store.resolve_model("churn-churn").dataset_id == out["dataset_id"]
+
+
+def test_too_many_outcomes_for_the_rows_is_refused_in_plain_words():
+    frame = pd.DataFrame({"x": np.arange(22.0), "y": list("abcdefghijk") * 2})
+    with pytest.raises(InputError) as err:
+        train(frame, "y", candidates=LINEAR)
+    assert err.value.message == ("22 rows are too few for 11 different outcomes of 'y': each outcome must appear "
+                                 "both in the rows that train the model and in the rows that test it.")
+    assert err.value.hint == "Add more rows, or group rare outcomes together."
+
+
+def test_time_split_survives_early_folds_with_a_single_outcome():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=80), "when": pd.date_range("2020-01-01", periods=80)})
+    frame["y"] = np.where(np.arange(80) < 30, "a", np.where(frame["x"] > 0, "a", "b"))
+    result = train(frame, "y", split="time", date_column="when", candidates=LINEAR)
+    assert all(row.metrics["balanced_accuracy"] is not None for row in result.leaderboard)
+    assert result.algorithm == "logistic_regression"
