@@ -342,7 +342,7 @@ def test_train_command_reads_a_file_registers_the_model_and_returns_plain_json(t
 
 
 def test_too_many_outcomes_for_the_rows_is_refused_in_plain_words():
-    frame = pd.DataFrame({"x": np.arange(22.0), "y": list("abcdefghijk") * 2})
+    frame = pd.DataFrame({"x": np.random.default_rng(0).normal(size=22), "y": list("abcdefghijk") * 2})
     with pytest.raises(InputError) as err:
         train(frame, "y", candidates=LINEAR)
     assert err.value.message == ("22 rows are too few for 11 different outcomes of 'y': each outcome must appear "
