@@ -189,10 +189,10 @@ with tab_columns:
             st.markdown(f"- **{kind}** — {words}")
     names = [c.name for c in report.columns]
     if any(c.missing_share > 0 for c in report.columns):
-        st.plotly_chart(missing_figure(names, [c.missing_share for c in report.columns]))
+        st.plotly_chart(missing_figure(names, [c.missing_share for c in report.columns]), theme=None)
     column = st.selectbox("See how a column is spread", names)
     kind = {c.name: c.kind for c in report.columns}[column]
-    st.plotly_chart(column_figure(frame[column], kind))
+    st.plotly_chart(column_figure(frame[column], kind), theme=None)
 
 with tab_preview:
     st.caption(f"The first {min(len(frame), 500):,} of {len(frame):,} rows.")

@@ -54,18 +54,18 @@ if is_binary:
 tabs = st.tabs(tab_names)
 
 with tabs[0], guard(stop=False):
-    st.plotly_chart(charts.metrics_ci_figure(ev))
+    st.plotly_chart(charts.metrics_ci_figure(ev), theme=None)
     if ev.task == "classification":
         left, right = st.columns(2)
-        left.plotly_chart(charts.confusion_figure(ev))
+        left.plotly_chart(charts.confusion_figure(ev), theme=None)
         if ev.roc_curve is not None:
-            right.plotly_chart(charts.roc_figure(ev))
+            right.plotly_chart(charts.roc_figure(ev), theme=None)
         if ev.pr_curve is not None:
-            st.plotly_chart(charts.pr_figure(ev))
+            st.plotly_chart(charts.pr_figure(ev), theme=None)
         if ev.per_class:
             st.dataframe(pd.DataFrame([c.to_dict() for c in ev.per_class]), hide_index=True)
     else:
-        st.plotly_chart(charts.residuals_figure(ev))
+        st.plotly_chart(charts.residuals_figure(ev), theme=None)
 
 with tabs[1], guard(stop=False):
     if report.slices is None or not report.slices.slices:
@@ -73,14 +73,14 @@ with tabs[1], guard(stop=False):
     else:
         for sentence in evaluate.explain_slices(report.slices):
             st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.slices_figure(report.slices))
+        st.plotly_chart(charts.slices_figure(report.slices), theme=None)
 
 with tabs[2], guard(stop=False):
     if ev.calibration is None:
         st.info("Calibration applies to models that sort into groups.")
     else:
         st.markdown(esc(evaluate.explain_calibration(ev.calibration)))
-        st.plotly_chart(charts.calibration_figure(ev.calibration))
+        st.plotly_chart(charts.calibration_figure(ev.calibration), theme=None)
         if st.button("Check whether recalibrating would help"):
             with st.spinner("Fitting a calibrator on half the test rows and checking it on the other half…"):
                 _, model = modelio.load_registered(info.id)
@@ -94,7 +94,7 @@ with tabs[3], guard(stop=False):
     else:
         for sentence in evaluate.explain_robustness(report.robustness):
             st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.robustness_figure(report.robustness))
+        st.plotly_chart(charts.robustness_figure(report.robustness), theme=None)
 
 with tabs[4], guard(stop=False):
     if report.drivers is None:
@@ -102,9 +102,9 @@ with tabs[4], guard(stop=False):
     else:
         for sentence in evaluate.explain_drivers(report.drivers, info.target):
             st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.importance_figure(report.drivers))
+        st.plotly_chart(charts.importance_figure(report.drivers), theme=None)
         for item in report.drivers.partial_dependence:
-            st.plotly_chart(charts.partial_dependence_figure(item))
+            st.plotly_chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target), theme=None)
 
 if is_binary:
     with tabs[5], guard(stop=False):
@@ -125,7 +125,7 @@ if is_binary:
             choice = evaluate.choose_threshold(y.astype(str).to_numpy(), proba, cost_fa, cost_miss,
                                                positive_label=str(positive), unit=unit)
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
-            st.plotly_chart(charts.threshold_figure(choice))
+            st.plotly_chart(charts.threshold_figure(choice, positive_label=positive), theme=None)
 
     with tabs[6], guard(stop=False):
         st.markdown("Pick a column that describes a group of people (e.g. age band, region). "
@@ -138,4 +138,4 @@ if is_binary:
             fair = evaluate.fairness(model, X, y, column, positive_label=positive)
             for sentence in evaluate.explain_fairness(fair):
                 st.markdown(f"- {esc(sentence)}")
-            st.plotly_chart(charts.fairness_figure(fair))
+            st.plotly_chart(charts.fairness_figure(fair), theme=None)

@@ -30,7 +30,7 @@ if metric_keys:
     default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
     metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default))
     with guard(stop=False):
-        st.plotly_chart(charts.metric_over_versions_figure(models, metric))
+        st.plotly_chart(charts.metric_over_versions_figure(models, metric), theme=None)
 
 by_id = {m.id: m for m in models}
 current = st.session_state.get(state.MODEL_ID)

@@ -117,8 +117,8 @@ for note in chosen.notes:
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
 with guard(stop=False):
-    st.plotly_chart(charts.forecast_figure(chosen))
-    st.plotly_chart(charts.backtest_figure(chosen))
+    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value), theme=None)
+    st.plotly_chart(charts.backtest_figure(chosen, value_name=value), theme=None)
 
 st.subheader("What to order")
 unit = result.freq.unit if result.freq else "period"

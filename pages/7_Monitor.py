@@ -54,7 +54,7 @@ if result is not None and result.model.get("id") == info.id:
     if result.drift is not None:
         st.subheader("What changed in the data")
         with guard(stop=False):
-            st.plotly_chart(charts.drift_overview_figure(result.drift))
+            st.plotly_chart(charts.drift_overview_figure(result.drift), theme=None)
         st.dataframe(
             pd.DataFrame([{"column": c.column, "verdict": c.verdict, "what we saw": c.explain, "test": c.method,
                            "size of change": c.statistic, "limit": c.threshold, "p-value": c.p_value}
@@ -68,7 +68,7 @@ if result is not None and result.model.get("id") == info.id:
                 reference = store.load_dataset(info.dataset_id)
                 kind = next(c.kind for c in result.drift.columns if c.column == column)
                 st.plotly_chart(charts.distribution_compare_figure(
-                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column))
+                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column), theme=None)
 
 st.subheader("Over time")
 with guard(stop=False):
@@ -76,8 +76,8 @@ with guard(stop=False):
     if not batches:
         st.caption("No batches recorded yet for this model.")
     else:
-        st.plotly_chart(charts.drift_timeline_figure(batches))
-        st.plotly_chart(charts.performance_timeline_figure(batches))
+        st.plotly_chart(charts.drift_timeline_figure(batches), theme=None)
+        st.plotly_chart(charts.performance_timeline_figure(batches), theme=None)
         st.dataframe(monitor.timeline(info.id), hide_index=True)
 
 st.subheader("Alerts")

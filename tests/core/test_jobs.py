@@ -1,0 +1,78 @@
+"""Background jobs run in worker processes: progress, results, Keel errors, bugs and crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from core import jobs
+from core.errors import InputError
+
+
+def _ok(n: int, progress) -> int:
+    for i in range(n):
+        progress((i + 1) / n, f"step {i + 1}")
+    return n * 2
+
+
+def _user_error(progress) -> None:
+    raise InputError("The column 'x' is empty.", "Pick another column.")
+
+
+def _bug(progress) -> None:
+    {}["missing"]
+
+
+def _crash(progress) -> None:
+    progress(0.5, "about to die")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _hog(progress) -> None:
+    blocks = []
+    while True:
+        blocks.append(bytearray(256 * 1024 * 1024))
+
+
+def wait(job_id: str, timeout: float = 60) -> jobs.Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = jobs.get(job_id)
+        if job.status != "running":
+            return job
+        time.sleep(0.1)
+    raise AssertionError("job did not finish")
+
+
+def test_result_and_progress_come_back() -> None:
+    job = wait(jobs.submit("double", _ok, 3))
+    assert (job.status, job.result, job.fraction) == ("done", 6, 1.0)
+
+
+def test_a_keel_error_keeps_its_message_and_hint() -> None:
+    job = wait(jobs.submit("bad", _user_error))
+    assert job.status == "failed" and isinstance(job.error, InputError)
+    assert (job.error.message, job.error.hint) == ("The column 'x' is empty.", "Pick another column.")
+
+
+def test_a_bug_is_reported_without_its_message() -> None:
+    job = wait(jobs.submit("bug", _bug))
+    assert job.status == "failed" and not isinstance(job.error, InputError)
+    assert "KeyError" in str(job.error) and "missing" not in str(job.error)
+
+
+def test_a_crashing_worker_fails_only_its_job() -> None:
+    job = wait(jobs.submit("crash", _crash))
+    assert job.status == "failed" and isinstance(job.error, jobs.JobDiedError)
+    assert "stopped before finishing" in job.error.message and job.error.hint
+    assert wait(jobs.submit("after", _ok, 1)).result == 2  # the next job still runs
+
+
+def test_memory_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "MEMORY_LIMIT_BYTES", 1500 * 1024 * 1024)
+    job = wait(jobs.submit("hog", _hog), timeout=120)
+    assert job.status == "failed" and isinstance(job.error, jobs.JobDiedError)
+    assert "memory" in (job.error.message + job.error.hint).lower()
