@@ -339,7 +339,8 @@ def _interval_scale(u: np.ndarray, level: float) -> float:
     u = u[np.isfinite(u)]
     if u.size < 5:
         return 1.0
-    raw = float(np.quantile(u, level / 100.0))
+    # split-conformal finite-sample correction: the ceil((n+1) * level)-th smallest value
+    raw = float(np.quantile(u, min(1.0, (1 + 1 / u.size) * level / 100.0), method="higher"))
     if not math.isfinite(raw):
         return 1.0
     # model-based intervals ignore parameter and model uncertainty, so they are never narrowed;

@@ -306,3 +306,37 @@ def test_json_contract_and_progress():
     assert s["forecast"][0]["date"] == "2020-04-10"
     assert calls[-1] == (3, 3)
     assert len(res.to_frame()) == 21
+
+
+# --------------------------------------------------------------------------- column guessing and parallel run
+
+
+def test_suggest_columns_for_a_shop_table():
+    from core.timeseries import suggest_columns
+
+    df = pd.DataFrame({"Day": pd.date_range("2024-01-01", periods=10).astype(str).tolist() * 2,
+                       "Product": ["Tea"] * 10 + ["Coffee"] * 10, "price": [2.5] * 20, "units_sold": range(20)})
+    g = suggest_columns(df)
+    assert (g.date, g.value, g.id) == ("Day", "units_sold", "Product")
+    years = suggest_columns(pd.DataFrame({"year": range(1990, 2000), "gdp": np.arange(10.0)}))
+    assert (years.date, years.value, years.id) == ("year", "gdp", None)
+
+
+def test_no_date_column_is_explained():
+    from core.timeseries import suggest_columns
+
+    with pytest.raises(InputError) as e:
+        suggest_columns(pd.DataFrame({"product": ["a", "b"], "units": [1, 2]}))
+    assert e.value.message == "No column looks like dates (columns: 'product', 'units')."
+    assert "add one to the file" in e.value.hint
+
+
+def test_parallel_run_matches_serial():
+    rng = np.random.default_rng(5)
+    df = pd.concat([_frame(rng.poisson(10 + i, 120).astype(float), product=f"P{i}") for i in range(4)])
+    serial = forecast(df, "date", "sales", "product", horizon=7, workers=1).to_json()
+    calls = []
+    parallel = forecast(df, "date", "sales", "product", horizon=7, workers=2,
+                        progress=lambda d, t: calls.append(d)).to_json()
+    assert [s["forecast"] for s in parallel["series"]] == [s["forecast"] for s in serial["series"]]
+    assert calls[-1] == 4
