@@ -220,8 +220,6 @@ def suggest_split(frame: pd.DataFrame, target: str) -> SplitSuggestion:
 # --------------------------------------------------------------------------- choosing columns
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PII_NAMES = re.compile(r"e-?mail|phone|mobile|ssn|social.?security|passport|iban|credit.?card", re.I)
 _ID_NAMES = re.compile(r"(^|[_\s.-])(id|key|uuid|guid)$|^id([_\s.-]|$)|_?no\.?$|number$", re.I)
 
 
@@ -290,42 +288,6 @@ def _copies_target(series: pd.Series, y: pd.Series, task: str) -> bool:
     y_codes, _ = pd.factorize(pair["y"])
     pairs = pd.unique(x_codes.astype(np.int64) * (int(y_codes.max()) + 1) + y_codes)
     return bool(len(pairs) == pair["x"].nunique())
-
-
-def basic_findings(frame: pd.DataFrame, target: str | None) -> list[Any]:
-    """A small stand-in for :func:`core.quality.profile` findings (ID-like, leakage, personal data).
-
-    Used only when the data-quality module cannot run. Returns ``core.quality.Finding`` objects.
-    """
-    from core.quality import Finding
-
-    found: list[Any] = []
-    y = frame[target] if target is not None and target in frame.columns else None
-    task = detect_task(y) if y is not None and y.notna().any() else None
-    for name in frame.columns:
-        if name == target:
-            continue
-        col = frame[name]
-        sample = col.dropna().head(500)
-        if not pd.api.types.is_numeric_dtype(col) and len(sample):
-            text = sample.astype(str)
-            if text.str.match(_EMAIL).mean() >= 0.5 or _PII_NAMES.search(str(name)):
-                found.append(Finding("pii", "warning", str(name), f"'{name}' looks like personal data.",
-                                     "Leave it out of models; mask it before sharing."))
-                continue
-        if y is None or task is None:
-            continue
-        if task == "classification" and y.nunique() == 2 and pd.api.types.is_numeric_dtype(col) \
-                and not pd.api.types.is_bool_dtype(col):
-            pair = pd.DataFrame({"x": col, "y": y}).dropna()
-            if len(pair) >= MIN_ROWS and pair["y"].nunique() == 2 and pair["x"].nunique() > 2:
-                positive = sorted(pair["y"].unique(), key=str)[1]
-                auc = roc_auc_score(pair["y"] == positive, pair["x"].astype(float))
-                if max(auc, 1 - auc) >= 0.995:
-                    found.append(Finding("target_leakage", "critical", str(name),
-                                         f"'{name}' alone predicts '{target}' almost perfectly.",
-                                         "It is probably recorded after the outcome; leave it out."))
-    return found
 
 
 def select_features(
@@ -980,13 +942,10 @@ def _with_note(row: LeaderboardRow, note: str) -> LeaderboardRow:
 
 
 def _findings(frame: pd.DataFrame, target: str) -> list[Any]:
-    """Data-quality findings from core.quality, or Keel's small stand-in if that cannot run."""
-    try:
-        from core import quality
+    """Data-quality findings from core.quality (ID-like columns, leakage, personal data…)."""
+    from core import quality
 
-        return list(quality.profile(frame, target).findings)
-    except NotImplementedError:
-        return basic_findings(frame, target)
+    return list(quality.profile(frame, target).findings)
 
 
 def _fmt(value: float | None) -> str:
@@ -1100,7 +1059,7 @@ def train_command(
 
 __all__ = [
     "FeaturePlan", "LeaderboardRow", "LeftOut", "SplitInfo", "SplitSuggestion", "TrainResult",
-    "basic_findings", "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
+    "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
     "select_features", "suggest_split", "train", "train_command",
 ]
 

@@ -8,6 +8,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.modelio import register
@@ -148,6 +150,21 @@ def test_safe_csv_neutralises_formulas(cell, written):
     data = to_safe_csv(pd.DataFrame({"note": [cell], "n": [1]}))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     assert rows[1][0] == written
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=8))
+def test_safe_csv_no_text_cell_can_start_a_formula(cells):
+    data = to_safe_csv(pd.DataFrame({"text": pd.Series(cells, dtype=object)}))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[0] == ["text"] and len(rows) == len(cells) + 1
+    for original, (written,) in zip(cells, rows[1:]):
+        if original is None:
+            assert written == ""
+        elif original.startswith(("=", "+", "-", "@", "\t", "\r")):
+            assert written == "'" + original
+        else:
+            assert written == original
 
 
 def test_safe_csv_keeps_negative_numbers_numeric_and_guards_headers():
