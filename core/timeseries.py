@@ -138,7 +138,7 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
             out = pd.to_datetime(years.astype("string") + "-01-01", format="%Y-%m-%d", errors="coerce")
             return out, True
         raise InputError(
-            f"The date column '{column}' holds numbers, not dates (first: {nonnull.iloc[0]!r}).",
+            f"The date column '{column}' holds numbers, not dates (first: {nonnull.iloc[0]:g}).",
             "Choose a column with dates such as 2024-03-31, or plain years such as 2024.",
         )
     text = s.astype("string").str.strip()
@@ -199,7 +199,9 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
             "Use a table with one row per date (at least a few dates per series).",
         )
     days = diffs.dt.total_seconds().to_numpy() / 86400.0
-    step = float(np.median(days))
+    # the most common step (the smallest on ties): gaps are multiples of it
+    vals, counts = np.unique(np.round(days, 3), return_counts=True)
+    step = float(vals[counts == counts.max()].min())
     u = pd.DatetimeIndex(frame["d"].unique())
     if step < 0.9:
         return Frequency("h", "h", "h")

@@ -340,3 +340,22 @@ def test_parallel_run_matches_serial():
                         progress=lambda d, t: calls.append(d)).to_json()
     assert [s["forecast"] for s in parallel["series"]] == [s["forecast"] for s in serial["series"]]
     assert calls[-1] == 4
+
+
+def test_numbers_are_not_dates_and_gappy_daily_data_stay_daily():
+    with pytest.raises(InputError) as e:
+        forecast(pd.DataFrame({"date": [1.5, 2.5, 3.5], "v": [1, 2, 3]}), "date", "v", horizon=1)
+    assert e.value.message == "The date column 'date' holds numbers, not dates (first: 1.5)."
+    df = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-04"], "v": [1, np.nan, 3]})
+    panel = prepare(df, "date", "v", fill="missing")
+    assert panel.frequency.code == "D" and panel.series[0].n == 4
+
+
+@pytest.mark.parametrize("values", [np.full(50, 7.0), np.zeros(50), np.linspace(-5, 5, 50), np.array([1.0, 2.0]),
+                                    np.r_[np.zeros(40), 5, np.zeros(9)], np.arange(60) * 1e12 + 1e15],
+                         ids=["constant", "zeros", "negative", "two-points", "one-sale", "huge"])
+def test_awkward_series_always_get_a_finite_forecast(values):
+    r = forecast_series(values, h=7, freq_code="D", unit="day")
+    m, lo, hi = (np.array(r[k]) for k in ("mean", "lo", "hi"))
+    assert m.size == 7 and np.isfinite(np.r_[m, lo, hi]).all()
+    assert (lo <= m + 1e-6).all() and (m <= hi + 1e-6).all()
