@@ -206,11 +206,13 @@ def accuracy() -> None:
             cells.append(f"{ms:>5.2f}({sm_:>4.1f})"[:10].rjust(10))
         print(f"{(it.dataset + ':' + it.name)[:27]:<28}{train.size:>5}{h:>4} {str(keel[i]['model'])[:14]:<15}" + "".join(cells))
     print("\nTotals over all series")
-    print(f"{'method':<15}{'mean MASE':>10}{'median':>8}{'mean sMAPE':>11}{'90% cover':>10}")
+    print(f"{'method':<15}{'mean MASE':>10}{'median':>8}{'mean sMAPE':>11}{'90% cover':>10}{'beats SN':>10}")
+    sn_arr = np.array(mase_tab["SeasonalNaive"])
     for m in methods:
         a = np.array(mase_tab[m])
         c = f"{np.mean(np.concatenate(cover[m])):.1%}" if m in cover and cover[m] else "-"
-        print(f"{m:<15}{np.nanmean(a):>10.3f}{np.nanmedian(a):>8.3f}{np.nanmean(smape_tab[m]):>11.2f}{c:>10}")
+        b = f"{np.mean(a < sn_arr):.0%}" if m != "SeasonalNaive" else "-"
+        print(f"{m:<15}{np.nanmean(a):>10.3f}{np.nanmedian(a):>8.3f}{np.nanmean(smape_tab[m]):>11.2f}{c:>10}{b:>10}")
     k, s = np.array(mase_tab["Keel"]), np.array(mase_tab["SeasonalNaive"])
     print(f"\nKeel beats seasonal naive (lower MASE) on {np.mean(k < s):.0%} of series "
           f"({int(np.sum(k < s))}/{k.size}; ties {int(np.sum(k == s))}).")

@@ -412,6 +412,10 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
     scale = mase_scale(first_train, plan.main_season)
     actuals = [y[o: o + h] for o in origins]
     scores: dict[str, dict] = {}
+    if origins and not ok:
+        notes.append("No model could be fitted in the backtest; Keel fell back to the last value.")
+        origins, actuals = [], []
+        ok = ["naive"]
     if origins:
         act = np.concatenate(actuals)
         for c in ok:

@@ -224,13 +224,29 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
     return Frequency("Y", "YE" if year_end else "YS", "Y-DEC", "end" if year_end else "start")
 
 
-def _to_dates(periods: pd.PeriodIndex, freq: Frequency) -> pd.DatetimeIndex:
+def _to_dates(periods, freq: Frequency) -> pd.DatetimeIndex:
+    if freq.code == "B":  # business days are kept as plain dates (Period[B] is deprecated in pandas)
+        return pd.DatetimeIndex(periods)
     if freq.anchor == "end":
         return pd.DatetimeIndex(periods.to_timestamp(how="end")).normalize()
     return pd.DatetimeIndex(periods.to_timestamp(how="start"))
 
 
+def _keys(dates: pd.Series, freq: Frequency):
+    if freq.code == "B":
+        return pd.DatetimeIndex(dates).normalize()
+    return pd.PeriodIndex(pd.DatetimeIndex(dates), freq=freq.period_alias)
+
+
+def _full(lo, hi, freq: Frequency):
+    if freq.code == "B":
+        return pd.bdate_range(lo, hi)
+    return pd.period_range(lo, hi, freq=freq.period_alias)
+
+
 def future_dates(last: pd.Timestamp, h: int, freq: Frequency) -> pd.DatetimeIndex:
+    if freq.code == "B":
+        return pd.bdate_range(pd.Timestamp(last) + pd.offsets.BDay(1), periods=h)
     p = pd.Period(last, freq=freq.period_alias)
     periods = pd.period_range(p + 1, periods=h, freq=freq.period_alias)
     return _to_dates(periods, freq)
@@ -463,7 +479,7 @@ def prepare(
         if target.code != freq.code:
             aggregated_from = freq.label
             freq = target
-    work["p"] = pd.PeriodIndex(pd.DatetimeIndex(work["d"]), freq=freq.period_alias)
+    work["p"] = _keys(work["d"], freq)
     dup = work.duplicated(subset=["g", "p"], keep=False)
     if dup.any() and aggregated_from is None:
         n_dup = int(work[dup].drop_duplicates(subset=["g", "p"]).shape[0])
@@ -484,7 +500,13 @@ def prepare(
         steps = (work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"]).groupby("g")["p"]
                  .diff().dropna())
         irregular = 0
-        if len(steps):
+        if len(steps) and freq.code == "B":
+            ends = work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"])
+            prev = ends.groupby("g")["p"].shift().dropna()
+            cur = ends.loc[prev.index, "p"]
+            k = np.busday_count(prev.to_numpy().astype("datetime64[D]"), cur.to_numpy().astype("datetime64[D]"))
+            irregular = int((k != 1).sum())
+        elif len(steps):
             k = np.array([s.n for s in steps])
             irregular = int((k != 1).sum())
         if irregular > 0.1 * max(1, len(steps)):
@@ -499,7 +521,7 @@ def prepare(
     series: list[Series] = []
     for g, s in agg.groupby(level=0, sort=False):
         s = s.droplevel(0)
-        full = pd.period_range(s.index.min(), s.index.max(), freq=freq.period_alias)
+        full = _full(s.index.min(), s.index.max(), freq)
         present = s.reindex(full)
         n_missing = int(len(full) - len(s))
         v = present.to_numpy(dtype=float)

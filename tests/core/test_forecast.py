@@ -24,8 +24,9 @@ def _frame(values, start="2020-01-01", freq="D", **extra):
 @pytest.mark.parametrize(
     "freq, code, alias",
     [("D", "D", "D"), ("W-SUN", "W", "W-SUN"), ("W-WED", "W", "W-WED"), ("MS", "M", "MS"), ("ME", "M", "ME"),
-     ("QS", "Q", "QS"), ("YS", "Y", "YS")],
-    ids=["daily", "weekly-sunday", "weekly-wednesday", "month-start", "month-end", "quarterly", "yearly"],
+     ("QS", "Q", "QS"), ("YS", "Y", "YS"), ("B", "B", "B"), ("h", "h", "h")],
+    ids=["daily", "weekly-sunday", "weekly-wednesday", "month-start", "month-end", "quarterly", "yearly",
+         "business-days", "hourly"],
 )
 def test_infer_frequency(freq, code, alias):
     f = infer_frequency(pd.date_range("2020-01-01", periods=30, freq=freq))
@@ -359,3 +360,10 @@ def test_awkward_series_always_get_a_finite_forecast(values):
     m, lo, hi = (np.array(r[k]) for k in ("mean", "lo", "hi"))
     assert m.size == 7 and np.isfinite(np.r_[m, lo, hi]).all()
     assert (lo <= m + 1e-6).all() and (m <= hi + 1e-6).all()
+
+
+def test_business_days_skip_weekends():
+    df = pd.DataFrame({"date": pd.bdate_range("2024-01-01", periods=60), "v": np.arange(60.0)})
+    res = forecast(df, "date", "v", horizon=3)
+    assert res.frequency == "B"
+    assert [d.strftime("%a %d") for d in res.series[0].dates] == ["Mon 25", "Tue 26", "Wed 27"]
