@@ -109,6 +109,22 @@ class SeriesForecast:
     notes: tuple[str, ...] = ()  # plain-language notes: fallbacks, skipped seasons
     findings: tuple[Finding, ...] = ()
 
+    def summary(self, level: float = 90.0, unit: str = "period") -> str:
+        """One plain sentence about the chosen method and how it did on the past."""
+        name = f"'{self.id}'" if self.id is not None else "The series"
+        if self.model is None:
+            return f"{name}: too little history to forecast."
+        how = self.model_label
+        if self.components:
+            how += " (" + ", ".join(LABELS.get(c, c) for c in self.components) + ")"
+        b = self.backtest
+        if b.mae is None:
+            return f"{name}: forecast with {how}; the history is too short to check it against the past."
+        rel = f" ({b.wape:.0f} % of actual values)" if b.wape is not None else ""
+        cov = f"; its {level:g} % ranges held the actual value {b.coverage:.0%} of the time" if b.coverage is not None else ""
+        return (f"{name}: forecast with {how}. Tested on the last {b.points} {unit}s of history, it was typically off by "
+                f"{b.mae:,.3g}{rel}{cov}.")
+
     def to_json(self, integer_years: bool = False) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -159,9 +175,13 @@ class ForecastResult:
             "fill": self.fill,
             "coverage": _num(self.coverage),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
-            "series": [s.to_json(self.integer_years) for s in self.series],
-            "findings": [_finding_json(f) for f in self.findings],
+            "series": [{**s.to_json(self.integer_years), "summary": s.summary(self.level, self.freq.unit if self.freq else "period")} for s in self.series],
+            "findings": [_finding_json(f) for f in self.all_findings()],
         }
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Table-wide findings, then each series' own."""
+        return self.findings + tuple(f for s in self.series for f in s.findings)
 
     def to_frame(self) -> pd.DataFrame:
         """Long table of the forecasts: id, date, yhat, lo, hi, model."""

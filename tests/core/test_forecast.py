@@ -367,3 +367,12 @@ def test_business_days_skip_weekends():
     res = forecast(df, "date", "v", horizon=3)
     assert res.frequency == "B"
     assert [d.strftime("%a %d") for d in res.series[0].dates] == ["Mon 25", "Tue 26", "Wed 27"]
+
+
+def test_summary_sentence():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=200), "v": rng.poisson(20, 200), "p": "Tea"})
+    res = forecast(df, "date", "v", "p", horizon=14)
+    text = res.to_json()["series"][0]["summary"]
+    assert text.startswith("'Tea': forecast with ")
+    assert "Tested on the last 42 days of history, it was typically off by" in text
