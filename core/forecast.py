@@ -441,7 +441,9 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
         for c in ok:
             pm = np.concatenate([p[0] for p in preds[c]])
             scores[c] = metrics(act, pm, scale)
-        ranked = sorted(ok, key=lambda c: scores[c]["mae"])
+        # intermittent demand: judge by squared error, since absolute error rewards forecasting zero
+        crit = "rmse" if plan.intermittent else "mae"
+        ranked = sorted(ok, key=lambda c: scores[c][crit])
         top = [c for c in ranked if c not in ("naive", "mean")][:COMBINE_TOP]
         if len(top) >= 2:
             preds["combination"] = [tuple(np.mean([preds[c][i][k] for c in top], axis=0) for k in range(3))
@@ -449,8 +451,8 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
             scores["combination"] = metrics(act, np.concatenate([p[0] for p in preds["combination"]]), scale)
             ok.append("combination")
         selectable = [c for c in ok if c not in BASELINES] or ok
-        best = min(selectable, key=lambda c: (scores[c]["mae"], c != "combination"))
-        if "combination" in ok and best != "combination" and scores["combination"]["mae"] <= COMBO_MARGIN * scores[best]["mae"]:
+        best = min(selectable, key=lambda c: (scores[c][crit], c != "combination"))
+        if "combination" in ok and best != "combination" and scores["combination"][crit] <= COMBO_MARGIN * scores[best][crit]:
             best = "combination"  # averages are steadier out of sample; take them unless clearly beaten
         components = top if best == "combination" else []
     else:
@@ -513,7 +515,7 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
     if plan.nonneg:
         mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
     leaderboard = [{"model": c, "mae": scores[c]["mae"], "mase": scores[c]["mase"], "smape": scores[c]["smape"],
-                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c]["mae"])]
+                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c]["rmse" if plan.intermittent else "mae"])]
     return {
         "model": best, "components": list(components), "mean": mean.tolist(), "lo": lo.tolist(), "hi": hi.tolist(),
         "season": plan.main_season if plan.main_season > 1 else None, "seasons": list(plan.seasons),

@@ -376,3 +376,12 @@ def test_summary_sentence():
     text = res.to_json()["series"][0]["summary"]
     assert text.startswith("'Tea': forecast with ")
     assert "Tested on the last 42 days of history, it was typically off by" in text
+
+
+def test_multiplicative_seasonality_uses_log_scale():
+    t = np.arange(120)
+    y = (50 * np.exp(0.02 * t)) * (1 + 0.4 * np.sin(2 * np.pi * t / 12))
+    s = forecast(_frame(y, freq="MS"), "date", "sales", horizon=12).series[0]
+    assert s.transform == "log" and s.season == 12
+    truth = (50 * np.exp(0.02 * np.arange(120, 132))) * (1 + 0.4 * np.sin(2 * np.pi * np.arange(120, 132) / 12))
+    assert np.mean(np.abs(np.array(s.yhat) - truth) / truth) < 0.03
