@@ -4,7 +4,8 @@ For each product, over the *protection period* P = lead time + review period (in
 
 - expected demand  D_P = sum of the forecast over the next P periods
 - its uncertainty  sigma_P = sqrt(sum of per-period sigma^2), where each period's sigma is read
-  from the forecast interval: sigma_k = (hi_k - lo_k) / (2 z_level)
+  from the upper half of the forecast interval: sigma_k = (hi_k - yhat_k) / z_level (the lower half
+  may be cut at zero for sales)
 - safety stock     SS = z_service * sigma_P
 - order-up-to      S = D_P + SS
 - order now        Q = max(0, S - on hand - on order), rounded up to whole units
@@ -75,7 +76,8 @@ def _fmt(x: float) -> str:
 def _sum_over(s: SeriesForecast, periods: int, z_level: float) -> tuple[float, float, bool]:
     """(expected demand, sigma) over the first ``periods`` forecast steps; bool = extrapolated."""
     yhat = np.maximum(np.asarray(s.yhat, float), 0.0)
-    sd = (np.asarray(s.hi, float) - np.asarray(s.lo, float)) / (2 * z_level)
+    # the upper half of the interval: the lower half may be cut at zero for sales
+    sd = (np.asarray(s.hi, float) - np.asarray(s.yhat, float)) / z_level
     sd = np.maximum(sd, 0.0)
     extra = False
     if periods > yhat.size:  # beyond the horizon: repeat the last forecast step

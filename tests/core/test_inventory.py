@@ -97,3 +97,14 @@ def test_from_a_real_forecast():
     assert 60 < ln.demand < 100  # about 2 x 40
     assert ln.safety_stock > 0 and ln.order_quantity >= ln.demand
     assert ln.sentence.startswith(f"Order {ln.order_quantity} of 'Espresso beans' now: covers the next 2 weeks")
+
+
+def test_sigma_from_upper_half_when_lower_bound_is_cut_at_zero():
+    y = np.array([1.0, 1.0])
+    res = _result(y, [2, 2])
+    s = res.series[0]
+    cut = SeriesForecast(id=s.id, model=s.model, model_label="", backtest=Backtest(), dates=s.dates, yhat=s.yhat,
+                         lo=(0.0, 0.0), hi=s.hi)
+    res2 = ForecastResult(frequency="W-MON", frequency_label="weekly", horizon=2, level=90.0, series=(cut,),
+                          freq=res.freq)
+    assert order_plan(res2, lead_time=1).lines[0].sigma == pytest.approx(math.sqrt(8))
