@@ -1,0 +1,531 @@
+"""Load test: many real headless-Chromium users against one real ``streamlit run app.py``.
+
+    .venv/bin/python bench/load_test.py                       # ramp 5, 10, 20 users (the issue's target)
+    .venv/bin/python bench/load_test.py --users 3 --trainers 1 # quick check
+    .venv/bin/python bench/load_test.py --users 20 --json out.json
+
+For each step of the ramp a fresh server is started on 127.0.0.1 (a free port, its own temporary
+KEEL_HOME) and warmed up by one visitor who opens every page once (so the first-import cost is
+not mistaken for a leak). Then U users arrive at once, each in its own browser context of one
+shared Chromium, and walk the main journey:
+
+    Home -> "Open this sample" (round robin over the samples) -> findings on the Data page
+    -> Train page -> (the first --trainers users with the penguins sample) train and wait for the result
+    -> Evaluate -> Forecast -> Monitor
+
+A page load is timed from the click (or ``goto``) until the page's own heading is visible and the
+app is idle (``data-test-script-state="notRunning"``). A load fails on timeout, on Keel's error
+box ("Sorry — something went wrong"), on a Streamlit exception element or on "Traceback" in the
+page. A user succeeds when every step of their journey succeeded. After all contexts close the
+script waits ``--settle`` seconds and measures the server's RSS again (VmRSS from /proc of the
+server and any child processes; sampled every 0.25 s during the run for the peak).
+
+Targets (issue 6, point 4): 20 users -> 100 % success, p95 page load < 5 s, RSS after within
+100 MB of before. Note that Chromium runs on the same machine and competes for the same cores,
+so timings here are pessimistic compared with users on their own computers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ERROR_TEXT = "Sorry — something went wrong"
+SAMPLE_COUNT = 3  # Home shows one "Open this sample" button per sample in core.samples.SAMPLES
+PENGUINS = 2      # index of the penguins sample (the one with a ready target for training)
+FINDINGS = re.compile(r"^(Fix before training|Worth a look|Good to know) \(\d+\)$|No problems found")
+# sidebar link label -> the page's H1 (emoji-free part)
+PAGES = {
+    "Home": "Keel", "Check my data": "Check my data", "Train a model": "Train a model",
+    "How good is it?": "How good is it?", "Forecast & order": "Forecast & order", "Monitor": "Monitor",
+}
+
+
+# ----------------------------------------------------------------------------- server and memory
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``streamlit run app.py`` on 127.0.0.1 with its own KEEL_HOME; stopped by :meth:`stop`."""
+
+    def __init__(self, home: Path, log: Path, timeout: float = 60.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "KEEL_HOME": str(home)}, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200 and r.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s:\n{log.read_text()}")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._log.close()
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and all its living descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p in out or not Path(f"/proc/{p}").exists():
+            continue
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (from /proc/stat)."""
+    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` plus all its descendants, in MB (0 for processes that are gone)."""
+    total_kb, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+        todo += _children(p)
+    return total_kb / 1024
+
+
+class PeakSampler:
+    """Samples in a background thread: the server's peak RSS, and CPU seconds used meanwhile by the
+    server, by this load generator (its Playwright driver and Chromium) and by the whole machine."""
+
+    def __init__(self, server: Server, every: float = 0.25) -> None:
+        self.server, self.every, self.peak = server, every, server.rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._cpu0: dict[int, float] = {}
+        self._cpu: dict[int, float] = {}
+        self.server_cpu = self.client_cpu = self.machine_cpu = 0.0
+
+    def _sample_cpu(self) -> None:
+        for pid in tree_pids(os.getpid()):
+            c = cpu_seconds(pid)
+            self._cpu0.setdefault(pid, c if pid in self._cpu0_known else 0.0)
+            self._cpu[pid] = max(c, self._cpu.get(pid, 0.0))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, self.server.rss_mb())
+            self._sample_cpu()
+
+    def __enter__(self) -> PeakSampler:
+        self._cpu0_known = set(tree_pids(os.getpid()))
+        self._machine0 = machine_busy_seconds()
+        self._t0 = time.perf_counter()
+        self._sample_cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.server.rss_mb())
+        self._sample_cpu()
+        self.wall = time.perf_counter() - self._t0
+        self.machine_cpu = machine_busy_seconds() - self._machine0
+        server = set(tree_pids(self.server.proc.pid))
+        used = {pid: self._cpu[pid] - self._cpu0.get(pid, 0.0) for pid in self._cpu}
+        self.server_cpu = sum(v for pid, v in used.items() if pid in server)
+        self.client_cpu = sum(v for pid, v in used.items() if pid not in server)
+
+
+# ----------------------------------------------------------------------------- one user
+@dataclass
+class Load:
+    user: int
+    step: str
+    seconds: float
+    ok: bool
+    error: str = ""
+
+
+@dataclass
+class UserResult:
+    user: int
+    sample: int
+    trained: bool
+    loads: list[Load] = field(default_factory=list)
+    train_seconds: float | None = None
+    ok: bool = True
+    error: str = ""
+
+
+async def _check_page(page) -> str:
+    """'' when the page shows no error; otherwise what was wrong."""
+    if await page.get_by_text(ERROR_TEXT).count():
+        return "Keel error box"
+    if await page.get_by_test_id("stException").count():
+        return "Streamlit exception element"
+    if "Traceback" in await page.content():
+        return "Traceback in page"
+    return ""
+
+
+async def _timed(result: UserResult, step: str, action, expect_fn, timeout_s: float, page) -> None:
+    """Run ``action``, then wait for ``expect_fn`` and idle; record one Load. Raises on failure."""
+    t0 = time.perf_counter()
+    try:
+        await asyncio.wait_for(_do(action, expect_fn, page, timeout_s), timeout_s)
+        problem = await _check_page(page)
+    except asyncio.TimeoutError:
+        problem = f"timeout after {timeout_s:.0f} s"
+    except Exception as exc:  # a Playwright timeout or a closed page
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    seconds = time.perf_counter() - t0
+    result.loads.append(Load(result.user, step, seconds, not problem, problem))
+    if problem:
+        raise RuntimeError(f"{step}: {problem}")
+
+
+async def _do(action, expect_fn, page, timeout_s: float) -> None:
+    ms = timeout_s * 1000
+    await action()
+    await expect_fn(ms)
+    await page.wait_for_selector(IDLE, timeout=ms)
+
+
+def _heading(page, title: str):
+    async def wait(ms: float) -> None:
+        await page.get_by_role("heading", level=1, name=title).first.wait_for(state="visible", timeout=ms)
+    return wait
+
+
+async def _nav(page, result: UserResult, label: str, timeout_s: float) -> None:
+    link = page.get_by_test_id("stSidebar").get_by_role("link", name=label, exact=True)
+    await _timed(result, label, link.click, _heading(page, PAGES[label]), timeout_s, page)
+
+
+async def run_user(browser, url: str, user: int, sample: int, train: bool, timeout_s: float,
+                   train_timeout_s: float, short: bool = False, delay: float = 0.0) -> UserResult:
+    """Walk the journey once in a fresh browser context; never raises."""
+    result = UserResult(user, sample, train)
+    await asyncio.sleep(delay)
+    context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        page = await context.new_page()
+        await _timed(result, "Home", lambda: page.goto(url), _heading(page, "Keel"), timeout_s, page)
+
+        async def open_sample() -> None:
+            await page.get_by_role("button", name="Open this sample").nth(sample).click()
+
+        async def see_findings(ms: float) -> None:
+            await _heading(page, "Check my data")(ms)
+            await page.get_by_text(FINDINGS).first.wait_for(state="visible", timeout=ms)
+
+        await _timed(result, "Open sample -> Data findings", open_sample, see_findings, timeout_s, page)
+        if short:
+            return result
+        await _nav(page, result, "Train a model", timeout_s)
+        if train:
+            t0 = time.perf_counter()
+
+            async def click_train() -> None:
+                await page.get_by_role("button", name="Train and compare").click()
+
+            async def trained(ms: float) -> None:
+                await page.get_by_text(re.compile(r"Model trained in \d+ s and kept as")).wait_for(
+                    state="visible", timeout=ms)
+
+            await _timed(result, "Train (job)", click_train, trained, train_timeout_s, page)
+            result.train_seconds = time.perf_counter() - t0
+        for label in ("How good is it?", "Forecast & order", "Monitor"):
+            await _nav(page, result, label, timeout_s)
+    except Exception as exc:
+        result.ok, result.error = False, str(exc)
+    finally:
+        try:
+            await context.close()
+        except Exception:
+            pass
+    result.ok = result.ok and all(load.ok for load in result.loads)
+    return result
+
+
+async def run_users(url: str, users: int, trainers: int, timeout_s: float, train_timeout_s: float,
+                    short: bool = False, spread_s: float = 0.0) -> list[UserResult]:
+    """U users at once (optionally spread over ``spread_s`` seconds), one Chromium, one context each."""
+    from playwright.async_api import async_playwright
+
+    penguin_users = [u for u in range(users) if u % SAMPLE_COUNT == PENGUINS]
+    train_set = set(penguin_users[:trainers])
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return list(await asyncio.gather(*[
+                run_user(browser, url, u, u % SAMPLE_COUNT, u in train_set, timeout_s, train_timeout_s, short,
+                         delay=spread_s * u / max(users, 1))
+                for u in range(users)
+            ]))
+        finally:
+            await browser.close()
+
+
+async def warm_up(url: str, timeout_s: float) -> list[Load]:
+    """One visitor alone, twice: a first journey (imports, first script runs, caches) with the shop
+    sample, then a second with the penguins sample whose page loads are the single-user baseline."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            first = await run_user(browser, url, -1, 0, False, timeout_s, timeout_s)
+            second = await run_user(browser, url, -1, PENGUINS, False, timeout_s, timeout_s)
+        finally:
+            await browser.close()
+    if not (first.ok and second.ok):
+        raise RuntimeError(f"warm-up visitor failed: {first.error or second.error}")
+    return second.loads
+
+
+# ----------------------------------------------------------------------------- one step of the ramp
+@dataclass
+class StepReport:
+    users: int
+    users_ok: int
+    loads: int
+    loads_ok: int
+    p50_s: float
+    p95_s: float
+    max_s: float
+    wall_s: float
+    rss_cold_mb: float
+    rss_before_mb: float
+    rss_peak_mb: float
+    rss_after_mb: float
+    rss_late_mb: float | None
+    server_alive: bool
+    server_cpu_s: float
+    client_cpu_s: float
+    machine_cpu_s: float
+    cpu_window_s: float
+    load_before: float
+    baseline: dict[str, float]
+    train_seconds: list[float]
+    slowest_steps: dict[str, float]
+    failures: list[str]
+
+    @property
+    def success(self) -> float:
+        return self.users_ok / self.users if self.users else 0.0
+
+    @property
+    def all_ok(self) -> bool:
+        return self.users_ok == self.users and self.loads_ok == self.loads and self.server_alive
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float, settle_s: float,
+             short: bool = False, spread_s: float = 0.0, warm: bool = True, late_s: float = 0.0,
+             log=print) -> StepReport:
+    """Start a fresh server, warm it, let ``users`` users in, let them leave, measure; stop the server.
+
+    ``late_s`` > 0 also reads the RSS that long after the users left (Streamlit keeps a disconnected
+    session's state for 2 minutes in case it reconnects)."""
+    with tempfile.TemporaryDirectory(prefix="keel_load_") as tmp:
+        server = Server(Path(tmp) / "keel_home", Path(tmp) / "streamlit.log")
+        baseline: list[Load] = []
+        late = None
+        try:
+            time.sleep(1.0)
+            cold = server.rss_mb()
+            if warm:
+                baseline = asyncio.run(warm_up(server.url, timeout_s * 2))
+                time.sleep(settle_s)
+            before = server.rss_mb()
+            load_before = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            with PeakSampler(server) as sampler:
+                results = asyncio.run(run_users(server.url, users, trainers, timeout_s, train_timeout_s, short, spread_s))
+                wall = time.perf_counter() - t0
+                time.sleep(settle_s)
+            after = server.rss_mb()
+            if late_s > settle_s:
+                time.sleep(late_s - settle_s)
+                late = server.rss_mb()
+            alive = server.alive()
+        finally:
+            server.stop()
+        if not alive or any(not r.ok for r in results):
+            log(f"  (server log: last lines)\n{_tail(server.log_path)}")
+    page_loads = [ld for r in results for ld in r.loads if ld.step != "Train (job)"]
+    ok_times = [ld.seconds for ld in page_loads if ld.ok]
+    by_step: dict[str, list[float]] = {}
+    for ld in page_loads:
+        by_step.setdefault(ld.step, []).append(ld.seconds)
+    failures = [f"user {r.user}: {r.error}" for r in results if not r.ok]
+    return StepReport(
+        users=users, users_ok=sum(r.ok for r in results),
+        loads=len(page_loads), loads_ok=sum(ld.ok for ld in page_loads),
+        p50_s=percentile(ok_times, 0.5), p95_s=percentile(ok_times, 0.95), max_s=max(ok_times, default=float("nan")),
+        wall_s=wall, rss_cold_mb=cold, rss_before_mb=before, rss_peak_mb=sampler.peak, rss_after_mb=after,
+        rss_late_mb=late, server_alive=alive, server_cpu_s=sampler.server_cpu, client_cpu_s=sampler.client_cpu,
+        machine_cpu_s=sampler.machine_cpu, cpu_window_s=sampler.wall, load_before=load_before,
+        baseline={ld.step: round(ld.seconds, 2) for ld in baseline}, train_seconds=[round(r.train_seconds, 1) for r in results if r.train_seconds],
+        slowest_steps={k: round(percentile(v, 0.95), 2) for k, v in sorted(by_step.items(), key=lambda kv: -max(kv[1]))},
+        failures=failures,
+    )
+
+
+def _tail(path: Path, n: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+def print_step(rep: StepReport, out=print) -> None:
+    out(f"U={rep.users:>3}: users ok {rep.users_ok}/{rep.users} ({rep.success:.0%}), "
+        f"page loads ok {rep.loads_ok}/{rep.loads}, wall {rep.wall_s:.1f} s")
+    out(f"       page load p50 {rep.p50_s:.2f} s · p95 {rep.p95_s:.2f} s · max {rep.max_s:.2f} s "
+        f"(target p95 < 5 s: {'yes' if rep.p95_s < 5 else 'NO'})")
+    out(f"       server RSS cold {rep.rss_cold_mb:.0f} MB · before {rep.rss_before_mb:.0f} MB · "
+        f"peak {rep.rss_peak_mb:.0f} MB · after {rep.rss_after_mb:.0f} MB "
+        f"(after - before {rep.rss_after_mb - rep.rss_before_mb:+.0f} MB; target < +100 MB: "
+        f"{'yes' if rep.rss_after_mb - rep.rss_before_mb < 100 else 'NO'})")
+    if rep.rss_late_mb is not None:
+        out(f"       server RSS later (sessions expired): {rep.rss_late_mb:.0f} MB "
+            f"({rep.rss_late_mb - rep.rss_before_mb:+.0f} MB)")
+    other = max(rep.machine_cpu_s - rep.server_cpu_s - rep.client_cpu_s, 0.0)
+    out(f"       CPU seconds during run+settle: server {rep.server_cpu_s:.0f}, browsers+driver "
+        f"{rep.client_cpu_s:.0f}, other processes {other:.0f} (machine busy {rep.machine_cpu_s:.0f} of "
+        f"{rep.cpu_window_s * (os.cpu_count() or 1):.0f} available); load average at start {rep.load_before:.2f}")
+    out("       p95 by step: " + ", ".join(f"{k} {v:.2f} s" for k, v in rep.slowest_steps.items()))
+    if rep.baseline:
+        out("       one user alone: " + ", ".join(f"{k} {v:.2f} s" for k, v in rep.baseline.items()))
+    if rep.train_seconds:
+        out(f"       training jobs (click to result): {rep.train_seconds} s")
+    if not rep.server_alive:
+        out("       SERVER DIED")
+    for f in rep.failures[:10]:
+        out(f"       FAIL {f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--users", default="5,10,20", help="comma-separated ramp, e.g. 5,10,20 (max 50 each)")
+    ap.add_argument("--trainers", type=int, default=2, help="how many penguin users also train a model")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds before one page load counts as failed")
+    ap.add_argument("--train-timeout", type=float, default=240.0, help="seconds allowed for one training job")
+    ap.add_argument("--settle", type=float, default=10.0, help="seconds to wait after users leave before RSS")
+    ap.add_argument("--spread", type=float, default=0.0, help="spread user arrivals over this many seconds")
+    ap.add_argument("--late", type=float, default=0.0,
+                    help="also read the RSS this many seconds after users left (e.g. 130; sessions expire at 120)")
+    ap.add_argument("--short", action="store_true", help="only Home -> sample -> Data findings")
+    ap.add_argument("--json", type=Path, help="also write the reports here")
+    args = ap.parse_args(argv)
+    ramp = [int(u) for u in args.users.split(",") if u.strip()]
+    if not ramp or any(u < 1 or u > 50 for u in ramp):
+        ap.error("--users takes numbers from 1 to 50")
+    if not Path(CHROMIUM).exists():
+        print(f"No Chromium at {CHROMIUM} (apt-get install chromium).", file=sys.stderr)
+        return 2
+    load = os.getloadavg()
+    print(f"Keel load test · ramp {ramp} · {os.cpu_count()} cores · load average before "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    reports: list[StepReport] = []
+    for users in ramp:
+        rep = run_step(users, args.trainers, args.timeout, args.train_timeout, args.settle, args.short, args.spread,
+                       late_s=args.late)
+        reports.append(rep)
+        print_step(rep)
+        print(f"       load average now {os.getloadavg()[0]:.2f}", flush=True)
+    held = [r.users for r in reports if r.all_ok]
+    print(f"Largest U with 100 % success: {max(held) if held else 'none'}")
+    if args.json:
+        args.json.write_text(json.dumps([{**asdict(r), "success": r.success} for r in reports], indent=2))
+    return 0 if reports and all(r.all_ok for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
