@@ -21,7 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.predict import predict_frame  # noqa: E402
+from core.predict import predict_frame, to_safe_csv  # noqa: E402
 from core.train import train  # noqa: E402
 
 
@@ -87,6 +87,9 @@ def main() -> None:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(f"predict_frame(): {len(scored):,} rows in {elapsed:.1f} s wall, {cpu:.1f} s CPU (target <= 10 s) "
           f"= {elapsed / len(scored) * 1e6:.1f} ms per 1,000 rows with {result.algorithm}")
+    started = time.perf_counter()
+    payload = to_safe_csv(scored)
+    print(f"to_safe_csv(): {len(payload) / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s")
     print("  other candidates, from the leaderboard's ms/1k: "
           + ", ".join(f"{r.algorithm} ~{r.predict_ms_per_1000 * args.predict_rows / 1e6:.0f} s"
                       for r in result.leaderboard if r.predict_ms_per_1000 and r.algorithm != "baseline"))

@@ -155,10 +155,15 @@ def test_safe_csv_neutralises_formulas(cell, written):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=8))
 def test_safe_csv_no_text_cell_can_start_a_formula(cells):
-    data = to_safe_csv(pd.DataFrame({"text": pd.Series(cells, dtype=object)}))
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    assert rows[0] == ["text"] and len(rows) == len(cells) + 1
-    for original, (written,) in zip(cells, rows[1:]):
+    for frame in (pd.DataFrame({"text": pd.Series(cells, dtype=object)}),  # one column: the pandas writer
+                  pd.DataFrame({"text": pd.Series(cells, dtype="str"), "n": range(len(cells))})):  # Arrow's
+        rows = list(csv.reader(io.StringIO(to_safe_csv(frame).decode("utf-8"), newline="")))
+        assert rows[0] == list(frame.columns) and len(rows) == len(cells) + 1
+        _check_cells(cells, [row[0] for row in rows[1:]])
+
+
+def _check_cells(cells, written_cells):
+    for original, written in zip(cells, written_cells):
         if original is None:
             assert written == ""
         elif original.startswith(("=", "+", "-", "@", "\t", "\r")):
@@ -172,7 +177,7 @@ def test_safe_csv_keeps_negative_numbers_numeric_and_guards_headers():
     rows = list(csv.reader(io.StringIO(to_safe_csv(frame).decode("utf-8"), newline="")))
     assert rows[0] == ["'=cmd", "delta", "mixed", "cat"]
     assert rows[1] == ["1", "-1.5", "'-5", "'=x"]
-    assert rows[2] == ["2", "2.0", "7", "y"]
+    assert rows[2] == ["2", "2", "7", "y"]
     assert to_safe_csv(frame, bom=True).startswith("\ufeff".encode())
 
 
