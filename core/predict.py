@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.modelio import KeelModel, label_array, load_registered, to_bool_float, to_datetime
+from core.modelio import KeelModel, label_array, load_registered, to_bool_float, to_category_text, to_datetime
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -134,17 +134,15 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
                 errors.append(f"'{name}' should hold {expected}, but {count} value{'s are' if count > 1 else ' is'} "
                               f"not ({shown}).")
         elif feat.get("categories") and feat.get("categories_complete", True):
-            values = col.dropna()
-            if not (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)):
-                values = values.astype(str)
+            values = to_category_text(col).dropna()  # the model's own view of the cells (7 → '7')
             new = values[~values.isin(feat["categories"])]
             if len(new):
                 examples = tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES])
                 unseen.append(UnseenCategories(name, int(len(new)), examples))
+                rows = f"{len(new)} rows of '{name}' hold" if len(new) > 1 else f"1 row of '{name}' holds"
                 warns.append(
-                    f"{len(new)} row{'s' if len(new) > 1 else ''} of '{name}' hold{'' if len(new) > 1 else 's'} values the model never saw in "
-                    f"training (e.g. {', '.join(repr(e) for e in examples)}); it treats them as uncommon, so those "
-                    "predictions are less sure."
+                    f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in examples)}); "
+                    "it treats them as uncommon, so those predictions are less sure."
                 )
     if "prediction" in present or any(c.startswith("proba_") for c in present):
         notes.append("The table already has a 'prediction' or 'proba_…' column; the output replaces it.")

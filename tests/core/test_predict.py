@@ -203,3 +203,14 @@ def test_predict_file_writes_a_safe_csv(churn, tmp_path):
     assert report["rows"] == 30 and report["out"] == str(out) and report["model"]["name"] == "churn"
     with pytest.raises(InputError, match="is the input file"):
         predict_file("churn", source, source)
+
+
+def test_numbers_in_a_text_column_match_the_categories_seen_in_training():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=120), "store": rng.choice(["1", "2", "3"], 120)})
+    frame["y"] = np.where(frame["x"] + (frame["store"] == "2") > 0.3, "up", "down")
+    result = train(frame, "y", time_budget_s=20, candidates=("logistic_regression",))
+    as_numbers = frame.head(10).assign(store=frame["store"].head(10).astype(int))
+    assert check_schema(as_numbers, result.model).unseen == ()
+    np.testing.assert_allclose(predict_frame(as_numbers, result.model)["proba_up"],
+                               predict_frame(frame.head(10), result.model)["proba_up"])
