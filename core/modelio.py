@@ -45,12 +45,14 @@ def date_part_name(column: str, part: str) -> str:
 
 
 def to_float(series: pd.Series) -> pd.Series:
-    """Numbers as float; anything that is not a number becomes NaN (check_schema reports those)."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
-    return pd.to_numeric(series, errors="coerce").astype(float)
+    """Numbers as float; anything that is not a number (or is infinite) becomes NaN, i.e. missing
+    (check_schema reports text that is not a number before scoring)."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        values = series.astype(float)
+    else:
+        values = pd.to_numeric(series, errors="coerce").astype(float)
+    finite = np.isfinite(values.to_numpy())
+    return values if finite.all() else values.where(finite)
 
 
 def to_bool_float(series: pd.Series) -> pd.Series:
