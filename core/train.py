@@ -888,15 +888,8 @@ def _train(
         report((step + 1) / total_steps, f"Scored {ALGORITHM_LABELS[name]}")
 
     # ----- choose, refit, score on the hold-out
-    def rank(row: LeaderboardRow) -> float:
-        value = row.metrics.get(primary)
-        if value is None:
-            return -math.inf
-        return -value if primary in LOWER_IS_BETTER else value
-
-    scored = [r for r in rows if r.algorithm != "baseline" and r.metrics.get(primary) is not None]
-    best_name = max(scored, key=rank).algorithm if scored else "baseline"
-    if not scored:
+    best_name, chosen_note = choose_best(rows, primary, len(folds))
+    if best_name == "baseline":
         warns.append("No model could be trained in time, so Keel kept the baseline. Give it more time.")
     report(len(lineup) / total_steps, f"Training {ALGORITHM_LABELS[best_name]} on all training rows…")
     estimators = dict(lineup)
@@ -908,7 +901,7 @@ def _train(
         baseline.fit(X_train, fit_train)
         holdout = _score(best, X_test_prepared, fit_test, task, classes)
         base_metrics = _score(baseline, X_test_prepared, fit_test, task, classes)
-    rows = [r if r.algorithm != best_name else _with_note(r, "chosen") for r in rows]
+    rows = [r if r.algorithm != best_name else _with_note(r, chosen_note) for r in rows]
     model = KeelModel(best, schema, task, target, classes, best_name, fitted_on_codes=task == "classification")
 
     warns.extend(_honesty_warnings(task, classes, holdout, base_metrics, plan, y_train, best_name, primary, rows))
@@ -933,6 +926,32 @@ def _train(
         elapsed_seconds=time.perf_counter() - started,
         dropped_rows=dropped,
     )
+
+
+def choose_best(rows: Sequence[LeaderboardRow], primary: str, n_folds: int) -> tuple[str, str]:
+    """The algorithm to keep, and the note saying why.
+
+    The best cross-validated ``primary`` score wins, except that a simpler candidate (rows are
+    listed simplest first) within one standard error of it is preferred: the difference is noise,
+    and the simpler model is faster, smaller and easier to explain. The baseline only when nothing
+    else could be scored.
+    """
+    def rank(row: LeaderboardRow) -> float:
+        value = row.metrics.get(primary)
+        if value is None:
+            return -math.inf
+        return -value if primary in LOWER_IS_BETTER else value
+
+    scored = [r for r in rows if r.algorithm != "baseline" and r.metrics.get(primary) is not None]
+    if not scored:
+        return "baseline", "chosen"
+    top = max(scored, key=rank)
+    spread = (top.cv_std.get(primary) or 0.0) / math.sqrt(max(1, n_folds))
+    simplest = next(r for r in scored if rank(top) - rank(r) <= spread)
+    if simplest.algorithm == top.algorithm:
+        return top.algorithm, "chosen"
+    return simplest.algorithm, (f"chosen: within noise of {ALGORITHM_LABELS.get(top.algorithm, top.algorithm)} "
+                                f"({primary} {top.metrics[primary]:.3f}), and simpler")
 
 
 def _with_note(row: LeaderboardRow, note: str) -> LeaderboardRow:
@@ -1059,7 +1078,7 @@ def train_command(
 
 __all__ = [
     "FeaturePlan", "LeaderboardRow", "LeftOut", "SplitInfo", "SplitSuggestion", "TrainResult",
-    "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
+    "choose_best", "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
     "select_features", "suggest_split", "train", "train_command",
 ]
 

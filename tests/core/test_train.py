@@ -355,3 +355,28 @@ def test_time_split_survives_early_folds_with_a_single_outcome():
     result = train(frame, "y", split="time", date_column="when", candidates=LINEAR)
     assert all(row.metrics["balanced_accuracy"] is not None for row in result.leaderboard)
     assert result.algorithm == "logistic_regression"
+
+
+def _row(name: str, auc: float | None, std: float = 0.01):
+    from core.train import LeaderboardRow
+
+    return LeaderboardRow(name, {"roc_auc": auc, "log_loss": None}, {"roc_auc": std}, 0.1, 1.0, 1000)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected", "note_start"),
+    [
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.850), _row("random_forest", 0.860)],
+                     "random_forest", "chosen", id="clear-winner"),
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.857), _row("random_forest", 0.860)],
+                     "logistic_regression", "chosen: within noise of Random forest (roc_auc 0.860), and simpler",
+                     id="tie-goes-to-the-simpler-model"),
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", None)], "baseline", "chosen",
+                     id="nothing-scored"),
+    ],
+)
+def test_choose_best(rows, expected, note_start):
+    from core.train import choose_best
+
+    name, note = choose_best(rows, "roc_auc", n_folds=4)  # one standard error = 0.01 / 2 = 0.005
+    assert name == expected and note.startswith(note_start)
