@@ -380,3 +380,15 @@ def test_choose_best(rows, expected, note_start):
 
     name, note = choose_best(rows, "roc_auc", n_folds=4)  # one standard error = 0.01 / 2 = 0.005
     assert name == expected and note.startswith(note_start)
+
+
+def test_regression_copy_of_the_target_is_left_out_and_warned_about_when_put_back():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"size": rng.uniform(20, 200, 120), "rooms": rng.integers(1, 6, 120).astype(float)})
+    frame["price"] = 3 * frame["size"] + 20 * frame["rooms"] + rng.normal(0, 60, 120)
+    frame["price_in_k"] = frame["price"] / 1000  # the answer in other units
+    plan = select_features(frame, "price", [])
+    assert {x.column: x.code for x in plan.left_out} == {"price_in_k": "target_leakage"}
+    result = train(frame, "price", include=["price_in_k"], candidates=("ridge",), findings=[])
+    assert result.holdout_metrics["r2"] > 0.99
+    assert any(w.startswith("R² 1.000 is too good to be true: the model uses 'price_in_k'") for w in result.warnings)
