@@ -220,7 +220,7 @@ def suggest_split(frame: pd.DataFrame, target: str) -> SplitSuggestion:
 # --------------------------------------------------------------------------- choosing columns
 
 
-_ID_NAMES = re.compile(r"(^|[_\s.-])(id|key|uuid|guid)$|^id([_\s.-]|$)|_?no\.?$|number$", re.I)
+_ID_NAMES = re.compile(r"(?i:(^|[_\s.-])(id|key|uuid|guid|no\.?|nr\.?|number)$|^id([_\s.-]|$))|[a-z](Id|ID)$")
 
 
 def _is_datetime(series: pd.Series) -> bool:

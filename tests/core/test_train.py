@@ -392,3 +392,17 @@ def test_regression_copy_of_the_target_is_left_out_and_warned_about_when_put_bac
     result = train(frame, "price", include=["price_in_k"], candidates=("ridge",), findings=[])
     assert result.holdout_metrics["r2"] > 0.99
     assert any(w.startswith("R² 1.000 is too good to be true: the model uses 'price_in_k'") for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "is_id"),
+    [("customer_id", True), ("CustomerId", True), ("order no", True), ("ID", True), ("invoice nr", True),
+     ("casino", False), ("paid", False), ("valid", False), ("monkey", False)],
+)
+def test_unique_whole_numbers_are_an_id_only_when_named_or_sequential_like_one(name, is_id):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({name: rng.permutation(np.arange(1000, 1000 + 60) * 7), "y": ["a", "b"] * 30})
+    plan = select_features(frame, "y", [])
+    assert (name not in plan.used) is is_id
+    sequential = pd.DataFrame({"n": np.arange(60), "y": ["a", "b"] * 30})
+    assert select_features(sequential, "y", []).left_out[0].code == "id_like"
