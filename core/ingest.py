@@ -518,6 +518,7 @@ class _BadRows:
         self.expected = 0
         self.widest = ""  # the skipped record spanning the most lines
         self.widest_breaks = 0
+        self.newlines = False  # whether the read used newlines_in_values
         self._lock = threading.Lock()
 
     def __call__(self, row: Any) -> str:
@@ -670,15 +671,17 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         shown = ", ".join(f"'{c}'" for c in dialect.text_columns[:5])
         more = f" and {len(dialect.text_columns) - 5} more" if len(dialect.text_columns) > 5 else ""
         notes.append(f"Kept {shown}{more} as text: values start with 0 (like codes or zip codes).")
-    # Quoted values may hold line breaks; pyarrow then needs newlines_in_values (slower), or a
-    # block boundary inside such a value silently garbles rows. Use it unless we know there are
-    # no quotes at all: the whole file was sampled, or its bytes are in memory anyway.
+    # Quoted values may hold line breaks. pyarrow reads them right only with newlines_in_values
+    # (about 30% more work); without it, a block boundary that falls inside such a value garbles
+    # the rows around it, silently. So: use it when the sample shows such a value; otherwise read
+    # without it and check the rows at every block boundary, where garbling would show.
     if complete:
-        sample_quotes = '"' in text
+        quotes_possible = '"' in text
     elif utf8 is not None or src.in_memory:
-        sample_quotes = b'"' in (utf8 if utf8 is not None else src.data())
+        quotes_possible = b'"' in (utf8 if utf8 is not None else src.data())
     else:
-        sample_quotes = True
+        quotes_possible = True
+    newlines = quotes_possible and any("\n" in cell or "\r" in cell for row in [dialect.header, *dialect.rows] for cell in row)
     plan = dict(
         delimiter=dialect.delimiter or _NO_DELIMITER,
         skip=dialect.skip_lines,
@@ -686,15 +689,19 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         text_columns=dialect.text_columns,
     )
     threads = src.size > _THREAD_MIN_BYTES
-    table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=sample_quotes)
+    table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=newlines)
     if table is None:  # not valid UTF-8 after all: re-decode
         utf8, codec = _utf8_bytes(src, label, notes)
-        table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=sample_quotes)
+        table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=newlines)
+        assert table is not None
+    newlines = bad.newlines
+    if not newlines and quotes_possible and (bad.count or _garbled_at_block_edges(table)):
+        newlines = True
+        table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=True)
         assert table is not None
     if bad.count and threads:
-        # exact row numbers need one thread; quoted line breaks need newlines_in_values
-        data = utf8 if utf8 is not None else src.data()
-        table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=False, newlines=b'"' in data)
+        # exact row numbers need one thread
+        table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=False, newlines=newlines)
         assert table is not None
     _check_runaway_quote(table, src, utf8, label, dialect.delimiter)
     _check_swallowed_rows(table, bad, label, dialect.delimiter or _NO_DELIMITER)
@@ -756,7 +763,7 @@ def _arrow_csv(
     source = pa.BufferReader(utf8) if utf8 is not None else src.arrow_input()
     text_types = {name: pa.string() for name in plan["text_columns"]}
     block = 1 << 20
-    for _attempt in range(4):
+    for _attempt in range(6):
         try:
             table = pacsv.read_csv(
                 source,
@@ -778,6 +785,7 @@ def _arrow_csv(
                     false_values=_ARROW_FALSE,
                 ),
             )
+            bad.newlines = newlines
             if utf8 is None and any(pa.types.is_binary(f.type) for f in table.schema):
                 return None, bad  # pyarrow keeps bytes that are not UTF-8 as binary: re-decode
             return table, bad
@@ -790,6 +798,11 @@ def _arrow_csv(
                         "Save the file again as UTF-8 CSV and upload that.",
                     ) from exc
                 return None, bad
+            if "newlines_in_values" in message and not newlines:
+                newlines = True  # a value with a line break straddles two blocks: read it again
+                bad = _BadRows()
+                source = pa.BufferReader(utf8) if utf8 is not None else src.arrow_input()
+                continue
             if "Empty CSV file" in message:
                 raise InputError(
                     f"'{label}' has column names but no rows.",
@@ -813,6 +826,24 @@ def _arrow_csv(
 # yes/no words pyarrow may read as booleans while parsing (single letters are left to _as_boolean)
 _ARROW_TRUE = ["1", "true", "True", "TRUE", "yes", "Yes", "YES", "ja", "Ja", "JA"]
 _ARROW_FALSE = ["0", "false", "False", "FALSE", "no", "No", "NO", "nein", "Nein", "NEIN"]
+
+
+def _garbled_at_block_edges(table: pa.Table) -> bool:
+    """True if a row at a block edge holds a quote or a line break (read again to be safe).
+
+    Each chunk of the table is one block pyarrow parsed on its own. When a block boundary falls
+    inside a quoted value with a line break, the rows on either side of the boundary come out
+    with a stray quote or a line break in some text value, and nowhere else.
+    """
+    for column in table.columns:
+        if not pa.types.is_string(column.type):
+            continue
+        for chunk in column.chunks:
+            if len(chunk):
+                for value in (chunk[0].as_py(), chunk[len(chunk) - 1].as_py()):
+                    if value and ('"' in value or "\n" in value or "\r" in value):
+                        return True
+    return False
 
 
 def _bad_lines_note(bad: _BadRows, lines: tuple[int, ...]) -> str:
@@ -1608,9 +1639,15 @@ def _recognise(column: pa.ChunkedArray, name: str, decimal: str) -> _Outcome | N
     """Convert a text column to booleans, numbers or dates when (nearly) all values parse."""
     if len(column) == column.null_count:
         return None
-    sample = _sample_values(column)
-    if not sample:
+    values = _sample_values(column)
+    if not values:
         return None
+    head = values[:64]
+    if not any(ch.isdigit() for v in head for ch in v[:16]) and not any(
+        v.lower() in _TRUE or v.lower() in _FALSE for v in head
+    ):
+        return None  # words without digits: neither numbers, dates nor yes/no
+    sample = Counter(values)  # distinct values with their counts: each is parsed once
     for detect in (_as_boolean, _as_number, _as_date):
         outcome = detect(column, name, sample, decimal)
         if outcome is not None:
@@ -1622,7 +1659,7 @@ _NA_WORDS = frozenset(["NA", "N/A", "n/a", "na", "NULL", "null", "None", "none",
 _NA_TOKENS = pa.array(sorted(_NA_WORDS), pa.string())
 
 
-def _sample_values(column: pa.ChunkedArray, size: int = 4000) -> list[str]:
+def _sample_values(column: pa.ChunkedArray, size: int = 2500) -> list[str]:
     """Up to ``size`` stripped, non-empty values: the first 1000, then runs spread over the rest."""
     values = column.drop_null() if column.null_count > len(column) // 2 else column
     n = len(values)
@@ -1633,7 +1670,8 @@ def _sample_values(column: pa.ChunkedArray, size: int = 4000) -> list[str]:
         run = 50
         for start in np.linspace(1000, n - run, (size - 1000) // run).astype(np.int64):
             raw.extend(values.slice(int(start), run).to_pylist())
-    return [v.strip() for v in raw if v is not None and v.strip() and v.strip() not in _NA_WORDS]
+    stripped = (v.strip() for v in raw if v is not None)
+    return [v for v in stripped if v and v not in _NA_WORDS]
 
 
 def _too_many_misses(misses: int, total: int) -> bool:
@@ -1704,15 +1742,15 @@ _FALSE = ("false", "f", "no", "n", "0", "nein", "non", "falsch")
 _BOOL_WORDS = {"true", "false", "yes", "no", "ja", "nein", "oui", "non", "wahr", "falsch"}
 
 
-def _as_boolean(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
-    if min(len(v) for v in sample[:5]) > 6:
+def _as_boolean(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: str) -> _Outcome | None:
+    if len(sample) > 40:
+        return None  # yes/no columns have a handful of distinct spellings
+    total = sample.total()
+    truthy = sum(n for v, n in sample.items() if v.lower() in _TRUE)
+    falsy = sum(n for v, n in sample.items() if v.lower() in _FALSE)
+    if truthy + falsy < CONVERT_SHARE * total:
         return None
-    lowered = [v.lower() for v in sample]
-    truthy = sum(v in _TRUE for v in lowered)
-    falsy = sum(v in _FALSE for v in lowered)
-    if truthy + falsy < CONVERT_SHARE * len(lowered):
-        return None
-    seen = {v for v in lowered if v in _TRUE or v in _FALSE}
+    seen = {v.lower() for v in sample if v.lower() in _TRUE or v.lower() in _FALSE}
     if seen <= {"1", "0"}:
         return None  # digits stay numbers (or text, if the column was kept as text on purpose)
     if not (truthy and falsy) and not seen <= _BOOL_WORDS:
@@ -1821,26 +1859,36 @@ def _number_shape(value: str, decimal: str) -> _NumberShape | None:
     )
 
 
-def _as_number(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
+_DIGITS_TO_NINE = str.maketrans("0123456789", "9999999999")
+_LEADING_ZERO_NUMBER = re.compile(r"^[+-]?0\d")
+
+
+def _as_number(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: str) -> _Outcome | None:
+    total = sample.total()
+    shapes: Counter[str] = Counter()  # '1,234.50' and '8,765.40' share the shape '9,999.99'
+    for value, n in sample.items():
+        shapes[value.translate(_DIGITS_TO_NINE)] += n
     parsed: list[_NumberShape] = []
+    weights: list[int] = []
     misses = 0
-    for value in sample:
-        shape = _number_shape(value, decimal)
+    for shape_text, n in shapes.most_common():
+        shape = _number_shape(shape_text, decimal)
         if shape is None:
-            misses += 1
-            if _too_many_misses(misses, len(sample)):
+            misses += n
+            if _too_many_misses(misses, total):
                 return None
         else:
             parsed.append(shape)
+            weights.append(n)
     if not parsed:
         return None
-    if any(s.leading_zero and not s.fraction for s in parsed):
+    if any(_LEADING_ZERO_NUMBER.match(v) and not ("." in v or "," in v) for v in sample):
         return None  # codes such as '02134' keep their leading zeros
     currencies = {s.currency for s in parsed if s.currency}
     if len(currencies) > 1:
         return None  # mixed currencies cannot share one number column
-    percent = sum(s.percent for s in parsed)
-    if percent and percent < CONVERT_SHARE * len(parsed):
+    percent = sum(n for s, n in zip(parsed, weights) if s.percent)
+    if percent and percent < CONVERT_SHARE * sum(weights):
         return None
     percent_column = bool(percent)
     seps = sorted({s.sep for s in parsed if s.sep})
@@ -1951,36 +1999,46 @@ def _time_format(rest: str) -> tuple[str, bool] | None:
     return fmt, bool(tz)
 
 
-def _as_date(column: pa.ChunkedArray, name: str, sample: list[str], decimal: str) -> _Outcome | None:
-    if not sample or not any(ch.isdigit() for ch in sample[0]):
+def _as_date(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: str) -> _Outcome | None:
+    total = sample.total()
+    first = next(iter(sample))
+    if not any(ch.isdigit() for ch in first):
         return None
-    if any(_ISO.match(v) for v in sample[:5]):
-        iso = [_ISO.match(v) for v in sample]
-        if sum(m is not None for m in iso) >= CONVERT_SHARE * len(sample):
-            return _iso_dates(column, name, [m for m in iso if m])
+    if any(_ISO.match(v) for v in list(sample)[:5]):
+        iso = [(m, n) for v, n in sample.items() if (m := _ISO.match(v))]
+        if sum(n for _, n in iso) >= CONVERT_SHARE * total:
+            return _iso_dates(column, name, [m for m, _ in iso])
     shapes: Counter[tuple[str, bool]] = Counter()  # (format with {A}/{B} placeholders, has offset)
-    day_first = month_first = 0
+    by_text: Counter[str] = Counter()
+    for value, n in sample.items():
+        by_text[value.translate(_DIGITS_TO_NINE)] += n
     matched = 0
     misses = 0
-    for value in sample:
-        shape = _date_shape(value)
+    for shape_text, n in by_text.most_common():
+        shape = _date_shape(shape_text)
         if shape is None:
-            misses += 1
-            if _too_many_misses(misses, len(sample)):
+            misses += n
+            if _too_many_misses(misses, total):
                 return None
             continue
-        template, tz, a, b = shape
-        matched += 1
-        shapes[(template, tz)] += 1
-        if a is not None and b is not None:
-            if a > 12 and b <= 12:
-                day_first += 1
-            elif b > 12 and a <= 12:
-                month_first += 1
-            elif a > 12 and b > 12:
-                return None
-    if matched < CONVERT_SHARE * len(sample) or len(shapes) > 4:
+        template, tz, _a, _b = shape
+        matched += n
+        shapes[(template, tz)] += n
+    if matched < CONVERT_SHARE * total or len(shapes) > 4:
         return None
+    day_first = month_first = 0
+    if any("{A}" in t for t, _ in shapes):
+        for value in sample:
+            found = _DAY_MONTH.match(value)
+            if not found:
+                continue
+            a, b = int(found.group(1)), int(found.group(2))
+            if a > 31 or b > 31 or a == 0 or b == 0 or (a > 12 and b > 12):
+                return None
+            if a > 12:
+                day_first += 1
+            elif b > 12:
+                month_first += 1
     if len({tz for _, tz in shapes}) > 1:
         return None  # some values carry a UTC offset and some do not: leave it to the user
     if day_first and month_first:
@@ -2039,6 +2097,9 @@ def _strptime_all(values: Any, templates: list[str], a: str, b: str) -> Any:
     return results[0] if len(results) == 1 else pc.coalesce(*results)
 
 
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d")
+
+
 def _date_shape(value: str) -> tuple[str, bool, int | None, int | None] | None:
     """A strptime template ({A}/{B} for the day/month slots, {Y} marks the year) for one value."""
     for pattern, kind in ((_NUMERIC_DATE, "ab"), (_YMD_DATE, "ymd")):
@@ -2051,14 +2112,9 @@ def _date_shape(value: str) -> tuple[str, bool, int | None, int | None] | None:
         suffix, tz = timed
         sep = match.group("sep")
         year = "%Y" if len(match.group("y")) == 4 else "%y"
-        a, b = int(match.group("a")), int(match.group("b"))
         if kind == "ymd":
-            if a > 12 or b > 31:
-                return None
             return f"%Y{sep}%m{sep}%d{{Y}}{suffix}", tz, None, None
-        if a == 0 or b == 0 or a > 31 or b > 31:
-            return None
-        return f"{{A}}{sep}{{B}}{sep}{year}{{Y}}{suffix}", tz, a, b
+        return f"{{A}}{sep}{{B}}{sep}{year}{{Y}}{suffix}", tz, None, None
     match = _NAMED_DMY.match(value)
     if match:
         timed = _time_format(match.group("rest"))

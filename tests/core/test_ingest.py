@@ -606,3 +606,22 @@ def test_long_multiline_text_values_are_fine() -> None:
     essay = "\n".join(f"Paragraph {i}: some words here." for i in range(30))
     table = read(f'id,text\n1,"{essay}"\n2,short\n')
     assert table.frame["text"].iloc[0] == essay
+
+
+def test_line_breaks_in_quotes_across_block_boundaries() -> None:
+    # The sniffed head has no line breaks in quotes, so the fast read runs without pyarrow's
+    # newlines_in_values; every later row has one, so block boundaries fall inside them.
+    head = "".join(f"{i},plain,{i}\n" for i in range(4000))
+    tail = "".join(f'{i},"two\nlines, with comma",{i}\n' for i in range(4000, 150_000))
+    data = ("id,text,value\n" + head + tail).encode()
+    import pyarrow.csv as pacsv
+
+    try:  # what the plain reader makes of it: an error, or (worse) quietly wrong rows
+        naive = pacsv.read_csv(pa.BufferReader(data))
+        assert naive.column("text").to_pylist()[4000:] != ["two\nlines, with comma"] * 146_000
+    except pa.ArrowInvalid as exc:
+        assert "newlines_in_values" in str(exc)
+    table = read(data)
+    assert len(table.frame) == 150_000 and table.bad_lines == ()
+    assert table.frame["value"].tolist() == list(range(150_000))
+    assert (table.frame["text"] == "two\nlines, with comma").sum() == 146_000
