@@ -257,7 +257,7 @@ def _pid_gone(pid: int, timeout: float = 10.0) -> bool:
             with open(f"/proc/{pid}/stat") as fh:
                 if fh.read().split(") ")[-1].startswith("Z"):
                     return True  # a zombie holds no files
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # gone (even between open and read)
             return True
         time.sleep(0.005)
     return False
