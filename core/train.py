@@ -553,7 +553,7 @@ def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, fo
         if task == "classification" and len(np.unique(y[train_idx])) < 2:
             continue  # an early time-ordered fold with a single outcome teaches nothing
         model = _clone(est)
-        started = time.perf_counter()
+        started = fold_started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(X.iloc[train_idx], y[train_idx])
@@ -567,8 +567,9 @@ def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, fo
                 model.predict_proba(batch) if task == "classification" else model.predict(batch)
                 predict_ms.append((time.perf_counter() - started) * 1000 * 1000 / len(batch))
         fitted = model
-        if time.perf_counter() > deadline and i + 1 < len(folds) and name != "baseline":
-            note = f"scored on {i + 1} of {len(folds)} folds: the time budget ran out"
+        fold_seconds = time.perf_counter() - fold_started
+        if name != "baseline" and i + 1 < len(folds) and time.perf_counter() + fold_seconds > deadline:
+            note = f"scored on {len(scores)} of {len(folds)} folds: the time budget ran out"
             break
     if not scores:
         raise ValueError("no fold had two outcomes to learn from")
@@ -726,8 +727,10 @@ def train(
     ``findings`` are data-quality findings (``core.quality.profile(...).findings``); when None,
     Keel runs the checks itself. ``split``: "random" (stratified for classification), "time"
     (the latest 20% of rows by ``date_column`` are the test part) or "auto" (= random; see
-    :func:`suggest_split`). Candidates still waiting when ``time_budget_s`` is spent are skipped,
-    with a note. ``progress(fraction, text)`` is called as candidates finish. ``candidates``
+    :func:`suggest_split`). Comparing candidates may take 85% of ``time_budget_s`` (the rest is for
+    training the winner on all rows): a candidate whose next fold would not fit stops early, and
+    candidates still waiting are skipped, each with a note. ``progress(fraction, text)`` is called
+    as candidates finish. ``candidates``
     limits the algorithms tried (names as in :data:`ALGORITHM_LABELS`); the baseline always runs.
     """
     # One thread per native library (OpenMP, BLAS): the machine is shared between sessions, and
@@ -870,7 +873,8 @@ def _train(
             raise InputError(f"{_quote_list(unknown)} is not an algorithm Keel offers for {task}.",
                              f"Choose among {_quote_list(known[1:])}.")
     lineup = [(n, e) for n, e in all_candidates if n == "baseline" or candidates is None or n in candidates]
-    deadline = started + float(time_budget_s)
+    # Comparing models may use 85% of the budget; the rest is kept for training the winner on all rows.
+    deadline = started + 0.85 * float(time_budget_s)
     rows: list[LeaderboardRow] = []
     total_steps = len(lineup) + 1
     for step, (name, est) in enumerate(lineup):
