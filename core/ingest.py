@@ -17,7 +17,25 @@ anything unusual is recorded in ``Table.converted`` and ``Table.notes`` in plain
 
 Non-tables (archives, pickles, images, PDFs, programs, databases, web pages, binary garbage) are
 refused with an :class:`~core.errors.InputError` whose hint says what to upload instead. Nothing
-uploaded is ever unpickled or executed, and ``name`` is only ever used in messages.
+uploaded is ever unpickled or executed, and ``name`` is only ever used in messages. Any other
+failure inside a library is wrapped into an ``InputError`` too (and logged with an id, as a bug).
+
+``Table.notes`` are whole sentences, one per thing done, naming columns in quotes, e.g.::
+
+    Text encoding: Windows-1252 (the file is not UTF-8).
+    Columns are separated by semicolons and decimals use a comma (1.234,56).
+    Skipped 2 lines that did not have 3 fields: lines 4, 6.
+    Renamed 2 columns: blank name of column 2 → 'column_2'; duplicate 'x' (column 3) → 'x_2'.
+    'price': read as numbers (amounts in $, thousands separators ',').
+    'margin': read percentages as fractions (12.5% → 0.125).
+    'shipped': read as dates (day/month/year).
+    'when': times had different UTC offsets (+01:00, +02:00) and were converted to UTC.
+    'price': 3 values could not be read as numbers and are now missing (first: 'n/a?', …).
+
+``Table.converted`` maps each converted column to what it was, e.g. ``"amounts in $, thousands
+separators ','"``, ``"percentages"``, ``"yes/no text (yes/no)"``, ``"dates (day/month/year)"``.
+In text columns only empty cells become missing; placeholders such as ``N/A`` stay as written
+(they count as missing only while a column is being recognised as numbers, dates or yes/no).
 """
 
 from __future__ import annotations
@@ -1614,7 +1632,7 @@ def _normalise_type(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=False)
+    frame = table.to_pandas(date_as_object=False)
     for name, column in zip(table.column_names, table.columns):
         if pa.types.is_boolean(column.type) and column.null_count:
             values = pc.fill_null(column, False).to_numpy()

@@ -183,6 +183,23 @@ def _xlsx_bomb(_: random.Random) -> bytes:
     return out.getvalue()
 
 
+def _xlsx_entity_bomb(_: random.Random) -> bytes:
+    """'Billion laughs' entities in the sheet XML: defusedxml must refuse to expand them."""
+    entities = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+        )
+        + "]>"
+    )
+
+    def change(xml: str) -> str:
+        body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+        return entities + body.replace("<v>1</v>", "<v>&lol9;</v>", 1)
+
+    return _patch_zip(_xlsx({"S": [["a", "b"], [1, 2]]}), "xl/worksheets/sheet1.xml", change)
+
+
 def _xlsx_corrupt(_: random.Random) -> bytes:
     data = _xlsx({"Sheet": [["a", "b"], [1, 2]]})
     return data[: len(data) // 2]
@@ -423,6 +440,7 @@ CASES: list[Case] = [
     Case("formulas.xlsx", _xlsx_formulas, rows=2, cols=4, check=_check_formulas),
     Case("mixed_types.xlsx", _xlsx_mixed, rows=3, cols=5, note="empty row", check=_check_xlsx_mixed),
     Case("zip_bomb.xlsx", _xlsx_bomb, refused=("zip bomb",)),
+    Case("xml_entity_bomb.xlsx", _xlsx_entity_bomb, refused=("Excel",)),
     # other formats
     Case("records.json", lambda r: json.dumps([{"a": 1, "b": "x"}, {"a": 2, "b": "y", "c": True}]).encode(), rows=2, cols=3),
     Case("lines.jsonl", lambda r: b'{"a": 1, "b": "x"}\n{"a": 2, "b": "y"}\n\n', rows=2, cols=2),
