@@ -108,7 +108,8 @@ def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) ->
     with _SLOTS:
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
-        proc = ctx.Process(target=_worker, args=(func, args, kwargs, out), daemon=True)
+        # not a daemon: the work may use a process pool of its own (forecasting does)
+        proc = ctx.Process(target=_worker, args=(func, args, kwargs, out), daemon=False)
         job.text = "Starting…"
         proc.start()
         outcome: tuple | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -52,6 +53,8 @@ def test_train_evaluate_keep_predict_download(server, page: Page) -> None:
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the predictions (CSV)").click()
     path = download_info.value.path()
-    header = open(path, encoding="utf-8").readline().strip().split(",")
-    assert header[0] == "species" and "prediction" in header and "proba_Adelie" in header
+    scored = pd.read_csv(path)
+    assert len(scored) == 344 and list(scored.columns[:2]) == ["species", "island"]
+    assert {"prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(scored.columns)
+    assert (scored["prediction"] == scored["species"]).mean() > 0.9
     shot(page, "predict")

@@ -1,0 +1,83 @@
+"""The shop owner's and the analyst's journeys in a real browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ROOT, shot, wait_idle
+
+
+@pytest.mark.browser
+def test_shop_sales_forecast_to_order_list_download(server, page: Page) -> None:
+    page.goto(server.url)
+    wait_idle(page)
+    page.get_by_role("button", name="Open this sample").nth(0).click()  # shop sales
+    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("link", name="Forecast & order").click()
+    expect(page.get_by_role("heading", name="Forecast & order")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Forecast", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Forecast 11 series \(daily\)"))).to_be_visible(timeout=240_000)
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="What to order")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+    assert "Sorry — something went wrong" not in page.content()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the order list (CSV)").click()
+    orders = pd.read_csv(download_info.value.path())
+    assert len(orders) == 11 and {"product", "order_now", "explanation"} <= set(orders.columns)
+    assert (orders["order_now"] >= 0).all()
+    shot(page, "forecast")
+
+
+def drifted_batch(path: Path) -> Path:
+    """Last month's customers: fees up, more support calls — and more of them leave."""
+    churn = pd.read_csv(ROOT / "data" / "customer_churn.csv")
+    batch = churn.sample(800, random_state=1).copy()
+    batch["monthly_fee"] = batch["monthly_fee"] * 1.6
+    batch["support_calls"] = batch["support_calls"] + 3
+    rng = np.random.default_rng(1)
+    batch.loc[rng.random(len(batch)) < 0.35, "churned"] = "yes"
+    batch.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.browser
+def test_train_monitor_drifted_batch_then_retrain_with_the_gate(server, page: Page, tmp_path: Path) -> None:
+    page.goto(server.url)
+    wait_idle(page)
+    page.get_by_role("button", name="Open this sample").nth(1).click()  # customers
+    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("link", name="Train a model").click()
+    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Train and compare").click()
+    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=240_000)
+    wait_idle(page)
+
+    page.get_by_role("link", name="Monitor").click()
+    expect(page.get_by_role("heading", name="Monitor")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(drifted_batch(tmp_path / "batch.csv")))
+    expect(page.get_by_role("button", name="Check this batch")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Check this batch").click()
+    expect(page.get_by_text(re.compile(r"Retrain recommended|Take a look"))).to_be_visible(timeout=120_000)
+    wait_idle(page)
+    expect(page.get_by_text("🔔").first).to_be_visible()
+    shot(page, "monitor_drift")
+
+    page.get_by_role("button", name="Retrain with this batch").click()
+    expect(page.get_by_text(re.compile(r"New version churned:2: (Promote|Keep the champion)"))).to_be_visible(
+        timeout=240_000)
+    wait_idle(page)
+    assert "Sorry — something went wrong" not in page.content()
+    shot(page, "monitor_retrain")
