@@ -259,6 +259,8 @@ def _use_log(y: np.ndarray, m: int) -> bool:
     """Log scale if positive data whose spread grows with their level (multiplicative pattern)."""
     if y.size < 8 or np.min(y) <= 0:
         return False
+    if np.allclose(y, np.round(y)) and np.min(y) < 3:
+        return False  # small counts: a zero is likely soon, and the log scale cannot take it
     w = max(m, 4)
     k = y.size // w
     if k < 3:
@@ -321,16 +323,23 @@ def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
         model.fit(y)
         mean, lo, hi = model.predict(h, level)
         return mean, lo, hi, {}
-    x = np.log(y) if plan.log else y
+    use_log = plan.log and float(np.min(y)) > 0  # a later zero rules the log scale out for this fit
+    x = np.log(y) if use_log else y
     adj = SeasonalAdjuster(plan.seasons).fit(x) if plan.seasons else None
     z = adj.transform(x) if adj else x
     model = MODELS[name](**(spec or {}))
-    model.fit(z)
+    try:
+        model.fit(z)
+    except Exception:  # noqa: BLE001 - the structure chosen earlier may not suit the longer data
+        if not spec:
+            raise
+        model = MODELS[name]()
+        model.fit(z)
     mean, lo, hi = model.predict(h, level)
     if adj:
         s = adj.future(h)
         mean, lo, hi = mean + s, lo + s, hi + s
-    if plan.log:
+    if use_log:
         mean, lo, hi = np.exp(np.clip(mean, -50, 50)), np.exp(np.clip(lo, -50, 50)), np.exp(np.clip(hi, -50, 50))
     if not (np.isfinite(mean).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise RuntimeError(f"{name} gave a non-finite forecast")
@@ -461,6 +470,9 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
         components = []
         notes.append("The history is too short to test forecasts against the past; no accuracy figures.")
     # final fit on all data
+    if plan.log and float(np.min(y)) <= 0:
+        notes.append("A zero or negative value appears after the first test period, so the final forecast "
+                     "works on the original scale instead of the log scale.")
     if best == "combination":
         finals = []
         for c in components:
@@ -468,11 +480,12 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
                 sp = None if n <= 300 else specs.get(c)
                 finals.append(_fit_predict(c, y, h, level, plan, sp)[:3])
             except Exception:  # noqa: BLE001
-                pass
+                notes.append(f"The {LABELS.get(c, c)} model failed on the full history and was left out of the average.")
         if finals:
             mean, lo, hi = (np.mean([f[k] for f in finals], axis=0) for k in range(3))
         else:
-            best = "naive"
+            best = "seasonal_naive" if plan.main_season > 1 and n > plan.main_season else "naive"
+            notes.append(f"Every averaged model failed on the full history; Keel fell back to {LABELS[best]}.")
     if best != "combination":
         try:
             sp = None if n <= 300 else specs.get(best)
@@ -639,8 +652,13 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
         try:
             import multiprocessing as mp
 
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["core.forecast"])
+            import threading
+
+            if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+                ctx = mp.get_context("fork")  # cheapest, and safe in a single-threaded process (CLI)
+            else:  # threads around (Streamlit): forking them is unsafe, use a clean server process
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["core.forecast"])
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
                 futs = [pool.submit(_run_chunk, ch, kw) for ch in chunks]
                 for fut in as_completed(futs):

@@ -385,3 +385,14 @@ def test_multiplicative_seasonality_uses_log_scale():
     assert s.transform == "log" and s.season == 12
     truth = (50 * np.exp(0.02 * np.arange(120, 132))) * (1 + 0.4 * np.sin(2 * np.pi * np.arange(120, 132) / 12))
     assert np.mean(np.abs(np.array(s.yhat) - truth) / truth) < 0.03
+
+
+def test_a_late_zero_does_not_break_a_log_scale_plan():
+    t = np.arange(400)
+    y = (50 * np.exp(0.004 * t)) * (1 + 0.5 * np.sin(2 * np.pi * t / 7)) + 0.5
+    y[-3] = 0.0  # positive in the first training part, a zero near the end
+    r = forecast_series(y, h=28, freq_code="D", unit="day")
+    assert r["transform"] == "log"
+    assert r["model"] in ("combination", "ets", "theta", "arima")
+    assert not any("could not be fitted" in n or "failed" in n for n in r["notes"])
+    assert any("original scale" in n for n in r["notes"])
