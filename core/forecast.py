@@ -604,6 +604,7 @@ def forecast(
     *,
     fill: str = "auto",
     aggregate_to: str | None = None,
+    stockouts_as_missing: bool = False,
     windows: int = DEFAULT_WINDOWS,
     workers: int | None = None,
 ) -> ForecastResult:
@@ -614,7 +615,8 @@ def forecast(
     """
     t0 = time.perf_counter()
     h, lv, season = _validate(horizon, level, season)
-    panel = prepare(frame, date, value, id, aggregate_to=aggregate_to, fill=fill, horizon=h)
+    panel = prepare(frame, date, value, id, aggregate_to=aggregate_to, fill=fill, horizon=h,
+                    stockouts_as_missing=stockouts_as_missing)
     return forecast_panel(panel, h, lv, season, progress, windows=windows, workers=workers, t0=t0)
 
 

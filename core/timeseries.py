@@ -306,6 +306,33 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of inner runs of 3+ zeros in a series that usually sells (<30 % zeros, median >= 2)."""
+    v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    x = v[finite]
+    if len(x) <= 10:
+        return []
+    zero = finite & (v == 0)
+    if float(zero[finite].mean()) >= 0.3:
+        return []
+    pos = x[x > 0]
+    if not pos.size or float(np.median(pos)) < 2:
+        return []
+    n = len(v)
+    lead = 0
+    while lead < n and zero[lead]:
+        lead += 1
+    trail = 0
+    while trail < n and zero[n - 1 - trail]:
+        trail += 1
+    inner = zero.copy()
+    inner[:lead] = False
+    if trail:
+        inner[n - trail:] = False
+    return [(s, L) for s, L in _runs(inner) if L >= 3]
+
+
 def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Frequency,
                     n_missing: int = 0, fill: str = "missing", horizon: int | None = None) -> list[Finding]:
     """Plain-language findings for one regular series."""
@@ -376,16 +403,12 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
     elif zero_share < 0.3 and len(x) > 10:
         pos = x[x > 0]
         typical = float(np.median(pos)) if pos.size else 0.0
-        inner = zero.copy()
-        inner[:lead] = False
-        if trail:
-            inner[n - trail:] = False
-        long_runs = [(s, L) for s, L in _runs(inner) if L >= 3]
-        if long_runs and typical >= 2:
+        long_runs = stockout_runs(v)
+        if long_runs:
             s, L = max(long_runs, key=lambda r: r[1])
             out.append(_f("stockout_zeros", "warning", column,
                           f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {typical:g}.",
-                          "These look like stock-outs: true demand was probably not zero. Mark them as missing so the forecast is not pulled down.",
+                          "These look like stock-outs: true demand was probably not zero. Choose 'treat stock-outs as missing' so the forecast is not pulled down.",
                           sid, runs=len(long_runs), longest=L, start=s))
     if len(x) >= 12:
         med = pd.Series(v).rolling(7, center=True, min_periods=3).median().to_numpy()
@@ -437,11 +460,14 @@ def prepare(
     aggregate_to: str | None = None,
     fill: str = "auto",
     horizon: int | None = None,
+    stockouts_as_missing: bool = False,
 ) -> Panel:
     """Validate and regularise a long-format table into one regular series per id.
 
     ``fill``: 'zero' (missing periods mean nothing happened), 'missing' (unknown) or 'auto'
     (zero for sales-like counts). ``aggregate_to``: 'W', 'M', 'Q' or 'Y' to sum to a coarser step.
+    ``stockouts_as_missing``: runs of 3+ zeros in an item that usually sells are treated as unknown
+    (likely stock-outs) rather than as zero demand.
     """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
@@ -529,6 +555,16 @@ def prepare(
             v = np.where(np.isnan(v), 0.0, v)
         sid = None if id is None else str(g)
         fnd = series_findings(v, sid, value, freq, n_missing, use_fill, horizon)
+        if stockouts_as_missing:
+            runs = stockout_runs(v)
+            for st, L in runs:
+                v[st: st + L] = np.nan
+            if runs:
+                fnd.append(_f("stockouts_ignored", "info", value,
+                              f"{freq.units(sum(L for _, L in runs)).replace(' ', ' zero ', 1)} of '{sid or value}' "
+                              "were treated as stock-outs (unknown demand).",
+                              "They are filled in from the neighbouring values when fitting, so the forecast is not pulled down.",
+                              sid, n=sum(L for _, L in runs)))
         series.append(Series(id=sid, dates=_to_dates(full, freq), values=v, findings=tuple(fnd)))
     table_findings += lagged_copy_findings(frame, date, value, id)
     return Panel(frequency=freq, series=tuple(series), findings=tuple(table_findings), fill=use_fill,

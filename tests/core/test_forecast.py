@@ -396,3 +396,16 @@ def test_a_late_zero_does_not_break_a_log_scale_plan():
     assert r["model"] in ("combination", "ets", "theta", "arima")
     assert not any("could not be fitted" in n or "failed" in n for n in r["notes"])
     assert any("original scale" in n for n in r["notes"])
+
+
+def test_stockouts_can_be_treated_as_missing():
+    rng = np.random.default_rng(4)
+    v = rng.poisson(30, 100).astype(float)
+    v[-20:-10] = 0  # ten days out of stock, shortly before the end
+    df = _frame(v)
+    plain = forecast(df, "date", "sales", horizon=7).series[0]
+    fixed = forecast(df, "date", "sales", horizon=7, stockouts_as_missing=True).series[0]
+    assert "stockout_zeros" in [f.code for f in plain.findings]
+    assert [f.message for f in fixed.findings if f.code == "stockouts_ignored"] == [
+        "10 zero days of 'sales' were treated as stock-outs (unknown demand)."]
+    assert np.mean(fixed.yhat) == pytest.approx(30, rel=0.15)
