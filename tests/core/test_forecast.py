@@ -409,3 +409,21 @@ def test_stockouts_can_be_treated_as_missing():
     assert [f.message for f in fixed.findings if f.code == "stockouts_ignored"] == [
         "10 zero days of 'sales' were treated as stock-outs (unknown demand)."]
     assert np.mean(fixed.yhat) == pytest.approx(30, rel=0.15)
+
+
+def test_season_override_and_month_end_dates():
+    t = np.arange(48)
+    y = 100 + 10 * np.tile([1.0, -1.0, 2.0, -2.0], 12) + 0.01 * t
+    s = forecast(_frame(y, start="2020-01-31", freq="ME"), "date", "sales", horizon=4, season=4).series[0]
+    assert s.season == 4
+    assert [d.strftime("%Y-%m-%d") for d in s.dates] == ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]
+    assert np.allclose(s.yhat, 100 + 10 * np.array([1.0, -1.0, 2.0, -2.0]), atol=1.0)
+
+
+def test_aggregated_forecast_is_weekly():
+    rng = np.random.default_rng(0)
+    df = _frame(rng.poisson(10, 7 * 30).astype(float), start="2024-01-01")  # Monday start
+    res = forecast(df, "date", "sales", horizon=4, aggregate_to="W")
+    assert res.frequency_label == "weekly"
+    assert res.series[0].dates[0] == pd.Timestamp("2024-07-29")
+    assert np.mean(res.series[0].yhat) == pytest.approx(70, rel=0.15)
