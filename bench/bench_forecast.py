@@ -13,6 +13,11 @@
 (b) Speed: 500 synthetic daily series x 3 years, horizon 28, 3-window backtest, all cores (2).
 
 All data ship inside statsmodels and plotly, so this runs offline.
+
+statsforecast is optional and not a Keel dependency: it declares pandas<3 (Keel pins pandas 3.1.1),
+so ``pip install statsforecast`` downgrades pandas -- reinstall ``pandas==3.1.1`` afterwards (the
+bench only calls its numpy-level ``Model(...).forecast(y=..., h=..., level=[90])``, which works
+with pandas 3) or install it in a separate venv.
 """
 
 from __future__ import annotations
