@@ -138,3 +138,23 @@ def test_exported_csv_holds_no_live_formula() -> None:
         assert not back[column].str.match(r"[=+\-@\t\r]").any(), back[column].tolist()
     assert back["number"].tolist()[0] == "-3.5"  # numbers stay numbers
     assert back.iloc[0, 0] == "'=HYPERLINK(\"http://x\")"
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["app.py", "pages/1_Data.py", "pages/2_Train.py", "pages/4_Predict.py", "pages/5_Models.py",
+     "pages/6_Forecast.py", "pages/7_Monitor.py"],
+)
+def test_every_page_shows_a_hostile_dataset_as_text(keel_home: Path, page: str) -> None:
+    """A dataset whose name, column names and cells are hostile, kept the way an upload is kept."""
+    from core import workflows
+    from core.ingest import read_table
+    from ui import state
+
+    table = read_table(_hostile_csv(), name="[click](http://evil) <img src=x onerror=alert(1)>.csv")
+    info = workflows.keep_upload(table)
+    at = open_page(page, **{state.DATASET_ID: info.id})
+    assert not at.exception, [e.value for e in at.exception]
+    bad = [(kind, value[:160], _unsafe(value)) for kind, value in _rendered_text(at)
+           if any(m in value for m in MARKERS) and _unsafe(value)]
+    assert bad == []
