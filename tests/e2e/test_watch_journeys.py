@@ -24,7 +24,10 @@ def test_shop_sales_forecast_to_order_list_download(server, page: Page) -> None:
     expect(page.get_by_role("heading", name="Forecast & order")).to_be_visible(timeout=30_000)
     wait_idle(page)
     page.get_by_role("button", name="Forecast", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Forecast 11 series \(daily\)"))).to_be_visible(timeout=240_000)
+    try:
+        expect(page.get_by_text(re.compile(r"Forecast 11 series \(daily\)"))).to_be_visible(timeout=240_000)
+    finally:
+        shot(page, "forecast_wait")
     wait_idle(page)
     expect(page.get_by_role("heading", name="What to order")).to_be_visible()
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
