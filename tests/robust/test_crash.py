@@ -57,3 +57,11 @@ def test_the_harness_notices_a_damaged_store(tmp_path: Path) -> None:
     text = "\n".join(report.problems)
     assert "points at missing file" in text
     assert "does not match its hash" in text or "does not load" in text
+
+
+def test_kill_points_in_freshly_started_interpreters(tmp_path: Path) -> None:
+    """The same checks with a new Python process per kill point (no fork from a warm zygote)."""
+    report = run_crash_harness(tmp_path, 4, seed=4, mode="spawn", max_delay=1.0)
+    print("\n" + report.summary())
+    assert report.problems == [], report.problems
+    assert report.kill_points == 4 and sum(report.acked.values()) > 0
