@@ -63,7 +63,9 @@ if result is not None and result.model.get("id") == info.id:
         )
         compared = [c.column for c in result.drift.columns if c.verdict in ("drifted", "no drift")]
         if compared and info.dataset_id is not None:
-            column = st.selectbox("Compare one column", compared)
+            drifted = [c.column for c in result.drift.columns if c.drifted]
+            column = st.selectbox("Compare one column", compared,
+                                  index=compared.index(drifted[0]) if drifted and drifted[0] in compared else 0)
             with guard(stop=False):
                 reference = store.load_dataset(info.dataset_id)
                 kind = next(c.kind for c in result.drift.columns if c.column == column)
