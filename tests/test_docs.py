@@ -1,0 +1,52 @@
+"""Docs as tests: every check explains itself, every page is reachable and titled, README commands exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.fixes import FIXES
+from core.quality import CHECKS, KINDS
+from core.explain import KIND_WORDS
+from ui.common import PAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_check_has_a_title_and_help() -> None:
+    assert len(CHECKS) >= 11
+    for code, check in CHECKS.items():
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", code)
+        assert check.title and check.title[0].isupper(), code
+        assert len(check.help) > 20, code
+
+
+def test_design_codes_are_all_in_the_registry() -> None:
+    required = {"missing_values", "duplicate_rows", "constant_column", "high_cardinality", "id_like", "mixed_types",
+                "outliers", "class_imbalance", "target_leakage", "pii", "too_few_rows"}
+    assert required <= set(CHECKS)
+
+
+def test_every_kind_is_explained() -> None:
+    assert set(KINDS) == set(KIND_WORDS)
+
+
+def test_every_fix_has_a_button_title() -> None:
+    for fix_id, fix in FIXES.items():
+        assert fix.title, fix_id
+
+
+def test_every_page_exists_and_sets_itself_up() -> None:
+    for path, label, _ in PAGES:
+        source = (ROOT / path).read_text()
+        assert "page(" in source and "st.title(" in source, path
+    assert sorted(p.name for p in (ROOT / "pages").glob("*.py")) == sorted(
+        Path(path).name for path, _, _ in PAGES if path.startswith("pages/"))
+
+
+def test_readme_commands_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "./run" in readme and "./test" in readme
+    assert (ROOT / "run").stat().st_mode & 0o111 and (ROOT / "test").stat().st_mode & 0o111
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "./test" in ci and "chromium" in ci
