@@ -426,3 +426,19 @@ def models_command() -> dict[str, Any]:
             for m in store.list_models()
         ]
     }
+
+
+class RecalibratedKeelModel(KeelModel):
+    """A Keel model whose probabilities pass through calibrators fitted on held-out rows.
+
+    ``calibrated`` is a :class:`core.evaluate.CalibratedModel` wrapping the original model; the
+    schema, task and classes are the original's, so everything that scores a KeelModel scores this.
+    """
+
+    def __init__(self, base: KeelModel, calibrated: Any) -> None:
+        super().__init__(base.pipeline, base.schema, base.task, base.target, base.classes_,
+                         f"{base.algorithm} + recalibrated", getattr(base, "fitted_on_codes", False))
+        self.calibrated = calibrated
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.calibrated.predict_proba(frame), dtype=float)

@@ -310,3 +310,40 @@ def rollback(name: str) -> store.ModelInfo:
         raise InputError(f"Model '{name}' has no earlier champion to go back to.",
                          "Rollback needs a model that was in use before the current one.")
     return store.set_stage(previous.id, "champion", reason="rolled back by the user")
+
+
+def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) -> store.ModelInfo:
+    """Register a recalibrated copy of a classifier as a new version — only if recalibrating helps.
+
+    The calibrator is fitted on half of the model's test rows and judged on the other half
+    (``evaluate.recalibrate``); the new version's report is measured on all test rows, which the
+    version's warnings say is slightly optimistic.
+    """
+    from core import evaluate, modelio
+
+    info, model = modelio.load_registered(model_id)
+    if info.task != "classification":
+        raise InputError("Only models that sort into groups can be recalibrated.", "Pick a classification model.")
+    X, y = holdout(info)
+    recal = evaluate.recalibrate(model, X, y, method=method, seed=seed)
+    if not recal.check.helps:
+        raise InputError(
+            f"Recalibrating {info.label} would not make its confidence more trustworthy.",
+            "Keep the model as it is.",
+        )
+    new_model = modelio.RecalibratedKeelModel(model, recal.model)
+    report = evaluate.full_report(new_model, X, y, info.task, seed=seed)
+    importance = {i.column: i.drop for i in report.drivers.importances} if report.drivers else {}
+    params = {
+        **info.params,
+        "recalibrated_from": info.id,
+        "calibration_method": method,
+        "warnings": [*info.params.get("warnings", []),
+                     "The calibrator was fitted on half of these test rows, so the numbers are slightly optimistic."],
+    }
+    return store.save_model(
+        new_model.to_bytes(), name=info.name, task=info.task, algorithm=new_model.algorithm,
+        dataset_id=info.dataset_id, target=info.target, metrics=dict(report.evaluation.metrics), params=params,
+        schema=info.schema,
+        report={"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index], "importance": importance},
+    )

@@ -86,7 +86,15 @@ with tabs[2], guard(stop=False):
                 _, model = modelio.load_registered(info.id)
                 X, y = workflows.holdout(info)
                 recal = evaluate.recalibrate(model, X, y)
+            st.session_state["keel_recal_helps"] = (info.id, recal.check.helps)
             st.markdown(esc(evaluate.explain_recalibration(recal.check)))
+        if st.session_state.get("keel_recal_helps") == (info.id, True) and st.button(
+                "Keep the recalibrated model as a new version", type="primary"):
+            with st.spinner("Recalibrating and re-checking…"):
+                new = workflows.keep_recalibrated(info.id)
+            st.session_state[state.MODEL_ID] = new.id
+            st.session_state[state.FLASH] = f"Kept {new.label}: the same model with more trustworthy confidence."
+            st.rerun()
 
 with tabs[3], guard(stop=False):
     if report.robustness is None:

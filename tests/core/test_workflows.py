@@ -58,3 +58,39 @@ def test_retrain_needs_labels() -> None:
     model = workflows.train_and_register(ref.id, target="species", time_budget_s=30).model
     with pytest.raises(InputError, match="has no column 'species'"):
         workflows.retrain_with_gate(model.id, penguins.drop(columns=["species"]))
+
+
+def _binary_table(step: bool, seed: int = 0) -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 6000 if step else 3000
+    x = rng.normal(size=n) * (3 if step else 1)
+    # step=True: the chance jumps from 20 % to 80 % at x = 0, which a logistic curve over-states in the
+    # tails (recalibration helps); step=False: the truth is a logistic curve (nothing to fix).
+    p = np.where(x > 0, 0.8, 0.2) if step else 1 / (1 + np.exp(-3 * x))
+    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "y": np.where(rng.random(n) < p, "yes", "no")})
+
+
+def test_a_recalibrated_version_is_kept_when_it_helps() -> None:
+    import numpy as np
+
+    from core import modelio
+
+    info = store.save_dataset(_binary_table(step=True), "overconfident")
+    model = workflows.train_and_register(info.id, target="y", time_budget_s=60).model
+    new = workflows.keep_recalibrated(model.id)
+    assert new.version == 2 and "recalibrated" in new.algorithm
+    assert new.metrics["ece"] < model.metrics["ece"]
+    _, reloaded = modelio.load_registered(new.id)
+    X, _ = workflows.holdout(model)
+    proba = reloaded.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_recalibration_is_refused_when_it_would_not_help() -> None:
+    info = store.save_dataset(_binary_table(step=False), "calibrated")
+    model = workflows.train_and_register(info.id, target="y", time_budget_s=60).model
+    with pytest.raises(InputError, match="would not make its confidence more trustworthy"):
+        workflows.keep_recalibrated(model.id)
+    assert len(store.list_models()) == 1
