@@ -177,17 +177,20 @@ def _log_size(home: Path) -> int:
 def _blocked_by_a_file(path: Path) -> bool:
     """True when ``path`` or a folder on the way to it is an existing file (so no folder can be made there)."""
     parts = path.parts
-    return any(Path(*parts[: i + 1]).exists() and not Path(*parts[: i + 1]).is_dir() for i in range(len(parts)))
+    try:
+        return any(Path(*parts[: i + 1]).exists() and not Path(*parts[: i + 1]).is_dir() for i in range(len(parts)))
+    except OSError:  # e.g. a name too long for the file system: no folder can be made there either
+        return True
 
 
 def _known_core_bug(args) -> bool:
     """Inputs that hit a bug already pinned by an xfail test below (kept out of the fuzz until fixed)."""
     if args is None:
         return False
-    if args.command == "backup" and _blocked_by_a_file(Path(args.folder)):
-        return True
     paths = [getattr(args, name, None) for name in ("file", "reference", "current", "out", "folder")]
     if any(len(part.encode()) > 255 for p in paths if p for part in Path(p).parts):
+        return True
+    if args.command == "backup" and _blocked_by_a_file(Path(args.folder)):
         return True
     return args.command == "train" and not 0 <= args.seed < 2**32
 
@@ -282,7 +285,7 @@ def sandbox(keel_home: Path) -> Path:
 
 # --------------------------------------------------------------------------- tests
 
-FUZZ = settings(max_examples=int(os.environ.get("KEEL_FUZZ_EXAMPLES", "2500")), deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=int(os.environ.get("KEEL_FUZZ_EXAMPLES", "2000")), deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 
