@@ -78,3 +78,45 @@ def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Pat
         other_session.close()
         info = saving.result(timeout=60)
     assert len(store.load_dataset(info.id)) == 3  # IntegrityError today: "The file behind dataset … is missing"
+
+
+FIRST_CONNECT = """
+import os, sys, time
+from pathlib import Path
+import pandas as pd
+from core import store
+go = Path(sys.argv[1])
+print("READY", flush=True)
+while not go.exists():
+    time.sleep(0.002)
+info = store.save_dataset(pd.DataFrame({"who": [sys.argv[2]] * 3}), "first " + sys.argv[2])
+print(info.id)
+"""
+
+
+def test_many_processes_creating_the_store_at_once(tmp_path: Path, keel_home: Path) -> None:
+    """Six processes make their first connection to an empty KEEL_HOME at the same moment: the migration
+    runs once, every one of them writes, and the schema is complete."""
+    import os
+    import subprocess
+    import sys
+
+    go = tmp_path / "go"
+    env = {**os.environ, "KEEL_HOME": str(keel_home), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    procs = [subprocess.Popen([sys.executable, "-c", FIRST_CONNECT, str(go), str(i)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(6)]
+    assert [p.stdout.readline().strip() for p in procs] == ["READY"] * 6  # all imported, none connected yet
+    go.touch()
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err[-800:] for _, err in results]
+    assert sorted(d.name for d in store.list_datasets()) == [f"first {i}" for i in range(6)]
+    assert store.integrity_check() == "ok"
+    assert store.schema_version() == [m.name for m in store.migrations.applied(store_db())]
+
+
+def store_db():
+    from sqlite_utils import Database
+
+    db = Database(memory=True)
+    store.migrations.apply(db)
+    return db

@@ -40,7 +40,7 @@ def test_two_hundred_kill_points_lose_nothing_acknowledged(tmp_path: Path) -> No
 
 def test_the_harness_notices_a_damaged_store(tmp_path: Path) -> None:
     """The checks can fail: remove one acknowledged dataset's file and damage one model's file."""
-    report = run_crash_harness(tmp_path, 6, seed=3)
+    report = run_crash_harness(tmp_path, 6, seed=3, max_delay=1.5)
     assert report.problems == [], report.problems
     home = tmp_path / "keel_home"
     datasets = sorted((home / "datasets").glob("*.parquet"))
