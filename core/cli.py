@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--target", required=True)
     p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto")
-    p.add_argument("--name", default=None, help="model name (default: the target column's name)")
+    p.add_argument("--name", default=None, help="model name (default: file name and target, e.g. sales-units)")
     p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
     p.add_argument("--time-budget", type=float, default=300.0, help="seconds for the whole comparison")
     p.add_argument("--seed", type=int, default=0)

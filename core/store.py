@@ -328,6 +328,14 @@ def _frame_to_parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def slug(*parts: str) -> str:
+    """A short lowercase name for references on the command line: 'Sales 2024.csv', 'units' -> 'sales-2024-units'."""
+    import re
+
+    text = "-".join(re.sub(r"[^0-9a-z]+", "-", str(p).lower()).strip("-") for p in parts if str(p).strip())
+    return re.sub(r"-{2,}", "-", text).strip("-")[:80] or "model"
+
+
 def clean_name(name: str, fallback: str = "dataset") -> str:
     """A display name: printable, single-line, at most 120 characters. Never used as a path."""
     text = "".join(ch for ch in str(name) if ch.isprintable()).strip()
@@ -654,7 +662,8 @@ def save_model(
     home: Path | None = None,
 ) -> ModelInfo:
     """Register serialized model bytes (produced by Keel itself) as the next version of ``name``."""
-    model_name = clean_name(name, fallback="")
+    # ':' and '@' separate a name from a version or stage in references (name:2, name@champion)
+    model_name = clean_name(name, fallback="").replace(":", "-").replace("@", "-")
     if not model_name:
         raise InputError("A model name cannot be empty.", "Type a short name, e.g. 'churn'.")
     sha = _sha256(artifact)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -108,7 +109,8 @@ def train_and_register(
         date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
     )
     report = evaluation_report(result, seed=seed)
-    info = modelio.register(result, name=name or target, dataset_id=dataset.id, report=report)
+    default = store.slug(Path(dataset.original_name or dataset.name).stem, target)
+    info = modelio.register(result, name=name or default, dataset_id=dataset.id, report=report)
     return TrainOutcome(dataset=dataset, result=result, model=info)
 
 

@@ -46,7 +46,7 @@ def test_train_page_trains_in_the_background_and_shows_the_leaderboard() -> None
     at.run()
     assert not at.exception
     body = texts(at)
-    assert "Model trained in" in body and "species:1" in body
+    assert "Model trained in" in body and "penguins-species:1" in body
     assert at.session_state[state.MODEL_ID] == store.list_models()[0].id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -72,25 +73,25 @@ def test_train_predict_models_monitor_journey(keel_home: Path, tmp_path: Path) -
     trained = as_json(cli("train", str(DATA / "penguins.csv"), "--target", "species", "--time-budget", "60", "--json",
                           home=keel_home))
     model = trained["model"]
-    assert (model["name"], model["version"], model["task"]) == ("species", 1, "classification")
+    assert (model["name"], model["version"], model["task"]) == ("penguins-species", 1, "classification")
     assert trained["metrics"]["accuracy"] > 0.9
     assert {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "brier", "ece"} <= set(trained["metrics"])
     assert {r["algorithm"] for r in trained["leaderboard"]} >= {"baseline"}
 
     out_csv = tmp_path / "scored.csv"
-    scored = as_json(cli("predict", "species:1", str(DATA / "penguins.csv"), "--out", str(out_csv), "--json",
+    scored = as_json(cli("predict", "penguins-species:1", str(DATA / "penguins.csv"), "--out", str(out_csv), "--json",
                          home=keel_home))
     assert scored["rows"] == 344
-    header = out_csv.read_text().splitlines()[0].split(",")
+    header = next(csv.reader(out_csv.open(encoding="utf-8")))
     assert header[:8] == ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
                           "body_mass_g", "sex", "year"]
     assert {"prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(header)
 
     listed = as_json(cli("models", "--json", home=keel_home))
-    assert [(m["name"], m["version"], m["stage"]) for m in listed["models"]] == [("species", 1, "candidate")]
+    assert [(m["name"], m["version"], m["stage"]) for m in listed["models"]] == [("penguins-species", 1, "candidate")]
     assert {"id", "task", "created_at", "metrics"} <= set(listed["models"][0])
 
-    monitored = as_json(cli("monitor", "species", str(DATA / "penguins.csv"), "--labels", "species", "--json",
+    monitored = as_json(cli("monitor", "penguins-species", str(DATA / "penguins.csv"), "--labels", "species", "--json",
                             home=keel_home))
     assert set(monitored) >= {"batch_id", "drift", "performance", "triggers", "action"}
     assert monitored["action"] in ("none", "review", "retrain")

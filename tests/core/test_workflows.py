@@ -37,7 +37,7 @@ def test_retrain_gate_and_rollback() -> None:
     first = workflows.train_and_register(reference.id, target="churned", time_budget_s=60).model
     store.set_stage(first.id, "champion", reason="first")
     batch = churn.iloc[2500:].drop(columns=["cancellation_date"])
-    outcome = workflows.retrain_with_gate("churned@champion", batch, margin=0.5)  # impossible margin: keep
+    outcome = workflows.retrain_with_gate("churn-reference-churned@champion", batch, margin=0.5)  # impossible margin: keep
     assert outcome.decision.decision == "keep"
     assert outcome.challenger.version == 2 and outcome.challenger.stage == "candidate"
     assert store.get_model(first.id).stage == "champion"
@@ -45,10 +45,10 @@ def test_retrain_gate_and_rollback() -> None:
     gate_entries = [e for e in store.audit_log() if e.action == "gate"]
     assert gate_entries and gate_entries[0].detail["decision"] == "keep"
 
-    promoted = workflows.retrain_with_gate("churned@champion", batch, margin=-1.0)  # any challenger wins
+    promoted = workflows.retrain_with_gate("churn-reference-churned@champion", batch, margin=-1.0)  # any challenger wins
     assert promoted.decision.decision == "promote"
-    assert store.resolve_model("churned@champion").id == promoted.challenger.id
-    back = workflows.rollback("churned")
+    assert store.resolve_model("churn-reference-churned@champion").id == promoted.challenger.id
+    back = workflows.rollback("churn-reference-churned")
     assert back.id == first.id and back.stage == "champion"
 
 

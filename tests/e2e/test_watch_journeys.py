@@ -79,7 +79,7 @@ def test_train_monitor_drifted_batch_then_retrain_with_the_gate(server, page: Pa
     shot(page, "monitor_drift")
 
     page.get_by_role("button", name="Retrain with this batch").click()
-    expect(page.get_by_text(re.compile(r"New version churned:2: (Promote|Keep the champion)"))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"New version customer-churn-churned:2: (Promote|Keep the champion)"))).to_be_visible(
         timeout=240_000)
     wait_idle(page)
     assert "Sorry — something went wrong" not in page.content()
