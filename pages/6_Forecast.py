@@ -123,8 +123,9 @@ with guard(stop=False):
 st.subheader("What to order")
 unit = result.freq.unit if result.freq else "period"
 o1, o2, o3 = st.columns(3)
-lead = int(o1.number_input(f"Delivery takes ({unit}s)", min_value=0, max_value=52, value=1))
-review = int(o2.number_input(f"You order every ({unit}s)", min_value=1, max_value=52, value=1))
+weekly_default = 7 if unit == "day" else 1  # daily data: a typical small shop orders weekly
+lead = int(o1.number_input(f"Delivery takes ({unit}s)", min_value=0, max_value=366, value=weekly_default))
+review = int(o2.number_input(f"You order every ({unit}s)", min_value=1, max_value=366, value=weekly_default))
 service = o3.slider("Chance of not running out (%)", 50, 99, 95) / 100
 stock = st.data_editor(pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}), hide_index=True,
                        disabled=["product"], key="stock")
