@@ -184,9 +184,11 @@ class PeakSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._cpu0: dict[int, float] = {}
         self._cpu: dict[int, float] = {}
+        self._server_pids: set[int] = set()
         self.server_cpu = self.client_cpu = self.machine_cpu = 0.0
 
     def _sample_cpu(self) -> None:
+        self._server_pids.update(tree_pids(self.server.proc.pid))  # job workers come and go
         for pid in tree_pids(os.getpid()):
             c = cpu_seconds(pid)
             self._cpu0.setdefault(pid, c if pid in self._cpu0_known else 0.0)
@@ -212,7 +214,7 @@ class PeakSampler:
         self._sample_cpu()
         self.wall = time.perf_counter() - self._t0
         self.machine_cpu = machine_busy_seconds() - self._machine0
-        server = set(tree_pids(self.server.proc.pid))
+        server = self._server_pids
         used = {pid: self._cpu[pid] - self._cpu0.get(pid, 0.0) for pid in self._cpu}
         self.server_cpu = sum(v for pid, v in used.items() if pid in server)
         self.client_cpu = sum(v for pid, v in used.items() if pid not in server)
@@ -409,6 +411,7 @@ class StepReport:
     p50_s: float
     p95_s: float
     max_s: float
+    p95_in_app_s: float  # p95 without each user's first page load (a fresh browser fetching the app)
     wall_s: float
     rss_cold_mb: float
     rss_before_mb: float
@@ -491,6 +494,7 @@ def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float
         users=users, users_ok=sum(r.ok for r in results),
         loads=len(page_loads), loads_ok=sum(ld.ok for ld in page_loads),
         p50_s=percentile(ok_times, 0.5), p95_s=percentile(ok_times, 0.95), max_s=max(ok_times, default=float("nan")),
+        p95_in_app_s=percentile([ld.seconds for ld in page_loads if ld.ok and ld.step != "Home"], 0.95),
         wall_s=wall, rss_cold_mb=cold, rss_before_mb=before, rss_peak_mb=sampler.peak, rss_after_mb=after,
         rss_late_mb=late, server_alive=alive, server_cpu_s=sampler.server_cpu, client_cpu_s=sampler.client_cpu,
         machine_cpu_s=sampler.machine_cpu, cpu_window_s=sampler.wall, load_before=load_before,
@@ -516,7 +520,8 @@ def print_step(rep: StepReport, out=print) -> None:
     out(f"U={rep.users:>3}: users ok {rep.users_ok}/{rep.users} ({rep.success:.0%}), "
         f"page loads ok {rep.loads_ok}/{rep.loads}, wall {rep.wall_s:.1f} s")
     out(f"       page load p50 {rep.p50_s:.2f} s · p95 {rep.p95_s:.2f} s · max {rep.max_s:.2f} s "
-        f"(target p95 < 5 s: {'yes' if rep.p95_s < 5 else 'NO'})")
+        f"(target p95 < 5 s: {'yes' if rep.p95_s < 5 else 'NO'}); "
+        f"p95 without the first load (Home in a fresh browser) {rep.p95_in_app_s:.2f} s")
     out(f"       server RSS cold {rep.rss_cold_mb:.0f} MB · before {rep.rss_before_mb:.0f} MB · "
         f"peak {rep.rss_peak_mb:.0f} MB · after {rep.rss_after_mb:.0f} MB "
         f"(after - before {rep.rss_after_mb - rep.rss_before_mb:+.0f} MB; target < +100 MB: "
