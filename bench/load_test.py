@@ -185,6 +185,7 @@ class PeakSampler:
         self._cpu0: dict[int, float] = {}
         self._cpu: dict[int, float] = {}
         self._server_pids: set[int] = set()
+        self._main_series: list[tuple[float, float]] = []
         self.server_cpu = self.client_cpu = self.machine_cpu = 0.0
 
     def _sample_cpu(self) -> None:
@@ -198,6 +199,18 @@ class PeakSampler:
         while not self._stop.wait(self.every):
             self.peak = max(self.peak, self.server.rss_mb())
             self._sample_cpu()
+            self._main_series.append((time.perf_counter(), cpu_seconds(self.server.proc.pid)))
+
+    def busy_seconds(self, threshold: float = 0.9, window: float = 1.0) -> float:
+        """Seconds during which the server's main process (one GIL) used >= ``threshold`` of a core."""
+        busy, series, j = 0.0, self._main_series, 0
+        for i in range(1, len(series)):
+            while series[i][0] - series[j][0] > window and j < i - 1:
+                j += 1
+            dt = series[i][0] - series[j][0]
+            if dt > 0 and (series[i][1] - series[j][1]) / dt >= threshold:
+                busy += series[i][0] - series[i - 1][0]
+        return busy
 
     def __enter__(self) -> PeakSampler:
         self._cpu0_known = set(tree_pids(os.getpid()))
@@ -423,6 +436,7 @@ class StepReport:
     client_cpu_s: float
     machine_cpu_s: float
     cpu_window_s: float
+    server_gil_bound_s: float  # seconds the server's main process ran at >= 90 % of one core
     load_before: float
     baseline: dict[str, float]
     baseline_server_cpu: dict[str, float]
@@ -497,7 +511,8 @@ def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float
         p95_in_app_s=percentile([ld.seconds for ld in page_loads if ld.ok and ld.step != "Home"], 0.95),
         wall_s=wall, rss_cold_mb=cold, rss_before_mb=before, rss_peak_mb=sampler.peak, rss_after_mb=after,
         rss_late_mb=late, server_alive=alive, server_cpu_s=sampler.server_cpu, client_cpu_s=sampler.client_cpu,
-        machine_cpu_s=sampler.machine_cpu, cpu_window_s=sampler.wall, load_before=load_before,
+        machine_cpu_s=sampler.machine_cpu, cpu_window_s=sampler.wall,
+        server_gil_bound_s=sampler.busy_seconds(), load_before=load_before,
         baseline={ld.step: round(ld.seconds, 2) for ld in baseline},
         baseline_server_cpu={ld.step: round(ld.server_cpu or 0.0, 2) for ld in baseline}, train_seconds=[round(r.train_seconds, 1) for r in results if r.train_seconds],
         slowest_steps={k: round(percentile(v, 0.95), 2) for k, v in sorted(by_step.items(), key=lambda kv: -max(kv[1]))},
@@ -533,6 +548,8 @@ def print_step(rep: StepReport, out=print) -> None:
     out(f"       CPU seconds during run+settle: server {rep.server_cpu_s:.0f}, browsers+driver "
         f"{rep.client_cpu_s:.0f}, other processes {other:.0f} (machine busy {rep.machine_cpu_s:.0f} of "
         f"{rep.cpu_window_s * (os.cpu_count() or 1):.0f} available); load average at start {rep.load_before:.2f}")
+    out(f"       server main process at >= 90 % of one core (GIL-bound) for {rep.server_gil_bound_s:.0f} s "
+        f"of {rep.cpu_window_s:.0f} s")
     out("       p95 by step: " + ", ".join(f"{k} {v:.2f} s" for k, v in rep.slowest_steps.items()))
     if rep.baseline:
         out("       one user alone (wall / server CPU): " + ", ".join(
