@@ -372,7 +372,7 @@ class Verifier:
             names = {p.name for p in path.iterdir()} if path.exists() else set()
             self.report.temp_files_swept += sum(n.startswith(".tmp-") for n in names)
             self.report.orphans_swept += sum(not n.startswith(".tmp-") and n not in live[folder] for n in names)
-        store.sweep_orphans(self.home)
+        store.sweep_orphans(self.home, temp_grace_seconds=0)  # nothing else is writing after a crash
         for folder in ("datasets", "models"):
             path = self.home / folder
             names = {p.name for p in path.iterdir()} if path.exists() else set()

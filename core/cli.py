@@ -46,9 +46,27 @@ def _jsonable(value: Any) -> Any:
 
 def _path(raw: str) -> Path:
     path = Path(raw)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # e.g. a name longer than the file system allows
+        found = False
+    if not found:
         raise InputError(f"There is no file at '{raw}'.", "Check the path and the file name, then try again.")
     return path
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0 to 4294967295")
+    return value
 
 
 def _read(path: Path, sheet: str | None = None):  # -> core.ingest.Table
@@ -261,8 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto")
     p.add_argument("--name", default=None, help="model name (default: file name and target, e.g. sales-units)")
     p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
-    p.add_argument("--time-budget", type=float, default=300.0, help="seconds for the whole comparison")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-budget", type=_seconds, default=300.0, help="seconds for the whole comparison")
+    p.add_argument("--seed", type=_seed, default=0, help="any whole number from 0 to 4294967295")
     p.add_argument("--sheet", default=None)
 
     p = command("predict", cmd_predict, "Score a file with a registered model.")
@@ -296,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="new rows with their real outcomes")
     p.add_argument("--labels", default=None, help="column holding the real outcome (default: the model's target)")
     p.add_argument("--margin", type=float, default=0.01, help="how much better the new model must be")
-    p.add_argument("--time-budget", type=float, default=300.0)
+    p.add_argument("--time-budget", type=_seconds, default=300.0)
 
     p = command("rollback", cmd_rollback, "Make the previous champion of a model the champion again.")
     p.add_argument("name")

@@ -212,7 +212,7 @@ class _Source:
     def arrow_input(self) -> Any:
         """What pyarrow should read: the path (fast, parallel IO) or an in-memory buffer."""
         if self._data is None and self.path is not None:
-            return str(self.path)
+            return str(self.path.absolute())  # absolute: pyarrow would expand a leading '~' itself
         return pa.BufferReader(self.data())
 
 

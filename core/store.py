@@ -173,6 +173,8 @@ def _migrate(home: Path) -> None:
             db.close()
             fcntl.flock(lock, fcntl.LOCK_UN)
     _migrated.add(str(path))
+    with contextlib.suppress(sqlite3.Error, OSError):
+        sweep_orphans(home)  # once per process: what a crash may have left (old temp files, unreferenced files)
 
 
 @contextlib.contextmanager
@@ -365,6 +367,8 @@ def save_dataset(
     sha = _sha256(payload)
     _write_file_atomically(_folder("datasets", home), f"{sha}.parquet", payload)
     with _write(home) as db:
+        # A sweep in another session may have removed the file before we held the lock: restore it.
+        _write_file_atomically(_folder("datasets", home), f"{sha}.parquet", payload)
         existing = list(db["datasets"].rows_where("sha256 = ?", [sha], limit=1))
         if existing:
             return _dataset_from_row(existing[0], is_new=False)
@@ -563,16 +567,29 @@ def delete_dataset(dataset_id: int, home: Path | None = None) -> DeleteImpact:
     return impact
 
 
-def sweep_orphans(home: Path | None = None) -> int:
-    """Remove files no row refers to (left by a crash or a delete) and stale temp files."""
+def sweep_orphans(home: Path | None = None, temp_grace_seconds: float = 3600.0) -> int:
+    """Remove files no row refers to (left by a crash or a delete) and stale temp files.
+
+    Runs while holding the write lock, so no save can commit between the check and the delete;
+    a save that wrote its file before the sweep took the lock re-writes it once it holds the lock
+    (see ``save_dataset``). Temp files younger than ``temp_grace_seconds`` may be another
+    process's write in progress and are left alone.
+    """
+    import time
+
     removed = 0
-    with connect(home) as db:
+    now = time.time()
+    with _write(home) as db:
         live_data = {r[0] for r in db.execute("SELECT sha256 FROM datasets")}
         live_models = {r[0] for r in db.execute("SELECT artifact_sha256 FROM models")}
-    for kind, live, suffix in (("datasets", live_data, ".parquet"), ("models", live_models, ".joblib")):
-        for path in _folder(kind, home).iterdir():
-            stem_live = path.name.endswith(suffix) and path.name[: -len(suffix)] in live
-            if not stem_live:
+        for kind, live, suffix in (("datasets", live_data, ".parquet"), ("models", live_models, ".joblib")):
+            for path in _folder(kind, home).iterdir():
+                if path.name.startswith(".tmp-"):
+                    with contextlib.suppress(OSError):
+                        if now - path.stat().st_mtime < temp_grace_seconds:
+                            continue
+                elif path.name.endswith(suffix) and path.name[: -len(suffix)] in live:
+                    continue
                 with contextlib.suppress(OSError):
                     path.unlink()
                     removed += 1
@@ -669,6 +686,7 @@ def save_model(
     sha = _sha256(artifact)
     _write_file_atomically(_folder("models", home), f"{sha}.joblib", artifact)
     with _write(home) as db:
+        _write_file_atomically(_folder("models", home), f"{sha}.joblib", artifact)  # see save_dataset
         version = db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?", [model_name]
         ).fetchone()[0]
@@ -912,9 +930,13 @@ def backup(destination: Path, home: Path | None = None) -> Path:
     """
     home = home or keel_home()
     destination = Path(destination)
-    if destination.exists() and any(destination.iterdir()):
-        raise InputError(f"The backup folder '{destination}' is not empty.", "Choose a new or empty folder.")
-    destination.mkdir(parents=True, exist_ok=True)
+    try:
+        if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+            raise InputError(f"'{destination}' is not an empty folder.", "Choose a new or empty folder for the backup.")
+        destination.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Keel cannot create the backup folder '{destination}' ({exc.strerror}).",
+                         "Choose a folder you can write to, e.g. one in your home folder.") from None
     with connect(home) as db:
         target = sqlite3.connect(str(destination / "keel.db"))
         try:

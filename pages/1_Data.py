@@ -80,8 +80,8 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
         st.session_state[state.DATASET_ID] = info.id
         st.session_state.pop("upload_sheet", None)
         st.session_state[state.FLASH] = (
-            f"Kept '{info.name}': {info.rows:,} rows × {info.n_columns} columns."
-            if info.is_new else f"You already have this table: showing '{info.label}'."
+            f"Kept '{esc(info.name)}': {info.rows:,} rows × {info.n_columns} columns."
+            if info.is_new else f"You already have this table: showing '{esc(info.label)}'."
         )
         st.rerun()
 

@@ -126,7 +126,7 @@ def test_orphan_files_are_swept(keel_home: Path) -> None:
     store.save_dataset(small_frame(), "x")
     (keel_home / "datasets" / ".tmp-123.part").write_bytes(b"half a file")
     (keel_home / "datasets" / "deadbeef.parquet").write_bytes(b"unreferenced")
-    assert store.sweep_orphans() == 2
+    assert store.sweep_orphans(temp_grace_seconds=0) == 2
     assert len(list((keel_home / "datasets").iterdir())) == 1
 
 
@@ -233,7 +233,7 @@ def test_backup_while_writing_then_restore(keel_home: Path, tmp_path: Path) -> N
     # every dataset in the snapshot has its file
     for (sha,) in snapshot.execute("SELECT sha256 FROM datasets"):
         assert (backup_dir / "datasets" / f"{sha}.parquet").is_file()
-    with pytest.raises(InputError, match="not empty"):
+    with pytest.raises(InputError, match="not an empty folder"):
         store.backup(backup_dir)
     store.restore(backup_dir)
     assert len(store.list_datasets()) == backed_up

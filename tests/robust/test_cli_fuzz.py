@@ -184,17 +184,8 @@ def _blocked_by_a_file(path: Path) -> bool:
 
 
 def _known_core_bug(args) -> bool:
-    """Inputs that hit a bug already pinned by an xfail test below (kept out of the fuzz until fixed)."""
-    if args is None:
-        return False
-    paths = [getattr(args, name, None) for name in ("file", "reference", "current", "out", "folder")]
-    if any(len(part.encode()) > 255 for p in paths if p for part in Path(p).parts):
-        return True
-    if any(p and p.startswith("~") and Path("~").exists() for p in paths):
-        return True  # a local file or folder named '~' (an earlier case may have made one)
-    if args.command == "backup" and _blocked_by_a_file(Path(args.folder)):
-        return True
-    return args.command == "train" and not 0 <= args.seed < 2**32
+    """Inputs that hit a known, not yet fixed bug (none at the moment: the ones found were fixed)."""
+    return False
 
 
 def _check_contract(argv: list[str], home: Path, *, fuzzing: bool = False) -> int:
@@ -355,33 +346,22 @@ def test_awkward_inputs_keep_the_cli_contract(sandbox: Path, keel_home: Path, ar
     _check_contract(argv, keel_home)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: `backup` to a path that is (or goes through) an existing file exits 1 "
-                   "(NotADirectoryError/FileExistsError from Path.iterdir/mkdir in store.backup) instead of 2 "
-                   "with error/hint")
 @pytest.mark.parametrize("folder", ["tiny.csv", "tiny.csv/new_backup", "tiny.csv/../tiny.csv"])
 def test_backup_onto_an_existing_file_is_a_user_error(sandbox: Path, keel_home: Path, folder: str) -> None:
     assert _check_contract(["backup", folder, "--json"], keel_home) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: `train --seed` outside 0..2**32-1 (e.g. -1 or 10**30) exits 1 "
-                   "(sklearn InvalidParameterError from core/train.py _train) instead of 2 with error/hint")
 @pytest.mark.parametrize("seed", ["-1", str(10**30)])
 def test_train_with_an_out_of_range_seed_is_a_user_error(sandbox: Path, keel_home: Path, seed: str) -> None:
     argv = ["train", "tiny.csv", "--target", "y", "--time-budget", "5", "--seed", seed, "--json"]
     assert _check_contract(argv, keel_home) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a path with a name longer than 255 bytes exits 1 (OSError "
-                   "ENAMETOOLONG from Path.is_file in core/cli.py _path, which only ignores ENOENT/ENOTDIR) "
-                   "instead of 2 'There is no file at …'")
 @pytest.mark.parametrize("argv", [["profile", "x" * 300], ["drift", "tiny.csv", "é" * 200]], ids=["ascii", "unicode"])
 def test_an_overlong_file_name_is_a_user_error(sandbox: Path, keel_home: Path, argv: list[str]) -> None:
     assert _check_contract([*argv, "--json"], keel_home) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: ingest hands pyarrow the path as a string (core/ingest.py "
-                   "_Source.arrow_input returns str(self.path)) and pyarrow expands '~', so a local file named '~' "
-                   "is read as the user's home folder: exit 2 with a bug logged, or another file read than named")
 def test_a_local_file_named_tilde_is_the_file_that_is_read(sandbox: Path, keel_home: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

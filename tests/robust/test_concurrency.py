@@ -54,11 +54,6 @@ def test_threads_in_one_process_share_the_store_safely(keel_home: Path) -> None:
     assert store.integrity_check() == "ok"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: sweep_orphans deletes the file of a save that is waiting for the write lock "
-    "(file written before BEGIN IMMEDIATE, row committed after), so the committed row points at a missing file",
-)
 def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Path) -> None:
     """Another session holds the write lock; a save has written its file and waits to commit its row;
     meanwhile a third session sweeps orphans (as delete_model/delete_dataset/restore do)."""
@@ -66,18 +61,23 @@ def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Pat
     other_session = sqlite3.connect(store.db_path(), timeout=30)
     other_session.execute("BEGIN IMMEDIATE")
     frame = pd.DataFrame({"customer": ["a", "b", "c"], "spend": [1.5, 2.5, 3.5]})
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(2) as pool:
         saving = pool.submit(store.save_dataset, frame, "uploaded while another session writes")
         folder = keel_home / "datasets"
         deadline = time.monotonic() + 30
         while not list(folder.glob("*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert list(folder.glob("*.parquet")), "the save never wrote its file"
-        store.sweep_orphans()
+        sweeping = pool.submit(store.sweep_orphans, temp_grace_seconds=0)  # waits for the lock, like the save
+        time.sleep(0.3)
         other_session.rollback()
         other_session.close()
         info = saving.result(timeout=60)
-    assert len(store.load_dataset(info.id)) == 3  # IntegrityError today: "The file behind dataset … is missing"
+        sweeping.result(timeout=60)
+    # whichever of the two got the lock first, the committed row's file is there and intact
+    assert len(store.load_dataset(info.id)) == 3
+    store.sweep_orphans(temp_grace_seconds=0)
+    assert len(store.load_dataset(info.id)) == 3
 
 
 FIRST_CONNECT = """

@@ -21,17 +21,11 @@ from core.predict import to_safe_csv
 from tests.app.helpers import open_page
 
 PAGE = "pages/1_Data.py"
-_FLASH_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="page bug (pages/1_Data.py + ui/common.page): the 'Kept …' flash puts the file name into st.success "
-    "without ui.common.esc, so a name like '[click](http://evil).csv' renders as a live Markdown link "
-    "(and '<img …>' reaches Markdown unescaped)",
-)
 HOSTILE_NAMES = [
     pytest.param("../../etc/passwd.csv", id="dotdot"),
     pytest.param("a\u0000b.csv", id="nul"),
-    pytest.param("<img src=x onerror=alert(1)>.csv", id="html", marks=_FLASH_BUG),
-    pytest.param("[click](http://evil).csv", id="markdown-link", marks=_FLASH_BUG),
+    pytest.param("<img src=x onerror=alert(1)>.csv", id="html"),
+    pytest.param("[click](http://evil).csv", id="markdown-link"),
 ]
 PAYLOADS = ["<script>alert(1)</script>", "**bold**", "[link](http://x)", '=HYPERLINK("http://x")']
 ALLOWED_IN_HOME = {"keel.db", "keel.db-wal", "keel.db-shm", "datasets", "models", "logs", "secret.key", ".migrate.lock"}
