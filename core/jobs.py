@@ -1,8 +1,9 @@
 """Long work in the background, in its own process, so a page stays responsive and a crash
 stays contained.
 
-Each job runs ``func(*args, progress=…, **kwargs)`` in a fresh worker *process* (spawned, not
-forked, so it shares no threads or locks with the server) with limits on memory and CPU time.
+Each job runs ``func(*args, progress=…, **kwargs)`` in a fresh worker *process*
+(``python -m core.worker``: it shares no threads or locks with the server) with limits on memory
+and CPU time.
 If the worker dies — out of memory, a fault in a native library, killed — only that job fails,
 with a plain message; the server and everyone else's session carry on, and the store is intact
 because every store write is a transaction.
@@ -13,16 +14,18 @@ see the job. Results come back pickled from our own child process — never from
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import queue as queue_module
-import resource
+import pickle
 import secrets
+import struct
+import subprocess
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.errors import KeelError
@@ -31,6 +34,7 @@ MEMORY_LIMIT_BYTES = int(os.environ.get("KEEL_JOB_MEMORY_MB", "12000")) * 1024 *
 CPU_LIMIT_SECONDS = int(os.environ.get("KEEL_JOB_CPU_SECONDS", "7200"))
 MAX_RUNNING = 2  # one per core on the target laptop; more queue up
 
+ROOT = Path(__file__).resolve().parents[1]
 _JOBS: dict[str, Job] = {}
 _LOCK = threading.Lock()
 _SLOTS = threading.Semaphore(MAX_RUNNING)
@@ -62,32 +66,6 @@ class Job:
         return (self.finished or time.time()) - self.started
 
 
-def _limit_resources() -> None:
-    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT_BYTES), (resource.RLIMIT_CPU, CPU_LIMIT_SECONDS)):
-        soft, hard = resource.getrlimit(limit)
-        cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(limit, (cap, hard))
-
-
-def _worker(func: Callable[..., Any], args: tuple, kwargs: dict, out: Any) -> None:
-    """Runs in the child process: limits, then the work; every outcome goes back on ``out``."""
-    _limit_resources()
-
-    def progress(fraction: float, text: str) -> None:
-        out.put(("progress", float(fraction), str(text)))
-
-    try:
-        out.put(("done", func(*args, progress=progress, **kwargs)))
-    except KeelError as exc:
-        out.put(("keel_error", type(exc).__name__, exc.message, exc.hint))
-    except MemoryError:
-        out.put(("keel_error", "JobDiedError", "The job ran out of memory.",
-                 "Try a smaller file or fewer columns, or close other programs."))
-    except BaseException as exc:  # a bug: keep the type and frames, not the message (it may hold data)
-        frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
-        out.put(("bug", type(exc).__qualname__, frames))
-
-
 class _ChildBug(Exception):
     """An unexpected error inside a worker, re-raised in the server so it is logged as a bug."""
 
@@ -104,33 +82,49 @@ def _error_from(kind: str, *payload: Any) -> BaseException:
     return _ChildBug(f"{name} in a worker: " + " <- ".join(reversed(frames[-4:])))
 
 
+def _read_message(stream: Any) -> tuple | None:
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    (size,) = struct.unpack(">Q", header)
+    payload = stream.read(size)
+    if len(payload) < size:
+        return None
+    return pickle.loads(payload)  # written by our own worker process, never by a user
+
+
 def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     with _SLOTS:
-        ctx = mp.get_context("spawn")
-        out = ctx.Queue()
-        # not a daemon: the work may use a process pool of its own (forecasting does)
-        proc = ctx.Process(target=_worker, args=(func, args, kwargs, out), daemon=False)
         job.text = "Starting…"
-        proc.start()
+        # A fresh interpreter running only core.worker: it shares no threads or locks with the
+        # server and never re-runs the page script (as multiprocessing's spawn would).
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(ROOT),
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
+        )
         outcome: tuple | None = None
-        while outcome is None:
-            try:
-                message = out.get(timeout=0.5)
-            except queue_module.Empty:
-                if not proc.is_alive():
-                    try:  # the last message may land just as the process exits
-                        message = out.get(timeout=1.0)
-                    except queue_module.Empty:
-                        break
+        try:
+            proc.stdin.write(pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+            proc.stdin.close()
+            while outcome is None:
+                message = _read_message(proc.stdout)
+                if message is None:
+                    break
+                if message[0] == "progress":
+                    job.report(message[1], message[2])
                 else:
-                    continue
-            if message[0] == "progress":
-                job.report(message[1], message[2])
-            else:
-                outcome = message
-        proc.join(10)
+                    outcome = message
+        except (BrokenPipeError, OSError, pickle.UnpicklingError, EOFError):
+            outcome = None
+        finally:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         if outcome is None:
-            code = proc.exitcode
+            code = proc.returncode
             why = "it was stopped by the system (probably out of memory)" if code and code < 0 else f"exit code {code}"
             job.error = JobDiedError(
                 f"'{job.title}' stopped before finishing: {why}.",
