@@ -60,3 +60,17 @@ METRIC_NAMES: dict[str, str] = {
 
 def metric_name(key: str) -> str:
     return METRIC_NAMES.get(key, key.replace("_", " "))
+
+
+def exposure_warning(address: str | None, behind_auth: bool = False) -> str | None:
+    """A plain warning when the server listens beyond this machine with no login in front of it."""
+    local = {"127.0.0.1", "localhost", "::1"}
+    if behind_auth or (address or "").strip() in local:
+        return None
+    where = (address or "").strip() or "every network interface"
+    return (
+        f"Keel is listening on {where}, so other computers on your network can open it — and there is no "
+        "login. Anyone who can reach it can see and delete your data. Run it on 127.0.0.1 (the default in "
+        ".streamlit/config.toml), or put it behind a login first (see README, Security notes). If it is "
+        "already behind one, set KEEL_BEHIND_AUTH=1 to hide this message."
+    )

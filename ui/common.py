@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 
 import streamlit as st
 
 from core.errors import KeelError, log_bug
+from core.explain import exposure_warning
 from ui import state
 
 PAGES = (
@@ -38,6 +40,9 @@ def page(title: str, icon: str = "⚓") -> None:
         st.caption("Look after your models — no data science degree needed.")
         for path, label, emoji in PAGES:
             st.page_link(path, label=label, icon=emoji)
+    exposed = exposure_warning(st.get_option("server.address"), os.environ.get("KEEL_BEHIND_AUTH") == "1")
+    if exposed:
+        st.warning(exposed, icon="🔓")
     flash = st.session_state.pop(state.FLASH, None)
     if flash:
         st.success(flash)

@@ -24,3 +24,8 @@ def test_opening_a_sample_keeps_it_and_goes_to_the_data_page() -> None:
     assert [d.original_name for d in datasets] == ["customer_churn.csv"]
     assert at.session_state[state.DATASET_ID] == datasets[0].id
     assert at.session_state[state.TARGET] == {datasets[0].id: "churned"}
+
+
+def test_no_exposure_warning_on_loopback() -> None:
+    at = app_test().run()
+    assert not [w for w in at.warning if "listening on" in str(w.value)]

@@ -6,6 +6,7 @@ The full ramp (5, 10, 20 users walking every page, training included) is ``bench
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.browser
                     reason="no Chromium here (install Debian's chromium); CI never skips this")
 def test_three_concurrent_users_all_succeed() -> None:
     lines: list[str] = []
-    rep = run_step(users=3, trainers=0, timeout_s=45, train_timeout_s=60, settle_s=1, short=True, warm=False,
-                   log=lines.append)
+    # In its own thread: pytest-playwright's sync fixtures may already run an event loop in this one,
+    # and the load test drives its browsers with asyncio.
+    with ThreadPoolExecutor(1) as pool:
+        rep = pool.submit(run_step, users=3, trainers=0, timeout_s=45, train_timeout_s=60, settle_s=1, short=True,
+                          warm=False, log=lines.append).result(timeout=600)
     print_step(rep, out=lines.append)
     report = "\n".join(lines)
     assert rep.server_alive, report
