@@ -42,8 +42,10 @@ info = by_id[model_id]
 left, mid, right = st.columns(3)
 if info.stage != "champion" and left.button("🏆 Make this the one in use", type="primary"):
     with guard():
+        had_champion = any(m.name == info.name and m.stage == "champion" for m in models)
         store.set_stage(info.id, "champion", reason="chosen by the user")
-        st.session_state[state.FLASH] = f"{info.label} is now in use; the previous one was retired."
+        st.session_state[state.FLASH] = f"{esc(info.label)} is now in use" + (
+            "; the previous one was retired." if had_champion else ".")
         st.rerun()
 if info.stage != "retired" and mid.button("📦 Retire"):
     with guard():
