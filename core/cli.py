@@ -130,6 +130,7 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         time_budget_s=args.time_budget,
         seed=args.seed,
         split=args.split,
+        pii=args.pii,
         progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
     )
     info: store.ModelInfo = outcome.model
@@ -281,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
     p.add_argument("--time-budget", type=_seconds, default=300.0, help="seconds for the whole comparison")
     p.add_argument("--seed", type=_seed, default=0, help="any whole number from 0 to 4294967295")
+    p.add_argument("--pii", choices=("keep", "mask", "pseudonymise", "drop"), default="mask",
+                   help="what to do with columns holding personal data before the file is stored (default: mask)")
     p.add_argument("--sheet", default=None)
 
     p = command("predict", cmd_predict, "Score a file with a registered model.")

@@ -67,6 +67,14 @@ def dataset_profile(dataset_id: int, target: str | None = None):  # -> core.qual
     return profile(frame, target=target, kinds=info.kinds or None)
 
 
+def _check_target(frame: pd.DataFrame, target: str) -> None:
+    if target not in frame.columns:
+        raise InputError(
+            f"The table has no column named '{target}'.",
+            f"Choose one of: {', '.join(map(str, list(frame.columns)[:20]))}.",
+        )
+
+
 @dataclass(frozen=True)
 class TrainOutcome:
     dataset: store.DatasetInfo
@@ -86,6 +94,7 @@ def train_and_register(
     date_column: str | None = None,
     time_budget_s: float = 300.0,
     seed: int = 0,
+    pii: str = "mask",
     progress: Callable[[float, str], None] | None = None,
 ) -> TrainOutcome:
     """Keep the data (if new), train and compare candidates, evaluate, register the winner."""
@@ -95,15 +104,17 @@ def train_and_register(
     if isinstance(source, int):
         dataset = store.get_dataset(source)
         frame = store.load_dataset(source)
+        _check_target(frame, target)
+        findings = profile(frame, target=target, kinds=dataset.kinds or None).findings
     else:
-        dataset = keep_upload(source)
-        frame = source.frame
-    if target not in frame.columns:
-        raise InputError(
-            f"The table has no column named '{target}'.",
-            f"Choose one of: {', '.join(map(str, list(frame.columns)[:20]))}.",
-        )
-    findings = profile(frame, target=target, kinds=dataset.kinds or None).findings
+        # A file straight from disk (the CLI): personal data is handled before anything is stored.
+        _check_target(source.frame, target)
+        if pii not in PII_ACTIONS:
+            raise InputError(f"'{pii}' is not a way to handle personal data.", f"Use one of: {', '.join(PII_ACTIONS)}.")
+        findings = profile(source.frame, target=target).findings
+        actions = {f.column: pii for f in findings if f.code == "pii" and f.column and f.column != target}
+        dataset = keep_upload(source, pii_actions=actions)
+        frame = store.load_dataset(dataset.id) if any(a != "keep" for a in actions.values()) else source.frame
     result = train.train(
         frame, target, task=task, findings=findings, include=include, exclude=exclude, split=split,
         date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,

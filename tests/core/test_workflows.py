@@ -94,3 +94,12 @@ def test_recalibration_is_refused_when_it_would_not_help() -> None:
     with pytest.raises(InputError, match="would not make its confidence more trustworthy"):
         workflows.keep_recalibrated(model.id)
     assert len(store.list_models()) == 1
+
+
+def test_training_from_a_file_masks_personal_data_before_storing() -> None:
+    table = read_table(DATA_DIR / "customer_churn.csv")
+    outcome = workflows.train_and_register(table, target="churned", time_budget_s=30)
+    stored = store.load_dataset(outcome.dataset.id)
+    assert not stored["email"].str.contains("mei.garcia522@example.org", regex=False).any()
+    assert "email" not in outcome.result.feature_plan.used
+    assert outcome.result.holdout_metrics["roc_auc"] > 0.7
