@@ -408,25 +408,6 @@ def load_registered(ref: str | int) -> tuple[store.ModelInfo, KeelModel]:
     return info, KeelModel.from_bytes(payload)
 
 
-def models_command() -> dict[str, Any]:
-    """The CLI's ``models --json`` object: ``{"models": [{id, name, version, task, stage, created_at, metrics, …}]}``."""
-    return {
-        "models": [
-            {
-                "id": m.id,
-                "name": m.name,
-                "version": m.version,
-                "task": m.task,
-                "algorithm": m.algorithm,
-                "stage": m.stage,
-                "target": m.target,
-                "created_at": m.created_at,
-                "metrics": m.metrics,
-            }
-            for m in store.list_models()
-        ]
-    }
-
 
 class RecalibratedKeelModel(KeelModel):
     """A Keel model whose probabilities pass through calibrators fitted on held-out rows.

@@ -636,7 +636,10 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
         k = frame[c].nunique(dropna=True)
         if 2 <= k <= max(2, n // 3) and not pd.api.types.is_float_dtype(frame[c]):
             ids.append(c)
-    ids.sort(key=lambda c: (not any(w in c.lower() for w in _ID_WORDS), frame[c].nunique()))
+    def id_rank(c: str) -> int:  # 'product' before 'category': the word order in _ID_WORDS is the preference
+        return next((i for i, w in enumerate(_ID_WORDS) if w in c.lower()), len(_ID_WORDS))
+
+    ids.sort(key=lambda c: (id_rank(c), frame[c].nunique()))
     # an id column is only needed when dates repeat
     need_id = frame[date].duplicated().any()
     return ColumnGuess(date=date, value=values[0] if values else None, id=ids[0] if (ids and need_id) else None,

@@ -1024,65 +1024,10 @@ def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, fl
 # --------------------------------------------------------------------------- the CLI's train command
 
 
-def train_command(
-    source: Any,
-    target: str,
-    *,
-    task: str = "auto",
-    name: str | None = None,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    split: str = "auto",
-    date_column: str | None = None,
-    time_budget_s: float = 60,
-    seed: int = 0,
-    progress: Progress | None = None,
-    candidates: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """Read a file, train, register the best model; return the CLI's ``train --json`` object.
-
-    Keys: ``model`` {id, name, version, task, algorithm}, ``metrics`` (hold-out), ``leaderboard``
-    (list of {algorithm, metrics, cv_std, fit_seconds, predict_ms_per_1000, size_bytes, note}),
-    plus ``baseline_metrics``, ``primary_metric``, ``split``, ``left_out``, ``warnings``, ``notes``,
-    ``dataset_id``.
-    """
-    from pathlib import Path
-
-    from core import store
-    from core.ingest import read_table
-    from core.modelio import register
-
-    table = read_table(source)
-    dataset = store.save_dataset(table.frame, table.source_name or "upload", original_name=table.source_name,
-                                 source_format=table.format, size_bytes=table.size_bytes, notes=table.notes)
-    result = train(table.frame, target, task=task, include=include, exclude=exclude, split=split,
-                   date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
-                   candidates=candidates)
-    default_name = Path(str(table.source_name or "model")).stem or "model"
-    info = register(result, name or f"{default_name}-{target}", dataset.id)
-    return {
-        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task,
-                  "algorithm": info.algorithm},
-        "metrics": result.holdout_metrics,
-        "baseline_metrics": result.baseline_metrics,
-        "primary_metric": result.primary_metric,
-        "leaderboard": [
-            {"algorithm": r.algorithm, "metrics": r.metrics, "cv_std": r.cv_std, "fit_seconds": r.fit_seconds,
-             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
-            for r in result.leaderboard
-        ],
-        "split": result.split.description,
-        "features": list(result.feature_plan.used),
-        "left_out": [{"column": x.column, "code": x.code, "reason": x.reason} for x in result.feature_plan.left_out],
-        "warnings": list(result.warnings),
-        "notes": list(result.notes),
-        "dataset_id": dataset.id,
-    }
-
 
 __all__ = [
     "FeaturePlan", "LeaderboardRow", "LeftOut", "SplitInfo", "SplitSuggestion", "TrainResult",
     "choose_best", "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
-    "select_features", "suggest_split", "train", "train_command",
+    "select_features", "suggest_split", "train",
 ]
 

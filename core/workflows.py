@@ -190,21 +190,6 @@ def model_card(info: store.ModelInfo) -> str:
     return card.model_card_html(card_info, report.evaluation, findings, {"report": report})
 
 
-def guess_forecast_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> tuple[str | None, str | None, str | None]:
-    """A first guess at (date, value, id) columns for a long sales-like table."""
-    date = next((c for c, k in kinds.items() if k == "datetime"), None)
-    if date is None:
-        date = next((c for c in frame.columns if str(c).lower() in ("date", "day", "week", "month", "year", "period")), None)
-    numeric = [c for c, k in kinds.items() if k == "numeric" and c != date]
-    value = next((c for c in numeric if any(w in str(c).lower() for w in ("sold", "units", "sales", "qty", "quantity",
-                                                                            "demand", "value", "amount"))),
-                 numeric[-1] if numeric else None)
-    cats = [c for c, k in kinds.items() if k in ("categorical", "id_like") and c not in (date, value)]
-    ident = next((c for c in cats if any(w in str(c).lower() for w in ("product", "item", "sku", "store", "id"))),
-                 cats[0] if cats else None)
-    return date, value, ident
-
-
 def run_forecast(
     dataset_id: int,
     *,

@@ -4,9 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, inventory, jobs, store, workflows
+from core.errors import KeelError
 from core.paths import keel_home
 from core.predict import to_safe_csv
 from core.quality import infer_kinds
+from core.timeseries import suggest_columns
 from ui import state
 from ui.common import esc, guard, need, page, show_error
 
@@ -37,7 +39,12 @@ with guard():
     frame, kinds = frame_and_kinds(dataset_id, by_id[dataset_id].sha256, str(keel_home()))
 kinds = {**kinds, **by_id[dataset_id].kinds}
 columns = [str(c) for c in frame.columns]
-g_date, g_value, g_id = workflows.guess_forecast_columns(frame, kinds)
+try:
+    guess = suggest_columns(frame)
+    g_date, g_value, g_id = guess.date, guess.value, guess.id
+except KeelError as exc:  # no date-like column: say so, but let the user pick anyway
+    st.warning(esc(exc.message) + " " + esc(exc.hint), icon="⚠️")
+    g_date = g_value = g_id = None
 
 c1, c2, c3 = st.columns(3)
 date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)

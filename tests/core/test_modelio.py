@@ -11,7 +11,7 @@ import pytest
 
 from core import store
 from core.errors import IntegrityError, NotFoundError
-from core.modelio import KeelModel, load_registered, models_command, register
+from core.modelio import KeelModel, load_registered, register
 from core.train import train
 from tests.core.test_train import make_churn
 
@@ -85,17 +85,6 @@ def test_unknown_model_reference_is_a_not_found_error():
     with pytest.raises(NotFoundError, match="No model matches 'nope'"):
         load_registered("nope")
 
-
-def test_models_command_lists_the_registry(churn_result):
-    assert models_command() == {"models": []}
-    info = register(churn_result, "churn", None)
-    listing = models_command()["models"]
-    assert len(listing) == 1
-    entry = listing[0]
-    for key in ("id", "name", "version", "task", "stage", "created_at", "metrics"):
-        assert key in entry
-    assert entry["id"] == info.id and entry["stage"] == "candidate"
-    assert set(entry["metrics"]) == set(churn_result.holdout_metrics)
 
 
 def test_regression_model_round_trip():

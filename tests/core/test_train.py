@@ -322,24 +322,6 @@ def test_classification_metrics_are_none_when_undefined():
     assert metrics["brier"] == pytest.approx((0.2**2 + 0.3**2) / 2)
 
 
-def test_train_command_reads_a_file_registers_the_model_and_returns_plain_json(tmp_path):
-    import json
-
-    from core import store
-    from core.train import train_command
-
-    path = tmp_path / "churn.csv"
-    make_churn(150).to_csv(path, index=False)
-    out = train_command(path, "churn", time_budget_s=FAST, candidates=LINEAR)
-    assert json.loads(json.dumps(out)) == out  # plain JSON: no numpy scalars
-    assert out["model"]["name"] == "churn-churn" and out["model"]["version"] == 1
-    assert out["model"]["task"] == "classification" and out["model"]["algorithm"] == "logistic_regression"
-    assert set(out["metrics"]) == set(CLASSIFICATION_METRICS)
-    assert [row["algorithm"] for row in out["leaderboard"]] == ["baseline", "logistic_regression"]
-    assert all(set(row["metrics"]) == set(CLASSIFICATION_METRICS) for row in out["leaderboard"])
-    assert {x["column"] for x in out["left_out"]} >= {"customer_id", "email", "cancel_code"}
-    assert store.resolve_model("churn-churn").dataset_id == out["dataset_id"]
-
 
 def test_many_outcomes_with_two_rows_each_appear_in_both_parts():
     frame = pd.DataFrame({"x": np.random.default_rng(0).normal(size=22), "y": list("abcdefghijk") * 2})
