@@ -125,6 +125,9 @@ m[3].metric("Worth a look", counts["warning"])
 m[4].metric("Good to know", counts["info"])
 for note in info.notes:
     st.caption(f"ℹ️ {esc(note)}")
+next_steps = st.columns(3)
+next_steps[0].page_link("pages/2_Train.py", label="Next: predict a column →", icon="🏋️")
+next_steps[1].page_link("pages/6_Forecast.py", label="Or: forecast sales →", icon="📈")
 
 tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(
     ["Findings", "Columns", "Preview", "Versions & history"]
