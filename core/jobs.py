@@ -95,49 +95,72 @@ def _read_message(stream: Any) -> tuple | None:
 
 def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     with _SLOTS:
-        job.text = "Starting…"
-        # A fresh interpreter running only core.worker: it shares no threads or locks with the
-        # server and never re-runs the page script (as multiprocessing's spawn would).
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(ROOT),
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
-        )
-        outcome: tuple | None = None
+        _run_worker(job, func, args, kwargs)
+
+
+def _without_progress(func: Callable[..., Any], args: tuple, kwargs: dict, progress: Callable) -> Any:
+    return func(*args, **kwargs)
+
+
+def run_isolated(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``func(*args, **kwargs)`` in a worker process and wait for it (no progress).
+
+    For short work on untrusted input — parsing an upload, scoring a file — where a fault in a
+    native library must not take the server down. Keel's own errors come back as themselves; a
+    dead worker becomes :class:`JobDiedError`. ``func`` must be a module-level function.
+    """
+    job = Job(id=secrets.token_urlsafe(12), title=title)
+    _run_worker(job, _without_progress, (func, args, kwargs), {})
+    if job.status != "done":
+        raise job.error if job.error is not None else JobDiedError(f"'{title}' did not finish.", "Try again.")
+    return job.result
+
+
+def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """Run one job in a fresh ``python -m core.worker`` process and record its outcome on ``job``."""
+    job.text = "Starting…"
+    # A fresh interpreter running only core.worker: it shares no threads or locks with the
+    # server and never re-runs the page script (as multiprocessing's spawn would).
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(ROOT),
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
+    )
+    outcome: tuple | None = None
+    try:
+        proc.stdin.write(pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.close()
+        while outcome is None:
+            message = _read_message(proc.stdout)
+            if message is None:
+                break
+            if message[0] == "progress":
+                job.report(message[1], message[2])
+            else:
+                outcome = message
+    except (BrokenPipeError, OSError, pickle.UnpicklingError, EOFError):
+        outcome = None
+    finally:
         try:
-            proc.stdin.write(pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
-            proc.stdin.close()
-            while outcome is None:
-                message = _read_message(proc.stdout)
-                if message is None:
-                    break
-                if message[0] == "progress":
-                    job.report(message[1], message[2])
-                else:
-                    outcome = message
-        except (BrokenPipeError, OSError, pickle.UnpicklingError, EOFError):
-            outcome = None
-        finally:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if outcome is None:
-            code = proc.returncode
-            why = "it was stopped by the system (probably out of memory)" if code and code < 0 else f"exit code {code}"
-            job.error = JobDiedError(
-                f"'{job.title}' stopped before finishing: {why}.",
-                "Nothing was saved from it. Try again with a smaller file, fewer columns or a shorter time limit.",
-            )
-            job.status = "failed"
-        elif outcome[0] == "done":
-            job.result = outcome[1]
-            job.fraction, job.text, job.status = 1.0, "Finished", "done"
-        else:
-            job.error = _error_from(*outcome)
-            job.status = "failed"
-        job.finished = time.time()
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if outcome is None:
+        code = proc.returncode
+        why = "it was stopped by the system (probably out of memory)" if code and code < 0 else f"exit code {code}"
+        job.error = JobDiedError(
+            f"'{job.title}' stopped before finishing: {why}.",
+            "Nothing was saved from it. Try again with a smaller file, fewer columns or a shorter time limit.",
+        )
+        job.status = "failed"
+    elif outcome[0] == "done":
+        job.result = outcome[1]
+        job.fraction, job.text, job.status = 1.0, "Finished", "done"
+    else:
+        job.error = _error_from(*outcome)
+        job.status = "failed"
+    job.finished = time.time()
 
 
 def submit(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> str:

@@ -300,3 +300,19 @@ def predict_file(model_ref: str | int, source: bytes | str | Path, out_path: str
 def predict_command(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> dict[str, Any]:
     """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``."""
     return _score_file(model_ref, source, out_path)
+
+
+def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaReport, pd.DataFrame | None]:
+    """Read an uploaded file and score it with a registered model (meant to run in a worker process).
+
+    Returns the schema report and, when it has no errors, the scored table.
+    """
+    from core.ingest import read_table
+    from core.modelio import load_registered
+
+    _, model = load_registered(model_ref)
+    table = read_table(data, name=name)
+    report = check_schema(table.frame, model, raise_errors=False)
+    if not report.ok:
+        return report, None
+    return report, predict_frame(table.frame, model, check=False)

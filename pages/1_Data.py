@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core import store, workflows
+from core import jobs, store, workflows
 from core.charts import column_figure, missing_figure
 from core.explain import KIND_WORDS, SEVERITY_WORDS, plural
 from core.ingest import read_table
@@ -20,7 +20,8 @@ st.title("🔎 Check my data")
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def parse_upload(data: bytes, name: str, sheet: str | None):
-    return read_table(data, name=name, sheet=sheet)
+    # In a worker process: a fault in a native parser on a hostile file cannot take the server down.
+    return jobs.run_isolated(f"Reading '{name}'", read_table, data, name=name, sheet=sheet)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -5,8 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import modelio, predict, store
-from core.ingest import read_table
+from core import jobs, modelio, predict, store
 from core.paths import keel_home
 from ui import state
 from ui.common import esc, guard, need, page
@@ -48,8 +47,10 @@ with tab_file:
     uploaded = st.file_uploader("File to score", key="predict_upload")
     if uploaded is not None:
         with guard():
-            table = read_table(uploaded.getvalue(), name=uploaded.name)
-            report = predict.check_schema(table.frame, model, raise_errors=False)
+            with st.spinner("Reading and scoring your file…"):
+                # In a worker process: a hostile file or a fault while scoring cannot take the server down.
+                report, scored = jobs.run_isolated(f"Scoring '{uploaded.name}'", predict.score_upload,
+                                                   uploaded.getvalue(), uploaded.name, info.id)
             for message in report.errors:
                 st.error(esc(message), icon="⚠️")
             if not report.ok:
@@ -59,8 +60,6 @@ with tab_file:
                 st.warning(esc(message), icon="⚠️")
             for note in report.notes:
                 st.caption(f"ℹ️ {esc(note)}")
-            with st.spinner(f"Scoring {len(table.frame):,} rows…"):
-                scored = predict.predict_frame(table.frame, model, check=False)
             st.success(f"Scored {len(scored):,} rows.", icon="✅")
             st.dataframe(scored.head(200), hide_index=True)
             st.download_button(

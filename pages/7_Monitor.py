@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, modelio, monitor, store, workflows
+from core import charts, jobs, modelio, monitor, store, workflows
 from core.ingest import read_table
 from ui import state
 from ui.common import esc, guard, need, page
@@ -30,7 +30,7 @@ info = by_id[model_id]
 uploaded = st.file_uploader("New batch of data", key="monitor_upload")
 if uploaded is not None:
     with guard():
-        table = read_table(uploaded.getvalue(), name=uploaded.name)
+        table = jobs.run_isolated(f"Reading '{uploaded.name}'", read_table, uploaded.getvalue(), name=uploaded.name)
     cols = [str(c) for c in table.frame.columns]
     labels = st.selectbox("Column with the real outcome (if you know it yet)", [None, *cols],
                           index=(cols.index(info.target) + 1) if info.target in cols else 0,

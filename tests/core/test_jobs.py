@@ -76,3 +76,19 @@ def test_memory_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
     job = wait(jobs.submit("hog", _hog), timeout=120)
     assert job.status == "failed" and isinstance(job.error, jobs.JobDiedError)
     assert "memory" in (job.error.message + job.error.hint).lower()
+
+
+def _parse_ok(text: str) -> int:
+    return len(text)
+
+
+def test_run_isolated_returns_results_and_keeps_errors() -> None:
+    assert jobs.run_isolated("count", _parse_ok, "abcd") == 4
+    with pytest.raises(InputError, match="The column 'x' is empty"):
+        jobs.run_isolated("bad", _user_error, None)
+    with pytest.raises(jobs.JobDiedError, match="stopped before finishing"):
+        jobs.run_isolated("crash", _crash_quietly)
+
+
+def _crash_quietly() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -214,3 +214,20 @@ def test_numbers_in_a_text_column_match_the_categories_seen_in_training():
     assert check_schema(as_numbers, result.model).unseen == ()
     np.testing.assert_allclose(predict_frame(as_numbers, result.model)["proba_up"],
                                predict_frame(frame.head(10), result.model)["proba_up"])
+
+
+def test_score_upload_reports_schema_problems_without_scoring(tmp_path) -> None:
+    from core import jobs, store, workflows
+    from core.predict import score_upload
+    from core.samples import DATA_DIR, load_sample
+
+    info = load_sample("penguins")
+    model = workflows.train_and_register(info.id, target="species", time_budget_s=30).model
+    good = (DATA_DIR / "penguins.csv").read_bytes()
+    report, scored = jobs.run_isolated("score", score_upload,
+                                       good, "p.csv", model.id)
+    assert report.ok and len(scored) == 344 and "prediction" in scored.columns
+    report, scored = jobs.run_isolated("score", score_upload,
+                                       b"island,year\nDream,2008\n", "bad.csv", model.id)
+    assert not report.ok and scored is None and "bill_length_mm" in " ".join(report.errors)
+    assert len(store.list_models()) == 1
