@@ -177,6 +177,17 @@ def submit(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> s
     return job.id
 
 
+def wait(job_id: str, timeout: float = 300.0) -> Job:
+    """Block until a job has finished (for scripts and tests; pages poll instead)."""
+    deadline = time.monotonic() + timeout
+    job = get(job_id)
+    while job is not None and job.status == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if job is None:
+        raise KeyError(job_id)
+    return job
+
+
 def get(job_id: str | None) -> Job | None:
     with _LOCK:
         return _JOBS.get(job_id or "")

@@ -22,6 +22,8 @@ The recipe, in the order it runs:
 
 from __future__ import annotations
 
+import functools
+
 import io
 import math
 import re
@@ -707,6 +709,18 @@ def _label_values(y: pd.Series) -> np.ndarray:
     return to_category_text(y).to_numpy()
 
 
+# One thread per native library (OpenMP, BLAS): the machine is shared between sessions, and
+# OpenMP's busy-waiting threads turn a 2-second fit into 25 seconds when the cores are busy.
+def _single_threaded(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with threadpool_limits(1):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_single_threaded
 def train(
     frame: pd.DataFrame,
     target: str,
@@ -733,31 +747,6 @@ def train(
     as candidates finish. ``candidates``
     limits the algorithms tried (names as in :data:`ALGORITHM_LABELS`); the baseline always runs.
     """
-    # One thread per native library (OpenMP, BLAS): the machine is shared between sessions, and
-    # OpenMP's busy-waiting threads turn a 2-second fit into 25 seconds when the cores are busy.
-    with threadpool_limits(1):
-        return _train(
-            frame, target, task=task, include=include, exclude=exclude, split=split, date_column=date_column,
-            time_budget_s=time_budget_s, seed=seed, progress=progress, findings=findings, candidates=candidates,
-        )
-
-
-def _train(
-    frame: pd.DataFrame,
-    target: str,
-    *,
-    task: str = "auto",
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    split: str = "auto",
-    date_column: str | None = None,
-    time_budget_s: float = 60,
-    seed: int = 0,
-    progress: Progress | None = None,
-    findings: Iterable[Any] | None = None,
-    candidates: Sequence[str] | None = None,
-) -> TrainResult:
-    """The body of :func:`train` (runs with one thread per native library)."""
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
     kept, task, dropped = _validate(frame, target, task)

@@ -13,13 +13,9 @@ from ui import state
 
 
 def wait_for(job_id: str, timeout: float = 180) -> jobs.Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = jobs.get(job_id)
-        if job.status != "running":
-            return job
-        time.sleep(0.2)
-    raise AssertionError("the job did not finish")
+    job = jobs.wait(job_id, timeout)
+    assert job.status != "running", "the job did not finish"
+    return job
 
 
 @pytest.fixture()

@@ -37,14 +37,10 @@ def _hog(progress) -> None:
         blocks.append(bytearray(256 * 1024 * 1024))
 
 
-def wait(job_id: str, timeout: float = 60) -> jobs.Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = jobs.get(job_id)
-        if job.status != "running":
-            return job
-        time.sleep(0.1)
-    raise AssertionError("job did not finish")
+def wait(job_id: str, timeout: float = 180) -> jobs.Job:
+    job = jobs.wait(job_id, timeout)
+    assert job.status != "running", "the job did not finish"
+    return job
 
 
 def test_result_and_progress_come_back() -> None:
