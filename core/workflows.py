@@ -345,3 +345,22 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
         schema=info.schema,
         report={"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index], "importance": importance},
     )
+
+
+def rescore(info: store.ModelInfo, what: str, **options: Any) -> Any:
+    """Re-score a model's test rows for an on-demand view: ``threshold`` (costs), ``fairness``
+    (a sensitive column) or ``recalibration`` (would recalibrating help?)."""
+    from core import evaluate, modelio
+
+    _, model = modelio.load_registered(info.id)
+    X, y = holdout(info)
+    if what == "recalibration":
+        return evaluate.recalibrate(model, X, y).check
+    positive = str(options.pop("positive_label"))
+    if what == "threshold":
+        proba = model.predict_proba(X)[:, [str(c) for c in model.classes_].index(positive)]
+        return evaluate.choose_threshold(y.astype(str).to_numpy(), proba, options["cost_false_alarm"],
+                                         options["cost_miss"], positive_label=positive, unit=options.get("unit", ""))
+    if what == "fairness":
+        return evaluate.fairness(model, X, y, options["column"], positive_label=positive)
+    raise ValueError(f"unknown view {what!r}")

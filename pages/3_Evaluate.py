@@ -4,7 +4,7 @@ calibration, robustness, what drives it, and a decision threshold from the user'
 import pandas as pd
 import streamlit as st
 
-from core import charts, evaluate, modelio, store, workflows
+from core import charts, evaluate, store, workflows
 from ui import state
 from ui.common import esc, guard, need, page
 
@@ -31,6 +31,15 @@ ev = report.evaluation
 
 for warning in info.params.get("warnings", []):
     st.warning(esc(warning), icon="⚠️")
+
+
+def explained(sentences, figure) -> None:
+    """What a check found, in words, then its chart."""
+    for sentence in sentences:
+        st.markdown(f"- {esc(sentence)}")
+    st.plotly_chart(figure, theme=None)
+
+
 st.subheader("In short")
 for sentence in evaluate.explain_evaluation(ev):
     st.markdown(f"- {esc(sentence)}")
@@ -71,9 +80,7 @@ with tabs[1], guard(stop=False):
     if report.slices is None or not report.slices.slices:
         st.info("Not enough rows to compare groups.")
     else:
-        for sentence in evaluate.explain_slices(report.slices):
-            st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.slices_figure(report.slices), theme=None)
+        explained(evaluate.explain_slices(report.slices), charts.slices_figure(report.slices))
 
 with tabs[2], guard(stop=False):
     if ev.calibration is None:
@@ -83,11 +90,9 @@ with tabs[2], guard(stop=False):
         st.plotly_chart(charts.calibration_figure(ev.calibration), theme=None)
         if st.button("Check whether recalibrating would help"):
             with st.spinner("Fitting a calibrator on half the test rows and checking it on the other half…"):
-                _, model = modelio.load_registered(info.id)
-                X, y = workflows.holdout(info)
-                recal = evaluate.recalibrate(model, X, y)
-            st.session_state["keel_recal_helps"] = (info.id, recal.check.helps)
-            st.markdown(esc(evaluate.explain_recalibration(recal.check)))
+                check = workflows.rescore(info, "recalibration")
+            st.session_state["keel_recal_helps"] = (info.id, check.helps)
+            st.markdown(esc(evaluate.explain_recalibration(check)))
         if st.session_state.get("keel_recal_helps") == (info.id, True) and st.button(
                 "Keep the recalibrated model as a new version", type="primary"):
             with st.spinner("Recalibrating and re-checking…"):
@@ -100,17 +105,13 @@ with tabs[3], guard(stop=False):
     if report.robustness is None:
         st.info("No robustness check was stored for this model.")
     else:
-        for sentence in evaluate.explain_robustness(report.robustness):
-            st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.robustness_figure(report.robustness), theme=None)
+        explained(evaluate.explain_robustness(report.robustness), charts.robustness_figure(report.robustness))
 
 with tabs[4], guard(stop=False):
     if report.drivers is None:
         st.info("No importance check was stored for this model.")
     else:
-        for sentence in evaluate.explain_drivers(report.drivers, info.target):
-            st.markdown(f"- {esc(sentence)}")
-        st.plotly_chart(charts.importance_figure(report.drivers), theme=None)
+        explained(evaluate.explain_drivers(report.drivers, info.target), charts.importance_figure(report.drivers))
         for item in report.drivers.partial_dependence:
             st.plotly_chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target), theme=None)
 
@@ -127,11 +128,8 @@ if is_binary:
         cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{positive}')", min_value=0.0, value=5.0)
         unit = c3.text_input("Unit", value="£", max_chars=10)
         if st.button("Find the best cut-off"):
-            _, model = modelio.load_registered(info.id)
-            X, y = workflows.holdout(info)
-            proba = model.predict_proba(X)[:, list(map(str, model.classes_)).index(str(positive))]
-            choice = evaluate.choose_threshold(y.astype(str).to_numpy(), proba, cost_fa, cost_miss,
-                                               positive_label=str(positive), unit=unit)
+            choice = workflows.rescore(info, "threshold", positive_label=positive, cost_false_alarm=cost_fa,
+                                       cost_miss=cost_miss, unit=unit)
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
             st.plotly_chart(charts.threshold_figure(choice, positive_label=positive), theme=None)
 
@@ -141,9 +139,5 @@ if is_binary:
         features = [f["name"] for f in info.schema.get("features", []) if f.get("kind") in ("categorical", "boolean")]
         column = st.selectbox("Sensitive column", [None, *features], format_func=lambda c: "— choose —" if c is None else c)
         if column:
-            _, model = modelio.load_registered(info.id)
-            X, y = workflows.holdout(info)
-            fair = evaluate.fairness(model, X, y, column, positive_label=positive)
-            for sentence in evaluate.explain_fairness(fair):
-                st.markdown(f"- {esc(sentence)}")
-            st.plotly_chart(charts.fairness_figure(fair), theme=None)
+            fair = workflows.rescore(info, "fairness", positive_label=positive, column=column)
+            explained(evaluate.explain_fairness(fair), charts.fairness_figure(fair))

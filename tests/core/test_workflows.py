@@ -103,3 +103,16 @@ def test_training_from_a_file_masks_personal_data_before_storing() -> None:
     assert not stored["email"].str.contains("mei.garcia522@example.org", regex=False).any()
     assert "email" not in outcome.result.feature_plan.used
     assert outcome.result.holdout_metrics["roc_auc"] > 0.7
+
+
+def test_rescore_views_on_the_test_rows() -> None:
+    info = store.save_dataset(read_table(DATA_DIR / "customer_churn.csv").frame, "churn")
+    model = workflows.train_and_register(info.id, target="churned", time_budget_s=30).model
+    positive = model.params["classes"][-1]
+    cheap_misses = workflows.rescore(model, "threshold", positive_label=positive, cost_false_alarm=5, cost_miss=1)
+    dear_misses = workflows.rescore(model, "threshold", positive_label=positive, cost_false_alarm=1, cost_miss=5)
+    assert dear_misses.threshold < cheap_misses.threshold  # missing a leaver costs more: flag more of them
+    fair = workflows.rescore(model, "fairness", positive_label=positive, column="region")
+    assert {g.group for g in fair.groups} >= {"North", "South"}
+    check = workflows.rescore(model, "recalibration")
+    assert isinstance(check.helps, bool)
