@@ -12,7 +12,10 @@
     otherwise); sMAPE is the M4 definition (0-200 %). Also: coverage of the 90 % intervals.
 (b) Speed: 500 synthetic daily series x 3 years, horizon 28, 3-window backtest, all cores (2).
 
-All data ship inside statsmodels and plotly, so this runs offline.
+All data ship inside installed packages, so this runs offline: statsmodels and plotly (Keel's own
+dependencies) and, when installed, every forecasting series in pmdarima's and sktime's wheels
+(``pip install --no-deps pmdarima sktime``: only their data files are read, they are not Keel
+dependencies).
 
 statsforecast is optional and not a Keel dependency: it declares pandas<3 (Keel pins pandas 3.1.1),
 so ``pip install statsforecast`` downgrades pandas -- reinstall ``pandas==3.1.1`` afterwards (the
@@ -43,18 +46,18 @@ LEVEL = 90
 class Item:
     dataset: str
     name: str
-    freq: str  # M, Q, W, Y
+    freq: str  # M, Q, W, D, 30min, Y
     dates: pd.DatetimeIndex
     values: np.ndarray
     h: int
 
     @property
     def m(self) -> int:  # MASE / seasonal naive season (M4 convention)
-        return {"M": 12, "Q": 4}.get(self.freq, 1)
+        return {"M": 12, "Q": 4, "30min": 48}.get(self.freq, 1)
 
     @property
     def season(self) -> int:  # season given to statsforecast
-        return {"M": 12, "Q": 4, "W": 52}.get(self.freq, 1)
+        return {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "30min": 48}.get(self.freq, 1)
 
 
 def load_items() -> list[Item]:
@@ -107,7 +110,82 @@ def load_items() -> list[Item]:
             items.append(Item("stocks", c, "W", pd.DatetimeIndex(d), st[c].to_numpy(float), 8))
     except Exception as exc:  # noqa: BLE001
         print(f"(plotly stocks skipped: {exc})")
+    items += _pmdarima_items() + _sktime_items()
     return items
+
+
+def _years(start: int, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(f"{start}-01-01", periods=n, freq="YS")
+
+
+def _pmdarima_items() -> list[Item]:
+    """Every series pmdarima ships inside its wheel (gasoline is downloaded on first use: left out)."""
+    try:
+        import pmdarima.datasets as d
+    except Exception as exc:  # noqa: BLE001
+        print(f"(pmdarima series skipped: {type(exc).__name__}; pip install --no-deps pmdarima to add them)")
+        return []
+    it = []
+    ms = lambda start, n: pd.date_range(start, periods=n, freq="MS")  # noqa: E731
+    qs = lambda start, n: pd.date_range(start, periods=n, freq="QS")  # noqa: E731
+    v = d.load_wineind()
+    it.append(Item("pmdarima", "wineind", "M", ms("1980-01-01", v.size), v, 12))
+    v = d.load_woolyrnq()
+    it.append(Item("pmdarima", "woolyrnq", "Q", qs("1965-01-01", v.size), v, 8))
+    v = d.load_ausbeer()
+    v = v[: np.flatnonzero(~np.isnan(v))[-1] + 1]  # the shipped array ends with an empty quarter
+    it.append(Item("pmdarima", "ausbeer", "Q", qs("1956-01-01", v.size), v, 8))
+    v = d.load_airpassengers()
+    it.append(Item("pmdarima", "airpassengers", "M", ms("1949-01-01", v.size), v, 12))
+    v = d.load_austres()
+    it.append(Item("pmdarima", "austres", "Q", qs("1971-04-01", v.size), v, 8))
+    v = d.load_lynx()
+    it.append(Item("pmdarima", "lynx", "Y", _years(1821, v.size), v, 10))
+    v = d.load_heartrate()  # beats per minute every half second: no calendar, so counted as steps
+    it.append(Item("pmdarima", "heartrate", "Y", _years(1, v.size), v, 10))
+    v = d.load_sunspots()
+    it.append(Item("pmdarima", "sunspots monthly", "M", ms("1749-01-01", v.size), v, 12))
+    v = d.load_taylor()
+    it.append(Item("pmdarima", "taylor half-hourly", "30min",
+                   pd.date_range("2000-06-05", periods=v.size, freq="30min"), v, 48))
+    m = d.load_msft()
+    v = m["Close"].to_numpy(float)  # trading days, numbered consecutively (holidays are not gaps)
+    it.append(Item("pmdarima", "msft daily close", "B", pd.bdate_range(end="2017-11-10", periods=v.size), v, 14))
+    return it
+
+
+def _sktime_items() -> list[Item]:
+    """Forecasting series sktime ships as files (Airline and Lynx duplicate pmdarima's; the yahoo
+    anomaly set and the classification sets are not forecasting series)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sktime")
+    if spec is None or not spec.submodule_search_locations:
+        print("(sktime series skipped: not installed; pip install --no-deps sktime to add them)")
+        return []
+    base = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data")
+    it = []
+    sh = pd.read_csv(os.path.join(base, "ShampooSales", "ShampooSales.csv"))
+    it.append(Item("sktime", "shampoo", "M", pd.to_datetime(sh["Time"]), sh["Sales"].to_numpy(float), 12))
+    sb = pd.read_csv(os.path.join(base, "seatbelts", "seatbelts.csv"))
+    it.append(Item("sktime", "seatbelts KSI", "M", pd.to_datetime(sb.iloc[:, 0]), sb["KSI"].to_numpy(float), 12))
+    pbs = pd.read_csv(os.path.join(base, "PBS_dataset", "PBS_dataset.csv"))
+    it.append(Item("sktime", "PBS scripts", "M", pd.to_datetime(pbs["Month"], format="%Y %b"),
+                   pbs["Scripts"].to_numpy(float), 12))
+    us = pd.read_csv(os.path.join(base, "Uschange", "Uschange.csv"))
+    for c in ["Consumption", "Income", "Production", "Savings", "Unemployment"]:
+        it.append(Item("sktime", f"uschange {c}", "Q", qs_("1970-01-01", len(us)), us[c].to_numpy(float), 8))
+    lo = pd.read_csv(os.path.join(base, "Longley", "Longley.csv"))
+    for c in ["TOTEMP", "GNPDEFL", "GNP", "UNEMP", "ARMED", "POP"]:
+        it.append(Item("sktime", f"longley {c}", "Y", _years(int(lo["YEAR"].iloc[0]), len(lo)), lo[c].to_numpy(float), 4))
+    so = pd.read_csv(os.path.join(base, "solar", "solar.csv"))
+    it.append(Item("sktime", "solar half-hourly", "30min", pd.DatetimeIndex(pd.to_datetime(so.iloc[:, 0])).tz_localize(None),
+                   so.iloc[:, 1].to_numpy(float), 48))
+    return it
+
+
+def qs_(start: str, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="QS")
 
 
 def smape(a, f):
@@ -177,7 +255,7 @@ def run_statsforecast(items: list[Item]) -> dict[str, tuple[list[dict | None], f
 
 def accuracy() -> None:
     items = load_items()
-    print(f"Accuracy: {len(items)} real series from statsmodels/plotly; hold out the last h points of each.\n")
+    print(f"Accuracy: {len(items)} real series shipped in statsmodels/plotly/pmdarima/sktime; hold out the last h points of each.\n")
     keel, t_keel = run_keel(items)
     sf = run_statsforecast(items)
     methods = ["Keel", "SeasonalNaive"] + (list(sf) if sf else [])

@@ -35,7 +35,7 @@ from core.forecast_models import (
     seasonality_test,
 )
 from core.quality import Finding
-from core.timeseries import SEASON_CANDIDATES, Frequency, Panel, future_dates, prepare
+from core.timeseries import Frequency, Panel, future_dates, prepare, season_candidates
 
 DEFAULT_WINDOWS = 3
 COMBINE_TOP = 3
@@ -282,7 +282,7 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> 
     if season is not None:
         cands: tuple[float, ...] = (float(season),) if season > 1 else ()
     else:
-        cands = SEASON_CANDIDATES.get(freq_code, ())
+        cands = season_candidates(freq_code)
     seasons: list[float] = []
     for p in cands:
         m = int(round(p))
@@ -406,7 +406,7 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
                 "backtest": None, "components": [], "scale": 1.0}
     # how many backtest windows fit (keep at least ~2 seasons or 8 points for training)
     min_train = max(8, h // 2)
-    cand = [float(season)] if season and season > 1 else list(SEASON_CANDIDATES.get(freq_code, ()))
+    cand = [float(season)] if season and season > 1 else list(season_candidates(freq_code))
     fits = [int(round(p)) for p in cand if n - h >= 2 * int(round(p)) + 2]
     if fits:  # keep enough training data in the first window to see the longest season
         min_train = max(min_train, 2 * max(fits) + 2)

@@ -37,6 +37,14 @@ SEASON_CANDIDATES: dict[str, tuple[float, ...]] = {
     "Y": (),
 }
 COARSER = ("D", "W", "M", "Q", "Y")
+
+
+def season_candidates(code: str) -> tuple[float, ...]:
+    """Season lengths worth testing for a frequency code: a day and a week for sub-hourly data."""
+    if code.endswith("min"):
+        per_day = 1440 / int(code[:-3])
+        return (per_day, 7 * per_day) if per_day > 1 else (7.0,)
+    return SEASON_CANDIDATES.get(code, ())
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
@@ -51,11 +59,20 @@ class Frequency:
     anchor: str = "start"  # dates shown at period "start" or "end"
 
     @property
+    def minutes(self) -> int | None:
+        """Step in minutes for sub-hourly data (code ``30min``), else None."""
+        return int(self.code[:-3]) if self.code.endswith("min") else None
+
+    @property
     def label(self) -> str:
+        if self.minutes:
+            return f"every {self.minutes} minutes"
         return _LABELS[self.code][0]
 
     @property
     def unit(self) -> str:
+        if self.minutes:
+            return f"{self.minutes}-minute period"
         return _LABELS[self.code][1]
 
     def units(self, n: int) -> str:
@@ -198,13 +215,19 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
             "There is only one distinct date, so there is no time series to forecast.",
             "Use a table with one row per date (at least a few dates per series).",
         )
-    days = diffs.dt.total_seconds().to_numpy() / 86400.0
+    seconds = np.round(diffs.dt.total_seconds().to_numpy())
+    days = seconds / 86400.0
     # the most common step (the smallest on ties): gaps are multiples of it
-    vals, counts = np.unique(np.round(days, 3), return_counts=True)
-    step = float(vals[counts == counts.max()].min())
+    vals, counts = np.unique(seconds, return_counts=True)
+    step = float(vals[counts == counts.max()].min()) / 86400.0
     u = pd.DatetimeIndex(frame["d"].unique())
     if step < 0.9:
-        return Frequency("h", "h", "h")
+        minutes = max(1, int(round(step * 1440)))
+        if minutes == 60:
+            return Frequency("h", "h", "h")
+        if 1440 % minutes == 0:  # 1, 2, 5, 10, 15, 20, 30 minutes, 2, 3, 4, 6, 8, 12 hours
+            return Frequency(f"{minutes}min", f"{minutes}min", f"{minutes}min")
+        return Frequency("h", "h", "h")  # an odd step: hourly totals
     if step < 1.5:
         # business days: no weekend dates at all, and 3-day steps over weekends
         if (u.day_of_week < 5).all() and np.any(np.isclose(days, 3)) and len(u) > 10:
@@ -497,7 +520,7 @@ def prepare(
     if aggregate_to:
         target = coarser_frequency(aggregate_to)
         order = {"h": -1, "B": 0, "D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
-        if order[target.code] < order[freq.code]:
+        if order[target.code] < order.get(freq.code, -2):
             raise InputError(
                 f"The data are {freq.label}; they cannot be split into {target.label} values.",
                 f"Choose a coarser step than {freq.label} (or keep {freq.label}).",

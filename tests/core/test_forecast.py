@@ -24,9 +24,10 @@ def _frame(values, start="2020-01-01", freq="D", **extra):
 @pytest.mark.parametrize(
     "freq, code, alias",
     [("D", "D", "D"), ("W-SUN", "W", "W-SUN"), ("W-WED", "W", "W-WED"), ("MS", "M", "MS"), ("ME", "M", "ME"),
-     ("QS", "Q", "QS"), ("YS", "Y", "YS"), ("B", "B", "B"), ("h", "h", "h")],
+     ("QS", "Q", "QS"), ("YS", "Y", "YS"), ("B", "B", "B"), ("h", "h", "h"), ("30min", "30min", "30min"),
+     ("15min", "15min", "15min"), ("6h", "360min", "360min")],
     ids=["daily", "weekly-sunday", "weekly-wednesday", "month-start", "month-end", "quarterly", "yearly",
-         "business-days", "hourly"],
+         "business-days", "hourly", "half-hourly", "quarter-hourly", "six-hourly"],
 )
 def test_infer_frequency(freq, code, alias):
     f = infer_frequency(pd.date_range("2020-01-01", periods=30, freq=freq))
@@ -240,6 +241,23 @@ def test_season_override_and_too_short_note():
     s = forecast(df, "date", "sales", horizon=3, season=12).series[0]
     assert s.season is None
     assert any("A season of 12 months needs at least 26 months" in n for n in s.notes)
+
+
+def test_half_hourly_meter_data_keep_their_step_and_daily_cycle():
+    # smart-meter style data: 4 weeks every 30 minutes with a daily shape; these used to be folded
+    # into hourly periods (two readings per hour summed and reported as duplicates)
+    t = np.arange(4 * 7 * 48)
+    rng = np.random.default_rng(5)
+    y = 100 + 40 * np.sin(2 * np.pi * t / 48) + rng.normal(0, 3, t.size)
+    df = _frame(y, freq="30min")
+    res = forecast(df.iloc[:-48], "date", "sales", horizon=48)
+    s = res.series[0]
+    assert res.freq.label == "every 30 minutes" and res.freq.units(48) == "48 30-minute periods"
+    assert not [f for f in res.findings if f.code == "duplicate_dates"]
+    assert s.season == 48
+    assert pd.DatetimeIndex(s.dates)[0] == df["date"].iloc[-48]
+    mae = np.mean(np.abs(np.array(s.yhat) - y[-48:]))
+    assert mae < 6, mae  # the daily cycle (amplitude 40) is forecast, not flattened
 
 
 def test_daily_weekly_and_yearly_seasons_found():
