@@ -36,10 +36,8 @@ import asyncio
 import json
 import os
 import random
-import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,7 +56,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERROR_TEXT = "Sorry — something went wrong"
 SAMPLE_COUNT = 3  # Home shows one "Open this sample" button per sample in core.samples.SAMPLES
 PENGUINS = 2      # index of the penguins sample (the one with a ready target for training)
-FINDINGS = re.compile(r"^(Fix before training|Worth a look|Good to know) \(\d+\)$|No problems found")
+FINDINGS = r"(Fix before training|Worth a look|Good to know) \(\d+\)|No problems found"  # JavaScript RegExp
 # sidebar link label -> the page's H1 (emoji-free part)
 PAGES = {
     "Home": "Keel", "Check my data": "Check my data", "Train a model": "Train a model",
@@ -301,12 +299,32 @@ async def _do(action, expect_fn, page, timeout_s: float) -> None:
     ms = timeout_s * 1000
     await action()
     await expect_fn(ms)
-    await page.wait_for_selector(IDLE, timeout=ms)
+    await _poll(page, "(s) => document.querySelector(s) !== null", ms, IDLE)
+
+
+POLL_MS = 100  # how often a waiting user checks the page
+
+
+async def _poll(page, js: str, ms: float, arg=None) -> None:
+    """Wait until ``js`` is true, checking every POLL_MS on a timer.
+
+    Not Playwright's locator waits: those check on every animation frame, which makes each waiting
+    tab draw 60 frames a second; with 20 tabs on 2 cores the load generator's own drawing then
+    slowed every page it was timing (a browser CPU cost that grew with the wait itself)."""
+    await page.wait_for_function(js, arg=arg, polling=POLL_MS, timeout=ms)
 
 
 def _heading(page, title: str):
     async def wait(ms: float) -> None:
-        await page.get_by_role("heading", level=1, name=title).first.wait_for(state="visible", timeout=ms)
+        await _poll(page, """(t) => [...document.querySelectorAll('h1')].some(
+                                 h => h.textContent.includes(t) && h.getClientRects().length > 0)""", ms, title)
+    return wait
+
+
+def _text(page, pattern: str):
+    """Wait for a regular expression (JavaScript syntax) in the page's text."""
+    async def wait(ms: float) -> None:
+        await _poll(page, "(p) => new RegExp(p).test(document.body.textContent)", ms, pattern)
     return wait
 
 
@@ -319,7 +337,7 @@ async def _nav(page, result: UserResult, label: str, timeout_s: float, think=Non
 
 async def run_user(browser, url: str, user: int, sample: int, train: bool, timeout_s: float,
                    train_timeout_s: float, short: bool = False, delay: float = 0.0,
-                   cpu_probe=None, think_s: float = 0.0) -> UserResult:
+                   cpu_probe=None, think_s: float = 0.0, shared_context=None) -> UserResult:
     """Walk the journey once in a fresh browser context; never raises.
 
     ``think_s``: before each click the user reads the page for 0.5–1.5 × this many seconds (not timed)."""
@@ -331,9 +349,8 @@ async def run_user(browser, url: str, user: int, sample: int, train: bool, timeo
             await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))
 
     await asyncio.sleep(delay)
-    context = await browser.new_context(viewport={"width": 1280, "height": 1000}, reduced_motion="reduce")
-    context.set_default_timeout(timeout_s * 1000)
-    context.set_default_navigation_timeout(timeout_s * 1000)
+    context = shared_context or await _new_context(browser, timeout_s)
+    page = None
     try:
         page = await context.new_page()
         await _timed(result, "Home", lambda: page.goto(url, wait_until="commit"), _heading(page, "Keel"), timeout_s,
@@ -345,7 +362,7 @@ async def run_user(browser, url: str, user: int, sample: int, train: bool, timeo
 
         async def see_findings(ms: float) -> None:
             await _heading(page, "Check my data")(ms)
-            await page.get_by_text(FINDINGS).first.wait_for(state="visible", timeout=ms)
+            await _text(page, FINDINGS)(ms)
 
         await _timed(result, "Open sample -> Data findings", open_sample, see_findings, timeout_s, page)
         if short:
@@ -358,9 +375,7 @@ async def run_user(browser, url: str, user: int, sample: int, train: bool, timeo
                 await think()
                 await page.get_by_role("button", name="Train and compare").click()
 
-            async def trained(ms: float) -> None:
-                await page.get_by_text(re.compile(r"Model trained in \d+ s and kept as")).wait_for(
-                    state="visible", timeout=ms)
+            trained = _text(page, r"Model trained in \d+ s and kept as")
 
             await _timed(result, "Train (job)", click_train, trained, train_timeout_s, page)
             result.train_seconds = time.perf_counter() - t0
@@ -370,26 +385,45 @@ async def run_user(browser, url: str, user: int, sample: int, train: bool, timeo
         result.ok, result.error = False, str(exc)
     finally:
         try:
-            await context.close()
+            await (page.close() if shared_context is not None and page is not None else context.close())
         except Exception:
             pass
     result.ok = result.ok and all(load.ok for load in result.loads)
     return result
 
 
+async def _new_context(browser, timeout_s: float):
+    context = await browser.new_context(viewport={"width": 1280, "height": 1000}, reduced_motion="reduce")
+    context.set_default_timeout(timeout_s * 1000)
+    context.set_default_navigation_timeout(timeout_s * 1000)
+    return context
+
+
 async def run_users(url: str, users: int, trainers: int, timeout_s: float, train_timeout_s: float,
-                    short: bool = False, spread_s: float = 0.0, think_s: float = 0.0) -> list[UserResult]:
-    """U users at once (optionally spread over ``spread_s`` seconds), one Chromium, one context each."""
+                    short: bool = False, spread_s: float = 0.0, think_s: float = 0.0,
+                    warm_cache: bool = False) -> list[UserResult]:
+    """U users at once (optionally spread over ``spread_s`` seconds), one Chromium, one context each.
+
+    ``warm_cache``: every user still gets a separate Streamlit session (their own tab), but the tabs
+    share one browser context whose HTTP cache was filled by one earlier visit, like colleagues who
+    have opened Keel before (Streamlit's scripts are served as immutable for a year)."""
     from playwright.async_api import async_playwright
 
     penguin_users = [u for u in range(users) if u % SAMPLE_COUNT == PENGUINS]
     train_set = set(penguin_users[:trainers])
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**_LAUNCH)
+        shared = None
+        if warm_cache:
+            shared = await _new_context(browser, timeout_s)
+            first = await shared.new_page()
+            await first.goto(url)
+            await _heading(first, "Keel")(timeout_s * 1000)
+            await first.close()
         try:
             return list(await asyncio.gather(*[
                 run_user(browser, url, u, u % SAMPLE_COUNT, u in train_set, timeout_s, train_timeout_s, short,
-                         delay=spread_s * u / max(users, 1), think_s=think_s)
+                         delay=spread_s * u / max(users, 1), think_s=think_s, shared_context=shared)
                 for u in range(users)
             ]))
         finally:
@@ -464,7 +498,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float, settle_s: float,
              short: bool = False, spread_s: float = 0.0, warm: bool = True, late_s: float = 0.0,
-             think_s: float = 0.0, log=print, keep_log: Path | None = None) -> StepReport:
+             think_s: float = 0.0, log=print, keep_log: Path | None = None, warm_cache: bool = False) -> StepReport:
     """Start a fresh server, warm it, let ``users`` users in, let them leave, measure; stop the server.
 
     ``late_s`` > 0 also reads the RSS that long after the users left (Streamlit keeps a disconnected
@@ -484,7 +518,7 @@ def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float
             t0 = time.perf_counter()
             with PeakSampler(server) as sampler:
                 results = asyncio.run(run_users(server.url, users, trainers, timeout_s, train_timeout_s, short, spread_s,
-                                                think_s))
+                                                think_s, warm_cache))
                 wall = time.perf_counter() - t0
                 time.sleep(settle_s)
             after = server.rss_mb()
@@ -576,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run Chromium at this niceness (e.g. 10) so it yields the CPU to the server")
     ap.add_argument("--think", type=float, default=0.0,
                     help="users read each page 0.5-1.5 x this many seconds before the next click (0: no pause)")
+    ap.add_argument("--warm-cache", action="store_true",
+                    help="users are returning visitors: separate sessions (tabs) sharing one warmed browser cache")
     ap.add_argument("--short", action="store_true", help="only Home -> sample -> Data findings")
     ap.add_argument("--log-dir", type=Path, help="keep each step's server log in this folder")
     ap.add_argument("--json", type=Path, help="also write the reports here")
@@ -592,12 +628,13 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"Keel load test · ramp {ramp} · {os.cpu_count()} cores · browser niceness {args.browser_nice} · "
           f"arrivals over {args.spread:g} s · think {args.think:g} s · "
+          f"{'returning visitors (warm browser cache)' if args.warm_cache else 'first visits (empty caches)'} · "
           f"load average before "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     reports: list[StepReport] = []
     for users in ramp:
         rep = run_step(users, args.trainers, args.timeout, args.train_timeout, args.settle, args.short, args.spread,
-                       late_s=args.late, think_s=args.think,
+                       late_s=args.late, think_s=args.think, warm_cache=args.warm_cache,
                        keep_log=args.log_dir / f"streamlit_{users}users.log" if args.log_dir else None)
         reports.append(rep)
         print_step(rep)

@@ -9,7 +9,7 @@ from core import jobs, store, train, workflows
 from core.explain import metric_name, plural
 from core.paths import keel_home
 from ui import state
-from ui.common import esc, guard, need, page, show_error
+from ui.common import esc, finished_job, guard, need, page, show_error
 
 page("Train a model", "🏋️")
 st.title("🏋️ Train a model")
@@ -108,22 +108,6 @@ if st.button("Train and compare", type="primary"):
     st.session_state[state.TRAIN_JOB] = job_id
 
 
-@st.fragment(run_every=1.0)
-def job_panel() -> None:
-    job = jobs.get(st.session_state.get(state.TRAIN_JOB))
-    if job is None:
-        return
-    if job.status == "running":
-        st.progress(job.fraction, text=f"{esc(job.text)} ({job.elapsed:.0f} s) — you can look at other pages meanwhile.")
-        return
-    if job.status == "failed":
-        show_error(job.error)
-        return
-    outcome = job.result
-    st.session_state[state.MODEL_ID] = outcome.model.id
-    show_result(outcome)
-
-
 def show_result(outcome: workflows.TrainOutcome) -> None:
     result, model = outcome.result, outcome.model
     st.success(f"Model trained in {result.elapsed_seconds:.0f} s and kept as **{esc(model.label)}**.", icon="✅")
@@ -152,4 +136,9 @@ def show_result(outcome: workflows.TrainOutcome) -> None:
     st.page_link("pages/3_Evaluate.py", label="See how good it is →", icon="📏")
 
 
-job_panel()
+job = finished_job(st.session_state.get(state.TRAIN_JOB), note=" — you can look at other pages meanwhile.")
+if job is not None and job.status == "failed":
+    show_error(job.error)
+elif job is not None:
+    st.session_state[state.MODEL_ID] = job.result.model.id
+    show_result(job.result)

@@ -10,7 +10,7 @@ from core.predict import to_safe_csv
 from core.quality import infer_kinds
 from core.timeseries import suggest_columns
 from ui import state
-from ui.common import esc, guard, need, page, show_error
+from ui.common import esc, finished_job, guard, need, page, show_error
 
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
@@ -78,21 +78,12 @@ if st.button("Forecast", type="primary"):
     st.session_state.pop(RESULT, None)
 
 
-@st.fragment(run_every=1.0)
-def progress_panel() -> None:
-    job = jobs.get(st.session_state.get(JOB))
-    if job is None or RESULT in st.session_state:
-        return
-    if job.status == "running":
-        st.progress(job.fraction, text=f"{esc(job.text)} ({job.elapsed:.0f} s)")
-    elif job.status == "failed":
+if RESULT not in st.session_state:
+    job = finished_job(st.session_state.get(JOB))
+    if job is not None and job.status == "failed":
         show_error(job.error)
-    else:
+    elif job is not None:
         st.session_state[RESULT] = job.result[1]
-        st.rerun()
-
-
-progress_panel()
 result = st.session_state.get(RESULT)
 if result is None:
     st.stop()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from core import jobs
 from core.errors import KeelError, log_bug
 from core.explain import exposure_warning
 from ui import state
@@ -80,3 +81,24 @@ def need(condition: bool, message: str, link: str, label: str) -> None:
         st.info(message, icon="👈")
         st.page_link(link, label=label)
         st.stop()
+
+
+def finished_job(job_id: str | None, note: str = "") -> jobs.Job | None:
+    """The job once it has finished (done or failed), else None.
+
+    While it runs, a progress bar refreshes itself every second. Only then: a page that polled for
+    ever cost every visitor a script run and a redraw each second, which under load slowed
+    everyone's page loads. When the job ends the whole page reruns once and shows the result."""
+    job = jobs.get(job_id)
+    if job is None or job.status != "running":
+        return job
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        current = jobs.get(job_id)
+        if current is None or current.status != "running":
+            st.rerun()
+        st.progress(current.fraction, text=f"{esc(current.text)} ({current.elapsed:.0f} s){note}")
+
+    progress()
+    return None
