@@ -32,6 +32,10 @@ from core.errors import KeelError
 
 MEMORY_LIMIT_BYTES = int(os.environ.get("KEEL_JOB_MEMORY_MB", "12000")) * 1024 * 1024
 CPU_LIMIT_SECONDS = int(os.environ.get("KEEL_JOB_CPU_SECONDS", "7200"))
+# Background jobs (training, forecasting) yield the CPU to people waiting for a page: on a 2-core
+# laptop a training run otherwise slowed everyone's page loads. Alone on the machine they still
+# get all of it. Work a user waits on directly (run_isolated) keeps normal priority.
+BACKGROUND_NICENESS = 10
 MAX_RUNNING = 2  # one per core on the target laptop; more queue up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +99,7 @@ def _read_message(stream: Any) -> tuple | None:
 
 def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     with _SLOTS:
-        _run_worker(job, func, args, kwargs)
+        _run_worker(job, func, args, kwargs, niceness=BACKGROUND_NICENESS)
 
 
 def _without_progress(func: Callable[..., Any], args: tuple, kwargs: dict, progress: Callable) -> Any:
@@ -116,13 +120,13 @@ def run_isolated(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any
     return job.result
 
 
-def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, niceness: int = 0) -> None:
     """Run one job in a fresh ``python -m core.worker`` process and record its outcome on ``job``."""
     job.text = "Starting…"
     # A fresh interpreter running only core.worker: it shares no threads or locks with the
     # server and never re-runs the page script (as multiprocessing's spawn would).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS)],
+        [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS), str(niceness)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(ROOT),
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
     )

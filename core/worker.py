@@ -35,6 +35,8 @@ def main() -> int:
     os.dup2(2, 1)  # anything printed goes to stderr, not into the message stream
     memory, cpu = (int(x) for x in sys.argv[1:3])
     limit_resources(memory, cpu)
+    if len(sys.argv) > 3 and int(sys.argv[3]) > 0:
+        os.nice(int(sys.argv[3]))  # a background job: people waiting for pages go first
     func, args, kwargs = pickle.load(sys.stdin.buffer)  # from Keel's own server process only
 
     def progress(fraction: float, text: str) -> None:

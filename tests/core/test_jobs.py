@@ -37,6 +37,10 @@ def _hog(progress) -> None:
         blocks.append(bytearray(256 * 1024 * 1024))
 
 
+def _niceness(progress) -> int:
+    return os.nice(0)
+
+
 def wait(job_id: str, timeout: float = 180) -> jobs.Job:
     job = jobs.wait(job_id, timeout)
     assert job.status != "running", "the job did not finish"
@@ -72,6 +76,16 @@ def test_memory_is_limited(monkeypatch: pytest.MonkeyPatch) -> None:
     job = wait(jobs.submit("hog", _hog), timeout=120)
     assert job.status == "failed" and isinstance(job.error, jobs.JobDiedError)
     assert "memory" in (job.error.message + job.error.hint).lower()
+
+
+def test_background_jobs_run_at_lower_priority_than_pages() -> None:
+    base = os.nice(0)
+    assert wait(jobs.submit("nice", _niceness)).result == min(19, base + jobs.BACKGROUND_NICENESS)
+    assert jobs.run_isolated("direct", _niceness_direct) == base  # a user is waiting on this one
+
+
+def _niceness_direct() -> int:
+    return os.nice(0)
 
 
 def _parse_ok(text: str) -> int:

@@ -35,3 +35,29 @@ def test_each_page_by_its_url_on_a_fresh_server(fresh_server, page: Page) -> Non
         expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
         assert "Traceback" not in page.content()
     shot(page, "home_fresh")
+
+
+@pytest.mark.browser
+def test_reduce_motion_setting_stops_animations(server, browser) -> None:
+    """A visitor who asked for less motion gets no spinning or fading; others keep them."""
+    probe = """() => {
+        const d = document.createElement('div');
+        d.style.animation = 'keel-probe 1s infinite';
+        d.style.transition = 'opacity 1s';
+        document.body.appendChild(d);
+        const s = getComputedStyle(d);
+        return [s.animationName, s.transitionDuration];
+    }"""
+    seen = {}
+    for motion in ("reduce", "no-preference"):
+        context = browser.new_context(reduced_motion=motion)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/Train")
+            wait_idle(page)
+            expect(page.get_by_role("heading", level=1).first).to_contain_text("Train a model", timeout=30_000)
+            seen[motion] = page.evaluate(probe)
+        finally:
+            context.close()
+    assert seen["reduce"] == ["none", "0s"]
+    assert seen["no-preference"] == ["keel-probe", "1s"]
