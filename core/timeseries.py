@@ -276,6 +276,8 @@ def future_dates(last: pd.Timestamp, h: int, freq: Frequency) -> pd.DatetimeInde
 
 
 def coarser_frequency(code: str) -> Frequency:
+    if code in ("h", "H"):  # hourly totals of readings taken every few minutes
+        return Frequency("h", "h", "h")
     code = code.upper()[:1]
     if code == "D":
         return Frequency("D", "D", "D")
@@ -556,7 +558,7 @@ def prepare(
             k = np.busday_count(prev.to_numpy().astype("datetime64[D]"), cur.to_numpy().astype("datetime64[D]"))
             irregular = int((k != 1).sum())
         elif len(steps):
-            k = np.array([s.n for s in steps])
+            k = np.array([s.n for s in steps]) / (freq.minutes or 1)  # a 30-minute step is n=30 minutes
             irregular = int((k != 1).sum())
         if irregular > 0.1 * max(1, len(steps)):
             table_findings.append(Finding(

@@ -62,8 +62,8 @@ if id_col:
 
 c4, c5, c6, c7 = st.columns(4)
 horizon = int(c4.number_input("Periods ahead", min_value=1, max_value=400, value=28))
-aggregate = c5.selectbox("Add up to", [None, "W", "M"], format_func=lambda a: {None: "as in the file", "W": "weeks",
-                                                                               "M": "months"}[a])
+aggregate = c5.selectbox("Add up to", [None, "h", "D", "W", "M"],
+                         format_func={None: "as in the file", "h": "hours", "D": "days", "W": "weeks", "M": "months"}.get)
 level = float(c6.slider("Interval (%)", 50, 99, 90, help="How sure the shaded range should be."))
 fill = c7.selectbox("A date with no row means…", ["auto", "zero", "missing"],
                     format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get)
@@ -99,15 +99,15 @@ st.success(
 for finding in result.findings:
     st.warning(esc(finding.message) + " " + esc(finding.advice))
 
+labels = [value if s.id is None else str(s.id) for s in result.series]  # one series: name it by its column
 summary = pd.DataFrame(
-    [{"series": s.id, "method": s.model_label, "typical error": s.backtest.mae, "vs. repeating last season (MASE)":
-      s.backtest.mase, "error %": s.backtest.smape, "range hit rate": s.backtest.coverage} for s in result.series]
+    [{"series": label, "method": s.model_label, "typical error": s.backtest.mae, "vs. repeating last season (MASE)":
+      s.backtest.mase, "error %": s.backtest.smape, "range hit rate": s.backtest.coverage} for s, label in zip(result.series, labels)]
 )
 st.dataframe(summary, hide_index=True)
 st.caption("MASE below 1 means better than simply repeating the last season. 'Range hit rate' is how often "
            "the real value fell inside the shaded range when Keel checked itself on the past.")
 
-labels = [str(s.id) for s in result.series]
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]
 for note in chosen.notes:

@@ -253,11 +253,21 @@ def test_half_hourly_meter_data_keep_their_step_and_daily_cycle():
     res = forecast(df.iloc[:-48], "date", "sales", horizon=48)
     s = res.series[0]
     assert res.freq.label == "every 30 minutes" and res.freq.units(48) == "48 30-minute periods"
-    assert not [f for f in res.findings if f.code == "duplicate_dates"]
+    assert not [f for f in res.findings if f.code in ("duplicate_dates", "irregular_steps")]
     assert s.season == 48
     assert pd.DatetimeIndex(s.dates)[0] == df["date"].iloc[-48]
     mae = np.mean(np.abs(np.array(s.yhat) - y[-48:]))
     assert mae < 6, mae  # the daily cycle (amplitude 40) is forecast, not flattened
+
+
+def test_meter_readings_add_up_to_hours_and_days():
+    df = _frame(np.ones(4 * 7 * 48), freq="30min")
+    hourly = prepare(df, "date", "sales", aggregate_to="h")
+    assert hourly.frequency.code == "h" and np.allclose(hourly.series[0].values, 2.0)
+    daily = prepare(df, "date", "sales", aggregate_to="D")
+    assert daily.frequency.code == "D" and np.allclose(daily.series[0].values, 48.0)
+    with pytest.raises(InputError, match="cannot be split"):
+        prepare(_frame(np.ones(30)), "date", "sales", aggregate_to="h")
 
 
 def test_daily_weekly_and_yearly_seasons_found():
