@@ -56,6 +56,10 @@ def test_reduce_motion_setting_stops_animations(server, browser) -> None:
             page.goto(f"{server.url}/Train")
             wait_idle(page)
             expect(page.get_by_role("heading", level=1).first).to_contain_text("Train a model", timeout=30_000)
+            # the stylesheet comes with the page's first elements; wait until the browser has it
+            page.wait_for_function("""() => [...document.querySelectorAll('style')]
+                                       .some(s => s.textContent.includes('prefers-reduced-motion'))""",
+                                   timeout=30_000)
             seen[motion] = page.evaluate(probe)
         finally:
             context.close()
