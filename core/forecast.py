@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,7 +36,7 @@ from core.forecast_models import (
     seasonality_test,
 )
 from core.quality import Finding
-from core.timeseries import Frequency, Panel, future_dates, prepare, season_candidates
+from core.timeseries import Frequency, Panel, edge_runs, future_dates, prepare, season_candidates
 
 DEFAULT_WINDOWS = 3
 COMBINE_TOP = 3
@@ -354,9 +355,7 @@ def _clean(values: np.ndarray) -> tuple[np.ndarray, int]:
     first = int(np.flatnonzero(v.notna().to_numpy())[0])
     v = v.iloc[first:].interpolate(limit_direction="both")
     arr = v.to_numpy()
-    lead = 0
-    while lead < arr.size and arr[lead] == 0:
-        lead += 1
+    lead, _ = edge_runs(arr == 0)
     if 3 <= lead < arr.size - 2:
         arr = arr[lead:]
         first += lead
@@ -441,6 +440,8 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
     scale = mase_scale(first_train, plan.main_season)
     actuals = [y[o: o + h] for o in origins]
     scores: dict[str, dict] = {}
+    # intermittent demand: judge by squared error, since absolute error rewards forecasting zero
+    crit = "rmse" if plan.intermittent else "mae"
     if origins and not ok:
         notes.append("No model could be fitted in the backtest; Keel fell back to the last value.")
         origins, actuals = [], []
@@ -450,8 +451,6 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
         for c in ok:
             pm = np.concatenate([p[0] for p in preds[c]])
             scores[c] = metrics(act, pm, scale)
-        # intermittent demand: judge by squared error, since absolute error rewards forecasting zero
-        crit = "rmse" if plan.intermittent else "mae"
         ranked = sorted(ok, key=lambda c: scores[c][crit])
         top = [c for c in ranked if c not in ("naive", "mean")][:COMBINE_TOP]
         if len(top) >= 2:
@@ -528,7 +527,7 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
     if plan.nonneg:
         mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
     leaderboard = [{"model": c, "mae": scores[c]["mae"], "mase": scores[c]["mase"], "smape": scores[c]["smape"],
-                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c]["rmse" if plan.intermittent else "mae"])]
+                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c][crit])]
     return {
         "model": best, "components": list(components), "mean": mean.tolist(), "lo": lo.tolist(), "hi": hi.tolist(),
         "season": plan.main_season if plan.main_season > 1 else None, "seasons": list(plan.seasons),
@@ -653,8 +652,6 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
         chunks = [items[i: i + size] for i in range(0, total, size)]
         try:
             import multiprocessing as mp
-
-            import threading
 
             if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
                 ctx = mp.get_context("fork")  # cheapest, and safe in a single-threaded process (CLI)

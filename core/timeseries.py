@@ -37,6 +37,7 @@ SEASON_CANDIDATES: dict[str, tuple[float, ...]] = {
     "Y": (),
 }
 COARSER = ("D", "W", "M", "Q", "Y")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 def season_candidates(code: str) -> tuple[float, ...]:
@@ -45,7 +46,6 @@ def season_candidates(code: str) -> tuple[float, ...]:
         per_day = 1440 / int(code[:-3])
         return (per_day, 7 * per_day) if per_day > 1 else (7.0,)
     return SEASON_CANDIDATES.get(code, ())
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 @dataclass(frozen=True)
@@ -331,6 +331,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def edge_runs(mask: np.ndarray) -> tuple[int, int]:
+    """How many values at the start and at the end of ``mask`` are True (e.g. leading/trailing zeros)."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.all():
+        return mask.size, mask.size
+    false = np.flatnonzero(~mask)
+    return int(false[0]), int(mask.size - 1 - false[-1])
+
+
 def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
     """(start, length) of inner runs of 3+ zeros in a series that usually sells (<30 % zeros, median >= 2)."""
     v = np.asarray(values, dtype=float)
@@ -344,17 +353,10 @@ def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
     pos = x[x > 0]
     if not pos.size or float(np.median(pos)) < 2:
         return []
-    n = len(v)
-    lead = 0
-    while lead < n and zero[lead]:
-        lead += 1
-    trail = 0
-    while trail < n and zero[n - 1 - trail]:
-        trail += 1
+    lead, trail = edge_runs(zero)
     inner = zero.copy()
     inner[:lead] = False
-    if trail:
-        inner[n - trail:] = False
+    inner[len(v) - trail:] = False
     return [(s, L) for s, L in _runs(inner) if L >= 3]
 
 
@@ -404,12 +406,7 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
                       sid, n=k))
     zero = finite & (v == 0)
     zero_share = float(zero[finite].mean())
-    lead = 0
-    while lead < n and zero[lead]:
-        lead += 1
-    trail = 0
-    while trail < n and zero[n - 1 - trail]:
-        trail += 1
+    lead, trail = edge_runs(zero)
     if 3 <= lead < n:
         out.append(_f("leading_zeros", "info", column,
                       f"Series {name} starts with {freq.units(lead)} of zeros.",
@@ -548,22 +545,20 @@ def prepare(
                                       advice="Fill in the dates in the file if those rows matter.", details={"n": n_nodate}))
     # irregular steps: steps that are not whole multiples of the inferred one
     if aggregated_from is None:
-        steps = (work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"]).groupby("g")["p"]
-                 .diff().dropna())
-        irregular = 0
-        if len(steps) and freq.code == "B":
-            ends = work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"])
-            prev = ends.groupby("g")["p"].shift().dropna()
-            cur = ends.loc[prev.index, "p"]
+        periods = work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"])
+        prev = periods.groupby("g")["p"].shift().dropna()
+        cur = periods.loc[prev.index, "p"]
+        if not len(prev):
+            k = np.array([])
+        elif freq.code == "B":
             k = np.busday_count(prev.to_numpy().astype("datetime64[D]"), cur.to_numpy().astype("datetime64[D]"))
-            irregular = int((k != 1).sum())
-        elif len(steps):
-            k = np.array([s.n for s in steps]) / (freq.minutes or 1)  # a 30-minute step is n=30 minutes
-            irregular = int((k != 1).sum())
-        if irregular > 0.1 * max(1, len(steps)):
+        else:  # whole periods between neighbours (a 30-minute step counts n=30 minutes)
+            k = np.array([d.n for d in (cur - prev)]) / (freq.minutes or 1)
+        irregular = int((k != 1).sum())
+        if irregular > 0.1 * max(1, len(k)):
             table_findings.append(Finding(
                 code="irregular_steps", severity="warning", column=date,
-                message=f"{irregular} of {len(steps)} steps between dates are not one {freq.unit}.",
+                message=f"{irregular} of {len(k)} steps between dates are not one {freq.unit}.",
                 advice=f"Keel treats the data as {freq.label}; the missing {freq.unit}s are gaps. Aggregate to a coarser step if the dates are uneven.",
                 details={"n": irregular}))
     suggested = suggest_fill(work["y"].to_numpy())
@@ -661,6 +656,7 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
         k = frame[c].nunique(dropna=True)
         if 2 <= k <= max(2, n // 3) and not pd.api.types.is_float_dtype(frame[c]):
             ids.append(c)
+
     def id_rank(c: str) -> int:  # 'product' before 'category': the word order in _ID_WORDS is the preference
         return next((i for i, w in enumerate(_ID_WORDS) if w in c.lower()), len(_ID_WORDS))
 

@@ -75,6 +75,11 @@ def _check_target(frame: pd.DataFrame, target: str) -> None:
         )
 
 
+def default_model_name(dataset: store.DatasetInfo, target: str) -> str:
+    """<file>-<target>, e.g. customer-churn-churned: unrelated models never become versions of each other."""
+    return store.slug(Path(dataset.original_name or dataset.name).stem, target)
+
+
 @dataclass(frozen=True)
 class TrainOutcome:
     dataset: store.DatasetInfo
@@ -120,8 +125,8 @@ def train_and_register(
         date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
     )
     report = evaluation_report(result, seed=seed)
-    default = store.slug(Path(dataset.original_name or dataset.name).stem, target)
-    info = modelio.register(result, name=name or default, dataset_id=dataset.id, report=report)
+    info = modelio.register(result, name=name or default_model_name(dataset, target), dataset_id=dataset.id,
+                            report=report)
     return TrainOutcome(dataset=dataset, result=result, model=info)
 
 
@@ -137,9 +142,13 @@ def evaluation_report(result: Any, seed: int = 0, max_rows: int = 50_000) -> dic
     if len(X) > max_rows:
         X = X.sample(max_rows, random_state=seed)
         y = y.loc[X.index]
-    report = evaluate.full_report(result.model, X, y, result.task, seed=seed)
-    # Which dataset rows were the test rows, so the Evaluate page can re-score them on demand
-    # (threshold by cost, fairness by a column the user marks, recalibration).
+    return _report_record(evaluate.full_report(result.model, X, y, result.task, seed=seed), X)
+
+
+def _report_record(report, X: pd.DataFrame) -> dict[str, Any]:
+    """A report as stored with a model version: the results, plus which dataset rows were the test
+    rows, so the Evaluate page can re-score them on demand (threshold by cost, fairness by a column
+    the user marks, recalibration)."""
     importance = {i.column: i.drop for i in report.drivers.importances} if report.drivers else {}
     return {"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index], "importance": importance}
 
@@ -331,7 +340,6 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
         )
     new_model = modelio.RecalibratedKeelModel(model, recal.model)
     report = evaluate.full_report(new_model, X, y, info.task, seed=seed)
-    importance = {i.column: i.drop for i in report.drivers.importances} if report.drivers else {}
     params = {
         **info.params,
         "recalibrated_from": info.id,
@@ -343,7 +351,7 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
         new_model.to_bytes(), name=info.name, task=info.task, algorithm=new_model.algorithm,
         dataset_id=info.dataset_id, target=info.target, metrics=dict(report.evaluation.metrics), params=params,
         schema=info.schema,
-        report={"full": report.to_dict(), "holdout_rows": [int(i) for i in X.index], "importance": importance},
+        report=_report_record(report, X),
     )
 
 

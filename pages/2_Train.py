@@ -1,7 +1,5 @@
 """Train a model: pick a column to predict, see what Keel leaves out and why, compare candidates."""
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -94,7 +92,7 @@ for note in plan.notes:
     st.caption(f"ℹ️ {esc(note)}")
 
 with st.expander("More settings"):
-    name = st.text_input("Model name", value=store.slug(Path(info.original_name or info.name).stem, target),
+    name = st.text_input("Model name", value=workflows.default_model_name(info, target),
                          max_chars=80, help="Each training run becomes a new version of this name.")
     budget = st.slider("Time allowed (seconds)", 10, 600, 120, step=10,
                        help="Candidates not started when the time is up are skipped.")

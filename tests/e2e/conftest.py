@@ -6,11 +6,13 @@ In CI (``CI=true``) these tests must run: a missing browser is a failure, never 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,3 +74,22 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_sample_and_train(page, url: str, sample: int, before_training=None, timeout: float = 240_000) -> None:
+    """Home -> "Open this sample" (``sample``-th) -> findings -> Train page -> train and wait for the result.
+
+    ``before_training(page)`` runs on the Train page just before the button is clicked (extra checks)."""
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_role("button", name="Open this sample").nth(sample).click()
+    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("link", name="Train a model").click()
+    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    if before_training is not None:
+        before_training(page)
+    page.get_by_role("button", name="Train and compare").click()
+    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=timeout)
+    wait_idle(page)

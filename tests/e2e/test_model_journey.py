@@ -8,24 +8,15 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, shot, wait_idle
+from tests.e2e.conftest import ROOT, open_sample_and_train, shot, wait_idle
 
 
 @pytest.mark.browser
 def test_train_evaluate_keep_predict_download(server, page: Page) -> None:
-    page.goto(server.url)
-    wait_idle(page)
-    page.get_by_role("button", name="Open this sample").nth(2).click()  # penguins
-    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
-    wait_idle(page)
+    def target_is_preset(page: Page) -> None:  # the sample chose the column to predict
+        expect(page.get_by_text(re.compile(r"Keel will learn from 7 columns"))).to_be_visible(timeout=30_000)
 
-    page.get_by_role("link", name="Train a model").click()
-    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
-    wait_idle(page)
-    expect(page.get_by_text(re.compile(r"Keel will learn from 7 columns"))).to_be_visible(timeout=30_000)  # target preset by the sample
-    page.get_by_role("button", name="Train and compare").click()
-    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=180_000)
-    wait_idle(page)
+    open_sample_and_train(page, server.url, 2, before_training=target_is_preset, timeout=180_000)  # penguins
     shot(page, "train_done")
 
     page.get_by_role("link", name="See how good it is").click()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, shot, wait_idle
+from tests.e2e.conftest import ROOT, open_sample_and_train, shot, wait_idle
 
 
 @pytest.mark.browser
@@ -54,17 +54,7 @@ def drifted_batch(path: Path) -> Path:
 
 @pytest.mark.browser
 def test_train_monitor_drifted_batch_then_retrain_with_the_gate(server, page: Page, tmp_path: Path) -> None:
-    page.goto(server.url)
-    wait_idle(page)
-    page.get_by_role("button", name="Open this sample").nth(1).click()  # customers
-    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
-    wait_idle(page)
-    page.get_by_role("link", name="Train a model").click()
-    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
-    wait_idle(page)
-    page.get_by_role("button", name="Train and compare").click()
-    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=240_000)
-    wait_idle(page)
+    open_sample_and_train(page, server.url, 1)  # customers
 
     page.get_by_role("link", name="Monitor").click()
     expect(page.get_by_role("heading", name="Monitor")).to_be_visible(timeout=30_000)
