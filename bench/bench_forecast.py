@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_forecast.py              # both parts
     .venv/bin/python bench/bench_forecast.py accuracy     # real series only
+    .venv/bin/python bench/bench_forecast.py origins [K]  # the same at the last K origins (default 3)
     .venv/bin/python bench/bench_forecast.py speed [N]    # N synthetic daily series x 3 years (default 500)
 
 (a) Accuracy: every series is cut before its last ``h`` points; Keel (model chosen automatically,
@@ -10,6 +11,8 @@
     AutoTheta and AutoARIMA, each applied to every series. MASE uses the M4 convention (scale =
     in-sample MAE of the seasonal naive forecast, season 12 for monthly, 4 for quarterly, 1
     otherwise); sMAPE is the M4 definition (0-200 %). Also: coverage of the 90 % intervals.
+    ``origins K`` repeats (a) at the last K forecast origins (cut h more points each time), because
+    one hold-out of ~100 series is a noisy judge: a change should help at every origin.
 (b) Speed: 500 synthetic daily series x 3 years, horizon 28, 3-window backtest, all cores (2).
 
 All data ship inside installed packages, so this runs offline: statsmodels and plotly (Keel's own
@@ -253,55 +256,88 @@ def run_statsforecast(items: list[Item]) -> dict[str, tuple[list[dict | None], f
     return results
 
 
-def accuracy() -> None:
-    items = load_items()
-    print(f"Accuracy: {len(items)} real series shipped in statsmodels/plotly/pmdarima/sktime; hold out the last h points of each.\n")
+def earlier(items: list[Item], k: int) -> list[Item]:
+    """The same series cut k horizons earlier (those still long enough: 3 horizons + 4 points)."""
+    if k == 0:
+        return list(items)
+    out = []
+    for it in items:
+        cut = k * it.h
+        if it.values.size - cut >= 3 * it.h + 4:
+            out.append(Item(it.dataset, it.name, it.freq, it.dates[:-cut], it.values[:-cut], it.h))
+    return out
+
+
+@dataclass
+class Scores:
+    """Per-method, per-series results of one hold-out."""
+
+    methods: list[str]
+    mase: dict[str, np.ndarray]
+    smape: dict[str, np.ndarray]
+    cover: dict[str, np.ndarray]  # every held-out point: inside the 90 % interval or not
+    keel_models: list[str | None]
+    seconds: dict[str, float]
+
+
+def evaluate(items: list[Item], with_statsforecast: bool = True) -> Scores:
+    """Forecast the last h points of every item with Keel, seasonal naive and (if installed) statsforecast."""
     keel, t_keel = run_keel(items)
-    sf = run_statsforecast(items)
+    sf = run_statsforecast(items) if with_statsforecast else None
     methods = ["Keel", "SeasonalNaive"] + (list(sf) if sf else [])
-    mase_tab = {m: [] for m in methods}
-    smape_tab = {m: [] for m in methods}
-    cover = {m: [] for m in methods if m != "SeasonalNaive"}
-    hdr = f"{'series':<28}{'n':>5}{'h':>4} {'keel model':<15}" + "".join(f"{m[:9]:>10}" for m in methods)
-    print("MASE (sMAPE %) per series")
-    print(hdr)
+    ms_: dict[str, list[float]] = {m: [] for m in methods}
+    sm_: dict[str, list[float]] = {m: [] for m in methods}
+    cv_: dict[str, list[np.ndarray]] = {m: [] for m in methods if m != "SeasonalNaive"}
     for i, it in enumerate(items):
         h = it.h
-        train, actual = it.values[:-h], it.values[-h:]
-        tr = pd.Series(train).interpolate(limit_direction="both").to_numpy()
+        actual = it.values[-h:]
+        tr = pd.Series(it.values[:-h]).interpolate(limit_direction="both").to_numpy()
         fc = {"Keel": keel[i], "SeasonalNaive": {"mean": snaive(tr, h, it.m)}}
-        if sf:
-            for m in sf:
-                fc[m] = sf[m][0][i]
-        cells = []
+        for m in sf or {}:
+            fc[m] = sf[m][0][i]
         for m in methods:
             f = fc[m]
             if f is None:
-                mase_tab[m].append(np.nan)
-                smape_tab[m].append(np.nan)
-                cells.append(f"{'fail':>10}")
+                ms_[m].append(np.nan)
+                sm_[m].append(np.nan)
                 continue
-            ms, sm_ = mase(actual, f["mean"], tr, it.m), smape(actual, f["mean"])
-            mase_tab[m].append(ms)
-            smape_tab[m].append(sm_)
-            if m in cover:
-                cover[m].append(((actual >= f["lo"]) & (actual <= f["hi"])).astype(float))
-            cells.append(f"{ms:>5.2f}({sm_:>4.1f})"[:10].rjust(10))
-        print(f"{(it.dataset + ':' + it.name)[:27]:<28}{train.size:>5}{h:>4} {str(keel[i]['model'])[:14]:<15}" + "".join(cells))
+            ms_[m].append(mase(actual, f["mean"], tr, it.m))
+            sm_[m].append(smape(actual, f["mean"]))
+            if m in cv_:
+                cv_[m].append(((actual >= f["lo"]) & (actual <= f["hi"])).astype(float))
+    seconds = {"Keel": t_keel, **({m: sf[m][1] for m in sf} if sf else {})}
+    return Scores(methods, {m: np.array(v) for m, v in ms_.items()}, {m: np.array(v) for m, v in sm_.items()},
+                  {m: np.concatenate(v) if v else np.array([]) for m, v in cv_.items()},
+                  [k["model"] for k in keel], seconds)
+
+
+def accuracy() -> None:
+    items = load_items()
+    print(f"Accuracy: {len(items)} real series shipped in statsmodels/plotly/pmdarima/sktime; hold out the last h points of each.\n")
+    sc = evaluate(items)
+    methods = sc.methods
+    print("MASE (sMAPE %) per series")
+    print(f"{'series':<28}{'n':>5}{'h':>4} {'keel model':<15}" + "".join(f"{m[:9]:>10}" for m in methods))
+    for i, it in enumerate(items):
+        cells = [f"{'fail':>10}" if np.isnan(sc.mase[m][i]) else
+                 f"{sc.mase[m][i]:>5.2f}({sc.smape[m][i]:>4.1f})"[:10].rjust(10) for m in methods]
+        print(f"{(it.dataset + ':' + it.name)[:27]:<28}{it.values.size - it.h:>5}{it.h:>4} "
+              f"{str(sc.keel_models[i])[:14]:<15}" + "".join(cells))
     print("\nTotals over all series")
     print(f"{'method':<15}{'mean MASE':>10}{'median':>8}{'mean sMAPE':>11}{'90% cover':>10}{'beats SN':>10}")
-    sn_arr = np.array(mase_tab["SeasonalNaive"])
+    sn_arr = sc.mase["SeasonalNaive"]
     for m in methods:
-        a = np.array(mase_tab[m])
-        c = f"{np.mean(np.concatenate(cover[m])):.1%}" if m in cover and cover[m] else "-"
+        a = sc.mase[m]
+        c = f"{np.mean(sc.cover[m]):.1%}" if m in sc.cover and sc.cover[m].size else "-"
         b = f"{np.mean(a < sn_arr):.0%}" if m != "SeasonalNaive" else "-"
-        print(f"{m:<15}{np.nanmean(a):>10.3f}{np.nanmedian(a):>8.3f}{np.nanmean(smape_tab[m]):>11.2f}{c:>10}{b:>10}")
-    k, s = np.array(mase_tab["Keel"]), np.array(mase_tab["SeasonalNaive"])
+        print(f"{m:<15}{np.nanmean(a):>10.3f}{np.nanmedian(a):>8.3f}{np.nanmean(sc.smape[m]):>11.2f}{c:>10}{b:>10}")
+    k, s = sc.mase["Keel"], sn_arr
     print(f"\nKeel beats seasonal naive (lower MASE) on {np.mean(k < s):.0%} of series "
           f"({int(np.sum(k < s))}/{k.size}; ties {int(np.sum(k == s))}).")
+    sf = [m for m in methods if m not in ("Keel", "SeasonalNaive")]
     if sf:
-        best = min(sf, key=lambda m: np.nanmean(mase_tab[m]))
-        print(f"Best single statsforecast model by mean MASE: {best} ({np.nanmean(mase_tab[best]):.3f}); "
+        best = min(sf, key=lambda m: np.nanmean(sc.mase[m]))
+        print(f"Best single statsforecast model by mean MASE: {best} ({np.nanmean(sc.mase[best]):.3f}); "
               f"Keel {np.nanmean(k):.3f}.")
         # per-dataset mean MASE, so no one panel hides the others
         print("\nMean MASE per dataset")
@@ -309,10 +345,28 @@ def accuracy() -> None:
         print(f"{'dataset':<20}{'n':>4}" + "".join(f"{m[:9]:>10}" for m in methods))
         for d in ds:
             idx = [i for i, it in enumerate(items) if it.dataset == d]
-            print(f"{d:<20}{len(idx):>4}" + "".join(f"{np.nanmean(np.array(mase_tab[m])[idx]):>10.3f}" for m in methods))
-    print(f"\nTime: Keel {t_keel:.1f} s" + "".join(f", {m} {sf[m][1]:.1f} s" for m in sf) if sf else f"\nTime: Keel {t_keel:.1f} s")
-    models = pd.Series([k_["model"] for k_ in keel]).value_counts()
+            print(f"{d:<20}{len(idx):>4}" + "".join(f"{np.nanmean(sc.mase[m][idx]):>10.3f}" for m in methods))
+    print("\nTime: " + ", ".join(f"{m} {t:.1f} s" for m, t in sc.seconds.items()))
+    models = pd.Series(sc.keel_models).value_counts()
     print("Keel's chosen models: " + ", ".join(f"{m} {c}" for m, c in models.items()))
+
+
+def origins(k_max: int = 3) -> None:
+    """The same comparison at the last k_max forecast origins, to show how much one hold-out varies."""
+    items = load_items()
+    print(f"Accuracy at {k_max} forecast origins: hold out the last h points, then cut h more and hold out "
+          f"the h before, and so on (series kept while 3h + 4 points remain).\n")
+    print(f"{'origin':<10}{'series':>7}  {'method':<15}{'mean MASE':>10}{'median':>8}{'90% cover':>10}{'beats SN':>10}")
+    for k in range(k_max):
+        its = earlier(items, k)
+        sc = evaluate(its)
+        sn_arr = sc.mase["SeasonalNaive"]
+        for j, m in enumerate(sc.methods):
+            a = sc.mase[m]
+            c = f"{np.mean(sc.cover[m]):.1%}" if m in sc.cover and sc.cover[m].size else "-"
+            b = f"{np.mean(a < sn_arr):.1%}" if m != "SeasonalNaive" else "-"
+            head = f"{'last' if k == 0 else f'-{k}h':<10}{len(its):>7}" if j == 0 else " " * 17
+            print(f"{head}  {m:<15}{np.nanmean(a):>10.3f}{np.nanmedian(a):>8.3f}{c:>10}{b:>10}")
 
 
 def synthetic_shop(n_series: int, days: int = 3 * 365, seed: int = 0) -> pd.DataFrame:
@@ -350,5 +404,7 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if not args or args[0] == "accuracy":
         accuracy()
+    if args and args[0] == "origins":
+        origins(int(args[1]) if len(args) > 1 else 3)
     if not args or args[0] == "speed":
         speed(int(args[1]) if len(args) > 1 else 500)

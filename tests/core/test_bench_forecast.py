@@ -1,0 +1,36 @@
+"""The forecasting benchmark's hold-outs: an earlier origin cuts whole horizons and never leaks."""
+
+import numpy as np
+import pandas as pd
+
+from bench.bench_forecast import Item, earlier, evaluate, mase, snaive
+
+
+def _item(n: int, h: int) -> Item:
+    rng = np.random.default_rng(n)
+    dates = pd.date_range("2000-01-01", periods=n, freq="MS")
+    values = 100 + np.arange(n) + 5 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 1, n)
+    return Item("test", f"s{n}", "M", dates, values, h)
+
+
+def test_earlier_cuts_k_horizons_and_drops_series_that_become_too_short():
+    long_, short = _item(60, 6), _item(25, 6)
+    assert earlier([long_, short], 0) == [long_, short]
+    one = earlier([long_, short], 1)
+    assert [it.name for it in one] == ["s60"]  # 25 - 6 = 19 < 3 * 6 + 4
+    np.testing.assert_array_equal(one[0].values, long_.values[:-6])
+    assert len(one[0].dates) == 54 and one[0].dates[-1] == long_.dates[-7]
+    two = earlier([long_], 2)[0]
+    np.testing.assert_array_equal(two.values, long_.values[:-12])
+
+
+def test_evaluate_scores_keel_and_seasonal_naive_on_the_held_out_points():
+    items = [_item(72, 12), _item(84, 12)]
+    sc = evaluate(items, with_statsforecast=False)
+    assert sc.methods == ["Keel", "SeasonalNaive"]
+    for i, it in enumerate(items):
+        train, actual = it.values[:-12], it.values[-12:]
+        assert sc.mase["SeasonalNaive"][i] == mase(actual, snaive(train, 12, 12), train, 12)
+    # a trending seasonal series: Keel's chosen model must beat repeating last year
+    assert np.all(sc.mase["Keel"] < sc.mase["SeasonalNaive"])
+    assert sc.cover["Keel"].size == 24 and set(np.unique(sc.cover["Keel"])) <= {0.0, 1.0}
