@@ -467,6 +467,7 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
         # no room for a backtest: a sensible default
         best = "croston_sba" if plan.intermittent else ("ets" if "ets" in ok else ok[0] if ok else "naive")
         components = []
+        ranked = []
         notes.append("The history is too short to test forecasts against the past; no accuracy figures.")
     # final fit on all data
     if plan.log and float(np.min(y)) <= 0:
@@ -486,15 +487,20 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
             best = "seasonal_naive" if plan.main_season > 1 and n > plan.main_season else "naive"
             notes.append(f"Every averaged model failed on the full history; Keel fell back to {LABELS[best]}.")
     if best != "combination":
-        try:
-            sp = None if n <= 300 else specs.get(best)
-            mean, lo, hi, _ = _fit_predict(best, y, h, level, plan, sp)
-        except Exception:  # noqa: BLE001
-            fb = "seasonal_naive" if plan.main_season > 1 and n > plan.main_season else "naive"
-            notes.append(f"The {LABELS.get(best, best)} model failed on the full history; "
-                         f"Keel fell back to {LABELS[fb]}.")
-            best = fb
-            mean, lo, hi, _ = _fit_predict(fb, y, h, level, plan, None)
+        fb = "seasonal_naive" if plan.main_season > 1 and n > plan.main_season else "naive"
+        # if the chosen model cannot be fitted to the whole history, the next best of the backtest answers
+        order = [best] + [c for c in ranked if c not in (best, "combination") and c in preds and c not in BASELINES]
+        for c in order + [fb]:
+            try:
+                sp = None if n <= 300 else specs.get(c)
+                mean, lo, hi, _ = _fit_predict(c, y, h, level, plan, sp)
+            except Exception:  # noqa: BLE001
+                continue
+            if c != best:
+                notes.append(f"The {LABELS.get(best, best)} model failed on the full history; "
+                             f"Keel used the next best, {LABELS.get(c, c)}.")
+                best = c
+            break
     # interval adjustment from the backtest (leave-one-window-out for the reported coverage)
     factor = 1.0
     bt = None

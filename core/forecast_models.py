@@ -343,8 +343,8 @@ class ETS(Model):
 class ARIMA(Model):
     """ARIMA(p,d,q) fitted by conditional least squares, with a small order search by AICc.
 
-    Differencing (d = 0 or 1) is chosen by a KPSS test; with d = 1 a drift term is kept if it
-    lowers the AICc. Conditional least squares through a linear filter keeps each fit to a few
+    Differencing (d = 0, 1 or 2) is chosen by repeated KPSS tests, as R's auto.arima does; with
+    d = 1 a drift term is kept if the mean change is clearly not zero (never with d = 2). Conditional least squares through a linear filter keeps each fit to a few
     milliseconds, so the search stays cheap even for hundreds of series.
     """
 
@@ -359,19 +359,30 @@ class ARIMA(Model):
     def spec(self):
         return {"order": self.order_, "drift": self.drift_}
 
-    @staticmethod
-    def _ndiffs(y):
+    MAX_D = 2
+
+    @classmethod
+    def _ndiffs(cls, y):
+        """How many differences make the series stationary: KPSS at 5 %, repeated (as auto.arima does)."""
         from statsmodels.tsa.stattools import kpss
 
         if y.size < 12:
             return 1
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _, p, *_ = kpss(y, regression="c", nlags="auto")
-        except Exception:  # noqa: BLE001
-            return 1
-        return 1 if p < 0.05 else 0
+        d, x = 0, y
+        while d < cls.MAX_D and x.size >= 12 and np.ptp(x) > 0:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    # the short lag window of R's auto.arima; statsmodels' "auto" window grows with the
+                    # persistence of the series and so calls smooth trends stationary
+                    _, p, *_ = kpss(x, regression="c", nlags=max(1, int(3 * math.sqrt(x.size) / 13)))
+            except Exception:  # noqa: BLE001
+                return max(d, 1)
+            if p >= 0.05:
+                break
+            d += 1
+            x = np.diff(x)
+        return d
 
     @staticmethod
     def _resid(params, x, p, q, mean):
@@ -416,56 +427,68 @@ class ARIMA(Model):
         aicc = n * math.log(max(sse / n, 1e-300)) + 2 * kk + 2 * kk * (kk + 1) / max(n - kk - 1, 1)
         return aicc, params, e
 
+    def _search(self, x, d):
+        """A small stepwise search over (p, q) <= 2 by AICc; None if no order fits."""
+        if d == 2:  # a constant after two differences would be a quadratic trend: never
+            mean = False
+        elif d:  # drift if the mean change is clearly not zero
+            mean = bool(abs(x.mean()) > 1.96 * x.std(ddof=1) / math.sqrt(max(x.size, 2)))
+        else:
+            mean = True
+        best = None
+        tried: set[tuple[int, int]] = set()
+
+        def attempt(orders):
+            nonlocal best
+            for p, q in orders:
+                if (p, q) in tried or (d == 0 and p == q == 0):
+                    continue
+                tried.add((p, q))
+                try:
+                    aicc, params, e = self._fit_one(x, p, q, mean)
+                except Exception:  # noqa: BLE001 - this order just does not fit
+                    continue
+                if best is None or aicc < best[0]:
+                    best = (aicc, (p, d, q), mean, params, e)
+
+        # the simple orders first, then neighbours of the best
+        attempt([(0, 0), (1, 0), (0, 1), (1, 1)])
+        for _ in range(2):
+            if best is None:
+                break
+            p0, _, q0 = best[1]
+            before = best[1]
+            attempt([(min(p0 + 1, 2), q0), (p0, min(q0 + 1, 2))])
+            if best[1] == before:
+                break
+        return best
+
     def fit(self, y):
         y = _check(y)[-self.MAX_POINTS:]
         self.scale_ = float(np.std(y)) or 1.0
         self.center_ = float(np.mean(y))
         ys = (y - self.center_) / self.scale_
         if self.order == "auto":
-            d = self._ndiffs(ys)
-            x = np.diff(ys) if d else ys
-            if d:  # drift if the mean change is clearly not zero
-                mean = bool(abs(x.mean()) > 1.96 * x.std(ddof=1) / math.sqrt(max(x.size, 2)))
-            else:
-                mean = True
             best = None
-            tried: set[tuple[int, int]] = set()
-
-            def attempt(orders):
-                nonlocal best
-                for p, q in orders:
-                    if (p, q) in tried or (d == 0 and p == q == 0):
-                        continue
-                    tried.add((p, q))
-                    try:
-                        aicc, params, e = self._fit_one(x, p, q, mean)
-                    except Exception:  # noqa: BLE001 - this order just does not fit
-                        continue
-                    if best is None or aicc < best[0]:
-                        best = (aicc, (p, d, q), mean, params, e)
-
-            # a small stepwise search: the simple orders first, then neighbours of the best
-            attempt([(0, 0), (1, 0), (0, 1), (1, 1)])
-            for _ in range(2):
-                if best is None:
-                    break
-                p0, _, q0 = best[1]
-                before = best[1]
-                attempt([(min(p0 + 1, 2), q0), (p0, min(q0 + 1, 2))])
-                if best[1] == before:
+            # no stationary, invertible model after the differences the test asked for: the series
+            # needs one more (a trend the test missed)
+            for d in range(self._ndiffs(ys), self.MAX_D + 1):
+                x = np.diff(ys, n=d) if d else ys
+                best = self._search(x, d)
+                if best is not None:
                     break
             if best is None:
                 raise RuntimeError("no ARIMA order could be fitted")
             _, self.order_, self.drift_, self.params_, e = best
         else:
             p, d, q = self.order
-            x = np.diff(ys) if d else ys
+            x = np.diff(ys, n=d) if d else ys
             mean = bool(self.drift) if d else True
             _, self.params_, e = self._fit_one(x, p, q, mean)
             self.order_, self.drift_ = (p, d, q), mean
         self.x_ = x
         self.e_ = e
-        self.last_ = ys[-1]
+        self.tails_ = [float(np.diff(ys, n=j)[-1]) for j in range(self.order_[1])]
         self.sigma_ = float(np.sqrt(np.mean(e**2))) if e.size else 0.0
         return self
 
@@ -484,8 +507,8 @@ class ARIMA(Model):
             if q:
                 es.append(0.0)
         out = np.array(out)
-        if d:
-            out = self.last_ + np.cumsum(out)
+        for j in range(d - 1, -1, -1):  # undo the differences
+            out = self.tails_[j] + np.cumsum(out)
         return out * self.scale_ + self.center_
 
     def _sd(self, h):
@@ -494,7 +517,7 @@ class ARIMA(Model):
         p, d, q = self.order_
         phi, theta = self.params_[:p], self.params_[p: p + q]
         ar = np.r_[1.0, -phi]
-        if d:
+        for _ in range(d):
             ar = np.convolve(ar, [1.0, -1.0])
         imp = np.zeros(h)
         imp[0] = 1.0

@@ -290,6 +290,47 @@ def test_arima_recovers_ar1():
     assert mean[-1] == pytest.approx(20 + np.mean(y), abs=0.5)
 
 
+def test_auto_arima_differences_as_the_data_need():
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0, 1, 200)
+    assert ARIMA().fit(20 + noise).order_[1] == 0  # white noise around a level
+    assert ARIMA().fit(np.cumsum(noise)).order_[1] == 1  # a random walk
+
+
+def test_auto_arima_keeps_a_smooth_decline_going():
+    # Central African Republic's fertility rate 1960-1993 (statsmodels' data): flat for decades,
+    # then falling faster each year. KPSS with statsmodels' "auto" lag window called this
+    # stationary, and the forecast swung back up towards the old mean while the rate kept falling.
+    import statsmodels.api as sm
+
+    fert = sm.datasets.fertility.load_pandas().data
+    row = fert[fert["Country Name"] == "Central African Republic"].iloc[0]
+    years = [c for c in fert.columns if c.isdigit() and 1960 <= int(c) <= 1999]
+    y = row[years].to_numpy(float)
+    train, actual = y[:-6], y[-6:]
+    m = ARIMA().fit(train)
+    assert m.order_[1] == 2 and m.drift_ is False
+    mean, lo, hi = m.predict(6)
+    assert np.all(np.diff(mean) < 0) and mean[0] < train[-1]
+    assert np.max(np.abs(mean - actual)) < 0.05  # the reverting forecast was 0.36 off
+    assert np.all((lo <= actual) & (actual <= hi))
+
+
+def test_auto_arima_differences_more_when_no_stationary_model_fits():
+    # Afghanistan's fertility rate 1960-2005: flat for decades, then a fall in the last few years.
+    # The test sees no trend, yet no stationary ARMA fits; one more difference answers instead of
+    # the model failing (it was then dropped after winning the backtest).
+    import statsmodels.api as sm
+
+    fert = sm.datasets.fertility.load_pandas().data
+    row = fert[fert["Country Name"] == "Afghanistan"].iloc[0]
+    y = row[[str(year) for year in range(1960, 2006)]].to_numpy(float)
+    m = ARIMA().fit(y)
+    assert m.order_[1] >= 1
+    mean = m.predict(6)[0]
+    assert np.all(np.isfinite(mean)) and mean[-1] < y[-1]
+
+
 def test_ets_picks_trend_for_trending_data():
     y = 3 * np.arange(80.0) + np.random.default_rng(0).normal(0, 1, 80)
     assert ETS().fit(y).trend_ in ("A", "Ad")
