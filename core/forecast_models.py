@@ -360,6 +360,8 @@ class ARIMA(Model):
         return {"order": self.order_, "drift": self.drift_}
 
     MAX_D = 2
+    MAX_PQ = 2
+    STEPS = 2
 
     @classmethod
     def _ndiffs(cls, y):
@@ -453,12 +455,12 @@ class ARIMA(Model):
 
         # the simple orders first, then neighbours of the best
         attempt([(0, 0), (1, 0), (0, 1), (1, 1)])
-        for _ in range(2):
+        for _ in range(self.STEPS):
             if best is None:
                 break
             p0, _, q0 = best[1]
             before = best[1]
-            attempt([(min(p0 + 1, 2), q0), (p0, min(q0 + 1, 2))])
+            attempt([(min(p0 + 1, self.MAX_PQ), q0), (p0, min(q0 + 1, self.MAX_PQ))])
             if best[1] == before:
                 break
         return best

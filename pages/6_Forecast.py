@@ -15,7 +15,8 @@ from ui.common import esc, finished_job, guard, need, page, show_error
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
 st.caption("Keel tries several forecasting methods on each product, checks each on past months it did not "
-           "look at, keeps the one that did best, and turns the forecast into an order list.")
+           "look at, keeps the one that did best (with an eye on which did best for your other products), and "
+           "turns the forecast into an order list.")
 
 JOB = "keel_forecast_job"
 RESULT = "keel_forecast_result"

@@ -378,6 +378,72 @@ def test_json_contract_and_progress():
     assert len(res.to_frame()) == 21
 
 
+# --------------------------------------------------------------------------- choosing with the other series in mind
+
+
+def test_relative_errors_are_scale_free_and_zero_for_the_best():
+    from core.forecast import _backtest, relative_errors
+
+    rng = np.random.default_rng(8)
+    y = 50 + np.cumsum(rng.normal(0.3, 1, 120))
+    small = relative_errors(_backtest(y, 7, 90.0, None, "D", "day", 3))
+    big = relative_errors(_backtest(1000 * y, 7, 90.0, None, "D", "day", 3))
+    assert min(small.values()) == 0.0 and all(v >= 0 for v in small.values())
+    assert "naive" not in small  # scored for reference only, never chosen
+    assert small.keys() == big.keys()
+    for c in small:
+        assert big[c] == pytest.approx(small[c], abs=1e-6)
+    assert relative_errors(_backtest(np.array([3.0, 4.0]), 7, 90.0, None, "D", "day", 3)) == {}
+
+
+def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
+    from core.forecast import panel_priors
+
+    states = [{"done": None, "origins": [10], "ok": ["theta", "ets"], "crit": "mae",
+               "scores": {"theta": {"mae": t}, "ets": {"mae": e}}} for t, e in [(1, 2), (1, 4), (2, 1)]]
+    pri = panel_priors(states)
+    l2, l4 = np.log(2), np.log(4)
+    # series 0: the others say theta is 0 and 0.5*log 2 off their best on average, ets (log 4 + 0)/2
+    assert pri[0]["theta"] == pytest.approx((0 + l2) / 2) and pri[0]["ets"] == pytest.approx(l4 / 2)
+    assert pri[2]["theta"] == pytest.approx(0.0) and pri[2]["ets"] == pytest.approx((l2 + l4) / 2)
+    assert panel_priors(states[:2]) == [{}, {}]  # two series are too few to learn from each other
+    done = {"done": {"model": None}}
+    assert panel_priors(states[:2] + [done]) == [{}, {}, {}]
+
+
+def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call():
+    from core.forecast import _choose
+
+    rel = {"theta": 0.0, "ets": 0.04, "combination": 0.2}
+    assert _choose(rel, {}) == "theta"
+    assert _choose({"theta": 0.0, "ets": 0.3, "combination": 0.03}, {}) == "combination"  # within 5 %
+    assert _choose(rel, {"theta": 0.6, "ets": 0.0, "combination": 0.5}) == "ets"  # close call: others decide
+    assert _choose({"theta": 0.0, "ets": 1.5}, {"theta": 0.6, "ets": 0.0}) == "theta"  # clear own evidence stays
+
+
+def test_a_shop_table_chooses_with_the_other_products_and_says_so():
+    # 12 products that keep a steady, gently damped trend, so the others' backtests favour the same
+    # few models; the forecast must stay the same whether the products run in one process or two
+    rng = np.random.default_rng(21)
+    frames = []
+    for i in range(12):
+        t = np.arange(150.0)
+        y = 40 + 5 * i + 0.2 * t + 6 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 2 + i % 3, t.size)
+        frames.append(_frame(np.round(np.maximum(y, 0)), product=f"P{i:02d}"))
+    df = pd.concat(frames)
+    one = forecast(df, "date", "sales", "product", horizon=14, workers=1)
+    two = forecast(df, "date", "sales", "product", horizon=14, workers=2)
+    assert [s.yhat for s in one.series] == [s.yhat for s in two.series]
+    alone = [forecast(f, "date", "sales", horizon=14).series[0] for f in frames]
+    changed = [s for s, a in zip(one.series, alone) if s.model != a.model]
+    noted = [s for s in one.series if any("across the other series" in n for n in s.notes)]
+    assert changed and len(changed) < len(one.series)  # here: 2 of 12 follow the others (all ETS)
+    assert {s.id for s in changed} == {s.id for s in noted}  # every change of mind is explained
+    for s in noted:
+        note = next(n for n in s.notes if "across the other series" in n)
+        assert note.startswith("Chosen: ") and "did a little better" in note
+
+
 # --------------------------------------------------------------------------- column guessing and parallel run
 
 
