@@ -263,6 +263,7 @@ class _Plan:
     intermittent: bool
     nonneg: bool
     notes: tuple[str, ...] = ()
+    closed: tuple[int, ...] = ()  # points of the main season that are always zero (t % main_season)
 
 
 def _use_log(y: np.ndarray, m: int) -> bool:
@@ -307,8 +308,18 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> 
     main = int(round(min(seasons))) if seasons else 1
     if not short and seasons:
         main = int(round(min(seasons)))
+    closed: tuple[int, ...] = ()
+    if nonneg and main > 1 and zero_share > 0 and y.size >= 2 * main:
+        # zero at the same point of (nearly) every cycle: a shop closed at night or on Sundays, solar
+        # power after dark. Those points are forecast as zero, and the rest alone decide whether
+        # demand is intermittent.
+        slot = np.arange(y.size) % main
+        rate = np.bincount(slot, weights=(y == 0).astype(float), minlength=main) / np.bincount(slot, minlength=main)
+        if (rate >= 0.9).any() and not (rate >= 0.9).all():
+            closed = tuple(int(j) for j in np.flatnonzero(rate >= 0.9))
+            intermittent = float(np.mean(y[~np.isin(slot, closed)] == 0)) >= 0.3
     log = (not intermittent) and _use_log(y, main)
-    return _Plan(tuple(seasons), main, log, intermittent, nonneg, tuple(notes))
+    return _Plan(tuple(seasons), main, log, intermittent, nonneg, tuple(notes), closed)
 
 
 def _candidates(plan: _Plan, n: int) -> list[str]:
@@ -328,6 +339,15 @@ def _candidates(plan: _Plan, n: int) -> list[str]:
 
 def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
                  spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    mean, lo, hi, spec = _fit_predict_model(name, y, h, level, plan, spec)
+    if plan.closed:  # always zero at these points of the cycle (closed at night, ...): exactly zero
+        shut = np.isin(np.arange(y.size, y.size + h) % plan.main_season, plan.closed)
+        mean, lo, hi = (np.where(shut, 0.0, a) for a in (mean, lo, hi))
+    return mean, lo, hi, spec
+
+
+def _fit_predict_model(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
+                       spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     if name in ("naive", "seasonal_naive", "croston_sba", "mean"):
         model = MODELS[name](season=plan.main_season) if name == "seasonal_naive" else MODELS[name]()
         model.fit(y)

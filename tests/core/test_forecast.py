@@ -378,6 +378,30 @@ def test_json_contract_and_progress():
     assert len(res.to_frame()) == 21
 
 
+def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
+    # a shop open 9:00-17:59 every day: 15 of 24 hours are always zero (62 % zeros in all)
+    rng = np.random.default_rng(4)
+    hours = pd.date_range("2024-03-01", periods=24 * 28, freq="h")
+    open_ = (hours.hour >= 9) & (hours.hour < 18)
+    sales = np.where(open_, rng.poisson(20 + 10 * np.sin(np.pi * (hours.hour - 9) / 9)), 0).astype(float)
+    res = forecast(pd.DataFrame({"date": hours, "sales": sales}), "date", "sales", horizon=48)
+    s = res.series[0]
+    assert s.model != "croston_sba"
+    future_open = (pd.DatetimeIndex(s.dates).hour >= 9) & (pd.DatetimeIndex(s.dates).hour < 18)
+    yhat, lo, hi = np.array(s.yhat), np.array(s.lo), np.array(s.hi)
+    assert np.all(yhat[~future_open] == 0) and np.all(hi[~future_open] == 0)
+    assert np.all(yhat[future_open] > 10)  # and the open hours keep their daily shape
+    assert yhat[future_open][4] > yhat[future_open][0]
+    # sporadic zeros are still intermittent demand: no hour of the day is always zero
+    from core.forecast import _make_plan
+
+    plan = _make_plan(sales, "h", None, "hour")
+    assert not plan.intermittent and plan.closed == tuple(range(9)) + tuple(range(18, 24))
+    spiky = np.where(rng.random(hours.size) < 0.7, 0, rng.poisson(3, hours.size)).astype(float)
+    plan = _make_plan(spiky, "h", 24, "hour")
+    assert plan.intermittent and plan.closed == ()
+
+
 # --------------------------------------------------------------------------- choosing with the other series in mind
 
 
