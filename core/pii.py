@@ -294,7 +294,8 @@ def _as_text_series(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series.dtype):
         # card numbers read as floats: print them without '.0'
         whole = series.dropna()
-        if len(whole) and np.all(np.isfinite(whole)) and np.all(np.mod(whole, 1) == 0):
+        if (len(whole) and np.all(np.isfinite(whole)) and np.all(np.mod(whole, 1) == 0)
+                and np.all(np.abs(whole) < 2.0**63)):  # beyond int64 (1e19) they stay as printed floats
             return series.astype("Int64").astype("str")
     if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
         return series.astype("str")

@@ -218,3 +218,13 @@ def test_mask_detected_masks_all_found_types() -> None:
     assert set(types) == {"email", "phone"}
     assert "ann" not in " ".join(masked.dropna())
     assert "7946" not in " ".join(masked.dropna())
+
+
+def test_whole_floats_beyond_int64_are_masked_without_crashing() -> None:
+    # found by hypothesis: 1e19 is a whole number but no int64, so it cannot print as one
+    s = pd.Series([1e19, 0.0, 5972304440000000.0])
+    masked, _ = pii.mask_detected(s, ["phone"])
+    assert len(masked) == 3
+    cards = pd.Series([4111111111111111.0, 5500000000000004.0])  # card numbers read as floats
+    out = pii.mask(cards, "card")
+    assert all("." not in v for v in out) and all(v.endswith(("1111", "0004")) for v in out)
