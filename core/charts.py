@@ -738,15 +738,17 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
         fig.add_trace(go.Scatter(x=f_dates, y=lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=f_dates, y=hi, mode="lines", line={"width": 0}, fill="tonexty", name=band,
                                  fillcolor="rgba(224,122,95,0.22)", hoverinfo="skip"))
-        # Join the forecast to the last known value so the two lines meet.
+        # A thin dotted join from the last known value, so the lines meet without the join looking
+        # like a forecast point (the last value is what happened, not what Keel expects).
         join = np.flatnonzero(np.isfinite(values))
-        fx, fy = list(f_dates), list(yhat)
         if join.size:
-            fx, fy = [dates[join[-1]]] + fx, [values[join[-1]]] + fy
+            fig.add_trace(go.Scatter(x=[dates[join[-1]], f_dates[0]], y=[values[join[-1]], yhat[0]], mode="lines",
+                                     line={"color": _WARN, "width": 1.2, "dash": "dot"}, showlegend=False,
+                                     hoverinfo="skip"))
         fig.add_trace(go.Scatter(
-            x=fx, y=fy, mode="lines+markers", name=_safe(f"forecast ({series_result.model_label})"),
+            x=f_dates, y=yhat, mode="lines+markers", name=_safe(f"forecast ({series_result.model_label})"),
             line={"color": _WARN, "width": 2.5}, marker={"size": 5},
-            customdata=[[None, None]] * (len(fx) - len(f_dates)) + [[a, b] for a, b in zip(lo, hi)],
+            customdata=[[a, b] for a, b in zip(lo, hi)],
             hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}} (likely %{{customdata[0]:,.4g}} to %{{customdata[1]:,.4g}})<extra></extra>",
         ))
     fig = _layout(fig, title, "date", name)

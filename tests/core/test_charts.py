@@ -318,10 +318,13 @@ def test_forecast_figure(forecasted):
     s = forecasted.series[0]
     fig = charts.forecast_figure(s, level=forecasted.level, value_name="<b>sales</b>")
     _common(fig)
-    hist, lo, hi, line = fig.data
+    hist, lo, hi, join, line = fig.data
     assert len(hist.x) == len(s.history) == 120
     assert list(lo.y) == list(s.lo) and list(hi.y) == list(s.hi) and hi.fill == "tonexty"
-    assert len(line.x) == len(s.yhat) + 1 and line.x[0] == s.history_dates[-1]  # joined to the last known value
+    assert list(line.y) == list(s.yhat) and len(line.x) == len(s.yhat)  # every marker is a forecast
+    # the lines meet through a dotted join that is no forecast point (no marker, no hover, no legend)
+    assert join.x[0] == s.history_dates[-1] and join.y[0] == s.history[-1] and join.y[1] == s.yhat[0]
+    assert join.mode == "lines" and join.line.dash == "dot" and join.hoverinfo == "skip" and not join.showlegend
     assert hi.name == "likely range (90 %)"
     assert fig.layout.yaxis.title.text == "&lt;b&gt;sales&lt;/b&gt;" and fig.layout.xaxis.title.text == "date"
     short = charts.forecast_figure(s, pd.Series(s.history, index=pd.DatetimeIndex(s.history_dates)), max_history=30)
