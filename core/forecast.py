@@ -52,6 +52,7 @@ COMBO_MARGIN = 1.05  # take the combination unless a single model is more than 5
 # forecasting benchmark at three origins: every weight from 0.25 to 1.5 helped at all three, 0.5 most.
 PANEL_WEIGHT = 0.5
 MIN_PANEL = 3
+REL_CAP = 4.0  # a model this many times worse than a series' best counts as no worse than that
 
 
 # --------------------------------------------------------------------------- results
@@ -313,11 +314,21 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> 
         # zero at the same point of (nearly) every cycle: a shop closed at night or on Sundays, solar
         # power after dark. Those points are forecast as zero, and the rest alone decide whether
         # demand is intermittent.
+        # A slot counts as closed only if that many zeros would be very unlikely by chance, given
+        # how often the other points are zero (sparse sales are zero on some weekday by luck).
+        from scipy.stats import binom
+
         slot = np.arange(y.size) % main
-        rate = np.bincount(slot, weights=(y == 0).astype(float), minlength=main) / np.bincount(slot, minlength=main)
-        if (rate >= 0.9).any() and not (rate >= 0.9).all():
-            closed = tuple(int(j) for j in np.flatnonzero(rate >= 0.9))
-            intermittent = float(np.mean(y[~np.isin(slot, closed)] == 0)) >= 0.3
+        cycles = np.bincount(slot, minlength=main)
+        zeros = np.bincount(slot, weights=(y == 0).astype(float), minlength=main)
+        cand = zeros >= 0.9 * cycles
+        if cand.any() and not cand.all():
+            p_open = float(zeros[~cand].sum() / cycles[~cand].sum())
+            chance = binom.sf(zeros - 1, cycles, p_open)  # P(at least this many zeros | open slot)
+            shut = cand & (chance < 0.01 / main)
+            if shut.any():
+                closed = tuple(int(j) for j in np.flatnonzero(shut))
+                intermittent = float(np.mean(y[~np.isin(slot, closed)] == 0)) >= 0.3
     log = (not intermittent) and _use_log(y, main)
     return _Plan(tuple(seasons), main, log, intermittent, nonneg, tuple(notes), closed)
 
@@ -523,9 +534,12 @@ def relative_errors(state: dict[str, Any]) -> dict[str, float]:
     errs = {c: e for c, e in errs.items() if e is not None and math.isfinite(e)}
     if not errs:
         return {}
-    best = min(errs.values())
-    eps = 1e-9 * (best + 1e-9)
-    return {c: math.log((e + eps) / (best + eps)) for c, e in errs.items()}
+    # errors below 0.1 % of the series' typical size count as that much (a model that repeats an
+    # exact pattern perfectly must not make every other model look infinitely worse), and a model
+    # more than REL_CAP times worse than the best counts as that: one odd series cannot sway a table
+    floor = 1e-3 * float(np.mean(np.abs(state["y"]))) + 1e-12
+    best = max(min(errs.values()), floor)
+    return {c: min(math.log(max(e, floor) / best), math.log(REL_CAP)) for c, e in errs.items()}
 
 
 def panel_priors(states: list[dict[str, Any]]) -> list[dict[str, float]]:
@@ -535,21 +549,29 @@ def panel_priors(states: list[dict[str, Any]]) -> list[dict[str, float]]:
     so the other series' evidence steadies the choice. Needs MIN_PANEL tested series.
     """
     rels = [relative_errors(s) for s in states]
-    if sum(1 for r in rels if r) < MIN_PANEL:
-        return [{} for _ in states]
-    total: dict[str, float] = {}
-    count: dict[str, int] = {}
-    for r in rels:
-        for c, v in r.items():
-            total[c] = total.get(c, 0.0) + v
-            count[c] = count.get(c, 0) + 1
-    out = []
-    for r in rels:
-        out.append({c: (total[c] - r[c]) / (count[c] - 1) for c in r if count[c] - 1 >= MIN_PANEL - 1})
+    # intermittent series are judged differently (squared error, other models): pooled apart
+    kind = [bool(s["plan"].intermittent) if r else None for s, r in zip(states, rels)]
+    out: list[dict[str, float]] = [{} for _ in states]
+    for k in (False, True):
+        group = [i for i, g in enumerate(kind) if g is k]
+        if len(group) < MIN_PANEL:
+            continue
+        total: dict[str, float] = {}
+        count: dict[str, int] = {}
+        for i in group:
+            for c, v in rels[i].items():
+                total[c] = total.get(c, 0.0) + v
+                count[c] = count.get(c, 0) + 1
+        for i in group:
+            r = rels[i]
+            if all(count[c] - 1 >= MIN_PANEL - 1 for c in r):  # evidence for every model it may choose
+                out[i] = {c: (total[c] - r[c]) / (count[c] - 1) for c in r}
     return out
 
 
 def _choose(rel: dict[str, float], prior: dict[str, float]) -> str:
+    if not all(c in prior for c in rel):  # a model without evidence must not look best by default
+        prior = {}
     score = {c: v + PANEL_WEIGHT * prior.get(c, 0.0) for c, v in rel.items()}
     best = min(score, key=lambda c: (score[c], c != "combination"))
     if "combination" in score and best != "combination" and score["combination"] <= score[best] + math.log(COMBO_MARGIN):
@@ -617,6 +639,8 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None) -> dic
     bt_windows = []
     if origins and best in preds:
         us = [_needed(actuals[i], *preds[best][i]) for i in range(len(origins))]
+        if plan.closed:  # forced zeros say nothing about how wide the range should be
+            us = [u[~np.isin(np.arange(o, o + u.size) % plan.main_season, plan.closed)] for u, o in zip(us, origins)]
         allu = np.concatenate(us)
         factor = _interval_scale(allu, level)
         raw_cov = float(np.mean(allu <= 1))
@@ -698,10 +722,12 @@ def _map(pool, workers: int, func: Callable, items: list[tuple], kw: dict,
                     out[i] = r
                 on_done(len(out))
             return out
-        except (OSError, RuntimeError, ImportError):  # a broken pool: finish here
-            out = {}
+        except (OSError, RuntimeError, ImportError):  # a broken pool: keep what arrived, finish here
+            pass
     with _one_thread():
         for item in items:
+            if item[0] in out:
+                continue
             for i, r in func([item], kw):
                 out[i] = r
             on_done(len(out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -400,6 +401,14 @@ def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
     spiky = np.where(rng.random(hours.size) < 0.7, 0, rng.poisson(3, hours.size)).astype(float)
     plan = _make_plan(spiky, "h", 24, "hour")
     assert plan.intermittent and plan.closed == ()
+    # sparse daily sales are zero on some weekday by chance: that is no closing day
+    flagged = sum(bool(_make_plan(np.random.default_rng(k).poisson(0.35, 120).astype(float), "D", 7, "day").closed)
+                  for k in range(100))
+    assert flagged <= 2
+    # a real closing day shows within three weeks
+    week = np.random.default_rng(1).poisson(5, 21).astype(float)
+    week[6::7] = 0
+    assert _make_plan(week, "D", 7, "day").closed == (6,)
 
 
 # --------------------------------------------------------------------------- choosing with the other series in mind
@@ -423,8 +432,13 @@ def test_relative_errors_are_scale_free_and_zero_for_the_best():
 def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
     from core.forecast import panel_priors
 
-    states = [{"done": None, "origins": [10], "ok": ["theta", "ets"], "crit": "mae",
-               "scores": {"theta": {"mae": t}, "ets": {"mae": e}}} for t, e in [(1, 2), (1, 4), (2, 1)]]
+    from types import SimpleNamespace
+
+    def state(errors: dict, intermittent: bool = False, level: float = 100.0) -> dict:
+        return {"done": None, "origins": [10], "ok": list(errors), "crit": "mae", "y": np.full(20, level),
+                "plan": SimpleNamespace(intermittent=intermittent), "scores": {c: {"mae": e} for c, e in errors.items()}}
+
+    states = [state({"theta": t, "ets": e}) for t, e in [(1, 2), (1, 4), (2, 1)]]
     pri = panel_priors(states)
     l2, l4 = np.log(2), np.log(4)
     # series 0: the others say theta is 0 and 0.5*log 2 off their best on average, ets (log 4 + 0)/2
@@ -433,6 +447,27 @@ def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
     assert panel_priors(states[:2]) == [{}, {}]  # two series are too few to learn from each other
     done = {"done": {"model": None}}
     assert panel_priors(states[:2] + [done]) == [{}, {}, {}]
+    # intermittent series (judged by squared error, other models) are pooled apart
+    assert panel_priors(states[:2] + [state({"theta": 1, "ets": 2}, intermittent=True)]) == [{}, {}, {}]
+    # a model only this series has gets no prior, and then no model of it does
+    odd = state({"theta": 1, "ets": 2, "arima": 1.5})
+    assert panel_priors(states + [odd])[3] == {}
+
+
+def test_one_odd_series_cannot_sway_the_table():
+    from types import SimpleNamespace
+
+    from core.forecast import REL_CAP, _choose, relative_errors
+
+    # an exactly repeating pattern: seasonal naive is perfect, the others are ordinary
+    perfect = {"done": None, "origins": [10], "ok": ["seasonal_naive", "theta", "ets"], "crit": "mae",
+               "y": np.full(30, 50.0), "plan": SimpleNamespace(intermittent=False),
+               "scores": {"seasonal_naive": {"mae": 0.0}, "theta": {"mae": 6.7}, "ets": {"mae": 1e-9}}}
+    rel = relative_errors(perfect)
+    assert rel["seasonal_naive"] == 0.0 and rel["ets"] == 0.0  # both below 0.1 % of the level
+    assert rel["theta"] == pytest.approx(np.log(REL_CAP))  # not log(6.7 / 0)
+    # a prior that lacks a model is not used at all (the missing one would otherwise look best)
+    assert _choose({"ets": 0.0, "arima": 0.1, "combination": 0.1}, {"ets": 0.3, "combination": 0.2}) == "ets"
 
 
 def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call():
@@ -586,3 +621,26 @@ def test_aggregated_forecast_is_weekly():
     assert res.frequency_label == "weekly"
     assert res.series[0].dates[0] == pd.Timestamp("2024-07-29")
     assert np.mean(res.series[0].yhat) == pytest.approx(70, rel=0.15)
+
+
+_PARENT = os.getpid()
+
+
+def _square_or_die(items, kw):
+    out = []
+    for i, v in items:
+        if i == 5 and os.getpid() != _PARENT:
+            os._exit(1)  # a worker killed mid-job (out of memory, say)
+        out.append((i, v * v))
+    return out
+
+
+def test_a_dying_worker_costs_no_results_and_progress_never_goes_back():
+    from core.forecast import _map, _pool
+
+    seen = []
+    items = [(i, i) for i in range(12)]
+    with _pool(2) as pool:
+        out = _map(pool, 2, _square_or_die, items, {}, seen.append)
+    assert out == {i: i * i for i in range(12)}  # item 5 was finished here, in the parent
+    assert seen == sorted(seen) and seen[-1] == 12
