@@ -594,9 +594,9 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None) -> dic
         best = _choose(rel, prior or {})
         own = _choose(rel, {})
         if best != own:
-            notes.append(f"Chosen: {LABELS.get(best, best)}. On this series' own past {LABELS.get(own, own)} did "
-                         f"a little better, but across the other series in this table {LABELS.get(best, best)} "
-                         "was clearly more reliable, so Keel trusts it more.")
+            notes.append(f"Chosen: '{LABELS.get(best, best)}'. On this series' own past '{LABELS.get(own, own)}' did "
+                         f"a little better, but across the other series in this table '{LABELS.get(best, best)}' "
+                         "was clearly more reliable, so Keel went with it.")
         components = top if best == "combination" else []
     else:
         # no room for a backtest: a sensible default
