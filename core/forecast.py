@@ -839,14 +839,20 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
         workers = min(2, os.cpu_count() or 1) if total >= 8 and n_points >= 5000 else 1
     # two passes: test every model on every series' past, then choose (each series' own test steadied
     # by the others') and fit the final models. Progress: the tests are ~80 % of the work.
-    report = progress or (lambda done, total: None)
+    shown = [-1]
+
+    def report(done: int) -> None:  # each step once, never backwards
+        if progress and done > shown[0]:
+            shown[0] = done
+            progress(done, total)
+
     tested = int(0.8 * total)
     with _pool(workers) as pool:
         states = _map(pool, workers, _backtest_chunk, [(i, s.values) for i, s in enumerate(panel.series)], kw,
-                      lambda done: report(int(0.8 * done), total))
+                      lambda done: report(int(0.8 * done)))
         priors = panel_priors([states[i] for i in range(total)])
         out = _map(pool, workers, _finish_chunk, [(i, states[i], priors[i]) for i in range(total)], kw,
-                   lambda done: report(tested + done * (total - tested) // total, total))
+                   lambda done: report(tested + done * (total - tested) // total))
     series = tuple(_to_series(panel.series[i], out[i], freq, horizon) for i in range(total))
     return ForecastResult(
         frequency=freq.alias, frequency_label=freq.label, horizon=horizon, level=level, series=series,

@@ -376,6 +376,8 @@ def test_json_contract_and_progress():
     assert len(s["forecast"]) == 7 and set(s["forecast"][0]) >= {"date", "yhat", "lo", "hi"}
     assert s["forecast"][0]["date"] == "2020-04-10"
     assert calls[-1] == (3, 3)
+    done = [d for d, _ in calls]
+    assert done == sorted(set(done))  # each step once, never backwards
     assert len(res.to_frame()) == 21
 
 
