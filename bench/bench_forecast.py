@@ -79,10 +79,10 @@ def load_items() -> list[Item]:
                       nile["volume"].to_numpy(float), 10))
     el = sm.datasets.elnino.load_pandas().data
     vals = el.drop(columns="YEAR").to_numpy(float).ravel()
-    items.append(Item("elnino", "elnino", "M", pd.date_range(f"{int(el['YEAR'].iloc[0])}-01-01", periods=vals.size, freq="MS"),
+    items.append(Item("elnino", "elnino", "M", _months(f"{int(el['YEAR'].iloc[0])}-01-01", vals.size),
                       vals, 12))
     mac = sm.datasets.macrodata.load_pandas().data
-    qd = pd.date_range("1959-01-01", periods=len(mac), freq="QS")
+    qd = _quarters("1959-01-01", len(mac))
     for c in ["realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "tbilrate", "unemp", "pop",
               "infl", "realint"]:
         items.append(Item("macrodata", c, "Q", qd, mac[c].to_numpy(float), 8))
@@ -121,6 +121,14 @@ def _years(start: int, n: int) -> pd.DatetimeIndex:
     return pd.date_range(f"{start}-01-01", periods=n, freq="YS")
 
 
+def _months(start: str, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="MS")
+
+
+def _quarters(start: str, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="QS")
+
+
 def _pmdarima_items() -> list[Item]:
     """Every series pmdarima ships inside its wheel (gasoline is downloaded on first use: left out)."""
     try:
@@ -129,25 +137,23 @@ def _pmdarima_items() -> list[Item]:
         print(f"(pmdarima series skipped: {type(exc).__name__}; pip install --no-deps pmdarima to add them)")
         return []
     it = []
-    ms = lambda start, n: pd.date_range(start, periods=n, freq="MS")  # noqa: E731
-    qs = lambda start, n: pd.date_range(start, periods=n, freq="QS")  # noqa: E731
     v = d.load_wineind()
-    it.append(Item("pmdarima", "wineind", "M", ms("1980-01-01", v.size), v, 12))
+    it.append(Item("pmdarima", "wineind", "M", _months("1980-01-01", v.size), v, 12))
     v = d.load_woolyrnq()
-    it.append(Item("pmdarima", "woolyrnq", "Q", qs("1965-01-01", v.size), v, 8))
+    it.append(Item("pmdarima", "woolyrnq", "Q", _quarters("1965-01-01", v.size), v, 8))
     v = d.load_ausbeer()
     v = v[: np.flatnonzero(~np.isnan(v))[-1] + 1]  # the shipped array ends with an empty quarter
-    it.append(Item("pmdarima", "ausbeer", "Q", qs("1956-01-01", v.size), v, 8))
+    it.append(Item("pmdarima", "ausbeer", "Q", _quarters("1956-01-01", v.size), v, 8))
     v = d.load_airpassengers()
-    it.append(Item("pmdarima", "airpassengers", "M", ms("1949-01-01", v.size), v, 12))
+    it.append(Item("pmdarima", "airpassengers", "M", _months("1949-01-01", v.size), v, 12))
     v = d.load_austres()
-    it.append(Item("pmdarima", "austres", "Q", qs("1971-04-01", v.size), v, 8))
+    it.append(Item("pmdarima", "austres", "Q", _quarters("1971-04-01", v.size), v, 8))
     v = d.load_lynx()
     it.append(Item("pmdarima", "lynx", "Y", _years(1821, v.size), v, 10))
     v = d.load_heartrate()  # beats per minute every half second: no calendar, so counted as steps
     it.append(Item("pmdarima", "heartrate", "Y", _years(1, v.size), v, 10))
     v = d.load_sunspots()
-    it.append(Item("pmdarima", "sunspots monthly", "M", ms("1749-01-01", v.size), v, 12))
+    it.append(Item("pmdarima", "sunspots monthly", "M", _months("1749-01-01", v.size), v, 12))
     v = d.load_taylor()
     it.append(Item("pmdarima", "taylor half-hourly", "30min",
                    pd.date_range("2000-06-05", periods=v.size, freq="30min"), v, 48))
@@ -177,7 +183,7 @@ def _sktime_items() -> list[Item]:
                    pbs["Scripts"].to_numpy(float), 12))
     us = pd.read_csv(os.path.join(base, "Uschange", "Uschange.csv"))
     for c in ["Consumption", "Income", "Production", "Savings", "Unemployment"]:
-        it.append(Item("sktime", f"uschange {c}", "Q", qs_("1970-01-01", len(us)), us[c].to_numpy(float), 8))
+        it.append(Item("sktime", f"uschange {c}", "Q", _quarters("1970-01-01", len(us)), us[c].to_numpy(float), 8))
     lo = pd.read_csv(os.path.join(base, "Longley", "Longley.csv"))
     for c in ["TOTEMP", "GNPDEFL", "GNP", "UNEMP", "ARMED", "POP"]:
         it.append(Item("sktime", f"longley {c}", "Y", _years(int(lo["YEAR"].iloc[0]), len(lo)), lo[c].to_numpy(float), 4))
@@ -185,10 +191,6 @@ def _sktime_items() -> list[Item]:
     it.append(Item("sktime", "solar half-hourly", "30min", pd.DatetimeIndex(pd.to_datetime(so.iloc[:, 0])).tz_localize(None),
                    so.iloc[:, 1].to_numpy(float), 48))
     return it
-
-
-def qs_(start: str, n: int) -> pd.DatetimeIndex:
-    return pd.date_range(start, periods=n, freq="QS")
 
 
 def smape(a, f):

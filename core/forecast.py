@@ -267,6 +267,10 @@ class _Plan:
     notes: tuple[str, ...] = ()
     closed: tuple[int, ...] = ()  # points of the main season that are always zero (t % main_season)
 
+    def shut(self, start: int, n: int) -> np.ndarray:
+        """Which of the points start, ..., start + n - 1 fall on a closed slot of the cycle."""
+        return np.isin(np.arange(start, start + n) % self.main_season, self.closed)
+
 
 def _use_log(y: np.ndarray, m: int) -> bool:
     """Log scale if positive data whose spread grows with their level (multiplicative pattern)."""
@@ -314,9 +318,9 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> 
     if nonneg and main > 1 and zero_share > 0 and y.size >= 2 * main:
         # zero at the same point of (nearly) every cycle: a shop closed at night or on Sundays, solar
         # power after dark. Those points are forecast as zero, and the rest alone decide whether
-        # demand is intermittent.
-        # A slot counts as closed only if that many zeros would be very unlikely by chance, given
-        # how often the other points are zero (sparse sales are zero on some weekday by luck).
+        # demand is intermittent. A slot counts as closed only if that many zeros would be very
+        # unlikely by chance, given how often the other points are zero (sparse sales are zero on
+        # some weekday by luck).
         from scipy.stats import binom
 
         slot = np.arange(y.size) % main
@@ -353,7 +357,7 @@ def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
                  spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     mean, lo, hi, spec = _fit_predict_model(name, y, h, level, plan, spec)
     if plan.closed:  # always zero at these points of the cycle (closed at night, ...): exactly zero
-        shut = np.isin(np.arange(y.size, y.size + h) % plan.main_season, plan.closed)
+        shut = plan.shut(y.size, h)
         mean, lo, hi = (np.where(shut, 0.0, a) for a in (mean, lo, hi))
     return mean, lo, hi, spec
 
@@ -641,7 +645,7 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None) -> dic
     if origins and best in preds:
         us = [_needed(actuals[i], *preds[best][i]) for i in range(len(origins))]
         if plan.closed:  # forced zeros say nothing about how wide the range should be
-            us = [u[~np.isin(np.arange(o, o + u.size) % plan.main_season, plan.closed)] for u, o in zip(us, origins)]
+            us = [u[~plan.shut(o, u.size)] for u, o in zip(us, origins)]
         allu = np.concatenate(us)
         factor = _interval_scale(allu, level)
         raw_cov = float(np.mean(allu <= 1))

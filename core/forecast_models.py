@@ -344,8 +344,9 @@ class ARIMA(Model):
     """ARIMA(p,d,q) fitted by conditional least squares, with a small order search by AICc.
 
     Differencing (d = 0, 1 or 2) is chosen by repeated KPSS tests, as R's auto.arima does; with
-    d = 1 a drift term is kept if the mean change is clearly not zero (never with d = 2). Conditional least squares through a linear filter keeps each fit to a few
-    milliseconds, so the search stays cheap even for hundreds of series.
+    d = 1 a drift term is kept if the mean change is clearly not zero (never with d = 2).
+    Conditional least squares through a linear filter keeps each fit to a few milliseconds, so the
+    search stays cheap even for hundreds of series.
     """
 
     name, label = "arima", "ARIMA"
@@ -361,7 +362,6 @@ class ARIMA(Model):
 
     MAX_D = 2
     MAX_PQ = 2
-    STEPS = 2
 
     @classmethod
     def _ndiffs(cls, y):
@@ -430,7 +430,7 @@ class ARIMA(Model):
         return aicc, params, e
 
     def _search(self, x, d):
-        """A small stepwise search over (p, q) <= 2 by AICc; None if no order fits."""
+        """A small stepwise search over p, q <= MAX_PQ by AICc; None if no order fits."""
         if d == 2:  # a constant after two differences would be a quadratic trend: never
             mean = False
         elif d:  # drift if the mean change is clearly not zero
@@ -455,7 +455,7 @@ class ARIMA(Model):
 
         # the simple orders first, then neighbours of the best
         attempt([(0, 0), (1, 0), (0, 1), (1, 1)])
-        for _ in range(self.STEPS):
+        for _ in range(self.MAX_PQ):
             if best is None:
                 break
             p0, _, q0 = best[1]

@@ -23,7 +23,6 @@ The recipe, in the order it runs:
 from __future__ import annotations
 
 import functools
-
 import io
 import math
 import re
