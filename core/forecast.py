@@ -584,8 +584,12 @@ def _choose(rel: dict[str, float], prior: dict[str, float]) -> str:
     return best
 
 
-def _finish(state: dict[str, Any], prior: dict[str, float] | None = None) -> dict[str, Any]:
-    """Choose the model (own backtest, steadied by the other series'), fit it to all data, calibrate."""
+def _finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice: str | None = None) -> dict[str, Any]:
+    """Choose the model (own backtest, steadied by the other series'), fit it to all data, calibrate.
+
+    ``choice`` (one of :func:`relative_errors`' keys) skips the choosing: the benchmark uses it to
+    score every model Keel could have chosen.
+    """
     if state.get("done") is not None:
         return state["done"]
     y, offset, h, level, unit = state["y"], state["offset"], state["h"], state["level"], state["unit"]
@@ -595,8 +599,8 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None) -> dic
     n = y.size
     rel = relative_errors(state)
     if rel:
-        best = _choose(rel, prior or {})
-        own = _choose(rel, {})
+        best = choice if choice in rel else _choose(rel, prior or {})
+        own = best if choice in rel else _choose(rel, {})
         if best != own:
             notes.append(f"Chosen: '{LABELS.get(best, best)}'. On this series' own past '{LABELS.get(own, own)}' did "
                          f"a little better, but across the other series in this table '{LABELS.get(best, best)}' "

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from bench.bench_forecast import Item, earlier, evaluate, mase, snaive
+from bench.bench_forecast import Item, earlier, evaluate, hindsight, mase, snaive
 
 
 def _item(n: int, h: int) -> Item:
@@ -34,3 +34,12 @@ def test_evaluate_scores_keel_and_seasonal_naive_on_the_held_out_points():
     # a trending seasonal series: Keel's chosen model must beat repeating last year
     assert np.all(sc.mase["Keel"] < sc.mase["SeasonalNaive"])
     assert sc.cover["Keel"].size == 24 and set(np.unique(sc.cover["Keel"])) <= {0.0, 1.0}
+
+
+def test_hindsight_is_a_ceiling_for_keels_own_choice():
+    items = [_item(60, 6), _item(72, 6), _item(84, 6)]
+    sc = evaluate(items, with_statsforecast=False)
+    best = hindsight(items)
+    assert np.all(np.isfinite(best))
+    # Keel's choice is one of the models scored in hindsight, so it can do no better than the best
+    assert np.all(best <= sc.mase["Keel"] + 1e-12)

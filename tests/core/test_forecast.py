@@ -482,6 +482,20 @@ def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call
     assert _choose({"theta": 0.0, "ets": 1.5}, {"theta": 0.6, "ets": 0.0}) == "theta"  # clear own evidence stays
 
 
+def test_a_forced_choice_is_forecast_as_chosen_and_unknown_choices_are_ignored():
+    from core.forecast import _backtest, _finish, relative_errors
+
+    t = np.arange(96.0)
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(3).normal(0, 1, t.size)
+    state = _backtest(y, h=12, level=90.0, season=None, freq_code="M", unit="month", windows=3)
+    chosen = _finish(state)["model"]
+    for c in relative_errors(state):
+        r = _finish(state, choice=c)
+        assert r["model"] == c and len(r["mean"]) == 12
+        assert not any("across the other series" in n for n in r["notes"])
+    assert _finish(state, choice="no such model")["model"] == chosen
+
+
 def test_a_shop_table_chooses_with_the_other_products_and_says_so():
     # 12 products that keep a steady, gently damped trend, so the others' backtests favour the same
     # few models; the forecast must stay the same whether the products run in one process or two
