@@ -1828,15 +1828,19 @@ def drivers(
             x = s.to_numpy(dtype=float)
             grid = np.unique(np.quantile(x[np.isfinite(x)], np.linspace(0.05, 0.95, grid_size)))
             kind = "numeric"
-            values_in = grid.astype(s.dtype) if pd.api.types.is_integer_dtype(s) and np.all(grid == grid.round()) else grid
+            values_in = grid
+            # a whole-number column keeps its type unless the grid falls between whole numbers (an age
+            # of 34.5): an integer column cannot hold that, so the probe rows get a float column
+            dtype = s.dtype if not pd.api.types.is_integer_dtype(s) or np.all(grid == grid.round()) else float
         else:
             values_in = s.dropna().value_counts().index[:10].to_numpy()
             grid = values_in
             kind = "category"
+            dtype = s.dtype
         if len(values_in) < 2:
             continue
         big = pd.concat([Xp] * len(values_in), ignore_index=True)
-        big[c] = pd.Series(np.repeat(values_in, len(Xp)), dtype=s.dtype)
+        big[c] = pd.Series(np.repeat(values_in, len(Xp)), dtype=dtype)
         if task == "classification":
             proba = _predict_proba(model, big)
             if proba is None:

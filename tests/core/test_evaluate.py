@@ -462,6 +462,20 @@ def test_regression_pd_direction_up_down_and_mixed():
     assert "no clear direction" in sentences["wave"]
 
 
+@pytest.mark.parametrize("dtype", ["int64", "Int64"])
+def test_drivers_of_a_whole_number_column_whose_grid_falls_between_whole_numbers(dtype):
+    # ages 18-80: the grid's quantiles (34.5, ...) cannot be held by an integer column. This crashed
+    # training on about a third of 190 real R datasets (pandas 3 refuses a lossy float -> int cast)
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"age": rng.integers(18, 81, 800), "noise": rng.normal(0, 1, 800)})
+    X["age"] = X["age"].astype(dtype)
+    y = pd.Series(2 * X["age"].astype(float) + rng.normal(0, 1, 800), name="spend")
+    model = RandomForestRegressor(n_estimators=20, random_state=0, n_jobs=1).fit(X[:600], y[:600])
+    report = E.drivers(model, X[600:], y[600:], "regression", n_repeats=2)
+    age = next(p for p in report.partial_dependence if p.column == "age")
+    assert age.direction == "up" and any(float(v) != round(float(v)) for v in age.grid)
+
+
 def test_linear_model_drivers_ignore_noise_column():
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"strong": rng.normal(0, 1, 600), "useless": rng.normal(0, 1, 600)})
