@@ -1650,7 +1650,7 @@ def boundary_probe(model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid:
         cur = float(row[c].iloc[0]) if pd.notna(row[c].iloc[0]) else np.nan
         cur_rank = float((x <= cur).mean()) if np.isfinite(cur) else np.nan
         cand = pd.concat([row] * len(grid), ignore_index=True)
-        cand[c] = grid.astype(ref[c].dtype) if pd.api.types.is_integer_dtype(ref[c]) and np.all(grid == grid.round()) else grid
+        cand[c] = pd.Series(grid, dtype=_grid_dtype(grid, ref[c]))
         pieces.append(cand)
         for g in grid:
             dist = abs(float((x <= g).mean()) - cur_rank) if np.isfinite(cur_rank) else None
@@ -1786,6 +1786,14 @@ def _direction(values: np.ndarray, spread: float) -> str:
     return "mixed"
 
 
+def _grid_dtype(grid: np.ndarray, column: pd.Series) -> Any:
+    """The type for probe rows that set ``column`` to each ``grid`` value: the column's own, unless
+    it holds whole numbers and the grid falls between them (an age of 34.5), which needs floats."""
+    if pd.api.types.is_integer_dtype(column) and not np.all(grid == np.round(grid)):
+        return float
+    return column.dtype
+
+
 def drivers(
     model: Any,
     X: pd.DataFrame,
@@ -1829,9 +1837,7 @@ def drivers(
             grid = np.unique(np.quantile(x[np.isfinite(x)], np.linspace(0.05, 0.95, grid_size)))
             kind = "numeric"
             values_in = grid
-            # a whole-number column keeps its type unless the grid falls between whole numbers (an age
-            # of 34.5): an integer column cannot hold that, so the probe rows get a float column
-            dtype = s.dtype if not pd.api.types.is_integer_dtype(s) or np.all(grid == grid.round()) else float
+            dtype = _grid_dtype(grid, s)
         else:
             values_in = s.dropna().value_counts().index[:10].to_numpy()
             grid = values_in

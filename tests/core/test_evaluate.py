@@ -476,6 +476,21 @@ def test_drivers_of_a_whole_number_column_whose_grid_falls_between_whole_numbers
     assert age.direction == "up" and any(float(v) != round(float(v)) for v in age.grid)
 
 
+@pytest.mark.parametrize("ages", [[20, 30, 40, 50, 60], [20, 31, 40, 50, 61]])
+def test_boundary_probe_on_a_nullable_whole_number_column(ages):
+    # nullable Int64 columns come from Keel's own fixes (a whole-number column that gained gaps); the
+    # probe's grid is whole (20, 22, ...) for the first reference and falls between ages for the second
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame({"age": rng.integers(18, 81, 600), "noise": rng.normal(0, 1, 600)})
+    model = RandomForestClassifier(n_estimators=20, random_state=0, n_jobs=1).fit(X, np.where(X["age"] > 50, "yes", "no"))
+    ref = pd.DataFrame({"age": pd.array(ages, dtype="Int64"), "noise": 0.0})
+    row = pd.DataFrame({"age": pd.array([30], dtype="Int64"), "noise": [0.0]})
+    probe = E.boundary_probe(model, row, ref)
+    assert probe.answer == "no" and any(ch.column == "age" and ch.new_answer == "yes" for ch in probe.changes)
+
+
 def test_linear_model_drivers_ignore_noise_column():
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"strong": rng.normal(0, 1, 600), "useless": rng.normal(0, 1, 600)})
