@@ -130,6 +130,8 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         time_budget_s=args.time_budget,
         seed=args.seed,
         split=args.split,
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
         pii=args.pii,
         progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
     )
@@ -280,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto")
     p.add_argument("--name", default=None, help="model name (default: file name and target, e.g. sales-units)")
     p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
+    p.add_argument("--include", action="append", default=[], metavar="COL",
+                   help="use this column although Keel would leave it out (e.g. a year that looks like an ID); repeatable")
+    p.add_argument("--exclude", action="append", default=[], metavar="COL",
+                   help="do not learn from this column; repeatable")
     p.add_argument("--time-budget", type=_seconds, default=300.0, help="seconds for the whole comparison")
     p.add_argument("--seed", type=_seed, default=0, help="any whole number from 0 to 4294967295")
     p.add_argument("--pii", choices=("keep", "mask", "pseudonymise", "drop"), default="mask",

@@ -841,9 +841,10 @@ def _arrow_csv(
     )
 
 
-# yes/no words pyarrow may read as booleans while parsing (single letters are left to _as_boolean)
-_ARROW_TRUE = ["1", "true", "True", "TRUE", "yes", "Yes", "YES", "ja", "Ja", "JA"]
-_ARROW_FALSE = ["0", "false", "False", "FALSE", "no", "No", "NO", "nein", "Nein", "NEIN"]
+# what pyarrow may read as booleans while parsing: true/false only. Yes/no answers stay in the
+# user's own words (see _as_boolean), so a model answers 'Yes' where the file said 'Yes'.
+_ARROW_TRUE = ["1", "true", "True", "TRUE"]
+_ARROW_FALSE = ["0", "false", "False", "FALSE"]
 
 
 def _garbled_at_block_edges(table: pa.Table) -> bool:
@@ -1485,12 +1486,6 @@ def _finish(
             columns[i] = _blank_to_missing(columns[i], names[i], label)
             if recognise:
                 jobs.append(i)
-        elif pa.types.is_boolean(columns[i].type) and raw_samples is not None:
-            words = _sample_words(raw_samples, i)
-            if words - {"true", "false", "1", "0"}:
-                shown = "/".join(sorted(words - {"1", "0"}, key=lambda w: (w not in _TRUE, w))[:4])
-                column_notes[i] = [f"'{names[i]}': read {shown} as true/false."]
-                converted[names[i]] = f"yes/no text ({shown})"
     if jobs:
 
         def work(i: int) -> tuple[int, _Outcome | None]:
@@ -1601,10 +1596,6 @@ def _blank_to_missing(column: pa.ChunkedArray, name: str, label: str) -> pa.Chun
     if low_high["min"] == 0:
         column = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, pa.string()), column)
     return column
-
-
-def _sample_words(dialect: _Dialect, index: int) -> set[str]:
-    return {row[index].strip().lower() for row in dialect.rows if index < len(row) and row[index].strip()}
 
 
 def _normalise_type(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -1773,6 +1764,8 @@ def _as_boolean(column: pa.ChunkedArray, name: str, sample: Counter[str], decima
         return None  # digits stay numbers (or text, if the column was kept as text on purpose)
     if not (truthy and falsy) and not seen <= _BOOL_WORDS:
         return None  # a column of only 'y' (or 'n') is more likely a code than a yes/no answer
+    if not seen <= {"true", "false", "1", "0"}:
+        return _one_spelling(column, name, sample)
     prepared = _Prepared(column)
     tokens = [t for word in _TRUE + _FALSE for t in dict.fromkeys((word, word.upper(), word.title()))]
     truth = pa.array([t.lower() in _TRUE for t in tokens], pa.bool_())
@@ -1786,11 +1779,33 @@ def _as_boolean(column: pa.ChunkedArray, name: str, sample: Counter[str], decima
     result, failed = prepared.run(convert)
     if failed is None:
         return None
-    words = "/".join(sorted(seen - {"1", "0"}, key=lambda w: (w not in _TRUE, w))[:4])
-    notes = [f"'{name}': read {words} as true/false."]
+    notes = [f"'{name}': read as true/false."]
     if failed:
         notes.append(_failure_note(name, failed, prepared.failed_examples(result), "true/false"))
-    return _Outcome(result, f"yes/no text ({words})", notes)
+    return _Outcome(result, "true/false text", notes)
+
+
+def _one_spelling(column: pa.ChunkedArray, name: str, sample: Counter[str]) -> _Outcome | None:
+    """Yes/no answers stay in the user's words (a model trained on 'Yes'/'No' answers 'Yes'), each
+    answer in one spelling: the most common one ('YES', 'yes' and '1' become 'Yes' when 'Yes' is the
+    usual way of writing it). Values that are neither stay as they are. None if already uniform."""
+    words: dict[bool, str] = {}
+    for side, vocab in ((True, _TRUE), (False, _FALSE)):
+        spellings = [v for v in sample if v.strip().lower() in vocab and v.strip() not in ("1", "0")]
+        if spellings:
+            words[side] = max(spellings, key=lambda v: (sample[v], v)).strip()
+    side = {v: v.strip().lower() in _TRUE for v in sample if v.strip().lower() in _TRUE + _FALSE}
+    others = {v for v, s in side.items() if s in words and v != words[s]}
+    if not others:
+        return None
+    lookup = [w for side in words for w in (_TRUE if side else _FALSE)]
+    target = pa.array([words[side] for side in words for _ in (_TRUE if side else _FALSE)], pa.string())
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+    result = pc.coalesce(pc.take(target, pc.index_in(lowered, value_set=pa.array(lookup, pa.string()))), column)
+    read_as = [", ".join(f"'{v}'" for v in sorted(v for v in others if side[v] is s)[:4]) + f" as '{w}'"
+               for s, w in words.items() if any(side[v] is s for v in others)]
+    return _Outcome(result, "yes/no answers in several spellings",
+                    [f"'{name}': read {' and '.join(read_as)}, so each answer is spelled one way."])
 
 
 # ---- numbers -------------------------------------------------------------------------------

@@ -191,7 +191,8 @@ def estimate_performance(
             return None, None
         centre = float(np.mean(draws))
         lo, hi = np.quantile(draws, [lo_q, hi_q])
-        return (max(0.0, value + (lo - centre) * shrink), min(1.0, value + (hi - centre) * shrink))
+        # a skewed bootstrap near 0 or 1 can put a quantile past its mean: the band always holds the value
+        return (min(max(0.0, value + (lo - centre) * shrink), value), max(min(1.0, value + (hi - centre) * shrink), value))
 
     out = {"accuracy": MetricEstimate("accuracy", acc, *band(acc, accs))}
     out["roc_auc"] = MetricEstimate("roc_auc", auc, *band(auc, aucs))
@@ -553,21 +554,65 @@ def _class_codes(values: Any, classes: Sequence[Any]) -> np.ndarray:
     return lookup[codes]
 
 
+def _answer(v: Any) -> bool | None:
+    """True/False for a yes/no answer in words or as a boolean (True, 'yes', 'Y'), else None.
+    Digits are not answers here: 1/0 labels for a yes/no model are more likely the wrong column."""
+    from core.modelio import _FALSE, _TRUE
+
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    word = _text(v).strip().lower()
+    if word[:1].isdigit():
+        return None
+    return True if word in _TRUE else False if word in _FALSE else None
+
+
+def to_classes(raw: pd.Series, classes: Sequence[Any], column: str, *, strict: bool = True) -> pd.Series:
+    """Each label as the model's class it stands for (object dtype; missing stays missing).
+
+    A label matches the class written the same way (1, 1.0 and '1' alike); else the one class that
+    differs only in case or spaces ('yes' for 'Yes'); else, for a yes/no model, the same answer
+    ('yes' for True, 'N' for 'No'), so a new file need not spell the answers as the training file did.
+    Labels that match no class raise InputError naming them (``strict``) or stay as written.
+    """
+    exact = {_text(c): c for c in classes}
+    folded: dict[str, list[Any]] = {}
+    for c in classes:
+        folded.setdefault(_text(c).strip().casefold(), []).append(c)
+    answers = {_answer(c): c for c in classes}
+    yes_no = len(classes) == 2 and set(answers) == {True, False}
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    found: list[Any] = []
+    unknown: list[str] = []
+    for u in uniques:
+        same_but_case = folded.get(_text(u).strip().casefold(), [])
+        if _text(u) in exact:
+            found.append(exact[_text(u)])
+        elif len(same_but_case) == 1:
+            found.append(same_but_case[0])
+        elif yes_no and _answer(u) is not None:
+            found.append(answers[_answer(u)])
+        else:
+            found.append(u)
+            unknown.append(_text(u))
+    if unknown and strict:
+        shown = ", ".join(repr(u) for u in sorted(unknown)[:5])
+        raise InputError(
+            f"The labels in '{column}' do not match the model's classes: found {shown}, "
+            f"expected one of {', '.join(repr(c) for c in exact)}.",
+            "Check that you picked the right column, and that its values are written as in training.",
+        )
+    lookup = np.empty(len(found) + 1, dtype=object)
+    lookup[:-1] = found
+    lookup[-1] = np.nan
+    return pd.Series(lookup[codes], index=raw.index, dtype=object)
+
+
 def _clean_labels(raw: pd.Series, task: str, classes: Sequence[Any], column: str) -> pd.Series:
     """Labels as text matching the model's classes, or as floats; missing labels stay missing."""
     present = raw.notna()
     if task == "classification":
-        by_text = {_text(c): c for c in classes}
-        text = _as_text(raw)
-        unknown = sorted(set(text[present].unique()) - set(by_text))
-        if unknown:
-            shown = ", ".join(repr(u) for u in unknown[:5])
-            raise InputError(
-                f"The labels in '{column}' do not match the model's classes: found {shown}, "
-                f"expected one of {', '.join(repr(c) for c in by_text)}.",
-                "Check that you picked the right column, and that its values are written as in training.",
-            )
-        return text  # written as the model's classes are (see _text); missing stays missing
+        return _as_text(to_classes(raw, classes, column))  # written as the model's classes are (see _text)
     as_num = pd.to_numeric(raw, errors="coerce")
     bad = present & as_num.isna()
     if bad.any():

@@ -222,6 +222,8 @@ def suggest_split(frame: pd.DataFrame, target: str) -> SplitSuggestion:
 
 
 _ID_NAMES = re.compile(r"(?i:(^|[_\s.-])(id|key|uuid|guid|no\.?|nr\.?|number)$|^id([_\s.-]|$))|[a-z](Id|ID)$")
+# one row per year (1950, 1951, ...) is a trend, not an ID: calendar years or a column named like one
+_YEAR_NAMES = re.compile(r"(?i)(^|[^a-z])(year|yr|jahr|annee|año|ano)s?($|[^a-z])")
 
 
 def _is_datetime(series: pd.Series) -> bool:
@@ -266,7 +268,8 @@ def _structural_reason(name: str, series: pd.Series, kind: str) -> LeftOut | Non
         as_float = values.astype(float)
         whole = bool(np.all(np.mod(as_float, 1) == 0))
         steps = np.diff(np.sort(as_float.to_numpy()))
-        if whole and (_ID_NAMES.search(str(name)) or (len(steps) and np.all(steps == 1))):
+        years = bool(_YEAR_NAMES.search(str(name))) or (len(values) <= 250 and bool(as_float.between(1000, 2200).all()))
+        if whole and (_ID_NAMES.search(str(name)) or (not years and len(steps) and np.all(steps == 1))):
             return LeftOut(name, "id_like", "looks like an ID: a different whole number in every row")
     return None
 
@@ -762,7 +765,8 @@ def train(
         raise InputError(
             f"No columns are left to learn from: {reasons}." if reasons else "No columns are left to learn from: "
             f"the table holds only '{target}'.",
-            "Put back at least one column with 'include', or add columns that may explain the target.",
+            "Put back at least one column (on the Train page, or with --include COLUMN), or add columns "
+            "that may explain the target.",
         )
     notes.extend(plan.notes)
 

@@ -277,6 +277,11 @@ def retrain_with_gate(
     if info.dataset_id is None:
         raise InputError(f"The training data of model {info.label} was deleted.", "Train a new model instead.")
     reference = store.load_dataset(info.dataset_id)
+    if info.task == "classification":  # answers as the model knows them ('yes' for 'Yes' or for True); a new class stays
+        answers = monitor.to_classes(labelled[target], tuple(champion_model.classes_), labels_column, strict=False)
+        if pd.api.types.is_bool_dtype(reference[target]) and answers.map(pd.api.types.is_bool).all():
+            answers = answers.astype(reference[target].dtype)
+        labelled = labelled.assign(**{target: answers})
     cut = int(round(len(labelled) * (1 - recent_share)))
     new_train, recent = labelled.iloc[:cut], labelled.iloc[cut:]
     combined = pd.concat([reference, new_train[[c for c in new_train.columns if c in reference.columns]]],

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +122,27 @@ def test_forecast_json(keel_home: Path) -> None:
     assert len(series["forecast"]) == 14
     first = series["forecast"][0]
     assert first["date"] == "2026-01-01" and first["lo"] <= first["yhat"] <= first["hi"]
+
+
+def test_a_yes_no_target_is_answered_in_the_files_own_words(keel_home: Path, tmp_path: Path) -> None:
+    # Telco-style 'Churn: Yes/No': the model answers 'Yes'/'No', one proba_<class> per class as written,
+    # and the output keeps the input's cells as they were (not true/false)
+    rng = np.random.default_rng(3)
+    n = 300
+    tenure = rng.integers(1, 72, n)
+    frame = pd.DataFrame({"customer": np.arange(5000, 5000 + n), "tenure": tenure,
+                          "Partner": rng.choice(["Yes", "No"], n),
+                          "Churn": np.where(tenure + rng.normal(0, 10, n) < 25, "Yes", "No")})
+    path = tmp_path / "telco.csv"
+    frame.to_csv(path, index=False)
+    trained = as_json(cli("train", str(path), "--target", "Churn", "--exclude", "Partner", "--include", "customer",
+                          "--time-budget", "30", "--json", home=keel_home))
+    excluded = {x["column"] for x in trained["excluded"]}
+    assert "Partner" in excluded and "customer" not in excluded
+    out_csv = tmp_path / "scored.csv"
+    as_json(cli("predict", str(trained["model"]["id"]), str(path), "--out", str(out_csv), "--json", home=keel_home))
+    scored = pd.read_csv(out_csv, keep_default_na=False)
+    assert list(scored.columns) == [*frame.columns, "prediction", "proba_No", "proba_Yes"]
+    assert scored["Partner"].tolist() == frame["Partner"].tolist()
+    assert scored["Churn"].tolist() == frame["Churn"].tolist()
+    assert set(scored["prediction"]) <= {"Yes", "No"}

@@ -15,6 +15,7 @@ import pytest
 from core import ingest
 from core.errors import InputError, KeelError
 from core.ingest import Table, read_table
+from core.quality import profile
 
 
 def read(data: bytes | str, name: str = "data.csv", **kw) -> Table:
@@ -162,20 +163,34 @@ def test_percent_with_decimal_comma() -> None:
 # ---- booleans, dates ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("values", [["True", "false", "TRUE", "False"], ["true", "false", "true", "false"]])
+def test_true_false_text_is_read_as_booleans(values: list[str]) -> None:
+    table = read("flag,k\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values)))
+    assert table.frame["flag"].tolist() == [True, False, True, False]
+    assert table.frame["flag"].dtype == bool
+
+
 @pytest.mark.parametrize(
-    ("values", "expected"),
+    ("values", "expected", "note"),
     [
-        pytest.param(["yes", "no", "Yes", "NO"], [True, False, True, False], id="yes-no"),
-        pytest.param(["True", "false", "TRUE", "False"], [True, False, True, False], id="true-false"),
-        pytest.param(["y", "n", "Y", "n"], [True, False, True, False], id="y-n"),
-        pytest.param(["ja", "nein", "Ja", "ja"], [True, False, True, True], id="ja-nein"),
-        pytest.param(["yes", "1", "no", "0"], [True, True, False, False], id="mixed-with-digits"),
+        pytest.param(["Yes", "No", "Yes", "No"], ["Yes", "No", "Yes", "No"], None, id="one-spelling-kept"),
+        pytest.param(["yes", "no", "Yes", "NO", "yes"], ["yes", "no", "yes", "no", "yes"],
+                     "'flag': read 'Yes' as 'yes' and 'NO' as 'no', so each answer is spelled one way.", id="yes-no"),
+        pytest.param(["y", "n", "Y", "n", "y"], ["y", "n", "y", "n", "y"], "'flag': read 'Y' as 'y', so each answer "
+                     "is spelled one way.", id="y-n"),
+        pytest.param(["ja", "nein", "Ja", "ja"], ["ja", "nein", "ja", "ja"], None, id="ja-nein"),
+        pytest.param(["yes", "1", "no", "0"], ["yes", "yes", "no", "no"], None, id="mixed-with-digits"),
+        pytest.param(["Yes", "No", "maybe"] + ["Yes"] * 200, ["Yes", "No", "maybe"] + ["Yes"] * 200, None,
+                     id="other-answers-untouched"),
     ],
 )
-def test_booleans(values: list[str], expected: list[bool]) -> None:
+def test_yes_no_answers_keep_the_users_words(values: list[str], expected: list[str], note: str | None) -> None:
+    # a model trained on a 'Yes'/'No' column answers 'Yes'/'No' (not True/False), as the file says
     table = read("flag,k\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values)))
     assert table.frame["flag"].tolist() == expected
-    assert table.frame["flag"].dtype == bool
+    if note:
+        assert note in notes(table)
+    assert profile(table.frame).kinds["flag"] == ("boolean" if len(set(expected)) == 2 else "categorical")
 
 
 def test_zero_one_column_stays_numeric() -> None:
@@ -184,7 +199,7 @@ def test_zero_one_column_stays_numeric() -> None:
 
 
 def test_boolean_with_missing_is_nullable() -> None:
-    table = read("flag,k\nyes,1\n,2\nno,3\n")
+    table = read("flag,k\ntrue,1\n,2\nfalse,3\n")
     assert str(table.frame["flag"].dtype) == "boolean"
     assert table.frame["flag"].isna().tolist() == [False, True, False]
 

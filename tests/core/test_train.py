@@ -388,3 +388,15 @@ def test_unique_whole_numbers_are_an_id_only_when_named_or_sequential_like_one(n
     assert (name not in plan.used) is is_id
     sequential = pd.DataFrame({"n": np.arange(60), "y": ["a", "b"] * 30})
     assert select_features(sequential, "y", []).left_out[0].code == "id_like"
+
+
+@pytest.mark.parametrize(("name", "values"), [("Year", np.arange(1950, 1974)), ("time", np.arange(1989, 2009)),
+                                             ("year", np.arange(63, 93))])
+def test_one_row_per_year_is_a_trend_not_an_id(name, values):
+    # robustbase/telef and fpp2/elecsales: the year was the only column, and training refused the table
+    calls = np.linspace(10, 50, values.size) + np.random.default_rng(1).normal(0, 8, values.size)
+    frame = pd.DataFrame({name: values, "calls": calls})
+    plan = select_features(frame, "calls", [])
+    assert list(plan.used) == [name]
+    later = pd.DataFrame({"row": np.arange(1001, 1301), "y": ["a", "b"] * 150})  # 300 consecutive numbers: an ID
+    assert select_features(later, "y", []).left_out[0].code == "id_like"

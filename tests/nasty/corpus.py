@@ -362,7 +362,7 @@ def _check_spaces_eur(table: Any) -> None:
 
 
 def _check_ja(table: Any) -> None:
-    assert _col(table, "aktiv") == [True, False, True]
+    assert _col(table, "aktiv") == ["ja", "nein", "ja"]  # the user's words, one spelling per answer
 
 
 # ---- the corpus -----------------------------------------------------------------------------
