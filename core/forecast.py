@@ -138,6 +138,8 @@ class SeriesForecast:
                 f"{b.mae:,.3g}{rel}{cov}.")
 
     def to_json(self, integer_years: bool = False) -> dict[str, Any]:
+        # one format per series: hourly forecasts write midnight as T00:00:00 too, not as a bare date
+        timed = any(pd.Timestamp(d) != pd.Timestamp(d).normalize() for d in self.dates)
         return {
             "id": self.id,
             "model": self.model,
@@ -147,7 +149,7 @@ class SeriesForecast:
             "transform": self.transform,
             "backtest": self.backtest.to_json(),
             "forecast": [
-                {"date": _iso(d), **({"year": d.year} if integer_years else {}),
+                {"date": _iso(d, timed), **({"year": d.year} if integer_years else {}),
                  "yhat": _num(y), "lo": _num(a), "hi": _num(b)}
                 for d, y, a, b in zip(self.dates, self.yhat, self.lo, self.hi)
             ],
@@ -213,9 +215,9 @@ def _num(x):
     return round(x, 6) if math.isfinite(x) else None
 
 
-def _iso(d: pd.Timestamp) -> str:
+def _iso(d: pd.Timestamp, with_time: bool = False) -> str:
     d = pd.Timestamp(d)
-    return d.strftime("%Y-%m-%d") if d == d.normalize() else d.isoformat()
+    return d.isoformat() if with_time or d != d.normalize() else d.strftime("%Y-%m-%d")
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

