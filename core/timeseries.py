@@ -66,15 +66,24 @@ class Frequency:
         return int(self.code[:-3]) if self.code.endswith("min") else None
 
     @property
+    def years(self) -> int | None:
+        """Step in years for data every few years (code ``5Y``: a census, 5-yearly surveys), else None."""
+        return int(self.code[:-1]) if self.code.endswith("Y") and self.code[:-1].isdigit() else None
+
+    @property
     def label(self) -> str:
         if self.minutes:
             return f"every {self.minutes} minutes"
+        if self.years:
+            return f"every {self.years} years"
         return _LABELS[self.code][0]
 
     @property
     def unit(self) -> str:
         if self.minutes:
             return f"{self.minutes}-minute period"
+        if self.years:
+            return f"{self.years}-year period"
         return _LABELS[self.code][1]
 
     def units(self, n: int) -> str:
@@ -291,6 +300,9 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
         # quarter anchored on the months actually used
         return Frequency("Q", "QE" if month_end else "QS", "Q-DEC", "end" if month_end else "start")
     year_end = bool((u.is_year_end).all())
+    every = int(round(step / 365.25))
+    if every >= 2 and not year_end:  # every 5 or 10 years (gapminder, a census): not yearly with gaps
+        return Frequency(f"{every}Y", f"{every}YS", f"{every}Y-DEC", "start")
     return Frequency("Y", "YE" if year_end else "YS", "Y-DEC", "end" if year_end else "start")
 
 
@@ -561,12 +573,12 @@ def prepare(
     freq = infer_frequency(work["d"], work["g"])
     table_findings: list[Finding] = []
     aggregated_from = None
-    if integer_years:
+    if integer_years and not freq.years:
         freq = Frequency("Y", "YS", "Y-DEC", "start")
     if aggregate_to:
         target = coarser_frequency(aggregate_to)
         order = {"h": -1, "B": 0, "D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
-        if order[target.code] < order.get(freq.code, -2):
+        if order[target.code] < order.get(freq.code, 5 if freq.years else -2):
             raise InputError(
                 f"The data are {freq.label}; they cannot be split into {target.label} values.",
                 f"Choose a coarser step than {freq.label} (or keep {freq.label}).",
@@ -600,7 +612,7 @@ def prepare(
         elif freq.code == "B":
             k = np.busday_count(prev.to_numpy().astype("datetime64[D]"), cur.to_numpy().astype("datetime64[D]"))
         else:  # whole periods between neighbours (a 30-minute step counts n=30 minutes)
-            k = np.array([d.n for d in (cur - prev)]) / (freq.minutes or 1)
+            k = np.array([d.n for d in (cur - prev)]) / (freq.minutes or freq.years or 1)
         irregular = int((k != 1).sum())
         if irregular > 0.1 * max(1, len(k)):
             table_findings.append(Finding(

@@ -401,6 +401,20 @@ def test_quarter_labels_and_r_decimal_years_are_forecast_by_their_calendar():
     assert m.frequency == "MS" and [str(d.date()) for d in m.series[0].dates] == ["1953-01-01", "1953-02-01"]
 
 
+@pytest.mark.parametrize("every", [5, 10])
+def test_data_every_few_years_is_forecast_every_few_years(every):
+    # gapminder (every 5 years to 2007) was forecast for 2008 and 2009; the US census for 1971-1975
+    years = list(range(1952, 1952 + 12 * every, every))
+    df = pd.DataFrame({"year": years * 2, "country": ["A"] * 12 + ["B"] * 12,
+                       "pop": np.r_[np.linspace(10, 30, 12), np.linspace(5, 9, 12) + np.sin(np.arange(12))]})
+    res = forecast(df, "year", "pop", "country", horizon=2)
+    assert res.frequency == f"{every}YS" and res.frequency_label == f"every {every} years"
+    last = years[-1]
+    assert [d.year for d in res.series[0].dates] == [last + every, last + 2 * every]
+    assert not [f for f in res.findings if f.code == "irregular_steps"]
+    assert res.to_json()["series"][0]["forecast"][0]["year"] == last + every
+
+
 def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
     # a shop open 9:00-17:59 every day: 15 of 24 hours are always zero (62 % zeros in all)
     rng = np.random.default_rng(4)
