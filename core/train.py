@@ -1010,6 +1010,17 @@ def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, fl
                     "The best model is hardly better than the baseline, which ignores every column: the columns "
                     f"may not hold what it takes to predict '{plan.target}'."
                 )
+    hb, hm = baseline.get(primary), holdout.get(primary)
+    if best_name != "baseline" and hb is not None and hm is not None:
+        behind = (hm - hb) / max(abs(hb), 1e-12) if primary in LOWER_IS_BETTER else hb - hm
+        if behind > 0.02:
+            label = {"r2": "R²", "roc_auc": "ROC AUC"}.get(primary, primary.replace("_", " "))
+            out.append(
+                f"On the test rows the model did worse than the baseline, which ignores every column ({label} "
+                f"{_fmt(hm)} against {_fmt(hb)}): what it learned did not hold for rows it had not seen. Look for "
+                "extreme values or mistakes in the columns (see the data-quality warnings), or use more rows, "
+                "before relying on it."
+            )
     return out
 
 

@@ -400,3 +400,18 @@ def test_one_row_per_year_is_a_trend_not_an_id(name, values):
     assert list(plan.used) == [name]
     later = pd.DataFrame({"row": np.arange(1001, 1301), "y": ["a", "b"] * 150})  # 300 consecutive numbers: an ID
     assert select_features(later, "y", []).left_out[0].code == "id_like"
+
+
+def test_a_model_that_does_worse_than_the_baseline_on_the_test_rows_is_flagged():
+    # heplots/TIPI: one typing slip (age 5555) in a small table; the chosen linear model scored
+    # R² -10.8 on the test rows against the baseline's 0.00, and nothing said so
+    rng = np.random.default_rng(2)
+    n = 120
+    frame = pd.DataFrame({"age": rng.integers(18, 70, n).astype(float), "noise": rng.normal(0, 1, n)})
+    frame["familysize"] = 1 + 0.03 * frame["age"] + rng.normal(0, 1, n)
+    result = train(frame, "familysize", task="regression", candidates=("ridge",), findings=[], seed=0)
+    test = result.X_test.index
+    frame.loc[test[0], "age"] = 5555.0  # the slip lands in the test rows only
+    result = train(frame, "familysize", task="regression", candidates=("ridge",), findings=[], seed=0)
+    assert result.holdout_metrics["r2"] < result.baseline_metrics["r2"] - 0.02
+    assert any(w.startswith("On the test rows the model did worse than the baseline") for w in result.warnings)
