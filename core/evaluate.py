@@ -1755,10 +1755,26 @@ def _permutation_importance(model: Any, X: pd.DataFrame, y: pd.Series, task: str
         base = per_copy(predict(X))[0]
     out = []
     big = pd.concat([X] * n_repeats, ignore_index=True)
+    # A Keel model turns each row into its inputs on its own, so shuffling a column's prepared inputs
+    # is the same as shuffling the column: prepare the table once, not once per column (a table of
+    # 800 columns took 4 minutes, preparing 800 columns 800 times)
+    fast = bool(getattr(model, "scores_prepared", False))
+    if fast:
+        ready = model.prepare(big)
+        if task == "classification":
+            predict = lambda f: model.predict_proba(f, prepared=True).argmax(axis=1)  # noqa: E731
+        else:
+            predict = lambda f: np.asarray(model.predict(f, prepared=True), dtype=float)  # noqa: E731
     for c in _model_features(model, X):
-        f = big.copy()
-        col = X[c].to_numpy()
-        f[c] = pd.Series(np.concatenate([col[rng.permutation(n)] for _ in range(n_repeats)]), dtype=X[c].dtype)
+        order = np.concatenate([rng.permutation(n) + k * n for k in range(n_repeats)])
+        if fast:
+            f = ready.copy()
+            for p in model.prepared_columns(c):
+                if p in f.columns:
+                    f[p] = pd.Series(ready[p].to_numpy()[order], index=f.index, dtype=ready[p].dtype)
+        else:
+            f = big.copy()
+            f[c] = pd.Series(big[c].to_numpy()[order], dtype=X[c].dtype)
         scores = per_copy(predict(f))
         drops = base - scores
         out.append(Importance(str(c), float(drops.mean()), float(drops.std())))

@@ -289,25 +289,38 @@ class KeelModel:
             return [frame]
         return [frame.iloc[i : i + CHUNK_ROWS] for i in range(0, len(frame), CHUNK_ROWS)]
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict(self, frame: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
+        """``prepared``: ``frame`` is already :meth:`prepare`'s output (scoring many variants of one
+        table, e.g. one shuffled column at a time, then prepares the table once)."""
         if self.task == "classification":
-            proba = self.predict_proba(frame)
+            proba = self.predict_proba(frame, prepared=prepared)
             return label_array(self.classes_)[proba.argmax(axis=1)]
+        prep = (lambda part: part) if prepared else self.prepare
         with threadpool_limits(1):
-            parts = [np.asarray(self.pipeline.predict(self.prepare(part)), dtype=float) for part in self._chunks(frame)]
+            parts = [np.asarray(self.pipeline.predict(prep(part)), dtype=float) for part in self._chunks(frame)]
         return np.concatenate(parts) if parts else np.empty(0)
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, frame: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
         """One column per class, in the order of ``classes_``."""
         if self.task != "classification":
             raise TypeError("predict_proba is only available for a classification model")
+        prep = (lambda part: part) if prepared else self.prepare
         # One thread per native library: a shared server scores for several sessions at once, and
         # busy-waiting OpenMP threads cost far more than they save when the cores are busy.
         with threadpool_limits(1):
-            parts = [aligned_proba(self.pipeline, self.prepare(part), self.classes_,
+            parts = [aligned_proba(self.pipeline, prep(part), self.classes_,
                                    on_codes=getattr(self, "fitted_on_codes", False))
                      for part in self._chunks(frame)]
         return np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
+
+    scores_prepared = True  # predict(..., prepared=True) works
+
+    def prepared_columns(self, name: str) -> list[str]:
+        """The columns of :meth:`prepare`'s output made from the feature ``name`` (a date gives several)."""
+        kind = next((f["kind"] for f in self.schema["features"] if f["name"] == name), None)
+        if kind == "datetime":
+            return [date_part_name(str(name), part) for part in DATE_PARTS]
+        return [str(name)] if kind is not None else []
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -421,5 +434,9 @@ class RecalibratedKeelModel(KeelModel):
                          f"{base.algorithm} + recalibrated", getattr(base, "fitted_on_codes", False))
         self.calibrated = calibrated
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    scores_prepared = False  # the calibrators wrap the original model, which prepares its own input
+
+    def predict_proba(self, frame: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
+        if prepared:
+            raise TypeError("a recalibrated model scores raw tables only")
         return np.asarray(self.calibrated.predict_proba(frame), dtype=float)
