@@ -168,7 +168,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     table = _read(_path(args.file), args.sheet)
     result = forecast(
         table.frame, date=args.date, value=args.value, id=args.id, horizon=args.horizon,
-        level=args.level, season=args.season,
+        level=args.level, season=args.season, fill=args.fill, aggregate_to=args.aggregate,
         progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
     )
     out = result.to_json()
@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, required=True)
     p.add_argument("--level", type=float, default=90.0)
     p.add_argument("--season", type=int, default=None)
+    p.add_argument("--fill", choices=("auto", "zero", "missing"), default="auto",
+                   help="a period with no row: 'zero' (nothing sold), 'missing' (not recorded), or 'auto' (Keel suggests)")
+    p.add_argument("--aggregate", choices=("D", "W", "M", "Q", "Y"), default=None,
+                   help="add the values up to days, weeks, months, quarters or years first")
     p.add_argument("--sheet", default=None)
 
     p = command("drift", cmd_drift, "Compare two files column by column.")

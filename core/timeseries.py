@@ -453,7 +453,8 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
         what = "counted as zero" if fill == "zero" else "left missing and filled in by interpolation for fitting"
         out.append(_f("missing_periods", "info" if n_missing <= 0.05 * n else "warning", column,
                       f"Series {name} has {n_missing} {freq.unit}(s) with no row; they were {what}.",
-                      "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded.",
+                      "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded "
+                      "(on the Forecast page, or --fill on the command line).",
                       sid, n=n_missing))
     if len(x) == 0:
         return out

@@ -671,12 +671,22 @@ def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame
     if task == "classification":
         counts = y.value_counts()
         rare = counts[counts < MIN_ROWS_PER_CLASS]
-        if len(rare):
-            names = _quote_list([str(v) for v in rare.index[:5]])
+        if len(rare) and len(rare) >= 0.5 * len(counts) and len(counts) > 10:
             raise InputError(
-                f"The value {names} of '{target}' appears in only one row; each outcome needs at least "
-                f"{MIN_ROWS_PER_CLASS} rows so it can appear in both the training and the test part.",
-                "Add more rows with that outcome, merge it with a similar outcome, or remove those rows.",
+                f"'{target}' has {len(counts)} different values in {len(kept)} rows, most of them in one row only: "
+                "it looks like a name or an ID, not an outcome to predict.",
+                "Choose the column that holds the outcome (a handful of values that repeat), or choose "
+                "'regression' if it is a number.",
+            )
+        if len(rare):
+            names = _quote_list([str(v) for v in rare.index[:5]]) + (f" (and {len(rare) - 5} more)" if len(rare) > 5 else "")
+            one = len(rare) == 1
+            raise InputError(
+                f"The value{'' if one else 's'} {names} of '{target}' {'appears' if one else 'each appear'} in only "
+                f"one row; each outcome needs at least {MIN_ROWS_PER_CLASS} rows so it can appear in both the "
+                "training and the test part.",
+                f"Add more rows with {'that outcome' if one else 'those outcomes'}, merge "
+                f"{'it' if one else 'them'} with a similar outcome, or remove those rows.",
             )
     return kept, task, dropped
 

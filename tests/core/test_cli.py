@@ -124,6 +124,22 @@ def test_forecast_json(keel_home: Path) -> None:
     assert first["date"] == "2026-01-01" and first["lo"] <= first["yhat"] <= first["hi"]
 
 
+def test_forecast_gap_handling_and_aggregation_flags(keel_home: Path, tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01", periods=200, freq="D")
+    sales = pd.DataFrame({"day": days, "units": np.arange(200) % 7 + 3}).drop(index=range(100, 110))
+    path = tmp_path / "gappy.csv"
+    sales.to_csv(path, index=False)
+    zero = as_json(cli("forecast", str(path), "--date", "day", "--value", "units", "--horizon", "7", "--fill", "zero",
+                       "--json", home=keel_home))
+    missing = as_json(cli("forecast", str(path), "--date", "day", "--value", "units", "--horizon", "7", "--fill",
+                          "missing", "--json", home=keel_home))
+    said = {f["message"] for s in (zero, missing) for f in s["series"][0]["findings"] if f["code"] == "missing_periods"}
+    assert any("counted as zero" in m for m in said) and any("left missing" in m for m in said)
+    weekly = as_json(cli("forecast", str(path), "--date", "day", "--value", "units", "--horizon", "4", "--aggregate", "W",
+                         "--json", home=keel_home))
+    assert weekly["frequency"].startswith("W") and len(weekly["series"][0]["forecast"]) == 4
+
+
 def test_a_yes_no_target_is_answered_in_the_files_own_words(keel_home: Path, tmp_path: Path) -> None:
     # Telco-style 'Churn: Yes/No': the model answers 'Yes'/'No', one proba_<class> per class as written,
     # and the output keeps the input's cells as they were (not true/false)

@@ -169,6 +169,12 @@ def _tiny(n: int = 30) -> pd.DataFrame:
                      "Add more rows", id="too-few-rows"),
         pytest.param(_tiny().assign(y=["a"] * 29 + ["b"]), "y", {}, "The value 'b' of 'y' appears in only one row",
                      "merge it with a similar outcome", id="class-with-one-row"),
+        pytest.param(_tiny().assign(y=["a"] * 26 + ["b", "c", "d", "e"]), "y", {},
+                     "The values 'b', 'c', 'd', 'e' of 'y' each appear in only one row", "merge them with",
+                     id="classes-with-one-row"),
+        pytest.param(_tiny().assign(y=[f"job {i}" for i in range(30)]), "y", {},
+                     "'y' has 30 different values in 30 rows, most of them in one row only: it looks like a name "
+                     "or an ID", "Choose the column that holds the outcome", id="names-as-target"),
         pytest.param(_tiny(), "y", {"exclude": ["x"]}, "No columns are left to learn from: 'x' left out by you.",
                      "Put back at least one column", id="every-column-excluded"),
         pytest.param(_tiny().assign(y=["a", "b", "c"] * 10), "y", {"task": "regression"},
