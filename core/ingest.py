@@ -620,7 +620,7 @@ def _detect_dialect(text: str) -> _Dialect:
     text_columns = []
     for j, name in enumerate(header):
         values = [r[j].strip() for r in body if j < len(r)]
-        if any(_LEADING_ZERO.match(v) for v in values):
+        if _CODE_NAME.search(name) or any(_LEADING_ZERO.match(v) for v in values):
             text_columns.append(name)
     return _Dialect(delim, skip, header, decimal, text_columns, body)
 
@@ -688,7 +688,8 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
     if dialect.text_columns:
         shown = ", ".join(f"'{c}'" for c in dialect.text_columns[:5])
         more = f" and {len(dialect.text_columns) - 5} more" if len(dialect.text_columns) > 5 else ""
-        notes.append(f"Kept {shown}{more} as text: values start with 0 (like codes or zip codes).")
+        notes.append(f"Kept {shown}{more} as text: zip codes or codes (values that start with 0, or a "
+                     "column named like a postal code), not amounts.")
     # Quoted values may hold line breaks. pyarrow reads them right only with newlines_in_values
     # (about 30% more work); without it, a block boundary that falls inside such a value garbles
     # the rows around it, silently. So: use it when the sample shows such a value; otherwise read
@@ -1894,6 +1895,7 @@ def _number_shape(value: str, decimal: str) -> _NumberShape | None:
 
 _DIGITS_TO_NINE = str.maketrans("0123456789", "9999999999")
 _LEADING_ZERO_NUMBER = re.compile(r"^[+-]?0\d")
+_CODE_NAME = re.compile(r"(?i)(^|[^a-z])(zip|zipcode|postcode|postal|plz)([^a-z]|$)")
 
 
 def _as_number(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: str) -> _Outcome | None:
@@ -1917,6 +1919,8 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal
         return None
     if any(_LEADING_ZERO_NUMBER.match(v) and not ("." in v or "," in v) for v in sample):
         return None  # codes such as '02134' keep their leading zeros
+    if _CODE_NAME.search(name) or pc.any(pc.match_substring_regex(column, r"^\s*\d+-\d+\s*$")).as_py():
+        return None  # zip codes (98115, 98115-4820) and codes like '12-345' are labels, not amounts
     currencies = {s.currency for s in parsed if s.currency}
     if len(currencies) > 1:
         return None  # mixed currencies cannot share one number column

@@ -315,7 +315,17 @@ def test_column_stays_text_when_too_many_values_do_not_parse() -> None:
 def test_leading_zeros_stay_text() -> None:
     table = read("zip,n\n02134,1\n10001,2\n")
     assert table.frame["zip"].tolist() == ["02134", "10001"]
-    assert "Kept 'zip' as text: values start with 0" in notes(table)
+    assert "Kept 'zip' as text: zip codes or codes" in notes(table)
+
+
+def test_postal_codes_stay_text_and_zip_plus_four_is_not_lost() -> None:
+    # openintro/seattlepets: 71 ZIP+4 codes ('98115-4820') among 52,000 five-digit ones became empty
+    rows = "".join(f"{98100 + i % 50},{i}\n" for i in range(500))
+    table = read("zip_code,n\n" + rows + "98115-4820,1\n")
+    assert table.frame["zip_code"].tolist()[-2:] == ["98149", "98115-4820"]
+    assert read("postcode,n\n" + rows).frame["postcode"].iloc[0] == "98100"
+    coded = read("area,n\n" + rows + "98115-4820,1\n")  # not named like one: the hyphenated code decides
+    assert coded.frame["area"].iloc[-1] == "98115-4820"
 
 
 def test_resulting_dtypes() -> None:
