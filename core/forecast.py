@@ -36,6 +36,7 @@ from core.errors import InputError
 from core.forecast_models import (
     LABELS,
     MODELS,
+    SELF_SEASONAL,
     SeasonalAdjuster,
     seasonality_test,
 )
@@ -53,6 +54,11 @@ COMBO_MARGIN = 1.05  # take the combination unless a single model is more than 5
 # 1-7 % lower, geometric mean), 0.5 most.
 PANEL_WEIGHT = 0.5
 MIN_PANEL = 3
+# Holt-Winters for monthly and quarterly data: long histories whose seasonal pattern drifts. Measured
+# on 270 other real series (mostly 80 years of monthly US employment): mean MASE 1.162 -> 1.098 at the
+# last origin; on the benchmark's 106 a little better at all three origins. Daily data stay without it
+# (500 shop series must forecast in two minutes).
+HOLT_WINTERS_SEASONS = (4, 12)
 REL_CAP = 4.0  # a model this many times worse than a series' best counts as no worse than that
 
 
@@ -352,6 +358,8 @@ def _candidates(plan: _Plan, n: int) -> list[str]:
     c += ["theta", "ets"]
     if n >= 12:
         c.append("arima")
+    if plan.main_season in HOLT_WINTERS_SEASONS and n >= 3 * plan.main_season:
+        c.append("holt_winters")
     return c
 
 
@@ -373,9 +381,9 @@ def _fit_predict_model(name: str, y: np.ndarray, h: int, level: float, plan: _Pl
         return mean, lo, hi, {}
     use_log = plan.log and float(np.min(y)) > 0  # a later zero rules the log scale out for this fit
     x = np.log(y) if use_log else y
-    adj = SeasonalAdjuster(plan.seasons).fit(x) if plan.seasons else None
+    adj = SeasonalAdjuster(plan.seasons).fit(x) if plan.seasons and name not in SELF_SEASONAL else None
     z = adj.transform(x) if adj else x
-    model = MODELS[name](**(spec or {}))
+    model = MODELS[name](season=plan.main_season) if name in SELF_SEASONAL else MODELS[name](**(spec or {}))
     try:
         model.fit(z)
     except Exception:  # noqa: BLE001 - the structure chosen earlier may not suit the longer data

@@ -567,6 +567,51 @@ class Croston(Model):
         return np.full(h, self.sigma_)
 
 
+class HoltWinters(Model):
+    """Holt-Winters: level, damped trend and a seasonal pattern that keeps learning (ETS(A,Ad,A)).
+
+    The other models see the series with one fixed seasonal pattern removed (classical averages over
+    the whole history). Over decades a pattern changes (couriers' December peak grew, a resort's
+    season moved); here the seasonal states are updated every period, so recent seasons count
+    most. Fitted by statsmodels; intervals from the ETS(A,Ad,A) variance (Hyndman et al. 2008, 6.1).
+    """
+
+    name, label = "holt_winters", "Holt-Winters (seasons that change)"
+
+    def __init__(self, season: int = 12):
+        self.season = season
+
+    def fit(self, y):
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        y = _check(y)
+        m = int(self.season)
+        if m < 2 or y.size < 3 * m:
+            raise ValueError(f"Holt-Winters needs at least three seasons ({3 * m} points)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=m,
+                                     initialization_method="estimated").fit()
+        p = r.params
+        self.alpha_, phi = float(p["smoothing_level"]), float(p["damping_trend"])
+        self.phi_ = phi
+        # statsmodels' Holt-Winters smoothing weights in the ETS form the variance formula uses
+        self.beta_ = self.alpha_ * float(p["smoothing_trend"])
+        self.gamma_ = (1 - self.alpha_) * float(p["smoothing_seasonal"])
+        self.sigma_ = _rmse(np.asarray(r.resid, dtype=float)[m:])
+        self.result_ = r
+        return self
+
+    def _mean(self, h):
+        return np.asarray(self.result_.forecast(h), dtype=float)
+
+    def _sd(self, h):
+        j = np.arange(1, h)
+        phi_j = np.cumsum(self.phi_ ** np.arange(1, h)) if h > 1 else np.array([])
+        c = self.alpha_ + self.beta_ * phi_j + self.gamma_ * (j % int(self.season) == 0)
+        return self.sigma_ * np.sqrt(1 + np.concatenate([[0.0], np.cumsum(c**2)]))
+
+
 MODELS: dict[str, type[Model]] = {
     "naive": Naive,
     "seasonal_naive": SeasonalNaive,
@@ -576,7 +621,9 @@ MODELS: dict[str, type[Model]] = {
     "ets": ETS,
     "arima": ARIMA,
     "croston_sba": Croston,
+    "holt_winters": HoltWinters,
 }
+SELF_SEASONAL = {"seasonal_naive", "holt_winters"}  # fitted to the raw series, not the adjusted one
 
 LABELS = {k: v.label for k, v in MODELS.items()}
 LABELS["combination"] = "average of the best models"

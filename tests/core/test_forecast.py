@@ -401,6 +401,30 @@ def test_quarter_labels_and_r_decimal_years_are_forecast_by_their_calendar():
     assert m.frequency == "MS" and [str(d.date()) for d in m.series[0].dates] == ["1953-01-01", "1953-02-01"]
 
 
+def test_holt_winters_follows_a_seasonal_pattern_that_grows():
+    # a December peak that grows every year: one fixed pattern from the whole history is too small
+    # at the end; Holt-Winters keeps learning it (fpp3's us_employment couriers, 80 years of months)
+    from core.forecast import _candidates, _make_plan
+    from core.forecast_models import HoltWinters
+
+    rng = np.random.default_rng(5)
+    t = np.arange(240)
+    y = 100 + 0.3 * t + np.sin(2 * np.pi * t / 12) * (5 + t / 20) + rng.normal(0, 1, t.size)
+    res = forecast(_frame(y, freq="MS"), "date", "sales", horizon=12).series[0]
+    scores = {s.model: s.mase for s in res.leaderboard}
+    assert res.model == "holt_winters" and scores["holt_winters"] < 0.8 * scores["ets"]
+    hw = HoltWinters(season=12).fit(y)
+    mean, lo, hi = hw.predict(24, 90.0)
+    width = hi - lo
+    assert np.all(np.diff(width) >= -1e-9) and width[0] == pytest.approx(2 * 1.6448536 * hw.sigma_, rel=1e-6)
+    with pytest.raises(ValueError, match="three seasons"):
+        HoltWinters(season=12).fit(y[:30])
+    plan = _make_plan(y[:30], "M", None, "month")  # too short: not a candidate at all
+    assert "holt_winters" not in _candidates(plan, 30)
+    daily = _make_plan(10 + np.sin(np.arange(200) * 2 * np.pi / 7), "D", None, "day")
+    assert "holt_winters" not in _candidates(daily, 200)  # daily data: kept fast without it
+
+
 @pytest.mark.parametrize("every", [5, 10])
 def test_data_every_few_years_is_forecast_every_few_years(every):
     # gapminder (every 5 years to 2007) was forecast for 2008 and 2009; the US census for 1971-1975
