@@ -412,7 +412,7 @@ def test_holt_winters_follows_a_seasonal_pattern_that_grows():
     y = 100 + 0.3 * t + np.sin(2 * np.pi * t / 12) * (5 + t / 20) + rng.normal(0, 1, t.size)
     res = forecast(_frame(y, freq="MS"), "date", "sales", horizon=12).series[0]
     scores = {s.model: s.mase for s in res.leaderboard}
-    assert res.model == "holt_winters" and scores["holt_winters"] < 0.8 * scores["ets"]
+    assert (res.model == "holt_winters" or "holt_winters" in res.components) and scores["holt_winters"] < 0.8 * scores["ets"]
     hw = HoltWinters(season=12).fit(y)
     mean, lo, hi = hw.predict(24, 90.0)
     width = hi - lo
@@ -422,7 +422,23 @@ def test_holt_winters_follows_a_seasonal_pattern_that_grows():
     plan = _make_plan(y[:30], "M", None, "month")  # too short: not a candidate at all
     assert "holt_winters" not in _candidates(plan, 30)
     daily = _make_plan(10 + np.sin(np.arange(200) * 2 * np.pi / 7), "D", None, "day")
-    assert "holt_winters" not in _candidates(daily, 200)  # daily data: kept fast without it
+    assert not {"holt_winters", "seasonal_arima"} & set(_candidates(daily, 200))  # daily data: kept fast
+
+
+def test_seasonal_arima_airline_model_fits_recent_seasons_and_widens_with_the_horizon():
+    from core.forecast_models import SeasonalARIMA
+
+    rng = np.random.default_rng(9)
+    t = np.arange(600)
+    y = 50 + np.cumsum(rng.normal(0.1, 1, t.size)) + 8 * np.sin(2 * np.pi * t / 12)
+    model = SeasonalARIMA(season=12).fit(y)
+    assert model.result_.nobs == 240  # the latest 20 years of months only
+    mean, lo, hi = model.predict(24, 90.0)
+    assert np.all(lo < mean) and np.all(mean < hi) and (hi - lo)[-1] > (hi - lo)[0]
+    # it follows the season: next January-like peak above next July-like trough
+    assert mean[(3 - t.size) % 12] > mean[(9 - t.size) % 12]
+    with pytest.raises(ValueError, match="three seasons"):
+        SeasonalARIMA(season=12).fit(y[:30])
 
 
 @pytest.mark.parametrize("every", [5, 10])
