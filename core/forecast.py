@@ -1,7 +1,8 @@
 """Forecast many series at once, honestly.
 
 For each series Keel tries a few models (naive, seasonal naive, Theta, ETS, ARIMA, Croston/SBA for
-intermittent demand, and the average of the best few) and picks the one with the smallest error in
+intermittent demand, Holt-Winters and the airline seasonal ARIMA for monthly and quarterly data, and
+the average of the best few) and picks the one with the smallest error in
 a rolling-origin backtest: the series is cut at several past dates, each model is fitted on what was
 known at that date only and scored on what came next. With three or more series in one table, a
 series' own backtest is steadied by how each model did on the other series' backtests (a close call
@@ -109,7 +110,8 @@ class BacktestWindow:
 @dataclass(frozen=True)
 class SeriesForecast:
     id: str | None
-    model: str | None  # stable key: naive, seasonal_naive, theta, ets, arima, croston_sba, combination
+    model: str | None  # stable key: naive, seasonal_naive, theta, ets, arima, croston_sba, holt_winters,
+    #                    seasonal_arima, combination
     model_label: str
     backtest: Backtest
     dates: tuple[pd.Timestamp, ...]
