@@ -1795,16 +1795,17 @@ def _one_spelling(column: pa.ChunkedArray, name: str, sample: Counter[str]) -> _
         spellings = [v for v in sample if v.strip().lower() in vocab and v.strip() not in ("1", "0")]
         if spellings:
             words[side] = max(spellings, key=lambda v: (sample[v], v)).strip()
-    side = {v: v.strip().lower() in _TRUE for v in sample if v.strip().lower() in _TRUE + _FALSE}
-    others = {v for v, s in side.items() if s in words and v != words[s]}
+    truth = {v: v.strip().lower() in _TRUE for v in sample if v.strip().lower() in _TRUE + _FALSE}
+    others = {v for v, t in truth.items() if t in words and v != words[t]}
     if not others:
         return None
-    lookup = [w for side in words for w in (_TRUE if side else _FALSE)]
-    target = pa.array([words[side] for side in words for _ in (_TRUE if side else _FALSE)], pa.string())
+    pairs = [(spelled, words[t]) for t in words for spelled in (_TRUE if t else _FALSE)]  # 'yes' -> 'Yes'
+    value_set = pa.array([p[0] for p in pairs], pa.string())
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(column))
-    result = pc.coalesce(pc.take(target, pc.index_in(lowered, value_set=pa.array(lookup, pa.string()))), column)
-    read_as = [", ".join(f"'{v}'" for v in sorted(v for v in others if side[v] is s)[:4]) + f" as '{w}'"
-               for s, w in words.items() if any(side[v] is s for v in others)]
+    result = pc.coalesce(pc.take(pa.array([p[1] for p in pairs], pa.string()), pc.index_in(lowered, value_set=value_set)),
+                         column)
+    read_as = [", ".join(f"'{v}'" for v in sorted(v for v in others if truth[v] is t)[:4]) + f" as '{w}'"
+               for t, w in words.items() if any(truth[v] is t for v in others)]
     return _Outcome(result, "yes/no answers in several spellings",
                     [f"'{name}': read {' and '.join(read_as)}, so each answer is spelled one way."])
 

@@ -221,8 +221,8 @@ def _periods(text: pd.Series) -> pd.Series | None:
     """Quarters ('1981 Q1', '1981-Q1', 'Q1 1981') as their first day and ISO weeks ('1991 W06',
     '1991-W06') as their Monday, when every value is one; else None."""
     valid = text.dropna()
-    if valid.empty:
-        return None
+    if valid.empty or not (_QUARTER.match(valid.iloc[0]) or _WEEK.match(valid.iloc[0])):
+        return None  # the usual case, dates: decided by one value, not a regex over a million rows
     q = valid.str.extract(_QUARTER)
     if q.notna().any(axis=1).all():
         year = q["y1"].fillna(q["y2"])

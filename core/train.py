@@ -1022,7 +1022,7 @@ def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, fl
                 )
     hb, hm = baseline.get(primary), holdout.get(primary)
     if best_name != "baseline" and hb is not None and hm is not None:
-        behind = (hm - hb) / max(abs(hb), 1e-12) if primary in LOWER_IS_BETTER else hb - hm
+        behind = (hm - hb) if primary in LOWER_IS_BETTER else (hb - hm)  # as the gain above, reversed
         if behind > 0.02:
             label = {"r2": "R²", "roc_auc": "ROC AUC"}.get(primary, primary.replace("_", " "))
             out.append(
