@@ -306,6 +306,26 @@ def infer_frequency(dates: pd.Series | pd.DatetimeIndex, ids: pd.Series | None =
     return Frequency("Y", "YE" if year_end else "YS", "Y-DEC", "end" if year_end else "start")
 
 
+def _event_times(work: pd.DataFrame, freq: Frequency) -> bool:
+    """True when sub-daily time stamps are events (sales at their own times), not a regular clock.
+
+    Events either miss the step's grid (times at 9:03, 9:11, 9:40: the most common gap is only one
+    of many) or fill a tiny share of it (sales stamped to the minute: a few minutes a day).
+    """
+    if not (freq.minutes or freq.code == "h"):
+        return False
+    step = 60 * (freq.minutes or 60)
+    t = work[["g", "d"]].drop_duplicates().sort_values(["g", "d"])
+    secs = t.groupby("g")["d"].diff().dropna().dt.total_seconds().to_numpy()
+    secs = secs[secs > 0]
+    if secs.size < 2:
+        return False
+    on_grid = float(np.mean(np.isclose(secs / step, np.round(secs / step))))
+    span = t.groupby("g")["d"].agg(["min", "max"])
+    grid = float(((span["max"] - span["min"]).dt.total_seconds() / step + 1).sum())
+    return on_grid < 0.5 or len(t) / max(grid, 1.0) < 0.05
+
+
 def _to_dates(periods, freq: Frequency) -> pd.DatetimeIndex:
     if freq.code == "B":  # business days are kept as plain dates (Period[B] is deprecated in pandas)
         return pd.DatetimeIndex(periods)
@@ -574,6 +594,18 @@ def prepare(
     freq = infer_frequency(work["d"], work["g"])
     table_findings: list[Finding] = []
     aggregated_from = None
+    events = not aggregate_to and _event_times(work, freq)
+    if events:
+        # a till or web-shop export: one row per sale at its own time, not readings on a clock
+        table_findings.append(Finding(
+            code="event_times", severity="info", column=date,
+            message=f"The times in '{date}' vary from row to row, so each row looks like a single sale or event "
+                    "rather than a reading on a regular clock. Keel added the values up per day.",
+            advice="Choose weekly or monthly totals if you order less often (Add up to on the Forecast page, "
+                   "--aggregate on the command line). If the values are readings such as temperatures, adding "
+                   "them up is wrong: make one row per regular time first.",
+            details={"step": freq.label}))
+        aggregate_to = "D"
     if integer_years and not freq.years:
         freq = Frequency("Y", "YS", "Y-DEC", "start")
     if aggregate_to:
@@ -585,7 +617,7 @@ def prepare(
                 f"Choose a coarser step than {freq.label} (or keep {freq.label}).",
             )
         if target.code != freq.code:
-            aggregated_from = freq.label
+            aggregated_from = "single time stamps" if events else freq.label
             freq = target
     work["p"] = _keys(work["d"], freq)
     dup = work.duplicated(subset=["g", "p"], keep=False)
