@@ -42,7 +42,7 @@ from core.forecast_models import (
     seasonality_test,
 )
 from core.quality import Finding
-from core.timeseries import Frequency, Panel, edge_runs, future_dates, prepare, season_candidates
+from core.timeseries import Frequency, Panel, counts_like, edge_runs, future_dates, prepare, season_candidates
 
 DEFAULT_WINDOWS = 3
 COMBINE_TOP = 3
@@ -304,7 +304,8 @@ def _use_log(y: np.ndarray, m: int) -> bool:
 
 def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> _Plan:
     notes: list[str] = []
-    nonneg = bool(np.all(y >= 0))
+    # counts with a few returns are still demand: forecasts and ranges stop at zero
+    nonneg = bool(np.all(y >= 0)) or counts_like(y)
     zero_share = float(np.mean(y == 0))
     intermittent = zero_share >= 0.3
     if season is not None:

@@ -377,12 +377,15 @@ def coarser_frequency(code: str) -> Frequency:
 # --------------------------------------------------------------------------- fill suggestion
 
 
-def suggest_fill(values: np.ndarray) -> str:
-    """'zero' for sales-like counts (non-negative whole numbers), else 'missing'."""
+def counts_like(values: np.ndarray) -> bool:
+    """Sales-like counts: whole numbers, at most a few of them (5 %) negative (returns, corrections)."""
     v = values[np.isfinite(values)]
-    if v.size and (v >= 0).all() and np.allclose(v, np.round(v)):
-        return "zero"
-    return "missing"
+    return bool(v.size and np.mean(v < 0) <= 0.05 and np.allclose(v, np.round(v)))
+
+
+def suggest_fill(values: np.ndarray) -> str:
+    """'zero' for sales-like counts (see :func:`counts_like`), else 'missing'."""
+    return "zero" if counts_like(values) else "missing"
 
 
 # --------------------------------------------------------------------------- findings
@@ -653,7 +656,8 @@ def prepare(
                 message=f"{irregular} of {len(k)} steps between dates are not one {freq.unit}.",
                 advice=f"Keel treats the data as {freq.label}; the missing {freq.unit}s are gaps. Aggregate to a coarser step if the dates are uneven.",
                 details={"n": irregular}))
-    suggested = suggest_fill(work["y"].to_numpy())
+    # single sales on a day without a row: nothing was sold that day
+    suggested = "zero" if events else suggest_fill(work["y"].to_numpy())
     use_fill = suggested if fill == "auto" else fill
     agg = work.groupby(["g", "p"], sort=True)["y"].sum(min_count=1)
     series: list[Series] = []

@@ -69,6 +69,9 @@ def test_gaps_zero_or_missing_and_suggestion():
     missing = prepare(df, "date", "sales", fill="missing").series[0].values
     assert np.isnan(missing[2:4]).all()
     assert suggest_fill(np.array([1.5, 2.2])) == "missing"
+    # a few returns (negative counts) still mean a day without a row sold nothing
+    assert suggest_fill(np.array([3.0] * 40 + [-2.0])) == "zero"
+    assert suggest_fill(np.array([3.0, -2.0, 4.0, -1.0])) == "missing"  # up and down: a measurement
     codes = [f.code for f in prepare(df, "date", "sales").series[0].findings]
     assert "missing_periods" in codes
 
@@ -745,6 +748,7 @@ def test_a_till_export_with_one_row_per_sale_is_added_up_per_day():
     df = pd.DataFrame(rows, columns=["when", "item", "qty"])
     panel = prepare(df, "when", "qty", "item")
     assert panel.frequency.code == "D" and panel.aggregated_from == "single time stamps"
+    assert panel.fill == "zero"  # a day without a sale sold nothing
     assert [f.code for f in panel.findings] == ["event_times"]
     mug = next(s for s in panel.series if s.id == "mug")
     assert mug.values.sum() == df.loc[df["item"] == "mug", "qty"].sum()
@@ -761,3 +765,15 @@ def test_hourly_shop_data_with_rows_only_in_opening_hours_stay_hourly():
     df = pd.DataFrame({"date": open_, "sales": np.arange(open_.size) % 7 + 1.0})
     panel = prepare(df, "date", "sales")
     assert panel.frequency.code == "h" and not [f for f in panel.findings if f.code == "event_times"]
+
+
+def test_sales_with_a_few_returns_are_forecast_as_demand_that_stops_at_zero():
+    rng = np.random.default_rng(3)
+    sales = rng.poisson(1.0, 200).astype(float)
+    sales[[20, 90, 150]] = -2  # returns
+    df = _frame(sales)
+    res = forecast(df, "date", "sales", horizon=14)
+    s = res.series[0]
+    assert res.fill == "zero"
+    assert min(s.lo) >= 0 and min(s.yhat) >= 0
+    assert "negative_values" in [f.code for f in s.findings]  # and the user is still told about them
