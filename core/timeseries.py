@@ -168,8 +168,13 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
         decimal = _decimal_years(pd.to_numeric(s, errors="coerce")) if num.between(1000, 2999).all() else None
         if decimal is not None:
             return decimal, False
+        if whole and num.between(10000101, 29991231).all():  # 20240131, as databases export dates
+            digits = pd.to_numeric(s, errors="coerce").round().astype("Int64").astype("string")
+            out = pd.to_datetime(digits, format="%Y%m%d", errors="coerce")
+            if out[digits.notna()].notna().all():
+                return out, False
         raise InputError(
-            f"The date column '{column}' holds numbers, not dates (first: {nonnull.iloc[0]:g}).",
+            f"The date column '{column}' holds numbers, not dates (first: {num.iloc[0]:g}).",
             "Choose a column with dates such as 2024-03-31, plain years such as 2024, or decimal years "
             "by month or quarter such as 1949.25 (April 1949, as R writes them).",
         )
@@ -179,7 +184,7 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
         return periods, False
     with warnings.catch_warnings():  # "Could not infer format": the values are checked below
         warnings.simplefilter("ignore", UserWarning)
-        out = pd.to_datetime(text, errors="coerce")
+        out = pd.to_datetime(text, errors="coerce", dayfirst=_day_first(text))
         if out[text.notna()].isna().mean() > 0:
             try:
                 alt = pd.to_datetime(text, errors="coerce", format="mixed")
@@ -199,6 +204,19 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert(None)
     return out, False
+
+
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d")
+
+
+def _day_first(text: pd.Series) -> bool:
+    """Whether 01/02/2024-style dates are day/month: one order for the whole column, decided by the
+    values whose first number is above 12 (13/02/2024) and none whose second is."""
+    valid = text.dropna()
+    if valid.empty or not _DAY_MONTH.match(valid.iloc[0]):
+        return False
+    parts = valid.str.extract(_DAY_MONTH).apply(pd.to_numeric, errors="coerce")
+    return bool((parts[0] > 12).any() and not (parts[1] > 12).any())
 
 
 def _decimal_years(t: pd.Series) -> pd.Series | None:

@@ -55,3 +55,28 @@ def test_a_mix_of_quarters_and_other_text_is_not_taken_for_quarters() -> None:
         parse_dates(pd.Series(["1981 Q1", "soon"]), "Quarter")
     with_gap = parse_dates(pd.Series(["1981 Q1", None, "1981 Q3"]), "Quarter")[0]
     assert with_gap.isna().tolist() == [False, True, False] and with_gap.iloc[2] == pd.Timestamp("1981-07-01")
+
+
+@given(st.dates(dt.date(1950, 1, 1), dt.date(2090, 12, 31)), st.integers(1, 90), st.sampled_from("/.-"),
+       st.sampled_from(["dmy", "mdy"]))
+def test_day_and_month_are_read_one_way_for_the_whole_column(start: dt.date, n: int, sep: str, order: str) -> None:
+    # '01/12/2010' and '13/12/2010' in one column: both are day first (the second could only be)
+    days = [start + dt.timedelta(days=k) for k in range(n)]
+    fmt = f"%d{sep}%m{sep}%Y" if order == "dmy" else f"%m{sep}%d{sep}%Y"
+    dates, _ = parse_dates(pd.Series([d.strftime(fmt) for d in days]), "Date")
+    if any(d.day > 12 for d in days) or order == "mdy":  # all-ambiguous day-first dates cannot be told apart
+        assert [d.date() for d in dates] == days
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)), st.integers(1, 40), st.booleans())
+def test_yyyymmdd_numbers_are_dates(start: dt.date, n: int, as_text: bool) -> None:
+    days = [start + dt.timedelta(days=k) for k in range(n)]
+    raw = [int(d.strftime("%Y%m%d")) for d in days]
+    dates, years = parse_dates(pd.Series([str(v) for v in raw] if as_text else raw), "Day")
+    assert not years and [d.date() for d in dates] == days
+
+
+def test_numbers_that_are_not_dates_are_refused_in_plain_words() -> None:
+    for raw in (pd.Series([12345, 678]), pd.Series(["12345", "20101301"])):
+        with pytest.raises(InputError, match="holds numbers, not dates"):
+            parse_dates(raw, "Code")
