@@ -678,10 +678,14 @@ def prepare(
     suggested = "zero" if events else suggest_fill(work["y"].to_numpy())
     use_fill = suggested if fill == "auto" else fill
     agg = work.groupby(["g", "p"], sort=True)["y"].sum(min_count=1)
+    # when no row means nothing sold, a product whose last row is old sold nothing since: its
+    # history runs to the table's last date, so its forecast starts where the others' do (one row
+    # alone is no history, and is reported as such)
+    end = agg.index.get_level_values(1).max() if use_fill == "zero" else None
     series: list[Series] = []
     for g, s in agg.groupby(level=0, sort=False):
         s = s.droplevel(0)
-        full = _full(s.index.min(), s.index.max(), freq)
+        full = _full(s.index.min(), s.index.max() if end is None or len(s) < 2 else end, freq)
         present = s.reindex(full)
         n_missing = int(len(full) - len(s))
         v = present.to_numpy(dtype=float)

@@ -1,5 +1,7 @@
 """Forecast & order: how many of each product will sell, and how many to order."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,7 @@ st.caption("Keel tries several forecasting methods on each product, checks each 
 
 JOB = "keel_forecast_job"
 RESULT = "keel_forecast_result"
+SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -99,6 +102,8 @@ st.success(
 )
 for finding in result.findings:
     st.warning(esc(finding.message) + " " + esc(finding.advice))
+if len(result.series) > 1:  # biggest expected sellers first: with hundreds of products, those matter most
+    result = dataclasses.replace(result, series=tuple(sorted(result.series, key=lambda s: -sum(s.yhat))))
 
 labels = [value if s.id is None else str(s.id) for s in result.series]  # one series: name it by its column
 summary = pd.DataFrame(
@@ -131,8 +136,10 @@ stock = st.data_editor(pd.DataFrame({"product": labels, "in stock now": [0.0] * 
 with guard(stop=False):
     plan = inventory.order_plan(result, lead_time=lead, review_period=review, service_level=service,
                                 on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])})
-    for line in plan.lines:
+    for line in plan.lines[:SHOWN_LINES]:
         st.markdown(f"- {esc(line.sentence)}")
+    if len(plan.lines) > SHOWN_LINES:
+        st.caption(f"The {SHOWN_LINES} biggest sellers are shown; the order list below has all {len(plan.lines):,} products.")
     for note in plan.notes:
         st.caption(f"ℹ️ {esc(note)}")
     st.download_button("Download the order list (CSV)", to_safe_csv(plan.to_frame()), file_name="order-list.csv",

@@ -32,6 +32,11 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     assert "What to order" in body
     assert any("Order" in m.value or "order" in m.value for m in at.markdown)
     assert at.download_button
+    # the biggest expected sellers come first in the table, the chart picker and the order list
+    result = jobs.get(job_id).result[1]
+    biggest = sorted(result.series, key=lambda s: -sum(s.yhat))
+    assert at.dataframe[0].value["series"].tolist() == [s.id for s in biggest]
+    assert [s.id for s in result.series] == ["Ceramic mug", "Oat milk 1L"]  # as computed, by name
 
 
 def test_monitor_page_checks_a_batch() -> None:

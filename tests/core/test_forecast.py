@@ -777,3 +777,15 @@ def test_sales_with_a_few_returns_are_forecast_as_demand_that_stops_at_zero():
     assert res.fill == "zero"
     assert min(s.lo) >= 0 and min(s.yhat) >= 0
     assert "negative_values" in [f.code for f in s.findings]  # and the user is still told about them
+
+
+def test_a_product_that_stopped_selling_is_forecast_from_the_tables_end_when_no_row_means_none_sold():
+    df = pd.concat([_frame(np.full(60, 5.0), id="mug"), _frame(np.full(30, 2.0), id="tea")])
+    zero = prepare(df, "date", "sales", "id", fill="zero")
+    tea = next(s for s in zero.series if s.id == "tea")
+    assert tea.n == 60 and tea.values[30:].sum() == 0
+    assert "trailing_zeros" in [f.code for f in tea.findings]
+    res = forecast(df, "date", "sales", "id", horizon=7, fill="zero")
+    assert len({s.dates[0] for s in res.series}) == 1  # every product's forecast starts on the same day
+    unknown = prepare(df, "date", "sales", "id", fill="missing")
+    assert next(s for s in unknown.series if s.id == "tea").n == 30  # not recorded: nothing is assumed
