@@ -166,8 +166,11 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.forecast import forecast
 
     table = _read(_path(args.file), args.sheet)
+    id_ = args.id
+    if id_ and id_ not in table.frame.columns and "," in id_:  # --id store,item: one series per pair
+        id_ = [c.strip() for c in id_.split(",")]
     result = forecast(
-        table.frame, date=args.date, value=args.value, id=args.id, horizon=args.horizon,
+        table.frame, date=args.date, value=args.value, id=id_, horizon=args.horizon,
         level=args.level, season=args.season, fill=args.fill, aggregate_to=args.aggregate,
         progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
     )
@@ -301,7 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--date", required=True)
     p.add_argument("--value", required=True)
-    p.add_argument("--id", default=None)
+    p.add_argument("--id", default=None,
+                   help="the column naming each series (a product); several joined by commas (store,item) make one series per pair")
     p.add_argument("--horizon", type=int, required=True)
     p.add_argument("--level", type=float, default=90.0)
     p.add_argument("--season", type=int, default=None)

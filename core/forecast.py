@@ -810,7 +810,7 @@ def forecast(
     frame: pd.DataFrame,
     date: str,
     value: str,
-    id: str | None = None,
+    id: str | Sequence[str] | None = None,
     horizon: int = 12,
     level: float = 90.0,
     season: int | None = None,
@@ -824,6 +824,7 @@ def forecast(
 ) -> ForecastResult:
     """Forecast the next ``horizon`` periods of every series in a long-format table.
 
+    ``id``: the column naming each series, or several (a store and a product: one series per pair).
     ``progress(done, total)`` is called as series finish. ``workers``: processes to use
     (default: up to 2 when there is enough work, else run in this process).
     """

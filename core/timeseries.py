@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -574,11 +575,35 @@ def lagged_copy_findings(frame: pd.DataFrame, date: str, value: str, id: str | N
 # --------------------------------------------------------------------------- main entry
 
 
+ID_JOIN = " · "  # between the parts of a series name made of several columns: 'Store 3 · Item 12'
+
+
+def series_key(frame: pd.DataFrame, id: str | Sequence[str] | None) -> tuple[pd.DataFrame, str | None]:
+    """One series-id column for ``id``: a column name, or several (a store and a product) joined into one.
+
+    Returns the frame (with the joined column in place of its parts) and that column's name.
+    """
+    if id is None or isinstance(id, str):
+        return frame, id
+    cols = list(dict.fromkeys(id))
+    if not cols:
+        return frame, None
+    for col in cols:
+        _check_column(frame, col, "series id")
+    if len(cols) == 1:
+        return frame, cols[0]
+    name = ID_JOIN.join(cols)
+    key = frame[cols[0]].astype("string").fillna("(blank)")
+    for col in cols[1:]:
+        key = key + ID_JOIN + frame[col].astype("string").fillna("(blank)")
+    return frame.drop(columns=cols).assign(**{name: key}), name
+
+
 def prepare(
     frame: pd.DataFrame,
     date: str,
     value: str,
-    id: str | None = None,
+    id: str | Sequence[str] | None = None,
     *,
     aggregate_to: str | None = None,
     fill: str = "auto",
@@ -594,6 +619,7 @@ def prepare(
     """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
+    frame, id = series_key(frame, id)
     for col, role in ((date, "date"), (value, "value"), (id, "series id")):
         _check_column(frame, col, role)
     if fill not in ("auto", "zero", "missing"):

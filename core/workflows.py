@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,7 +204,7 @@ def run_forecast(
     *,
     date: str,
     value: str,
-    id: str | None = None,
+    id: str | Sequence[str] | None = None,
     ids: tuple[str, ...] | None = None,
     horizon: int,
     level: float = 90.0,
@@ -215,18 +215,17 @@ def run_forecast(
 ):  # -> tuple[int, core.forecast.ForecastResult]
     """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version."""
     from core.forecast import forecast
+    from core.timeseries import series_key
 
-    frame = store.load_dataset(dataset_id)
-    if id is not None and ids:
-        if id not in frame.columns:
-            raise InputError(f"The table has no column named '{id}'.", "Choose the column that names each product.")
-        frame = frame[frame[id].astype(str).isin(set(ids))]
+    frame, key = series_key(store.load_dataset(dataset_id), id)
+    if key is not None and ids:
+        frame = frame[frame[key].astype(str).isin(set(ids))]
     report = progress or (lambda fraction, text: None)
     result = forecast(
-        frame, date=date, value=value, id=id, horizon=horizon, level=level, season=season, fill=fill,
+        frame, date=date, value=value, id=key, horizon=horizon, level=level, season=season, fill=fill,
         aggregate_to=aggregate_to, progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
     )
-    params = {"date": date, "value": value, "id": id, "ids": list(ids or []), "horizon": horizon, "level": level,
+    params = {"date": date, "value": value, "id": id if id is None or isinstance(id, str) else list(id), "ids": list(ids or []), "horizon": horizon, "level": level,
               "season": season, "fill": fill, "aggregate_to": aggregate_to}
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
     return forecast_id, result

@@ -10,7 +10,7 @@ from core.errors import KeelError
 from core.paths import keel_home
 from core.predict import to_safe_csv
 from core.quality import infer_kinds
-from core.timeseries import suggest_columns
+from core.timeseries import series_key, suggest_columns
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
 
@@ -53,14 +53,18 @@ except KeelError as exc:  # no date-like column: say so, but let the user pick a
 c1, c2, c3 = st.columns(3)
 date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)
 value = c2.selectbox("What to forecast", columns, index=columns.index(g_value) if g_value in columns else 0)
-id_col = c3.selectbox("One forecast per… (optional)", [None, *columns],
-                      index=(columns.index(g_id) + 1) if g_id in columns else 0,
-                      format_func=lambda c: "— one series —" if c is None else c)
+id_cols = c3.multiselect("One forecast per… (optional)", columns, default=[g_id] if g_id in columns else [],
+                         placeholder="— one series —",
+                         help="The column that names each product. Pick two (a store and a product) for one "
+                              "forecast per pair.")
+id_col: str | list[str] | None = (id_cols[0] if len(id_cols) == 1 else list(id_cols)) if id_cols else None
 ids: tuple[str, ...] = ()
 if id_col:
-    all_ids = sorted(frame[id_col].dropna().astype(str).unique().tolist())
+    with guard():
+        keyed, key = series_key(frame[list(id_cols)], id_col)
+    all_ids = sorted(keyed[key].dropna().astype(str).unique().tolist())
     if len(all_ids) > 2000:
-        st.warning(f"'{esc(id_col)}' has {len(all_ids):,} different values; forecasting all may take a while.")
+        st.warning(f"'{esc(key)}' has {len(all_ids):,} different values; forecasting all may take a while.")
     chosen = st.multiselect("Products (leave empty for all)", all_ids[:5000])
     ids = tuple(chosen)
 

@@ -15,8 +15,8 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
     assert not at.exception
     # Keel's guesses for a sales table
-    assert at.selectbox[1].value == "date" and at.selectbox[2].value == "units_sold" and at.selectbox[3].value == "product"
-    at.multiselect[0].set_value(["Oat milk 1L", "Ceramic mug"]).run()
+    assert at.selectbox[1].value == "date" and at.selectbox[2].value == "units_sold" and at.multiselect[0].value == ["product"]
+    at.multiselect[1].set_value(["Oat milk 1L", "Ceramic mug"]).run()
     at.number_input[0].set_value(14).run()
     [b for b in at.button if b.label == "Forecast"][0].click().run()
     job_id = at.session_state["keel_forecast_job"]
@@ -37,6 +37,26 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     biggest = sorted(result.series, key=lambda s: -sum(s.yhat))
     assert at.dataframe[0].value["series"].tolist() == [s.id for s in biggest]
     assert [s.id for s in result.series] == ["Ceramic mug", "Oat milk 1L"]  # as computed, by name
+
+
+def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
+    info = load_sample("shop_sales")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    at.multiselect[0].set_value(["category", "product"]).run()
+    assert not at.exception
+    assert "coffee · House blend 250g" in at.multiselect[1].options  # the products list names the pairs
+    at.multiselect[1].set_value(["coffee · House blend 250g", "tea · Green tea 50 bags"]).run()
+    at.number_input[0].set_value(7).run()
+    [b for b in at.button if b.label == "Forecast"][0].click().run()
+    job_id = at.session_state["keel_forecast_job"]
+    deadline = time.monotonic() + 180
+    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    result = jobs.get(job_id).result[1]
+    assert sorted(s.id for s in result.series) == ["coffee · House blend 250g", "tea · Green tea 50 bags"]
+    at.run()
+    assert not at.exception and not at.error
 
 
 def test_monitor_page_checks_a_batch() -> None:

@@ -140,6 +140,12 @@ def test_forecast_gap_handling_and_aggregation_flags(keel_home: Path, tmp_path: 
     assert weekly["frequency"].startswith("W") and len(weekly["series"][0]["forecast"]) == 4
 
 
+def test_forecast_one_series_per_pair_of_id_columns(keel_home: Path) -> None:
+    out = as_json(cli("forecast", str(DATA / "shop_sales.csv"), "--date", "date", "--value", "units_sold", "--id",
+                      "category,product", "--horizon", "3", "--json", home=keel_home))
+    assert len(out["series"]) == 11 and "tea · Green tea 50 bags" in {s["id"] for s in out["series"]}
+
+
 def test_a_yes_no_target_is_answered_in_the_files_own_words(keel_home: Path, tmp_path: Path) -> None:
     # Telco-style 'Churn: Yes/No': the model answers 'Yes'/'No', one proba_<class> per class as written,
     # and the output keeps the input's cells as they were (not true/false)

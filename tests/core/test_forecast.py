@@ -789,3 +789,13 @@ def test_a_product_that_stopped_selling_is_forecast_from_the_tables_end_when_no_
     assert len({s.dates[0] for s in res.series}) == 1  # every product's forecast starts on the same day
     unknown = prepare(df, "date", "sales", "id", fill="missing")
     assert next(s for s in unknown.series if s.id == "tea").n == 30  # not recorded: nothing is assumed
+
+
+def test_several_columns_make_one_series_per_pair():
+    df = pd.concat([_frame(np.full(40, float(k + 3 * s)), store=f"S{s}", item=f"I{k}") for s in (1, 2) for k in (1, 2)])
+    res = forecast(df, "date", "sales", ["store", "item"], horizon=5)
+    assert sorted(s.id for s in res.series) == ["S1 · I1", "S1 · I2", "S2 · I1", "S2 · I2"]
+    assert next(s for s in res.series if s.id == "S2 · I1").yhat[0] == pytest.approx(7.0)
+    assert forecast(df, "date", "sales", ["item"], horizon=5).series[0].yhat[0] == pytest.approx(4 + 7)  # both stores
+    with pytest.raises(InputError, match="no column 'shelf'"):
+        forecast(df, "date", "sales", ["store", "shelf"], horizon=5)
