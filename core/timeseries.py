@@ -345,6 +345,40 @@ def _event_times(work: pd.DataFrame, freq: Frequency) -> bool:
     return on_grid < 0.5 or len(t) / max(grid, 1.0) < 0.05
 
 
+_HORIZONS = {"h": 48, "B": 20, "D": 28, "W": 8, "M": 6, "Q": 4, "Y": 3}
+
+
+def default_horizon(freq: Frequency) -> int:
+    """A sensible number of periods to forecast: four weeks of days, two months of weeks, half a year
+    of months, a year of quarters, three years; a day of sub-hourly data; two steps of multi-year data."""
+    if freq.minutes:
+        return max(1, 1440 // freq.minutes)
+    if freq.years:
+        return 2
+    return _HORIZONS.get(freq.code, 12)
+
+
+def guess_frequency(frame: pd.DataFrame, date: str, id: str | Sequence[str] | None = None) -> Frequency | None:
+    """The step a forecast of ``frame`` would use (single sales count as days), or None if the dates do not parse."""
+    try:
+        frame, id = series_key(frame, id)
+        dates, years = parse_dates(frame[date], date)
+        ids = frame[id].astype("string") if id else pd.Series(0, index=frame.index)
+        work = pd.DataFrame({"d": dates.to_numpy(), "g": ids.to_numpy()}).dropna(subset=["d"])
+        freq, events = _step(work, years)
+    except (InputError, KeyError, ValueError, TypeError):
+        return None
+    return coarser_frequency("D") if events else freq
+
+
+def _step(work: pd.DataFrame, integer_years: bool) -> tuple[Frequency, bool]:
+    """The dates' step (columns d and g: date and series), and whether they are single events."""
+    freq = infer_frequency(work["d"], work["g"])
+    if integer_years and not freq.years:
+        return Frequency("Y", "YS", "Y-DEC", "start"), False
+    return freq, _event_times(work, freq)
+
+
 def _to_dates(periods, freq: Frequency) -> pd.DatetimeIndex:
     if freq.code == "B":  # business days are kept as plain dates (Period[B] is deprecated in pandas)
         return pd.DatetimeIndex(periods)
@@ -638,10 +672,10 @@ def prepare(
             f"There is only {work['d'].nunique()} distinct date in '{date}', so there is nothing to forecast from.",
             "Use a table with one row per date: at least a few dates per series.",
         )
-    freq = infer_frequency(work["d"], work["g"])
+    freq, events = _step(work, integer_years)
+    events = events and not aggregate_to
     table_findings: list[Finding] = []
     aggregated_from = None
-    events = not aggregate_to and _event_times(work, freq)
     if events:
         # a till or web-shop export: one row per sale at its own time, not readings on a clock
         table_findings.append(Finding(
@@ -653,8 +687,6 @@ def prepare(
                    "them up is wrong: make one row per regular time first.",
             details={"step": freq.label}))
         aggregate_to = "D"
-    if integer_years and not freq.years:
-        freq = Frequency("Y", "YS", "Y-DEC", "start")
     if aggregate_to:
         target = coarser_frequency(aggregate_to)
         order = {"h": -1, "B": 0, "D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}

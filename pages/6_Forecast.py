@@ -10,7 +10,7 @@ from core.errors import KeelError
 from core.paths import keel_home
 from core.predict import to_safe_csv
 from core.quality import infer_kinds
-from core.timeseries import series_key, suggest_columns
+from core.timeseries import Frequency, coarser_frequency, default_horizon, guess_frequency, series_key, suggest_columns
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
 
@@ -29,6 +29,12 @@ SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 def frame_and_kinds(dataset_id: int, sha256: str, home: str) -> tuple[pd.DataFrame, dict]:
     frame = store.load_dataset(dataset_id)
     return frame, infer_kinds(frame)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...]) -> Frequency | None:
+    frame = frame_and_kinds(dataset_id, sha256, str(keel_home()))[0]
+    return guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
 
 
 datasets = store.list_datasets()
@@ -69,9 +75,14 @@ if id_col:
     ids = tuple(chosen)
 
 c4, c5, c6, c7 = st.columns(4)
-horizon = int(c4.number_input("Periods ahead", min_value=1, max_value=400, value=28))
-aggregate = c5.selectbox("Add up to", [None, "h", "D", "W", "M"],
-                         format_func={None: "as in the file", "h": "hours", "D": "days", "W": "weeks", "M": "months"}.get)
+aggregate = c5.selectbox("Add up to", [None, "h", "D", "W", "M", "Q", "Y"],
+                         format_func={None: "as in the file", "h": "hours", "D": "days", "W": "weeks", "M": "months",
+                                      "Q": "quarters", "Y": "years"}.get)
+# the default horizon follows the step: four weeks of days, two months of weeks, half a year of months
+step = coarser_frequency(aggregate) if aggregate else data_step(dataset_id, by_id[dataset_id].sha256, date, tuple(id_cols))
+horizon = int(c4.number_input(f"{step.unit.capitalize()}s ahead" if step else "Periods ahead", min_value=1,
+                              max_value=400, value=default_horizon(step) if step else 28,
+                              key=f"horizon-{step.code if step else ''}"))
 level = float(c6.slider("Interval (%)", 50, 99, 90, help="How sure the shaded range should be."))
 fill = c7.selectbox("A date with no row means…", ["auto", "zero", "missing"],
                     format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
+
 from core import jobs, store, workflows
 from core.samples import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
@@ -57,6 +59,18 @@ def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
     assert sorted(s.id for s in result.series) == ["coffee · House blend 250g", "tea · Green tea 50 bags"]
     at.run()
     assert not at.exception and not at.error
+
+
+def test_forecast_page_offers_half_a_year_for_monthly_data() -> None:
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    frame = pd.DataFrame({"month": months, "units": [100 + (i % 12) * 5 for i in range(60)]})
+    info = store.save_dataset(frame, "Monthly sales", original_name="monthly.csv", source_format="csv",
+                              size_bytes=0, notes=(), change="test")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    assert not at.exception
+    assert at.number_input[0].label == "Months ahead" and at.number_input[0].value == 6
+    at.selectbox[3].set_value("Q").run()  # adding up to quarters asks for quarters
+    assert at.number_input[0].label == "Quarters ahead" and at.number_input[0].value == 4
 
 
 def test_monitor_page_checks_a_batch() -> None:

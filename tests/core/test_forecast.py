@@ -799,3 +799,16 @@ def test_several_columns_make_one_series_per_pair():
     assert forecast(df, "date", "sales", ["item"], horizon=5).series[0].yhat[0] == pytest.approx(4 + 7)  # both stores
     with pytest.raises(InputError, match="no column 'shelf'"):
         forecast(df, "date", "sales", ["store", "shelf"], horizon=5)
+
+
+def test_the_default_horizon_follows_the_step_of_the_data():
+    from core.timeseries import default_horizon, guess_frequency
+
+    monthly = _frame(np.arange(40.0), freq="MS")
+    assert default_horizon(guess_frequency(monthly, "date")) == 6
+    assert default_horizon(guess_frequency(_frame(np.arange(40.0), freq="W-MON"), "date")) == 8
+    assert default_horizon(guess_frequency(_frame(np.arange(40.0)), "date")) == 28
+    assert default_horizon(guess_frequency(_frame(np.arange(96.0), freq="30min"), "date")) == 48  # a day
+    years = pd.DataFrame({"year": range(1990, 2020), "sales": 1.0})
+    assert guess_frequency(years, "year").code == "Y"
+    assert guess_frequency(monthly, "sales") is None  # not dates: the page falls back to 28 periods
