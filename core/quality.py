@@ -1889,10 +1889,15 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
     show = lambda p: str(np.datetime64(int(p), "D"))  # noqa: E731
     if m == 1 and len(days) >= 20:
         dow = (days + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-        if not np.isin(dow, (5, 6)).any():  # business-day data: weekends aren't gaps
+        closed = sorted(set(range(7)) - set(np.unique(dow).tolist()))
+        if 0 < len(closed) <= 3:  # weekdays that never have a row (weekends, a shop shut on Sundays): not gaps
             dates = days.astype("datetime64[D]")
-            missing = np.busday_count(dates[:-1], dates[1:]) - 1
-            return _report_gaps(col, days, w, missing, "business day", show)
+            missing = np.busday_count(dates[:-1], dates[1:], weekmask=[int(d not in closed) for d in range(7)]) - 1
+            if closed == [5, 6]:
+                return _report_gaps(col, days, w, missing, "business day", show)
+            names = " or ".join(_WEEKDAY_NAMES[d] for d in closed)
+            return _report_gaps(col, days, w, missing, "opening day", show,
+                                f" No row falls on a {names}, so those count as closing days, not gaps.")
     if regular(d, m):
         missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
         return _report_gaps(col, days, w, missing, _step_name(m), show)
@@ -1926,8 +1931,11 @@ def _trim_isolated(days: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndar
     return days, w
 
 
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def _report_gaps(col: str, points: np.ndarray, rows: np.ndarray, missing: np.ndarray, step: str,
-                 show: Callable[[int], str]) -> Finding | None:
+                 show: Callable[[int], str], note: str = "") -> Finding | None:
     """Report missing periods (``missing[i]`` = periods missing between point i and i+1).
 
     With about one row per period every gap counts. With several random events per period an
@@ -1942,7 +1950,7 @@ def _report_gaps(col: str, points: np.ndarray, rows: np.ndarray, missing: np.nda
     a, b = show(points[biggest]), show(points[biggest + 1])
     plural = step + ("s" if total != 1 else "")
     msg = (f"{_q(col)} has data for every {step}, except {_n(total)} {plural} with none "
-           f"(the longest gap is between {a} and {b}).")
+           f"(the longest gap is between {a} and {b}).{note}")
     return _find("date_gaps", "warning", col, msg,
                  "Missing periods break forecasts and time-based features (like 'last week's sales'). "
                  "Check whether data was lost; if those periods truly had nothing, add them with zero.",

@@ -618,6 +618,19 @@ def test_regular_series_with_gaps(dates: pd.DatetimeIndex, step: str, missing: i
     assert (f.details["step"], f.details["missing_periods"]) == (step, missing)
 
 
+def test_a_weekday_that_never_has_rows_is_a_closing_day_not_a_gap() -> None:
+    days = pd.date_range("2024-01-01", periods=120)
+    open_days = days[days.day_of_week != 6]  # a shop shut on Sundays
+    assert found(pd.DataFrame({"day": open_days}), "date_gaps") == []
+    f = one(pd.DataFrame({"day": open_days.delete(range(30, 33))}), "date_gaps")
+    assert (f.details["step"], f.details["missing_periods"]) == ("opening day", 3)
+    assert "No row falls on a Sunday, so those count as closing days" in f.message
+    # shut on Sundays and Mondays, at the stamps of single sales
+    shop_days = days[~days.day_of_week.isin([0, 6])]
+    sales = shop_days.repeat(3) + pd.to_timedelta(np.tile([9, 12, 17], len(shop_days)), unit="h")
+    assert found(pd.DataFrame({"sold_at": sales}), "date_gaps") == []
+
+
 def test_busy_event_data_with_a_silence() -> None:
     stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(RNG.uniform(0, 120, 3000), unit="D")
     stamps = stamps[(stamps < pd.Timestamp("2024-03-01")) | (stamps > pd.Timestamp("2024-03-20"))]
