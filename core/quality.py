@@ -1282,6 +1282,9 @@ def _check_id_like(ctx: _Context, threshold: float | None) -> list[Finding]:
 
 MIXED_TYPES = 0.2  # >= 20% of values are numbers (or dates) while others aren't
 MIXED_WARNING = 0.9  # >= 90% numbers: a number column with a few stray values, worth fixing
+# product or part codes: digits with capital letters before or after (45819B, C2034, AB-1200); not
+# units, which are written in small letters (12kg)
+_CODE_RE = r"^\s*[A-Z]{0,4}[-_/.]?\d+[-_/.]?[A-Z]{1,4}\d*\s*$|^\s*[A-Z]{1,4}[-_/.]?\d+\s*$"
 _NUMBER_RE = (r"^\s*[-+]?[$€£¥]?\s*(?:\d{1,3}(?:[,' ]\d{3})+|\d+)(?:[.,]\d+)?(?:[eE][-+]?\d+)?\s*%?\s*$"
               r"|^\s*[-+]?[$€£¥]?\s*[.,]\d+\s*$")
 _DATE_RE = (r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
@@ -1334,6 +1337,13 @@ def _check_mixed(ctx: _Context, threshold: float) -> list[Finding]:
         sev = "warning" if p >= MIXED_WARNING else "info"
         advice = (f"A column that mixes {what} and text can only be used as labels. If it should hold {what}, "
                   "fix or clear the other values in the file (blanks count as missing) and load it again.")
+        odd_all = np.flatnonzero(~typed)
+        coded = pc.match_substring_regex(values.take(pa.array(odd_all)), _CODE_RE).to_numpy(zero_copy_only=False)
+        if what == "numbers" and float(weights[odd_all[coded]].sum()) >= 0.9 * float(weights[odd_all].sum()):
+            # '45819B', 'C2034': product or part codes, numbered with a letter here and there
+            sev = "info"
+            advice = ("They look like codes (product or part numbers), so the column is kept as labels, which "
+                      "is right for codes. Nothing to do, unless it should hold amounts: then fix those values.")
         out.append(_find("mixed_types", sev, col, msg, advice, None,
                          type=what, typed_share=p, untyped=n_odd, examples=examples, exact=exact))
     return out

@@ -357,6 +357,16 @@ def test_numbers_with_stray_text() -> None:
     assert f.details["type"] == "numbers"
 
 
+def test_product_codes_with_a_letter_here_and_there_are_codes_not_broken_numbers() -> None:
+    codes = [str(c) for c in RNG.integers(10000, 99999, 400)] + [f"{c}B" for c in RNG.integers(10000, 99999, 40)]
+    f = one(pd.DataFrame({"StockCode": txt(codes + ["POST", "C2034"])}), "mixed_types")
+    assert f.severity == "info" and "look like codes" in f.advice and "clear" not in f.advice
+    # amounts with a unit typed in now and then are still numbers worth fixing
+    weights = [f"{v:.1f}" for v in RNG.uniform(1, 50, 400)] + ["12kg", "3 kg", "n/a"] * 5
+    g = one(pd.DataFrame({"weight": txt(weights)}), "mixed_types")
+    assert g.severity == "warning" and "fix or clear" in g.advice
+
+
 def test_dates_mixed_with_text() -> None:
     values = ["2024-01-%02d" % d for d in range(1, 29)] * 5 + ["soon", "unknown", "TBC"] * 10
     f = one(pd.DataFrame({"when": txt(values)}), "mixed_types")
