@@ -166,11 +166,13 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.forecast import forecast
 
     table = _read(_path(args.file), args.sheet)
-    id_ = args.id
-    if id_ and id_ not in table.frame.columns and "," in id_:  # --id store,item: one series per pair
-        id_ = [c.strip() for c in id_.split(",")]
+    def columns(name: str | None) -> str | list[str] | None:  # 'store,item': several columns
+        if name and name not in table.frame.columns and "," in name:
+            return [c.strip() for c in name.split(",")]
+        return name
+
     result = forecast(
-        table.frame, date=args.date, value=args.value, id=id_, horizon=args.horizon,
+        table.frame, date=args.date, value=columns(args.value), id=columns(args.id), horizon=args.horizon,
         level=args.level, season=args.season, fill=args.fill, aggregate_to=args.aggregate,
         progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
     )
@@ -303,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("forecast", cmd_forecast, "Forecast the next H periods of each series.")
     p.add_argument("file")
     p.add_argument("--date", required=True)
-    p.add_argument("--value", required=True)
+    p.add_argument("--value", required=True,
+                   help="the column to forecast; several joined by commas (a wide table, one column per product) make one series each")
     p.add_argument("--id", default=None,
                    help="the column naming each series (a product); several joined by commas (store,item) make one series per pair")
     p.add_argument("--horizon", type=int, required=True)

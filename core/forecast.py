@@ -809,7 +809,7 @@ def _validate(horizon: Any, level: Any, season: Any) -> tuple[int, float, int | 
 def forecast(
     frame: pd.DataFrame,
     date: str,
-    value: str,
+    value: str | Sequence[str],
     id: str | Sequence[str] | None = None,
     horizon: int = 12,
     level: float = 90.0,
@@ -825,6 +825,7 @@ def forecast(
     """Forecast the next ``horizon`` periods of every series in a long-format table.
 
     ``id``: the column naming each series, or several (a store and a product: one series per pair).
+    ``value``: the column to forecast, or several (a wide table, one column per product): one series each.
     ``progress(done, total)`` is called as series finish. ``workers``: processes to use
     (default: up to 2 when there is enough work, else run in this process).
     """

@@ -633,10 +633,39 @@ def series_key(frame: pd.DataFrame, id: str | Sequence[str] | None) -> tuple[pd.
     return frame.drop(columns=cols).assign(**{name: key}), name
 
 
+def long_format(frame: pd.DataFrame, date: str, value: str | Sequence[str],
+                id: str | Sequence[str] | None) -> tuple[pd.DataFrame, str, str | None]:
+    """A wide table (one column per product: 'Month, Apples, Pears') as one row per date and column.
+
+    Returns the frame, the value column and the series-id column: with several value columns the
+    values go to 'value' and each column's name becomes its series' name (joined to ``id``'s, if any).
+    """
+    frame, id = series_key(frame, id)
+    if isinstance(value, str):
+        return frame, value, id
+    values = list(dict.fromkeys(value))
+    if not values:
+        raise InputError("No column was chosen to forecast.", "Choose the column with the numbers to forecast.")
+    for col in values:
+        _check_column(frame, col, "value")
+    if len(values) == 1:
+        return frame, values[0], id
+    if date in values or (id is not None and id in values):
+        raise InputError(f"'{date if date in values else id}' cannot be both a value to forecast and the "
+                         f"{'date' if date in values else 'series id'}.", "Choose other columns to forecast.")
+    keep = [date] + ([id] if id else [])
+    long = frame[keep + values].melt(id_vars=keep, value_vars=values, var_name="__column", value_name="value")
+    name = "column" if id is None else ID_JOIN.join([id, "column"])
+    key = long["__column"].astype("string")
+    if id is not None:
+        key = long[id].astype("string").fillna("(blank)") + ID_JOIN + key
+    return long.drop(columns=["__column"] + ([id] if id else [])).assign(**{name: key}), "value", name
+
+
 def prepare(
     frame: pd.DataFrame,
     date: str,
-    value: str,
+    value: str | Sequence[str],
     id: str | Sequence[str] | None = None,
     *,
     aggregate_to: str | None = None,
@@ -653,7 +682,8 @@ def prepare(
     """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
-    frame, id = series_key(frame, id)
+    _check_column(frame, date, "date")
+    frame, value, id = long_format(frame, date, value, id)
     for col, role in ((date, "date"), (value, "value"), (id, "series id")):
         _check_column(frame, col, role)
     if fill not in ("auto", "zero", "missing"):

@@ -203,7 +203,7 @@ def run_forecast(
     dataset_id: int,
     *,
     date: str,
-    value: str,
+    value: str | Sequence[str],
     id: str | Sequence[str] | None = None,
     ids: tuple[str, ...] | None = None,
     horizon: int,
@@ -215,17 +215,18 @@ def run_forecast(
 ):  # -> tuple[int, core.forecast.ForecastResult]
     """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version."""
     from core.forecast import forecast
-    from core.timeseries import series_key
+    from core.timeseries import long_format
 
-    frame, key = series_key(store.load_dataset(dataset_id), id)
+    frame, value_col, key = long_format(store.load_dataset(dataset_id), date, value, id)
     if key is not None and ids:
         frame = frame[frame[key].astype(str).isin(set(ids))]
     report = progress or (lambda fraction, text: None)
     result = forecast(
-        frame, date=date, value=value, id=key, horizon=horizon, level=level, season=season, fill=fill,
+        frame, date=date, value=value_col, id=key, horizon=horizon, level=level, season=season, fill=fill,
         aggregate_to=aggregate_to, progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
     )
-    params = {"date": date, "value": value, "id": id if id is None or isinstance(id, str) else list(id), "ids": list(ids or []), "horizon": horizon, "level": level,
+    params = {"date": date, "value": value if isinstance(value, str) else list(value),
+              "id": id if id is None or isinstance(id, str) else list(id), "ids": list(ids or []), "horizon": horizon, "level": level,
               "season": season, "fill": fill, "aggregate_to": aggregate_to}
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
     return forecast_id, result

@@ -10,7 +10,7 @@ from core.errors import KeelError
 from core.paths import keel_home
 from core.predict import to_safe_csv
 from core.quality import infer_kinds
-from core.timeseries import Frequency, coarser_frequency, default_horizon, guess_frequency, series_key, suggest_columns
+from core.timeseries import ID_JOIN, Frequency, coarser_frequency, default_horizon, guess_frequency, series_key, suggest_columns
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
 
@@ -58,20 +58,30 @@ except KeelError as exc:  # no date-like column: say so, but let the user pick a
 
 c1, c2, c3 = st.columns(3)
 date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)
-value = c2.selectbox("What to forecast", columns, index=columns.index(g_value) if g_value in columns else 0)
+values = c2.multiselect("What to forecast", columns, default=[g_value] if g_value in columns else [],
+                        help="The column with the numbers to forecast. In a table with one column per product, "
+                             "pick them all: each becomes its own forecast.")
 id_cols = c3.multiselect("One forecast per… (optional)", columns, default=[g_id] if g_id in columns else [],
                          placeholder="— one series —",
                          help="The column that names each product. Pick two (a store and a product) for one "
                               "forecast per pair.")
+if not values:
+    st.info("Choose what to forecast: the column with the numbers (units sold, sales, visits).", icon="👆")
+    st.stop()
+value: str | list[str] = values[0] if len(values) == 1 else list(values)
 id_col: str | list[str] | None = (id_cols[0] if len(id_cols) == 1 else list(id_cols)) if id_cols else None
 ids: tuple[str, ...] = ()
-if id_col:
-    with guard():
-        keyed, key = series_key(frame[list(id_cols)], id_col)
-    all_ids = sorted(keyed[key].dropna().astype(str).unique().tolist())
-    if len(all_ids) > 2000:
-        st.warning(f"'{esc(key)}' has {len(all_ids):,} different values; forecasting all may take a while.")
-    chosen = st.multiselect("Products (leave empty for all)", all_ids[:5000])
+if id_col or len(values) > 1:
+    names: list[str] = [""]
+    if id_col:
+        with guard():
+            keyed, key = series_key(frame[list(id_cols)], id_col)
+        names = sorted(keyed[key].dropna().astype(str).unique().tolist())
+    if len(values) > 1:  # one series per chosen column (per product and column with an id too)
+        names = [ID_JOIN.join(filter(None, (n, v))) for n in names for v in values]
+    if len(names) > 2000:
+        st.warning(f"There are {len(names):,} series; forecasting all may take a while.")
+    chosen = st.multiselect("Products (leave empty for all)", names[:5000])
     ids = tuple(chosen)
 
 c4, c5, c6, c7 = st.columns(4)
@@ -136,8 +146,8 @@ for note in chosen.notes:
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
 with guard(stop=False):
-    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value), theme=None)
-    st.plotly_chart(charts.backtest_figure(chosen, value_name=value), theme=None)
+    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value if isinstance(value, str) else "value"), theme=None)
+    st.plotly_chart(charts.backtest_figure(chosen, value_name=value if isinstance(value, str) else "value"), theme=None)
 
 st.subheader("What to order")
 unit = result.freq.unit if result.freq else "period"

@@ -17,8 +17,9 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
     assert not at.exception
     # Keel's guesses for a sales table
-    assert at.selectbox[1].value == "date" and at.selectbox[2].value == "units_sold" and at.multiselect[0].value == ["product"]
-    at.multiselect[1].set_value(["Oat milk 1L", "Ceramic mug"]).run()
+    assert at.selectbox[1].value == "date" and at.multiselect[0].value == ["units_sold"]
+    assert at.multiselect[1].value == ["product"]
+    at.multiselect[2].set_value(["Oat milk 1L", "Ceramic mug"]).run()
     at.number_input[0].set_value(14).run()
     [b for b in at.button if b.label == "Forecast"][0].click().run()
     job_id = at.session_state["keel_forecast_job"]
@@ -44,10 +45,10 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
 def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
     info = load_sample("shop_sales")
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
-    at.multiselect[0].set_value(["category", "product"]).run()
+    at.multiselect[1].set_value(["category", "product"]).run()
     assert not at.exception
-    assert "coffee · House blend 250g" in at.multiselect[1].options  # the products list names the pairs
-    at.multiselect[1].set_value(["coffee · House blend 250g", "tea · Green tea 50 bags"]).run()
+    assert "coffee · House blend 250g" in at.multiselect[2].options  # the products list names the pairs
+    at.multiselect[2].set_value(["coffee · House blend 250g", "tea · Green tea 50 bags"]).run()
     at.number_input[0].set_value(7).run()
     [b for b in at.button if b.label == "Forecast"][0].click().run()
     job_id = at.session_state["keel_forecast_job"]
@@ -61,6 +62,29 @@ def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
     assert not at.exception and not at.error
 
 
+def test_forecast_page_forecasts_each_column_of_a_wide_table() -> None:
+    months = pd.date_range("2020-01-01", periods=48, freq="MS")
+    frame = pd.DataFrame({"month": months, "Apples": [50 + i % 12 for i in range(48)],
+                          "Pears": [20 + (i % 12) * 2 for i in range(48)], "Plums": [5] * 48})
+    info = store.save_dataset(frame, "Fruit", original_name="fruit.csv", source_format="csv", size_bytes=0,
+                              notes=(), change="test")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    at.multiselect[0].set_value(["Apples", "Pears"]).run()
+    assert not at.exception
+    assert at.multiselect[2].options == ["Apples", "Pears"]  # each chosen column is a product
+    [b for b in at.button if b.label == "Forecast"][0].click().run()
+    job_id = at.session_state["keel_forecast_job"]
+    deadline = time.monotonic() + 180
+    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    assert sorted(s.id for s in jobs.get(job_id).result[1].series) == ["Apples", "Pears"]
+    at.run()
+    assert not at.exception and not at.error
+    at.multiselect[0].set_value([]).run()  # nothing to forecast: a pointer, not an error
+    assert not at.exception and "Choose what to forecast" in texts(at)
+
+
 def test_forecast_page_offers_half_a_year_for_monthly_data() -> None:
     months = pd.date_range("2019-01-01", periods=60, freq="MS")
     frame = pd.DataFrame({"month": months, "units": [100 + (i % 12) * 5 for i in range(60)]})
@@ -69,7 +93,7 @@ def test_forecast_page_offers_half_a_year_for_monthly_data() -> None:
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
     assert not at.exception
     assert at.number_input[0].label == "Months ahead" and at.number_input[0].value == 6
-    at.selectbox[3].set_value("Q").run()  # adding up to quarters asks for quarters
+    at.selectbox[2].set_value("Q").run()  # adding up to quarters asks for quarters
     assert at.number_input[0].label == "Quarters ahead" and at.number_input[0].value == 4
 
 

@@ -146,6 +146,16 @@ def test_forecast_one_series_per_pair_of_id_columns(keel_home: Path) -> None:
     assert len(out["series"]) == 11 and "tea · Green tea 50 bags" in {s["id"] for s in out["series"]}
 
 
+def test_forecast_a_wide_table_one_series_per_value_column(keel_home: Path, tmp_path: Path) -> None:
+    months = pd.date_range("2020-01-01", periods=36, freq="MS")
+    path = tmp_path / "wide.csv"
+    pd.DataFrame({"month": months, "Apples": np.arange(36) % 12 + 40, "Pears": 7}).to_csv(path, index=False)
+    out = as_json(cli("forecast", str(path), "--date", "month", "--value", "Apples,Pears", "--horizon", "6", "--json",
+                      home=keel_home))
+    assert [s["id"] for s in out["series"]] == ["Apples", "Pears"]
+    assert out["series"][1]["forecast"][0]["yhat"] == 7
+
+
 def test_a_yes_no_target_is_answered_in_the_files_own_words(keel_home: Path, tmp_path: Path) -> None:
     # Telco-style 'Churn: Yes/No': the model answers 'Yes'/'No', one proba_<class> per class as written,
     # and the output keeps the input's cells as they were (not true/false)

@@ -812,3 +812,18 @@ def test_the_default_horizon_follows_the_step_of_the_data():
     years = pd.DataFrame({"year": range(1990, 2020), "sales": 1.0})
     assert guess_frequency(years, "year").code == "Y"
     assert guess_frequency(monthly, "sales") is None  # not dates: the page falls back to 28 periods
+
+
+def test_a_wide_table_with_one_column_per_product_is_forecast_column_by_column():
+    wide = _frame(np.full(40, 5.0), freq="MS", pears=np.full(40, 2.0), plums=np.arange(40.0))
+    res = forecast(wide, "date", ["sales", "pears"], horizon=3)
+    assert [s.id for s in res.series] == ["pears", "sales"]
+    assert next(s for s in res.series if s.id == "pears").yhat[0] == pytest.approx(2.0)
+    # with an id column too: one series per product and column
+    two = pd.concat([wide.assign(shop="North"), wide.assign(shop="South")])
+    assert sorted(s.id for s in forecast(two, "date", ["sales", "pears"], "shop", horizon=3).series) == [
+        "North · pears", "North · sales", "South · pears", "South · sales"]
+    with pytest.raises(InputError, match="both a value to forecast and the date"):
+        forecast(wide, "date", ["sales", "date"], horizon=3)
+    with pytest.raises(InputError, match="No column was chosen"):
+        forecast(wide, "date", [], horizon=3)
