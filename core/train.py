@@ -73,6 +73,7 @@ from core.modelio import (
 
 MIN_ROWS = 20
 MIN_ROWS_PER_CLASS = 2
+RARE_SHARE = 0.01  # outcomes seen once, in at most 1 % of rows: stray answers, left out with a note
 MAX_CLASSES = 50
 MAX_CV_ROWS = 50_000
 HOLDOUT_SHARE = 0.2
@@ -602,8 +603,8 @@ def _skipped(name: str, task: str, note: str) -> LeaderboardRow:
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame, str, int]:
-    """Check the table and target; return (rows with a target, task, rows dropped)."""
+def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame, str, int, list[str]]:
+    """Check the table and target; return (rows kept, task, rows without a target, notes on other rows left out)."""
     if not isinstance(frame, pd.DataFrame) or frame.shape[1] == 0:
         raise InputError("The table has no columns.", "Upload a table with a header row and at least two columns.")
     if target not in frame.columns:
@@ -668,27 +669,36 @@ def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame
             "and check it on rows it has not seen.",
             "Add more rows (a few hundred is a good start).",
         )
+    notes: list[str] = []
     if task == "classification":
         counts = y.value_counts()
         rare = counts[counts < MIN_ROWS_PER_CLASS]
-        if len(rare) and len(rare) >= 0.5 * len(counts) and len(counts) > 10:
+        if len(rare) and rare.sum() >= 0.5 * len(kept) and len(counts) > 10:  # most rows: a name each
             raise InputError(
                 f"'{target}' has {len(counts)} different values in {len(kept)} rows, most of them in one row only: "
                 "it looks like a name or an ID, not an outcome to predict.",
                 "Choose the column that holds the outcome (a handful of values that repeat), or choose "
                 "'regression' if it is a number.",
             )
-        if len(rare):
-            names = _quote_list([str(v) for v in rare.index[:5]]) + (f" (and {len(rare) - 5} more)" if len(rare) > 5 else "")
-            one = len(rare) == 1
+        names = _quote_list([str(v) for v in rare.index[:5]]) + (f" (and {len(rare) - 5} more)" if len(rare) > 5 else "")
+        one = len(rare) == 1
+        if len(rare) and rare.sum() <= RARE_SHARE * len(kept) and len(counts) - len(rare) >= 2:
+            # a few stray answers (typed by hand, once each) in a real outcome column: leave those rows out
+            kept = kept[~y.isin(rare.index)]
+            n_rare = int(rare.sum())
+            notes.append(f"{n_rare} row{'' if n_rare == 1 else 's'} whose '{target}' appears only once ({names}) "
+                         "were left out: a model cannot learn an outcome from one example.")
+        elif len(rare):
+            numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
             raise InputError(
                 f"The value{'' if one else 's'} {names} of '{target}' {'appears' if one else 'each appear'} in only "
                 f"one row; each outcome needs at least {MIN_ROWS_PER_CLASS} rows so it can appear in both the "
                 "training and the test part.",
-                f"Add more rows with {'that outcome' if one else 'those outcomes'}, merge "
+                ("If it is an amount or a count, choose 'regression' to predict it as a number. " if numeric else "")
+                + f"Otherwise add more rows with {'that outcome' if one else 'those outcomes'}, merge "
                 f"{'it' if one else 'them'} with a similar outcome, or remove those rows.",
             )
-    return kept, task, dropped
+    return kept, task, dropped, notes
 
 
 # --------------------------------------------------------------------------- training
@@ -761,11 +771,12 @@ def train(
     """
     started = time.perf_counter()
     report = progress or (lambda fraction, text: None)
-    kept, task, dropped = _validate(frame, target, task)
+    kept, task, dropped, checked = _validate(frame, target, task)
     notes: list[str] = []
     warns: list[str] = []
     if dropped:
         notes.append(f"{dropped} rows have no value in '{target}' and were left out.")
+    warns.extend(checked)  # rows left out beyond empty targets change what the model learns from: say it loudly
 
     if findings is None:
         findings = _findings(kept, target)

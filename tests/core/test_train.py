@@ -175,6 +175,9 @@ def _tiny(n: int = 30) -> pd.DataFrame:
         pytest.param(_tiny().assign(y=[f"job {i}" for i in range(30)]), "y", {},
                      "'y' has 30 different values in 30 rows, most of them in one row only: it looks like a name "
                      "or an ID", "Choose the column that holds the outcome", id="names-as-target"),
+        pytest.param(_tiny().assign(y=[1, 2] * 13 + [3, 4, 5, 6]), "y", {"task": "classification"},
+                     "The values '3', '4', '5', '6' of 'y' each appear in only one row",
+                     "If it is an amount or a count, choose 'regression'", id="whole-numbers-with-one-row-each"),
         pytest.param(_tiny(), "y", {"exclude": ["x"]}, "No columns are left to learn from: 'x' left out by you.",
                      "Put back at least one column", id="every-column-excluded"),
         pytest.param(_tiny().assign(y=["a", "b", "c"] * 10), "y", {"task": "regression"},
@@ -189,6 +192,17 @@ def test_validation_errors_say_what_and_what_next(frame, target, kwargs, message
         train(frame, target, time_budget_s=FAST, candidates=LINEAR, **kwargs)
     assert message in err.value.message
     assert hint in err.value.hint
+
+
+def test_a_few_stray_answers_seen_once_are_left_out_with_a_warning_not_refused():
+    # a survey's 'housing': four real answers and 15 typed-in ones, each once, in 1 % of rows
+    frame = make_churn(1500)
+    frame["churn"] = frame["churn"].astype(str)
+    frame.loc[:14, "churn"] = [f"own words {i}" for i in range(15)]
+    result = train(frame, "churn", time_budget_s=FAST, candidates=LINEAR)
+    assert result.split.train_rows + result.split.test_rows == 1485
+    assert any(w.startswith("15 rows whose 'churn' appears only once ('own words 0'") for w in result.warnings)
+    assert len(result.classes) == 2
 
 
 def test_rows_without_a_target_are_dropped_and_noted():
