@@ -1250,7 +1250,9 @@ def _read_parquet(data: bytes, label: str, size: int) -> Table:
     if table.num_rows == 0:
         raise InputError(f"'{label}' has column names but no rows.", "Check that you picked the right file.")
     notes: list[str] = []
-    result = _finish(table, label, notes, recognise=False, decimal=".", raw_samples=None)
+    # the writer typed the columns: text stays text (codes with leading zeros), but dates written
+    # as text ('2024-03-31', a common way to save them) are read as dates, as from a CSV
+    result = _finish(table, label, notes, recognise="dates", decimal=".", raw_samples=None)
     return Table(
         frame=result.frame,
         source_name=label,
@@ -1464,10 +1466,12 @@ def _finish(
     label: str,
     notes: list[str],
     *,
-    recognise: bool,
+    recognise: bool | str,
     decimal: str,
     raw_samples: _Dialect | None,
 ) -> _Finished:
+    """``recognise``: True to turn text columns into booleans, numbers or dates when they parse;
+    "dates" for dates only (a typed file: its text is text, but dates are often written as text)."""
     if table.num_columns > MAX_COLUMNS:
         raise InputError(
             f"'{label}' has {table.num_columns:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
@@ -1490,7 +1494,7 @@ def _finish(
     if jobs:
 
         def work(i: int) -> tuple[int, _Outcome | None]:
-            return i, _recognise(columns[i], names[i], decimal)
+            return i, _recognise(columns[i], names[i], decimal, dates_only=recognise == "dates")
 
         if len(jobs) > 1 and table.num_rows > 50_000:
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -1645,7 +1649,7 @@ class _Outcome:
     notes: list[str]
 
 
-def _recognise(column: pa.ChunkedArray, name: str, decimal: str) -> _Outcome | None:
+def _recognise(column: pa.ChunkedArray, name: str, decimal: str, dates_only: bool = False) -> _Outcome | None:
     """Convert a text column to booleans, numbers or dates when (nearly) all values parse."""
     if len(column) == column.null_count:
         return None
@@ -1658,7 +1662,7 @@ def _recognise(column: pa.ChunkedArray, name: str, decimal: str) -> _Outcome | N
     ):
         return None  # words without digits: neither numbers, dates nor yes/no
     sample = Counter(values)  # distinct values with their counts: each is parsed once
-    for detect in (_as_boolean, _as_number, _as_date):
+    for detect in (_as_date,) if dates_only else (_as_boolean, _as_number, _as_date):
         outcome = detect(column, name, sample, decimal)
         if outcome is not None:
             return outcome

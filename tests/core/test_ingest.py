@@ -586,6 +586,17 @@ def test_parquet() -> None:
     assert table.frame["d"].tolist() == [1.5, 2.5]
 
 
+def test_parquet_dates_written_as_text_are_dates_but_other_text_stays_text() -> None:
+    out = io.BytesIO()
+    pq.write_table(pa.table({"when": ["1959-01-01", "1959-04-01", "1959-07-01"], "zip": ["02139", "10001", "94105"],
+                             "flag": ["yes", "no", "yes"]}), out)
+    table = read(out.getvalue(), "t.parquet")
+    assert pd.api.types.is_datetime64_any_dtype(table.frame["when"])  # as from a CSV
+    assert table.frame["zip"].tolist() == ["02139", "10001", "94105"]  # the writer's text: not numbers
+    assert table.frame["flag"].tolist() == ["yes", "no", "yes"]
+    assert any("'when': read as dates" in n for n in table.notes)
+
+
 def test_json_lines_and_array() -> None:
     lines = read(b'{"a": 1, "when": "2024-01-05"}\n{"a": 2, "when": "2024-01-06"}\n', "x.jsonl")
     assert lines.format == "jsonl"
