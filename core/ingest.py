@@ -40,6 +40,7 @@ In text columns only empty cells become missing; placeholders such as ``N/A`` st
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import json
@@ -106,15 +107,21 @@ class Table:
 # --------------------------------------------------------------------------------------------
 
 
+_AS_TEXT: contextvars.ContextVar[bool] = contextvars.ContextVar("keel_read_as_text", default=False)
+
+
 def read_table(
-    source: bytes | str | Path, name: str | None = None, *, sheet: str | None = None
+    source: bytes | str | Path, name: str | None = None, *, sheet: str | None = None, as_text: bool = False
 ) -> Table:
     """Parse ``source`` (raw bytes, or a path) into a :class:`Table`; raise ``InputError`` if not a table.
 
     ``name`` is the user's file name and only appears in messages. ``sheet`` picks an Excel
-    sheet by name (default: the first sheet that has data).
+    sheet by name (default: the first sheet that has data). ``as_text``: a text file's cells
+    exactly as written ('1.50', '>3', '6-Aug-09'), for copying a user's rows into an output;
+    typed files (Excel, Parquet, JSON) keep their own types.
     """
     label = _label(source, name)
+    token = _AS_TEXT.set(as_text)
     try:
         return _read(source, label, sheet)
     except KeelError:
@@ -131,6 +138,8 @@ def read_table(
             f"Check that it is a valid CSV, Excel, Parquet or JSON file. If it is, report "
             f"reference {bug_id} so we can fix the reader.",
         ) from exc
+    finally:
+        _AS_TEXT.reset(token)
 
 
 def _label(source: object, name: str | None) -> str:
@@ -705,7 +714,7 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         delimiter=dialect.delimiter or _NO_DELIMITER,
         skip=dialect.skip_lines,
         decimal=dialect.decimal,
-        text_columns=dialect.text_columns,
+        text_columns=list(dialect.header) if _AS_TEXT.get() else dialect.text_columns,
     )
     threads = src.size > _THREAD_MIN_BYTES
     table, bad = _arrow_csv(src, utf8, plan, label, codec, notes, threads=threads, newlines=newlines)
@@ -1480,6 +1489,7 @@ def _finish(
     names, rename_notes = _clean_names(table.column_names)
     table = table.rename_columns(names)
     notes.extend(rename_notes)
+    recognise = recognise and not _AS_TEXT.get()
     converted: dict[str, str] = {}
     columns = list(table.columns)
     column_notes: dict[int, list[str]] = {}

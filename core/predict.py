@@ -24,6 +24,7 @@ from core.modelio import KeelModel, label_array, load_registered, to_bool_float,
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[-+][0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[-+][0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,8 @@ def _neutralise(series: pd.Series) -> pd.Series:
     is_str = text.map(lambda v: isinstance(v, str)) if pd.api.types.is_object_dtype(series) else series.notna()
     as_str = series.astype("string")
     risky = is_str.astype(bool).to_numpy() & as_str.str.startswith(_FORMULA_START).fillna(False).to_numpy()
+    if risky.any():  # a plain number written as text ('-5', '+1.5', '-1,200.50') runs nothing
+        risky &= ~as_str.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy()
     if not risky.any():
         return series
     out = text.copy()
@@ -276,7 +279,7 @@ def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str 
     info, model = load_registered(model_ref)
     table = read_table(source)
     report = check_schema(table.frame, model)
-    scored = predict_frame(table.frame, model, check=False)
+    scored = with_cells_as_written(predict_frame(table.frame, model, check=False), source, table)
     try:
         out.write_bytes(to_safe_csv(scored))
     except OSError as exc:
@@ -290,6 +293,25 @@ def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str 
         "warnings": list(report.warnings),
         "notes": list(report.notes),
     }
+
+
+def with_cells_as_written(scored: pd.DataFrame, source: bytes | str | Path, table: Any,
+                          name: str | None = None) -> pd.DataFrame:
+    """The user's own cells ('1.50', '>3', '6-Aug-09') with the prediction columns added.
+
+    The model reads the converted table ('>3' is no number, so it is missing to the model); the
+    file Keel writes must not change the user's data, so its input columns are read again as text.
+    """
+    from core.ingest import read_table
+
+    if table.format != "csv":
+        return scored  # typed files keep their own types
+    raw = read_table(source, name, as_text=True).frame
+    if list(raw.columns) != list(table.frame.columns) or len(raw) != len(scored):
+        return scored  # cannot happen for one file; never risk misaligned rows
+    raw = raw.drop(columns=[c for c in raw.columns if str(c) == "prediction" or str(c).startswith("proba_")])
+    added = [c for c in scored.columns if c not in raw.columns]
+    return pd.concat([raw.set_axis(scored.index), scored[added]], axis=1)
 
 
 def predict_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> int:
@@ -315,4 +337,4 @@ def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaRe
     report = check_schema(table.frame, model, raise_errors=False)
     if not report.ok:
         return report, None
-    return report, predict_frame(table.frame, model, check=False)
+    return report, with_cells_as_written(predict_frame(table.frame, model, check=False), data, table, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.modelio import register
-from core.predict import check_schema, predict_command, predict_file, predict_frame, predict_one, to_safe_csv
+from core.predict import _PLAIN_NUMBER, check_schema, predict_command, predict_file, predict_frame, predict_one, to_safe_csv
 from core.train import train
 from tests.core.test_train import make_churn
 
@@ -166,6 +167,8 @@ def _check_cells(cells, written_cells):
     for original, written in zip(cells, written_cells):
         if original is None:
             assert written == ""
+        elif re.fullmatch(_PLAIN_NUMBER, original):  # '-5', '+1.5': a number runs nothing
+            assert written == original
         elif original.startswith(("=", "+", "-", "@", "\t", "\r")):
             assert written == "'" + original
         else:
@@ -173,12 +176,32 @@ def _check_cells(cells, written_cells):
 
 
 def test_safe_csv_keeps_negative_numbers_numeric_and_guards_headers():
-    frame = pd.DataFrame({"=cmd": [1, 2], "delta": [-1.5, 2.0], "mixed": ["-5", 7], "cat": pd.Categorical(["=x", "y"])})
+    frame = pd.DataFrame({"=cmd": [1, 2], "delta": [-1.5, 2.0], "mixed": ["-5", 7], "cat": pd.Categorical(["=x", "y"]),
+                          "typed": ["-1,200.50", "-2+3+cmd|' /C calc'!A0"]})
     rows = list(csv.reader(io.StringIO(to_safe_csv(frame).decode("utf-8"), newline="")))
-    assert rows[0] == ["'=cmd", "delta", "mixed", "cat"]
-    assert rows[1] == ["1", "-1.5", "'-5", "'=x"]
-    assert rows[2] == ["2", "2", "7", "y"]
+    assert rows[0] == ["'=cmd", "delta", "mixed", "cat", "typed"]
+    # a number written as text runs nothing and stays as it was; a formula behind a minus is guarded
+    assert rows[1] == ["1", "-1.5", "-5", "'=x", "-1,200.50"]
+    assert rows[2] == ["2", "2", "7", "y", "'-2+3+cmd|' /C calc'!A0"]
     assert to_safe_csv(frame, bom=True).startswith("\ufeff".encode())
+
+
+def test_the_scored_file_keeps_the_users_cells_as_written(churn, tmp_path):
+    frame, result = churn
+    info = register(result, "churn", None)
+    new = frame.drop(columns=["churn"]).head(40).astype(object)
+    new["age"] = new["age"].map(lambda v: f"{v:.2f}")  # "70.00": read as 70, written back as typed
+    new.loc[new.index[:3], "cancel_code"] = " CX "  # spaces around a label: trimmed for the model only
+    new["signed_up"] = "6-Aug-09"  # a date as typed, not rewritten as 2009-08-06
+    source = tmp_path / "new.csv"
+    new.to_csv(source, index=False)
+    out = tmp_path / "scored.csv"
+    predict_file(info.id, source, out)
+    written = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    given = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
+    width = len(given[0])
+    assert [row[:width] for row in written] == given
+    assert written[0][width:] == ["prediction", "proba_no", "proba_yes"]
 
 
 def test_predict_file_writes_a_safe_csv(churn, tmp_path):
