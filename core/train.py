@@ -783,11 +783,18 @@ def train(
     plan = select_features(kept, target, findings, include=include, exclude=exclude, task=task)
     if not plan.used:
         reasons = "; ".join(f"'{x.column}' {x.reason}" for x in plan.left_out[:6])
+        others = [c for c in kept.columns if c != target]
+        timed = others and all(pd.api.types.is_datetime64_any_dtype(kept[c]) or _YEAR_NAMES.search(str(c))
+                               or str(c).lower() in ("date", "time", "period", "month", "quarter", "week", "day")
+                               for c in others)
         raise InputError(
             f"No columns are left to learn from: {reasons}." if reasons else "No columns are left to learn from: "
             f"the table holds only '{target}'.",
-            "Put back at least one column (on the Train page, or with --include COLUMN), or add columns "
-            "that may explain the target.",
+            (f"This table is a time series ('{others[0]}' and '{target}'): to predict the next values, forecast "
+             f"it (the Forecast page, or: python -m core forecast FILE --date {others[0]} --value {target} "
+             "--horizon 12)." if timed and len(others) == 1 else
+             "Put back at least one column (on the Train page, or with --include COLUMN), or add columns "
+             "that may explain the target."),
         )
     notes.extend(plan.notes)
 

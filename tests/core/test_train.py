@@ -178,6 +178,10 @@ def _tiny(n: int = 30) -> pd.DataFrame:
         pytest.param(_tiny().assign(y=[1, 2] * 13 + [3, 4, 5, 6]), "y", {"task": "classification"},
                      "The values '3', '4', '5', '6' of 'y' each appear in only one row",
                      "If it is an amount or a count, choose 'regression'", id="whole-numbers-with-one-row-each"),
+        pytest.param(pd.DataFrame({"date": pd.date_range("1971-04-01", periods=89, freq="QS"),
+                                   "value": 13067.3 + 60.0 * np.arange(89)}), "value", {},
+                     "No columns are left to learn from", "This table is a time series ('date' and 'value'): "
+                     "to predict the next values, forecast it", id="time-series-to-train"),
         pytest.param(_tiny(), "y", {"exclude": ["x"]}, "No columns are left to learn from: 'x' left out by you.",
                      "Put back at least one column", id="every-column-excluded"),
         pytest.param(_tiny().assign(y=["a", "b", "c"] * 10), "y", {"task": "regression"},
