@@ -12,6 +12,17 @@ from tests.app.helpers import open_page, texts
 from ui import state
 
 
+def press_forecast(at) -> str:
+    """Press Forecast and wait for the job (it runs in a worker, outside the script run); its id."""
+    [b for b in at.button if b.label == "Forecast"][0].click().run()
+    job_id = at.session_state["keel_forecast_job"]
+    deadline = time.monotonic() + 180
+    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    return job_id
+
+
 def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     info = load_sample("shop_sales")
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
@@ -21,12 +32,7 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     assert at.multiselect[1].value == ["product"]
     at.multiselect[2].set_value(["Oat milk 1L", "Ceramic mug"]).run()
     at.number_input[0].set_value(14).run()
-    [b for b in at.button if b.label == "Forecast"][0].click().run()
-    job_id = at.session_state["keel_forecast_job"]
-    deadline = time.monotonic() + 180
-    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    job_id = press_forecast(at)
     at.run()
     assert not at.exception
     body = texts(at)
@@ -50,12 +56,7 @@ def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
     assert "coffee · House blend 250g" in at.multiselect[2].options  # the products list names the pairs
     at.multiselect[2].set_value(["coffee · House blend 250g", "tea · Green tea 50 bags"]).run()
     at.number_input[0].set_value(7).run()
-    [b for b in at.button if b.label == "Forecast"][0].click().run()
-    job_id = at.session_state["keel_forecast_job"]
-    deadline = time.monotonic() + 180
-    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    job_id = press_forecast(at)
     result = jobs.get(job_id).result[1]
     assert sorted(s.id for s in result.series) == ["coffee · House blend 250g", "tea · Green tea 50 bags"]
     at.run()
@@ -72,12 +73,7 @@ def test_forecast_page_forecasts_each_column_of_a_wide_table() -> None:
     at.multiselect[0].set_value(["Apples", "Pears"]).run()
     assert not at.exception
     assert at.multiselect[2].options == ["Apples", "Pears"]  # each chosen column is a product
-    [b for b in at.button if b.label == "Forecast"][0].click().run()
-    job_id = at.session_state["keel_forecast_job"]
-    deadline = time.monotonic() + 180
-    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert jobs.get(job_id).status == "done", jobs.get(job_id).error
+    job_id = press_forecast(at)
     assert sorted(s.id for s in jobs.get(job_id).result[1].series) == ["Apples", "Pears"]
     at.run()
     assert not at.exception and not at.error
