@@ -302,7 +302,14 @@ def _use_log(y: np.ndarray, m: int) -> bool:
     return bool(slope > 0.5)
 
 
-def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> _Plan:
+def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str,
+               history: np.ndarray | None = None) -> _Plan:
+    """How to model ``y`` (the first backtest window's training part): seasons, log scale, intermittent.
+
+    Whether a season is there is judged on the whole ``history`` when given: the first window of a
+    few years of monthly data is too short to show a yearly pattern that the whole history shows.
+    """
+    history = y if history is None else history
     notes: list[str] = []
     # counts with a few returns are still demand: forecasts and ranges stop at zero
     nonneg = bool(np.all(y >= 0)) or counts_like(y)
@@ -315,12 +322,12 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str) -> 
     seasons: list[float] = []
     for p in cands:
         m = int(round(p))
-        if y.size < 2 * m + 2:
+        if history.size < 2 * m + 2:
             if season is not None or m <= 24:
                 notes.append(f"A season of {m} {unit}s needs at least {2 * m + 2} {unit}s of history; "
-                             f"this series has {y.size}, so the seasonal pattern was left out.")
+                             f"this series has {history.size}, so the seasonal pattern was left out.")
             continue
-        if season is not None or seasonality_test(y, p):
+        if season is not None or seasonality_test(history, p):
             seasons.append(p)
     short = [p for p in seasons if round(p) <= 24]
     main = int(round(min(seasons))) if seasons else 1
@@ -487,7 +494,7 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
     n_win = max(0, min(windows, (n - min_train) // h))
     origins = [n - w * h for w in range(n_win, 0, -1)]
     first_train = y[: origins[0]] if origins else y
-    plan = _make_plan(first_train, freq_code, season, unit)
+    plan = _make_plan(first_train, freq_code, season, unit, history=y)
     if origins and plan.main_season > 1:
         min_train = max(min_train, 2 * plan.main_season + 2)
         while origins and origins[0] < min_train:

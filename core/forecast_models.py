@@ -707,7 +707,33 @@ def seasonality_test(y: np.ndarray, period: float) -> bool:
         return False
     ac = ac / ac[0]
     band = 1.645 * math.sqrt((1 + 2 * np.sum(ac[1:m] ** 2)) / n2)
-    return bool(ac[m] > band)
+    return bool(ac[m] > band) or _season_means_differ(y, m)
+
+
+def _season_means_differ(y: np.ndarray, m: int, alpha: float = 0.01) -> bool:
+    """One-way analysis of variance of the detrended values by point of the cycle (month of year).
+
+    The autocorrelation test above has little power on a few years of history: a smooth yearly
+    pattern correlates strongly at short lags too, which widens its band. Four years of monthly
+    sales with an obvious summer peak failed it; comparing the months' means does not.
+    """
+    trend = centered_ma(y, m)
+    ok = np.isfinite(trend)
+    detr = (y - trend)[ok]
+    slot = (np.arange(y.size) % m)[ok]
+    n = detr.size
+    if n < 2 * m or np.unique(slot).size < m:
+        return False
+    counts = np.bincount(slot, minlength=m)
+    means = np.bincount(slot, weights=detr, minlength=m) / counts
+    between = float(np.sum(counts * (means - detr.mean()) ** 2))
+    within = float(np.sum((detr - means[slot]) ** 2))
+    if within <= 0:
+        return between > 0
+    from scipy.stats import f as f_dist
+
+    stat = (between / (m - 1)) / (within / (n - m))
+    return bool(f_dist.sf(stat, m - 1, n - m) < alpha)
 
 
 class SeasonalAdjuster:

@@ -827,3 +827,25 @@ def test_a_wide_table_with_one_column_per_product_is_forecast_column_by_column()
         forecast(wide, "date", ["sales", "date"], horizon=3)
     with pytest.raises(InputError, match="No column was chosen"):
         forecast(wide, "date", [], horizon=3)
+
+
+def test_four_years_of_growing_monthly_sales_keep_their_yearly_pattern():
+    # a small shop's usual history: 48 months, growing, with a summer peak. The autocorrelation test
+    # alone missed it (the trend swamps it, and the first backtest window holds only 30 months), so
+    # the forecast was a flat trend line
+    rng = np.random.default_rng(11)
+    t = np.arange(48)
+    sales = 100 + 1.5 * t + 12 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 4, 48)
+    res = forecast(_frame(sales[:42], freq="MS"), "date", "sales", horizon=6)
+    s = res.series[0]
+    assert s.season == 12
+    truth = 100 + 1.5 * t[42:] + 12 * np.sin(2 * np.pi * t[42:] / 12)
+    assert np.mean(np.abs(np.array(s.yhat) - truth)) < 6  # the peak is forecast, not averaged away
+
+
+def test_months_without_a_pattern_are_rarely_called_seasonal():
+    from core.forecast_models import seasonality_test
+
+    rng = np.random.default_rng(12)
+    walks = [np.cumsum(rng.normal(size=60)) for _ in range(300)]
+    assert np.mean([seasonality_test(w, 12) for w in walks]) < 0.1
