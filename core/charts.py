@@ -723,7 +723,8 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
     ``ForecastResult.level`` (for the band's name); ``value_name`` the value column."""
     name = value_name or "value"
     sid = series_result.id
-    title = f"What comes next for '{name}'" + (f" ({sid})" if sid not in (None, "") else "") + "?"
+    shown = f" ({sid})" if sid not in (None, "", name) else ""  # a wide table's series is its column
+    title = f"What comes next for '{name}'{shown}?"
     dates, values = _history(series_result, history)
     tail = len(dates) - max_history if len(dates) > max_history else 0
     dates, values = dates[tail:], values[tail:]

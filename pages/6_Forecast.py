@@ -145,9 +145,11 @@ for note in chosen.notes:
     st.caption(f"ℹ️ {esc(note)}")
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
+# a wide table: each series is a column, named by its last part ('North · Apples' -> 'Apples')
+value_name = value if isinstance(value, str) else str(chosen.id).split(ID_JOIN)[-1]
 with guard(stop=False):
-    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value if isinstance(value, str) else "value"), theme=None)
-    st.plotly_chart(charts.backtest_figure(chosen, value_name=value if isinstance(value, str) else "value"), theme=None)
+    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value_name), theme=None)
+    st.plotly_chart(charts.backtest_figure(chosen, value_name=value_name), theme=None)
 
 st.subheader("What to order")
 unit = result.freq.unit if result.freq else "period"

@@ -3,6 +3,8 @@ escaping of user text, bounded size), never pixels."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import json
 
@@ -327,6 +329,10 @@ def test_forecast_figure(forecasted):
     assert join.mode == "lines" and join.line.dash == "dot" and join.hoverinfo == "skip" and not join.showlegend
     assert hi.name == "likely range (90 %)"
     assert fig.layout.yaxis.title.text == "&lt;b&gt;sales&lt;/b&gt;" and fig.layout.xaxis.title.text == "date"
+    wide = dataclasses.replace(s, id="Apples")  # a wide table's series is its column: named once
+    assert charts.forecast_figure(wide, value_name="Apples").layout.title.text.startswith("What comes next for 'Apples'?")
+    assert "What comes next for 'x' (North)?" in charts.forecast_figure(dataclasses.replace(s, id="North"),
+                                                                        value_name="x").layout.title.text
     short = charts.forecast_figure(s, pd.Series(s.history, index=pd.DatetimeIndex(s.history_dates)), max_history=30)
     assert len(short.data[0].x) == 30 and "last 30 of 120" in short.layout.title.subtitle.text
 
