@@ -345,8 +345,9 @@ def _hindsight_one(args: tuple) -> float:
     values, kw, actual, train, m = args
     st = _backtest(values, **kw)
     rel = relative_errors(st)
-    if not rel:
-        return mase(actual, np.resize(np.asarray(st["done"]["mean"] or train[-1:], float), actual.size), train, m)
+    if not rel:  # too short to choose: Keel's one answer (or the last value when it has none)
+        done = st["done"] if st.get("done") is not None else _finish(st)
+        return mase(actual, np.resize(np.asarray(done["mean"] or train[-1:], float), actual.size), train, m)
     return min(mase(actual, np.array(_finish(st, choice=c)["mean"]), train, m) for c in rel)
 
 

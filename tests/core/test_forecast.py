@@ -849,3 +849,17 @@ def test_months_without_a_pattern_are_rarely_called_seasonal():
     rng = np.random.default_rng(12)
     walks = [np.cumsum(rng.normal(size=60)) for _ in range(300)]
     assert np.mean([seasonality_test(w, 12) for w in walks]) < 0.1
+
+
+def test_a_season_the_history_shows_is_used_even_when_too_long_to_test():
+    # 3 years of months, 12 ahead: no test window has two years before it. The yearly pattern is
+    # still followed (it did better on both corpora), and the notes say why there are no figures
+    t = np.arange(36)
+    df = _frame(100 + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(1).normal(0, 2, 36), freq="MS")
+    s = forecast(df, "date", "sales", horizon=12).series[0]
+    assert s.season == 12 and s.backtest.windows == 0
+    assert any("repeats every 12 months" in n and "Forecast fewer months ahead" in n for n in s.notes)
+    truth = 100 + 10 * np.sin(2 * np.pi * np.arange(36, 48) / 12)
+    assert np.mean(np.abs(np.array(s.yhat) - truth)) < 4  # the pattern, not a flat line (amplitude 10)
+    six = forecast(df, "date", "sales", horizon=6).series[0]
+    assert six.season == 12 and six.backtest.windows >= 1
