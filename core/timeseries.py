@@ -234,14 +234,26 @@ def _decimal_years(t: pd.Series) -> pd.Series | None:
 
 _QUARTER = re.compile(r"^(?:(?P<y1>\d{4})\s*[-/ ]?\s*Q(?P<q1>[1-4])|Q(?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4}))$", re.I)
 _WEEK = re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*W(?P<w>\d{1,2})$", re.I)
+# months as statistics offices write them ('2021M01') and as month and year alone ('Jan 21',
+# 'Jan-2021'): with no day, 'Jan 21' is January 2021 in a date column, not the 21st of January
+_MONTH_CODE = re.compile(r"^(?P<y>\d{4})\s*M(?P<m>\d{1,2})$", re.I)
+_MONTH_YEAR = re.compile(r"^(?P<name>[A-Za-z]{3,9})\.?[\s\-/'’]*(?P<y>\d{2}|\d{4})$")
+_MONTHS = {name: i + 1 for i, names in enumerate(zip(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"))) for name in names} | {"sept": 9}
 
 
 def _periods(text: pd.Series) -> pd.Series | None:
     """Quarters ('1981 Q1', '1981-Q1', 'Q1 1981') as their first day and ISO weeks ('1991 W06',
     '1991-W06') as their Monday, when every value is one; else None."""
     valid = text.dropna()
-    if valid.empty or not (_QUARTER.match(valid.iloc[0]) or _WEEK.match(valid.iloc[0])):
+    first = valid.iloc[0] if not valid.empty else ""
+    if not any(p.match(first) for p in (_QUARTER, _WEEK, _MONTH_CODE, _MONTH_YEAR)):
         return None  # the usual case, dates: decided by one value, not a regex over a million rows
+    months = _month_labels(valid)
+    if months is not None:
+        return months.reindex(text.index)
     q = valid.str.extract(_QUARTER)
     if q.notna().any(axis=1).all():
         year = q["y1"].fillna(q["y2"])
@@ -254,6 +266,23 @@ def _periods(text: pd.Series) -> pd.Series | None:
         out = pd.to_datetime(mondays, format="%G-W%V-%u", errors="coerce")
         return out.reindex(text.index) if out.notna().all() else None
     return None
+
+
+def _month_labels(valid: pd.Series) -> pd.Series | None:
+    """'2021M01', 'Jan 21', 'Jan-2021', 'January 2021' as the month's first day, when every value is one."""
+    code = valid.str.extract(_MONTH_CODE)
+    if code.notna().all(axis=1).all():
+        year, month = code["y"].astype(int), code["m"].astype(int)
+    else:
+        named = valid.str.extract(_MONTH_YEAR)
+        month = named["name"].str.lower().map(_MONTHS)
+        if not (named.notna().all(axis=1) & month.notna()).all():
+            return None
+        year = named["y"].astype(int)
+        year = year.where(named["y"].str.len() == 4, np.where(year < 69, 2000 + year, 1900 + year))  # as %y
+    if not month.between(1, 12).all():
+        return None
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": month.astype(int), "day": 1}))
 
 
 def parse_values(raw: pd.Series, column: str) -> pd.Series:

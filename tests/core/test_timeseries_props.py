@@ -80,3 +80,17 @@ def test_numbers_that_are_not_dates_are_refused_in_plain_words() -> None:
     for raw in (pd.Series([12345, 678]), pd.Series(["12345", "20101301"])):
         with pytest.raises(InputError, match="holds numbers, not dates"):
             parse_dates(raw, "Code")
+
+
+@given(st.integers(1970 * 12, 2060 * 12), st.integers(1, 40),
+       st.sampled_from(["{b} {yy}", "{b}-{yyyy}", "{B} {yyyy}", "{yyyy}M{mm}", "{b}'{yy}"]))
+def test_month_and_year_labels_parse_to_the_first_of_the_month(first: int, n: int, style: str) -> None:
+    # 'Jan 21' in a date column is January 2021 (a day with no year makes no time series)
+    months = [first + k for k in range(n)]
+    days = [dt.date(m // 12, m % 12 + 1, 1) for m in months]
+    if any(not 1969 <= d.year <= 2068 for d in days) and "{yy}" in style:
+        return  # two-digit years are read as 1969-2068, as strptime's %y does
+    text = pd.Series([style.format(b=d.strftime("%b"), B=d.strftime("%B"), yy=d.strftime("%y"), yyyy=d.year,
+                                   mm=f"{d.month:02d}") for d in days])
+    dates, _ = parse_dates(text, "Month")
+    assert [d.date() for d in dates] == days
