@@ -245,8 +245,9 @@ _MONTHS = {name: i + 1 for i, names in enumerate(zip(
 
 
 def _periods(text: pd.Series) -> pd.Series | None:
-    """Quarters ('1981 Q1', '1981-Q1', 'Q1 1981') as their first day and ISO weeks ('1991 W06',
-    '1991-W06') as their Monday, when every value is one; else None."""
+    """Months ('2021M01', 'Jan 21', 'January 2021') and quarters ('1981 Q1', '1981-Q1', 'Q1 1981') as
+    their first day, and ISO weeks ('1991 W06', '1991-W06') as their Monday, when every value is one;
+    else None."""
     valid = text.dropna()
     first = valid.iloc[0] if not valid.empty else ""
     if not any(p.match(first) for p in (_QUARTER, _WEEK, _MONTH_CODE, _MONTH_YEAR)):
