@@ -166,6 +166,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.forecast import forecast
 
     table = _read(_path(args.file), args.sheet)
+
     def columns(name: str | None) -> str | list[str] | None:  # 'store,item': several columns
         if name and name not in table.frame.columns and "," in name:
             return [c.strip() for c in name.split(",")]

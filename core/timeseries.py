@@ -692,6 +692,21 @@ def long_format(frame: pd.DataFrame, date: str, value: str | Sequence[str],
     return long.drop(columns=["__column"] + ([id] if id else [])).assign(**{name: key}), "value", name
 
 
+def series_names(frame: pd.DataFrame, value: str | Sequence[str], id: str | Sequence[str] | None) -> list[str]:
+    """The names :func:`long_format` gives the series (for a picker), sorted; [] for a single series.
+
+    Cheap on a big table: the ids' distinct values crossed with the value columns, no reshaping.
+    """
+    values = [value] if isinstance(value, str) else list(dict.fromkeys(value))
+    names: list[str] = []
+    if id is not None and (isinstance(id, str) or list(id)):
+        keyed, key = series_key(frame, id)
+        names = sorted(keyed[key].dropna().astype(str).unique().tolist())
+    if len(values) > 1:  # one series per value column (per id and column, with an id)
+        names = sorted(ID_JOIN.join((n, v)) for n in names for v in values) if names else sorted(values)
+    return names
+
+
 def prepare(
     frame: pd.DataFrame,
     date: str,

@@ -10,7 +10,8 @@ from core.errors import KeelError
 from core.paths import keel_home
 from core.predict import to_safe_csv
 from core.quality import infer_kinds
-from core.timeseries import ID_JOIN, Frequency, coarser_frequency, default_horizon, guess_frequency, series_key, suggest_columns
+from core.timeseries import (ID_JOIN, Frequency, coarser_frequency, default_horizon, guess_frequency, series_names,
+                             suggest_columns)
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
 
@@ -71,14 +72,9 @@ if not values:
 value: str | list[str] = values[0] if len(values) == 1 else list(values)
 id_col: str | list[str] | None = (id_cols[0] if len(id_cols) == 1 else list(id_cols)) if id_cols else None
 ids: tuple[str, ...] = ()
-if id_col or len(values) > 1:
-    names: list[str] = [""]
-    if id_col:
-        with guard():
-            keyed, key = series_key(frame[list(id_cols)], id_col)
-        names = sorted(keyed[key].dropna().astype(str).unique().tolist())
-    if len(values) > 1:  # one series per chosen column (per product and column with an id too)
-        names = [ID_JOIN.join(filter(None, (n, v))) for n in names for v in values]
+with guard():
+    names = series_names(frame[list(id_cols)], values, id_col)
+if names:
     if len(names) > 2000:
         st.warning(f"There are {len(names):,} series; forecasting all may take a while.")
     chosen = st.multiselect("Products (leave empty for all)", names[:5000])

@@ -863,3 +863,14 @@ def test_a_season_the_history_shows_is_used_even_when_too_long_to_test():
     assert np.mean(np.abs(np.array(s.yhat) - truth)) < 4  # the pattern, not a flat line (amplitude 10)
     six = forecast(df, "date", "sales", horizon=6).series[0]
     assert six.season == 12 and six.backtest.windows >= 1
+
+
+def test_the_series_picker_names_match_the_forecasts_series():
+    from core.timeseries import series_names
+
+    wide = _frame(np.full(30, 5.0), freq="MS", pears=np.full(30, 2.0))
+    two = pd.concat([wide.assign(shop="North"), wide.assign(shop="South")])
+    for frame, value, id in ((two, ["sales", "pears"], "shop"), (wide, ["sales", "pears"], None),
+                             (two, "sales", ["shop"]), (two.assign(till=1), "sales", ["shop", "till"])):
+        assert series_names(frame, value, id) == sorted(s.id for s in forecast(frame, "date", value, id, horizon=2).series)
+    assert series_names(wide, "sales", None) == []  # one series: nothing to pick
