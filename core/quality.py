@@ -2005,6 +2005,14 @@ def _check_pii(ctx: _Context, threshold: float) -> list[Finding]:
             continue
         scan = ctx.pii_scan(col)
         hits = [h for h in scan.hits if h.share > threshold]
+        if not hits and f.family == "string" and pii.masked_share(ctx.frame[col]) >= 0.5:
+            # masked values still come from people: a model must not learn from them either
+            example = next(str(v) for v in ctx.frame[col].dropna() if "*" in str(v))
+            out.append(_find("pii", "info", col, f"{_q(col)} holds masked personal data (e.g. {pii.redact(example, 40)}).",
+                             "Masked values still come from people's details and tell a model little, so Keel leaves "
+                             "this column out of training. Put it back on the Train page only if you are sure.",
+                             masked=True))
+            continue
         if not hits:
             continue
         labels = [pii.LABELS[h.pii_type] for h in hits]

@@ -282,10 +282,13 @@ def retrain_with_gate(
         if pd.api.types.is_bool_dtype(reference[target]) and answers.map(pd.api.types.is_bool).all():
             answers = answers.astype(reference[target].dtype)
         labelled = labelled.assign(**{target: answers})
+    inputs = set(champion_model.feature_names) | set(info.params.get("put_back", []))
     cut = int(round(len(labelled) * (1 - recent_share)))
     new_train, recent = labelled.iloc[:cut], labelled.iloc[cut:]
-    combined = pd.concat([reference, new_train[[c for c in new_train.columns if c in reference.columns]]],
-                         ignore_index=True)
+    # the new rows bring only what the model reads and the answer: a column the training copy had masked,
+    # pseudonymised or left out (an email, a name) must not enter the stored data raw from the batch
+    carried = [c for c in new_train.columns if c in reference.columns and (c == target or c in inputs)]
+    combined = pd.concat([reference, new_train[carried]], ignore_index=True)
     parent = store.get_dataset(info.dataset_id)
     dataset = store.save_dataset(combined, parent.name, parent_id=parent.id,
                                  change=f"Added {len(new_train):,} labelled rows from a new batch")

@@ -683,6 +683,17 @@ def test_pii_email_column() -> None:
     assert "pseudonyms" in f.advice
 
 
+def test_masked_personal_data_is_still_personal() -> None:
+    from core import pii
+
+    emails = pd.Series([f"{'pqrs'[i % 4]}erson{i}@example.com" for i in range(200)])
+    f = one(pd.DataFrame({"email": txt(pii.mask_detected(emails)[0].tolist())}), "pii")
+    assert f.severity == "info" and f.fix is None and f.details["masked"] is True
+    assert f.message == "'email' holds masked personal data (e.g. p***@example.com)."
+    assert "leaves this column out of training" in f.advice
+    assert found(pd.DataFrame({"note": txt(["5 stars ***", "ok"] * 10 + ["fine"] * 30)}), "pii") == []
+
+
 def test_pii_cards_are_critical_and_never_shown_in_full() -> None:
     cards = txt(["4111 1111 1111 1111", "5500 0055 5555 5559", "4012 8888 8888 1881"])
     f = one(pd.DataFrame({"payment": cards}), "pii")

@@ -52,6 +52,23 @@ def test_retrain_gate_and_rollback() -> None:
     assert back.id == first.id and back.stage == "champion"
 
 
+def test_masked_personal_data_is_not_learned_from_and_a_retrain_does_not_store_it_raw() -> None:
+    from core import pii
+
+    churn = read_table(DATA_DIR / "customer_churn.csv").frame.drop(columns=["cancellation_date"])
+    masked = churn.assign(email=pii.mask_detected(churn["email"])[0])
+    reference = store.save_dataset(masked.iloc[:2500], "masked churn")
+    first = workflows.train_and_register(reference.id, target="churned", time_budget_s=60).model
+    assert "email" not in [f["name"] for f in first.schema["features"]]  # masked, still personal: left out
+    outcome = workflows.retrain_with_gate(first.id, churn.iloc[2500:], margin=0.5)  # the batch has raw emails
+    stored = store.load_dataset(outcome.dataset.id)
+    assert len(stored) > 2500
+    new_rows = stored["email"].iloc[2500:]
+    assert new_rows.isna().all()  # the new rows bring what the model reads and the answer, not raw emails
+    assert not stored["email"].dropna().str.contains(r"^[^*]+@", regex=True).any()
+    assert stored["churned"].iloc[2500:].notna().all()
+
+
 def test_retrain_needs_labels() -> None:
     penguins = read_table(DATA_DIR / "penguins.csv").frame
     ref = store.save_dataset(penguins, "penguins")
