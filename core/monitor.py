@@ -244,8 +244,9 @@ def _pct(x: float | None, digits: int = 0) -> str:
 
 def _explain_performance(
     task: str, estimated: Mapping[str, MetricEstimate], measured: Mapping[str, float | None],
-    reference: Mapping[str, float | None], rows_labelled: int,
+    reference: Mapping[str, float | None], rows_labelled: int, answers: tuple[str, float, float] | None = None,
 ) -> str:
+    """``answers``: (the most common true answer in the batch, its share, the share the model gave it)."""
     parts = []
     ref_acc = reference.get("accuracy")
     est = estimated.get("accuracy")
@@ -263,6 +264,18 @@ def _explain_performance(
     if task == "classification" and measured.get("accuracy") is not None:
         parts.append(f"Measured on {rows_labelled:,} labelled rows it is {_pct(measured['accuracy'])}"
                      + (f" (it was {_pct(ref_acc)} in training)." if ref_acc is not None else "."))
+        if answers is not None:
+            common, share, given = answers
+            if measured["accuracy"] <= share + 0.005:
+                bal = measured.get("balanced_accuracy")
+                parts.append(f"But always answering '{common}' would have been right for {_pct(share)} of these rows: "
+                             "by accuracy the model does no better than that blind guess here. Judge it by the "
+                             "mistakes it makes"
+                             + (f" (its balanced accuracy, which weighs every answer equally, is {_pct(bal)}; "
+                                "a blind guess scores 50 %)." if bal is not None else "."))
+            if abs(given - share) >= 0.1:
+                parts.append(f"It answered '{common}' for {_pct(given)} of the rows; in fact {_pct(share)} were "
+                             f"'{common}'. A gap this big usually means the new data differ from the training data.")
     if task == "regression":
         if measured.get("mae") is not None:
             ref_mae = reference.get("mae")
@@ -684,12 +697,17 @@ def monitor_model(
     estimated = estimate_performance(proba) if proba is not None else {}
     measured: dict[str, float | None] = {}
     n_labelled = 0
+    answers = None
     if labels is not None:
         known = labels.notna().to_numpy()
         n_labelled = int(known.sum())
         if n_labelled:
             measured = measure_performance(task, labels[known], pred[known],
                                            np.asarray(proba)[known] if proba is not None else None, classes)
+            if task == "classification":
+                truth, given = _as_text(labels[known]), _as_text(pd.Series(np.asarray(pred)[known]))
+                common = truth.value_counts().index[0]
+                answers = (str(common), float((truth == common).mean()), float((given == common).mean()))
         else:
             notes.append(f"The labels column '{labels_column}' is empty, so performance could not be measured.")
     method = "+".join(m for m, on in (("cbpe", bool(estimated)), ("labels", bool(measured))) if on) or "none"
@@ -697,7 +715,7 @@ def monitor_model(
         task=task, method=method, estimated=estimated, measured=measured,
         reference={k: reference_metrics.get(k) for k in (("accuracy", "roc_auc") if task == "classification" else ("mae", "rmse", "r2"))},
         rows=len(frame), rows_labelled=n_labelled,
-        explain=_explain_performance(task, estimated, measured, reference_metrics, n_labelled),
+        explain=_explain_performance(task, estimated, measured, reference_metrics, n_labelled, answers),
     )
 
     history = store.list_batches(info.id, home)

@@ -392,3 +392,15 @@ def test_estimated_band_holds_the_value_when_the_model_is_nearly_always_sure():
     for est in estimate_performance(p).values():
         if est.value is not None and est.low is not None:
             assert 0.0 <= est.low <= est.value <= est.high <= 1.0
+
+
+def test_accuracy_no_better_than_always_giving_the_common_answer_is_said_plainly():
+    from core.monitor import _explain_performance
+
+    measured = {"accuracy": 0.73, "balanced_accuracy": 0.74}
+    text = _explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60))
+    assert "always answering 'no' would have been right for 73 % of these rows" in text
+    assert "balanced accuracy, which weighs every answer equally, is 74 %" in text
+    assert "It answered 'no' for 60 % of the rows; in fact 73 % were 'no'." in text
+    calm = _explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71))
+    assert "always answering" not in calm and "in fact" not in calm
