@@ -493,8 +493,12 @@ def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: l
     ]
     if "pii" in codes:
         map_.append("The data held personal information (PII): check that using it is allowed and that it was masked where it should be.")
-    if "target_leakage" in codes:
-        map_.append("A column looked like it leaks the answer: results may be too good to be true until that is resolved.")
+    used = {f.get("name") if isinstance(f, dict) else f for f in info.get("features") or []}
+    leaks = {f.get("column") for f in findings if f.get("code") == "target_leakage"}
+    if leaks & used or (leaks and not used):
+        map_.append("A column the model uses looked like it leaks the answer: results may be too good to be true until that is resolved.")
+    elif leaks:
+        map_.append("A column looked like it leaks the answer; the model was trained without it.")
     if "class_imbalance" in codes:
         map_.append("One answer is rare: watch recall for it, not just overall accuracy.")
     if fa is not None:

@@ -155,7 +155,7 @@ def _q(value: Any) -> str:
 
 
 def _col(name: Any) -> str:
-    return f"`{name}`"
+    return f"'{name}'"
 
 
 def _between(ci: tuple[float, float] | None, fmt: Any = _pct) -> str:
@@ -1607,6 +1607,9 @@ def explain_robustness(r: RobustnessReport) -> list[str]:
         else:  # regression: judged by how much the average miss grows
             harm = (worst.change or 0.0) / r.clean_metric if r.clean_metric > 0 else 0.0
         verdict = "steady" if harm < 0.05 else ("somewhat sensitive" if harm < 0.15 else "fragile")
+        if verdict == "steady" and (worst.flip_share or 0.0) >= 0.25:
+            # the misses balance out on average, but one row's answer is not to be trusted to the digit
+            verdict = "steady on average, but single answers shift a lot, so treat each one as rough"
         out.append(f"With {amount}, {change} and {flip}: {verdict}.")
     return out
 
@@ -1912,7 +1915,9 @@ def _explain_pd(p: PartialDependence, task: str, target: str | None, of_class: s
 def explain_drivers(r: DriverReport, target: str | None = None) -> list[str]:
     useful = [i for i in r.importances if i.drop > max(2 * i.std, 1e-12)]
     if not useful:
-        return ["No single column makes a clear difference on its own when shuffled: the model may lean on several together, or have learned little."]
+        return [("No single column makes a clear difference on its own when shuffled. Usually several columns carry the same "
+                 "information, so when one is shuffled the others stand in for it; if the model is not clearly better "
+                 "than the simple baseline, it may also have learned little.")]
     out = []
     lead = useful[0]
     if r.metric_key == "accuracy":

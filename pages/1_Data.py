@@ -163,6 +163,7 @@ with tab_findings:
                             with st.spinner("Creating a new version…"):
                                 new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
                             st.session_state[state.DATASET_ID] = new.id
+                            targets[new.id] = target  # the new version keeps the checks the user turned on
                             st.session_state[state.FLASH] = f"Created {new.label}: {new.change}. The original is kept."
                             st.rerun()
 

@@ -153,7 +153,7 @@ def test_regression_metrics_match_sklearn(diabetes):
     assert ev.metrics["r2"] == pytest.approx(skm.r2_score(y, pred))
     assert ev.metrics.keys() == set(E.REGRESSION_KEYS)
     assert ev.residuals.sampled_from == len(y) and len(ev.residuals.residual) == len(y)
-    assert ev.sentences["mae"].startswith(f"On {len(y)} patients it hadn't seen, its predictions of `target` were off by ")
+    assert ev.sentences["mae"].startswith(f"On {len(y)} patients it hadn't seen, its predictions of 'target' were off by ")
     assert ev.baseline_name == "always guessing the average"
     assert ev.gap.value > 0  # better than the mean
 
@@ -321,7 +321,7 @@ def test_slices_find_a_planted_bad_slice():
     assert not [w for w in worse if w[0] in ("plan", "noise")]
     north = next(s for s in report.slices if s.label == "North")
     assert north.high < report.overall and north.count == (Xte["region"] == "North").sum()
-    assert any(s.startswith("For customers where `region` is 'North' (") for s in report.sentences)
+    assert any(s.startswith("For customers where 'region' is 'North' (") for s in report.sentences)
     tenure = [s for s in report.slices if s.column == "tenure"]
     assert len(tenure) == 4 and tenure[0].label.endswith("(lowest quarter)")
     assert sum(s.count for s in tenure) == len(Xte)
@@ -365,7 +365,7 @@ def test_fairness_reports_planted_gap():
     assert rates["A"] > rates["B"] + 0.2
     gap = next(g for g in report.gaps if g.measure == "positive_rate")
     assert gap.highest_group == "A" and gap.lowest_group == "B"
-    assert report.sentences[0].startswith("By `group`, the model flags '1' ")
+    assert report.sentences[0].startswith("By 'group', the model flags '1' ")
     assert any("four-fifths" in s for s in report.sentences)
     assert E.FairnessReport.from_dict(report.to_dict()) == report
 
@@ -423,7 +423,7 @@ def test_boundary_probe_finds_the_nearest_flip(churn):
     first = probe.changes[0]
     assert first.column == "tenure" and first.new_answer == "no"
     assert float(first.to_value) > 20
-    assert first.sentence.startswith("Raising `tenure` from 20 to ")
+    assert first.sentence.startswith("Raising 'tenure' from 20 to ")
     assert E.BoundaryProbe.from_dict(probe.to_dict()) == probe
     firm = E.boundary_probe(model, row.assign(tenure=59.0, plan="pro"), X)
     assert firm.answer == "no"
@@ -440,11 +440,11 @@ def test_importance_ranks_planted_feature_first_and_pd_direction(churn):
     assert report.of_class == "yes"
     pd_tenure = report.partial_dependence[0]
     assert pd_tenure.column == "tenure" and pd_tenure.direction == "down"
-    assert pd_tenure.sentence.startswith("Higher `tenure` lowers the chance of `churn` = 'yes'")
+    assert pd_tenure.sentence.startswith("Higher 'tenure' lowers the chance of 'churn' = 'yes'")
     plan = next((p for p in report.partial_dependence if p.column == "plan"), None)
     if plan is not None:
         assert plan.kind == "category" and "'basic'" in plan.sentence
-    assert report.sentences[0].startswith("It leans most on `tenure`")
+    assert report.sentences[0].startswith("It leans most on 'tenure'")
     assert E.DriverReport.from_dict(json.loads(json.dumps(report.to_dict()))) == report
 
 
@@ -458,7 +458,7 @@ def test_regression_pd_direction_up_down_and_mixed():
     directions = {p.column: p.direction for p in report.partial_dependence}
     assert directions == {"up": "up", "down": "down", "wave": "mixed"}
     sentences = {p.column: p.sentence for p in report.partial_dependence}
-    assert sentences["down"].startswith("Higher `down` lowers the predicted `sales`")
+    assert sentences["down"].startswith("Higher 'down' lowers the predicted 'sales'")
     assert "no clear direction" in sentences["wave"]
 
 
