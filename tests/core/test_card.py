@@ -141,3 +141,12 @@ def test_card_without_extras_still_lists_limits_and_risk():
     assert "It was checked on only 120 rows" in doc
     assert "not clearly better than always guessing the most common answer" in doc
     assert "Do not deploy" in doc
+
+
+def test_card_says_whether_a_leaking_column_was_used(results):
+    info, report, findings = results
+    leak = {"code": "target_leakage", "severity": "critical", "message": "x", "advice": "y"}
+    used = model_card_html(info, report.evaluation, [{**leak, "column": "tenure"}], {"report": report})
+    assert "A column the model uses looked like it leaks the answer" in used
+    left_out = model_card_html(info, report.evaluation, [{**leak, "column": "cancelled_on"}], {"report": report})
+    assert "the model was trained without it" in left_out and "A column the model uses" not in left_out
