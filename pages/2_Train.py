@@ -104,6 +104,7 @@ if st.button("Train and compare", type="primary"):
         date_column=suggestion.date_column if split == "time" else None, time_budget_s=float(budget),
     )
     st.session_state[state.TRAIN_JOB] = job_id
+    st.session_state["train_job_dataset"] = dataset_id
 
 
 def show_result(outcome: workflows.TrainOutcome) -> None:
@@ -135,8 +136,13 @@ def show_result(outcome: workflows.TrainOutcome) -> None:
 
 
 job = finished_job(st.session_state.get(state.TRAIN_JOB), note=" — you can look at other pages meanwhile.")
-if job is not None and job.status == "failed":
+elsewhere = st.session_state.get("train_job_dataset", dataset_id) != dataset_id
+if job is not None and job.status == "failed" and not elsewhere:
     show_error(job.error)
-elif job is not None:
+elif job is not None and job.status != "failed":
     st.session_state[state.MODEL_ID] = job.result.model.id
-    show_result(job.result)
+    if elsewhere:  # the last run was on another dataset: its results would read as this one's
+        st.caption(f"Your last training run, {esc(job.result.model.label)}, was on another dataset; "
+                   "it is on the Models page.")
+    else:
+        show_result(job.result)

@@ -44,6 +44,13 @@ def test_train_page_trains_in_the_background_and_shows_the_leaderboard() -> None
     body = texts(at)
     assert "Model trained in" in body and "penguins-species:1" in body
     assert at.session_state[state.MODEL_ID] == store.list_models()[0].id
+    other = load_sample("customer_churn")  # on another dataset the last run's scores would read as this one's
+    at.session_state[state.DATASET_ID] = other.id
+    at.session_state[state.TARGET] = {info.id: "species", other.id: "churned"}
+    at.run()
+    body = texts(at)
+    assert not at.exception and "Model trained in" not in body
+    assert "Your last training run, penguins-species:1, was on another dataset" in body
 
 
 def test_train_page_shows_a_clear_error_for_a_one_class_target() -> None:
