@@ -753,8 +753,16 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
             hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}} (likely %{{customdata[0]:,.4g}} to %{{customdata[1]:,.4g}})<extra></extra>",
         ))
     fig = _layout(fig, title, "date", name)
-    if tail:
-        _subtitle(fig, f"last {max_history:,} of {tail + max_history:,} past points shown")
+    notes = [f"last {max_history:,} of {tail + max_history:,} past points drawn"] if tail else []
+    h = len(f_dates)
+    # two years of days next to 28 forecast days leave the forecast a sliver at the edge: open zoomed in on
+    # the recent past (a full season back when there is a long one), the rest a double-click away
+    recent = max(6 * h, int(max(series_result.seasons, default=0)) + h)
+    if h and len(dates) > recent + h:
+        fig.update_xaxes(range=[dates[-recent], f_dates[-1]])
+        notes.append("zoomed in on the recent past: double-click the chart to see all")
+    if notes:
+        _subtitle(fig, "; ".join(notes))
     fig.update_layout(height=380)
     return _legend(fig)
 

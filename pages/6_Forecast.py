@@ -128,12 +128,21 @@ if len(result.series) > 1:  # biggest expected sellers first: with hundreds of p
 
 labels = [value if s.id is None else str(s.id) for s in result.series]  # one series: name it by its column
 summary = pd.DataFrame(
-    [{"series": label, "method": s.model_label, "typical error": s.backtest.mae, "vs. repeating last season (MASE)":
-      s.backtest.mase, "error %": s.backtest.smape, "range hit rate": s.backtest.coverage} for s, label in zip(result.series, labels)]
+    [{"series": label, "method": s.model_label, "typical error": s.backtest.mae, "error vs. simply repeating":
+      s.vs_repeat, "error %": s.backtest.smape,
+      "range hit rate": None if s.backtest.coverage is None else 100 * s.backtest.coverage}
+     for s, label in zip(result.series, labels)]
 )
-st.dataframe(summary, hide_index=True)
-st.caption("MASE below 1 means better than simply repeating the last season. 'Range hit rate' is how often "
-           "the real value fell inside the shaded range when Keel checked itself on the past.")
+st.dataframe(summary, hide_index=True, column_config={
+    "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
+    "range hit rate": st.column_config.NumberColumn(format="%.0f %%"),
+    "typical error": st.column_config.NumberColumn(format="%.3g"),
+    "error %": st.column_config.NumberColumn(format="%.0f %%"),
+})
+st.caption("Keel checked each forecast on the last stretches of history. 'Error vs. simply repeating' compares its "
+           "typical miss with that of repeating the last season (or the last value): below 1 × Keel did better, "
+           "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
+           "the real value fell inside the shaded range.")
 
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]

@@ -335,6 +335,11 @@ def test_forecast_figure(forecasted):
                                                                         value_name="x").layout.title.text
     short = charts.forecast_figure(s, pd.Series(s.history, index=pd.DatetimeIndex(s.history_dates)), max_history=30)
     assert len(short.data[0].x) == 30 and "last 30 of 120" in short.layout.title.subtitle.text
+    # 120 days next to 14 forecast days: it opens on the last 6 horizons, the rest a double-click away
+    assert pd.Timestamp(fig.layout.xaxis.range[0]) == pd.Timestamp(s.history_dates[-84])
+    assert pd.Timestamp(fig.layout.xaxis.range[1]) == pd.Timestamp(s.dates[-1])
+    assert "double-click the chart to see all" in fig.layout.title.subtitle.text
+    assert short.layout.xaxis.range is None  # 30 points: nothing to zoom
 
 
 def test_backtest_figure(forecasted):
