@@ -678,11 +678,19 @@ def centered_ma(y: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+def season_history(period: float) -> int:
+    """The least history that shows a season: 2 cycles and 2 points for a short one (the classical
+    seasonal averages need them); exactly 2 cycles for a long one, whose Fourier terms need no extra
+    point, so two calendar years of daily sales (731 days) show their yearly pattern."""
+    m = int(round(period))
+    return 2 * m + 2 if m <= 24 else math.ceil(2 * period)
+
+
 def seasonality_test(y: np.ndarray, period: float) -> bool:
     """Is there a seasonal pattern of this length? (ACF at the season lag vs a 90 % band.)"""
     m = int(round(period))
     n = y.size
-    if m < 2 or n < 2 * m + 2:
+    if m < 2 or n < season_history(period):
         return False
     x = y - np.mean(y)
     if m > 24:
@@ -699,7 +707,7 @@ def seasonality_test(y: np.ndarray, period: float) -> bool:
         X = SeasonalAdjuster._fourier(t, period, k)
         beta, *_ = np.linalg.lstsq(X, detr, rcond=None)
         var = float(np.var(detr))
-        return bool(var > 0 and 1 - np.var(detr - X @ beta) / var > 0.15)
+        return bool(var > 0 and 1 - np.var(detr - X @ beta) / var > 0.15) and cycles_repeat(y, period) > 0.5
     n2 = x.size
     f = np.fft.rfft(x, 2 * n2)
     ac = np.fft.irfft(f * np.conj(f))[: m + 1]
@@ -708,6 +716,39 @@ def seasonality_test(y: np.ndarray, period: float) -> bool:
     ac = ac / ac[0]
     band = 1.645 * math.sqrt((1 + 2 * np.sum(ac[1:m] ** 2)) / n2)
     return bool(ac[m] > band) or _season_means_differ(y, m)
+
+
+def cycles_repeat(y: np.ndarray, period: float, bins: int = 52) -> float:
+    """How alike the last full cycles are: the mean correlation of consecutive cycles' shapes.
+
+    Each cycle loses its own straight-line trend and is averaged into ``bins`` parts (weeks of a
+    year of days). A long season's Fourier fit alone cannot tell a pattern from a wandering level:
+    on two years of a random walk it "explained" a median 91 % of the detrended variation, so every
+    share price looked yearly-seasonal. A real pattern comes back in the same shape each cycle; a
+    random walk's years are unrelated. Measured: above 0.5 for 10 % of 2-year random walks (3 % of
+    4-year ones, under 1 % of AR(0.95) series), and for the shop sample's gift box (0.62), hot
+    chocolate (0.87) and iced tea (0.82). NaN with fewer than two full cycles.
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.size
+    k = int(n // period)
+    if k < 2:
+        return float("nan")
+    shapes = []
+    for j in range(k):
+        seg = y[int(round(n - (k - j) * period)): int(round(n - (k - j - 1) * period))]
+        t = np.arange(seg.size)
+        seg = seg - np.polyval(np.polyfit(t, seg, 1), t)
+        b = min(bins, seg.size)
+        part = t * b // seg.size
+        shapes.append(np.bincount(part, weights=seg, minlength=b) / np.bincount(part, minlength=b))
+    b = min(s.size for s in shapes)
+    corr = []
+    for a, c in zip(shapes[:-1], shapes[1:]):
+        a, c = a[:b], c[:b]
+        if np.std(a) > 0 and np.std(c) > 0:
+            corr.append(float(np.corrcoef(a, c)[0, 1]))
+    return float(np.mean(corr)) if corr else float("nan")
 
 
 def _season_means_differ(y: np.ndarray, m: int, alpha: float = 0.01) -> bool:

@@ -505,6 +505,19 @@ def edge_runs(mask: np.ndarray) -> tuple[int, int]:
     return int(false[0]), int(mask.size - 1 - false[-1])
 
 
+def launch_zeros(values: np.ndarray) -> int:
+    """How many leading zeros look like "not on sale yet" (0 if none): a run of 3 or more that would
+    be very unlikely by chance (under 1 %) given how often the rest of the series is zero. A slow seller
+    with zeros on half its days often starts with three zeros; that is no launch, and dropping them
+    would cost the history it needs (two years of days to see a yearly pattern)."""
+    zero = np.asarray(values, dtype=float) == 0
+    lead, _ = edge_runs(zero)
+    if lead < 3 or lead >= zero.size:
+        return 0
+    p_zero = float(zero[lead:].mean())
+    return lead if p_zero ** lead < 0.01 else 0
+
+
 def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
     """(start, length) of inner runs of 3+ zeros in a series that usually sells (<30 % zeros, median >= 2)."""
     v = np.asarray(values, dtype=float)
@@ -573,7 +586,7 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
     zero = finite & (v == 0)
     zero_share = float(zero[finite].mean())
     lead, trail = edge_runs(zero)
-    if 3 <= lead < n:
+    if launch_zeros(v[finite]):
         out.append(_f("leading_zeros", "info", column,
                       f"Series {name} starts with {freq.units(lead)} of zeros.",
                       "This often means the product was launched later; Keel ignores those leading zeros when fitting.",
@@ -596,7 +609,8 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
             s, L = max(long_runs, key=lambda r: r[1])
             out.append(_f("stockout_zeros", "warning", column,
                           f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {typical:g}.",
-                          "These look like stock-outs: true demand was probably not zero. Choose 'treat stock-outs as missing' so the forecast is not pulled down.",
+                          "These look like stock-outs: true demand was probably not zero, so the forecast may be too low. If so, "
+                          "empty those cells (or delete those rows and choose 'unknown' for periods with no row) so they are not read as no demand.",
                           sid, runs=len(long_runs), longest=L, start=s))
     if len(x) >= 12:
         med = pd.Series(v).rolling(7, center=True, min_periods=3).median().to_numpy()

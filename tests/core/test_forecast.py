@@ -874,3 +874,59 @@ def test_the_series_picker_names_match_the_forecasts_series():
                              (two, "sales", ["shop"]), (two.assign(till=1), "sales", ["shop", "till"])):
         assert series_names(frame, value, id) == sorted(s.id for s in forecast(frame, "date", value, id, horizon=2).series)
     assert series_names(wide, "sales", None) == []  # one series: nothing to pick
+
+
+def test_a_wandering_level_is_not_a_yearly_season_but_a_repeating_pattern_is():
+    from core.forecast_models import cycles_repeat
+
+    rng = np.random.default_rng(21)
+    walks = [np.cumsum(rng.normal(size=731)) + 100 for _ in range(100)]
+    # the Fourier fit alone called every one of these seasonal; the cycles must now look alike
+    assert np.mean([seasonality_test(w, 365.25) for w in walks]) < 0.15
+    t = np.arange(731)
+    yearly = 20 + 8 * np.exp(-(((t % 365.25) - 354) / 9.0) ** 2) + rng.normal(0, 1, t.size)
+    assert cycles_repeat(yearly, 365.25) > 0.8 and seasonality_test(yearly, 365.25)
+    assert np.isnan(cycles_repeat(yearly[:700], 365.25))  # under two full cycles: nothing to compare
+
+
+def test_two_calendar_years_of_daily_sales_show_their_christmas_peak():
+    from data.make_samples import make_shop_sales
+
+    sales = make_shop_sales()
+    gift = sales[sales["product"] == "Gift box"]
+    assert gift["date"].nunique() == 731  # 2024-01-01 .. 2025-12-31: exactly two years, no more
+    res = forecast(gift, "date", "units_sold", horizon=14)
+    s = res.series[0]
+    assert 365.25 in s.seasons  # the yearly pattern is seen in two years
+    december = gift["units_sold"].to_numpy()[-14:].sum()
+    last_january = gift.loc[gift["date"].between("2025-01-01", "2025-01-14"), "units_sold"].sum()
+    # January is forecast well below the Christmas rush, near what last January sold
+    assert sum(s.yhat) < 0.5 * december
+    assert sum(s.yhat) < 3 * max(last_january, 1)
+
+
+def test_three_zeros_at_the_start_of_a_slow_seller_are_kept_but_a_late_launch_is_dropped():
+    from core.timeseries import launch_zeros
+
+    rng = np.random.default_rng(5)
+    slow = rng.poisson(0.6, 400).astype(float)
+    slow[:3] = 0
+    assert launch_zeros(slow) == 0  # half its days are zero anyway: three in a row is no launch
+    launched = np.r_[np.zeros(60), rng.poisson(5, 300)].astype(float)
+    assert launch_zeros(launched) == 60
+    codes = {f.code for f in prepare(_frame(slow), "date", "sales").series[0].findings}
+    assert "leading_zeros" not in codes
+
+
+def test_the_summary_says_when_simply_repeating_did_as_well():
+    import dataclasses
+
+    from core.forecast import ModelScore
+
+    s = forecast(_frame(20 + 5 * np.sin(np.arange(120) * 2 * np.pi / 7)), "date", "sales", horizon=7).series[0]
+    board = (ModelScore(s.model, 2.0, 1.0, 10.0, True), ModelScore("seasonal_naive", 1.6, 0.8, 8.0))
+    worse = dataclasses.replace(s, leaderboard=board)
+    assert worse.vs_repeat == pytest.approx(1.25)
+    assert "Simply repeating the last season did as well or better on those days" in worse.summary(unit="day")
+    better = dataclasses.replace(s, leaderboard=(board[0], ModelScore("seasonal_naive", 4.0, 2.0, 20.0)))
+    assert better.vs_repeat == pytest.approx(0.5) and "Simply repeating" not in better.summary(unit="day")
