@@ -904,22 +904,25 @@ def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
             continue
         if share >= MISSING_CRITICAL:
             sev, fix = "critical", "drop_column"
-            advice = ("With this many gaps, filling them in would mostly invent data. Drop the column, "
-                      "unless the fact that it is missing means something (then keep a yes/no 'is missing' column).")
+            advice = ("With this many gaps, a filled-in value would mostly be invented. Drop the column, unless "
+                      "the gap itself means something: Keel's models also learn from where a value was missing. "
+                      "If the value is only written once the outcome is known, it gives the answer away: drop it.")
             others: tuple[str, ...] = ()
         elif share >= MISSING_WARNING:
             sev, fix, others = "warning", None, ("drop_rows_missing",)
-            advice = ("Models need a value in every cell. Fill the gaps (e.g. with the median or the most "
-                      "common value) and consider a yes/no column saying the value was missing: the gap itself "
-                      "can carry information.")
+            advice = ("Keel's models fill the gaps themselves (with the median or the most common value) and "
+                      "also learn from where a value was missing, so you can train as it is. Better still, find "
+                      "the missing values at the source.")
         else:
             sev, fix, others = "info", "drop_rows_missing", ()
-            advice = ("A few gaps are easy to handle: fill them in (e.g. with the median or the most common "
-                      "value) or remove those rows.")
+            advice = ("A few gaps are easy to handle: Keel's models fill them in (with the median or the most "
+                      "common value), or you can remove those rows.")
         if assoc:
-            advice = (f"The gaps are not random: they go with {_q(assoc['columns'][0]['column'])}. Removing "
-                      "these rows would skew your data; fill the gaps instead and keep a yes/no "
-                      "'was missing' column.")
+            advice = (f"The gaps are not random: they go with {_q(assoc['columns'][0]['column'])}, so removing "
+                      "these rows would skew your data. Keel's models fill the gaps and learn from where a value "
+                      "was missing, which keeps that signal"
+                      + (". With this many gaps, drop the column unless the gap itself means something."
+                         if share >= MISSING_CRITICAL else "."))
             fix = "drop_column" if share >= MISSING_CRITICAL else None
             others = ()
         out.append(_find("missing_values", sev, col, msg, advice, fix, others, **details))

@@ -195,7 +195,7 @@ def test_missing_values_message_and_severity() -> None:
     f = one(pd.DataFrame({"age": RNG.permutation(age)}), "missing_values")
     assert f.message == "'age' is missing in 412 of 5,000 rows (8.2%)."
     assert f.severity == "warning"
-    assert f.advice.startswith("Models need a value in every cell.")
+    assert f.advice.startswith("Keel's models fill the gaps themselves")
     assert f.details["missing"] == 412
 
 
