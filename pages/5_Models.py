@@ -58,7 +58,8 @@ with right, guard(stop=False):
 st.markdown("**Stage history**")
 st.dataframe(pd.DataFrame(store.stage_history(info.id))[["at", "from_stage", "to_stage", "reason"]], hide_index=True)
 
-others = [m for m in models if m.id != info.id]
+# versions of the same model first (the comparison that means something), then the rest
+others = sorted((m for m in models if m.id != info.id), key=lambda m: (m.name != info.name, -m.version))
 if others:
     st.subheader("Side by side")
     other_id = st.selectbox("Compare with", [m.id for m in others], format_func=lambda i: by_id[i].label)
@@ -69,6 +70,13 @@ if others:
                       other.label: [other.metrics.get(k) for k in keys]}),
         hide_index=True,
     )
+    if other.name == info.name:
+        st.caption("Each version was scored on the test rows of its own training data, so small differences "
+                   "may come from the rows, not the model. The retrain gate compares versions on the same "
+                   "new rows; its decisions are in the stage history.")
+    else:
+        st.caption("These are different models, possibly of different data: compare them only if they "
+                   "predict the same thing for the same rows.")
     st.caption(f"{esc(info.label)}: {esc(info.algorithm)}, {len(info.schema.get('features', []))} columns · "
                f"{esc(other.label)}: {esc(other.algorithm)}, {len(other.schema.get('features', []))} columns")
 

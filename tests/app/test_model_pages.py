@@ -103,3 +103,14 @@ def test_models_page_promotes_a_champion_and_offers_the_card(trained: store.Mode
     [b for b in at.button if "Make this the one in use" in b.label][0].click().run()
     assert not at.exception
     assert store.get_model(trained.id).stage == "champion"
+
+
+def test_models_page_compares_versions_of_the_same_model_first(trained: store.ModelInfo) -> None:
+    info = load_sample("penguins")
+    other = workflows.train_and_register(info.id, target="island", time_budget_s=30).model  # newer, other name
+    second = workflows.train_and_register(info.id, target="species", time_budget_s=30).model
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: second.id})
+    assert not at.exception
+    compare = [s for s in at.selectbox if s.label == "Compare with"][0]
+    assert compare.value == trained.id and compare.options[-1] == other.label
+    assert "Each version was scored on the test rows of its own training data" in texts(at)
