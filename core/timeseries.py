@@ -622,7 +622,9 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
             if idx.size and idx.size <= 0.05 * n and not zero_share >= 0.3:
                 out.append(_f("outliers", "info" if idx.size <= 2 else "warning", column,
                               f"Series {name} has {idx.size} unusual value(s) (e.g. {v[idx[0]]:g} where about {med[idx[0]]:g} was typical).",
-                              "Check them: one-off events (a big order, a data error) can distort the forecast. Fix errors in the file.",
+                              ("Check them. A typing error should be fixed in the file. A real one-off (a big order) can pull the "
+                               "forecast up; a known event that comes back (a promotion, a holiday) is real demand, "
+                               "but the forecast does not know when it comes next, so plan for it on top."),
                               sid, n=int(idx.size), positions=[int(i) for i in idx[:10]]))
     return out
 

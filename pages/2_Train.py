@@ -123,7 +123,8 @@ def show_result(outcome: workflows.TrainOutcome) -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {"model": r.algorithm, **{k: v for k, v in r.metrics.items() if v is not None},
+                {"model": r.algorithm,
+                 **{metric_name(k): round(v, 4) for k, v in r.metrics.items() if v is not None},
                  "fit seconds": r.fit_seconds, "ms per 1,000 predictions": r.predict_ms_per_1000,
                  "size (KB)": None if r.size_bytes is None else round(r.size_bytes / 1024), "note": r.note}
                 for r in result.leaderboard
