@@ -44,6 +44,21 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     return fig
 
 
+def probability_figure(probabilities: dict[Any, float], chosen: Any = None) -> go.Figure:
+    """One row's chance of each answer, as bars on a 0-100 % axis (the answer given in the accent colour)."""
+    labels = [_safe(k) for k in probabilities]
+    values = [100 * float(v) for v in probabilities.values()]
+    colours = [PALETTE[1] if str(k) == str(chosen) else PALETTE[0] for k in probabilities]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
+                           text=[f"{v:.0f} %" for v in values], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+    fig = _layout(fig, "How sure is the model?", "chance (%)", "answer")
+    fig.update_xaxes(range=[0, 100], dtick=25)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(height=max(160, 70 + 34 * len(labels)))
+    return fig
+
+
 def column_figure(series: pd.Series, kind: str, max_bars: int = 20) -> go.Figure:
     """The distribution of one column: histogram for numbers, bars for labels, counts over time."""
     name = str(series.name)

@@ -2,10 +2,9 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from core import jobs, modelio, predict, store
+from core import charts, jobs, modelio, predict, store
 from core.paths import keel_home
 from ui import state
 from ui.common import esc, guard, need, page
@@ -70,7 +69,8 @@ with tab_file:
                        "and never runs them as formulas.")
 
 with tab_row:
-    st.caption("Fill in what you know; blanks are treated as unknown.")
+    st.caption("Fill in what you know. Numbers start at the middle value seen in training; a choice left "
+               "on 'unknown' is treated as missing.")
     with st.form("one_row"):
         values = {}
         for f in features:
@@ -92,6 +92,6 @@ with tab_row:
             result = predict.predict_one(values, model)
             st.success(esc(result.sentence), icon="🎯")
             if result.probabilities:
-                st.bar_chart(pd.Series({str(k): v for k, v in result.probabilities.items()}, name="chance"), horizontal=True)
+                st.plotly_chart(charts.probability_figure(result.probabilities, result.prediction), theme=None)
             for note in result.notes:
                 st.caption(f"ℹ️ {esc(note)}")

@@ -535,3 +535,11 @@ def test_column_and_missing_figures_escape_and_stay_small():
     _no_raw_html(cat)
     miss = charts.missing_figure([BOLD, "ok", SCRIPT], [0.5, 0.0, 0.1])
     assert list(miss.data[0].y) == [BOLD_SAFE, SCRIPT_SAFE] and list(miss.data[0].x) == [50.0, 10.0]
+
+
+def test_probability_figure_shows_every_answer_on_a_full_axis():
+    fig = charts.probability_figure({"Adelie": 0.62, "Gentoo": 0.3, "<b>x</b>": 0.08}, "Adelie")
+    bar = fig.data[0]
+    assert list(bar.x) == pytest.approx([62, 30, 8]) and list(fig.layout.xaxis.range) == [0, 100]
+    assert bar.marker.color[0] != bar.marker.color[1]  # the answer given stands out
+    assert "<b>" not in "".join(bar.y) and list(bar.text) == ["62 %", "30 %", "8 %"]
