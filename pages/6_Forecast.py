@@ -144,6 +144,13 @@ st.caption("Keel checked each forecast on the last stretches of history. 'Error 
            "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
            "the real value fell inside the shaded range.")
 
+forecast_table = result.to_frame().rename(columns={"id": "series", "yhat": "forecast", "lo": "low", "hi": "high",
+                                                   "model": "method"})
+sub_daily = result.freq is not None and (result.freq.code == "h" or result.freq.code.endswith("min"))
+forecast_table["date"] = pd.to_datetime(forecast_table["date"]).dt.strftime("%Y-%m-%d %H:%M" if sub_daily else "%Y-%m-%d")
+forecast_table["series"] = [lab for s, lab in zip(result.series, labels) for _ in s.dates]
+st.download_button("Download the forecast (CSV)", to_safe_csv(forecast_table), file_name="forecast.csv", mime="text/csv")
+
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]
 for note in chosen.notes:

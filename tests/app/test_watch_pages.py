@@ -46,6 +46,8 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     biggest = sorted(result.series, key=lambda s: -sum(s.yhat))
     assert at.dataframe[0].value["series"].tolist() == [s.id for s in biggest]
     assert [s.id for s in result.series] == ["Ceramic mug", "Oat milk 1L"]  # as computed, by name
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the forecast (CSV)", "Download the order list (CSV)"]
 
 
 def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
