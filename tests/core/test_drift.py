@@ -444,3 +444,36 @@ def test_every_registered_check_has_a_title_and_runs_on_a_tiny_table(spec):
                   kinds={"v": spec.kinds[0]}).column("v")
     check = next(c for c in col.checks if c.method == spec.method)
     assert check.drifted is False and check.statistic is not None
+
+
+def test_out_of_range_p_values_hold_their_level_on_random_halves() -> None:
+    from core.drift import _outside_range_p
+
+    # one new value outside: 1 - n(n-1) / (N(N-1)) exactly
+    assert _outside_range_p(1, 100, 100) == pytest.approx(1 - 100 * 99 / (200 * 199))
+    assert _outside_range_p(0, 10, 10) == 1.0 and _outside_range_p(11, 10, 10) == 0.0
+    rng = np.random.default_rng(0)
+    p = []
+    for _ in range(2000):
+        a, b = rng.normal(size=100), rng.normal(size=100)
+        p.append(_outside_range_p(int(((b < a.min()) | (b > a.max())).sum()), 100, 100))
+    assert np.mean(np.array(p) < 0.01) <= 0.015  # the binomial it replaces flagged 3-5 %
+    shifted = rng.normal(size=100) + 1.5
+    a = rng.normal(size=100)
+    assert _outside_range_p(int((shifted > a.max()).sum()), 100, 100) < 0.001
+
+
+def test_never_seen_values_are_judged_as_whole_values_not_single_rows() -> None:
+    from core.drift import _unseen_excess_p
+
+    rng = np.random.default_rng(1)
+    p = []
+    for _ in range(1000):  # many rare values (tail numbers, airports): a random split
+        x = pd.Series(rng.zipf(1.6, size=1000)).astype(str)
+        ref, cur = x[:500].value_counts(), x[500:].value_counts()
+        p.append(_unseen_excess_p(int(cur[~cur.index.isin(ref.index)].sum()), ref, cur)[0])
+    assert np.mean(np.array(p) < 0.01) <= 0.02
+    ref = pd.Series({"a": 300, "b": 200})
+    cur = pd.Series({"a": 150, "b": 100, "new": 60})  # 60 rows of a value never seen: real change
+    p_new, expected = _unseen_excess_p(60, ref, cur)
+    assert p_new < 1e-6 and expected < 0.01
