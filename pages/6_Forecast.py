@@ -148,7 +148,8 @@ forecast_table = result.to_frame().rename(columns={"id": "series", "yhat": "fore
                                                    "model": "method"})
 sub_daily = result.freq is not None and (result.freq.code == "h" or result.freq.code.endswith("min"))
 forecast_table["date"] = pd.to_datetime(forecast_table["date"]).dt.strftime("%Y-%m-%d %H:%M" if sub_daily else "%Y-%m-%d")
-forecast_table["series"] = [lab for s, lab in zip(result.series, labels) for _ in s.dates]
+# by id: a series too short to forecast has dates but no rows in the table
+forecast_table["series"] = forecast_table["series"].map({s.id: lab for s, lab in zip(result.series, labels)})
 st.download_button("Download the forecast (CSV)", to_safe_csv(forecast_table), file_name="forecast.csv", mime="text/csv")
 
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])

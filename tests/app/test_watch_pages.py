@@ -114,3 +114,17 @@ def test_monitor_page_checks_a_batch() -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert len(store.list_models()) == 2  # the challenger is kept as a new version either way
     assert any("recent rows" in str(x.value) for x in [*at.success, *at.info])
+
+
+def test_forecast_page_keeps_going_when_one_product_is_too_short() -> None:
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    frame = pd.concat([pd.DataFrame({"date": days, "product": "Tea", "units": range(60)}),
+                       pd.DataFrame({"date": [days[-1]], "product": ["New mug"], "units": [3]})])
+    info = store.save_dataset(frame, "one short product")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    at.number_input[0].set_value(7).run()
+    press_forecast(at)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Forecast 2 series (daily)" in texts(at)
+    assert [b.proto.label for b in at.get("download_button")][0] == "Download the forecast (CSV)"
