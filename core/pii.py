@@ -511,8 +511,13 @@ def scan_distinct(values: pd.Index | Sequence[object], counts: np.ndarray, name:
     return PiiScan(str(name), total, total, tuple(_hits_in(arr, str(name), distinct, counts)))
 
 
-# what Keel's own masks leave behind: j***@…, **** **** **** 1234, ***-**-1234, 81.*.*.*, ** ** ** ** *
-_MASKED = re.compile(r"\*\*\*|\*\* \*\*|\.\*\.\*")
+# whole cells as Keel's own masks leave them: j***@example.com, **** **** **** 1234, GB** **** **** ****,
+# ***-**-1234, ** ** ** ** *, 81.*.*.*, fe80:****:****, *** *** **12. Star ratings ('****'), Markdown
+# ('**bold**') and censored words ('f*** it') are not masked personal data
+_MASKED = re.compile(
+    r"\s*(?:\S\*\*\*@\S+|\*\*\*\* \*\*\*\* \*\*\*\* \d{4}|[A-Z]{2}\*\* \*\*\*\* \*\*\*\* \*\*\*\*"
+    r"|\*\*\*-\*\*-\d{4}|\*\* \*\* \*\* \*\* \*|\d{1,3}(?:\.\*){3}|[0-9A-Fa-f]{1,4}:\*\*\*\*:\*\*\*\*"
+    r"|.*\*\*\* \*\*\* \*\*\d\d)\s*")
 
 
 def masked_share(values: pd.Series) -> float:
@@ -521,7 +526,7 @@ def masked_share(values: pd.Series) -> float:
     if text.empty:
         return 0.0
     sample = text.sample(SAMPLE_SIZE, random_state=0) if len(text) > SAMPLE_SIZE else text
-    return float(sample.str.contains(_MASKED).mean())
+    return float(sample.str.fullmatch(_MASKED).mean())
 
 
 def mask_detected(series: pd.Series, types: Sequence[str] | None = None) -> tuple[pd.Series, tuple[str, ...]]:

@@ -258,7 +258,7 @@ def retrain_with_gate(
     challenger are both scored on exactly those rows, and the challenger replaces the champion
     only when it wins by more than ``margin``. The decision and its reason go to the audit log.
     """
-    from core import modelio, monitor, train
+    from core import modelio, monitor, pii, train
 
     info, champion_model = modelio.load_registered(model_ref)
     target = info.target
@@ -288,7 +288,11 @@ def retrain_with_gate(
     # the new rows bring only what the model reads and the answer: a column the training copy had masked,
     # pseudonymised or left out (an email, a name) must not enter the stored data raw from the batch
     carried = [c for c in new_train.columns if c in reference.columns and (c == target or c in inputs)]
-    combined = pd.concat([reference, new_train[carried]], ignore_index=True)
+    new_rows = new_train[carried]
+    for c in carried:  # a masked column the user put back: the new rows are masked the same way
+        if c != target and not pd.api.types.is_numeric_dtype(reference[c]) and pii.masked_share(reference[c]) >= 0.5:
+            new_rows = new_rows.assign(**{c: pii.mask_detected(new_rows[c].astype("string"))[0]})
+    combined = pd.concat([reference, new_rows], ignore_index=True)
     parent = store.get_dataset(info.dataset_id)
     dataset = store.save_dataset(combined, parent.name, parent_id=parent.id,
                                  change=f"Added {len(new_train):,} labelled rows from a new batch")

@@ -67,6 +67,11 @@ def test_masked_personal_data_is_not_learned_from_and_a_retrain_does_not_store_i
     assert new_rows.isna().all()  # the new rows bring what the model reads and the answer, not raw emails
     assert not stored["email"].dropna().str.contains(r"^[^*]+@", regex=True).any()
     assert stored["churned"].iloc[2500:].notna().all()
+    # put back by the user, the masked column is used, and a retrain masks the new rows the same way
+    kept = workflows.train_and_register(reference.id, target="churned", include=("email",), time_budget_s=60).model
+    again = store.load_dataset(workflows.retrain_with_gate(kept.id, churn.iloc[2500:], margin=0.5).dataset.id)
+    assert again["email"].iloc[2500:].notna().all()
+    assert again["email"].iloc[2500:].str.fullmatch(r"\S\*\*\*@\S+").all()
 
 
 def test_retrain_needs_labels() -> None:
