@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from core import store
-from core.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series
+from core.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series, fmt_number
 from core.errors import InputError
 
 ACTIONS = ("none", "review", "retrain")
@@ -79,6 +79,7 @@ class Performance:
     rows: int
     rows_labelled: int
     explain: str
+    reference_rows: int | None = None  # rows of the training hold-out the reference metrics come from
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class Performance:
             "reference": {k: _num(v) for k, v in self.reference.items()},
             "rows": self.rows,
             "rows_labelled": self.rows_labelled,
+            "reference_rows": self.reference_rows,
             "explain": self.explain,
         }
 
@@ -238,15 +240,23 @@ def measure_performance(
     return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err**2))), "r2": r2}
 
 
+def _int_or_none(x: Any) -> int | None:
+    try:
+        return int(x) if x is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _pct(x: float | None, digits: int = 0) -> str:
     return "—" if x is None else f"{100 * x:.{digits}f} %"
 
 
 def _explain_performance(
     task: str, estimated: Mapping[str, MetricEstimate], measured: Mapping[str, float | None],
-    reference: Mapping[str, float | None], rows_labelled: int, answers: tuple[str, float, float] | None = None,
+    reference: Mapping[str, float | None], rows_labelled: int, answers: tuple[str, float, float, int] | None = None,
 ) -> str:
-    """``answers``: (the most common true answer in the batch, its share, the share the model gave it)."""
+    """``answers``: (the most common true answer in the batch, its share, the share the model gave it, the
+    number of classes)."""
     parts = []
     ref_acc = reference.get("accuracy")
     est = estimated.get("accuracy")
@@ -263,24 +273,24 @@ def _explain_performance(
             parts.append(f"Accuracy is probably {_pct(est.value)}{band}, judging from the model's own confidence.")
     if task == "classification" and measured.get("accuracy") is not None:
         parts.append(f"Measured on {rows_labelled:,} labelled rows it is {_pct(measured['accuracy'])}"
-                     + (f" (it was {_pct(ref_acc)} in training)." if ref_acc is not None else "."))
-        if answers is not None:
-            common, share, given = answers
+                     + (f" (it was {_pct(ref_acc)} when tested after training)." if ref_acc is not None else "."))
+        if answers is not None and answers[1] < 0.99:  # one answer in (nearly) every row: nothing to compare
+            common, share, given, n_classes = answers
             if measured["accuracy"] <= share + 0.005:
                 bal = measured.get("balanced_accuracy")
                 parts.append(f"But always answering '{common}' would have been right for {_pct(share)} of these rows: "
                              "by accuracy the model does no better than that blind guess here. Judge it by the "
                              "mistakes it makes"
                              + (f" (its balanced accuracy, which weighs every answer equally, is {_pct(bal)}; "
-                                "a blind guess scores 50 %)." if bal is not None else "."))
+                                f"a blind guess scores {_pct(1 / n_classes)})." if bal is not None else "."))
             if abs(given - share) >= 0.1:
                 parts.append(f"It answered '{common}' for {_pct(given)} of the rows; in fact {_pct(share)} were "
                              f"'{common}'. A gap this big usually means the new data differ from the training data.")
     if task == "regression":
         if measured.get("mae") is not None:
             ref_mae = reference.get("mae")
-            was = f" (it was {ref_mae:.3g} in training)" if ref_mae is not None else ""
-            parts.append(f"The typical error on {rows_labelled:,} labelled rows is {measured['mae']:.3g}{was}.")
+            was = f" (it was {fmt_number(ref_mae)} when tested after training)" if ref_mae is not None else ""
+            parts.append(f"The typical error on {rows_labelled:,} labelled rows is {fmt_number(measured['mae'])}{was}.")
         else:
             parts.append("Performance of a number-predicting model can only be measured once the true values arrive.")
     return " ".join(parts)
@@ -382,13 +392,46 @@ def _rule_values(
     raise InputError(f"Unknown trigger rule '{rule.rule}'.", "Use one of: " + ", ".join(r.rule for r in DEFAULT_RULES))
 
 
+def _class_drop(rule: TriggerRule, perf: Performance) -> tuple[float | None, str, bool]:
+    """Measured accuracy or balanced accuracy (whichever fell more) against the training hold-out.
+
+    Accuracy alone missed decay on uneven answers: balanced accuracy fell from 0.85 to 0.53 while
+    accuracy rose. A drop also has to be bigger than chance allows for the two samples' sizes: a
+    hold-out of 15 rows scoring 100 % made ordinary batches look 5 points worse.
+    """
+    drops = []
+    for metric in ("accuracy", "balanced_accuracy"):
+        current, ref = perf.measured.get(metric), perf.reference.get(metric)
+        if current is not None and ref is not None:
+            drops.append((ref - current, metric, current, ref))
+    if not drops:
+        if perf.measured.get("accuracy") is None:
+            return None, "Measured accuracy is not available for this batch (no labels).", False
+        return None, "The model has no accuracy from training to compare with.", False
+    drop, metric, current, ref = max(drops)
+    words = "accuracy" if metric == "accuracy" else "balanced accuracy"
+    detail = (f"Measured {words} {100 * current:.1f} % against {100 * ref:.1f} % when tested after training "
+              f"({-drop * 100:+.1f} points; level −{rule.level * 100:.0f} points).")
+    fires = drop >= rule.level
+    n_ref, n_cur = perf.reference_rows, perf.rows_labelled
+    if fires and n_ref and n_cur:
+        pooled = (ref * n_ref + current * n_cur) / (n_ref + n_cur)  # the two-proportion test's pooled rate
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n_ref + 1 / n_cur))
+        if drop < 1.645 * se:
+            fires = False
+            detail += (f" With {n_ref:,} test rows after training and {n_cur:,} here, a gap this size can be chance "
+                       f"(it would need to exceed {100 * 1.645 * se:.1f} points), so it does not count yet.")
+    return drop, detail, fires
+
+
 def _metric_drop(rule: TriggerRule, perf: Performance | None, task: str) -> tuple[float | None, str, bool]:
     if perf is None:
         return None, "No performance figures for this batch.", False
+    if task == "classification" and rule.rule == "metric_drop_measured":
+        return _class_drop(rule, perf)
     if task == "classification":
         metric = "accuracy"
-        current = perf.measured.get(metric) if rule.rule == "metric_drop_measured" else (
-            perf.estimated[metric].value if metric in perf.estimated else None)
+        current = perf.estimated[metric].value if metric in perf.estimated else None
     else:
         metric = "mae"
         if rule.rule == "metric_drop_estimated":
@@ -404,10 +447,17 @@ def _metric_drop(rule: TriggerRule, perf: Performance | None, task: str) -> tupl
     if metric == "mae":
         level = rule.regression_level if rule.regression_level is not None else rule.level
         drop = (current - ref) / ref if ref > 0 else (math.inf if current > 0 else 0.0)
-        return drop, (f"{how} typical error {current:.3g} against {ref:.3g} in training ({100 * drop:+.0f} %; "
-                      f"level +{_pct(level)})."), drop >= level
+        detail = (f"{how} typical error {fmt_number(current)} against {fmt_number(ref)} when tested after training "
+                  f"({100 * drop:+.0f} %; level +{_pct(level)}).")
+        r2, r2_ref = perf.measured.get("r2"), perf.reference.get("r2")
+        if drop < level and r2 is not None and r2 < 0 and r2_ref is not None and r2_ref > 0.1:
+            # the misses grew less than the level, but the model now does worse than always answering the
+            # average: it has stopped explaining anything (shuffled answers took R² from 0.11 to -0.07, MAE +18 %)
+            return drop, detail + (f" It now does worse than always predicting the average (R² {r2:.2f}, "
+                                   f"{r2_ref:.2f} when tested after training)."), True
+        return drop, detail, drop >= level
     drop = ref - current
-    return drop, (f"{how} accuracy {100 * current:.1f} % against {100 * ref:.1f} % in training ({-drop * 100:+.1f} points; "
+    return drop, (f"{how} accuracy {100 * current:.1f} % against {100 * ref:.1f} % when tested after training ({-drop * 100:+.1f} points; "
                   f"level −{rule.level * 100:.0f} points)."), drop >= rule.level
 
 
@@ -436,16 +486,18 @@ def evaluate_triggers(
         value, detail, fires = _rule_values(rule, drift, performance, task, created_at, now, rows, previous_rows, importance)
         cooling = False
         if fires and rule.cooldown > 0:
-            recent = history[-rule.cooldown:]
-            for offset, past in enumerate(reversed(recent), start=1):
-                for t in (past.get("result") or {}).get("triggers", []):
-                    if t.get("rule") == rule.rule and t.get("fired") and t.get("value") is not None \
-                            and value is not None and value <= float(t["value"]) + rule.worse_by:
-                        cooling = True
-                        detail += (f" Already raised {offset} batch(es) ago and not worse since; quiet for "
-                                   f"{rule.cooldown} batches unless it gets worse.")
-                        break
-                if cooling:
+            # only while the problem lasts: a batch where the rule held no more ends the quiet spell, so
+            # a decay after a healthy batch is news even if an earlier one was worse
+            for offset, past in enumerate(reversed(history[-rule.cooldown:]), start=1):
+                mine = [t for t in (past.get("result") or {}).get("triggers", []) if t.get("rule") == rule.rule]
+                if not mine or not (mine[0].get("fired") or mine[0].get("cooling_down")):
+                    break
+                t = mine[0]
+                if t.get("fired") and t.get("value") is not None and value is not None \
+                        and value <= float(t["value"]) + rule.worse_by:
+                    cooling = True
+                    detail += (f" Already raised {offset} batch(es) ago and not worse since; quiet for "
+                               f"{rule.cooldown} batches unless it gets worse.")
                     break
         fired = bool(fires and not cooling)
         results.append(TriggerResult(rule.rule, fired, rule.action if fired else "none", value, rule.level, detail, cooling))
@@ -707,13 +759,16 @@ def monitor_model(
             if task == "classification":
                 truth, given = _as_text(labels[known]), _as_text(pd.Series(np.asarray(pred)[known]))
                 common = truth.value_counts().index[0]
-                answers = (str(common), float((truth == common).mean()), float((given == common).mean()))
+                answers = (str(common), float((truth == common).mean()), float((given == common).mean()),
+                           max(2, len(classes)))
         else:
             notes.append(f"The labels column '{labels_column}' is empty, so performance could not be measured.")
     method = "+".join(m for m, on in (("cbpe", bool(estimated)), ("labels", bool(measured))) if on) or "none"
     performance = Performance(
         task=task, method=method, estimated=estimated, measured=measured,
-        reference={k: reference_metrics.get(k) for k in (("accuracy", "roc_auc") if task == "classification" else ("mae", "rmse", "r2"))},
+        reference={k: reference_metrics.get(k) for k in (("accuracy", "balanced_accuracy", "roc_auc")
+                                                         if task == "classification" else ("mae", "rmse", "r2"))},
+        reference_rows=_int_or_none(info.params.get("test_rows")),
         rows=len(frame), rows_labelled=n_labelled,
         explain=_explain_performance(task, estimated, measured, reference_metrics, n_labelled, answers),
     )

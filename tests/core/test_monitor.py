@@ -398,9 +398,64 @@ def test_accuracy_no_better_than_always_giving_the_common_answer_is_said_plainly
     from core.monitor import _explain_performance
 
     measured = {"accuracy": 0.73, "balanced_accuracy": 0.74}
-    text = _explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60))
+    text = _explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60, 2))
     assert "always answering 'no' would have been right for 73 % of these rows" in text
     assert "balanced accuracy, which weighs every answer equally, is 74 %" in text
     assert "It answered 'no' for 60 % of the rows; in fact 73 % were 'no'." in text
-    calm = _explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71))
+    calm = _explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71, 2))
     assert "always answering" not in calm and "in fact" not in calm
+    three = _explain_performance("classification", {}, {"accuracy": 0.5, "balanced_accuracy": 0.36}, {}, 90,
+                                 ("a", 0.5, 0.5, 3))
+    assert "a blind guess scores 33 %" in three
+    one = _explain_performance("classification", {}, {"accuracy": 1.0, "balanced_accuracy": 1.0}, {}, 90, ("a", 1.0, 1.0, 2))
+    assert "blind guess" not in one
+
+
+def _perf(task, measured, reference, labelled=400, reference_rows=400):
+    return monitor.Performance(task=task, method="labels", estimated={}, measured=measured, reference=reference,
+                               rows=labelled, rows_labelled=labelled, explain="", reference_rows=reference_rows)
+
+
+def _measured_rule(perf):
+    triggers, action = monitor.evaluate_triggers(drift=None, performance=perf, task=perf.task, created_at=None,
+                                                 rows=perf.rows, history=[], rules=monitor.DEFAULT_RULES[2:3])
+    return triggers[0], action
+
+
+def test_a_fall_in_balanced_accuracy_counts_even_when_accuracy_rises():
+    t, action = _measured_rule(_perf("classification", {"accuracy": 0.90, "balanced_accuracy": 0.53},
+                                     {"accuracy": 0.88, "balanced_accuracy": 0.85}))
+    assert t.fired and action == "retrain"
+    assert t.detail.startswith("Measured balanced accuracy 53.0 % against 85.0 % when tested after training")
+
+
+def test_a_gap_a_small_hold_out_explains_by_chance_does_not_fire():
+    small = _perf("classification", {"accuracy": 0.933}, {"accuracy": 1.0}, labelled=75, reference_rows=15)
+    t, action = _measured_rule(small)
+    assert not t.fired and action == "none" and "can be chance" in t.detail
+    big = _perf("classification", {"accuracy": 0.933}, {"accuracy": 1.0}, labelled=2000, reference_rows=2000)
+    assert _measured_rule(big)[0].fired  # the same gap on many rows is real
+
+
+def test_a_regression_model_worse_than_the_average_fires_even_with_a_small_rise_in_error():
+    t, _ = _measured_rule(_perf("regression", {"mae": 6.29, "rmse": 8.0, "r2": -0.07},
+                                {"mae": 5.33, "rmse": 7.0, "r2": 0.11}))
+    assert t.fired and "worse than always predicting the average (R² -0.07" in t.detail
+    calm, _ = _measured_rule(_perf("regression", {"mae": 5.5, "rmse": 7.2, "r2": 0.09}, {"mae": 5.33, "rmse": 7.0, "r2": 0.11}))
+    assert not calm.fired
+
+
+def test_a_decay_after_a_healthy_batch_is_news_again():
+    rule = (TriggerRule("metric_drop_measured", "Measured performance dropped", 0.05, "retrain", cooldown=3, worse_by=0.02),)
+    bad = _perf("classification", {"accuracy": 0.50}, {"accuracy": 0.95})
+    ok = _perf("classification", {"accuracy": 0.95}, {"accuracy": 0.95})
+    decay = _perf("classification", {"accuracy": 0.83}, {"accuracy": 0.95})
+    history: list[dict] = []
+    for perf in (bad, ok, decay):
+        triggers, action = monitor.evaluate_triggers(drift=None, performance=perf, task="classification",
+                                                     created_at=None, rows=400, history=history, rules=rule)
+        history.append({"rows": 400, "result": {"triggers": [t.to_json() for t in triggers]}})
+    assert action == "retrain" and triggers[0].fired and not triggers[0].cooling_down
+    again = monitor.evaluate_triggers(drift=None, performance=decay, task="classification", created_at=None,
+                                      rows=400, history=history, rules=rule)[0][0]
+    assert again.cooling_down and "Already raised 1 batch(es) ago" in again.detail  # still the same decay: quiet
