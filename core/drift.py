@@ -843,6 +843,12 @@ def _explain_column(
         if m == "psi":
             spread = (f"; the middle half went from {_fmt_scaled(rs.get('q25'), sc)}–{_fmt_scaled(rs.get('q75'), sc)}"
                       f" to {_fmt_scaled(cs.get('q25'), sc)}–{_fmt_scaled(cs.get('q75'), sc)}")
+        if drifted and a == b and rs.get("mean") is not None and cs.get("mean") is not None:
+            # few distinct values (0/1 flags, counts): the middle value stays put while the mix moves
+            a, b = _fmt_scaled(rs["mean"], sc), _fmt_scaled(cs["mean"], sc)
+            if {rs.get("min"), rs.get("max")} <= {0.0, 1.0}:
+                return (f"'{name}' moved: it was 1 in {_pct(rs['mean'])} of rows before and {_pct(cs['mean'])} now.")
+            return f"'{name}' moved: its average went from {a} to {b}{spread}."
         if drifted:
             return f"'{name}' moved: typical values went from {a} to {b}{spread}."
         if _inconclusive(decider):

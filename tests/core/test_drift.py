@@ -477,3 +477,13 @@ def test_never_seen_values_are_judged_as_whole_values_not_single_rows() -> None:
     cur = pd.Series({"a": 150, "b": 100, "new": 60})  # 60 rows of a value never seen: real change
     p_new, expected = _unseen_excess_p(60, ref, cur)
     assert p_new < 1e-6 and expected < 0.01
+
+
+def test_a_moved_yes_no_column_is_described_by_its_share_of_ones() -> None:
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"flag": (rng.random(4000) < 0.6).astype(int)})
+    cur = pd.DataFrame({"flag": (rng.random(4000) < 0.9).astype(int)})
+    col = compare(ref, cur, kinds={"flag": "numeric"}).column("flag")
+    assert col.drifted
+    assert "typical values went from 1" not in col.explain
+    assert col.explain == "'flag' moved: it was 1 in 59 % of rows before and 90 % now."
