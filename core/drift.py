@@ -264,6 +264,8 @@ def fmt_number(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     ax = abs(x)
+    if 1000 <= ax < 10_000 and float(x).is_integer():
+        return f"{x:.0f}"  # four-digit whole numbers are often years: 2013, not 2,013
     if ax >= 1000:
         return f"{x:,.0f}"
     if ax >= 100 or ax == 0:

@@ -195,7 +195,10 @@ with tab_columns:
     names = [c.name for c in report.columns]
     if any(c.missing_share > 0 for c in report.columns):
         st.plotly_chart(missing_figure(names, [c.missing_share for c in report.columns]), theme=None)
-    column = st.selectbox("See how a column is spread", names)
+    # the column to predict, else the first that can tell something (an ID's spread says nothing)
+    telling = [c.name for c in report.columns if c.kind not in ("id_like", "constant", "text")]
+    first = target if target in names else (telling[0] if telling else names[0])
+    column = st.selectbox("See how a column is spread", names, index=names.index(first))
     kind = {c.name: c.kind for c in report.columns}[column]
     st.plotly_chart(column_figure(frame[column], kind), theme=None)
 

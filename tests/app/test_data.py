@@ -78,10 +78,13 @@ def test_findings_fix_creates_a_new_version_and_kinds_are_editable() -> None:
 def test_choosing_a_target_turns_on_leakage_checks() -> None:
     info = load_sample("customer_churn")
     at = open_page(PAGE, **{state.DATASET_ID: info.id})
+    spread = [s for s in at.selectbox if s.label == "See how a column is spread"][0]
+    assert spread.value != "customer_id"  # an ID's spread says nothing: the first telling column
     target_box = [s for s in at.selectbox if "predict" in s.label][0]
     target_box.set_value("churned").run()
     assert not at.exception
     assert "'cancellation_date' alone predicts 'churned' almost perfectly" in texts(at)
+    assert [s for s in at.selectbox if s.label == "See how a column is spread"][0].value == "churned"
 
 
 def test_samples_are_where_the_page_expects_them() -> None:

@@ -487,3 +487,10 @@ def test_a_moved_yes_no_column_is_described_by_its_share_of_ones() -> None:
     assert col.drifted
     assert "typical values went from 1" not in col.explain
     assert col.explain == "'flag' moved: it was 1 in 59 % of rows before and 90 % now."
+
+
+def test_plain_numbers_keep_years_as_years() -> None:
+    from core.drift import fmt_number
+
+    assert fmt_number(2013.0) == "2013" and fmt_number(1999) == "1999"
+    assert fmt_number(12345.0) == "12,345" and fmt_number(1234.5) == "1,234"
