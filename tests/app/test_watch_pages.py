@@ -110,6 +110,10 @@ def test_monitor_page_checks_a_batch() -> None:
     assert "Nothing to do" in body
     assert "What changed in the data" in body
     assert len(store.list_batches(model.id)) == 1
+    history = at.dataframe[-1].value  # over time: plain headings, minutes not microseconds
+    assert list(history.columns[:4]) == ["batch", "checked", "rows", "columns drifted (%)"]
+    assert "Right answers" in history.columns and history["advice"].tolist() == ["none"]
+    assert len(history["checked"].iloc[0]) == 16
     [b for b in at.button if b.label == "Retrain with this batch"][0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert len(store.list_models()) == 2  # the challenger is kept as a new version either way
