@@ -60,7 +60,9 @@ with tab_file:
             for note in report.notes:
                 st.caption(f"ℹ️ {esc(note)}")
             st.success(f"Scored {len(scored):,} rows.", icon="✅")
-            st.dataframe(scored.head(200), hide_index=True)
+            # on screen the answers come first (the file keeps the input's column order, then the answers)
+            answers = [c for c in scored.columns if c == "prediction" or str(c).startswith("proba_")]
+            st.dataframe(scored.head(200)[answers + [c for c in scored.columns if c not in answers]], hide_index=True)
             st.download_button(
                 "Download the predictions (CSV)", predict.to_safe_csv(scored),
                 file_name="predictions.csv", mime="text/csv", type="primary",

@@ -56,7 +56,9 @@ with right, guard(stop=False):
                        file_name=f"model-card-{info.id}.html", mime="text/html")
 
 st.markdown("**Stage history**")
-st.dataframe(pd.DataFrame(store.stage_history(info.id))[["at", "from_stage", "to_stage", "reason"]], hide_index=True)
+stages = pd.DataFrame(store.stage_history(info.id), columns=["at", "from_stage", "to_stage", "reason"])
+stages["at"] = pd.to_datetime(stages["at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+st.dataframe(stages.rename(columns={"at": "when", "from_stage": "from", "to_stage": "to"}), hide_index=True)
 
 # versions of the same model first (the comparison that means something), then the rest
 others = sorted((m for m in models if m.id != info.id), key=lambda m: (m.name != info.name, -m.version))

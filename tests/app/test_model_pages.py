@@ -82,6 +82,7 @@ def test_predict_page_scores_a_file_and_one_row(trained: store.ModelInfo) -> Non
     at.file_uploader(key="predict_upload").upload("new.csv", (DATA_DIR / "penguins.csv").read_bytes(), "text/csv").run()
     assert not at.exception
     assert "Scored 344 rows." in texts(at)
+    assert list(at.dataframe[0].value.columns[:4]) == ["prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]
     assert at.download_button
     form_button = [b for b in at.button if b.label == "Predict"]
     form_button[0].click().run()
@@ -114,3 +115,5 @@ def test_models_page_compares_versions_of_the_same_model_first(trained: store.Mo
     compare = [s for s in at.selectbox if s.label == "Compare with"][0]
     assert compare.value == trained.id and compare.options[-1] == other.label
     assert "Each version was scored on the test rows of its own training data" in texts(at)
+    stages = [d.value for d in at.dataframe if "when" in d.value.columns][0]
+    assert list(stages.columns) == ["when", "from", "to", "reason"] and len(stages["when"].iloc[0]) == 16
