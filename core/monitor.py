@@ -156,12 +156,15 @@ def _rank_auc(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def estimate_performance(
-    proba: np.ndarray, n_boot: int = 200, level: float = 0.90, seed: int = 0
+    proba: np.ndarray, n_boot: int = 200, level: float = 0.90, seed: int = 0, calibration_error: float | None = None
 ) -> dict[str, MetricEstimate]:
     """Accuracy and ROC AUC a classifier probably has on these rows, with a band, without labels.
 
     The bootstrap works on at most 10 000 rows and scales its spread by √(rows used / rows), so a
-    million-row batch costs the same as a 20 000-row one.
+    million-row batch costs the same as a 20 000-row one. It takes the model's confidence at its word;
+    ``calibration_error`` (the model's ECE on its hold-out: how far that word was off) widens the
+    accuracy band by as much on each side. Without it, the band held the measured accuracy in only 11 of
+    20 random halves of real tables.
     """
     p = _normalise(proba)
     n, k = p.shape
@@ -196,7 +199,10 @@ def estimate_performance(
         # a skewed bootstrap near 0 or 1 can put a quantile past its mean: the band always holds the value
         return (min(max(0.0, value + (lo - centre) * shrink), value), max(min(1.0, value + (hi - centre) * shrink), value))
 
-    out = {"accuracy": MetricEstimate("accuracy", acc, *band(acc, accs))}
+    low, high = band(acc, accs)
+    if calibration_error and low is not None and high is not None:
+        low, high = max(0.0, low - float(calibration_error)), min(1.0, high + float(calibration_error))
+    out = {"accuracy": MetricEstimate("accuracy", acc, low, high)}
     out["roc_auc"] = MetricEstimate("roc_auc", auc, *band(auc, aucs))
     return out
 
@@ -746,7 +752,9 @@ def monitor_model(
         pred_drift = compare_series(as_series(ref_pred), as_series(pred), kind, name="prediction", settings=settings)
 
     reference_metrics = {k: _num(v) for k, v in (info.metrics or {}).items() if not isinstance(v, (dict, list))}
-    estimated = estimate_performance(proba) if proba is not None else {}
+    ece = reference_metrics.get("ece")
+    estimated = estimate_performance(proba, calibration_error=ece if ece is not None and math.isfinite(ece) else None) \
+        if proba is not None else {}
     measured: dict[str, float | None] = {}
     n_labelled = 0
     answers = None

@@ -459,3 +459,12 @@ def test_a_decay_after_a_healthy_batch_is_news_again():
     again = monitor.evaluate_triggers(drift=None, performance=decay, task="classification", created_at=None,
                                       rows=400, history=history, rules=rule)[0][0]
     assert again.cooling_down and "Already raised 1 batch(es) ago" in again.detail  # still the same decay: quiet
+
+
+def test_the_label_free_band_allows_for_how_far_the_models_confidence_was_off():
+    p = np.random.default_rng(3).uniform(0.55, 0.95, 2000)
+    proba = np.column_stack([1 - p, p])
+    plain = estimate_performance(proba)["accuracy"]
+    wide = estimate_performance(proba, calibration_error=0.04)["accuracy"]
+    assert wide.value == plain.value
+    assert wide.low == pytest.approx(plain.low - 0.04) and wide.high == pytest.approx(plain.high + 0.04)
