@@ -957,6 +957,15 @@ def _batches(batches: Sequence[Stored] | None) -> tuple[list[tuple[Any, Mapping[
     return out[-_MAX_LINE:], x_t
 
 
+def _one_moment(fig: go.Figure, xs: Sequence[Any]) -> go.Figure:
+    """A time axis with one batch on it would zoom to milliseconds (19:25:40.9995): show a day around it."""
+    moments = {x for x in xs if isinstance(x, pd.Timestamp)}
+    if len(moments) == 1 and len(set(xs)) == 1:
+        t = moments.pop()
+        fig.update_xaxes(range=[t - pd.Timedelta(hours=12), t + pd.Timedelta(hours=12)], tickformat="%d %b %H:%M")
+    return fig
+
+
 def drift_timeline_figure(batches: Sequence[Stored]) -> go.Figure:
     """Share of columns that changed, per monitored batch (``core.store.list_batches(model_id)``),
     with the level above which the whole dataset counts as drifted."""
@@ -983,7 +992,7 @@ def drift_timeline_figure(batches: Sequence[Stored]) -> go.Figure:
                       annotation_position="top left")
     fig = _layout(fig, title, x_t, y_t)
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
-    return fig
+    return _one_moment(fig, xs)
 
 
 def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = None) -> go.Figure:
@@ -1032,9 +1041,9 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
                                  customdata=[p[1] for p in mea_x],
                                  hovertemplate="measured %{y:.3g} on %{customdata:,} labelled rows<extra></extra>"))
     if ref is not None:
-        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4], annotation_text=f"in training: {ref:.3g}{'%' if share else ''}",
-                      annotation_position="bottom left")
+        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4],
+                      annotation_text=f"tested after training: {ref:.3g}{'%' if share else ''}", annotation_position="bottom left")
     fig = _layout(fig, title, x_t, y_t)
     if share:
         fig.update_yaxes(ticksuffix="%")
-    return _legend(fig)
+    return _one_moment(_legend(fig), est_x + [p[0] for p in mea_x])

@@ -457,6 +457,12 @@ def test_drift_timeline_figure(batches):
     assert list(tr.y) == pytest.approx([100 * b["result"]["drift"]["drift_share"] for b in batches])
     assert fig.layout.shapes[0].y0 == pytest.approx(50)  # whole-batch level
     assert fig.layout.yaxis.title.text == "columns that changed (%)"
+    assert fig.layout.xaxis.range is None  # three weeks: the axis finds its own scale
+    one = charts.drift_timeline_figure(batches[:1])  # one batch: a day around it, not milliseconds
+    t = pd.Timestamp("2026-01-01")
+    assert [pd.Timestamp(x) for x in one.layout.xaxis.range] == [t - pd.Timedelta(hours=12), t + pd.Timedelta(hours=12)]
+    assert one.layout.xaxis.tickformat == "%d %b %H:%M"
+    assert charts.performance_timeline_figure(batches[:1]).layout.xaxis.tickformat == "%d %b %H:%M"
 
 
 def test_performance_timeline_figure(batches):
