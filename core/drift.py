@@ -345,17 +345,6 @@ def _z_two_proportions(k1: int, n1: int, k2: int, n2: int) -> float:
     return 2 * _norm_sf(abs(z))
 
 
-def _z_excess(k: int, n: int, p0: float) -> float:
-    """One-sided p-value that ``k`` of ``n`` exceeds the chance rate ``p0`` (normal approximation)."""
-    if n == 0:
-        return float("nan")
-    p0 = min(max(p0, 0.5 / n), 1 - 0.5 / n) if n > 1 else p0
-    se = math.sqrt(n * p0 * (1 - p0))
-    if se == 0:
-        return 1.0 if k <= n * p0 else 0.0
-    return _norm_sf((k - n * p0 - 0.5) / se)
-
-
 def _outside_range_p(k: int, n: int, m: int) -> float:
     """P(at least ``k`` of ``m`` new values fall outside the range of ``n`` earlier ones) with no drift.
 

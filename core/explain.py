@@ -39,6 +39,13 @@ def explain_kind(kind: str) -> str:
     return KIND_WORDS.get(kind, kind)
 
 
+def minutes_text(stamps: "pd.Series") -> "pd.Series":
+    """Stored time stamps ('2026-11-27T19:25:40.999512+00:00') as a person reads them: '2026-11-27 19:25' (UTC)."""
+    import pandas as pd
+
+    return pd.to_datetime(stamps, utc=True, format="ISO8601").dt.strftime("%Y-%m-%d %H:%M")
+
+
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"
 

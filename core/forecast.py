@@ -227,6 +227,20 @@ class ForecastResult:
         """Table-wide findings, then each series' own."""
         return self.findings + tuple(f for s in self.series for f in s.findings)
 
+    def series_labels(self, value_name: str) -> list[str]:
+        """Each series' name for people: its id, or the value column's name for a table with one series."""
+        return [value_name if s.id is None else str(s.id) for s in self.series]
+
+    def download_frame(self, value_name: str) -> pd.DataFrame:
+        """The forecasts as a person downloads them: series, date (with the time for hourly data), forecast,
+        low, high, method. A series too short to forecast has no rows."""
+        sub_daily = self.freq is not None and (self.freq.code == "h" or self.freq.minutes is not None)
+        rows = [{"series": label, "date": _iso(d, with_time=sub_daily), "forecast": y, "low": a, "high": b,
+                 "method": s.model_label}
+                for s, label in zip(self.series, self.series_labels(value_name))
+                for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi)]
+        return pd.DataFrame(rows, columns=["series", "date", "forecast", "low", "high", "method"])
+
     def to_frame(self) -> pd.DataFrame:
         """Long table of the forecasts: id, date, yhat, lo, hi, model."""
         rows = []
@@ -544,8 +558,8 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
                         f"fewer {unit}s ahead to get them.")
         origins = [o for o in origins if o >= min_train]
     notes += list(plan.notes)
-    if origins and any(p > 24 and origins[0] < 2 * round(p) - 1 for p in plan.seasons):
-        # a long season needs two full cycles before each test, which a history of about two cycles lacks
+    if origins and any(not SeasonalAdjuster.fits(origins[0], p) for p in plan.seasons):
+        # the first test window's past is too short to learn a season the whole history shows (two years of days)
         m = int(round(max(plan.seasons)))
         notes.append(f"The forecast follows a pattern that repeats every {m} {unit}s, which only the whole history is "
                      f"long enough to show: the checks on the past ran without it, so their accuracy figures "

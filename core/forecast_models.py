@@ -793,6 +793,12 @@ class SeasonalAdjuster:
     def __init__(self, periods: tuple[float, ...] = ()):
         self.periods = periods
 
+    @staticmethod
+    def fits(n: int, period: float) -> bool:
+        """Whether ``n`` points leave enough after the one-season moving average to learn this season."""
+        m = int(round(period))
+        return n - (m - 1 if m % 2 else m) >= m
+
     def fit(self, y: np.ndarray) -> "SeasonalAdjuster":
         y = np.asarray(y, dtype=float)
         self.n_ = y.size
@@ -801,10 +807,10 @@ class SeasonalAdjuster:
         t = np.arange(y.size)
         for period in sorted(self.periods, reverse=True):
             m = int(round(period))
+            if not self.fits(y.size, period):
+                continue
             trend = centered_ma(rest, m)
             ok = np.isfinite(trend)
-            if ok.sum() < m:
-                continue
             detr = rest - trend
             if m <= 24 and abs(period - m) < 1e-9:
                 idx = t % m

@@ -850,10 +850,12 @@ def monitor_batch(
                          settings=settings, now=now, keep_rows=keep_rows, home=home)
 
 
-def timeline(model_id: int, home: Path | None = None) -> pd.DataFrame:
-    """One row per recorded batch: when, rows, drift share, performance and action, for charts."""
+def timeline(model_id: int, home: Path | None = None, batches: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """One row per recorded batch: when, rows, drift share, performance and action, for charts.
+
+    ``batches``: the model's batches when the caller has already read them (``store.list_batches``)."""
     rows = []
-    for b in store.list_batches(model_id, home):
+    for b in store.list_batches(model_id, home) if batches is None else batches:
         res = b.get("result") or {}
         perf = res.get("performance") or {}
         est = (perf.get("estimated") or {}).get("accuracy") or {}
@@ -869,6 +871,26 @@ def timeline(model_id: int, home: Path | None = None) -> pd.DataFrame:
             row[f"drift:{col['column']}"] = col.get("statistic")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def history_table(model_id: int, batches: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """The batches as a person reads them: when, rows, share of columns drifted, measured scores, advice."""
+    from core.explain import metric_name, minutes_text
+
+    raw = timeline(model_id, batches=batches)
+    if raw.empty:
+        return raw
+    plain = pd.DataFrame({
+        "batch": raw["batch_id"],
+        "checked": minutes_text(raw["created_at"]),
+        "rows": raw["rows"],
+        "columns drifted (%)": (100 * raw["drift_share"].astype(float)).round(0),
+    })
+    for key in ("accuracy", "balanced_accuracy", "mae", "r2"):
+        if f"measured_{key}" in raw:
+            plain[metric_name(key)] = raw[f"measured_{key}"].astype(float).round(3)
+    plain["advice"] = raw["action"]
+    return plain
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ if st.button("Train and compare", type="primary"):
         date_column=suggestion.date_column if split == "time" else None, time_budget_s=float(budget),
     )
     st.session_state[state.TRAIN_JOB] = job_id
-    st.session_state["train_job_dataset"] = dataset_id
+    st.session_state[state.TRAIN_DATASET] = dataset_id
 
 
 def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
@@ -138,7 +138,7 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
 
 
 job = finished_job(st.session_state.get(state.TRAIN_JOB), note=" — you can look at other pages meanwhile.")
-elsewhere = st.session_state.get("train_job_dataset", dataset_id) != dataset_id
+elsewhere = st.session_state.get(state.TRAIN_DATASET, dataset_id) != dataset_id
 if job is not None and job.status == "failed" and not elsewhere:
     show_error(job.error)
 elif job is not None and job.status != "failed":

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
+from core.explain import minutes_text
 from ui import state
 from ui.common import esc, guard, need, page
 
@@ -57,7 +58,7 @@ with right, guard(stop=False):
 
 st.markdown("**Stage history**")
 stages = pd.DataFrame(store.stage_history(info.id), columns=["at", "from_stage", "to_stage", "reason"])
-stages["at"] = pd.to_datetime(stages["at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+stages["at"] = minutes_text(stages["at"])
 st.dataframe(stages.rename(columns={"at": "when", "from_stage": "from", "to_stage": "to"}), hide_index=True)
 
 # versions of the same model first (the comparison that means something), then the rest

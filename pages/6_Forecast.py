@@ -126,7 +126,9 @@ for finding in result.findings:
 if len(result.series) > 1:  # biggest expected sellers first: with hundreds of products, those matter most
     result = dataclasses.replace(result, series=tuple(sorted(result.series, key=lambda s: -sum(s.yhat))))
 
-labels = [value if s.id is None else str(s.id) for s in result.series]  # one series: name it by its column
+# one series without an id is named by its column (a wide table's series are named by theirs already)
+value_label = value if isinstance(value, str) else "value"
+labels = result.series_labels(value_label)
 summary = pd.DataFrame(
     [{"series": label, "method": s.model_label, "typical error": s.backtest.mae, "error vs. simply repeating":
       s.vs_repeat, "error %": s.backtest.smape,
@@ -144,13 +146,8 @@ st.caption("Keel checked each forecast on the last stretches of history. 'Error 
            "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
            "the real value fell inside the shaded range.")
 
-forecast_table = result.to_frame().rename(columns={"id": "series", "yhat": "forecast", "lo": "low", "hi": "high",
-                                                   "model": "method"})
-sub_daily = result.freq is not None and (result.freq.code == "h" or result.freq.code.endswith("min"))
-forecast_table["date"] = pd.to_datetime(forecast_table["date"]).dt.strftime("%Y-%m-%d %H:%M" if sub_daily else "%Y-%m-%d")
-# by id: a series too short to forecast has dates but no rows in the table
-forecast_table["series"] = forecast_table["series"].map({s.id: lab for s, lab in zip(result.series, labels)})
-st.download_button("Download the forecast (CSV)", to_safe_csv(forecast_table), file_name="forecast.csv", mime="text/csv")
+st.download_button("Download the forecast (CSV)", to_safe_csv(result.download_frame(value_label)),
+                   file_name="forecast.csv", mime="text/csv")
 
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]

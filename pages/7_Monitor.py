@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, jobs, modelio, monitor, store, workflows
-from core.explain import metric_name
 from core.ingest import read_table
 from ui import state
 from ui.common import esc, guard, need, page
@@ -81,18 +80,7 @@ with guard(stop=False):
     else:
         st.plotly_chart(charts.drift_timeline_figure(batches), theme=None)
         st.plotly_chart(charts.performance_timeline_figure(batches), theme=None)
-        history = monitor.timeline(info.id)
-        plain = pd.DataFrame({
-            "batch": history["batch_id"],
-            "checked": pd.to_datetime(history["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M"),
-            "rows": history["rows"],
-            "columns drifted (%)": (100 * history["drift_share"]).round(0),
-        })
-        for key in ("accuracy", "balanced_accuracy", "mae", "r2"):
-            if f"measured_{key}" in history:
-                plain[metric_name(key)] = history[f"measured_{key}"].round(3)
-        plain["advice"] = history["action"]
-        st.dataframe(plain, hide_index=True)
+        st.dataframe(monitor.history_table(info.id, batches), hide_index=True)
 
 st.subheader("Alerts")
 with guard(stop=False):

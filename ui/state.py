@@ -6,3 +6,4 @@ TARGET = "keel_target"  # the column the user wants to predict, per dataset
 PENDING_UPLOAD = "keel_pending_upload"  # a parsed upload not yet kept
 FLASH = "keel_flash"  # a one-shot success message shown after a rerun
 TRAIN_JOB = "keel_train_job"  # a training run in the background
+TRAIN_DATASET = "keel_train_dataset"  # the dataset that run is training on

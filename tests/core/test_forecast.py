@@ -930,3 +930,23 @@ def test_the_summary_says_when_simply_repeating_did_as_well():
     assert "Simply repeating the last season did as well or better on those days" in worse.summary(unit="day")
     better = dataclasses.replace(s, leaderboard=(board[0], ModelScore("seasonal_naive", 4.0, 2.0, 20.0)))
     assert better.vs_repeat == pytest.approx(0.5) and "Simply repeating" not in better.summary(unit="day")
+
+
+def test_the_seasonal_adjuster_says_when_it_can_learn_a_season():
+    from core.forecast_models import centered_ma
+
+    for m in (7, 12, 52, 365):
+        for n in range(m - 3, 2 * m + 4):  # the same rule the moving average itself sets
+            assert SeasonalAdjuster.fits(n, m) == (np.isfinite(centered_ma(np.ones(n), m)).sum() >= m)
+
+
+def test_the_forecast_download_names_each_series_and_skips_one_too_short():
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    frame = pd.concat([pd.DataFrame({"date": days, "product": "Tea", "units": np.arange(60.0)}),
+                       pd.DataFrame({"date": [days[-1]], "product": ["New mug"], "units": [3.0]})])
+    res = forecast(frame, "date", "units", "product", horizon=7)
+    table = res.download_frame("units")
+    assert list(table.columns) == ["series", "date", "forecast", "low", "high", "method"]
+    assert table["series"].tolist() == ["Tea"] * 7 and table["date"].iloc[0] == "2025-03-02"
+    single = forecast(frame[frame["product"] == "Tea"], "date", "units", horizon=3)
+    assert single.series_labels("units") == ["units"] and single.download_frame("units")["series"].tolist() == ["units"] * 3

@@ -316,6 +316,10 @@ def test_monitor_batch_with_a_real_registered_keel_model():
     assert result.performance.measured["accuracy"] > 0.7
     frame = monitor.timeline(info.id)
     assert list(frame["batch_id"]) == [result.batch_id] and "drift:x1" in frame.columns
+    plain = monitor.history_table(info.id, store.list_batches(info.id))  # as a person reads it
+    assert list(plain.columns) == ["batch", "checked", "rows", "columns drifted (%)", "Right answers",
+                                   "Right answers, each group counted equally", "advice"]
+    assert len(plain["checked"].iloc[0]) == 16 and plain["advice"].tolist() == [result.action]
 
 
 # --------------------------------------------------------------------------- champion / challenger gate
