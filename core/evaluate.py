@@ -880,12 +880,16 @@ def explain_gap(ev: Evaluation) -> str:
     name = ev.baseline_name or "the simple baseline"
     if g.key == "accuracy":
         pts = 100 * g.value
-        rng = f" (likely between {100 * g.low:+.0f} and {100 * g.high:+.0f} points)" if g.low is not None and g.high is not None else ""
+
+        def signed(x: float) -> str:  # whole points with a sign, and never "-0"
+            return f"{int(round(100 * float(x))):+d}"
+
+        rng = f" (likely between {signed(g.low)} and {signed(g.high)} points)" if g.low is not None and g.high is not None else ""
         if g.low is not None and g.low > 0:
             return f"It is right {pts:.0f} points more often than {name}{rng}."
         if g.high is not None and g.high < 0:
             return f"It is right {abs(pts):.0f} points LESS often than {name}{rng}: do not use it."
-        return f"It is not clearly better than {name} ({pts:+.0f} points{rng[1:-1] and ', ' + rng[2:-1]}): it may have learned little."
+        return f"It is not clearly better than {name} ({signed(g.value)} points{rng[1:-1] and ', ' + rng[2:-1]}): it may have learned little."
     rng = f" (likely between {_pct(g.low)} and {_pct(g.high)})" if g.low is not None and g.high is not None else ""
     if g.low is not None and g.low > 0:
         return f"Its typical error is {_pct(g.value)} smaller than {name}{rng}."

@@ -39,10 +39,14 @@ def explain_kind(kind: str) -> str:
     return KIND_WORDS.get(kind, kind)
 
 
-def minutes_text(stamps: "pd.Series") -> "pd.Series":
-    """Stored time stamps ('2026-11-27T19:25:40.999512+00:00') as a person reads them: '2026-11-27 19:25' (UTC)."""
+def minutes_text(stamps: "pd.Series | str") -> "pd.Series | str":
+    """Stored time stamps ('2026-11-27T19:25:40.999512+00:00') as a person reads them: '2026-11-27 19:25' (UTC).
+    A column in, a column out; one stamp in, one text out."""
     import pandas as pd
 
+    if isinstance(stamps, str):
+        t = pd.Timestamp(stamps)
+        return (t.tz_convert("UTC") if t.tzinfo else t).strftime("%Y-%m-%d %H:%M")
     return pd.to_datetime(stamps, utc=True, format="ISO8601").dt.strftime("%Y-%m-%d %H:%M")
 
 

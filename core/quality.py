@@ -918,9 +918,10 @@ def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
             advice = ("A few gaps are easy to handle: Keel's models fill them in (with the median or the most "
                       "common value), or you can remove those rows.")
         if assoc:
-            advice = (f"The gaps are not random: they go with {_q(assoc['columns'][0]['column'])}, so removing "
-                      "these rows would skew your data. Keel's models fill the gaps and learn from where a value "
-                      "was missing, which keeps that signal"
+            # the message already says which column the gaps go with: the advice says what to do
+            advice = (f"Removing these rows would skew your data, since the gaps go with "
+                      f"{_q(assoc['columns'][0]['column'])}. Keel's models fill the gaps and learn from where "
+                      "a value was missing, which keeps that signal"
                       + (". With this many gaps, drop the column unless the gap itself means something."
                          if share >= MISSING_CRITICAL else "."))
             fix = "drop_column" if share >= MISSING_CRITICAL else None

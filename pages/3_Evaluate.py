@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, evaluate, store, workflows
+from core.explain import metric_name
 from ui import state
 from ui.common import esc, guard, need, page
 
@@ -49,7 +50,7 @@ for key, value in ev.metrics.items():
     if value is None:
         continue
     ci = ev.intervals.get(key)
-    rows.append({"measure": key, "value": round(value, 4),
+    rows.append({"measure": metric_name(key), "value": round(value, 4),
                  "likely between": "" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}",
                  "simplest guess": None if ev.baseline_metrics.get(key) is None else round(ev.baseline_metrics[key], 4)})
 st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
-from core.explain import minutes_text
+from core.explain import metric_name, minutes_text
 from ui import state
 from ui.common import esc, guard, need, page
 
@@ -18,8 +18,8 @@ STAGE_WORDS = {"champion": "🏆 in use", "candidate": "🧪 candidate", "retire
 table = pd.DataFrame(
     [
         {"id": m.id, "model": m.label, "stage": STAGE_WORDS.get(m.stage, m.stage), "predicts": m.target,
-         "kind": m.algorithm, "trained (UTC)": m.created_at,
-         **{k: round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))}}
+         "kind": m.algorithm, "trained (UTC)": minutes_text(m.created_at),
+         **{metric_name(k): round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))}}
         for m in models
     ]
 )
@@ -29,7 +29,7 @@ names = sorted({m.name for m in models})
 metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
 if metric_keys:
     default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
-    metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default))
+    metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default), format_func=metric_name)
     with guard(stop=False):
         st.plotly_chart(charts.metric_over_versions_figure(models, metric), theme=None)
 
@@ -59,6 +59,7 @@ with right, guard(stop=False):
 st.markdown("**Stage history**")
 stages = pd.DataFrame(store.stage_history(info.id), columns=["at", "from_stage", "to_stage", "reason"])
 stages["at"] = minutes_text(stages["at"])
+stages["from_stage"] = stages["from_stage"].fillna("—")  # a new version comes from nowhere
 st.dataframe(stages.rename(columns={"at": "when", "from_stage": "from", "to_stage": "to"}), hide_index=True)
 
 # versions of the same model first (the comparison that means something), then the rest

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, jobs, modelio, monitor, store, workflows
+from core.explain import minutes_text
 from core.ingest import read_table
 from ui import state
 from ui.common import esc, guard, need, page
@@ -89,7 +90,7 @@ with guard(stop=False):
         st.caption("No open alerts.")
     for i, alert in enumerate(open_alerts[:20]):
         cols = st.columns([5, 1])
-        cols[0].markdown(f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(alert.created_at[:16])} — "
+        cols[0].markdown(f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(minutes_text(alert.created_at))} — "
                          f"{esc(alert.detail)}")
         if cols[1].button("Seen", key=f"ack_{alert.batch_id}_{alert.rule}_{i}"):
             store.acknowledge_alert(alert.batch_id, alert.rule)

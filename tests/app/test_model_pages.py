@@ -117,3 +117,7 @@ def test_models_page_compares_versions_of_the_same_model_first(trained: store.Mo
     assert "Each version was scored on the test rows of its own training data" in texts(at)
     stages = [d.value for d in at.dataframe if "when" in d.value.columns][0]
     assert list(stages.columns) == ["when", "from", "to", "reason"] and len(stages["when"].iloc[0]) == 16
+    assert stages["from"].iloc[0] == "—"  # a new version comes from nowhere, not from 'None'
+    listing = at.dataframe[0].value
+    assert "Right answers" in listing.columns and "accuracy" not in listing.columns
+    assert len(listing["trained (UTC)"].iloc[0]) == 16

@@ -608,3 +608,14 @@ def test_permutation_importance_prepares_a_keel_model_table_once_with_the_same_a
     slow = E._permutation_importance(Plain(), frame.drop(columns="spend"), frame["spend"], "regression", 3, 0)
     assert [(i.column, round(i.drop, 9)) for i in fast] == [(i.column, round(i.drop, 9)) for i in slow]
     assert fast[0].column == "x"
+
+
+def test_a_gap_near_zero_reads_plus_zero_not_minus_zero():
+    from types import SimpleNamespace
+
+    from core.evaluate import Gap, explain_gap
+
+    ev = SimpleNamespace(gap=Gap("accuracy", np.float64(0.021), np.float64(-0.003), np.float64(0.049), ""),
+                         baseline_name="always guessing the most common answer")
+    text = explain_gap(ev)
+    assert "(+2 points, likely between +0 and +5 points)" in text and "-0" not in text

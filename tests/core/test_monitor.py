@@ -472,3 +472,12 @@ def test_the_label_free_band_allows_for_how_far_the_models_confidence_was_off():
     wide = estimate_performance(proba, calibration_error=0.04)["accuracy"]
     assert wide.value == plain.value
     assert wide.low == pytest.approx(plain.low - 0.04) and wide.high == pytest.approx(plain.high + 0.04)
+
+
+def test_time_stamps_read_to_the_minute():
+    from core.explain import minutes_text
+
+    assert minutes_text("2026-11-27T21:17:15.999512+00:00") == "2026-11-27 21:17"
+    assert minutes_text("2026-11-27T22:17:15+01:00") == "2026-11-27 21:17"  # shown in UTC
+    assert minutes_text(pd.Series(["2026-11-27T21:17:15+00:00", "2026-01-02T03:04:05.5+00:00"])).tolist() == [
+        "2026-11-27 21:17", "2026-01-02 03:04"]
