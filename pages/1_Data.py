@@ -12,7 +12,7 @@ from core.ingest import read_table
 from core.paths import keel_home
 from core.quality import KINDS, profile
 from ui import state
-from ui.common import esc, guard, page
+from ui.common import chart, esc, guard, page
 
 page("Check my data", "🔎")
 st.title("🔎 Check my data")
@@ -155,7 +155,7 @@ with tab_findings:
             with st.container(border=True):
                 st.markdown(f"**{esc(finding.message)}**")
                 st.markdown(esc(finding.advice))
-                st.caption(f"code: {finding.code}" + (f" · column: {esc(finding.column)}" if finding.column else ""))
+                st.caption(f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else ""))
                 if finding.fix:
                     label = FIX_LABELS.get(finding.fix, finding.fix.replace("_", " ").capitalize())
                     if st.button(label, key=f"fix_{severity}_{i}_{finding.code}_{finding.column}"):
@@ -164,7 +164,7 @@ with tab_findings:
                                 new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
                             st.session_state[state.DATASET_ID] = new.id
                             targets[new.id] = target  # the new version keeps the checks the user turned on
-                            st.session_state[state.FLASH] = f"Created {new.label}: {new.change}. The original is kept."
+                            st.session_state[state.FLASH] = f"Created {esc(new.label)}: {esc(new.change)}. The original is kept."
                             st.rerun()
 
 with tab_columns:
@@ -194,13 +194,13 @@ with tab_columns:
             st.markdown(f"- **{kind}** — {words}")
     names = [c.name for c in report.columns]
     if any(c.missing_share > 0 for c in report.columns):
-        st.plotly_chart(missing_figure(names, [c.missing_share for c in report.columns]), theme=None)
+        chart(missing_figure(names, [c.missing_share for c in report.columns]))
     # the column to predict, else the first that can tell something (an ID's spread says nothing)
     telling = [c.name for c in report.columns if c.kind not in ("id_like", "constant", "text")]
     first = target if target in names else (telling[0] if telling else names[0])
     column = st.selectbox("See how a column is spread", names, index=names.index(first))
     kind = {c.name: c.kind for c in report.columns}[column]
-    st.plotly_chart(column_figure(frame[column], kind), theme=None)
+    chart(column_figure(frame[column], kind))
 
 with tab_preview:
     st.caption(f"The first {min(len(frame), 500):,} of {len(frame):,} rows.")
@@ -241,7 +241,7 @@ with tab_versions:
             with guard():
                 store.delete_dataset(dataset_id)
                 st.session_state.pop(state.DATASET_ID, None)
-                st.session_state[state.FLASH] = f"Deleted {info.label} and what was made from it."
+                st.session_state[state.FLASH] = f"Deleted {esc(info.label)} and what was made from it."
                 st.rerun()
     st.markdown("**History**")
     family_ids = {d.id for d in family}

@@ -83,7 +83,7 @@ if plan.left_out:
     st.markdown("Left out on purpose — put any back if you know better:")
     for item in plan.left_out:
         if st.checkbox(f"Put back '{esc(item.column)}'", key=f"putback_{dataset_id}_{item.column}",
-                       help=item.reason):
+                       help=esc(item.reason)):
             put_back.append(item.column)
         st.caption(f"'{esc(item.column)}': {esc(item.reason)}")
 for item in plan.watch:
@@ -117,9 +117,9 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     best = result.holdout_metrics.get(primary)
     base = result.baseline_metrics.get(primary)
     c = st.columns(3)
-    c[0].metric(f"{metric_name(primary)} — on the test rows", "—" if best is None else f"{best:.3f}")
+    c[0].metric(f"{esc(metric_name(primary))} — on the test rows", "—" if best is None else f"{best:.3f}")
     c[1].metric("Simplest guess", "—" if base is None else f"{base:.3f}")
-    c[2].metric("Chosen model", model.algorithm)
+    c[2].metric("Chosen model", esc(model.algorithm))
     st.markdown("**How the candidates compared** (cross-validated on the training rows):")
     st.dataframe(
         pd.DataFrame(

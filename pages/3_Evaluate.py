@@ -7,7 +7,7 @@ import streamlit as st
 from core import charts, evaluate, store, workflows
 from core.explain import metric_name
 from ui import state
-from ui.common import esc, guard, need, page
+from ui.common import chart, esc, guard, need, page
 
 page("How good is it?", "📏")
 st.title("📏 How good is it?")
@@ -38,7 +38,7 @@ def explained(sentences, figure) -> None:
     """What a check found, in words, then its chart."""
     for sentence in sentences:
         st.markdown(f"- {esc(sentence)}")
-    st.plotly_chart(figure, theme=None)
+    chart(figure)
 
 
 st.subheader("In short")
@@ -64,18 +64,18 @@ if is_binary:
 tabs = st.tabs(tab_names)
 
 with tabs[0], guard(stop=False):
-    st.plotly_chart(charts.metrics_ci_figure(ev), theme=None)
+    chart(charts.metrics_ci_figure(ev))
     if ev.task == "classification":
         left, right = st.columns(2)
-        left.plotly_chart(charts.confusion_figure(ev), theme=None)
+        chart(charts.confusion_figure(ev), left)
         if ev.roc_curve is not None:
-            right.plotly_chart(charts.roc_figure(ev), theme=None)
+            chart(charts.roc_figure(ev), right)
         if ev.pr_curve is not None:
-            st.plotly_chart(charts.pr_figure(ev), theme=None)
+            chart(charts.pr_figure(ev))
         if ev.per_class:
             st.dataframe(pd.DataFrame([c.to_dict() for c in ev.per_class]), hide_index=True)
     else:
-        st.plotly_chart(charts.residuals_figure(ev), theme=None)
+        chart(charts.residuals_figure(ev))
 
 with tabs[1], guard(stop=False):
     if report.slices is None or not report.slices.slices:
@@ -88,7 +88,7 @@ with tabs[2], guard(stop=False):
         st.info("Calibration applies to models that sort into groups.")
     else:
         st.markdown(esc(evaluate.explain_calibration(ev.calibration)))
-        st.plotly_chart(charts.calibration_figure(ev.calibration), theme=None)
+        chart(charts.calibration_figure(ev.calibration))
         if st.button("Check whether recalibrating would help"):
             with st.spinner("Fitting a calibrator on half the test rows and checking it on the other half…"):
                 check = workflows.rescore(info, "recalibration")
@@ -99,7 +99,7 @@ with tabs[2], guard(stop=False):
             with st.spinner("Recalibrating and re-checking…"):
                 new = workflows.keep_recalibrated(info.id)
             st.session_state[state.MODEL_ID] = new.id
-            st.session_state[state.FLASH] = f"Kept {new.label}: the same model with more trustworthy confidence."
+            st.session_state[state.FLASH] = f"Kept {esc(new.label)}: the same model with more trustworthy confidence."
             st.rerun()
 
 with tabs[3], guard(stop=False):
@@ -114,7 +114,7 @@ with tabs[4], guard(stop=False):
     else:
         explained(evaluate.explain_drivers(report.drivers, info.target), charts.importance_figure(report.drivers))
         for item in report.drivers.partial_dependence:
-            st.plotly_chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target), theme=None)
+            chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target))
 
 if is_binary:
     with tabs[5], guard(stop=False):
@@ -125,14 +125,14 @@ if is_binary:
             "that costs least on the test rows."
         )
         c1, c2, c3 = st.columns(3)
-        cost_fa = c1.number_input(f"Cost of a false alarm (says '{positive}' wrongly)", min_value=0.0, value=1.0)
-        cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{positive}')", min_value=0.0, value=5.0)
+        cost_fa = c1.number_input(f"Cost of a false alarm (says '{esc(positive)}' wrongly)", min_value=0.0, value=1.0)
+        cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{esc(positive)}')", min_value=0.0, value=5.0)
         unit = c3.text_input("Unit", value="£", max_chars=10)
         if st.button("Find the best cut-off"):
             choice = workflows.rescore(info, "threshold", positive_label=positive, cost_false_alarm=cost_fa,
                                        cost_miss=cost_miss, unit=unit)
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
-            st.plotly_chart(charts.threshold_figure(choice, positive_label=positive), theme=None)
+            chart(charts.threshold_figure(choice, positive_label=positive))
 
     with tabs[6], guard(stop=False):
         st.markdown("Pick a column that describes a group of people (e.g. age band, region). "

@@ -7,7 +7,7 @@ import streamlit as st
 from core import charts, jobs, modelio, predict, store
 from core.paths import keel_home
 from ui import state
-from ui.common import esc, guard, need, page
+from ui.common import chart, esc, guard, need, page
 
 page("Make predictions", "🎯")
 st.title("🎯 Make predictions")
@@ -77,7 +77,7 @@ with tab_row:
         values = {}
         for f in features:
             name, kind = f["name"], f.get("kind")
-            label = f"{name}"
+            label = esc(name)
             if kind == "numeric":
                 lo, hi, mid = f.get("min"), f.get("max"), f.get("median")
                 values[name] = st.number_input(label, value=mid, help=None if lo is None else f"seen from {lo:g} to {hi:g}")
@@ -94,6 +94,6 @@ with tab_row:
             result = predict.predict_one(values, model)
             st.success(esc(result.sentence), icon="🎯")
             if result.probabilities:
-                st.plotly_chart(charts.probability_figure(result.probabilities, result.prediction), theme=None)
+                chart(charts.probability_figure(result.probabilities, result.prediction))
             for note in result.notes:
                 st.caption(f"ℹ️ {esc(note)}")

@@ -6,7 +6,7 @@ import streamlit as st
 from core import charts, store, workflows
 from core.explain import metric_name, minutes_text
 from ui import state
-from ui.common import esc, guard, need, page
+from ui.common import chart, esc, guard, need, page
 
 page("My models", "🗂️")
 st.title("🗂️ My models")
@@ -31,7 +31,7 @@ if metric_keys:
     default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
     metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default), format_func=metric_name)
     with guard(stop=False):
-        st.plotly_chart(charts.metric_over_versions_figure(models, metric), theme=None)
+        chart(charts.metric_over_versions_figure(models, metric))
 
 by_id = {m.id: m for m in models}
 current = st.session_state.get(state.MODEL_ID)
@@ -91,5 +91,5 @@ with st.expander("Delete this version"):
         with guard():
             store.delete_model(info.id)
             st.session_state.pop(state.MODEL_ID, None)
-            st.session_state[state.FLASH] = f"Deleted {info.label}."
+            st.session_state[state.FLASH] = f"Deleted {esc(info.label)}."
             st.rerun()

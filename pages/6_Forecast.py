@@ -13,7 +13,7 @@ from core.quality import infer_kinds
 from core.timeseries import (ID_JOIN, Frequency, coarser_frequency, default_horizon, guess_frequency, series_names,
                              suggest_columns)
 from ui import state
-from ui.common import esc, finished_job, guard, need, page, show_error
+from ui.common import chart, esc, finished_job, guard, need, page, show_error
 
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
@@ -116,7 +116,7 @@ if result is None:
 cov = result.coverage
 st.success(
     f"Forecast {len(result.series)} {'series' if len(result.series) != 1 else 'series'} "
-    f"({result.frequency_label}) in {result.elapsed_seconds:.0f} s."
+    f"({esc(result.frequency_label)}) in {result.elapsed_seconds:.0f} s."
     + (f" In the check on past data, {cov:.0%} of real values fell inside the {result.level:.0f} % range."
        if cov is not None else ""),
     icon="✅",
@@ -158,8 +158,8 @@ for finding in chosen.findings:
 # a wide table: each series is a column, named by its last part ('North · Apples' -> 'Apples')
 value_name = value if isinstance(value, str) else str(chosen.id).split(ID_JOIN)[-1]
 with guard(stop=False):
-    st.plotly_chart(charts.forecast_figure(chosen, level=result.level, value_name=value_name), theme=None)
-    st.plotly_chart(charts.backtest_figure(chosen, value_name=value_name), theme=None)
+    chart(charts.forecast_figure(chosen, level=result.level, value_name=value_name))
+    chart(charts.backtest_figure(chosen, value_name=value_name))
 
 st.subheader("What to order")
 unit = result.freq.unit if result.freq else "period"

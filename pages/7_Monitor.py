@@ -7,7 +7,7 @@ from core import charts, jobs, modelio, monitor, store, workflows
 from core.explain import minutes_text
 from core.ingest import read_table
 from ui import state
-from ui.common import esc, guard, need, page
+from ui.common import chart, esc, guard, need, page
 
 page("Monitor", "🩺")
 st.title("🩺 Monitor")
@@ -45,7 +45,7 @@ if uploaded is not None:
 result = st.session_state.get("keel_monitor_result")
 if result is not None and result.model.get("id") == info.id:
     words, box = ACTION_WORDS.get(result.action, (result.action, "info"))
-    getattr(st, box)(f"**{words}.** {esc(result.explain)}")
+    getattr(st, box)(f"**{esc(words)}.** {esc(result.explain)}")
     for t in result.triggers:
         mark = "🔔" if t.fired else "·"
         st.markdown(f"{mark} {esc(t.detail)}" + (" (recently alerted; waiting)" if t.cooling_down else ""))
@@ -55,7 +55,7 @@ if result is not None and result.model.get("id") == info.id:
     if result.drift is not None:
         st.subheader("What changed in the data")
         with guard(stop=False):
-            st.plotly_chart(charts.drift_overview_figure(result.drift), theme=None)
+            chart(charts.drift_overview_figure(result.drift))
         st.dataframe(
             pd.DataFrame([{"column": c.column, "verdict": c.verdict, "what we saw": c.explain, "test": c.method,
                            "size of change": c.statistic, "limit": c.threshold, "p-value": c.p_value}
@@ -70,8 +70,8 @@ if result is not None and result.model.get("id") == info.id:
             with guard(stop=False):
                 reference = store.load_dataset(info.dataset_id)
                 kind = next(c.kind for c in result.drift.columns if c.column == column)
-                st.plotly_chart(charts.distribution_compare_figure(
-                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column), theme=None)
+                chart(charts.distribution_compare_figure(
+                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column))
 
 st.subheader("Over time")
 with guard(stop=False):
@@ -79,8 +79,8 @@ with guard(stop=False):
     if not batches:
         st.caption("No batches recorded yet for this model.")
     else:
-        st.plotly_chart(charts.drift_timeline_figure(batches), theme=None)
-        st.plotly_chart(charts.performance_timeline_figure(batches), theme=None)
+        chart(charts.drift_timeline_figure(batches))
+        chart(charts.performance_timeline_figure(batches))
         st.dataframe(monitor.history_table(info.id, batches), hide_index=True)
 
 st.subheader("Alerts")
@@ -113,5 +113,5 @@ elif st.button("Retrain with this batch"):
 if store.previous_champion(info.name) is not None and st.button("↩️ Go back to the previous model in use"):
     with guard():
         back = workflows.rollback(info.name)
-        st.session_state[state.FLASH] = f"{back.label} is in use again."
+        st.session_state[state.FLASH] = f"{esc(back.label)} is in use again."
         st.rerun()

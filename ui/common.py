@@ -9,6 +9,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import streamlit as st
 
@@ -28,12 +29,69 @@ PAGES = (
     ("pages/7_Monitor.py", "Monitor", "🩺"),
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII character Markdown (CommonMark + GFM + Streamlit's directives, emoji and math) gives a
+# meaning to; CommonMark lets any ASCII punctuation be backslash-escaped and shows it without the backslash.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+# GFM turns bare "http://…", "www.…" and "name@host.tld" into links even in escaped text (the
+# autolink pass runs on the text after escapes are undone). An invisible WORD JOINER (U+2060) where
+# the pattern needs an unbroken run stops it: after "scheme:" before "//", between "www" and ".",
+# and after "@". Checked in Chromium on Streamlit 1.67: no <a>, no <img>, nothing fetched.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\x85\u2028\u2029]+")
 
 
 def esc(text: object) -> str:
-    """Escape user-derived text so Markdown renders it literally (no links, HTML or formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """User-derived text made inert for any place Streamlit renders Markdown.
+
+    That is st.markdown/caption/write/info/warning/error/success/toast, every widget label, ``help=``
+    tooltips, st.metric label *and value and delta*, expander/tabs/status/progress/page_link labels and
+    the options of st.radio, st.select_slider, st.pills and st.segmented_control. The result shows the
+    text as typed (no visible backslashes): no links, no images, no HTML, no formatting, no autolinks.
+    Not for st.selectbox/st.multiselect options, text inputs, dataframes or st.code: those show plain
+    text, where the escapes would be visible."""
+    text = _LINE_BREAKS.sub(" ", str(text))  # one line: no headings, lists or tables from a line break
+    text = _AUTOLINK.sub(WORD_JOINER, text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# Plotly draws its own small HTML in every text it puts in a figure (titles, tick labels, legends,
+# hover): "<a href=…>" becomes a live SVG link. Keel's charts use only these tags, without attributes.
+_PLOTLY_TAG_OK = re.compile(r"<(?!/?(?:br|b|i|em|sup|sub|extra)\s*/?>)", re.IGNORECASE)
+
+
+def _inert_plotly(value: object) -> tuple[object, bool]:
+    if isinstance(value, str):
+        safe = _PLOTLY_TAG_OK.sub("&lt;", value)
+        return safe, safe != value
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            out[key], hit = _inert_plotly(item)
+            changed |= hit
+        return out, changed
+    if isinstance(value, (list, tuple)):
+        pairs = [_inert_plotly(item) for item in value]
+        return [p[0] for p in pairs], any(p[1] for p in pairs)
+    if getattr(value, "dtype", None) is not None and getattr(value, "dtype").kind == "O":  # numpy text arrays
+        return _inert_plotly(list(value))
+    return value, False
+
+
+def inert_figure(figure: Any) -> Any:
+    """A plotly figure whose texts show any tag but Keel's plain formatting ones as text (never a link)."""
+    data, changed = _inert_plotly(figure.to_plotly_json())
+    if not changed:
+        return figure
+    import plotly.graph_objects as go  # already loaded by whoever built the figure
+
+    return go.Figure(data)
+
+
+def chart(figure: Any, where: Any = st) -> None:
+    """Draw a core.charts figure (``where``: st, a column or a container) with its texts made inert."""
+    where.plotly_chart(inert_figure(figure), theme=None)
 
 
 # Streamlit's spinners and fades ignore the visitor's "reduce motion" setting. Honour it (WCAG 2.3.3).
@@ -88,7 +146,7 @@ def page(title: str, icon: str = "⚓") -> None:
             st.page_link(path, label=label, icon=emoji)
     exposed = exposure_warning(st.get_option("server.address"), os.environ.get("KEEL_BEHIND_AUTH") == "1")
     if exposed:
-        st.warning(exposed, icon="🔓")
+        st.warning(esc(exposed), icon="🔓")
     flash = st.session_state.pop(state.FLASH, None)
     if flash:
         st.success(flash)
