@@ -29,16 +29,23 @@ PAGES = (
     ("pages/7_Monitor.py", "Monitor", "🩺"),
 )
 
-# Every ASCII character Markdown (CommonMark + GFM + Streamlit's directives, emoji and math) gives a
-# meaning to; CommonMark lets any ASCII punctuation be backslash-escaped and shows it without the backslash.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-# GFM turns bare "http://…", "www.…" and "name@host.tld" into links even in escaped text (the
-# autolink pass runs on the text after escapes are undone). An invisible WORD JOINER (U+2060) where
-# the pattern needs an unbroken run stops it: after "scheme:" before "//", between "www" and ".",
-# and after "@". Checked in Chromium on Streamlit 1.67: no <a>, no <img>, nothing fetched.
+# Streamlit renders Markdown (CommonMark + GFM + its own :directives:, emoji, icons and $math$) in
+# most places. Escaping is done with backslashes, which the browser shows without the backslash, but
+# Streamlit also puts the label string itself into aria-label, where a screen reader reads each one
+# out. So characters are escaped only where Markdown could act on them: everywhere for the rare ones,
+# and for the common ones in names ("bill_length_mm", "Sales 2024.csv", "e-mail") only where they
+# would start something (checked in Chromium on Streamlit 1.67, tests/e2e/test_hostile_text.py).
+_ALWAYS = re.compile(r"[\\`*\[\]<>~$|{}]|&(?=#?\w+;)")  # the rare ones, and '&' starting an entity
+_LINE_START = re.compile(r"#(?=#*(?:\s|$))|[-+](?=[\s\-]|$)|\d{1,9}(?=[.)](?:\s|$))")  # heading, bullet, rule, "1."
+_EMPHASIS_UNDERSCORES = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")  # not between two letters or digits
+# Some patterns are found in the text itself, where a backslash does not help: GFM's autolinks (bare
+# "http://…", "www.…", "name@host.tld"; its pass runs after escapes are undone) and Streamlit's
+# ":emoji:", ":material/icon:", ":streamlit:" (an image) and ":color[…]" directives (found even as
+# "\:joy:"). An invisible WORD JOINER (U+2060) where each needs an unbroken run stops them all:
+# after a ":" that a name or "//" follows, between "www" and ".", and after "@".
 WORD_JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
-_LINE_BREAKS = re.compile(r"[\r\n\t\f\v\x85\u2028\u2029]+")
+_UNBREAKABLE = re.compile(r"(?<=:)(?=[\w+\-/])|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_WHITESPACE = re.compile(r"[ \t\r\n\f\v\x85\u2028\u2029]+")
 
 
 def esc(text: object) -> str:
@@ -46,13 +53,18 @@ def esc(text: object) -> str:
 
     That is st.markdown/caption/write/info/warning/error/success/toast, every widget label, ``help=``
     tooltips, st.metric label *and value and delta*, expander/tabs/status/progress/page_link labels and
-    the options of st.radio, st.select_slider, st.pills and st.segmented_control. The result shows the
-    text as typed (no visible backslashes): no links, no images, no HTML, no formatting, no autolinks.
-    Not for st.selectbox/st.multiselect options, text inputs, dataframes or st.code: those show plain
-    text, where the escapes would be visible."""
-    text = _LINE_BREAKS.sub(" ", str(text))  # one line: no headings, lists or tables from a line break
-    text = _AUTOLINK.sub(WORD_JOINER, text)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    the options of st.radio, st.select_slider, st.pills and st.segmented_control. The browser shows the
+    text as typed, on one line: no links, no images, no HTML, no formatting, no autolinks, and no
+    visible backslashes. Not for st.selectbox/st.multiselect options, text inputs, dataframes or
+    st.code: those show plain text, where the escapes would be visible."""
+    text = _WHITESPACE.sub(" ", str(text)).strip()  # one line: no headings, lists, tables or code blocks
+    text = _UNBREAKABLE.sub(WORD_JOINER, text)
+    text = _ALWAYS.sub(lambda m: "\\" + m.group(0), text)
+    text = _EMPHASIS_UNDERSCORES.sub(lambda m: "\\_" * len(m.group(0)), text)
+    start = _LINE_START.match(text)
+    if start is None:
+        return text
+    return f"{start.group()}\\{text[start.end():]}" if text[0].isdigit() else "\\" + text
 
 
 # Plotly draws its own small HTML in every text it puts in a figure (titles, tick labels, legends,
