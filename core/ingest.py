@@ -69,6 +69,8 @@ MAX_ZIP_RATIO = 100  # ... nor compress a large member more than this many times
 MAX_ZIP_MEMBERS = 10_000
 MAX_PARQUET_UNPACKED = 4 * 1024 * 1024 * 1024
 MAX_JSON_DOCUMENT_BYTES = 200 * 1024 * 1024  # a whole-document JSON array is parsed in Python
+MAX_JSON_DEPTH = 100  # [ and { nested deeper than this are refused before any JSON parser runs
+MAX_CELLS = 100_000_000  # rows x columns a typed file (Parquet) may declare: ~0.8 GB as numbers
 MAX_EXCEL_ROWS = 1_048_576  # Excel's own limit
 CONVERT_SHARE = 0.99  # a text column is converted only when this share of its values parse
 MAX_LISTED_LINES = 100_000  # bad line numbers kept in Table.bad_lines
@@ -140,6 +142,10 @@ def read_table(
         ) from exc
     finally:
         _AS_TEXT.reset(token)
+        # pyarrow's allocator keeps what a read freed (the file's blocks, the text before it became
+        # numbers: ~450 MB for a 200 MB CSV) for reuse that never comes; hand it back, so the work
+        # that follows a read (profiling) starts from the table's own size
+        pa.default_memory_pool().release_unused()
 
 
 def _label(source: object, name: str | None) -> str:
@@ -239,7 +245,7 @@ def _read(source: bytes | str | Path, label: str, sheet: str | None) -> Table:
     if kind == "zip":
         return _read_xlsx(src.data(), label, src.size, sheet)
     if kind == "parquet":
-        return _read_parquet(src.data(), label, src.size)
+        return _read_parquet(src, label, src.size)
     return _read_text(src, head, label)
 
 
@@ -533,6 +539,8 @@ class _Dialect:
     decimal: str
     text_columns: list[str]  # forced to text (leading zeros)
     rows: list[list[str]]  # sample records after the header
+    titles: list[str] = field(default_factory=list)  # the text of skipped title lines
+    sep_line: bool = False  # the first line was Excel's 'sep=;'
 
 
 class _BadRows:
@@ -590,7 +598,8 @@ def _detect_dialect(text: str) -> _Dialect:
     sniff = text[:_SNIFF_CHARS]
     if len(text) > _SNIFF_CHARS:
         cut = sniff.rfind("\n")
-        sniff = sniff[: cut + 1] if cut > 0 else text[: 4 * _SNIFF_CHARS]
+        # whole lines, unless that leaves fewer than two (a very long header): take more then
+        sniff = sniff[: cut + 1] if sniff.count("\n", 0, max(cut, 0)) >= 1 else text[: 4 * _SNIFF_CHARS]
     sep_line = re.match(r'\s*"?sep=(.)"?\s*\r?\n', sniff, re.IGNORECASE)
     skip = 0
     if sep_line:
@@ -603,14 +612,16 @@ def _detect_dialect(text: str) -> _Dialect:
         rows = _records(sniff, delim)
         if not rows:
             continue
-        for start in range(0, min(len(rows) - 1, 10) + 1):
+        title = _title_block(rows)  # a title padded to the table's width (as Excel saves it)
+        for start in [title] if title else range(0, min(len(rows) - 1, 10) + 1):
             header_n = len(rows[start])
             if header_n < 2:
                 continue
             body = rows[start + 1 :]
             share = sum(len(r) == header_n for r in body) / len(body) if body else 1.0
             if start > 0 and (
-                share < 0.9 or len(body) < 2 or any(len(r) > max(1, header_n // 3) for r in rows[:start])
+                share < 0.9 or len(body) < (1 if title else 2)
+                or (not title and not _short_lines(rows[:start], rows[start], body))
             ):
                 continue  # skip title lines only when they are short and a clear table follows
             score = (share - 0.05 * start, header_n if share >= 0.9 else 0, -rank)
@@ -619,10 +630,14 @@ def _detect_dialect(text: str) -> _Dialect:
             if share >= 0.9:
                 break
     delim, start, rows = choice
+    titles: list[str] = []
     if delim is None:
         rows = _records(sniff, _NO_DELIMITER)
     if start:
         skip += _lines_before_record(sniff, delim or _NO_DELIMITER, start)
+        lines = _records(sniff, delim or _NO_DELIMITER, limit=start)
+        titles = [" ".join(c.strip() for c in r if c.strip()) for r in lines]
+        titles = [t for t in titles if t]
     header = rows[0] if rows else []
     body = rows[1:]
     decimal = _detect_decimal(body, delim)
@@ -631,7 +646,102 @@ def _detect_dialect(text: str) -> _Dialect:
         values = [r[j].strip() for r in body if j < len(r)]
         if _CODE_NAME.search(name) or any(_LEADING_ZERO.match(v) for v in values):
             text_columns.append(name)
-    return _Dialect(delim, skip, header, decimal, text_columns, body)
+    return _Dialect(delim, skip, header, decimal, text_columns, body, titles, bool(sep_line))
+
+
+# ---- a title block above the header -------------------------------------------------------------
+
+_DATA_LIKE = re.compile(
+    r"^[(+\-−]?\s*[$€£¥₹]?\s*[+-]?(?:\d[\d.,'\u00a0\u202f ]*)?\d(?:[eE][+-]?\d+)?\s*%?\s*[$€£¥₹]?\)?$"
+    r"|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^[+-]?(?:inf|infinity)$|^(?:true|false)$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _data_like(value: str) -> bool:
+    """A number, amount, percentage, date or spreadsheet error: a value, never a column name."""
+    return bool(_DATA_LIKE.match(value)) or value in _ERROR_WORDS
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for cell in row if cell.strip())
+
+
+def _title_block(rows: list[list[str]]) -> int:
+    """How many leading rows are a title block above the real header (0: none).
+
+    Title rows have one filled cell, or a few in a wide table (at most a third of the header's),
+    whatever their width (a title padded with separators, a title in cell A1); the row below them
+    must look like column names over the table (see :func:`_header_like`).
+    """
+    filled = [_filled(r) for r in rows]
+    for k in range(1, min(10, len(rows) - 1) + 1):
+        width = len(rows[k]) - next((i for i, c in enumerate(reversed(rows[k])) if c.strip()), 0)
+        limit = max(1, width // 3)
+        if filled[k] <= limit:
+            continue  # still in the title block
+        if any(f > limit for f in filled[:k]):
+            return 0
+        body = rows[k + 1 : k + 201]
+        if not body or sum(f > limit for f in filled[k + 1 : k + 201]) < 0.6 * len(body):
+            return 0
+        if not _header_like([c.strip() for c in rows[k][:width]], body):
+            return 0
+        titles = [" ".join(c.strip() for c in r if c.strip()) for r in rows[:k]]
+        titles = [t for t in titles if t]
+        if not titles:
+            return 0  # only blank rows above: nothing to skip that the reader does not skip
+        numbers_below = any(_data_like(c.strip()) for r in body[:50] for c in r)
+        if len(titles) == 1 and " " not in titles[0] and len(titles[0]) <= 15 and not numbers_below:
+            return 0  # one short word over a table of words: as likely a header with blank names
+        return k
+    return 0
+
+
+def _short_lines(lines: list[list[str]], header: list[str], body: list[list[str]]) -> bool:
+    """Whether ``lines`` above ``header`` are a title: far fewer fields than the table (a third at
+    most), or merely fewer when the header is plainly names over a column of numbers."""
+    if all(len(r) <= max(1, len(header) // 3) for r in lines):
+        return True
+    return all(len(r) < len(header) for r in lines) and _header_like(
+        [c.strip() for c in header], body, strong=True
+    )
+
+
+def _header_like(cells: list[str], body: list[list[str]], strong: bool = False) -> bool:
+    """Whether ``cells`` read as column names over ``body``: distinct, nearly all filled, and no
+    number sitting over a column of numbers (a year such as '2024' may name a column). ``strong``:
+    only when some name sits over a column of numbers (words over words could be a row of data)."""
+    names = [c for c in cells if c]
+    if len(names) < 2 or len(names) < 0.7 * len(cells) or len({n.lower() for n in names}) < len(names):
+        return False
+    evidence = 0
+    for j, cell in enumerate(cells):
+        if not cell:
+            continue
+        below = [r[j].strip() for r in body[:50] if j < len(r) and r[j].strip()]
+        numeric_below = bool(below) and sum(_data_like(v) for v in below) >= 0.8 * len(below)
+        if _data_like(cell):
+            if numeric_below and not _YEAR.match(cell):
+                return False  # a number over numbers: a row of data, not names
+            if numeric_below and not all(_YEAR.match(v) for v in below):
+                evidence += 1  # a year naming a column of amounts
+        elif numeric_below:
+            evidence += 1
+    return evidence > 0 or (not strong and not any(_data_like(n) for n in names))
+
+
+def _skip_note(lines: int, titles: list[str], sep_line: bool, what: str = "line", where: str = "") -> str:
+    """Skipped 2 lines before the column names (lines 1–2: 'Sales report Q1', 'Exported …')."""
+    span = f"{what} 1" if lines == 1 else f"{what}s 1–{lines}"
+    shown = [f"'{t[:60]}{'…' if len(t) > 60 else ''}'" for t in titles[:3]]
+    if len(titles) > 3:
+        shown.append("…")
+    if sep_line and not titles:
+        return f"Skipped {what} 1 ('sep=…'), which only names the separator."
+    listed = f": {', '.join(shown)}" if shown else ""
+    return f"Skipped {lines} {what}{'s' if lines > 1 else ''} before the column names{where} ({span}{listed})."
 
 
 def _lines_before_record(text: str, delimiter: str, record: int) -> int:
@@ -685,20 +795,13 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         text = text.replace("\r", "\n")
     dialect = _detect_dialect(text)
     if len(dialect.header) > MAX_COLUMNS:
+        columns = _header_fields(src, utf8, dialect)  # the sample may have cut the header line short
         raise InputError(
-            f"'{label}' has {len(dialect.header):,} columns; Keel reads up to {MAX_COLUMNS:,}.",
+            f"'{label}' has {columns:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
             "Keep only the columns you need, or split the file into several files.",
         )
     if dialect.skip_lines:
-        notes.append(
-            f"Skipped {dialect.skip_lines} line{'s' if dialect.skip_lines > 1 else ''} before "
-            "the column names."
-        )
-    if dialect.text_columns:
-        shown = ", ".join(f"'{c}'" for c in dialect.text_columns[:5])
-        more = f" and {len(dialect.text_columns) - 5} more" if len(dialect.text_columns) > 5 else ""
-        notes.append(f"Kept {shown}{more} as text: zip codes or codes (values that start with 0, or a "
-                     "column named like a postal code), not amounts.")
+        notes.append(_skip_note(dialect.skip_lines, dialect.titles, dialect.sep_line))
     # Quoted values may hold line breaks. pyarrow reads them right only with newlines_in_values
     # (about 30% more work); without it, a block boundary that falls inside such a value garbles
     # the rows around it, silently. So: use it when the sample shows such a value; otherwise read
@@ -759,7 +862,11 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         )
     elif dialect.decimal == ",":
         notes.append("Decimals use a comma (1.234,56).")
-    result = _finish(table, label, notes, recognise=True, decimal=dialect.decimal, raw_samples=dialect)
+    kept = tuple(i for i, name in enumerate(dialect.header) if name in dialect.text_columns)
+    result = _finish(
+        table, label, notes, recognise=True, decimal=dialect.decimal, raw_samples=dialect, kept_text=kept,
+        last_row=lambda: f"line {_last_line_number(src, utf8):,}",
+    )
     return Table(
         frame=result.frame,
         source_name=label,
@@ -773,6 +880,44 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         converted=result.converted,
         bad_line_count=bad.count,
     )
+
+
+def _last_line_number(src: _Source, utf8: bytes | None) -> int:
+    """The number of the file's last line that is not blank."""
+    if utf8 is not None or src.in_memory:
+        data = utf8 if utf8 is not None else src.data()
+        stripped = data.rstrip(b" \t\r\n")
+        breaks = stripped.count(b"\n") or stripped.count(b"\r")
+        return breaks + 1
+    assert src.path is not None
+    tail = src.tail(1 << 16)
+    trailing = tail[len(tail.rstrip(b" \t\r\n")) :]
+    lines = 0
+    with open(src.path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            lines += block.count(b"\n")
+    return lines - trailing.count(b"\n") + 1
+
+
+def _header_fields(src: _Source, utf8: bytes | None, dialect: _Dialect) -> int:
+    """The exact number of fields on the header line, read as far as it goes (for refusals)."""
+    if utf8 is None and src.path is not None and not src.in_memory:
+        stream: Any = open(src.path, encoding="utf-8-sig", errors="replace", newline="")
+    else:
+        data = utf8 if utf8 is not None else src.data()
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline="")
+    delimiter = dialect.delimiter or _NO_DELIMITER
+    with stream:
+        for _ in range(dialect.skip_lines):
+            stream.readline()
+        record = ""
+        for line in stream:
+            if not record and not line.strip():
+                continue
+            record += line
+            if record.count('"') % 2 == 0:
+                break
+    return sum(part.count(delimiter) for part in record.split('"')[::2]) + 1
 
 
 def _arrow_csv(
@@ -1048,8 +1193,82 @@ def _check_zip(data: bytes, label: str) -> zipfile.ZipFile:
     return archive
 
 
+_XML_PROLOG_STEP = 64 * 1024
+_XML_PROLOG_LIMIT = 1 << 20
+
+
+def _check_no_xml_entities(archive: zipfile.ZipFile, label: str) -> None:
+    """Refuse a workbook any of whose XML parts declares a DTD or entities.
+
+    Excel never writes them; a 'billion laughs' part uses them to expand a few kilobytes into
+    gigabytes inside the XML parser. Only the prolog (what comes before the first element) may
+    hold a declaration, so each part is read just that far.
+    """
+    for member in archive.infolist():
+        if member.is_dir():
+            continue
+        with archive.open(member) as fh:
+            head = fh.read(_XML_PROLOG_STEP)
+            if _xml_text(head) is None:
+                continue  # not XML: an image or another binary part
+            verdict = None
+            while verdict is None and len(head) < _XML_PROLOG_LIMIT:
+                verdict = _prolog_verdict(_xml_text(head) or "")
+                more = fh.read(_XML_PROLOG_STEP) if verdict is None else b""
+                if verdict is None and not more:
+                    break
+                head += more
+        if verdict is None:  # a prolog without end: look for a declaration anywhere in it
+            text = _xml_text(head) or ""
+            verdict = "<!DOCTYPE" in text or "<!ENTITY" in text
+        if verdict:
+            raise InputError(
+                f"'{label}' is not safe to open: it contains XML entity declarations (in "
+                f"'{member.filename}') that could make the computer run out of memory (a 'billion "
+                "laughs' attack), so Keel did not open it.",
+                "Excel never writes these. If the file comes from someone you trust, open it in Excel "
+                "or LibreOffice, save it again as .xlsx and upload that, or export the sheet as CSV.",
+            )
+
+
+def _xml_text(head: bytes) -> str | None:
+    """The start of an XML part as text, or None if it is not XML."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            head, encoding = head[len(bom) :], codec
+            break
+    else:
+        encoding = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be" if head[:1] == b"\x00" else "utf-8"
+    text = head.decode(encoding, errors="replace")
+    return text if text.lstrip()[:1] == "<" else None
+
+
+def _prolog_verdict(text: str) -> bool | None:
+    """True if the prolog declares a DTD or entities, False once the first element starts,
+    None if the text ends inside the prolog."""
+    i = 0
+    n = len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            return None
+        if text.startswith("<?", i):
+            close = "?>"
+        elif text.startswith("<!--", i):
+            close = "-->"
+        elif text.startswith("<!", i):
+            return True  # <!DOCTYPE or <!ENTITY: a declaration
+        else:
+            return False  # the root element (or not XML at all): the prolog is over
+        end = text.find(close, i + 2)
+        if end < 0:
+            return None
+        i = end + len(close)
+
+
 def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
-    _check_zip(data, label)
+    _check_no_xml_entities(_check_zip(data, label), label)
     import openpyxl  # local: only Excel uploads pay for the import
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -1071,21 +1290,17 @@ def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
         names = tuple(str(n) for n in book.sheetnames)
         if not names:
             raise InputError(f"'{label}' has no sheets.", "Save a workbook with at least one sheet of data.")
-        if sheet is not None:
-            if sheet not in names:
-                listed = ", ".join(f"'{n}'" for n in names)
-                raise InputError(f"'{label}' has no sheet named '{sheet}'.", f"Sheets in this file: {listed}.")
-            chosen = [sheet]
-        else:
-            chosen = list(names)
-        notes: list[str] = []
-        for candidate in chosen:
-            rows, empty_rows = _sheet_rows(book[candidate], label, candidate)
-            if rows:
-                break
+        if sheet is not None and sheet not in names:
+            listed = ", ".join(f"'{n}'" for n in names)
+            raise InputError(f"'{label}' has no sheet named '{sheet}'.", f"Sheets in this file: {listed}.")
+        best: _Sheet | None = None
+        for candidate in [sheet] if sheet is not None else names:
+            found = _read_sheet(book[candidate], label, candidate)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+        if best is None:
             if sheet is not None:
                 raise InputError(f"Sheet '{sheet}' in '{label}' is empty.", "Pick a sheet that has data.")
-        else:
             raise InputError(f"Every sheet in '{label}' is empty.", "Save the workbook with the data in it and upload it again.")
     except KeelError:
         raise
@@ -1096,45 +1311,85 @@ def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
         ) from exc
     finally:
         book.close()
+    return _sheet_table(best, names, sheet is None, label, size)
+
+
+@dataclass
+class _Sheet:
+    name: str
+    rows: list[tuple]  # from the first non-empty row, trailing empty cells trimmed
+    numbers: list[int]  # each row's number in the sheet (1-based)
+    title: int  # rows of a title block above the header
+    score: tuple[int, int]  # (has data rows, cells of the table): the biggest table wins
+
+
+def _read_sheet(ws: Any, label: str, name: str) -> _Sheet | None:
+    rows, numbers = _sheet_rows(ws, label, name)
+    if not rows:
+        return None
+    title = _title_block([[_cell_label(v) for v in row] for row in rows[:211]])
+    width = max(len(r) for r in rows[title:])
+    body = len(rows) - title - 1
+    return _Sheet(name, rows, numbers, title, (int(body > 0), body * width))
+
+
+def _cell_label(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else _cell_text(value)
+
+
+def _sheet_table(found: _Sheet, names: tuple[str, ...], picked: bool, label: str, size: int) -> Table:
+    notes: list[str] = []
+    name, rows, numbers = found.name, found.rows[found.title :], found.numbers[found.title :]
     if len(names) > 1:
-        notes.append(f"Read sheet '{candidate}' ({len(names)} sheets in the file: " + ", ".join(f"'{n}'" for n in names) + ").")
+        rest = [f"'{n}'" for n in names if n != name]
+        others = f"the other{'s' if len(rest) > 1 else ''}: {_and(rest[:10] + ([f'{len(rest) - 10} more'] if len(rest) > 10 else []))}"
+        if picked:
+            notes.append(
+                f"Read sheet '{name}', the biggest table of the {len(names)} sheets in the file "
+                f"({others}). To read another, pick it in the sheet list, or on the command line add "
+                "--sheet NAME."
+            )
+        else:
+            notes.append(f"Read sheet '{name}' ({len(names)} sheets in the file; {others}).")
+    if found.title:
+        titles = [" ".join(_cell_label(v).strip() for v in r if _cell_label(v).strip()) for r in found.rows[: found.title]]
+        notes.append(_skip_note(numbers[0] - 1, [t for t in titles if t], False, "row", f" in sheet '{name}'"))
+    empty_rows = (numbers[-1] - numbers[0] + 1) - len(rows)
     if empty_rows:
         notes.append(f"Skipped {empty_rows:,} empty row{'s' if empty_rows > 1 else ''} inside the sheet.")
-    header, body = rows[0], rows[1:]
+    width = max(len(r) for r in rows)
+    header, body = tuple(rows[0]) + (None,) * (width - len(rows[0])), rows[1:]
     if not body:
         raise InputError(
-            f"Sheet '{candidate}' of '{label}' has column names but no rows.",
+            f"Sheet '{name}' of '{label}' has column names but no rows.",
             "Add rows of data under the column names, or pick another sheet.",
         )
-    width = len(header)
     names_raw = [_header_text(v) for v in header]
-    arrays = []
-    for j in range(width):
-        arrays.append(_column_from_values([r[j] if j < len(r) else None for r in body]))
+    arrays = [_column_from_values([r[j] if j < len(r) else None for r in body]) for j in range(width)]
     table = pa.Table.from_arrays(arrays, names=names_raw)
-    result = _finish(table, label, notes, recognise=True, decimal=".", raw_samples=None)
+    result = _finish(table, label, notes, recognise=True, decimal=".", raw_samples=None,
+                     last_row=lambda: f"row {numbers[-1]:,} of sheet '{name}'")
     return Table(
         frame=result.frame,
         source_name=label,
         format="xlsx",
         size_bytes=size,
-        sheet=candidate,
+        sheet=name,
         sheets=names,
         notes=tuple(result.notes),
         converted=result.converted,
     )
 
 
-def _sheet_rows(ws: Any, label: str, sheet: str) -> tuple[list[tuple], int]:
-    """Rows of a read-only sheet from the first non-empty row, trailing empty cells trimmed."""
+def _sheet_rows(ws: Any, label: str, sheet: str) -> tuple[list[tuple], list[int]]:
+    """Rows of a read-only sheet that hold something, trailing empty cells trimmed, with their
+    row numbers in the sheet."""
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # a sheet's declared size may lie; read what is there
     rows: list[tuple] = []
-    pending_empty = 0
-    empty_inside = 0
-    width = 0
-    for index, row in enumerate(ws.iter_rows(values_only=True)):
-        if index > MAX_EXCEL_ROWS:
+    numbers: list[int] = []
+    for index, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        if index > MAX_EXCEL_ROWS + 1:
             raise InputError(
                 f"Sheet '{sheet}' of '{label}' has more than {MAX_EXCEL_ROWS:,} rows.",
                 "Split the data or save it as CSV.",
@@ -1143,22 +1398,15 @@ def _sheet_rows(ws: Any, label: str, sheet: str) -> tuple[list[tuple], int]:
         while end and (row[end - 1] is None or (isinstance(row[end - 1], str) and not row[end - 1].strip())):
             end -= 1
         if end == 0:
-            if rows:
-                pending_empty += 1
             continue
         if end > MAX_COLUMNS:
             raise InputError(
                 f"Sheet '{sheet}' of '{label}' has {end:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
                 "Keep only the columns you need, or save the sheet as CSV.",
             )
-        if pending_empty:
-            empty_inside += pending_empty
-            pending_empty = 0
-        width = max(width, end)
         rows.append(tuple(row[:end]))
-    if rows and len(rows[0]) < width:
-        rows[0] = tuple(rows[0]) + (None,) * (width - len(rows[0]))
-    return rows, empty_inside
+        numbers.append(index)
+    return rows, numbers
 
 
 def _header_text(value: Any) -> str:
@@ -1231,23 +1479,13 @@ def _cell_text(value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_parquet(data: bytes, label: str, size: int) -> Table:
+def _read_parquet(src: _Source, label: str, size: int) -> Table:
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(pa.BufferReader(data))
+        parquet = pq.ParquetFile(src.arrow_input())
         meta = parquet.metadata
-        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if meta.num_columns > MAX_COLUMNS:
-            raise InputError(
-                f"'{label}' has {meta.num_columns:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
-                "Keep only the columns you need and save it again.",
-            )
-        if unpacked > MAX_PARQUET_UNPACKED:
-            raise InputError(
-                f"'{label}' would unpack to {unpacked / 2**30:,.1f} GB, more than Keel can hold in memory.",
-                "Keep only the rows and columns you need and save it again.",
-            )
+        _check_parquet_size(meta, label)
         table = parquet.read()
     except KeelError:
         raise
@@ -1272,6 +1510,36 @@ def _read_parquet(data: bytes, label: str, size: int) -> Table:
     )
 
 
+def _check_parquet_size(meta: Any, label: str) -> None:
+    """Refuse, from the footer alone, a file that would not fit in memory once read.
+
+    A few megabytes of Parquet can declare a billion rows (a column of nothing but missing values
+    compresses to almost nothing), so the declared shape is checked, not the file's size.
+    """
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    rows = max(int(meta.num_rows), sum(int(g.num_rows) for g in groups))
+    columns = int(meta.num_columns)
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"'{label}' has {columns:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
+            "Keep only the columns you need and save it again.",
+        )
+    if rows * max(1, columns) > MAX_CELLS:
+        raise InputError(
+            f"'{label}' declares {rows:,} rows × {columns:,} column{'s' if columns != 1 else ''} "
+            f"({rows * max(1, columns):,} values); Keel holds up to {MAX_CELLS:,} values in memory, "
+            "so it did not read the file.",
+            "Keep only the rows and columns you need (a sample of the rows is often enough) and save "
+            "it again, or split it into several files.",
+        )
+    unpacked = sum(g.total_byte_size for g in groups)
+    if unpacked > MAX_PARQUET_UNPACKED:
+        raise InputError(
+            f"'{label}' would unpack to {unpacked / 2**30:,.1f} GB, more than Keel can hold in memory.",
+            "Keep only the rows and columns you need and save it again.",
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # JSON
 # --------------------------------------------------------------------------------------------
@@ -1282,6 +1550,7 @@ _JSON_HINT = (
 
 
 def _read_json(data: bytes, label: str, size: int, codec: str, notes: list[str]) -> Table:
+    _check_json_depth(data, label, lines=True)
     text_start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     table: pa.Table | None = None
     fmt = "json"
@@ -1317,6 +1586,136 @@ def _read_json(data: bytes, label: str, size: int, codec: str, notes: list[str])
         notes=tuple(result.notes),
         converted=result.converted,
     )
+
+
+def _check_json_depth(data: bytes, label: str, *, lines: bool) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before a parser sees it.
+
+    pyarrow's JSON reader recurses once per level and crashes the whole process (no exception,
+    exit 139) somewhere past ten thousand levels. It parses each line on its own, so for it
+    (``lines``) a line with few opening brackets is safe whatever the rest holds: that quick count
+    clears ordinary files, and only a line with many brackets pays for the exact scan.
+    """
+    if lines:
+        if _openers_per_line(data) <= MAX_JSON_DEPTH:
+            return
+    elif data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    depth, at = _json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        line = data.count(b"\n", 0, at) + 1
+        raise InputError(
+            f"'{label}' has JSON nested {depth:,} levels deep (line {line:,}); Keel reads JSON nested "
+            f"up to {MAX_JSON_DEPTH} levels, and the records of a table need only a few.",
+            "Flatten the records (one object per row, with plain values such as numbers, text or "
+            "short lists), or save the data as CSV or Parquet, then upload again.",
+        )
+
+
+_DEPTH_CHUNK = 4 << 20
+_OPENER = np.zeros(256, dtype=bool)
+_OPENER[[ord("["), ord("{")]] = True
+# byte classes for the exact scan: quote, backslash, line break, opening and closing bracket
+_JSON_CLASS = np.zeros(256, dtype=np.int8)
+_JSON_CLASS[ord('"')], _JSON_CLASS[ord("\\")], _JSON_CLASS[ord("\n")] = 1, 2, 3
+_JSON_CLASS[[ord("["), ord("{")]] = 4
+_JSON_CLASS[[ord("]"), ord("}")]] = 5
+
+
+def _openers_per_line(data: bytes) -> int:
+    """The most opening brackets ([ or {) on any one line: an upper bound of its depth."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    worst = carry = 0
+    for start in range(0, len(arr), _DEPTH_CHUNK):
+        chunk = arr[start : start + _DEPTH_CHUNK]
+        openers = np.flatnonzero(_OPENER[chunk])
+        breaks = np.flatnonzero(chunk == 10)
+        if not len(breaks):
+            carry += len(openers)
+            worst = max(worst, carry)
+            continue
+        per_line = np.diff(np.searchsorted(openers, breaks), prepend=0)
+        per_line[0] += carry
+        carry = len(openers) - int(np.searchsorted(openers, breaks[-1]))
+        worst = max(worst, int(per_line.max()), carry)
+    return worst
+
+
+def _json_depth(data: bytes) -> tuple[int, int]:
+    """(deepest nesting of [ and { outside strings, byte offset where it is first reached).
+
+    A vectorised scan in chunks over the bytes that matter: quotes not escaped by an odd run of
+    backslashes toggle "inside a string"; brackets outside strings move the level. A closing
+    bracket never takes the level below zero, and a line break always ends a string (JSON forbids
+    raw line breaks inside one, and pyarrow parses each line on its own), so broken JSON cannot
+    hide depth from this count.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    in_string = level = low = backslashes = 0  # low: min(0, lowest running level), the clamp
+    best, best_at = 0, 0
+    for start in range(0, len(arr), _DEPTH_CHUNK):
+        chunk = arr[start : start + _DEPTH_CHUNK]
+        pos = np.flatnonzero(_JSON_CLASS[chunk])
+        kind = _JSON_CLASS[chunk[pos]]
+        slash = kind == 2
+        if slash.any() or (backslashes % 2 == 1 and len(pos) and pos[0] == 0):
+            kind = _drop_escapes(pos, kind, slash, backslashes)
+        backslashes = _trailing_backslashes(chunk, backslashes)
+        quotes = np.cumsum(kind == 1, dtype=np.int64)  # quotes up to and including each entry
+        breaks = np.flatnonzero(kind == 3)
+        if len(breaks):
+            last = np.maximum.accumulate(np.where(kind == 3, np.arange(len(kind)), -1))
+            base = np.where(last >= 0, quotes[np.maximum(last, 0)], -in_string)
+            in_string_after = int(quotes[-1] - quotes[breaks[-1]]) % 2
+        else:
+            base = -in_string
+            in_string_after = (in_string + int(quotes[-1] if len(quotes) else 0)) % 2
+        where = np.flatnonzero((kind >= 4) & ((quotes - base) % 2 == 0))
+        if len(where):
+            sums = level + np.cumsum(np.where(kind[where] == 4, 1, -1), dtype=np.int64)
+            depth = sums - np.minimum(np.minimum.accumulate(sums), low)
+            top = int(np.argmax(depth))
+            if depth[top] > best:
+                best, best_at = int(depth[top]), start + int(pos[where[top]])
+            level, low = int(sums[-1]), min(low, int(sums.min()))
+        in_string = in_string_after
+    return best, best_at
+
+
+def _drop_escapes(pos: np.ndarray, kind: np.ndarray, slash: np.ndarray, carried: int) -> np.ndarray:
+    """``kind`` with backslashes, and quotes escaped by an odd run of them, set to 0 (ignored).
+
+    A run of backslashes may begin in the previous chunk, which ended with ``carried`` of them.
+    """
+    kind = kind.copy()
+    if carried % 2 == 1 and len(pos) and pos[0] == 0 and kind[0] == 1:
+        kind[0] = 0
+    entries = np.flatnonzero(slash)
+    if not len(entries):
+        return kind
+    at = pos[entries]
+    order = np.arange(len(at))
+    first = np.r_[True, (at - order)[1:] != (at - order)[:-1]]  # a run's bytes are consecutive
+    run_start = np.maximum.accumulate(np.where(first, order, 0))
+    run = order - run_start + 1 + np.where(at[run_start] == 0, carried, 0)
+    following = entries + 1
+    inside = following < len(kind)
+    following, run, at = following[inside], run[inside], at[inside]
+    escaped = (pos[following] == at + 1) & (run % 2 == 1) & (kind[following] == 1)
+    kind[following[escaped]] = 0
+    kind[entries] = 0
+    return kind
+
+
+def _trailing_backslashes(chunk: np.ndarray, carried: int) -> int:
+    if not len(chunk) or chunk[-1] != 92:
+        return 0
+    tail = chunk[-4096:]
+    run = len(tail) - len(tail.tobytes().rstrip(b"\\"))
+    if run == len(tail):  # a long run: count it exactly
+        other = np.flatnonzero(chunk != 92)
+        run = len(chunk) - 1 - int(other[-1]) if len(other) else len(chunk) + carried
+    return run
 
 
 def _jsonl_arrow(data: bytes) -> pa.Table | None:
@@ -1361,6 +1760,7 @@ def _json_document(data: bytes, label: str, notes: list[str]) -> pa.Table:
             f"{MAX_JSON_DOCUMENT_BYTES // 2**20} MB.",
             "Save it as JSON Lines (one object per line), CSV or Parquet instead.",
         )
+    _check_json_depth(data, label, lines=False)
     try:
         value = json.loads(data.decode("utf-8", errors="replace").lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
@@ -1478,54 +1878,232 @@ def _finish(
     recognise: bool | str,
     decimal: str,
     raw_samples: _Dialect | None,
+    kept_text: tuple[int, ...] = (),
+    last_row: Callable[[], str] | None = None,
 ) -> _Finished:
     """``recognise``: True to turn text columns into booleans, numbers or dates when they parse;
-    "dates" for dates only (a typed file: its text is text, but dates are often written as text)."""
+    "dates" for dates only (a typed file: its text is text, but dates are often written as text).
+
+    ``kept_text``: positions of columns the reader kept as text on purpose (codes), noted only if
+    they are still text at the end. ``last_row``: where the last row is in the file ("line 9"),
+    for a report's sheet or CSV whose closing totals row is left out; None: no such check.
+    Each column gets at most one note, saying everything that was done to it.
+    """
     if table.num_columns > MAX_COLUMNS:
         raise InputError(
             f"'{label}' has {table.num_columns:,} columns; Keel reads up to {MAX_COLUMNS:,}.",
             "Keep only the columns you need, or split the file.",
         )
     names, rename_notes = _clean_names(table.column_names)
-    table = table.rename_columns(names)
     notes.extend(rename_notes)
-    recognise = recognise and not _AS_TEXT.get()
-    converted: dict[str, str] = {}
-    columns = list(table.columns)
-    column_notes: dict[int, list[str]] = {}
-
-    jobs: list[int] = []
-    for i, column in enumerate(columns):
-        columns[i] = _normalise_type(column)
-        if pa.types.is_string(columns[i].type):
-            columns[i] = _blank_to_missing(columns[i], names[i], label)
-            if recognise:
-                jobs.append(i)
-    if jobs:
-
-        def work(i: int) -> tuple[int, _Outcome | None]:
-            return i, _recognise(columns[i], names[i], decimal, dates_only=recognise == "dates")
-
-        if len(jobs) > 1 and table.num_rows > 50_000:
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                results = list(pool.map(work, jobs))
+    mode = recognise and not _AS_TEXT.get()
+    columns = []
+    for name, column in zip(names, table.columns):
+        column = _normalise_type(column)
+        if pa.types.is_string(column.type):
+            column = _blank_to_missing(column, name, label)
+        columns.append(column)
+    raw = list(columns)
+    total = _totals_candidate(columns) if last_row is not None else None
+    if total is not None:
+        body = [c.slice(0, len(c) - 1) for c in columns]
+        recognised = _recognise_all(body, names, decimal, mode)
+        typed = recognised if mode or not recognise else _recognise_all(body, names, decimal, recognise)
+        verdict = _totals_verdict(typed, [c.slice(len(c) - 1) for c in columns], total, names, decimal)
+        if verdict is None:
+            recognised = _recognise_all(columns, names, decimal, mode)  # a real row: keep it
         else:
-            results = [work(i) for i in jobs]
-        for i, outcome in results:
-            if outcome is not None:
-                columns[i] = outcome.array
-                converted[names[i]] = outcome.was
-                column_notes[i] = outcome.notes
+            raw = body
+            notes.append(_totals_note(total[1], last_row(), verdict, names))
+    else:
+        recognised = _recognise_all(columns, names, decimal, mode)
+    columns, converted, column_notes = recognised
     for i, column in enumerate(columns):
         if pa.types.is_timestamp(column.type) and column.type.tz is not None and i not in column_notes:
             offsets = _sample_offsets(raw_samples, i) if raw_samples else []
             column_notes[i] = [_tz_note(names[i], offsets)]
             converted.setdefault(names[i], "date-times with UTC offsets")
+        if pa.types.is_floating(column.type):
+            infinite = _infinite_note(names[i], column, raw[i])
+            if infinite:
+                column_notes.setdefault(i, []).append(infinite)
+    kept = [i for i in kept_text if i < len(columns) and i not in column_notes and pa.types.is_string(columns[i].type)]
+    if kept:
+        shown = ", ".join(f"'{names[i]}'" for i in kept[:5])
+        more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
+        notes.append(f"Kept {shown}{more} as text: zip codes or codes (values that start with 0, or a "
+                     "column named like a postal code), not amounts.")
     for i in sorted(column_notes):
-        notes.extend(column_notes[i])
-    table = pa.Table.from_arrays(columns, names=names)
-    frame = _to_pandas(table)
+        notes.append(_one_note(names[i], column_notes[i]))
+    frame = _to_pandas(pa.Table.from_arrays(columns, names=names))
     return _Finished(frame, notes, converted)
+
+
+_Recognised = tuple[list[pa.ChunkedArray], dict[str, str], dict[int, list[str]]]
+
+
+def _recognise_all(columns: list[pa.ChunkedArray], names: list[str], decimal: str, mode: bool | str) -> _Recognised:
+    """Recognise every text column (``mode`` as in :func:`_finish`); returns the new columns,
+    what each converted column was, and the notes per column position."""
+    columns = list(columns)
+    converted: dict[str, str] = {}
+    column_notes: dict[int, list[str]] = {}
+    jobs = [i for i, c in enumerate(columns) if mode and pa.types.is_string(c.type)]
+    if not jobs:
+        return columns, converted, column_notes
+
+    def work(i: int) -> tuple[int, _Outcome | None]:
+        return i, _recognise(columns[i], names[i], decimal, dates_only=mode == "dates")
+
+    if len(jobs) > 1 and len(columns[0]) > 50_000:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(work, jobs))
+    else:
+        results = [work(i) for i in jobs]
+    for i, outcome in results:
+        if outcome is not None:
+            columns[i] = outcome.array
+            converted[names[i]] = outcome.was
+            column_notes[i] = outcome.notes
+    return columns, converted, column_notes
+
+
+def _one_note(name: str, parts: list[str]) -> str:
+    """The notes about one column as one sentence: "'x': read as numbers; 2 values …"."""
+    prefix = f"'{name}': "
+    bodies = list(dict.fromkeys(p[len(prefix) :] if p.startswith(prefix) else p for p in parts))
+    return prefix + "; ".join(b.rstrip(".") for b in bodies) + "."
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _rows_text(positions: list[int], count: int) -> str:
+    """'row 4' / 'rows 4, 9 and 12' / 'rows 4, 9, 12, 15, 20 and 31 more' (1-based)."""
+    shown = [f"{p + 1:,}" for p in positions[:5]]
+    if count == 1:
+        return f"row {shown[0]}"
+    if count > len(shown):
+        return f"rows {', '.join(shown)} and {count - len(shown):,} more"
+    return f"rows {', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _infinite_note(name: str, column: pa.ChunkedArray, raw: pa.ChunkedArray) -> str | None:
+    """'x': 2 values are infinite (rows 4 and 9: 'inf', '1e309')."""
+    infinite = pc.fill_null(pc.is_inf(column), False)
+    count = pc.sum(infinite).as_py() or 0
+    if not count:
+        return None
+    positions = pc.indices_nonzero(infinite).slice(0, 5).to_pylist()
+    where = _rows_text(positions, count)
+    if pa.types.is_string(raw.type):
+        written = list(dict.fromkeys(str(raw[p].as_py()).strip() for p in positions))
+        where += ": " + ", ".join(f"'{w[:20]}'" for w in written[:3])
+    verb = "is" if count == 1 else "are"
+    return f"'{name}': {count:,} value{'s' if count > 1 else ''} {verb} infinite ({where})."
+
+
+# ---- a closing totals row ---------------------------------------------------------------------
+
+_TOTAL_WORD = re.compile(
+    r"^(?:grand[ -]?totals?|sub-?totals?|totals?|sum|sums|summe|gesamt(?:summe)?|total g[ée]n[ée]ral|"
+    r"totaal|totale|totalt|suma|somme)\s*:?$",
+    re.IGNORECASE,
+)
+_TOTAL_START = re.compile(r"^(?:grand[ -]?|sub-?)?totals?\b|^sum\b", re.IGNORECASE)
+_TotalRow = tuple[int, str, bool]  # (position of the label's column, the label, the label is only the word)
+
+
+def _totals_candidate(columns: list[pa.ChunkedArray]) -> _TotalRow | None:
+    """The last row, if its first filled cell is text that starts with 'Total', 'Sum'…"""
+    rows = len(columns[0]) if columns else 0
+    if rows < 3:  # a total needs at least two rows above it
+        return None
+    for j, column in enumerate(columns):
+        value = column[rows - 1].as_py()
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if _TOTAL_WORD.match(text):
+            return j, text, True
+        if _TOTAL_START.match(text):
+            return j, text, False
+        return None
+    return None
+
+
+def _totals_verdict(
+    recognised: _Recognised, last: list[pa.ChunkedArray], total: _TotalRow, names: list[str], decimal: str
+) -> list[int] | None:
+    """Columns whose sum over the rows above equals the last row's value, when the last row is a
+    totals row; None when it is a real row (a product called 'Total Care Shampoo').
+
+    A label that is only the word ('Total', 'Grand total:') is enough when the row holds numbers
+    that could be totals (one column adds up, or each is at least as big as any value above it); a
+    label that only starts with it needs every number in the row to be its column's sum.
+    """
+    columns, converted, _ = recognised
+    label_at, _label_text, word_only = total
+    matched: list[int] = []
+    mismatched = 0
+    aggregate = True
+    for i, column in enumerate(columns):
+        t = column.type
+        if i == label_at or not (pa.types.is_integer(t) or pa.types.is_floating(t)):
+            continue
+        value, places = _loose_number(last[i][0].as_py(), decimal)
+        if value is None:
+            continue
+        if "percentages" in converted.get(names[i], ""):
+            value /= 100
+        body_sum = float(pc.sum(column).as_py() or 0)
+        # as written: '10' totals 9.6 + 0.4 to the unit, '10.00' to the cent; a typed number exactly
+        tolerance = max(1e-9 * abs(body_sum), 0.5 * 10.0**-places if places is not None else 1e-9)
+        if body_sum != 0 and abs(value - body_sum) <= tolerance:
+            matched.append(i)
+        else:
+            mismatched += 1
+        largest = pc.max(pc.abs(column)).as_py()
+        if largest is not None and abs(value) < largest:
+            aggregate = False
+    if word_only:
+        return matched if (matched or mismatched) and (matched or aggregate) else None
+    return matched if matched and not mismatched else None
+
+
+_LOOSE_STRIP = re.compile(r"[\s\u00a0\u202f'%$€£¥₹]|\b(?:" + "|".join(("USD", "EUR", "GBP", "CHF")) + r")\b")
+
+
+def _loose_number(value: Any, decimal: str) -> tuple[float | None, int | None]:
+    """A number from one cell of a totals row, and how many decimals it was written with."""
+    if isinstance(value, bool) or value is None:
+        return None, None
+    if isinstance(value, (int, float)):
+        return (float(value), None) if np.isfinite(value) else (None, None)
+    if not isinstance(value, str):
+        return None, None
+    text = _LOOSE_STRIP.sub("", value.strip())
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    text = text.replace(",", "") if decimal == "." else text.replace(".", "").replace(",", ".")
+    if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)", text):
+        return None, None
+    places = len(text.split(".")[1]) if "." in text else 0
+    number = float(text)
+    return (-number if negative else number), places
+
+
+def _totals_note(label_text: str, where: str, matched: list[int], names: list[str]) -> str:
+    text = label_text if len(label_text) <= 40 else label_text[:40] + "…"
+    note = f"Skipped the last row ({where}, '{text}'): it is a totals row, not data"
+    if matched:
+        shown = [f"'{names[i]}'" for i in matched[:4]] + ([f"{len(matched) - 4} more"] if len(matched) > 4 else [])
+        note += f" ({_and(shown)} add{'s' if len(matched) == 1 else ''} up to it)"
+    return note + "."
 
 
 def _sample_offsets(dialect: _Dialect, index: int) -> list[str]:
@@ -1675,12 +2253,42 @@ def _recognise(column: pa.ChunkedArray, name: str, decimal: str, dates_only: boo
     for detect in (_as_date,) if dates_only else (_as_boolean, _as_number, _as_date):
         outcome = detect(column, name, sample, decimal)
         if outcome is not None:
+            errors = _error_values_note(column, name)
+            if errors:
+                outcome.notes.append(errors)
             return outcome
     return None
 
 
+def _error_values_note(column: pa.ChunkedArray, name: str) -> str | None:
+    """'x': 3 spreadsheet error values (#DIV/0!, #VALUE!) are now missing (rows 2, 5 and 9)."""
+    if not pc.any(pc.fill_null(pc.match_substring(column, "#"), False)).as_py():
+        return None
+    trimmed = pc.utf8_trim_whitespace(column)
+    errors = pc.fill_null(pc.is_in(trimmed, value_set=_ERROR_TOKENS), False)
+    count = pc.sum(errors).as_py() or 0
+    if not count:
+        return None
+    kinds = pc.unique(pc.filter(trimmed, errors)).to_pylist()
+    shown = ", ".join(sorted(kinds)[:4]) + (" …" if len(kinds) > 4 else "")
+    positions = pc.indices_nonzero(errors).slice(0, 5).to_pylist()
+    verb = "is" if count == 1 else "are"
+    return (
+        f"'{name}': {count:,} spreadsheet error value{'s' if count > 1 else ''} ({shown}) {verb} now "
+        f"missing ({_rows_text(positions, count)})."
+    )
+
+
 _NA_WORDS = frozenset(["NA", "N/A", "n/a", "na", "NULL", "null", "None", "none", "NaN", "nan", "#N/A", "-", "--", "?"])
-_NA_TOKENS = pa.array(sorted(_NA_WORDS), pa.string())
+# what a spreadsheet shows in a cell whose formula failed: missing values in a column of numbers
+_ERROR_WORDS = frozenset([
+    "#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+    "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!",
+])
+_MISSING_WORDS = _NA_WORDS | _ERROR_WORDS
+_NA_TOKENS = pa.array(sorted(_MISSING_WORDS), pa.string())
+_ERROR_TOKENS = pa.array(sorted(_ERROR_WORDS), pa.string())
+_INFINITY_WORDS = frozenset(["inf", "infinity"])
 
 
 def _sample_values(column: pa.ChunkedArray, size: int = 2500) -> list[str]:
@@ -1695,7 +2303,7 @@ def _sample_values(column: pa.ChunkedArray, size: int = 2500) -> list[str]:
         for start in np.linspace(1000, n - run, (size - 1000) // run).astype(np.int64):
             raw.extend(values.slice(int(start), run).to_pylist())
     stripped = (v.strip() for v in raw if v is not None)
-    return [v for v in stripped if v and v not in _NA_WORDS]
+    return [v for v in stripped if v and v not in _MISSING_WORDS]
 
 
 def _too_many_misses(misses: int, total: int) -> bool:
@@ -1908,6 +2516,7 @@ def _number_shape(value: str, decimal: str) -> _NumberShape | None:
     )
 
 
+_INFINITE_SHAPE = _NumberShape(None, False, False, False, False, None, True, False)
 _DIGITS_TO_NINE = str.maketrans("0123456789", "9999999999")
 _LEADING_ZERO_NUMBER = re.compile(r"^[+-]?0\d")
 _CODE_NAME = re.compile(r"(?i)(^|[^a-z])(zip|zipcode|postcode|postal|plz)([^a-z]|$)")
@@ -1922,6 +2531,10 @@ def _as_number(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal
     weights: list[int] = []
     misses = 0
     for shape_text, n in shapes.most_common():
+        if shape_text.lower().lstrip("+-") in _INFINITY_WORDS:
+            parsed.append(_INFINITE_SHAPE)  # 'inf', '-Infinity': numbers, read as ±infinity
+            weights.append(n)
+            continue
         shape = _number_shape(shape_text, decimal)
         if shape is None:
             misses += n
@@ -2127,8 +2740,8 @@ def _as_date(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: 
     notes = [f"'{name}': read as {was}."]
     if ambiguous:
         notes.append(
-            f"'{name}': no day is above 12, so day and month could be either way round; read as "
-            f"{order_words}. If that is wrong, fix the dates in the file."
+            f"'{name}': no day is above 12, so day and month could be either way round (if "
+            f"{order_words} is wrong, fix the dates in the file)."
         )
     if any(tz for _, tz in shapes):
         offsets = sorted({_canonical_offset(m.group(0)) for v in sample if (m := _OFFSET.search(v))})

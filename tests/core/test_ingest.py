@@ -260,10 +260,10 @@ def test_day_month_order_is_decided_by_the_whole_column() -> None:
 def test_ambiguous_dates_are_noted() -> None:
     table = read("when\n01/02/2024\n03/04/2024\n")
     assert table.frame["when"].iloc[0] == pd.Timestamp("2024-02-01")
-    assert (
-        "'when': no day is above 12, so day and month could be either way round; read as "
-        "day/month/year. If that is wrong, fix the dates in the file."
-    ) in table.notes
+    assert table.notes == (  # one note per column, saying everything done to it
+        "'when': read as dates (day/month/year); no day is above 12, so day and month could be "
+        "either way round (if day/month/year is wrong, fix the dates in the file).",
+    )
 
 
 def test_both_orders_in_one_column_stay_text() -> None:
@@ -302,7 +302,10 @@ def test_column_converts_when_99_percent_parse_and_says_what_went_missing() -> N
     table = read("v\n" + "\n".join(values) + "\n")
     assert table.frame["v"].iloc[0] == 1000
     assert table.frame["v"].isna().sum() == 1
-    assert "'v': 1 value could not be read as numbers and is now missing (first: 'oops')." in table.notes
+    assert table.notes == (  # one note per column
+        "'v': read as numbers (thousands separators ','); 1 value could not be read as numbers and "
+        "is now missing (first: 'oops').",
+    )
 
 
 def test_column_stays_text_when_too_many_values_do_not_parse() -> None:
@@ -419,7 +422,7 @@ def test_quoted_line_breaks_far_into_a_big_file(as_path: bool, tmp_path: Path) -
 def test_preamble_lines_are_skipped() -> None:
     table = read("Quarterly report\nExported 2024-01-01\n\nid,amount,region\n1,10,n\n2,20,s\n3,30,e\n")
     assert list(table.frame.columns) == ["id", "amount", "region"]
-    assert "Skipped 3 lines before the column names." in table.notes
+    assert "Skipped 3 lines before the column names (lines 1–3: 'Quarterly report', 'Exported 2024-01-01')." in table.notes
 
 
 # ---- refusals -------------------------------------------------------------------------------
