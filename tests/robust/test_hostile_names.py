@@ -2,7 +2,8 @@
 
 Uploads go through the real 'Check my data' page (AppTest, real store in a temp KEEL_HOME). The
 payloads: file names with ``../``, NUL, HTML and Markdown links; column names and cells holding
-``<script>``, Markdown emphasis and links, and a spreadsheet formula.
+``<script>``, Markdown emphasis and links, and a spreadsheet formula. Uploads run in a working
+folder two levels inside the test's temp folder, so a name taken as a path lands there (checked).
 """
 
 from __future__ import annotations
@@ -74,8 +75,13 @@ def _tree(folder: Path) -> set[Path]:
 
 @pytest.mark.parametrize("file_name", HOSTILE_NAMES)
 def test_hostile_upload_stays_in_keel_home_and_renders_as_text(
-    tmp_path: Path, keel_home: Path, file_name: str
+    tmp_path: Path, keel_home: Path, file_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Two levels deep in the temp folder: '../../etc/passwd.csv' taken as a path from here is
+    # tmp_path/etc/passwd.csv, never the machine's /etc (sessions run as root).
+    work = tmp_path / "w1" / "w2"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
     before = _tree(tmp_path)
     at = open_page(PAGE)
     at.file_uploader(key="upload").upload(file_name, _hostile_csv(), "text/csv").run()
@@ -94,7 +100,7 @@ def test_hostile_upload_stays_in_keel_home_and_renders_as_text(
     for base in (Path.cwd(), keel_home, keel_home / "datasets", tmp_path):
         implied = base / file_name.replace("\x00", "")
         assert not implied.exists() or implied.resolve() in {keel_home.resolve(), tmp_path.resolve()}, implied
-    assert not Path("/etc/passwd.csv").exists()
+    assert not (tmp_path / "etc").exists()
     assert not (keel_home / "logs" / "errors.log").exists()
 
     # everything Markdown renders shows the payloads as text
