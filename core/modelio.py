@@ -5,26 +5,31 @@ feature columns, their kinds, seen categories and numeric ranges), the task, the
 classes. It turns a raw table into model input itself (:func:`prepare_features`), so a page or
 the CLI can hand it any frame with the right columns.
 
-Safety: :meth:`KeelModel.from_bytes` unpickles, so it is only ever given bytes that come from
-:func:`core.store.load_model_artifact`, which refuses a file whose sha256 differs from the one
-recorded when Keel itself wrote it. A file a user uploads is never passed here (never unpickled).
+Safety: a model is saved as a skops file (:meth:`KeelModel.to_bytes`). Loading one
+(:meth:`KeelModel.from_bytes`) builds only scikit-learn's and numpy's own types plus the few in
+:data:`TRUSTED_TYPES`, and never calls a function named in the file, so a changed or planted model
+file can at worst give wrong answers, never run code. The store also refuses a file whose SHA-256
+differs from the one recorded when Keel wrote it. Models an earlier Keel saved as joblib pickles
+are converted once by the store (:func:`convert_legacy_artifact`); nothing else unpickles, and a
+file a user uploads is never loaded as a model. The threat model is in ``docs/security.md``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import warnings
+import zipfile
 from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
-from sklearn.base import BaseEstimator, TransformerMixin
 from threadpoolctl import threadpool_limits
 
 from core import store
 from core.errors import IntegrityError
+from core.models.encoding import CategoryCodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.train import TrainResult
@@ -198,59 +203,6 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-# --------------------------------------------------------------------------- category codes
-
-
-class CategoryCodes(TransformerMixin, BaseEstimator):
-    """Text categories to integer codes, learned from the training rows only (so it sits inside the
-    pipeline and is refitted in every cross-validation fold).
-
-    Keeps the ``max_categories - 1`` most frequent categories seen at least ``min_frequency``
-    times; they get codes 0, 1, …; any other value (rare in training, or never seen) gets the next
-    code ("other"). Missing values get NaN when ``missing="nan"`` (for models that handle NaN,
-    like gradient boosting) or the code after "other" when ``missing="code"``.
-
-    A vectorised stand-in for ``OrdinalEncoder(min_frequency, max_categories, handle_unknown=…)``:
-    a hash lookup per column instead of a Python dict lookup per cell, which keeps scoring a
-    million rows within seconds.
-    """
-
-    def __init__(self, max_categories: int = 20, min_frequency: int = 5, missing: str = "code") -> None:
-        self.max_categories = max_categories
-        self.min_frequency = min_frequency
-        self.missing = missing
-
-    def fit(self, X: Any, y: Any = None) -> CategoryCodes:
-        frame = pd.DataFrame(X)
-        self.categories_ = []
-        for column in frame.columns:
-            counts = frame[column].value_counts(dropna=True)
-            keep = counts[counts >= self.min_frequency]
-            if len(keep) == 0 and len(counts):  # tiny tables: keep the most frequent values anyway
-                keep = counts
-            self.categories_.append(pd.Index([str(v) for v in keep.index[: max(1, self.max_categories - 1)]]))
-        self.n_features_in_ = frame.shape[1]
-        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        frame = pd.DataFrame(X)
-        out = np.empty(frame.shape, dtype=float)
-        for j, column in enumerate(frame.columns):
-            # factorize (one hash pass), then look up only the distinct values
-            found, distinct = pd.factorize(frame[column], use_na_sentinel=True)
-            lookup = self.categories_[j].get_indexer(pd.Index(distinct).astype(str)).astype(float)
-            other = float(len(self.categories_[j]))
-            lookup[lookup < 0] = other
-            lookup = np.append(lookup, np.nan if self.missing == "nan" else other + 1)  # index -1 → missing
-            codes = lookup[found]
-            out[:, j] = codes
-        return out
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return self.feature_names_in_
-
-
 # --------------------------------------------------------------------------- the model
 
 
@@ -323,24 +275,30 @@ class KeelModel:
         return [str(name)] if kind is not None else []
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        joblib.dump(self, buffer, compress=3)
-        return buffer.getvalue()
+        """The model as a skops file: loading it builds only allow-listed types and runs no code."""
+        return _dump_state(self._state())
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "keel_model": MODEL_FILE_VERSION,
+            "pipeline": self.pipeline,
+            "schema_json": json.dumps(self.schema, default=_json_default),
+            "task": self.task,
+            "target": str(self.target),
+            "classes_json": json.dumps([_plain(c) for c in self.classes_]),
+            "algorithm": self.algorithm,
+            "fitted_on_codes": bool(getattr(self, "fitted_on_codes", False)),
+        }
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> KeelModel:
-        """Rebuild a model from bytes that came from :func:`core.store.load_model_artifact`.
+        """Rebuild a model from a skops file Keel wrote (bytes from :func:`core.store.load_model_artifact`).
 
-        That function has already checked the sha256 recorded when Keel wrote the file. Never call
-        this on bytes from anywhere else: unpickling runs code, and a user's file is never
-        unpickled.
+        Only the types in :data:`TRUSTED_TYPES` may be built; a file naming any other type (a
+        function to call, a class from elsewhere) is refused before anything is built from it.
         """
-        model = joblib.load(io.BytesIO(payload))
-        if not isinstance(model, cls):
-            raise IntegrityError(
-                "The saved model file does not hold a Keel model.", "Train the model again."
-            )
-        return model
+        state = _load_state(payload)
+        return _model_from_state(state)
 
     def __repr__(self) -> str:
         return f"KeelModel(task={self.task!r}, target={self.target!r}, algorithm={self.algorithm!r})"
@@ -432,6 +390,7 @@ class RecalibratedKeelModel(KeelModel):
     def __init__(self, base: KeelModel, calibrated: Any) -> None:
         super().__init__(base.pipeline, base.schema, base.task, base.target, base.classes_,
                          f"{base.algorithm} + recalibrated", getattr(base, "fitted_on_codes", False))
+        self.base_algorithm = base.algorithm
         self.calibrated = calibrated
 
     scores_prepared = False  # the calibrators wrap the original model, which prepares its own input
@@ -440,3 +399,136 @@ class RecalibratedKeelModel(KeelModel):
         if prepared:
             raise TypeError("a recalibrated model scores raw tables only")
         return np.asarray(self.calibrated.predict_proba(frame), dtype=float)
+
+    def _state(self) -> dict[str, Any]:
+        state = super()._state()
+        state["algorithm"] = getattr(self, "base_algorithm", self.algorithm.removesuffix(" + recalibrated"))
+        state["calibration"] = {
+            "method": self.calibrated.method,
+            "calibrators": {str(c): cal for c, cal in self.calibrated.calibrators_.items() if cal is not None},
+            "classes": list(self.calibrated.calibrators_),
+        }
+        return state
+
+
+# --------------------------------------------------------------------------- the model file
+
+MODEL_FILE_VERSION = 2  # 1 was a joblib pickle of the KeelModel object (loaded only to convert it)
+ARTIFACT_FORMAT = "skops"
+#: The only types a model file may build besides skops' own defaults (scikit-learn estimators,
+#: numpy arrays, plain containers). Each is here because a model Keel trains holds it; a file
+#: naming anything else is refused. Check with ``skops.io.get_untrusted_types`` when adding a model.
+TRUSTED_TYPES = frozenset({
+    "core.models.encoding.CategoryCodes",  # Keel's category encoder, in every pipeline with text columns
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",  # random forests
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # gradient boosting
+    "functools.partial",  # gradient boosting's input check: partial(check_array, …); the callable
+    "sklearn.utils.validation.check_array",  # inside must itself be on this list
+})
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _dump_state(state: dict[str, Any]) -> bytes:
+    import skops.io as sio
+
+    return bytes(sio.dumps(state, compression=zipfile.ZIP_DEFLATED, compresslevel=6))
+
+
+def is_skops(payload: bytes) -> bool:
+    return payload[:4] == b"PK\x03\x04"
+
+
+def _refused(why: str) -> IntegrityError:
+    return IntegrityError(
+        f"The saved model file {why}, so Keel refuses to load it.",
+        "Keel writes model files itself and never loads one it did not write. Train the model again, "
+        "or restore a backup you trust (`python -m core restore FOLDER`).",
+    )
+
+
+def _load_state(payload: bytes) -> dict[str, Any]:
+    import skops.io as sio
+
+    if not is_skops(payload):
+        raise _refused("is not in Keel's model format")
+    try:
+        untrusted = set(sio.get_untrusted_types(data=payload))
+    except Exception:  # noqa: BLE001 - a damaged archive: refuse, whatever the reason
+        raise _refused("is damaged") from None
+    foreign = sorted(untrusted - TRUSTED_TYPES)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (" …" if len(foreign) > 3 else "")
+        raise _refused(f"asks to build types Keel never writes ({shown})")
+    try:
+        state = sio.loads(payload, trusted=sorted(untrusted))
+    except Exception:  # noqa: BLE001
+        raise _refused("is damaged or was written by an incompatible version") from None
+    if not isinstance(state, dict) or state.get("keel_model") != MODEL_FILE_VERSION:
+        raise _refused("does not hold a Keel model")
+    return state
+
+
+def _model_from_state(state: dict[str, Any]) -> KeelModel:
+    classes = tuple(json.loads(state["classes_json"]))
+    model = KeelModel(state["pipeline"], json.loads(state["schema_json"]), state["task"], state["target"],
+                      classes, state["algorithm"], bool(state.get("fitted_on_codes", False)))
+    calibration = state.get("calibration")
+    if not calibration:
+        return model
+    from core.evaluate import CalibratedModel
+
+    calibrated = CalibratedModel(model, calibration["method"])
+    calibrated.calibrators_ = {int(c): calibration["calibrators"].get(str(c)) for c in calibration["classes"]}
+    calibrated.classes_ = np.asarray(model.classes_)
+    return RecalibratedKeelModel(model, calibrated)
+
+
+def convert_legacy_artifact(payload: bytes) -> bytes:
+    """A model file of format 1 (a joblib pickle) rewritten as a skops file.
+
+    Unpickling runs code, so this is called only by the store's one-time conversion of models an
+    earlier Keel saved, after their SHA-256 matched the record (``core.store``). Nothing else in
+    Keel ever unpickles.
+    """
+    import sys
+
+    import joblib
+
+    from core.models import encoding
+
+    # Files of format 1 name Keel's encoder by its old home.
+    sys.modules["core.modelio"].CategoryCodes = encoding.CategoryCodes  # type: ignore[attr-defined]
+    old = joblib.load(io.BytesIO(payload))
+    if not isinstance(old, KeelModel):
+        raise _refused("does not hold a Keel model")
+    for step in _walk_estimators(old.pipeline):
+        if isinstance(step, encoding.CategoryCodes):
+            step.categories_ = [np.asarray([str(v) for v in c], dtype=object) for c in step.categories_]
+    if hasattr(old, "calibrated"):
+        rebuilt: KeelModel = RecalibratedKeelModel(
+            KeelModel(old.pipeline, old.schema, old.task, old.target, old.classes_,
+                      old.algorithm.removesuffix(" + recalibrated"), getattr(old, "fitted_on_codes", False)),
+            old.calibrated)
+    else:
+        rebuilt = KeelModel(old.pipeline, old.schema, old.task, old.target, old.classes_, old.algorithm,
+                            getattr(old, "fitted_on_codes", False))
+    return rebuilt.to_bytes()
+
+
+def _walk_estimators(estimator: Any) -> list[Any]:
+    """Every estimator inside a fitted pipeline (pipelines, column transformers, their parts)."""
+    found = [estimator]
+    for attr in ("steps", "transformers_"):
+        for part in getattr(estimator, attr, None) or []:
+            found.extend(_walk_estimators(part[1]))
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import joblib
 import numpy as np
@@ -43,15 +44,78 @@ def test_bytes_round_trip_predicts_the_same(churn_result):
 
 
 def test_from_bytes_refuses_something_that_is_not_a_keel_model():
-    buffer = io.BytesIO()
-    joblib.dump({"not": "a model"}, buffer)
+    import skops.io as sio
+
     with pytest.raises(IntegrityError, match="does not hold a Keel model"):
+        KeelModel.from_bytes(sio.dumps({"not": "a model"}))
+
+
+class _Payload:
+    """Stands for any class a planted file might name (a pickle's __reduce__ would run it)."""
+
+    def __reduce__(self):
+        return (os.system, ("touch should-never-exist",))
+
+
+def test_from_bytes_never_unpickles(tmp_path, monkeypatch):
+    """A pickle (joblib) file that would run a command is refused without being loaded."""
+    monkeypatch.chdir(tmp_path)
+    buffer = io.BytesIO()
+    joblib.dump(_Payload(), buffer)
+    with pytest.raises(IntegrityError, match="not in Keel's model format") as err:
         KeelModel.from_bytes(buffer.getvalue())
+    assert "never loads one it did not write" in err.value.hint
+    assert not (tmp_path / "should-never-exist").exists()
+
+
+def test_from_bytes_refuses_types_keel_never_writes(churn_result, tmp_path, monkeypatch):
+    """A skops file naming a type outside the allow-list (here a function that runs commands) is
+    refused before anything is built from it."""
+    import skops.io as sio
+
+    monkeypatch.chdir(tmp_path)
+    state = churn_result.model._state()
+    state["extra"] = os.system  # skops stores a function by name; building it would need trusting it
+    payload = sio.dumps(state)
+    assert "posix.system" in sio.get_untrusted_types(data=payload)
+    with pytest.raises(IntegrityError, match=r"asks to build types Keel never writes \(posix.system\)"):
+        KeelModel.from_bytes(payload)
+
+
+def test_the_allow_list_is_exactly_what_keels_models_need():
+    """Every trusted type is used by some candidate model, and every candidate loads with the list.
+
+    The list is a security boundary: an entry no model needs is a needless risk, and a missing one
+    breaks loading. Trains each candidate on a tiny table with numbers, categories and a date."""
+    import skops.io as sio
+
+    from core.modelio import TRUSTED_TYPES
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=120), "c": rng.choice(list("abc"), 120),
+                          "d": pd.date_range("2024-01-01", periods=120).astype(str)})
+    frame["y"] = np.where(frame["x"] + (frame["c"] == "a") > 0.3, "yes", "no")
+    frame["v"] = frame["x"] * 2 + rng.normal(size=120)
+    needed: set[str] = set()
+    for target, candidates in (("y", ("logistic_regression", "hist_gradient_boosting", "random_forest")),
+                               ("v", ("ridge", "hist_gradient_boosting", "random_forest"))):
+        for name in candidates:
+            result = train(frame.drop(columns=["v" if target == "y" else "y"]), target, time_budget_s=30,
+                           candidates=(name,))
+            payload = result.model.to_bytes()
+            needed |= set(sio.get_untrusted_types(data=payload))
+            loaded = KeelModel.from_bytes(payload)
+            np.testing.assert_allclose(loaded.predict(result.X_test) if target == "v" else
+                                       loaded.predict_proba(result.X_test),
+                                       result.model.predict(result.X_test) if target == "v" else
+                                       result.model.predict_proba(result.X_test))
+    assert needed == set(TRUSTED_TYPES)
 
 
 def test_register_then_load_registered_gives_the_same_predictions(churn_result):
     info = register(churn_result, "churn", None)
-    assert (info.name, info.version, info.stage, info.task) == ("churn", 1, "candidate", "classification")
+    assert (info.name, info.version, info.stage, info.task) == ("churn", 1, "champion", "classification")
+    assert info.artifact_format == "skops"
     assert info.algorithm == churn_result.model.algorithm
     assert info.metrics == pytest.approx(churn_result.holdout_metrics)
     assert info.params["seed"] == 0 and info.params["features"] == ["age", "plan", "signup", "spend"]
@@ -65,13 +129,15 @@ def test_register_then_load_registered_gives_the_same_predictions(churn_result):
         X = churn_result.X_test
         np.testing.assert_allclose(model.predict_proba(X), churn_result.model.predict_proba(X))
     assert load_registered("churn")[0].version == 2
-    store.set_stage(info.id, "champion")
-    assert load_registered("churn@champion")[0].id == info.id
+    assert load_registered("churn@champion")[0].id == info.id  # the first version is put to use
+    assert second.stage == "candidate"
+    store.set_stage(second.id, "champion")
+    assert load_registered("churn@champion")[0].id == second.id
 
 
 def test_tampered_artifact_is_refused(churn_result, keel_home):
     info = register(churn_result, "churn", None)
-    path = keel_home / "models" / f"{info.artifact_sha256}.joblib"
+    path = keel_home / "models" / f"{info.artifact_sha256}.skops"
     payload = bytearray(path.read_bytes())
     payload[len(payload) // 2] ^= 0xFF
     path.write_bytes(bytes(payload))

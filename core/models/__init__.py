@@ -1,0 +1,1 @@
+"""Models: turning tables into model input, training, scoring and the model file format."""
