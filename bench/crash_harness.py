@@ -9,12 +9,19 @@ A child process runs a loop of real writes against ``KEEL_HOME``:
 * ``batch``     — ``core.store.save_batch`` of a monitoring result for an existing model;
 * ``migration`` — the first connect on an empty store folder (schema created by the migrations).
 
+A second loop (:func:`run_restore_crashes`) kills ``restore``: each time a copy of a store whose
+database is healthy, empty, missing or damaged in one of several ways is first opened (which must
+refuse a damaged one and change nothing) and then restored from a backup. After each kill the
+store is either untouched (every file still there, byte for byte) or completely restored, and a
+restore run afterwards always ends with ``check`` passing.
+
 It prints ``BEGIN <kind>`` before each write and ``ACK <kind> <id> <sha> <json>`` (flushed) after
 the store acknowledged it. The parent kills it with SIGKILL at a random (seeded) moment, reopens
 the store and checks: ``PRAGMA integrity_check`` is ``ok``; every acknowledged object is present
 and loads through its hash check; no row points at a missing or damaged file; every killed
 migration completes when the store is reopened; after ``sweep_orphans`` no temp file or
-unreferenced file is left; model and dataset version numbers are distinct with no gaps.
+unreferenced file is left outside ``quarantine/``; ``check`` passes; model and dataset version
+numbers are distinct with no gaps.
 
 Children are forked from a "zygote" process that has already imported pandas/pyarrow/Keel, so
 a kill point costs the write loop's time, not a 1–2 s interpreter start (``mode="spawn"`` starts
@@ -31,6 +38,7 @@ import json
 import os
 import random
 import select
+import shutil
 import signal
 import socket
 import sqlite3
@@ -44,7 +52,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("dataset", "model", "batch", "migration")
-ALLOWED_IN_HOME = {"keel.db", "keel.db-wal", "keel.db-shm", "datasets", "models", "logs", "secret.key", ".migrate.lock"}
+ALLOWED_IN_HOME = {"keel.db", "keel.db-wal", "keel.db-shm", "datasets", "models", "logs", "secret.key", ".migrate.lock",
+                   "quarantine", "install.key"}
+DAMAGES = ("healthy", "empty", "missing", "bytes flipped", "half truncated", "header overwritten")
 MODEL_NAMES = ("churn", "price")
 
 
@@ -118,6 +128,29 @@ def child_loop(home: Path, fresh_root: Path, seed: int, focus: str) -> None:
                  names=names)
 
 
+def restore_child(home: Path, backup: Path) -> None:
+    """Open a (possibly damaged) store the way every command does, then restore it from ``backup``."""
+    from core import store
+    from core.errors import KeelError
+
+    sys.stdout.write("READY\n")
+    sys.stdout.flush()
+    sys.stdout.write("BEGIN open\n")
+    sys.stdout.flush()
+    try:
+        store.list_models(home=home)
+        opened = "ok"
+    except KeelError as exc:  # a damaged store is refused, with the restore command
+        opened = "refused" if "restore" in exc.hint else f"wrong hint: {exc.hint}"
+    _ack("open", 0, opened)
+    sys.stdout.write("BEGIN restore\n")
+    sys.stdout.flush()
+    report = store.restore(backup, home=home, trust=True)
+    _ack("restore", 0, "done", models=report.models, datasets=report.datasets)
+    while True:  # wait for the kill, which always comes
+        time.sleep(1)
+
+
 def _zygote() -> None:
     """Import everything once, then fork one writer child per request read from stdin."""
     import core.ingest  # noqa: F401
@@ -139,7 +172,10 @@ def _zygote() -> None:
                 devnull = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(devnull, 0)
                 sys.stdout = open(1, "w", buffering=1, closefd=False)
-                child_loop(Path(request["home"]), Path(request["fresh"]), request["seed"], request["focus"])
+                if request.get("job") == "restore":
+                    restore_child(Path(request["home"]), Path(request["backup"]))
+                else:
+                    child_loop(Path(request["home"]), Path(request["fresh"]), request["seed"], request["focus"])
             except BaseException:  # noqa: BLE001 - report and die; the parent sees no ACK
                 import traceback
 
@@ -159,7 +195,7 @@ class CrashReport:
     kill_points: int = 0
     killed_during: Counter = field(default_factory=Counter)  # the write in flight when killed
     acked: Counter = field(default_factory=Counter)
-    temp_files_swept: int = 0  # partial files a kill left behind (removed by sweep_orphans)
+    temp_files_swept: int = 0  # partial files a kill left behind (removed by quarantine_orphans)
     orphans_swept: int = 0  # complete files whose row never committed
     migrations_completed_on_reopen: int = 0
     problems: list[str] = field(default_factory=list)
@@ -221,10 +257,11 @@ class _Launcher:
             if line.strip() != "ZYGOTE READY":
                 raise RuntimeError(f"zygote did not start: {line!r}")
 
-    def start(self, home: Path, fresh: Path, seed: int, focus: str) -> tuple[int, int, Any]:
+    def start(self, home: Path, fresh: Path, seed: int, focus: str, **extra: str) -> tuple[int, int, Any]:
         """Start a writer child; return (pid, fd of its ACK stream, handle to close)."""
         if self.mode == "zygote":
-            request = {"home": str(home), "fresh": str(fresh), "seed": seed, "focus": focus, "socket": self.sock_path}
+            request = {"home": str(home), "fresh": str(fresh), "seed": seed, "focus": focus, "socket": self.sock_path,
+                       **extra}
             self.zygote.stdin.write(json.dumps(request) + "\n")
             self.zygote.stdin.flush()
             pid = int(self.zygote.stdout.readline())
@@ -337,7 +374,7 @@ class Verifier:
                 self.problem(f"{where}: acknowledged {kind} {object_id} does not load: {type(exc).__name__}: {exc}")
         # no row points at a missing or damaged file
         for folder, suffix, shas in (("datasets", ".parquet", {v[0] for v in datasets.values()}),
-                                     ("models", ".joblib", {v[0] for v in models.values()})):
+                                     ("models", ".skops", {v[0] for v in models.values()})):
             for sha in shas:
                 path = self.home / folder / f"{sha}{suffix}"
                 if not path.is_file():
@@ -364,21 +401,24 @@ class Verifier:
                 self.problem(f"{where}: migration {fresh.name} acknowledged an incomplete schema")
             if not acked:
                 self.report.migrations_completed_on_reopen += 1
-        # sweep: partial temp files and unreferenced files go, referenced files stay
+        # sweep: partial temp files go, unreferenced files move to quarantine/, referenced files stay
         live = {"datasets": {f"{v[0]}.parquet" for v in datasets.values()},
-                "models": {f"{v[0]}.joblib" for v in models.values()}}
+                "models": {f"{v[0]}.skops" for v in models.values()}}
         for folder in ("datasets", "models"):
             path = self.home / folder
             names = {p.name for p in path.iterdir()} if path.exists() else set()
             self.report.temp_files_swept += sum(n.startswith(".tmp-") for n in names)
             self.report.orphans_swept += sum(not n.startswith(".tmp-") and n not in live[folder] for n in names)
-        store.sweep_orphans(self.home, temp_grace_seconds=0)  # nothing else is writing after a crash
+        store.quarantine_orphans(self.home, temp_grace_seconds=0)  # nothing else is writing after a crash
         for folder in ("datasets", "models"):
             path = self.home / folder
             names = {p.name for p in path.iterdir()} if path.exists() else set()
             if names != live[folder] & names or not live[folder] <= names:
-                self.problem(f"{where}: after sweep_orphans {folder}/ holds {sorted(names - live[folder])[:3]} "
+                self.problem(f"{where}: after quarantine_orphans {folder}/ holds {sorted(names - live[folder])[:3]} "
                              f"and misses {sorted(live[folder] - names)[:3]}")
+        report = store.check(self.home)
+        if not report.ok:
+            self.problem(f"{where}: check found {[(p.what, p.detail) for p in report.problems][:3]}")
         stray = {p.name for p in self.home.iterdir()} - ALLOWED_IN_HOME
         if stray:
             self.problem(f"{where}: unexpected files in KEEL_HOME: {sorted(stray)}")
@@ -459,12 +499,169 @@ def run_crash_harness(
     return report
 
 
+# ============================================================================ killing restore
+
+
+def _damage(db: Path, how: str) -> None:
+    for extra in ("keel.db-wal", "keel.db-shm"):
+        (db.parent / extra).unlink(missing_ok=True)
+    if how in ("healthy",):
+        return
+    data = db.read_bytes()
+    if how == "empty":
+        db.write_bytes(b"")
+    elif how == "missing":
+        db.unlink()
+    elif how == "bytes flipped":
+        db.write_bytes(data[:4096 + 8] + b"\xff\xff\xff\xff" + data[4096 + 12:])
+    elif how == "half truncated":
+        db.write_bytes(data[: len(data) // 2])
+    elif how == "header overwritten":
+        db.write_bytes(b"X" * 100 + data[100:])
+
+
+def _files(home: Path) -> dict[str, str]:
+    return {f"{kind}/{p.name}": _file_sha(p) for kind in ("datasets", "models")
+            for p in sorted((home / kind).glob("*")) if p.is_file() and not p.name.startswith(".tmp-")}
+
+
+def _content(home: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The dataset and model hashes a store's database lists."""
+    db = sqlite3.connect(f"file:{home / 'keel.db'}?mode=rw", uri=True)  # rolls back a hot journal, as Keel does
+    try:
+        return (frozenset(r[0] for r in db.execute("SELECT sha256 FROM datasets")),
+                frozenset(r[0] for r in db.execute("SELECT artifact_sha256 FROM models")))
+    finally:
+        db.close()
+
+
+def _make_store(home: Path, seed: int, datasets: int, models: int) -> None:
+    from core import store
+    from core.ingest import read_table
+
+    rng = random.Random(seed)
+    for i in range(datasets):
+        table = read_table(_csv_bytes(rng, 3000, f"s{seed}-{i}"), name=f"s{seed}-{i}.csv")
+        store.save_dataset(table.frame, f"store {seed} #{i}", home=home)
+    for i in range(models):
+        store.save_model(rng.randbytes(rng.randint(200_000, 1_500_000)), name=f"m{seed}", task="regression",
+                         algorithm="crash_test", dataset_id=None, target="amount", metrics={}, params={},
+                         schema={}, home=home)
+
+
+def run_restore_crashes(workdir: Path, kill_points: int, *, seed: int = 0, mode: str = "zygote") -> CrashReport:
+    """SIGKILL ``restore`` (and the refused first open before it) at random moments.
+
+    A template store ("old") and a backup of a different store ("new") are made once. Each kill
+    point copies the template, damages its database in one of :data:`DAMAGES` (or not), and starts
+    a child that opens it (a damaged one must be refused) and restores the backup. After the kill:
+    the store holds either every file it held before, byte for byte, with its database as it was,
+    or the restored content with ``check`` passing; nothing a database lists is missing; and a
+    restore run afterwards completes with ``check`` passing and the backup's content.
+    """
+    from core import store
+
+    workdir = Path(workdir)
+    template, source = workdir / "template", workdir / "source"
+    _make_store(template, seed + 1, datasets=3, models=2)
+    _make_store(source, seed + 2, datasets=4, models=3)
+    backup = store.backup(workdir / "backup", home=source)
+    wanted = _content(source)
+    timing = workdir / "timing"  # how long one open-and-restore takes, so kills land all along it
+    shutil.copytree(template, timing)
+    _damage(timing / "keel.db", "empty")
+    clock = time.monotonic()
+    store.restore(backup, home=timing, trust=True)
+    max_delay = 1.3 * (time.monotonic() - clock) + 0.05
+    shutil.rmtree(timing)
+    report = CrashReport()
+    rng = random.Random(seed)
+    started = time.monotonic()
+    launcher = _Launcher(workdir, mode)
+    try:
+        for kill in range(kill_points):
+            how = DAMAGES[kill % len(DAMAGES)]
+            home = workdir / f"target-{kill}"
+            shutil.copytree(template, home)
+            _damage(home / "keel.db", how)
+            db_before = (home / "keel.db").read_bytes() if (home / "keel.db").is_file() else None
+            files_before = _files(home)
+            pid, fd, handle = launcher.start(home, workdir, 0, "restore", job="restore", backup=str(backup))
+            reader = _Lines(fd)
+            lines = reader.read(time.monotonic() + 120, stop_at_ready=True)
+            if "READY" not in lines:
+                launcher.finish(handle)
+                report.problems.append(f"restore kill {kill}: child did not start ({lines[-3:]})")
+                continue
+            early = rng.random() < 0.25  # a quarter of the kills land within the first open
+            lines += reader.read(time.monotonic() + rng.uniform(0.0, 0.01 if early else max_delay))
+            os.kill(pid, signal.SIGKILL)
+            lines += reader.read(time.monotonic() + 30)
+            if not reader.eof or not _pid_gone(pid):
+                report.problems.append(f"restore kill {kill}: child {pid} did not die")
+            launcher.finish(handle)
+            report.kill_points += 1
+            in_flight = None
+            for line in lines:
+                if line.startswith("BEGIN "):
+                    in_flight = line.split()[1]
+                elif line.startswith("ACK "):
+                    in_flight = None
+                    report.acked[line.split()[1]] += 1
+                    if line.split()[1] == "open" and line.split()[3] != ("ok" if how == "healthy" else "refused"):
+                        report.problems.append(f"restore kill {kill} ({how}): first open said {line.split()[3]}")
+            report.killed_during[f"{in_flight or 'after restore'} ({how})"] += 1
+            acked = any(line.startswith("ACK restore") for line in lines)
+            where = f"restore kill {kill} ({how}, during {in_flight})"
+            _check_restore_target(home, acked, db_before, files_before, wanted, where, report)
+            try:  # whatever the kill left, restoring again recovers
+                store._migrated.clear()
+                store.restore(backup, home=home, trust=True)
+                if _content(home) != wanted or not store.check(home).ok:
+                    report.problems.append(f"{where}: a second restore did not complete")
+            except Exception as exc:  # noqa: BLE001
+                report.problems.append(f"{where}: a second restore failed: {type(exc).__name__}: {exc}")
+            shutil.rmtree(home)
+    finally:
+        launcher.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _check_restore_target(home: Path, acked: bool, db_before: bytes | None, files_before: dict[str, str],
+                          wanted: tuple[frozenset[str], frozenset[str]], where: str, report: CrashReport) -> None:
+    from core import store
+
+    store._migrated.clear()
+    files_now = _files(home)
+    lost = {name for name, sha in files_before.items() if files_now.get(name) != sha
+            and not (home / "quarantine" / name).is_file()}
+    if lost:  # nothing may be deleted or changed: unreferenced files only move to quarantine/
+        report.problems.append(f"{where}: files changed or gone: {sorted(lost)[:3]}")
+    db_now = (home / "keel.db").read_bytes() if (home / "keel.db").is_file() else None
+    untouched = db_now == db_before
+    restored, why = False, "no database"
+    if db_now:
+        try:
+            same = _content(home) == wanted
+            checked = store.check(home)
+            restored = same and checked.ok
+            why = f"content {'is' if same else 'is not'} the backup's; check: {[p.detail for p in checked.problems][:2]}"
+        except sqlite3.DatabaseError as exc:
+            why = f"database unreadable: {exc}"
+    if acked and not restored:
+        report.problems.append(f"{where}: restore was acknowledged but the store is not the backup ({why})")
+    if not acked and not (untouched or restored):
+        report.problems.append(f"{where}: the store is neither as before nor restored ({why})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kill-points", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-delay", type=float, default=0.6)
     parser.add_argument("--mode", choices=("zygote", "spawn"), default="zygote")
+    parser.add_argument("--restore", action="store_true", help="kill restore instead of ordinary writes")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
     parser.add_argument("--zygote", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -479,8 +676,11 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="keel-crash-"))
-    report = run_crash_harness(workdir, args.kill_points, seed=args.seed, max_delay=args.max_delay,
-                               mode=args.mode, verbose=True)
+    if args.restore:
+        report = run_restore_crashes(workdir, args.kill_points, seed=args.seed, mode=args.mode)
+    else:
+        report = run_crash_harness(workdir, args.kill_points, seed=args.seed, max_delay=args.max_delay,
+                                   mode=args.mode, verbose=True)
     print(report.summary())
     for problem in report.problems[:50]:
         print("PROBLEM:", problem)

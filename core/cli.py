@@ -24,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"error: {message}\n")
-        sys.stderr.write(f"hint: run `python -m core {self.prog.split()[-1]} --help` to see the options.\n")
+        command = self.prog.removeprefix("python -m core").strip()
+        sys.stderr.write(f"hint: run `python -m core {command + ' ' if command else ''}--help` to see the options.\n")
         raise SystemExit(2)
 
 
@@ -44,7 +45,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _path(raw: str) -> Path:
+def _path(raw: str) -> Path:  # an input file the user named
     path = Path(raw)
     try:
         found = path.is_file()
@@ -158,8 +159,12 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.predict import predict_command
 
-    out = predict_command(args.model, _path(args.file), Path(args.out))
-    return out, f"scored {out['rows']:,} rows → {out['out']}"
+    if args.out is None and not args.json:
+        raise InputError("Say where the predictions should go.",
+                         "Add --out scored.csv to write a file, or --json to print the rows.")
+    out = predict_command(args.model, _path(args.file), args.out, overwrite=args.overwrite)
+    count = len(out["rows"]) if isinstance(out["rows"], list) else out["rows"]
+    return out, f"scored {count:,} rows → {out['out']}"
 
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -245,8 +250,34 @@ def cmd_backup(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 def cmd_restore(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import store
 
-    store.restore(Path(args.folder))
-    return {"restored": str(args.folder)}, f"restored from {args.folder}"
+    report = store.restore(Path(args.folder), trust=args.trust)
+    out = {"restored": str(args.folder), "datasets": report.datasets, "models": report.models,
+           "files_written": report.files_written, "quarantined": report.quarantined,
+           "kept_damaged": report.kept_damaged, "trusted": report.trusted}
+    lines = [f"restored from {args.folder}: {report.datasets} dataset versions, {report.models} models"]
+    if report.kept_damaged:
+        lines.append(f"the damaged database was kept as {report.kept_damaged}")
+    if report.quarantined:
+        lines.append(f"{report.quarantined} file(s) the backup does not use were moved to the quarantine folder")
+    return out, "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
+    from core import store
+
+    report = store.check()
+    out = {"ok": report.ok,
+           "problems": [{"what": p.what, "detail": p.detail, "hint": p.hint} for p in report.problems],
+           "notes": list(report.notes), "datasets": report.datasets, "models": report.models,
+           "files_checked": report.files_checked}
+    if report.ok:
+        lines = [f"healthy: {report.datasets} dataset versions, {report.models} models, "
+                 f"{report.files_checked} stored files checked"]
+    else:
+        lines = [f"{len(report.problems)} problem(s) found:"]
+        lines += [f"  {p.what}: {p.detail}\n    what to do: {p.hint}" for p in report.problems]
+    lines += [f"note: {n}" for n in report.notes]
+    return out, "\n".join(lines), 0 if report.ok else 2
 
 
 def cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -301,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("predict", cmd_predict, "Score a file with a registered model.")
     p.add_argument("model", help="id, name, name:version or name@champion")
     p.add_argument("file")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", default=None,
+                   help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it already exists")
 
     p = command("forecast", cmd_forecast, "Forecast the next H periods of each series.")
     p.add_argument("file")
@@ -342,8 +375,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("backup", cmd_backup, "Copy everything Keel keeps into a new folder (safe while Keel runs).")
     p.add_argument("folder")
-    p = command("restore", cmd_restore, "Replace what Keel keeps with a backup (checked first).")
+    p = command("restore", cmd_restore,
+                "Put a backup back (all of it is checked first; nothing is deleted, a damaged database is kept aside).")
     p.add_argument("folder")
+    p.add_argument("--trust", action="store_true",
+                   help="restore a backup this installation did not make (e.g. from your old computer): its data and "
+                        "models become yours, and models saved by an older Keel are converted, which runs code from it")
+
+    command("check", cmd_check, "Check the database and every stored file; exit 2 when something is wrong.")
 
     command("models", cmd_models, "List the registry.")
     return parser
@@ -353,9 +392,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     real_stdout = sys.stdout
+    code = 0
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            out, text = args.func(args)
+            result = args.func(args)
+        out, text = result[0], result[1]
+        if len(result) > 2:
+            code = result[2]
     except KeelError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         if exc.hint:
@@ -379,4 +422,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         order = {"none": 0, "review": 1, "retrain": 2}
         if order.get(out.get("action", "none"), 0) >= order[args.fail_on]:
             return 3
-    return 0
+    return code

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import traceback
 from pathlib import Path
@@ -53,7 +54,7 @@ def log_bug(exc: BaseException, home: Path | None = None, context: str = "") -> 
     bug_id = secrets.token_hex(4)
     folder = (home or keel_home()) / "logs"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         frames = traceback.extract_tb(exc.__traceback__)
         record = {
             "id": bug_id,
@@ -62,7 +63,8 @@ def log_bug(exc: BaseException, home: Path | None = None, context: str = "") -> 
             "context": context,
             "frames": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames],
         }
-        with open(folder / "errors.log", "a", encoding="utf-8") as fh:
+        fd = os.open(folder / "errors.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
     except OSError:
         pass  # logging must never turn one bug into two

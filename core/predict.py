@@ -269,30 +269,39 @@ def to_safe_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
 # --------------------------------------------------------------------------- the CLI's predict command
 
 
-def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> dict[str, Any]:
+def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None,
+                overwrite: bool = False) -> dict[str, Any]:
     from core.ingest import read_table
+    from core.paths import output_path, write_output
 
-    out = Path(out_path)
-    if isinstance(source, (str, Path)) and Path(source).resolve() == out.resolve():
-        raise InputError(f"The output file '{out.name}' is the input file; Keel will not overwrite your data.",
-                         "Choose another name for the output, e.g. 'scored.csv'.")
+    out = None
+    if out_path is not None:
+        out = output_path(out_path, overwrite=overwrite)
+        if isinstance(source, (str, Path)) and Path(source).resolve() == out.resolve():
+            raise InputError(f"The output file '{out.name}' is the input file; Keel will not overwrite your data.",
+                             "Choose another name for the output, e.g. 'scored.csv'.")
     info, model = load_registered(model_ref)
     table = read_table(source)
     report = check_schema(table.frame, model)
     scored = with_cells_as_written(predict_frame(table.frame, model, check=False), source, table)
-    try:
-        out.write_bytes(to_safe_csv(scored))
-    except OSError as exc:
-        raise InputError(f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
-                         "Choose a folder you can write to, or another file name.") from None
-    return {
+    result: dict[str, Any] = {
         "rows": int(len(scored)),
-        "out": str(out),
+        "out": None if out is None else str(out),
         "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task,
                   "algorithm": info.algorithm},
         "warnings": list(report.warnings),
         "notes": list(report.notes),
     }
+    if out is None:
+        result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
+        return result
+    payload = to_safe_csv(scored)
+    try:
+        write_output(out, lambda fh: fh.write(payload))
+    except OSError as exc:
+        raise InputError(f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
+                         "Choose a folder you can write to, or another file name.") from None
+    return result
 
 
 def with_cells_as_written(scored: pd.DataFrame, source: bytes | str | Path, table: Any,
@@ -314,14 +323,14 @@ def with_cells_as_written(scored: pd.DataFrame, source: bytes | str | Path, tabl
     return pd.concat([raw.set_axis(scored.index), scored[added]], axis=1)
 
 
-def predict_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> int:
-    """Score a file (path or raw bytes) with a registered model and write a formula-safe CSV; return rows."""
-    return int(_score_file(model_ref, source, out_path)["rows"])
+def predict_command(model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None,
+                    overwrite: bool = False) -> dict[str, Any]:
+    """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``.
 
-
-def predict_command(model_ref: str | int, source: bytes | str | Path, out_path: str | Path) -> dict[str, Any]:
-    """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``."""
-    return _score_file(model_ref, source, out_path)
+    Without ``out_path`` nothing is written and ``rows`` holds the scored rows (a list of objects)
+    instead of their count.
+    """
+    return _score_file(model_ref, source, out_path, overwrite)
 
 
 def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaReport, pd.DataFrame | None]:

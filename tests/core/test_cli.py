@@ -90,7 +90,7 @@ def test_train_predict_models_monitor_journey(keel_home: Path, tmp_path: Path) -
     assert {"prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(header)
 
     listed = as_json(cli("models", "--json", home=keel_home))
-    assert [(m["name"], m["version"], m["stage"]) for m in listed["models"]] == [("penguins-species", 1, "candidate")]
+    assert [(m["name"], m["version"], m["stage"]) for m in listed["models"]] == [("penguins-species", 1, "champion")]
     assert {"id", "task", "created_at", "metrics"} <= set(listed["models"][0])
 
     monitored = as_json(cli("monitor", "penguins-species", str(DATA / "penguins.csv"), "--labels", "species", "--json",

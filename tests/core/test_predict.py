@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.modelio import register
-from core.predict import _PLAIN_NUMBER, check_schema, predict_command, predict_file, predict_frame, predict_one, to_safe_csv
+from core.predict import _PLAIN_NUMBER, check_schema, predict_command, predict_frame, predict_one, to_safe_csv
 from core.train import train
 from tests.core.test_train import make_churn
 
@@ -196,7 +196,7 @@ def test_the_scored_file_keeps_the_users_cells_as_written(churn, tmp_path):
     source = tmp_path / "new.csv"
     new.to_csv(source, index=False)
     out = tmp_path / "scored.csv"
-    predict_file(info.id, source, out)
+    predict_command(info.id, source, out)
     written = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
     given = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
     width = len(given[0])
@@ -212,20 +212,18 @@ def test_predict_file_writes_a_safe_csv(churn, tmp_path):
     new.loc[new.index[0], "email"] = "=cmd|' /C calc'!A0"
     new.to_csv(source, index=False)
     out = tmp_path / "scored.csv"
-    try:
-        rows = predict_file("churn", source, out)
-    except InputError as exc:  # remove once core.ingest lands (being written in parallel)
-        if "NotImplementedError" in exc.message:
-            pytest.skip("core.ingest.read_table is not implemented yet")
-        raise
-    assert rows == 30
+    assert predict_command("churn", source, out)["rows"] == 30
     scored = pd.read_csv(out)
     assert list(scored.columns[-3:]) == ["prediction", "proba_no", "proba_yes"]
     assert scored.loc[0, "email"].startswith("'=")
-    report = predict_command(f"churn:{info.version}", source, out)
+    with pytest.raises(InputError, match="already exists"):
+        predict_command(f"churn:{info.version}", source, out)
+    report = predict_command(f"churn:{info.version}", source, out, overwrite=True)
     assert report["rows"] == 30 and report["out"] == str(out) and report["model"]["name"] == "churn"
     with pytest.raises(InputError, match="is the input file"):
-        predict_file("churn", source, source)
+        predict_command("churn", source, source, overwrite=True)
+    rows = predict_command("churn", source, None)["rows"]
+    assert len(rows) == 30 and rows[0]["email"] == "=cmd|' /C calc'!A0"  # JSON rows are data, not a sheet
 
 
 def test_numbers_in_a_text_column_match_the_categories_seen_in_training():

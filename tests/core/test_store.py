@@ -105,33 +105,37 @@ def test_model_versions_stages_and_resolution(keel_home: Path) -> None:
               params={}, schema={})
     m1 = store.save_model(b"one", name="churn", **kw)
     m2 = store.save_model(b"two", name="churn", **kw)
-    assert (m1.version, m2.version, m2.stage) == (1, 2, "candidate")
-    store.set_stage(m1.id, "champion", "first")
+    assert (m1.version, m1.stage, m2.version, m2.stage) == (1, "champion", 2, "candidate")
+    assert store.resolve_model("churn@champion").id == m1.id
     store.set_stage(m2.id, "champion", "better")
     assert store.get_model(m1.id).stage == "retired"
     assert store.resolve_model("churn@champion").id == m2.id
     assert store.resolve_model("churn:1").id == m1.id
     assert store.resolve_model("churn").id == m2.id
     assert store.resolve_model(str(m1.id)).id == m1.id
-    assert [h["to_stage"] for h in store.stage_history(m1.id)] == ["candidate", "champion", "retired"]
+    assert [h["to_stage"] for h in store.stage_history(m1.id)] == ["champion", "retired"]
     with pytest.raises(InputError, match="not a stage"):
         store.set_stage(m1.id, "boss")
     assert store.load_model_artifact(m2.id) == b"two"
-    (keel_home / "models" / f"{m2.artifact_sha256}.joblib").write_bytes(b"evil")
+    (keel_home / "models" / f"{m2.artifact_sha256}.skops").write_bytes(b"evil")
     with pytest.raises(IntegrityError, match="does not match the fingerprint"):
         store.load_model_artifact(m2.id)
 
 
-def test_orphan_files_are_swept(keel_home: Path) -> None:
+def test_orphan_files_are_quarantined_never_deleted(keel_home: Path) -> None:
     store.save_dataset(small_frame(), "x")
     (keel_home / "datasets" / ".tmp-123.part").write_bytes(b"half a file")
     (keel_home / "datasets" / "deadbeef.parquet").write_bytes(b"unreferenced")
-    assert store.sweep_orphans(temp_grace_seconds=0) == 2
+    assert store.quarantine_orphans(temp_grace_seconds=0) == 2
     assert len(list((keel_home / "datasets").iterdir())) == 1
+    assert (keel_home / "quarantine" / "datasets" / "deadbeef.parquet").read_bytes() == b"unreferenced"
+    assert [p.name for p in store.quarantined()] == ["deadbeef.parquet"]
+    report = store.check()
+    assert report.ok and any("wait in" in n and "quarantine" in n for n in report.notes)
 
 
 def test_schema_is_migrated_and_wal(keel_home: Path) -> None:
-    assert store.schema_version() == ["m001_initial"]
+    assert store.schema_version() == ["m001_initial", "m002_safe_model_files"]
     assert store.integrity_check() == "ok"
     conn = sqlite3.connect(store.db_path())
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -148,7 +152,7 @@ def test_failed_write_leaves_nothing_behind(keel_home: Path, monkeypatch: pytest
         with pytest.raises(RuntimeError):
             store.save_dataset(small_frame(8), "during")
     assert [d.name for d in store.list_datasets()] == ["before"]
-    store.sweep_orphans()
+    store.quarantine_orphans(temp_grace_seconds=0)
     assert len(list((keel_home / "datasets").iterdir())) == 1
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_harness import KINDS, run_crash_harness
+from bench.crash_harness import DAMAGES, KINDS, CrashReport, _check_restore_target, _content, _files, \
+    _make_store, run_crash_harness, run_restore_crashes
 
 
 def _assert_held(report, kill_points: int) -> None:
@@ -44,7 +45,7 @@ def test_the_harness_notices_a_damaged_store(tmp_path: Path) -> None:
     assert report.problems == [], report.problems
     home = tmp_path / "keel_home"
     datasets = sorted((home / "datasets").glob("*.parquet"))
-    models = sorted((home / "models").glob("*.joblib"))
+    models = sorted((home / "models").glob("*.skops"))
     assert datasets and models
     datasets[0].unlink()
     with open(models[0], "r+b") as fh:
@@ -65,3 +66,33 @@ def test_kill_points_in_freshly_started_interpreters(tmp_path: Path) -> None:
     print("\n" + report.summary())
     assert report.problems == [], report.problems
     assert report.kill_points == 4 and sum(report.acked.values()) > 0
+
+
+def test_kills_during_restore_and_during_a_first_start_over_a_damaged_store(tmp_path: Path) -> None:
+    """Each kill leaves the store as it was (every file byte for byte) or fully restored; a second
+    restore always completes with ``check`` passing."""
+    report = run_restore_crashes(tmp_path, 24, seed=5)
+    print("\n" + report.summary())
+    assert report.problems == [], "\n".join(report.problems[:20])
+    assert report.kill_points == 24
+    during = " ".join(report.killed_during)
+    assert "restore (" in during and "after restore" in during  # kills landed mid-restore and after it
+    assert all(f"({how})" in during for how in DAMAGES)
+    assert report.acked["open"] >= 12
+
+
+def test_the_restore_checks_can_fail(tmp_path: Path) -> None:
+    """The verdicts of the restore loop notice a lost file and a half-restored store."""
+    _make_store(tmp_path / "old", 1, datasets=2, models=1)
+    _make_store(tmp_path / "new", 2, datasets=1, models=1)
+    home = tmp_path / "old"
+    before, db_before = _files(home), (home / "keel.db").read_bytes()
+    wanted = _content(tmp_path / "new")
+    report = CrashReport()
+    _check_restore_target(home, False, db_before, before, wanted, "untouched", report)
+    assert report.problems == []
+    next((home / "datasets").glob("*.parquet")).unlink()
+    _check_restore_target(home, False, db_before, before, wanted, "lost", report)
+    _check_restore_target(home, True, db_before, before, wanted, "acked", report)
+    assert any("lost: files changed or gone" in p for p in report.problems)
+    assert any("acked: restore was acknowledged but the store is not the backup" in p for p in report.problems)
