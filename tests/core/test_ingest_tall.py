@@ -1,0 +1,78 @@
+"""Tall, narrow uploads (millions of rows, one column) are profiled in bounded memory with the same
+answers: the leaner paths in core.quality agree exactly with the general ones they replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import quality
+from core.ingest import read_table
+
+
+@pytest.fixture(scope="module")
+def tall_codes(tmp_path_factory: pytest.TempPathFactory) -> pd.Series:
+    """1.2M product codes with gaps and repeats, read from a real CSV (pyarrow-backed text)."""
+    rng = np.random.default_rng(3)
+    codes = np.char.add("SKU-", rng.integers(0, 400_000, 1_200_000).astype(str)).astype(object)
+    codes[rng.random(len(codes)) < 0.01] = ""
+    path = tmp_path_factory.mktemp("tall") / "codes.csv"
+    path.write_text("id,code\n" + "".join(f"{i},{c}\n" for i, c in enumerate(codes.tolist())))
+    series = read_table(path).frame["code"]
+    assert len(series) == 1_200_000 and series.isna().any()
+    return series
+
+
+def test_text_codes_are_factorized_as_pandas_does(tall_codes: pd.Series) -> None:
+    codes, uniques = quality._factorize(tall_codes)
+    want_codes, want_uniques = pd.factorize(tall_codes, use_na_sentinel=True)
+    assert np.array_equal(codes, want_codes)
+    pd.testing.assert_index_equal(uniques, want_uniques)
+    assert codes.dtype == np.int32  # half the memory of pandas' int64 codes
+
+
+def test_short_or_non_text_columns_take_pandas_own_path() -> None:
+    small = pd.Series(["b", "a", None, "b"], dtype="str")
+    codes, uniques = quality._factorize(small)
+    assert codes.tolist() == [0, 1, -1, 0] and uniques.tolist() == ["b", "a"]
+    numbers = pd.Series(np.arange(1_100_000) % 7, dtype="int64")
+    codes, uniques = quality._factorize(numbers)
+    assert codes[:8].tolist() == [0, 1, 2, 3, 4, 5, 6, 0] and len(uniques) == 7
+
+
+@pytest.mark.parametrize("column", ["text", "numbers", "gaps"])
+def test_duplicates_of_one_column_match_the_general_search(tall_codes: pd.Series, column: str) -> None:
+    if column == "text":
+        series = tall_codes.iloc[:300_000]
+    elif column == "numbers":
+        series = pd.Series(np.random.default_rng(5).integers(0, 200_000, 300_000), dtype="int64")
+    else:
+        series = pd.Series(np.where(np.arange(300_000) % 3 == 0, np.nan, np.arange(300_000) % 1000), dtype="float64")
+    one = pd.DataFrame({"x": series})
+    two = pd.DataFrame({"x": series, "same": 1})  # a constant column: the same duplicates, general path
+
+    def mask(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        facts = quality._all_facts(frame)
+        kinds = {c: quality._infer_kind(f) for c, f in facts.items()}
+        found = quality._duplicate_mask(quality._Context(frame, facts, kinds, None))
+        assert found is not None
+        return found
+
+    dup, first = mask(one)
+    dup_general, first_general = mask(two)
+    assert np.array_equal(dup, dup_general)
+    assert np.array_equal(first, first_general)
+    assert dup.sum() > 0
+
+
+def test_profile_of_a_tall_text_column_reads_the_same_as_before(tall_codes: pd.Series, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"code": tall_codes})
+    result = quality.profile(frame)
+    column = result.columns[0]
+    assert column.n_unique == tall_codes.nunique()
+    assert column.n_missing == int(tall_codes.isna().sum())
+    duplicates = [f for f in result.findings if f.code == "duplicate_rows"]
+    assert duplicates and duplicates[0].details["duplicates"] == int(tall_codes.duplicated().sum())
