@@ -308,3 +308,12 @@ def test_each_column_has_at_most_one_note(tmp_path: Path, text: str) -> None:
     for name in table.frame.columns:
         about = [n for n in table.notes if n.startswith(f"'{name}':")]
         assert len(about) <= 1, about
+
+
+def test_cells_as_written_leave_out_the_same_title_and_total(tmp_path: Path) -> None:
+    """Predictions copy the user's cells as written: the same rows must be left out."""
+    path = csv_file(tmp_path, "Sales report Q1,,\n" + "region,units,price\nNorth,1,2.50\nSouth,2,3.50\nEast,3,4\n"
+                    "Total,6,10.00\n")
+    typed, written = read(path), read_table(path, as_text=True)
+    assert rows(written) == [["North", "1", "2.50"], ["South", "2", "3.50"], ["East", "3", "4"]]
+    assert written.notes == typed.notes
