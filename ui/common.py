@@ -42,9 +42,12 @@ _EMPHASIS_UNDERSCORES = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")  # not between
 # "http://…", "www.…", "name@host.tld"; its pass runs after escapes are undone) and Streamlit's
 # ":emoji:", ":material/icon:", ":streamlit:" (an image) and ":color[…]" directives (found even as
 # "\:joy:"). An invisible WORD JOINER (U+2060) where each needs an unbroken run stops them all:
-# after a ":" that a name or "//" follows, between "www" and ".", and after "@".
+# after a ":" that "//", a name or a ":100:"-like number follows, between "www" and ".", and after an
+# "@" that a domain follows. Nowhere else: it would travel with a copy, and "churn:2" or "name@champion"
+# copied from a page into the command line must still work.
 WORD_JOINER = "\u2060"
-_UNBREAKABLE = re.compile(r"(?<=:)(?=[\w+\-/])|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_UNBREAKABLE = re.compile(r"(?<=:)(?=[A-Za-z_+\-/]|\d[\w+\-]*:)|(?<=www)(?=\.)|(?<=@)(?=[\w\-]+\.\w)",
+                          re.IGNORECASE)
 _WHITESPACE = re.compile(r"[ \t\r\n\f\v\x85\u2028\u2029]+")
 
 

@@ -68,9 +68,11 @@ def test_esc_leaves_nothing_a_renderer_would_act_on_and_reads_as_typed(text: str
 
 
 @pytest.mark.parametrize("name", ["bill_length_mm", "Sales 2024.csv", "e-mail address", "churn rate (%)",
-                                  "3.5 kg", "price!", "#tag", "-5 °C", "R&D", "Note: see below", "a+b=c"])
+                                  "3.5 kg", "price!", "#tag", "-5 °C", "R&D", "Note: see below", "a+b=c",
+                                  "churn-model:2", "churn@champion", "10:30"])
 def test_esc_leaves_everyday_names_as_they_are(name: str) -> None:
-    """Streamlit also puts a label in aria-label, where a screen reader would read each backslash."""
+    """Streamlit also puts a label in aria-label, where a screen reader would read each backslash; and
+    a model reference copied from a page into the command line must not carry an invisible character."""
     assert esc(name) == name
 
 
