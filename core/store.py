@@ -1451,10 +1451,13 @@ def restore(source: Path, home: Path | None = None, *, trust: bool = False) -> R
     """
     home = home or keel_home()
     source = Path(source).expanduser()
-    if not source.is_dir():
-        raise _not_a_backup(source, "no such folder")
-    if not (source / "keel.db").is_file():
-        raise _not_a_backup(source, "no keel.db in it")
+    try:
+        if not source.is_dir():
+            raise _not_a_backup(source, "no such folder")
+        if not (source / "keel.db").is_file():
+            raise _not_a_backup(source, "no keel.db in it")
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise _not_a_backup(source, exc.strerror or "it cannot be read") from None
     if is_inside(source, home):
         raise InputError(f"'{source}' is inside Keel's own folder ({home}).", "Restore from the backup's own folder.")
     manifest, signed = _read_manifest(source, home, trust)

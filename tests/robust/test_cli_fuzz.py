@@ -562,9 +562,7 @@ def test_train_with_an_out_of_range_seed_is_a_user_error(sandbox: Sandbox, seed:
 @pytest.mark.parametrize("argv", [
     pytest.param(["profile", "x" * 300], id="ascii"), pytest.param(["drift", "tiny.csv", "é" * 200], id="unicode"),
     pytest.param(["backup", "x" * 300], id="backup"),
-    pytest.param(["restore", "x" * 300], id="restore", marks=pytest.mark.xfail(strict=True, reason=(
-        "found by this fuzz: store.restore calls Path.is_dir() unguarded; a name longer than the file system "
-        "allows raises OSError (ENAMETOOLONG), so the CLI exits 1 (a bug) instead of 2"))),
+    pytest.param(["restore", "x" * 300], id="restore"),
 ])
 def test_an_overlong_file_name_is_a_user_error(sandbox: Sandbox, argv: list[str]) -> None:
     assert _check_contract([*argv, "--json"], sandbox) == 2
