@@ -304,7 +304,8 @@ def test_esc_renders_every_markdown_trick_as_its_text(page: Page, listener: List
                             .map(e => e.tagName.toLowerCase()))))};
           })""")
         tooltip = page.get_by_test_id("stTooltipContent").evaluate(
-            "t => ({text: t.innerText.replaceAll('\\u2060', ''), tags: Array.from(t.querySelectorAll('*')).map(e => e.tagName.toLowerCase())})")
+            "t => ({text: t.innerText.replaceAll('\\u2060', ''),"
+            "       tags: Array.from(t.querySelectorAll('*')).map(e => e.tagName.toLowerCase())})")
         assert len(rendered) == 6 * len(cases)
         wrong = []
         for item in rendered:
