@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("profile", cmd_profile, "Read a file, infer column kinds and run the data-quality checks.")
     p.add_argument("file")
     p.add_argument("--target", default=None, help="the column you want to predict (enables leakage/imbalance checks)")
-    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first with data)")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the sheet holding the biggest table)")
 
     p = command("train", cmd_train, "Train candidate models, compare them, register the best as a new version.")
     p.add_argument("file")
