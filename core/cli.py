@@ -138,7 +138,8 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     )
     info: store.ModelInfo = outcome.model
     out = {
-        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm},
+        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm,
+                  "stage": info.stage},
         "metrics": info.metrics,
         "baseline_metrics": outcome.result.baseline_metrics,
         "leaderboard": [
@@ -152,7 +153,9 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "dataset_id": outcome.dataset.id,
     }
     primary = ", ".join(f"{k}={v:.3f}" for k, v in info.metrics.items() if isinstance(v, (int, float)))
-    text = f"trained {info.label} ({info.task}, {info.algorithm}); hold-out: {primary}"
+    from core.explain import explain_stage
+
+    text = f"trained {info.label} ({info.task}, {info.algorithm}); hold-out: {primary}\n{explain_stage(info.stage, info.name)}"
     return out, text
 
 
@@ -330,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", default=None)
 
     p = command("predict", cmd_predict, "Score a file with a registered model.")
-    p.add_argument("model", help="id, name, name:version or name@champion")
+    p.add_argument("model", help="id, name (the version in use), name:version or name@champion")
     p.add_argument("file")
     p.add_argument("--out", default=None,
                    help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows")

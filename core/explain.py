@@ -85,3 +85,12 @@ def exposure_warning(address: str | None, behind_auth: bool = False) -> str | No
         ".streamlit/config.toml), or put it behind a login first (see README, Security notes). If it is "
         "already behind one, set KEEL_BEHIND_AUTH=1 to hide this message."
     )
+
+
+def explain_stage(stage: str, name: str) -> str:
+    """One sentence on what a newly kept model's stage means for the user."""
+    if stage == "champion":
+        return (f"It is the first model named '{name}', so it is now the one in use: predictions by that name "
+                "use it.")
+    return (f"The version in use stays as it is until you choose this one on My models (or a retrain check "
+            f"promotes it); '{name}@champion' names the one in use.")

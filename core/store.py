@@ -996,7 +996,7 @@ def _as_id(text: str) -> int | None:
 
 
 def resolve_model(ref: str | int, home: Path | None = None) -> ModelInfo:
-    """Find a model by id, ``name`` (latest version), ``name:version`` or ``name@stage``."""
+    """Find a model by id, ``name`` (the version in use, else the newest), ``name:version`` or ``name@stage``."""
     text = str(ref).strip()
     not_found = NotFoundError(
         f"No model matches '{text}'.",
@@ -1027,8 +1027,9 @@ def resolve_model(ref: str | int, home: Path | None = None) -> ModelInfo:
             version = _as_id(version_text)
             if version is not None:
                 rows = list(db["models"].rows_where("name = ? AND version = ?", [name, version], limit=1))
-        else:
-            rows = list(db["models"].rows_where("name = ?", [text], order_by="version desc", limit=1))
+        else:  # a bare name means the version in use; the newest when none is
+            rows = list(db["models"].rows_where("name = ?", [text], order_by="stage = 'champion' desc, version desc",
+                                                limit=1))
     if not rows:
         raise not_found
     return _model_from_row(rows[0])

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import jobs, store, train, workflows
-from core.explain import metric_name, plural
+from core.explain import explain_stage, metric_name, plural
 from core.paths import keel_home
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
@@ -110,7 +110,8 @@ if st.button("Train and compare", type="primary"):
 def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     result, model = outcome.result, outcome.model
     # the whole wait (reading, checking, fitting, scoring, saving), not the fitting alone
-    st.success(f"Model trained in {max(waited, result.elapsed_seconds):.0f} s and kept as **{esc(model.label)}**.", icon="✅")
+    st.success(f"Model trained in {max(waited, result.elapsed_seconds):.0f} s and kept as **{esc(model.label)}**. "
+               f"{esc(explain_stage(model.stage, model.name))}", icon="✅")
     for warning in result.warnings:
         st.warning(esc(warning), icon="⚠️")
     primary = result.primary_metric

@@ -41,7 +41,9 @@ st.session_state[state.MODEL_ID] = model_id
 info = by_id[model_id]
 
 left, mid, right = st.columns(3)
-if info.stage != "champion" and left.button("🏆 Make this the one in use", type="primary"):
+if info.stage == "champion":
+    left.markdown(f"🏆 **In use.** Predictions by the name {esc(info.name)} use this version.")
+elif left.button("🏆 Make this the one in use", type="primary"):
     with guard():
         had_champion = any(m.name == info.name and m.stage == "champion" for m in models)
         store.set_stage(info.id, "champion", reason="chosen by the user")

@@ -101,9 +101,15 @@ def test_models_page_promotes_a_champion_and_offers_the_card(trained: store.Mode
     at = open_page("pages/5_Models.py", **{state.MODEL_ID: trained.id})
     assert not at.exception
     assert at.download_button
+    assert trained.stage == "champion"  # the first model of a name is put to use
+    assert "In use." in texts(at) and not [b for b in at.button if "Make this the one in use" in b.label]
+    second = workflows.train_and_register(trained.dataset_id, target=trained.target, time_budget_s=30).model
+    assert second.stage == "candidate"
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: second.id})
     [b for b in at.button if "Make this the one in use" in b.label][0].click().run()
     assert not at.exception
-    assert store.get_model(trained.id).stage == "champion"
+    assert store.get_model(second.id).stage == "champion"
+    assert store.get_model(trained.id).stage == "retired"
 
 
 def test_models_page_compares_versions_of_the_same_model_first(trained: store.ModelInfo) -> None:

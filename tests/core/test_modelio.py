@@ -124,15 +124,18 @@ def test_register_then_load_registered_gives_the_same_predictions(churn_result):
 
     second = register(churn_result, "churn", None)
     assert second.version == 2
-    for ref in ("churn", "churn:1", str(info.id)):
+    for ref in ("churn", "churn:1", "churn:2", str(info.id)):
         loaded_info, model = load_registered(ref)
         X = churn_result.X_test
         np.testing.assert_allclose(model.predict_proba(X), churn_result.model.predict_proba(X))
-    assert load_registered("churn")[0].version == 2
     assert load_registered("churn@champion")[0].id == info.id  # the first version is put to use
     assert second.stage == "candidate"
+    assert load_registered("churn")[0].version == 1  # a bare name means the version in use
     store.set_stage(second.id, "champion")
     assert load_registered("churn@champion")[0].id == second.id
+    assert load_registered("churn")[0].version == 2
+    store.set_stage(second.id, "retired")
+    assert load_registered("churn")[0].version == 2  # none in use: the newest
 
 
 def test_tampered_artifact_is_refused(churn_result, keel_home):

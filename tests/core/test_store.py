@@ -111,7 +111,7 @@ def test_model_versions_stages_and_resolution(keel_home: Path) -> None:
     assert store.get_model(m1.id).stage == "retired"
     assert store.resolve_model("churn@champion").id == m2.id
     assert store.resolve_model("churn:1").id == m1.id
-    assert store.resolve_model("churn").id == m2.id
+    assert store.resolve_model("churn").id == m2.id  # the version in use
     assert store.resolve_model(str(m1.id)).id == m1.id
     assert [h["to_stage"] for h in store.stage_history(m1.id)] == ["champion", "retired"]
     with pytest.raises(InputError, match="not a stage"):

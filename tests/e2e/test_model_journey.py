@@ -30,8 +30,7 @@ def test_train_evaluate_keep_predict_download(server, page: Page) -> None:
     page.get_by_role("link", name="My models").click()
     expect(page.get_by_role("heading", name="My models")).to_be_visible(timeout=30_000)
     wait_idle(page)
-    page.get_by_role("button", name=re.compile("Make this the one in use")).click()
-    expect(page.get_by_text(re.compile(r"is now in use"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"In use\. Predictions by the name"))).to_be_visible(timeout=30_000)
     wait_idle(page)
     shot(page, "models")
 
