@@ -515,12 +515,14 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_step(users: int, trainers: int, timeout_s: float, train_timeout_s: float, settle_s: float,
              short: bool = False, spread_s: float = 0.0, warm: bool = True, late_s: float = 0.0,
-             think_s: float = 0.0, log=print, keep_log: Path | None = None, warm_cache: bool = False) -> StepReport:
+             think_s: float = 0.0, log=print, keep_log: Path | None = None, warm_cache: bool = False,
+             workdir: Path | None = None) -> StepReport:
     """Start a fresh server, warm it, let ``users`` users in, let them leave, measure; stop the server.
 
     ``late_s`` > 0 also reads the RSS that long after the users left (Streamlit keeps a disconnected
-    session's state for 2 minutes in case it reconnects)."""
-    with tempfile.TemporaryDirectory(prefix="keel_load_") as tmp:
+    session's state for 2 minutes in case it reconnects). ``workdir``: where the server's KEEL_HOME and log go
+    (a test passes its own temporary folder); a new temporary folder by default."""
+    with tempfile.TemporaryDirectory(prefix="keel_load_", dir=workdir) as tmp:
         server = Server(Path(tmp) / "keel_home", Path(tmp) / "streamlit.log")
         baseline: list[Load] = []
         late = None

@@ -178,6 +178,10 @@ def m002_safe_model_files(db: Database) -> None:
             "UPDATE models SET artifact_sha256 = ?, artifact_bytes = ?, artifact_format = 'skops' WHERE id = ?",
             [new_sha, len(converted), model_id],
         )
+        _replaced_pickles.append(old)
+
+
+_replaced_pickles: list[Path] = []  # old model files converted by m002: moved aside once it has committed
 
 
 # --------------------------------------------------------------------------- connections
@@ -332,9 +336,14 @@ def _migrate(home: Path) -> None:
                         _check_is_keel(db, path)
                         with db.ensure_autocommit_on():
                             db.conn.execute("PRAGMA journal_mode=WAL")
+                        _replaced_pickles.clear()
                         migrations.apply(db)
                     finally:
                         db.close()
+                for pickle_file in _replaced_pickles:  # never loaded again; kept aside, not deleted
+                    with contextlib.suppress(OSError):
+                        _quarantine(pickle_file, home, "models")
+                _replaced_pickles.clear()
             except StoreDamagedError:
                 for sidecar, was_there in zip(sidecars, existed):  # leave a damaged store as it was found
                     if not was_there:

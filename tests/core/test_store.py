@@ -254,3 +254,44 @@ def test_restore_refuses_a_damaged_backup(keel_home: Path, tmp_path: Path) -> No
     with pytest.raises(IntegrityError, match="damaged file"):
         store.restore(backup_dir)
     assert store.get_dataset(info.id).name == "after backup"  # nothing changed
+
+
+LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_store_v1"
+
+
+def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_same(keel_home: Path) -> None:
+    """tests/data/legacy_store_v1 was made by Keel at be66e52 (models pickled with joblib): a gradient
+    boosting model with category codes, and the predictions that Keel wrote for input.csv. Opening it
+    converts the model to a skops file (once, at the migration) with the same answers."""
+    import shutil
+
+    from core.modelio import load_registered
+    from core.predict import predict_command
+
+    shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
+    assert store.schema_version() == ["m001_initial", "m002_safe_model_files"]
+    info, model = load_registered("legacy")
+    assert info.artifact_format == "skops" and store.model_file(info).suffix == ".skops"
+    assert store.check().ok
+    rows = predict_command("legacy", LEGACY / "input.csv", None)["rows"]
+    expected = pd.read_csv(LEGACY / "expected_predictions.csv")
+    assert [r["prediction"] for r in rows] == expected["prediction"].tolist()
+    got = pd.DataFrame(rows)[["proba_no", "proba_yes"]].astype(float)
+    pd.testing.assert_frame_equal(got, expected[["proba_no", "proba_yes"]], atol=1e-12)
+    # the old pickle is moved aside (never loaded again), not deleted
+    assert [p.suffix for p in store.quarantined()] == [".joblib"]
+
+
+def test_a_legacy_model_that_changed_on_disk_is_never_unpickled(keel_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
+    old = next((keel_home / "models").glob("*.joblib"))
+    old.write_bytes(old.read_bytes()[:-1] + b"\x00")  # the fingerprint no longer matches
+    info = store.resolve_model("legacy")
+    assert info.artifact_format == "joblib"
+    with pytest.raises(IntegrityError, match="older Keel in a format that runs code") as err:
+        store.load_model_artifact(info.id)
+    assert "Train the model again" in err.value.hint
+    report = store.check()
+    assert not report.ok and report.problems[0].what == "model legacy:1"

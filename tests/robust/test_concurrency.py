@@ -54,9 +54,9 @@ def test_threads_in_one_process_share_the_store_safely(keel_home: Path) -> None:
     assert store.integrity_check() == "ok"
 
 
-def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Path) -> None:
+def test_quarantine_never_moves_the_file_of_a_save_in_flight(keel_home: Path) -> None:
     """Another session holds the write lock; a save has written its file and waits to commit its row;
-    meanwhile a third session sweeps orphans (as delete_model/delete_dataset/restore do)."""
+    meanwhile a third session moves orphans aside (as restore and every first start do)."""
     assert store.integrity_check() == "ok"  # create the store
     other_session = sqlite3.connect(store.db_path(), timeout=30)
     other_session.execute("BEGIN IMMEDIATE")
@@ -68,7 +68,7 @@ def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Pat
         while not list(folder.glob("*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert list(folder.glob("*.parquet")), "the save never wrote its file"
-        sweeping = pool.submit(store.sweep_orphans, temp_grace_seconds=0)  # waits for the lock, like the save
+        sweeping = pool.submit(store.quarantine_orphans, temp_grace_seconds=0)  # waits for the lock, like the save
         time.sleep(0.3)
         other_session.rollback()
         other_session.close()
@@ -76,7 +76,7 @@ def test_sweep_orphans_never_deletes_the_file_of_a_save_in_flight(keel_home: Pat
         sweeping.result(timeout=60)
     # whichever of the two got the lock first, the committed row's file is there and intact
     assert len(store.load_dataset(info.id)) == 3
-    store.sweep_orphans(temp_grace_seconds=0)
+    store.quarantine_orphans(temp_grace_seconds=0)
     assert len(store.load_dataset(info.id)) == 3
 
 

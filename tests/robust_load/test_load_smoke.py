@@ -18,13 +18,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
                     reason="no Chromium here (install Debian's chromium); CI never skips this")
-def test_three_concurrent_users_all_succeed() -> None:
+def test_three_concurrent_users_all_succeed(tmp_path: Path) -> None:
     lines: list[str] = []
     # In its own thread: pytest-playwright's sync fixtures may already run an event loop in this one,
     # and the load test drives its browsers with asyncio.
     with ThreadPoolExecutor(1) as pool:
         rep = pool.submit(run_step, users=3, trainers=0, timeout_s=45, train_timeout_s=60, settle_s=1, short=True,
-                          warm=False, log=lines.append).result(timeout=600)
+                          warm=False, log=lines.append, workdir=tmp_path).result(timeout=600)
     print_step(rep, out=lines.append)
     report = "\n".join(lines)
     assert rep.server_alive, report
