@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    from core.drift import compare
+    from core.monitoring.drift import compare
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -107,7 +107,7 @@ def main() -> None:
         # both Parquet files with pandas, compares and prints the JSON. Useful while the CLI's reader
         # is unfinished, and to see how much of the CLI's time is its reader.
         code = (
-            "import json, sys, pandas as pd; from core.drift import compare; "
+            "import json, sys, pandas as pd; from core.monitoring.drift import compare; "
             "r = compare(pd.read_parquet(sys.argv[1]), pd.read_parquet(sys.argv[2])); "
             "print(json.dumps(r.to_json(), allow_nan=False))"
         )

@@ -48,7 +48,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.forecast import _backtest, _finish, forecast, relative_errors  # noqa: E402
+from core.forecasting.engine import _backtest, _finish, forecast, relative_errors  # noqa: E402
 
 warnings.filterwarnings("ignore")
 LEVEL = 90
@@ -356,7 +356,7 @@ def hindsight(items: list[Item]) -> np.ndarray:
     points: a ceiling for any way of choosing among Keel's models."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from core.timeseries import prepare
+    from core.forecasting.timeseries import prepare
 
     jobs, where = [], []
     for (_, h), idx in _groups(items).items():

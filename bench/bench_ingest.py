@@ -92,7 +92,7 @@ _CHILD = r"""
 import json, resource, sys, time
 which, path = sys.argv[1], sys.argv[2]
 if which == "keel":
-    from core.ingest import read_table
+    from core.data.ingest import read_table
     cpu0 = time.process_time()
     start = time.perf_counter()
     table = read_table(path)

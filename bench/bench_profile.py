@@ -111,7 +111,7 @@ def _reset_peak() -> bool:
 
 def child(rows: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from core.quality import profile
+    from core.data.quality import profile
 
     frame = build_frame(rows)
     profile(build_frame(2_000))  # import/compile warm-up on a tiny table

@@ -21,8 +21,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.predict import predict_frame, to_safe_csv  # noqa: E402
-from core.train import train  # noqa: E402
+from core.models.predict import predict_frame, to_safe_csv  # noqa: E402
+from core.models.train import train  # noqa: E402
 
 
 def make_table(rows: int, seed: int = 0) -> pd.DataFrame:

@@ -85,7 +85,7 @@ def result_sha(result: dict[str, Any]) -> str:
 def child_loop(home: Path, fresh_root: Path, seed: int, focus: str) -> None:
     """Write forever (until killed). ``focus`` is the kind done most of the time."""
     from core import store
-    from core.ingest import read_table
+    from core.data.ingest import read_table
 
     rng = random.Random(seed)
     sys.stdout.write("READY\n")
@@ -153,7 +153,7 @@ def restore_child(home: Path, backup: Path) -> None:
 
 def _zygote() -> None:
     """Import everything once, then fork one writer child per request read from stdin."""
-    import core.ingest  # noqa: F401
+    import core.data.ingest  # noqa: F401
     import core.store  # noqa: F401
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
@@ -537,7 +537,7 @@ def _content(home: Path) -> tuple[frozenset[str], frozenset[str]]:
 
 def _make_store(home: Path, seed: int, datasets: int, models: int) -> None:
     from core import store
-    from core.ingest import read_table
+    from core.data.ingest import read_table
 
     rng = random.Random(seed)
     for i in range(datasets):

@@ -77,15 +77,17 @@ def output_path(raw: str | Path, *, overwrite: bool = False, what: str = "output
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise InputError(f"Keel cannot use '{text}' as the {what} ({exc.strerror}).",
-                         "Choose a shorter or simpler file name.") from None
+        raise InputError(
+            f"Keel cannot use '{text}' as the {what} ({exc.strerror}).", "Choose a shorter or simpler file name."
+        ) from None
     if path.is_dir():
         raise InputError(f"'{text}' is a folder, not a file.", "Add a file name, e.g. --out scored.csv.")
     if info is not None:
         target = path.stat() if path.exists() else info  # a dangling link: judge the link itself
         if not (stat.S_ISREG(target.st_mode) or stat.S_ISLNK(target.st_mode)):
-            raise InputError(f"'{text}' is not an ordinary file, so Keel will not write over it.",
-                             "Choose a new file name.")
+            raise InputError(
+                f"'{text}' is not an ordinary file, so Keel will not write over it.", "Choose a new file name."
+            )
         if not overwrite:
             raise InputError(
                 f"'{text}' already exists; Keel does not replace files unless asked.",
@@ -108,8 +110,9 @@ def write_output(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name[:40]}.", suffix=".part")
     except OSError as exc:
-        raise InputError(f"Keel cannot write into the folder of '{path}' ({exc.strerror}).",
-                         "Choose a folder you can write to.") from None
+        raise InputError(
+            f"Keel cannot write into the folder of '{path}' ({exc.strerror}).", "Choose a folder you can write to."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

@@ -22,7 +22,7 @@ def keep_upload(
     pii_actions: dict[str, str] | None = None,
 ) -> store.DatasetInfo:
     """Store an uploaded table, applying the user's PII choices *before* anything is written."""
-    from core.fixes import apply_fix
+    from core.data.fixes import apply_fix
 
     frame: pd.DataFrame = table.frame
     changes: list[str] = []
@@ -30,7 +30,9 @@ def keep_upload(
         if action == "keep":
             continue
         if action not in _PII_FIX:
-            raise InputError(f"'{action}' is not a way to handle personal data.", f"Use one of: {', '.join(PII_ACTIONS)}.")
+            raise InputError(
+                f"'{action}' is not a way to handle personal data.", f"Use one of: {', '.join(PII_ACTIONS)}."
+            )
         frame, description = apply_fix(frame, _PII_FIX[action], column, key=store.secret_key())
         changes.append(description)
     notes = tuple(table.notes) + tuple(f"Before storing: {c}" for c in changes)
@@ -47,18 +49,24 @@ def keep_upload(
 
 def fix_dataset(dataset_id: int, fix: str, column: str | None) -> store.DatasetInfo:
     """Apply a one-click fix to a stored dataset; the result is a new version pointing at its parent."""
-    from core.fixes import apply_fix
+    from core.data.fixes import apply_fix
 
     info = store.get_dataset(dataset_id)
     frame = store.load_dataset(dataset_id)
     fixed, description = apply_fix(frame, fix, column, key=store.secret_key())
-    return store.save_dataset(fixed, info.name, parent_id=info.id, change=description,
-                              original_name=info.original_name, source_format=info.source_format)
+    return store.save_dataset(
+        fixed,
+        info.name,
+        parent_id=info.id,
+        change=description,
+        original_name=info.original_name,
+        source_format=info.source_format,
+    )
 
 
 def dataset_profile(dataset_id: int, target: str | None = None):  # -> core.quality.Profile
     """Profile a stored dataset version using the column kinds the user confirmed."""
-    from core.quality import profile
+    from core.data.quality import profile
 
     info = store.get_dataset(dataset_id)
     frame = store.load_dataset(dataset_id)
@@ -103,8 +111,9 @@ def train_and_register(
     progress: Callable[[float, str], None] | None = None,
 ) -> TrainOutcome:
     """Keep the data (if new), train and compare candidates, evaluate, register the winner."""
-    from core import modelio, train
-    from core.quality import profile
+    from core.data.quality import profile
+    from core.models import model as modelio
+    from core.models import train
 
     if isinstance(source, int):
         dataset = store.get_dataset(source)
@@ -121,12 +130,22 @@ def train_and_register(
         dataset = keep_upload(source, pii_actions=actions)
         frame = store.load_dataset(dataset.id) if any(a != "keep" for a in actions.values()) else source.frame
     result = train.train(
-        frame, target, task=task, findings=findings, include=include, exclude=exclude, split=split,
-        date_column=date_column, time_budget_s=time_budget_s, seed=seed, progress=progress,
+        frame,
+        target,
+        task=task,
+        findings=findings,
+        include=include,
+        exclude=exclude,
+        split=split,
+        date_column=date_column,
+        time_budget_s=time_budget_s,
+        seed=seed,
+        progress=progress,
     )
     report = evaluation_report(result, seed=seed)
-    info = modelio.register(result, name=name or default_model_name(dataset, target), dataset_id=dataset.id,
-                            report=report)
+    info = modelio.register(
+        result, name=name or default_model_name(dataset, target), dataset_id=dataset.id, report=report
+    )
     return TrainOutcome(dataset=dataset, result=result, model=info)
 
 
@@ -136,7 +155,7 @@ def evaluation_report(result: Any, seed: int = 0, max_rows: int = 50_000) -> dic
     The report is computed on at most ``max_rows`` hold-out rows (a seeded sample): intervals on
     50,000 rows are already narrow, and it keeps the bootstrap's memory small on big tables.
     """
-    from core import evaluate
+    from core.models import evaluate
 
     X, y = result.X_test, result.y_test
     if len(X) > max_rows:
@@ -154,7 +173,7 @@ def _report_record(report, X: pd.DataFrame) -> dict[str, Any]:
 
 
 def stored_report(info: store.ModelInfo):  # -> core.evaluate.Report | None
-    from core import evaluate
+    from core.models import evaluate
 
     full = (info.report or {}).get("full")
     return evaluate.Report.from_dict(full) if full else None
@@ -176,12 +195,14 @@ def holdout(info: store.ModelInfo) -> tuple[pd.DataFrame, pd.Series]:
 
 def model_card(info: store.ModelInfo) -> str:
     """The model card (self-contained HTML) of a registered model, from what the registry holds."""
-    from core import card
+    from core.models import card
 
     report = stored_report(info)
     if report is None:
-        raise InputError(f"Model {info.label} has no stored evaluation, so Keel cannot write its card.",
-                         "Train the model again to get a full report and a card.")
+        raise InputError(
+            f"Model {info.label} has no stored evaluation, so Keel cannot write its card.",
+            "Train the model again to get a full report and a card.",
+        )
     dataset_name, rows, findings = "(deleted)", None, []
     if info.dataset_id is not None:
         try:
@@ -191,9 +212,16 @@ def model_card(info: store.ModelInfo) -> str:
         except Exception:  # the card still helps without the data section
             pass
     card_info = {
-        "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm,
-        "target": info.target, "dataset_name": dataset_name, "rows": rows, "created_at": info.created_at,
-        "stage": info.stage, "metrics": info.metrics,
+        "name": info.name,
+        "version": info.version,
+        "task": info.task,
+        "algorithm": info.algorithm,
+        "target": info.target,
+        "dataset_name": dataset_name,
+        "rows": rows,
+        "created_at": info.created_at,
+        "stage": info.stage,
+        "metrics": info.metrics,
         "features": [{"name": f["name"], "kind": f.get("kind")} for f in info.schema.get("features", [])],
     }
     return card.model_card_html(card_info, report.evaluation, findings, {"report": report})
@@ -214,20 +242,36 @@ def run_forecast(
     progress: Callable[[float, str], None] | None = None,
 ):  # -> tuple[int, core.forecast.ForecastResult]
     """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version."""
-    from core.forecast import forecast
-    from core.timeseries import long_format
+    from core.forecasting.engine import forecast
+    from core.forecasting.timeseries import long_format
 
     frame, value_col, key = long_format(store.load_dataset(dataset_id), date, value, id)
     if key is not None and ids:
         frame = frame[frame[key].astype(str).isin(set(ids))]
     report = progress or (lambda fraction, text: None)
     result = forecast(
-        frame, date=date, value=value_col, id=key, horizon=horizon, level=level, season=season, fill=fill,
-        aggregate_to=aggregate_to, progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
+        frame,
+        date=date,
+        value=value_col,
+        id=key,
+        horizon=horizon,
+        level=level,
+        season=season,
+        fill=fill,
+        aggregate_to=aggregate_to,
+        progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
     )
-    params = {"date": date, "value": value if isinstance(value, str) else list(value),
-              "id": id if id is None or isinstance(id, str) else list(id), "ids": list(ids or []), "horizon": horizon, "level": level,
-              "season": season, "fill": fill, "aggregate_to": aggregate_to}
+    params = {
+        "date": date,
+        "value": value if isinstance(value, str) else list(value),
+        "id": id if id is None or isinstance(id, str) else list(id),
+        "ids": list(ids or []),
+        "horizon": horizon,
+        "level": level,
+        "season": season,
+        "fill": fill,
+        "aggregate_to": aggregate_to,
+    }
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
     return forecast_id, result
 
@@ -258,7 +302,10 @@ def retrain_with_gate(
     challenger are both scored on exactly those rows, and the challenger replaces the champion
     only when it wins by more than ``margin``. The decision and its reason go to the audit log.
     """
-    from core import modelio, monitor, pii, train
+    from core.data import pii
+    from core.models import model as modelio
+    from core.models import train
+    from core.monitoring import monitor
 
     info, champion_model = modelio.load_registered(model_ref)
     target = info.target
@@ -277,7 +324,9 @@ def retrain_with_gate(
     if info.dataset_id is None:
         raise InputError(f"The training data of model {info.label} was deleted.", "Train a new model instead.")
     reference = store.load_dataset(info.dataset_id)
-    if info.task == "classification":  # answers as the model knows them ('yes' for 'Yes' or for True); a new class stays
+    if (
+        info.task == "classification"
+    ):  # answers as the model knows them ('yes' for 'Yes' or for True); a new class stays
         answers = monitor.to_classes(labelled[target], tuple(champion_model.classes_), labels_column, strict=False)
         if pd.api.types.is_bool_dtype(reference[target]) and answers.map(pd.api.types.is_bool).all():
             answers = answers.astype(reference[target].dtype)
@@ -294,18 +343,27 @@ def retrain_with_gate(
             new_rows = new_rows.assign(**{c: pii.mask_detected(new_rows[c].astype("string"))[0]})
     combined = pd.concat([reference, new_rows], ignore_index=True)
     parent = store.get_dataset(info.dataset_id)
-    dataset = store.save_dataset(combined, parent.name, parent_id=parent.id,
-                                 change=f"Added {len(new_train):,} labelled rows from a new batch")
-    result = train.train(combined, target, task=info.task, time_budget_s=time_budget_s, seed=seed,
-                         include=tuple(info.params.get("put_back", [])), progress=progress)
+    dataset = store.save_dataset(
+        combined, parent.name, parent_id=parent.id, change=f"Added {len(new_train):,} labelled rows from a new batch"
+    )
+    result = train.train(
+        combined,
+        target,
+        task=info.task,
+        time_budget_s=time_budget_s,
+        seed=seed,
+        include=tuple(info.params.get("put_back", [])),
+        progress=progress,
+    )
     X_recent, y_recent = recent.drop(columns=[target]), recent[target]
 
     def score(model: Any) -> dict[str, float | None]:
         if info.task == "classification":
             classes = tuple(model.classes_)
             known = y_recent.astype(str).isin([str(c) for c in classes])
-            return train.classification_metrics(y_recent[known].astype(str).to_numpy(),
-                                                model.predict_proba(X_recent[known]), [str(c) for c in classes])
+            return train.classification_metrics(
+                y_recent[known].astype(str).to_numpy(), model.predict_proba(X_recent[known]), [str(c) for c in classes]
+            )
         return train.regression_metrics(y_recent.to_numpy(dtype=float), model.predict(X_recent))
 
     champion_metrics, challenger_metrics = score(champion_model), score(result.model)
@@ -313,21 +371,35 @@ def retrain_with_gate(
     decision = monitor.gate(champion_metrics, challenger_metrics, primary, margin)
     report = evaluation_report(result, seed=seed)
     challenger = modelio.register(result, name=info.name, dataset_id=dataset.id, report=report)
-    store.record_decision(challenger.id, "gate", decision=decision.decision, reason=decision.reason,
-                          champion_id=info.id, recent_rows=len(recent), champion_metrics=champion_metrics,
-                          challenger_metrics=challenger_metrics)
+    store.record_decision(
+        challenger.id,
+        "gate",
+        decision=decision.decision,
+        reason=decision.reason,
+        champion_id=info.id,
+        recent_rows=len(recent),
+        champion_metrics=champion_metrics,
+        challenger_metrics=challenger_metrics,
+    )
     if decision.decision == "promote":
         store.set_stage(challenger.id, "champion", reason=decision.reason)
-    return RetrainOutcome(champion=info, challenger=store.get_model(challenger.id), decision=decision,
-                          holdout_rows=len(recent), dataset=dataset)
+    return RetrainOutcome(
+        champion=info,
+        challenger=store.get_model(challenger.id),
+        decision=decision,
+        holdout_rows=len(recent),
+        dataset=dataset,
+    )
 
 
 def rollback(name: str) -> store.ModelInfo:
     """Make the previous champion of ``name`` the champion again."""
     previous = store.previous_champion(name)
     if previous is None:
-        raise InputError(f"Model '{name}' has no earlier champion to go back to.",
-                         "Rollback needs a model that was in use before the current one.")
+        raise InputError(
+            f"Model '{name}' has no earlier champion to go back to.",
+            "Rollback needs a model that was in use before the current one.",
+        )
     return store.set_stage(previous.id, "champion", reason="rolled back by the user")
 
 
@@ -338,7 +410,8 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
     (``evaluate.recalibrate``); the new version's report is measured on all test rows, which the
     version's warnings say is slightly optimistic.
     """
-    from core import evaluate, modelio
+    from core.models import evaluate
+    from core.models import model as modelio
 
     info, model = modelio.load_registered(model_id)
     if info.task != "classification":
@@ -356,12 +429,20 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
         **info.params,
         "recalibrated_from": info.id,
         "calibration_method": method,
-        "warnings": [*info.params.get("warnings", []),
-                     "The calibrator was fitted on half of these test rows, so the numbers are slightly optimistic."],
+        "warnings": [
+            *info.params.get("warnings", []),
+            "The calibrator was fitted on half of these test rows, so the numbers are slightly optimistic.",
+        ],
     }
     return store.save_model(
-        new_model.to_bytes(), name=info.name, task=info.task, algorithm=new_model.algorithm,
-        dataset_id=info.dataset_id, target=info.target, metrics=dict(report.evaluation.metrics), params=params,
+        new_model.to_bytes(),
+        name=info.name,
+        task=info.task,
+        algorithm=new_model.algorithm,
+        dataset_id=info.dataset_id,
+        target=info.target,
+        metrics=dict(report.evaluation.metrics),
+        params=params,
         schema=info.schema,
         report=_report_record(report, X),
     )
@@ -370,7 +451,8 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
 def rescore(info: store.ModelInfo, what: str, **options: Any) -> Any:
     """Re-score a model's test rows for an on-demand view: ``threshold`` (costs), ``fairness``
     (a sensitive column) or ``recalibration`` (would recalibrating help?)."""
-    from core import evaluate, modelio
+    from core.models import evaluate
+    from core.models import model as modelio
 
     _, model = modelio.load_registered(info.id)
     X, y = holdout(info)
@@ -379,8 +461,14 @@ def rescore(info: store.ModelInfo, what: str, **options: Any) -> Any:
     positive = str(options.pop("positive_label"))
     if what == "threshold":
         proba = model.predict_proba(X)[:, [str(c) for c in model.classes_].index(positive)]
-        return evaluate.choose_threshold(y.astype(str).to_numpy(), proba, options["cost_false_alarm"],
-                                         options["cost_miss"], positive_label=positive, unit=options.get("unit", ""))
+        return evaluate.choose_threshold(
+            y.astype(str).to_numpy(),
+            proba,
+            options["cost_false_alarm"],
+            options["cost_miss"],
+            positive_label=positive,
+            unit=options.get("unit", ""),
+        )
     if what == "fairness":
         return evaluate.fairness(model, X, y, options["column"], positive_label=positive)
     raise ValueError(f"unknown view {what!r}")

@@ -5,12 +5,14 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core import jobs, store, workflows
+from core import store, workflows
 from core.charts import column_figure, missing_figure
-from core.explain import KIND_WORDS, SEVERITY_WORDS, plural
-from core.ingest import read_table
+from core.data.ingest import read_table
+from core.data.quality import KINDS, profile
+from core.jobs import runner as jobs
 from core.paths import keel_home
-from core.quality import KINDS, profile
+from core.vocab import KIND_WORDS, SEVERITY_WORDS
+from core.vocab import count as plural
 from ui import state
 from ui.common import chart, esc, guard, page
 
@@ -53,8 +55,11 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
         with st.spinner("Reading your file…"):
             table = parse_upload(data, uploaded.name, sheet)
         if len(table.sheets) > 1:
-            chosen = st.selectbox("This workbook has several sheets. Which one holds your table?", table.sheets,
-                                  index=table.sheets.index(table.sheet) if table.sheet in table.sheets else 0)
+            chosen = st.selectbox(
+                "This workbook has several sheets. Which one holds your table?",
+                table.sheets,
+                index=table.sheets.index(table.sheet) if table.sheet in table.sheets else 0,
+            )
             if chosen != table.sheet:
                 st.session_state["upload_sheet"] = chosen
                 st.rerun()
@@ -70,7 +75,10 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
             )
             for finding in pii:
                 actions[finding.column] = st.radio(
-                    esc(finding.message), workflows.PII_ACTIONS, index=1, horizontal=True,
+                    esc(finding.message),
+                    workflows.PII_ACTIONS,
+                    index=1,
+                    horizontal=True,
                     key=f"pii_{finding.column}",
                 )
             if not st.button("Keep this dataset", type="primary"):
@@ -82,7 +90,8 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
         st.session_state.pop("upload_sheet", None)
         st.session_state[state.FLASH] = (
             f"Kept '{esc(info.name)}': {info.rows:,} rows × {info.n_columns} columns."
-            if info.is_new else f"You already have this table: showing '{esc(info.label)}'."
+            if info.is_new
+            else f"You already have this table: showing '{esc(info.label)}'."
         )
         st.rerun()
 
@@ -98,7 +107,9 @@ current = st.session_state.get(state.DATASET_ID)
 if current not in by_id:
     current = datasets[0].id
 dataset_id = st.selectbox(
-    "Dataset", list(by_id), index=list(by_id).index(current),
+    "Dataset",
+    list(by_id),
+    index=list(by_id).index(current),
     format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows · {by_id[i].change}",
 )
 st.session_state[state.DATASET_ID] = dataset_id
@@ -111,11 +122,15 @@ with guard():
     saved_target = targets.get(dataset_id) if targets.get(dataset_id) in options else None
     target = st.selectbox(
         "Which column would you like to predict? (optional — turns on the leakage and imbalance checks)",
-        options, index=options.index(saved_target), format_func=lambda c: "— none —" if c is None else c,
+        options,
+        index=options.index(saved_target),
+        format_func=lambda c: "— none —" if c is None else c,
     )
     targets[dataset_id] = target
     with st.spinner("Checking your data…"):
-        report = dataset_report(dataset_id, info.sha256, str(keel_home()), target, json.dumps(info.kinds, sort_keys=True))
+        report = dataset_report(
+            dataset_id, info.sha256, str(keel_home()), target, json.dumps(info.kinds, sort_keys=True)
+        )
 
 counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_WORDS}
 m = st.columns(5)
@@ -130,9 +145,7 @@ next_steps = st.columns(3)
 next_steps[0].page_link("pages/2_Train.py", label="Next: predict a column →", icon="🏋️")
 next_steps[1].page_link("pages/6_Forecast.py", label="Or: forecast sales →", icon="📈")
 
-tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(
-    ["Findings", "Columns", "Preview", "Versions & history"]
-)
+tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(["Findings", "Columns", "Preview", "Versions & history"])
 
 FIX_LABELS = {
     "drop_column": "Drop this column",
@@ -155,7 +168,9 @@ with tab_findings:
             with st.container(border=True):
                 st.markdown(f"**{esc(finding.message)}**")
                 st.markdown(esc(finding.advice))
-                st.caption(f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else ""))
+                st.caption(
+                    f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else "")
+                )
                 if finding.fix:
                     label = FIX_LABELS.get(finding.fix, finding.fix.replace("_", " ").capitalize())
                     if st.button(label, key=f"fix_{severity}_{i}_{finding.code}_{finding.column}"):
@@ -164,7 +179,9 @@ with tab_findings:
                                 new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
                             st.session_state[state.DATASET_ID] = new.id
                             targets[new.id] = target  # the new version keeps the checks the user turned on
-                            st.session_state[state.FLASH] = f"Created {esc(new.label)}: {esc(new.change)}. The original is kept."
+                            st.session_state[state.FLASH] = (
+                                f"Created {esc(new.label)}: {esc(new.change)}. The original is kept."
+                            )
                             st.rerun()
 
 with tab_columns:
@@ -179,7 +196,9 @@ with tab_columns:
     )
     st.caption("Keel guessed what each column holds. If a guess is wrong, change it and save.")
     edited = st.data_editor(
-        table, hide_index=True, disabled=["column", "missing %", "distinct values", "type in file"],
+        table,
+        hide_index=True,
+        disabled=["column", "missing %", "distinct values", "type in file"],
         column_config={"kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True)},
         key=f"kinds_{dataset_id}",
     )
@@ -247,8 +266,13 @@ with tab_versions:
     family_ids = {d.id for d in family}
     log = [e for e in store.audit_log(500) if e.object_type == "dataset" and e.object_id in family_ids]
     st.dataframe(
-        pd.DataFrame({"when (UTC)": [e.at for e in log], "what": [e.action for e in log],
-                      "version id": [e.object_id for e in log],
-                      "details": [json.dumps(e.detail)[:200] for e in log]}),
+        pd.DataFrame(
+            {
+                "when (UTC)": [e.at for e in log],
+                "what": [e.action for e in log],
+                "version id": [e.object_id for e in log],
+                "details": [json.dumps(e.detail)[:200] for e in log],
+            }
+        ),
         hide_index=True,
     )

@@ -3,9 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from core import jobs, store, train, workflows
-from core.explain import explain_stage, metric_name, plural
+from core import store, workflows
+from core.jobs import runner as jobs
+from core.models import train
 from core.paths import keel_home
+from core.vocab import count as plural
+from core.vocab import explain_stage
+from core.vocab import metric_label as metric_name
 from ui import state
 from ui.common import esc, finished_job, guard, need, page, show_error
 
@@ -32,7 +36,9 @@ need(bool(datasets), "First give Keel some data to learn from.", "pages/1_Data.p
 by_id = {d.id: d for d in datasets}
 current = st.session_state.get(state.DATASET_ID)
 dataset_id = st.selectbox(
-    "Data to learn from", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    "Data to learn from",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
     format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows",
 )
 st.session_state[state.DATASET_ID] = dataset_id
@@ -44,7 +50,8 @@ columns = [str(c) for c in frame.columns]
 targets = st.session_state.setdefault(state.TARGET, {})
 default_target = targets.get(dataset_id) if targets.get(dataset_id) in columns else None
 target = st.selectbox(
-    "Which column should the model predict?", [None, *columns],
+    "Which column should the model predict?",
+    [None, *columns],
     index=0 if default_target is None else columns.index(default_target) + 1,
     format_func=lambda c: "— choose a column —" if c is None else c,
 )
@@ -63,14 +70,19 @@ with left:
     task_words = {"classification": "Sort into groups (e.g. yes/no)", "regression": "Predict a number"}
     task = st.radio(
         f"What kind of prediction? Keel thinks: **{task_words[detected].lower()}**.",
-        ["classification", "regression"], index=["classification", "regression"].index(detected),
-        format_func=task_words.get, horizontal=True,
+        ["classification", "regression"],
+        index=["classification", "regression"].index(detected),
+        format_func=task_words.get,
+        horizontal=True,
     )
 with right:
     split_words = {"random": "Random rows", "time": "The most recent rows"}
     split = st.radio(
-        "Test the model on…", ["random", "time"], index=["random", "time"].index(suggestion.split),
-        format_func=split_words.get, horizontal=True,
+        "Test the model on…",
+        ["random", "time"],
+        index=["random", "time"].index(suggestion.split),
+        format_func=split_words.get,
+        horizontal=True,
         help="Keel keeps these rows aside and only uses them to test the finished model.",
     )
     st.caption(esc(suggestion.reason))
@@ -82,8 +94,9 @@ put_back: list[str] = []
 if plan.left_out:
     st.markdown("Left out on purpose — put any back if you know better:")
     for item in plan.left_out:
-        if st.checkbox(f"Put back '{esc(item.column)}'", key=f"putback_{dataset_id}_{item.column}",
-                       help=esc(item.reason)):
+        if st.checkbox(
+            f"Put back '{esc(item.column)}'", key=f"putback_{dataset_id}_{item.column}", help=esc(item.reason)
+        ):
             put_back.append(item.column)
         st.caption(f"'{esc(item.column)}': {esc(item.reason)}")
 for item in plan.watch:
@@ -92,16 +105,28 @@ for note in plan.notes:
     st.caption(f"ℹ️ {esc(note)}")
 
 with st.expander("More settings"):
-    name = st.text_input("Model name", value=workflows.default_model_name(info, target),
-                         max_chars=80, help="Each training run becomes a new version of this name.")
-    budget = st.slider("Time allowed (seconds)", 10, 600, 120, step=10,
-                       help="Candidates not started when the time is up are skipped.")
+    name = st.text_input(
+        "Model name",
+        value=workflows.default_model_name(info, target),
+        max_chars=80,
+        help="Each training run becomes a new version of this name.",
+    )
+    budget = st.slider(
+        "Time allowed (seconds)", 10, 600, 120, step=10, help="Candidates not started when the time is up are skipped."
+    )
 
 if st.button("Train and compare", type="primary"):
     job_id = jobs.submit(
-        f"Training '{target}'", workflows.train_and_register, dataset_id,
-        target=target, task=task, name=name or target, include=tuple(put_back), split=split,
-        date_column=suggestion.date_column if split == "time" else None, time_budget_s=float(budget),
+        f"Training '{target}'",
+        workflows.train_and_register,
+        dataset_id,
+        target=target,
+        task=task,
+        name=name or target,
+        include=tuple(put_back),
+        split=split,
+        date_column=suggestion.date_column if split == "time" else None,
+        time_budget_s=float(budget),
     )
     st.session_state[state.TRAIN_JOB] = job_id
     st.session_state[state.TRAIN_DATASET] = dataset_id
@@ -110,8 +135,11 @@ if st.button("Train and compare", type="primary"):
 def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     result, model = outcome.result, outcome.model
     # the whole wait (reading, checking, fitting, scoring, saving), not the fitting alone
-    st.success(f"Model trained in {max(waited, result.elapsed_seconds):.0f} s and kept as **{esc(model.label)}**. "
-               f"{esc(explain_stage(model.stage, model.name))}", icon="✅")
+    st.success(
+        f"Model trained in {max(waited, result.elapsed_seconds):.0f} s and kept as **{esc(model.label)}**. "
+        f"{esc(explain_stage(model.stage, model.name))}",
+        icon="✅",
+    )
     for warning in result.warnings:
         st.warning(esc(warning), icon="⚠️")
     primary = result.primary_metric
@@ -125,10 +153,14 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {"model": r.algorithm,
-                 **{metric_name(k): round(v, 4) for k, v in r.metrics.items() if v is not None},
-                 "fit seconds": r.fit_seconds, "ms per 1,000 predictions": r.predict_ms_per_1000,
-                 "size (KB)": None if r.size_bytes is None else round(r.size_bytes / 1024), "note": r.note}
+                {
+                    "model": r.algorithm,
+                    **{metric_name(k): round(v, 4) for k, v in r.metrics.items() if v is not None},
+                    "fit seconds": r.fit_seconds,
+                    "ms per 1,000 predictions": r.predict_ms_per_1000,
+                    "size (KB)": None if r.size_bytes is None else round(r.size_bytes / 1024),
+                    "note": r.note,
+                }
                 for r in result.leaderboard
             ]
         ),
@@ -145,7 +177,8 @@ if job is not None and job.status == "failed" and not elsewhere:
 elif job is not None and job.status != "failed":
     st.session_state[state.MODEL_ID] = job.result.model.id
     if elsewhere:  # the last run was on another dataset: its results would read as this one's
-        st.caption(f"Your last training run, {esc(job.result.model.label)}, was on another dataset; "
-                   "it is on the Models page.")
+        st.caption(
+            f"Your last training run, {esc(job.result.model.label)}, was on another dataset; it is on the Models page."
+        )
     else:
         show_result(job.result, job.elapsed)

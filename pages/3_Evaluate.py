@@ -4,8 +4,9 @@ calibration, robustness, what drives it, and a decision threshold from the user'
 import pandas as pd
 import streamlit as st
 
-from core import charts, evaluate, store, workflows
-from core.explain import metric_name
+from core import charts, store, workflows
+from core.models import evaluate
+from core.vocab import metric_label as metric_name
 from ui import state
 from ui.common import chart, esc, guard, need, page
 
@@ -17,7 +18,9 @@ need(bool(models), "Train a model first; then its report card appears here.", "p
 by_id = {m.id: m for m in sorted(models, key=lambda m: m.id, reverse=True)}
 current = st.session_state.get(state.MODEL_ID)
 model_id = st.selectbox(
-    "Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    "Model",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
     format_func=lambda i: f"{by_id[i].label} — {by_id[i].algorithm}, predicts '{by_id[i].target}' ({by_id[i].stage})",
 )
 st.session_state[state.MODEL_ID] = model_id
@@ -50,12 +53,19 @@ for key, value in ev.metrics.items():
     if value is None:
         continue
     ci = ev.intervals.get(key)
-    rows.append({"measure": metric_name(key), "value": round(value, 4),
-                 "likely between": "" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}",
-                 "simplest guess": None if ev.baseline_metrics.get(key) is None else round(ev.baseline_metrics[key], 4)})
+    rows.append(
+        {
+            "measure": metric_name(key),
+            "value": round(value, 4),
+            "likely between": "" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}",
+            "simplest guess": None if ev.baseline_metrics.get(key) is None else round(ev.baseline_metrics[key], 4),
+        }
+    )
 st.dataframe(pd.DataFrame(rows), hide_index=True)
-st.caption(f"Measured on {ev.n_rows:,} rows the model never saw while training. "
-           f"'Likely between' is a 95 % range: with other test rows the number would usually land there.")
+st.caption(
+    f"Measured on {ev.n_rows:,} rows the model never saw while training. "
+    f"'Likely between' is a 95 % range: with other test rows the number would usually land there."
+)
 
 is_binary = ev.task == "classification" and len(ev.classes) == 2
 tab_names = ["Overview", "Where it goes wrong", "Can I trust its confidence?", "Robustness", "What drives it"]
@@ -95,7 +105,8 @@ with tabs[2], guard(stop=False):
             st.session_state["keel_recal_helps"] = (info.id, check.helps)
             st.markdown(esc(evaluate.explain_recalibration(check)))
         if st.session_state.get("keel_recal_helps") == (info.id, True) and st.button(
-                "Keep the recalibrated model as a new version", type="primary"):
+            "Keep the recalibrated model as a new version", type="primary"
+        ):
             with st.spinner("Recalibrating and re-checking…"):
                 new = workflows.keep_recalibrated(info.id)
             st.session_state[state.MODEL_ID] = new.id
@@ -129,16 +140,21 @@ if is_binary:
         cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{esc(positive)}')", min_value=0.0, value=5.0)
         unit = c3.text_input("Unit", value="£", max_chars=10)
         if st.button("Find the best cut-off"):
-            choice = workflows.rescore(info, "threshold", positive_label=positive, cost_false_alarm=cost_fa,
-                                       cost_miss=cost_miss, unit=unit)
+            choice = workflows.rescore(
+                info, "threshold", positive_label=positive, cost_false_alarm=cost_fa, cost_miss=cost_miss, unit=unit
+            )
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
             chart(charts.threshold_figure(choice, positive_label=positive))
 
     with tabs[6], guard(stop=False):
-        st.markdown("Pick a column that describes a group of people (e.g. age band, region). "
-                    "Keel compares how often the model says yes, and how often it is right, per group.")
+        st.markdown(
+            "Pick a column that describes a group of people (e.g. age band, region). "
+            "Keel compares how often the model says yes, and how often it is right, per group."
+        )
         features = [f["name"] for f in info.schema.get("features", []) if f.get("kind") in ("categorical", "boolean")]
-        column = st.selectbox("Sensitive column", [None, *features], format_func=lambda c: "— choose —" if c is None else c)
+        column = st.selectbox(
+            "Sensitive column", [None, *features], format_func=lambda c: "— choose —" if c is None else c
+        )
         if column:
             fair = workflows.rescore(info, "fairness", positive_label=positive, column=column)
             explained(evaluate.explain_fairness(fair), charts.fairness_figure(fair))

@@ -4,7 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from core import charts, jobs, modelio, predict, store
+from core import charts, store
+from core.jobs import runner as jobs
+from core.models import model as modelio
+from core.models import predict
 from core.paths import keel_home
 from ui import state
 from ui.common import chart, esc, guard, need, page
@@ -18,7 +21,9 @@ ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
 by_id = {m.id: m for m in ordered}
 current = st.session_state.get(state.MODEL_ID)
 model_id = st.selectbox(
-    "Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
+    "Model",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
     format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})",
 )
 st.session_state[state.MODEL_ID] = model_id
@@ -40,7 +45,8 @@ tab_file, tab_row = st.tabs(["Score a file", "One row"])
 with tab_file:
     st.caption(
         "Upload rows with the same columns the model learned from: "
-        + ", ".join(f"'{esc(f['name'])}'" for f in features[:15]) + ("…" if len(features) > 15 else "")
+        + ", ".join(f"'{esc(f['name'])}'" for f in features[:15])
+        + ("…" if len(features) > 15 else "")
         + ". Extra columns are kept in the output and ignored by the model."
     )
     uploaded = st.file_uploader("File to score", key="predict_upload")
@@ -48,8 +54,9 @@ with tab_file:
         with guard():
             with st.spinner("Reading and scoring your file…"):
                 # In a worker process: a hostile file or a fault while scoring cannot take the server down.
-                report, scored = jobs.run_isolated(f"Scoring '{uploaded.name}'", predict.score_upload,
-                                                   uploaded.getvalue(), uploaded.name, info.id)
+                report, scored = jobs.run_isolated(
+                    f"Scoring '{uploaded.name}'", predict.score_upload, uploaded.getvalue(), uploaded.name, info.id
+                )
             for message in report.errors:
                 st.error(esc(message), icon="⚠️")
             if not report.ok:
@@ -64,15 +71,22 @@ with tab_file:
             answers = [c for c in scored.columns if c == "prediction" or str(c).startswith("proba_")]
             st.dataframe(scored.head(200)[answers + [c for c in scored.columns if c not in answers]], hide_index=True)
             st.download_button(
-                "Download the predictions (CSV)", predict.to_safe_csv(scored),
-                file_name="predictions.csv", mime="text/csv", type="primary",
+                "Download the predictions (CSV)",
+                predict.to_safe_csv(scored),
+                file_name="predictions.csv",
+                mime="text/csv",
+                type="primary",
             )
-            st.caption("Cells that start with =, +, - or @ are written so a spreadsheet shows them as text "
-                       "and never runs them as formulas.")
+            st.caption(
+                "Cells that start with =, +, - or @ are written so a spreadsheet shows them as text "
+                "and never runs them as formulas."
+            )
 
 with tab_row:
-    st.caption("Fill in what you know. Numbers start at the middle value seen in training; a choice left "
-               "on 'unknown' is treated as missing.")
+    st.caption(
+        "Fill in what you know. Numbers start at the middle value seen in training; a choice left "
+        "on 'unknown' is treated as missing."
+    )
     with st.form("one_row"):
         values = {}
         for f in features:
@@ -80,14 +94,19 @@ with tab_row:
             label = esc(name)
             if kind == "numeric":
                 lo, hi, mid = f.get("min"), f.get("max"), f.get("median")
-                values[name] = st.number_input(label, value=mid, help=None if lo is None else f"seen from {lo:g} to {hi:g}")
+                values[name] = st.number_input(
+                    label, value=mid, help=None if lo is None else f"seen from {lo:g} to {hi:g}"
+                )
             elif kind == "boolean":
-                values[name] = st.selectbox(label, [None, True, False], format_func=lambda v: "unknown" if v is None else ("yes" if v else "no"))
+                values[name] = st.selectbox(
+                    label, [None, True, False], format_func=lambda v: "unknown" if v is None else ("yes" if v else "no")
+                )
             elif kind == "datetime":
                 values[name] = st.date_input(label, value=None, min_value=dt.date(1900, 1, 1))
             else:
-                values[name] = st.selectbox(label, [None, *f.get("categories", [])],
-                                            format_func=lambda v: "unknown" if v is None else v)
+                values[name] = st.selectbox(
+                    label, [None, *f.get("categories", [])], format_func=lambda v: "unknown" if v is None else v
+                )
         submitted = st.form_submit_button("Predict", type="primary")
     if submitted:
         with guard():

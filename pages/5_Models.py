@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
-from core.explain import metric_name, minutes_text
+from core.vocab import metric_label as metric_name
+from core.vocab import minutes as minutes_text
 from ui import state
 from ui.common import chart, esc, guard, need, page
 
@@ -17,9 +18,15 @@ need(bool(models), "No models yet. Train one and it appears here as version 1.",
 STAGE_WORDS = {"champion": "🏆 in use", "candidate": "🧪 candidate", "retired": "📦 retired"}
 table = pd.DataFrame(
     [
-        {"id": m.id, "model": m.label, "stage": STAGE_WORDS.get(m.stage, m.stage), "predicts": m.target,
-         "kind": m.algorithm, "trained (UTC)": minutes_text(m.created_at),
-         **{metric_name(k): round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))}}
+        {
+            "id": m.id,
+            "model": m.label,
+            "stage": STAGE_WORDS.get(m.stage, m.stage),
+            "predicts": m.target,
+            "kind": m.algorithm,
+            "trained (UTC)": minutes_text(m.created_at),
+            **{metric_name(k): round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))},
+        }
         for m in models
     ]
 )
@@ -35,8 +42,12 @@ if metric_keys:
 
 by_id = {m.id: m for m in models}
 current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox("Look at one version", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
-                        format_func=lambda i: f"{by_id[i].label} ({by_id[i].stage})")
+model_id = st.selectbox(
+    "Look at one version",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} ({by_id[i].stage})",
+)
 st.session_state[state.MODEL_ID] = model_id
 info = by_id[model_id]
 
@@ -48,15 +59,20 @@ elif left.button("🏆 Make this the one in use", type="primary"):
         had_champion = any(m.name == info.name and m.stage == "champion" for m in models)
         store.set_stage(info.id, "champion", reason="chosen by the user")
         st.session_state[state.FLASH] = f"{esc(info.label)} is now in use" + (
-            "; the previous one was retired." if had_champion else ".")
+            "; the previous one was retired." if had_champion else "."
+        )
         st.rerun()
 if info.stage != "retired" and mid.button("📦 Retire"):
     with guard():
         store.set_stage(info.id, "retired", reason="retired by the user")
         st.rerun()
 with right, guard(stop=False):
-    st.download_button("📄 Download the model card (HTML)", workflows.model_card(info),
-                       file_name=f"model-card-{info.id}.html", mime="text/html")
+    st.download_button(
+        "📄 Download the model card (HTML)",
+        workflows.model_card(info),
+        file_name=f"model-card-{info.id}.html",
+        mime="text/html",
+    )
 
 st.markdown("**Stage history**")
 stages = pd.DataFrame(store.stage_history(info.id), columns=["at", "from_stage", "to_stage", "reason"])
@@ -72,23 +88,36 @@ if others:
     other = by_id[other_id]
     keys = sorted(set(info.metrics) | set(other.metrics))
     st.dataframe(
-        pd.DataFrame({"measure": keys, info.label: [info.metrics.get(k) for k in keys],
-                      other.label: [other.metrics.get(k) for k in keys]}),
+        pd.DataFrame(
+            {
+                "measure": keys,
+                info.label: [info.metrics.get(k) for k in keys],
+                other.label: [other.metrics.get(k) for k in keys],
+            }
+        ),
         hide_index=True,
     )
     if other.name == info.name:
-        st.caption("Each version was scored on the test rows of its own training data, so small differences "
-                   "may come from the rows, not the model. The retrain gate compares versions on the same "
-                   "new rows; its decisions are in the stage history.")
+        st.caption(
+            "Each version was scored on the test rows of its own training data, so small differences "
+            "may come from the rows, not the model. The retrain gate compares versions on the same "
+            "new rows; its decisions are in the stage history."
+        )
     else:
-        st.caption("These are different models, possibly of different data: compare them only if they "
-                   "predict the same thing for the same rows.")
-    st.caption(f"{esc(info.label)}: {esc(info.algorithm)}, {len(info.schema.get('features', []))} columns · "
-               f"{esc(other.label)}: {esc(other.algorithm)}, {len(other.schema.get('features', []))} columns")
+        st.caption(
+            "These are different models, possibly of different data: compare them only if they "
+            "predict the same thing for the same rows."
+        )
+    st.caption(
+        f"{esc(info.label)}: {esc(info.algorithm)}, {len(info.schema.get('features', []))} columns · "
+        f"{esc(other.label)}: {esc(other.algorithm)}, {len(other.schema.get('features', []))} columns"
+    )
 
 with st.expander("Delete this version"):
-    st.warning(f"Deleting {esc(info.label)} removes the model file and its monitoring history. "
-               "Its training data stays.", icon="🗑️")
+    st.warning(
+        f"Deleting {esc(info.label)} removes the model file and its monitoring history. Its training data stays.",
+        icon="🗑️",
+    )
     if st.checkbox("I understand", key=f"confirm_model_delete_{info.id}") and st.button("Delete model"):
         with guard():
             store.delete_model(info.id)

@@ -5,21 +5,32 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from core import charts, inventory, jobs, store, workflows
+from core import charts, store, workflows
+from core.data.quality import infer_kinds
 from core.errors import KeelError
+from core.forecasting import orders as inventory
+from core.forecasting.timeseries import (
+    ID_JOIN,
+    Frequency,
+    coarser_frequency,
+    default_horizon,
+    guess_frequency,
+    series_names,
+    suggest_columns,
+)
+from core.jobs import runner as jobs
+from core.models.predict import to_safe_csv
 from core.paths import keel_home
-from core.predict import to_safe_csv
-from core.quality import infer_kinds
-from core.timeseries import (ID_JOIN, Frequency, coarser_frequency, default_horizon, guess_frequency, series_names,
-                             suggest_columns)
 from ui import state
 from ui.common import chart, esc, finished_job, guard, need, page, show_error
 
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
-st.caption("Keel tries several forecasting methods on each product, checks each on past months it did not "
-           "look at, keeps the one that did best (with an eye on which did best for your other products), and "
-           "turns the forecast into an order list.")
+st.caption(
+    "Keel tries several forecasting methods on each product, checks each on past months it did not "
+    "look at, keeps the one that did best (with an eye on which did best for your other products), and "
+    "turns the forecast into an order list."
+)
 
 JOB = "keel_forecast_job"
 RESULT = "keel_forecast_result"
@@ -39,12 +50,20 @@ def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...])
 
 
 datasets = store.list_datasets()
-need(bool(datasets), "Upload your sales history first (one row per date and product).", "pages/1_Data.py",
-     "Check my data →")
+need(
+    bool(datasets),
+    "Upload your sales history first (one row per date and product).",
+    "pages/1_Data.py",
+    "Check my data →",
+)
 by_id = {d.id: d for d in datasets}
 current = st.session_state.get(state.DATASET_ID)
-dataset_id = st.selectbox("Sales history", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
-                          format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows")
+dataset_id = st.selectbox(
+    "Sales history",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows",
+)
 st.session_state[state.DATASET_ID] = dataset_id
 with guard():
     frame, kinds = frame_and_kinds(dataset_id, by_id[dataset_id].sha256, str(keel_home()))
@@ -59,13 +78,20 @@ except KeelError as exc:  # no date-like column: say so, but let the user pick a
 
 c1, c2, c3 = st.columns(3)
 date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)
-values = c2.multiselect("What to forecast", columns, default=[g_value] if g_value in columns else [],
-                        help="The column with the numbers to forecast. In a table with one column per product, "
-                             "pick them all: each becomes its own forecast.")
-id_cols = c3.multiselect("One forecast per… (optional)", columns, default=[g_id] if g_id in columns else [],
-                         placeholder="— one series —",
-                         help="The column that names each product. Pick two (a store and a product) for one "
-                              "forecast per pair.")
+values = c2.multiselect(
+    "What to forecast",
+    columns,
+    default=[g_value] if g_value in columns else [],
+    help="The column with the numbers to forecast. In a table with one column per product, "
+    "pick them all: each becomes its own forecast.",
+)
+id_cols = c3.multiselect(
+    "One forecast per… (optional)",
+    columns,
+    default=[g_id] if g_id in columns else [],
+    placeholder="— one series —",
+    help="The column that names each product. Pick two (a store and a product) for one forecast per pair.",
+)
 if not values:
     st.info("Choose what to forecast: the column with the numbers (units sold, sales, visits).", icon="👆")
     st.stop()
@@ -81,24 +107,60 @@ if names:
     ids = tuple(chosen)
 
 c4, c5, c6, c7 = st.columns(4)
-aggregate = c5.selectbox("Add up to", [None, "h", "D", "W", "M", "Q", "Y"],
-                         format_func={None: "as in the file", "h": "hours", "D": "days", "W": "weeks", "M": "months",
-                                      "Q": "quarters", "Y": "years"}.get)
+aggregate = c5.selectbox(
+    "Add up to",
+    [None, "h", "D", "W", "M", "Q", "Y"],
+    format_func={
+        None: "as in the file",
+        "h": "hours",
+        "D": "days",
+        "W": "weeks",
+        "M": "months",
+        "Q": "quarters",
+        "Y": "years",
+    }.get,
+)
 # the default horizon follows the step: four weeks of days, two months of weeks, half a year of months
-step = coarser_frequency(aggregate) if aggregate else data_step(dataset_id, by_id[dataset_id].sha256, date, tuple(id_cols))
-horizon = int(c4.number_input(f"{step.unit.capitalize()}s ahead" if step else "Periods ahead", min_value=1,
-                              max_value=400, value=default_horizon(step) if step else 28,
-                              key=f"horizon-{step.code if step else ''}"))
+step = (
+    coarser_frequency(aggregate) if aggregate else data_step(dataset_id, by_id[dataset_id].sha256, date, tuple(id_cols))
+)
+horizon = int(
+    c4.number_input(
+        f"{step.unit.capitalize()}s ahead" if step else "Periods ahead",
+        min_value=1,
+        max_value=400,
+        value=default_horizon(step) if step else 28,
+        key=f"horizon-{step.code if step else ''}",
+    )
+)
 level = float(c6.slider("Interval (%)", 50, 99, 90, help="How sure the shaded range should be."))
-fill = c7.selectbox("A date with no row means…", ["auto", "zero", "missing"],
-                    format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get)
-season = st.number_input("Season length (0 = let Keel find it)", min_value=0, max_value=400, value=0,
-                         help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.")
+fill = c7.selectbox(
+    "A date with no row means…",
+    ["auto", "zero", "missing"],
+    format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get,
+)
+season = st.number_input(
+    "Season length (0 = let Keel find it)",
+    min_value=0,
+    max_value=400,
+    value=0,
+    help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.",
+)
 
 if st.button("Forecast", type="primary"):
     st.session_state[JOB] = jobs.submit(
-        "Forecasting", workflows.run_forecast, dataset_id, date=date, value=value, id=id_col, ids=ids or None,
-        horizon=horizon, level=level, season=int(season) or None, fill=fill, aggregate_to=aggregate,
+        "Forecasting",
+        workflows.run_forecast,
+        dataset_id,
+        date=date,
+        value=value,
+        id=id_col,
+        ids=ids or None,
+        horizon=horizon,
+        level=level,
+        season=int(season) or None,
+        fill=fill,
+        aggregate_to=aggregate,
     )
     st.session_state.pop(RESULT, None)
 
@@ -117,8 +179,11 @@ cov = result.coverage
 st.success(
     f"Forecast {len(result.series)} {'series' if len(result.series) != 1 else 'series'} "
     f"({esc(result.frequency_label)}) in {result.elapsed_seconds:.0f} s."
-    + (f" In the check on past data, {cov:.0%} of real values fell inside the {result.level:.0f} % range."
-       if cov is not None else ""),
+    + (
+        f" In the check on past data, {cov:.0%} of real values fell inside the {result.level:.0f} % range."
+        if cov is not None
+        else ""
+    ),
     icon="✅",
 )
 for finding in result.findings:
@@ -130,24 +195,41 @@ if len(result.series) > 1:  # biggest expected sellers first: with hundreds of p
 value_label = value if isinstance(value, str) else "value"
 labels = result.series_labels(value_label)
 summary = pd.DataFrame(
-    [{"series": label, "method": s.model_label, "typical error": s.backtest.mae, "error vs. simply repeating":
-      s.vs_repeat, "error %": s.backtest.smape,
-      "range hit rate": None if s.backtest.coverage is None else 100 * s.backtest.coverage}
-     for s, label in zip(result.series, labels)]
+    [
+        {
+            "series": label,
+            "method": s.model_label,
+            "typical error": s.backtest.mae,
+            "error vs. simply repeating": s.vs_repeat,
+            "error %": s.backtest.smape,
+            "range hit rate": None if s.backtest.coverage is None else 100 * s.backtest.coverage,
+        }
+        for s, label in zip(result.series, labels)
+    ]
 )
-st.dataframe(summary, hide_index=True, column_config={
-    "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
-    "range hit rate": st.column_config.NumberColumn(format="%.0f %%"),
-    "typical error": st.column_config.NumberColumn(format="%.3g"),
-    "error %": st.column_config.NumberColumn(format="%.0f %%"),
-})
-st.caption("Keel checked each forecast on the last stretches of history. 'Error vs. simply repeating' compares its "
-           "typical miss with that of repeating the last season (or the last value): below 1 × Keel did better, "
-           "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
-           "the real value fell inside the shaded range.")
+st.dataframe(
+    summary,
+    hide_index=True,
+    column_config={
+        "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
+        "range hit rate": st.column_config.NumberColumn(format="%.0f %%"),
+        "typical error": st.column_config.NumberColumn(format="%.3g"),
+        "error %": st.column_config.NumberColumn(format="%.0f %%"),
+    },
+)
+st.caption(
+    "Keel checked each forecast on the last stretches of history. 'Error vs. simply repeating' compares its "
+    "typical miss with that of repeating the last season (or the last value): below 1 × Keel did better, "
+    "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
+    "the real value fell inside the shaded range."
+)
 
-st.download_button("Download the forecast (CSV)", to_safe_csv(result.download_frame(value_label)),
-                   file_name="forecast.csv", mime="text/csv")
+st.download_button(
+    "Download the forecast (CSV)",
+    to_safe_csv(result.download_frame(value_label)),
+    file_name="forecast.csv",
+    mime="text/csv",
+)
 
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]
@@ -168,16 +250,32 @@ weekly_default = 7 if unit == "day" else 1  # daily data: a typical small shop o
 lead = int(o1.number_input(f"Delivery takes ({unit}s)", min_value=0, max_value=366, value=weekly_default))
 review = int(o2.number_input(f"You order every ({unit}s)", min_value=1, max_value=366, value=weekly_default))
 service = o3.slider("Chance of not running out (%)", 50, 99, 95) / 100
-stock = st.data_editor(pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}), hide_index=True,
-                       disabled=["product"], key="stock")
+stock = st.data_editor(
+    pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}),
+    hide_index=True,
+    disabled=["product"],
+    key="stock",
+)
 with guard(stop=False):
-    plan = inventory.order_plan(result, lead_time=lead, review_period=review, service_level=service,
-                                on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])})
+    plan = inventory.order_plan(
+        result,
+        lead_time=lead,
+        review_period=review,
+        service_level=service,
+        on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])},
+    )
     for line in plan.lines[:SHOWN_LINES]:
         st.markdown(f"- {esc(line.sentence)}")
     if len(plan.lines) > SHOWN_LINES:
-        st.caption(f"The {SHOWN_LINES} biggest sellers are shown; the order list below has all {len(plan.lines):,} products.")
+        st.caption(
+            f"The {SHOWN_LINES} biggest sellers are shown; the order list below has all {len(plan.lines):,} products."
+        )
     for note in plan.notes:
         st.caption(f"ℹ️ {esc(note)}")
-    st.download_button("Download the order list (CSV)", to_safe_csv(plan.to_frame()), file_name="order-list.csv",
-                       mime="text/csv", type="primary")
+    st.download_button(
+        "Download the order list (CSV)",
+        to_safe_csv(plan.to_frame()),
+        file_name="order-list.csv",
+        mime="text/csv",
+        type="primary",
+    )

@@ -3,28 +3,39 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, jobs, modelio, monitor, store, workflows
-from core.explain import minutes_text
-from core.ingest import read_table
+from core import charts, store, workflows
+from core.data.ingest import read_table
+from core.jobs import runner as jobs
+from core.monitoring import monitor
+from core.vocab import minutes as minutes_text
 from ui import state
 from ui.common import chart, esc, guard, need, page
 
 page("Monitor", "🩺")
 st.title("🩺 Monitor")
-st.caption("Upload each new batch of data (say, last month's). Keel compares it with what the model learned "
-           "from, estimates how well the model is doing — even before you know the real outcomes — and tells "
-           "you whether to retrain.")
+st.caption(
+    "Upload each new batch of data (say, last month's). Keel compares it with what the model learned "
+    "from, estimates how well the model is doing — even before you know the real outcomes — and tells "
+    "you whether to retrain."
+)
 
-ACTION_WORDS = {"none": ("✅ Nothing to do", "success"), "review": ("👀 Take a look", "warning"),
-                "retrain": ("🔁 Retrain recommended", "error")}
+ACTION_WORDS = {
+    "none": ("✅ Nothing to do", "success"),
+    "review": ("👀 Take a look", "warning"),
+    "retrain": ("🔁 Retrain recommended", "error"),
+}
 
 models = store.list_models()
 need(bool(models), "Train a model first; then you can watch it here.", "pages/2_Train.py", "Train a model →")
 ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
 by_id = {m.id: m for m in ordered}
 current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox("Model", list(by_id), index=list(by_id).index(current) if current in by_id else 0,
-                        format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})")
+model_id = st.selectbox(
+    "Model",
+    list(by_id),
+    index=list(by_id).index(current) if current in by_id else 0,
+    format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})",
+)
 st.session_state[state.MODEL_ID] = model_id
 info = by_id[model_id]
 
@@ -33,9 +44,12 @@ if uploaded is not None:
     with guard():
         table = jobs.run_isolated(f"Reading '{uploaded.name}'", read_table, uploaded.getvalue(), name=uploaded.name)
     cols = [str(c) for c in table.frame.columns]
-    labels = st.selectbox("Column with the real outcome (if you know it yet)", [None, *cols],
-                          index=(cols.index(info.target) + 1) if info.target in cols else 0,
-                          format_func=lambda c: "— not known yet —" if c is None else c)
+    labels = st.selectbox(
+        "Column with the real outcome (if you know it yet)",
+        [None, *cols],
+        index=(cols.index(info.target) + 1) if info.target in cols else 0,
+        format_func=lambda c: "— not known yet —" if c is None else c,
+    )
     if st.button("Check this batch", type="primary"):
         with guard(), st.spinner("Comparing with the training data…"):
             result = monitor.monitor_batch(info.id, table.frame, labels_column=labels)
@@ -57,21 +71,38 @@ if result is not None and result.model.get("id") == info.id:
         with guard(stop=False):
             chart(charts.drift_overview_figure(result.drift))
         st.dataframe(
-            pd.DataFrame([{"column": c.column, "verdict": c.verdict, "what we saw": c.explain, "test": c.method,
-                           "size of change": c.statistic, "limit": c.threshold, "p-value": c.p_value}
-                          for c in result.drift.columns]),
+            pd.DataFrame(
+                [
+                    {
+                        "column": c.column,
+                        "verdict": c.verdict,
+                        "what we saw": c.explain,
+                        "test": c.method,
+                        "size of change": c.statistic,
+                        "limit": c.threshold,
+                        "p-value": c.p_value,
+                    }
+                    for c in result.drift.columns
+                ]
+            ),
             hide_index=True,
         )
         compared = [c.column for c in result.drift.columns if c.verdict in ("drifted", "no drift")]
         if compared and info.dataset_id is not None:
             drifted = [c.column for c in result.drift.columns if c.drifted]
-            column = st.selectbox("Compare one column", compared,
-                                  index=compared.index(drifted[0]) if drifted and drifted[0] in compared else 0)
+            column = st.selectbox(
+                "Compare one column",
+                compared,
+                index=compared.index(drifted[0]) if drifted and drifted[0] in compared else 0,
+            )
             with guard(stop=False):
                 reference = store.load_dataset(info.dataset_id)
                 kind = next(c.kind for c in result.drift.columns if c.column == column)
-                chart(charts.distribution_compare_figure(
-                    reference[column], st.session_state["keel_monitor_frame"][column], kind, column))
+                chart(
+                    charts.distribution_compare_figure(
+                        reference[column], st.session_state["keel_monitor_frame"][column], kind, column
+                    )
+                )
 
 st.subheader("Over time")
 with guard(stop=False):
@@ -90,16 +121,20 @@ with guard(stop=False):
         st.caption("No open alerts.")
     for i, alert in enumerate(open_alerts[:20]):
         cols = st.columns([5, 1])
-        cols[0].markdown(f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(minutes_text(alert.created_at))} — "
-                         f"{esc(alert.detail)}")
+        cols[0].markdown(
+            f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(minutes_text(alert.created_at))} — "
+            f"{esc(alert.detail)}"
+        )
         if cols[1].button("Seen", key=f"ack_{alert.batch_id}_{alert.rule}_{i}"):
             store.acknowledge_alert(alert.batch_id, alert.rule)
             st.rerun()
 
 st.subheader("Retrain")
-st.caption("Keel trains a new model on the training data plus the new batch's labelled rows, keeps the newest "
-           "rows aside, scores the current model and the new one on exactly those rows, and switches only if "
-           "the new one is clearly better. You can always switch back.")
+st.caption(
+    "Keel trains a new model on the training data plus the new batch's labelled rows, keeps the newest "
+    "rows aside, scores the current model and the new one on exactly those rows, and switches only if "
+    "the new one is clearly better. You can always switch back."
+)
 frame_for_retrain = st.session_state.get("keel_monitor_frame")
 margin = st.slider("The new model must be better by at least (points)", 0.0, 10.0, 1.0, 0.5) / 100
 if frame_for_retrain is None:
@@ -108,8 +143,10 @@ elif st.button("Retrain with this batch"):
     with guard(), st.spinner("Training a challenger and comparing it with the current model…"):
         outcome = workflows.retrain_with_gate(info.id, frame_for_retrain, margin=margin)
     box = st.success if outcome.decision.decision == "promote" else st.info
-    box(f"New version {esc(outcome.challenger.label)}: {esc(outcome.decision.reason)} "
-        f"(compared on {outcome.holdout_rows:,} recent rows).")
+    box(
+        f"New version {esc(outcome.challenger.label)}: {esc(outcome.decision.reason)} "
+        f"(compared on {outcome.holdout_rows:,} recent rows)."
+    )
 if store.previous_champion(info.name) is not None and st.button("↩️ Go back to the previous model in use"):
     with guard():
         back = workflows.rollback(info.name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from core.fixes import FIXES
-from core.quality import CHECKS, KINDS
-from core.explain import KIND_WORDS
+from core.data.fixes import FIXES
+from core.data.quality import CHECKS, KINDS
+from core.vocab import KIND_WORDS
 from ui.common import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]

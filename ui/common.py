@@ -13,9 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from core import jobs
-from core.errors import KeelError, log_bug
-from core.explain import exposure_warning
+from core.bugs import log_bug
+from core.errors import KeelError
+from core.jobs import runner as jobs
+from core.vocab import exposure_warning
 from ui import state
 
 PAGES = (
@@ -46,8 +47,7 @@ _EMPHASIS_UNDERSCORES = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")  # not between
 # "@" that a domain follows. Nowhere else: it would travel with a copy, and "churn:2" or "name@champion"
 # copied from a page into the command line must still work.
 WORD_JOINER = "\u2060"
-_UNBREAKABLE = re.compile(r"(?<=:)(?=[A-Za-z_+\-/]|\d[\w+\-]*:)|(?<=www)(?=\.)|(?<=@)(?=[\w\-]+\.\w)",
-                          re.IGNORECASE)
+_UNBREAKABLE = re.compile(r"(?<=:)(?=[A-Za-z_+\-/]|\d[\w+\-]*:)|(?<=www)(?=\.)|(?<=@)(?=[\w\-]+\.\w)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"[ \t\r\n\f\v\x85\u2028\u2029]+")
 
 
@@ -67,7 +67,7 @@ def esc(text: object) -> str:
     start = _LINE_START.match(text)
     if start is None:
         return text
-    return f"{start.group()}\\{text[start.end():]}" if text[0].isdigit() else "\\" + text
+    return f"{start.group()}\\{text[start.end() :]}" if text[0].isdigit() else "\\" + text
 
 
 # Plotly draws its own small HTML in every text it puts in a figure (titles, tick labels, legends,
@@ -89,7 +89,7 @@ def _inert_plotly(value: object) -> tuple[object, bool]:
     if isinstance(value, (list, tuple)):
         pairs = [_inert_plotly(item) for item in value]
         return [p[0] for p in pairs], any(p[1] for p in pairs)
-    if getattr(value, "dtype", None) is not None and getattr(value, "dtype").kind == "O":  # numpy text arrays
+    if getattr(value, "dtype", None) is not None and value.dtype.kind == "O":  # numpy text arrays
         return _inert_plotly(list(value))
     return value, False
 
@@ -126,10 +126,25 @@ REDUCED_MOTION_CSS = """<style>
 # under load. Loading them once and freezing them out of the collector (gc.freeze, as large Python
 # servers do) leaves each collection only the objects created since: ~0 ms. The per-run collection
 # itself stays, so memory from finished sessions is still given back.
-_PRELOAD = ("core.workflows", "core.charts", "core.evaluate", "core.monitor", "core.predict", "core.inventory",
-            "core.forecast", "core.card", "sklearn.ensemble", "sklearn.linear_model", "sklearn.metrics",
-            "sklearn.inspection", "sklearn.calibration", "statsmodels.tsa.stattools", "scipy.stats",
-            "plotly.graph_objects", "pyarrow.parquet")
+_PRELOAD = (
+    "core.workflows",
+    "core.charts",
+    "core.models.evaluate",
+    "core.monitoring.monitor",
+    "core.models.predict",
+    "core.forecasting.orders",
+    "core.forecasting.engine",
+    "core.models.card",
+    "sklearn.ensemble",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.inspection",
+    "sklearn.calibration",
+    "statsmodels.tsa.stattools",
+    "scipy.stats",
+    "plotly.graph_objects",
+    "pyarrow.parquet",
+)
 _preload_once = threading.Lock()  # taken once, never released
 
 
@@ -137,7 +152,7 @@ def _preload_and_freeze() -> None:
     for name in _PRELOAD:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - an optional module missing only costs speed
+        except Exception:
             continue
     gc.collect()
     gc.freeze()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core import store
-from core.samples import DATA_DIR, load_sample
+from core.data.samples import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
 

@@ -12,9 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import jobs, store, workflows
+from core import store, workflows
+from core.jobs import runner as jobs
 from core.charts import column_figure
-from core.ingest import read_table
+from core.data.ingest import read_table
 from tests.app.helpers import (HOSTILE_CHANNELS, HOSTILE_CLASSES, HOSTILE_PRODUCTS, hostile_frame, hostile_names,
                                open_page, plain)
 from ui import state

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from core import jobs, store, workflows
-from core.samples import DATA_DIR, load_sample
+from core import store, workflows
+from core.jobs import runner as jobs
+from core.data.samples import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
 
@@ -125,5 +126,5 @@ def test_models_page_compares_versions_of_the_same_model_first(trained: store.Mo
     assert list(stages.columns) == ["when", "from", "to", "reason"] and len(stages["when"].iloc[0]) == 16
     assert stages["from"].iloc[0] == "—"  # a new version comes from nowhere, not from 'None'
     listing = at.dataframe[0].value
-    assert "Right answers" in listing.columns and "accuracy" not in listing.columns
+    assert "Right answers (accuracy)" in listing.columns and "accuracy" not in listing.columns
     assert len(listing["trained (UTC)"].iloc[0]) == 16

@@ -6,8 +6,9 @@ import time
 
 import pandas as pd
 
-from core import jobs, store, workflows
-from core.samples import DATA_DIR, load_sample
+from core import store, workflows
+from core.jobs import runner as jobs
+from core.data.samples import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
 
@@ -112,7 +113,7 @@ def test_monitor_page_checks_a_batch() -> None:
     assert len(store.list_batches(model.id)) == 1
     history = at.dataframe[-1].value  # over time: plain headings, minutes not microseconds
     assert list(history.columns[:4]) == ["batch", "checked", "rows", "columns drifted (%)"]
-    assert "Right answers" in history.columns and history["advice"].tolist() == ["none"]
+    assert "Right answers (accuracy)" in history.columns and history["advice"].tolist() == ["none"]
     assert len(history["checked"].iloc[0]) == 16
     [b for b in at.button if b.label == "Retrain with this batch"][0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

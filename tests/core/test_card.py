@@ -15,8 +15,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from core import evaluate as E
-from core.card import model_card_html
+from core.models import evaluate as E
+from core.models.card import model_card_html
 
 EVIL = "<script>alert(1)</script>"
 SECRET = "row-secret-7731"

@@ -19,9 +19,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from core import charts, evaluate, monitor, store
-from core.drift import compare
-from core.forecast import forecast
+from core import charts, store
+from core.models import evaluate
+from core.monitoring import monitor
+from core.monitoring.drift import compare
+from core.forecasting.engine import forecast
 
 BOLD, SCRIPT = "<b>x</b>", "<script>"
 BOLD_SAFE, SCRIPT_SAFE = "&lt;b&gt;x&lt;/b&gt;", "&lt;script&gt;"

@@ -11,8 +11,8 @@ from scipy import stats
 from scipy.spatial import distance
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
-from core import drift
-from core.drift import DriftSettings, compare, compare_series
+from core.monitoring import drift
+from core.monitoring.drift import DriftSettings, compare, compare_series
 from core.errors import InputError
 
 CATS = np.array(["north", "south", "east", "west"])
@@ -447,7 +447,7 @@ def test_every_registered_check_has_a_title_and_runs_on_a_tiny_table(spec):
 
 
 def test_out_of_range_p_values_hold_their_level_on_random_halves() -> None:
-    from core.drift import _outside_range_p
+    from core.monitoring.drift import _outside_range_p
 
     # one new value outside: 1 - n(n-1) / (N(N-1)) exactly
     assert _outside_range_p(1, 100, 100) == pytest.approx(1 - 100 * 99 / (200 * 199))
@@ -464,7 +464,7 @@ def test_out_of_range_p_values_hold_their_level_on_random_halves() -> None:
 
 
 def test_never_seen_values_are_judged_as_whole_values_not_single_rows() -> None:
-    from core.drift import _unseen_excess_p
+    from core.monitoring.drift import _unseen_excess_p
 
     rng = np.random.default_rng(1)
     p = []
@@ -490,7 +490,7 @@ def test_a_moved_yes_no_column_is_described_by_its_share_of_ones() -> None:
 
 
 def test_plain_numbers_keep_years_as_years() -> None:
-    from core.drift import fmt_number
+    from core.monitoring.drift import fmt_number
 
     assert fmt_number(2013.0) == "2013" and fmt_number(1999) == "1999"
     assert fmt_number(12345.0) == "12,345" and fmt_number(1234.5) == "1,234"

@@ -19,7 +19,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from core import evaluate as E
+from core.models import evaluate as E
 from core.errors import InputError
 
 N_BOOT = 60
@@ -590,7 +590,7 @@ def test_columns_the_model_does_not_read_are_left_out_of_drivers_and_robustness(
 def test_permutation_importance_prepares_a_keel_model_table_once_with_the_same_answer():
     # the shortcut (shuffle the model's prepared inputs) must give exactly what shuffling the column
     # gives; a date column becomes several inputs, shuffled together
-    from core.train import train
+    from core.models.train import train
 
     rng = np.random.default_rng(8)
     n = 400
@@ -613,7 +613,7 @@ def test_permutation_importance_prepares_a_keel_model_table_once_with_the_same_a
 def test_a_gap_near_zero_reads_plus_zero_not_minus_zero():
     from types import SimpleNamespace
 
-    from core.evaluate import Gap, explain_gap
+    from core.models.evaluate import Gap, explain_gap
 
     ev = SimpleNamespace(gap=Gap("accuracy", np.float64(0.021), np.float64(-0.003), np.float64(0.049), ""),
                          baseline_name="always guessing the most common answer")

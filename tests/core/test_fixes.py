@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from core.errors import InputError
-from core.fixes import FIXES, apply_fix
-from core.quality import profile
+from core.data.fixes import FIXES, apply_fix
+from core.data.quality import profile
 
 KEY = b"k" * 32
 

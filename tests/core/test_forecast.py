@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from core.errors import InputError
-from core.forecast import forecast, forecast_series, mase_scale, metrics
-from core.forecast_models import ARIMA, ETS, MODELS, Croston, SeasonalAdjuster, SeasonalNaive, seasonality_test
-from core.timeseries import infer_frequency, prepare, suggest_fill
+from core.forecasting.engine import forecast, forecast_series, mase_scale, metrics
+from core.forecasting.methods import ARIMA, ETS, MODELS, Croston, SeasonalAdjuster, SeasonalNaive, seasonality_test
+from core.forecasting.timeseries import infer_frequency, prepare, suggest_fill
 
 
 def _frame(values, start="2020-01-01", freq="D", **extra):
@@ -407,8 +407,8 @@ def test_quarter_labels_and_r_decimal_years_are_forecast_by_their_calendar():
 def test_holt_winters_follows_a_seasonal_pattern_that_grows():
     # a December peak that grows every year: one fixed pattern from the whole history is too small
     # at the end; Holt-Winters keeps learning it (fpp3's us_employment couriers, 80 years of months)
-    from core.forecast import _candidates, _make_plan
-    from core.forecast_models import HoltWinters
+    from core.forecasting.engine import _candidates, _make_plan
+    from core.forecasting.methods import HoltWinters
 
     rng = np.random.default_rng(5)
     t = np.arange(240)
@@ -429,7 +429,7 @@ def test_holt_winters_follows_a_seasonal_pattern_that_grows():
 
 
 def test_seasonal_arima_airline_model_fits_recent_seasons_and_widens_with_the_horizon():
-    from core.forecast_models import SeasonalARIMA
+    from core.forecasting.methods import SeasonalARIMA
 
     rng = np.random.default_rng(9)
     t = np.arange(600)
@@ -473,7 +473,7 @@ def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
     assert np.all(yhat[future_open] > 10)  # and the open hours keep their daily shape
     assert yhat[future_open][4] > yhat[future_open][0]
     # sporadic zeros are still intermittent demand: no hour of the day is always zero
-    from core.forecast import _make_plan
+    from core.forecasting.engine import _make_plan
 
     plan = _make_plan(sales, "h", None, "hour")
     assert not plan.intermittent and plan.closed == tuple(range(9)) + tuple(range(18, 24))
@@ -494,7 +494,7 @@ def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
 
 
 def test_relative_errors_are_scale_free_and_zero_for_the_best():
-    from core.forecast import _backtest, relative_errors
+    from core.forecasting.engine import _backtest, relative_errors
 
     rng = np.random.default_rng(8)
     y = 50 + np.cumsum(rng.normal(0.3, 1, 120))
@@ -509,7 +509,7 @@ def test_relative_errors_are_scale_free_and_zero_for_the_best():
 
 
 def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
-    from core.forecast import panel_priors
+    from core.forecasting.engine import panel_priors
 
     from types import SimpleNamespace
 
@@ -536,7 +536,7 @@ def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
 def test_one_odd_series_cannot_sway_the_table():
     from types import SimpleNamespace
 
-    from core.forecast import REL_CAP, _choose, relative_errors
+    from core.forecasting.engine import REL_CAP, _choose, relative_errors
 
     # an exactly repeating pattern: seasonal naive is perfect, the others are ordinary
     perfect = {"done": None, "origins": [10], "ok": ["seasonal_naive", "theta", "ets"], "crit": "mae",
@@ -550,7 +550,7 @@ def test_one_odd_series_cannot_sway_the_table():
 
 
 def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call():
-    from core.forecast import _choose
+    from core.forecasting.engine import _choose
 
     rel = {"theta": 0.0, "ets": 0.04, "combination": 0.2}
     assert _choose(rel, {}) == "theta"
@@ -560,7 +560,7 @@ def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call
 
 
 def test_a_forced_choice_is_forecast_as_chosen_and_unknown_choices_are_ignored():
-    from core.forecast import _backtest, _finish, relative_errors
+    from core.forecasting.engine import _backtest, _finish, relative_errors
 
     t = np.arange(96.0)
     y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(3).normal(0, 1, t.size)
@@ -600,7 +600,7 @@ def test_a_shop_table_chooses_with_the_other_products_and_says_so():
 
 
 def test_suggest_columns_for_a_shop_table():
-    from core.timeseries import suggest_columns
+    from core.forecasting.timeseries import suggest_columns
 
     df = pd.DataFrame({"Day": pd.date_range("2024-01-01", periods=10).astype(str).tolist() * 2,
                        "Product": ["Tea"] * 10 + ["Coffee"] * 10, "price": [2.5] * 20, "units_sold": range(20)})
@@ -611,7 +611,7 @@ def test_suggest_columns_for_a_shop_table():
 
 
 def test_no_date_column_is_explained():
-    from core.timeseries import suggest_columns
+    from core.forecasting.timeseries import suggest_columns
 
     with pytest.raises(InputError) as e:
         suggest_columns(pd.DataFrame({"product": ["a", "b"], "units": [1, 2]}))
@@ -729,7 +729,7 @@ def _square_or_die(items, kw):
 
 
 def test_a_dying_worker_costs_no_results_and_progress_never_goes_back():
-    from core.forecast import _map, _pool
+    from core.forecasting.engine import _map, _pool
 
     seen = []
     items = [(i, i) for i in range(12)]
@@ -802,7 +802,7 @@ def test_several_columns_make_one_series_per_pair():
 
 
 def test_the_default_horizon_follows_the_step_of_the_data():
-    from core.timeseries import default_horizon, guess_frequency
+    from core.forecasting.timeseries import default_horizon, guess_frequency
 
     monthly = _frame(np.arange(40.0), freq="MS")
     assert default_horizon(guess_frequency(monthly, "date")) == 6
@@ -844,7 +844,7 @@ def test_four_years_of_growing_monthly_sales_keep_their_yearly_pattern():
 
 
 def test_months_without_a_pattern_are_rarely_called_seasonal():
-    from core.forecast_models import seasonality_test
+    from core.forecasting.methods import seasonality_test
 
     rng = np.random.default_rng(12)
     walks = [np.cumsum(rng.normal(size=60)) for _ in range(300)]
@@ -866,7 +866,7 @@ def test_a_season_the_history_shows_is_used_even_when_too_long_to_test():
 
 
 def test_the_series_picker_names_match_the_forecasts_series():
-    from core.timeseries import series_names
+    from core.forecasting.timeseries import series_names
 
     wide = _frame(np.full(30, 5.0), freq="MS", pears=np.full(30, 2.0))
     two = pd.concat([wide.assign(shop="North"), wide.assign(shop="South")])
@@ -877,7 +877,7 @@ def test_the_series_picker_names_match_the_forecasts_series():
 
 
 def test_a_wandering_level_is_not_a_yearly_season_but_a_repeating_pattern_is():
-    from core.forecast_models import cycles_repeat
+    from core.forecasting.methods import cycles_repeat
 
     rng = np.random.default_rng(21)
     walks = [np.cumsum(rng.normal(size=731)) + 100 for _ in range(100)]
@@ -906,7 +906,7 @@ def test_two_calendar_years_of_daily_sales_show_their_christmas_peak():
 
 
 def test_three_zeros_at_the_start_of_a_slow_seller_are_kept_but_a_late_launch_is_dropped():
-    from core.timeseries import launch_zeros
+    from core.forecasting.timeseries import launch_zeros
 
     rng = np.random.default_rng(5)
     slow = rng.poisson(0.6, 400).astype(float)
@@ -921,7 +921,7 @@ def test_three_zeros_at_the_start_of_a_slow_seller_are_kept_but_a_late_launch_is
 def test_the_summary_says_when_simply_repeating_did_as_well():
     import dataclasses
 
-    from core.forecast import ModelScore
+    from core.forecasting.engine import ModelScore
 
     s = forecast(_frame(20 + 5 * np.sin(np.arange(120) * 2 * np.pi / 7)), "date", "sales", horizon=7).series[0]
     board = (ModelScore(s.model, 2.0, 1.0, 10.0, True), ModelScore("seasonal_naive", 1.6, 0.8, 8.0))
@@ -933,7 +933,7 @@ def test_the_summary_says_when_simply_repeating_did_as_well():
 
 
 def test_the_seasonal_adjuster_says_when_it_can_learn_a_season():
-    from core.forecast_models import centered_ma
+    from core.forecasting.methods import centered_ma
 
     for m in (7, 12, 52, 365):
         for n in range(m - 3, 2 * m + 4):  # the same rule the moving average itself sets

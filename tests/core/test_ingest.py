@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core import ingest
+from core.data import ingest
 from core.errors import InputError, KeelError
-from core.ingest import Table, read_table
-from core.quality import profile
+from core.data.ingest import Table, read_table
+from core.data.quality import profile
 
 
 def read(data: bytes | str, name: str = "data.csv", **kw) -> Table:

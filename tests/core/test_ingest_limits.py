@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core import ingest
+from core.data import ingest
 from core.errors import InputError
-from core.ingest import read_table
+from core.data.ingest import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,7 +142,7 @@ def test_parquet_refusal_stays_small_and_fast_in_a_fresh_process(tmp_path: Path)
     path = tmp_path / "nulls.parquet"
     _null_parquet(path, 200_000_000)
     script = (
-        "import sys, time; from core.ingest import read_table; from core.errors import InputError\n"
+        "import sys, time; from core.data.ingest import read_table; from core.errors import InputError\n"
         "start = time.perf_counter()\n"
         "try:\n    read_table(sys.argv[1])\nexcept InputError:\n    pass\nelse:\n    sys.exit('not refused')\n"
         "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
@@ -175,7 +175,7 @@ def test_a_big_read_leaves_only_the_table_in_memory(tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "def rss():\n    return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) * 1024\n"
-        "from core.ingest import read_table\nimport core.quality\n"
+        "from core.data.ingest import read_table\nimport core.data.quality\n"
         "base = rss(); table = read_table(sys.argv[1])\n"
         "print(rss() - base, table.frame.memory_usage(deep=True).sum())\n"
     )

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from core.errors import KeelError
-from core.ingest import Table, read_table
+from core.data.ingest import Table, read_table
 
 SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -263,7 +263,7 @@ def _depth_by_hand(data: bytes) -> tuple[int, int]:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200).map(lambda b: bytes(b'[]{}"\\a\n'[x % 8] for x in b)), st.sampled_from([1, 3, 7, 64, 4 << 20]))
 def test_json_depth_scan_matches_a_byte_by_byte_count(data: bytes, chunk: int) -> None:
-    from core import ingest
+    from core.data import ingest
 
     saved = ingest._DEPTH_CHUNK
     ingest._DEPTH_CHUNK = chunk  # small chunks: runs of backslashes and strings cross chunk edges

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from core.errors import InputError
-from core.ingest import Table, read_table
+from core.data.ingest import Table, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import quality
-from core.ingest import read_table
+from core.data import quality
+from core.data.ingest import read_table
 
 
 @pytest.fixture(scope="module")

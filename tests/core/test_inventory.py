@@ -10,9 +10,9 @@ import pytest
 from scipy.stats import norm
 
 from core.errors import InputError
-from core.forecast import Backtest, ForecastResult, SeriesForecast, forecast
-from core.inventory import order_plan
-from core.timeseries import Frequency
+from core.forecasting.engine import Backtest, ForecastResult, SeriesForecast, forecast
+from core.forecasting.orders import order_plan
+from core.forecasting.timeseries import Frequency
 
 Z90 = norm.ppf(0.95)
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core import jobs
+from core.jobs import runner as jobs
 from core.errors import InputError
 
 

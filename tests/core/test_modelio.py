@@ -12,8 +12,8 @@ import pytest
 
 from core import store
 from core.errors import IntegrityError, NotFoundError
-from core.modelio import KeelModel, load_registered, register
-from core.train import train
+from core.models.model import KeelModel, load_registered, register
+from core.models.train import train
 from tests.core.test_train import make_churn
 
 
@@ -89,7 +89,7 @@ def test_the_allow_list_is_exactly_what_keels_models_need():
     breaks loading. Trains each candidate on a tiny table with numbers, categories and a date."""
     import skops.io as sio
 
-    from core.modelio import TRUSTED_TYPES
+    from core.models.model import TRUSTED_TYPES
 
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"x": rng.normal(size=120), "c": rng.choice(list("abc"), 120),
@@ -173,7 +173,7 @@ def test_regression_model_round_trip():
 
 
 def test_category_codes_pool_rare_and_unseen_values_and_keep_missing_apart():
-    from core.modelio import CategoryCodes
+    from core.models.encoding import CategoryCodes
 
     train_values = pd.DataFrame({"c": ["a"] * 6 + ["b"] * 5 + ["rare"] * 2 + [None]})
     codes = CategoryCodes(max_categories=20, min_frequency=5, missing="code").fit(train_values)

@@ -14,9 +14,10 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from core import monitor, store
+from core import store
+from core.monitoring import monitor
 from core.errors import InputError, NotFoundError
-from core.monitor import TriggerRule, estimate_performance, expected_roc_auc, gate, monitor_model
+from core.monitoring.monitor import TriggerRule, estimate_performance, expected_roc_auc, gate, monitor_model
 
 WEIGHTS = np.array([1.5, -1.0, 0.5])
 SEGMENT_EFFECT = {"a": 0.0, "b": 0.4, "c": -0.4}
@@ -260,7 +261,7 @@ def test_labels_of_the_wrong_kind_are_refused(trained):
     ((0, 1), [1, 0.0, "1"], [1, 0, 1]),
 ])
 def test_labels_are_matched_to_the_models_classes(classes, labels, expected):
-    from core.monitor import to_classes
+    from core.monitoring.monitor import to_classes
 
     got = to_classes(pd.Series(labels, dtype=object), classes, "outcome")
     assert [None if pd.isna(v) else v for v in got] == expected
@@ -268,7 +269,7 @@ def test_labels_are_matched_to_the_models_classes(classes, labels, expected):
 
 
 def test_labels_that_match_no_class_are_named_or_kept():
-    from core.monitor import to_classes
+    from core.monitoring.monitor import to_classes
 
     with pytest.raises(InputError) as err:
         to_classes(pd.Series(["yes", "maybe", "1"]), ("no", "yes"), "outcome")
@@ -301,7 +302,7 @@ def test_batch_for_a_deleted_model_is_refused(trained):
 
 
 def test_monitor_batch_with_a_real_registered_keel_model():
-    modelio = pytest.importorskip("core.modelio")
+    modelio = pytest.importorskip("core.models.model")
     train = logistic_frame(2_000, 50)
     kinds = {"x1": "numeric", "x2": "numeric", "x3": "numeric", "segment": "categorical"}
     schema = modelio.build_schema(train, kinds, target="churn", task="classification", classes=("no", "yes"))
@@ -317,8 +318,8 @@ def test_monitor_batch_with_a_real_registered_keel_model():
     frame = monitor.timeline(info.id)
     assert list(frame["batch_id"]) == [result.batch_id] and "drift:x1" in frame.columns
     plain = monitor.history_table(info.id, store.list_batches(info.id))  # as a person reads it
-    assert list(plain.columns) == ["batch", "checked", "rows", "columns drifted (%)", "Right answers",
-                                   "Right answers, each group counted equally", "advice"]
+    assert list(plain.columns) == ["batch", "checked", "rows", "columns drifted (%)", "Right answers (accuracy)",
+                                   "Right answers, each answer counted equally (balanced accuracy)", "advice"]
     assert len(plain["checked"].iloc[0]) == 16 and plain["advice"].tolist() == [result.action]
 
 
@@ -389,7 +390,7 @@ def test_measured_metrics_agree_with_sklearn(k):
 def test_estimated_band_holds_the_value_when_the_model_is_nearly_always_sure():
     # ratdat/complete_old: almost every row at probability ~1; the bootstrap's 5 % quantile landed above
     # its mean and the band came out as [1.0000008, 1.0] around 0.99999905
-    from core.monitor import estimate_performance
+    from core.monitoring.monitor import estimate_performance
 
     p = np.full((5000, 2), [1e-9, 1 - 1e-9])
     p[:3] = [0.4, 0.6]
@@ -399,7 +400,7 @@ def test_estimated_band_holds_the_value_when_the_model_is_nearly_always_sure():
 
 
 def test_accuracy_no_better_than_always_giving_the_common_answer_is_said_plainly():
-    from core.monitor import _explain_performance
+    from core.monitoring.monitor import _explain_performance
 
     measured = {"accuracy": 0.73, "balanced_accuracy": 0.74}
     text = _explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60, 2))
@@ -475,7 +476,7 @@ def test_the_label_free_band_allows_for_how_far_the_models_confidence_was_off():
 
 
 def test_time_stamps_read_to_the_minute():
-    from core.explain import minutes_text
+    from core.vocab import minutes as minutes_text
 
     assert minutes_text("2026-11-27T21:17:15.999512+00:00") == "2026-11-27 21:17"
     assert minutes_text("2026-11-27T22:17:15+01:00") == "2026-11-27 21:17"  # shown in UTC

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InputError
-from core.ingest import read_table
+from core.data.ingest import read_table
 from tests.nasty.corpus import CASES, Case, write_corpus
 
 

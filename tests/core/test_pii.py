@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import pii
+from core.data import pii
 from core.errors import InputError
 
 VISA = "4111 1111 1111 1111"  # a well-known Luhn-valid test number

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import fixes, quality
+from core.data import fixes
+from core.data import quality
 from core.errors import InputError
-from core.quality import CHECKS, KINDS, SEVERITIES, Finding, infer_kinds, profile
+from core.data.quality import CHECKS, KINDS, SEVERITIES, Finding, infer_kinds, profile
 
 RNG = np.random.default_rng(12345)
 
@@ -684,7 +685,7 @@ def test_pii_email_column() -> None:
 
 
 def test_masked_personal_data_is_still_personal() -> None:
-    from core import pii
+    from core.data import pii
 
     emails = pd.Series([f"{'pqrs'[i % 4]}erson{i}@example.com" for i in range(200)])
     f = one(pd.DataFrame({"email": txt(pii.mask_detected(emails)[0].tolist())}), "pii")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from core.errors import KeelError
-from core.fixes import FIXES, apply_fix
-from core.quality import KINDS, SEVERITIES, profile
+from core.data.fixes import FIXES, apply_fix
+from core.data.quality import KINDS, SEVERITIES, profile
 
 TRICKY_TEXT = ["", " ", "N/A", "null", "4111 1111 1111 1111", "a@b.co", "2024-01-31", "12.5", "1,200",
                "+44 20 7946 0958", "DE89 3704 0044 0532 0130 00", "Ann Lee", "é", "\x00", "  x  "]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.timeseries import parse_dates
+from core.forecasting.timeseries import parse_dates
 
 _QUARTER_STYLES = ["{y} Q{q}", "{y}-Q{q}", "{y}Q{q}", "Q{q} {y}", "{y} q{q}", "Q{q}-{y}"]
 

@@ -13,8 +13,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from core.errors import InputError
-from core.quality import Finding
-from core.train import (
+from core.data.quality import Finding
+from core.models.train import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
     classification_metrics,
@@ -364,7 +364,7 @@ def test_time_split_survives_early_folds_with_a_single_outcome():
 
 
 def _row(name: str, auc: float | None, std: float = 0.01):
-    from core.train import LeaderboardRow
+    from core.models.train import LeaderboardRow
 
     return LeaderboardRow(name, {"roc_auc": auc, "log_loss": None}, {"roc_auc": std}, 0.1, 1.0, 1000)
 
@@ -382,7 +382,7 @@ def _row(name: str, auc: float | None, std: float = 0.01):
     ],
 )
 def test_choose_best(rows, expected, note_start):
-    from core.train import choose_best
+    from core.models.train import choose_best
 
     name, note = choose_best(rows, "roc_auc", n_folds=4)  # one standard error = 0.01 / 2 = 0.005
     assert name == expected and note.startswith(note_start)

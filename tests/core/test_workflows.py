@@ -7,8 +7,8 @@ import pytest
 
 from core import store, workflows
 from core.errors import InputError
-from core.ingest import read_table
-from core.samples import DATA_DIR
+from core.data.ingest import read_table
+from core.data.samples import DATA_DIR
 
 
 def test_pii_is_handled_before_storing() -> None:
@@ -53,7 +53,7 @@ def test_retrain_gate_and_rollback() -> None:
 
 
 def test_masked_personal_data_is_not_learned_from_and_a_retrain_does_not_store_it_raw() -> None:
-    from core import pii
+    from core.data import pii
 
     churn = read_table(DATA_DIR / "customer_churn.csv").frame.drop(columns=["cancellation_date"])
     masked = churn.assign(email=pii.mask_detected(churn["email"])[0])
@@ -97,7 +97,7 @@ def _binary_table(step: bool, seed: int = 0) -> pd.DataFrame:
 def test_a_recalibrated_version_is_kept_when_it_helps() -> None:
     import numpy as np
 
-    from core import modelio
+    from core.models import model as modelio
 
     info = store.save_dataset(_binary_table(step=True), "overconfident")
     model = workflows.train_and_register(info.id, target="y", time_budget_s=60).model

@@ -18,7 +18,7 @@ import pytest
 
 from core import store
 from core.charts import column_figure
-from core.predict import to_safe_csv
+from core.models.predict import to_safe_csv
 from tests.app.helpers import open_page
 
 PAGE = "pages/1_Data.py"
@@ -148,7 +148,7 @@ def test_exported_csv_holds_no_live_formula() -> None:
 def test_every_page_shows_a_hostile_dataset_as_text(keel_home: Path, page: str) -> None:
     """A dataset whose name, column names and cells are hostile, kept the way an upload is kept."""
     from core import workflows
-    from core.ingest import read_table
+    from core.data.ingest import read_table
     from ui import state
 
     table = read_table(_hostile_csv(), name="[click](http://evil) <img src=x onerror=alert(1)>.csv")

@@ -72,7 +72,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core import pii
+from core.data import pii
 from core.errors import InputError
 
 KINDS = ("numeric", "categorical", "boolean", "datetime", "id_like", "text", "constant")
@@ -179,8 +179,16 @@ _SEED = 20240601
 _PARALLEL_CELLS = 2_000_000  # hash columns on 2 threads above this many cells
 
 _BOOL_PAIRS = [
-    {"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}, {"0", "1"}, {"on", "off"},
-    {"ja", "nein"}, {"oui", "non"}, {"si", "no"}, {"1.0", "0.0"},
+    {"yes", "no"},
+    {"y", "n"},
+    {"true", "false"},
+    {"t", "f"},
+    {"0", "1"},
+    {"on", "off"},
+    {"ja", "nein"},
+    {"oui", "non"},
+    {"si", "no"},
+    {"1.0", "0.0"},
 ]
 _ID_TOKENS = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "identifier"})
 
@@ -224,8 +232,9 @@ class _Numbers:
     @staticmethod
     def empty(infinite: int) -> _Numbers:
         nan = float("nan")
-        return _Numbers(0, nan, nan, (nan,) * 5, None, lambda: None, 0, infinite,
-                        lambda lo, hi: (np.empty(0), np.empty(0)))
+        return _Numbers(
+            0, nan, nan, (nan,) * 5, None, lambda: None, 0, infinite, lambda lo, hi: (np.empty(0), np.empty(0))
+        )
 
     @staticmethod
     def from_values(x: np.ndarray, infinite: int) -> _Numbers:
@@ -247,15 +256,23 @@ class _Numbers:
             if n <= 2 * k + 2:
                 return _skew(x)
             part = np.partition(x, (k, n - k - 1))
-            return _skew(part[k: n - k])
+            return _skew(part[k : n - k])
 
         def outside(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
             v = x[(x < lo) | (x > hi)]
             return v, np.ones(len(v))
 
-        return _Numbers(n, mean, math.sqrt(m2 * n / (n - 1)) if n > 1 and m2 >= 0 else 0.0,
-                        tuple(float(v) for v in q), _moment_skew(m2, m3, n), trimmed,
-                        int(np.count_nonzero(x == 0)), infinite, outside)
+        return _Numbers(
+            n,
+            mean,
+            math.sqrt(m2 * n / (n - 1)) if n > 1 and m2 >= 0 else 0.0,
+            tuple(float(v) for v in q),
+            _moment_skew(m2, m3, n),
+            trimmed,
+            int(np.count_nonzero(x == 0)),
+            infinite,
+            outside,
+        )
 
     @staticmethod
     def from_counts(u: np.ndarray, c: np.ndarray, infinite: int) -> _Numbers:
@@ -294,9 +311,17 @@ class _Numbers:
 
         zero = np.searchsorted(u, 0.0)
         zeros = int(c[zero]) if zero < len(u) and u[zero] == 0 else 0
-        return _Numbers(n, mean, math.sqrt(m2 * n / (n - 1)) if n > 1 and m2 >= 0 else 0.0,
-                        tuple(float(v) for v in q), _moment_skew(m2, m3, n), trimmed, zeros, infinite,
-                        outside)
+        return _Numbers(
+            n,
+            mean,
+            math.sqrt(m2 * n / (n - 1)) if n > 1 and m2 >= 0 else 0.0,
+            tuple(float(v) for v in q),
+            _moment_skew(m2, m3, n),
+            trimmed,
+            zeros,
+            infinite,
+            outside,
+        )
 
 
 def _moment_skew(m2: float, m3: float, n: int) -> float | None:
@@ -326,9 +351,7 @@ class _Facts:
         self.name = name
         self.dtype = str(series.dtype)
         fam = _family(series.dtype)
-        if fam == "string" and not (
-            isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
-        ):
+        if fam == "string" and not (isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"):
             series = series.astype("str")  # object / category / complex / period: read as text
         if fam == "timedelta":
             series = series.dt.total_seconds()
@@ -373,8 +396,9 @@ class _Facts:
             u = np.asarray(self.uniques, dtype="float64")
             fin = np.isfinite(u)
             order = np.argsort(u[fin], kind="stable")
-            return _Numbers.from_counts(u[fin][order], self.counts[fin][order].astype("float64"),
-                                        int(self.counts[np.isinf(u)].sum()))
+            return _Numbers.from_counts(
+                u[fin][order], self.counts[fin][order].astype("float64"), int(self.counts[np.isinf(u)].sum())
+            )
         x = self.finite
         return _Numbers.from_values(x, int(np.count_nonzero(np.isinf(self.values))) if len(x) < self.n_valid else 0)
 
@@ -696,8 +720,15 @@ def _numeric_stats(f: _Facts) -> dict:
         out.update(dict.fromkeys(("mean", "std", "min", "p25", "median", "p75", "max", "skew", "zeros_share")))
     else:
         out.update(
-            mean=_py(nb.mean), std=_py(nb.std), min=_py(nb.q[0]), p25=_py(nb.q[1]), median=_py(nb.q[2]),
-            p75=_py(nb.q[3]), max=_py(nb.q[4]), skew=_py(nb.skew), zeros_share=_py(nb.zeros / nb.count),
+            mean=_py(nb.mean),
+            std=_py(nb.std),
+            min=_py(nb.q[0]),
+            p25=_py(nb.q[1]),
+            median=_py(nb.q[2]),
+            p75=_py(nb.q[3]),
+            max=_py(nb.q[4]),
+            skew=_py(nb.skew),
+            zeros_share=_py(nb.zeros / nb.count),
         )
     if nb.infinite:
         out["infinite"] = nb.infinite
@@ -768,8 +799,9 @@ class _Bins:
 
 
 class _Context:
-    def __init__(self, frame: pd.DataFrame, facts: dict[str, _Facts], kinds: dict[str, str],
-                 target: str | None) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, facts: dict[str, _Facts], kinds: dict[str, str], target: str | None
+    ) -> None:
         self.frame = frame
         self.facts = facts
         self.kinds = kinds
@@ -794,7 +826,10 @@ class _Context:
         f = self.facts[col]
         pos = self.sample
         numeric_kind = self.kinds[col] in ("numeric", "datetime", "boolean") and f.family in (
-            "numeric", "datetime", "bool")
+            "numeric",
+            "datetime",
+            "bool",
+        )
         if numeric_kind:
             x = f.values[pos]
             ok = ~np.isnan(x)
@@ -872,8 +907,9 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def _register(code: str, title: str, kinds: tuple[str, ...], threshold: float | None, help: str,
-              needs_target: bool = False) -> Callable[[CheckFn], CheckFn]:
+def _register(
+    code: str, title: str, kinds: tuple[str, ...], threshold: float | None, help: str, needs_target: bool = False
+) -> Callable[[CheckFn], CheckFn]:
     def deco(fn: CheckFn) -> CheckFn:
         CHECKS[code] = Check(code, title, kinds, threshold, help, fn, needs_target)
         return fn
@@ -881,10 +917,19 @@ def _register(code: str, title: str, kinds: tuple[str, ...], threshold: float | 
     return deco
 
 
-def _find(code: str, severity: str, column: str | None, message: str, advice: str,
-          fix: str | None = None, other_fixes: tuple[str, ...] = (), **details: object) -> Finding:
-    return Finding(code, severity, column, message, advice, fix,
-                   {k: _jsonable(v) for k, v in details.items()}, other_fixes)
+def _find(
+    code: str,
+    severity: str,
+    column: str | None,
+    message: str,
+    advice: str,
+    fix: str | None = None,
+    other_fixes: tuple[str, ...] = (),
+    **details: object,
+) -> Finding:
+    return Finding(
+        code, severity, column, message, advice, fix, {k: _jsonable(v) for k, v in details.items()}, other_fixes
+    )
 
 
 def _jsonable(v: object) -> object:
@@ -907,7 +952,10 @@ _ASSOC_MIN = 20  # need >= 20 missing and >= 20 present sampled rows to judge a 
 
 
 @_register(
-    "missing_values", "Missing values", ALL_KINDS, 0.0,
+    "missing_values",
+    "Missing values",
+    ALL_KINDS,
+    0.0,
     "Counts empty cells per column and checks whether the gaps follow another column.",
 )
 def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
@@ -930,36 +978,53 @@ def _check_missing(ctx: _Context, threshold: float) -> list[Finding]:
         msg = f"{_q(col)} is missing in {_n(f.n_missing)} of {_n(f.n)} rows ({_pct(share)})."
         if assoc:
             msg += " " + assoc["sentence"]
-        details = {"missing": f.n_missing, "rows": f.n, "share": share,
-                   "associated_with": assoc["columns"] if assoc else []}
+        details = {
+            "missing": f.n_missing,
+            "rows": f.n,
+            "share": share,
+            "associated_with": assoc["columns"] if assoc else [],
+        }
         if col == ctx.target:
             sev = "critical" if share >= MISSING_CRITICAL else "warning"
-            advice = ("Rows without a value in the target can't be used to train or test a model. "
-                      "Remove them, or fill in the target where you know it.")
+            advice = (
+                "Rows without a value in the target can't be used to train or test a model. "
+                "Remove them, or fill in the target where you know it."
+            )
             out.append(_find("missing_values", sev, col, msg, advice, "drop_rows_missing", **details))
             continue
         if share >= MISSING_CRITICAL:
             sev, fix = "critical", "drop_column"
-            advice = ("With this many gaps, a filled-in value would mostly be invented. Drop the column, unless "
-                      "the gap itself means something: Keel's models also learn from where a value was missing. "
-                      "If the value is only written once the outcome is known, it gives the answer away: drop it.")
+            advice = (
+                "With this many gaps, a filled-in value would mostly be invented. Drop the column, unless "
+                "the gap itself means something: Keel's models also learn from where a value was missing. "
+                "If the value is only written once the outcome is known, it gives the answer away: drop it."
+            )
             others: tuple[str, ...] = ()
         elif share >= MISSING_WARNING:
             sev, fix, others = "warning", None, ("drop_rows_missing",)
-            advice = ("Keel's models fill the gaps themselves (with the median or the most common value) and "
-                      "also learn from where a value was missing, so you can train as it is. Better still, find "
-                      "the missing values at the source.")
+            advice = (
+                "Keel's models fill the gaps themselves (with the median or the most common value) and "
+                "also learn from where a value was missing, so you can train as it is. Better still, find "
+                "the missing values at the source."
+            )
         else:
             sev, fix, others = "info", "drop_rows_missing", ()
-            advice = ("A few gaps are easy to handle: Keel's models fill them in (with the median or the most "
-                      "common value), or you can remove those rows.")
+            advice = (
+                "A few gaps are easy to handle: Keel's models fill them in (with the median or the most "
+                "common value), or you can remove those rows."
+            )
         if assoc:
             # the message already says which column the gaps go with: the advice says what to do
-            advice = (f"Removing these rows would skew your data, since the gaps go with "
-                      f"{_q(assoc['columns'][0]['column'])}. Keel's models fill the gaps and learn from where "
-                      "a value was missing, which keeps that signal"
-                      + (". With this many gaps, drop the column unless the gap itself means something."
-                         if share >= MISSING_CRITICAL else "."))
+            advice = (
+                f"Removing these rows would skew your data, since the gaps go with "
+                f"{_q(assoc['columns'][0]['column'])}. Keel's models fill the gaps and learn from where "
+                "a value was missing, which keeps that signal"
+                + (
+                    ". With this many gaps, drop the column unless the gap itself means something."
+                    if share >= MISSING_CRITICAL
+                    else "."
+                )
+            )
             fix = "drop_column" if share >= MISSING_CRITICAL else None
             others = ()
         out.append(_find("missing_values", sev, col, msg, advice, fix, others, **details))
@@ -1024,13 +1089,14 @@ def _association_summary(ctx: _Context, col: str, partners: list[tuple[float, st
     }
 
 
-def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray, b: _Bins,
-                          sub: np.ndarray) -> str:
+def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray, b: _Bins, sub: np.ndarray) -> str:
     codes = b.codes[sub]
     other_missing = codes == 0
     if other_missing.any() and other_missing[miss].mean() >= 0.8:
-        return (f"It is usually missing in the same rows as {_q(other)} "
-                f"({_pct(float(other_missing[miss].mean()))} of the time).")
+        return (
+            f"It is usually missing in the same rows as {_q(other)} "
+            f"({_pct(float(other_missing[miss].mean()))} of the time)."
+        )
     if b.numeric is not None and ctx.kinds[other] != "boolean":
         x = b.numeric[sub]
         ok = ~np.isnan(x)
@@ -1040,11 +1106,15 @@ def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray,
                 f1 = _fmt_date(int(m1), ctx.facts[other])
                 f0 = _fmt_date(int(m0), ctx.facts[other])
                 direction = "later" if m1 > m0 else "earlier"
-                return (f"The gaps are not random: it is missing more often for {direction} {_q(other)} "
-                        f"(median {f1} where missing, {f0} where present).")
+                return (
+                    f"The gaps are not random: it is missing more often for {direction} {_q(other)} "
+                    f"(median {f1} where missing, {f0} where present)."
+                )
             direction = "higher" if m1 > m0 else "lower"
-            return (f"The gaps are not random: it is missing more often when {_q(other)} is {direction} "
-                    f"(median {_num(m1)} where missing, {_num(m0)} where present).")
+            return (
+                f"The gaps are not random: it is missing more often when {_q(other)} is {direction} "
+                f"(median {_num(m1)} where missing, {_num(m0)} where present)."
+            )
     # labels: the category with the highest missing rate (with enough rows behind it)
     rates = np.bincount(codes, weights=miss, minlength=b.k)
     sizes = np.bincount(codes, minlength=b.k)
@@ -1056,8 +1126,10 @@ def _describe_association(ctx: _Context, col: str, other: str, miss: np.ndarray,
         best = eligible[int(np.argmax(share))]
         label = _bin_label(ctx, other, int(best))  # (judged on the whole sample)
         if label is not None:
-            return (f"The gaps are not random: {_pct(float(rates[best] / sizes[best]))} of rows are missing it "
-                    f"where {_q(other)} is '{label}', against {_pct(overall)} overall.")
+            return (
+                f"The gaps are not random: {_pct(float(rates[best] / sizes[best]))} of rows are missing it "
+                f"where {_q(other)} is '{label}', against {_pct(overall)} overall."
+            )
     return f"The gaps are not random: they go with the values of {_q(other)}."
 
 
@@ -1185,7 +1257,10 @@ def _repeated_rows(f: _Facts) -> int:
 
 
 @_register(
-    "duplicate_rows", "Duplicate rows", (), 0.0,
+    "duplicate_rows",
+    "Duplicate rows",
+    (),
+    0.0,
     "Counts rows that are exact copies of an earlier row (all columns equal).",
 )
 def _check_duplicates(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1199,30 +1274,52 @@ def _check_duplicates(ctx: _Context, threshold: float) -> list[Finding]:
     share = count / ctx.rows
     idx = np.flatnonzero(dup)[:5]
     examples = [[int(i) + 1, int(first[i]) + 1] for i in idx]
-    log_combos = sum(math.log(ctx.facts[c].n_unique + (1 if ctx.facts[c].n_missing else 0) or 1)
-                     for c in ctx.frame.columns)
+    log_combos = sum(
+        math.log(ctx.facts[c].n_unique + (1 if ctx.facts[c].n_missing else 0) or 1) for c in ctx.frame.columns
+    )
     expected = log_combos < math.log(_COMBINATIONS_FACTOR * ctx.rows)
-    copies = "1 row is an exact copy of an earlier row" if count == 1 else \
-        f"{_n(count)} rows are exact copies of earlier rows"
-    msg = (f"{copies} ({_pct(share)} of {_n(ctx.rows)}); "
-           f"e.g. row {examples[0][0]} repeats row {examples[0][1]}.")
+    copies = (
+        "1 row is an exact copy of an earlier row"
+        if count == 1
+        else f"{_n(count)} rows are exact copies of earlier rows"
+    )
+    msg = f"{copies} ({_pct(share)} of {_n(ctx.rows)}); e.g. row {examples[0][0]} repeats row {examples[0][1]}."
     if expected:
         sev = "info"
-        advice = ("With so few columns and values, identical rows can be genuine (different people giving "
-                  "the same answers). Remove them only if each row should be a different record.")
+        advice = (
+            "With so few columns and values, identical rows can be genuine (different people giving "
+            "the same answers). Remove them only if each row should be a different record."
+        )
     else:
         sev = "critical" if share >= DUPLICATES_CRITICAL else ("warning" if share >= DUPLICATES_WARNING else "info")
-        advice = ("Copies usually come from loading the same data twice. They make a model look better than "
-                  "it is (the same row ends up in training and in testing). Remove the copies.")
-    return [_find("duplicate_rows", sev, None, msg, advice, "drop_duplicates",
-                  duplicates=count, share=share, example_rows=examples, expected=expected)]
+        advice = (
+            "Copies usually come from loading the same data twice. They make a model look better than "
+            "it is (the same row ends up in training and in testing). Remove the copies."
+        )
+    return [
+        _find(
+            "duplicate_rows",
+            sev,
+            None,
+            msg,
+            advice,
+            "drop_duplicates",
+            duplicates=count,
+            share=share,
+            example_rows=examples,
+            expected=expected,
+        )
+    ]
 
 
 # -- constant / near-constant ------------------------------------------------------------------
 
 
 @_register(
-    "constant_column", "Columns that never change", ("constant",), None,
+    "constant_column",
+    "Columns that never change",
+    ("constant",),
+    None,
     "Finds columns with a single value (or no values at all).",
 )
 def _check_constant(ctx: _Context, threshold: float | None) -> list[Finding]:
@@ -1235,24 +1332,37 @@ def _check_constant(ctx: _Context, threshold: float | None) -> list[Finding]:
             value = f.label(0)
             msg = f"{_q(col)} has the same value in every row ('{value}')."
             if f.n_missing:
-                msg = (f"{_q(col)} has the same value ('{value}') in every row where it is filled in "
-                       f"({_pct(f.n_missing / f.n)} of rows are empty).")
+                msg = (
+                    f"{_q(col)} has the same value ('{value}') in every row where it is filled in "
+                    f"({_pct(f.n_missing / f.n)} of rows are empty)."
+                )
         if col == ctx.target:
-            out.append(_find("constant_column", "critical", col, msg,
-                             f"There is nothing to predict: every row has the same {_q(col)}. Choose another "
-                             "target, or add rows with other outcomes.", None))
+            out.append(
+                _find(
+                    "constant_column",
+                    "critical",
+                    col,
+                    msg,
+                    f"There is nothing to predict: every row has the same {_q(col)}. Choose another "
+                    "target, or add rows with other outcomes.",
+                    None,
+                )
+            )
             continue
         advice = "A column that never changes can't help a model tell rows apart. Drop it."
         if f.n_missing and f.n_valid:
-            advice = ("If an empty cell means something here (like 'no'), fill the gaps with that value: then the "
-                      "column can help. Otherwise drop it.")
-        out.append(_find("constant_column", "warning", col, msg, advice,
-                         "drop_column", value_count=f.n_valid))
+            advice = (
+                "If an empty cell means something here (like 'no'), fill the gaps with that value: then the "
+                "column can help. Otherwise drop it."
+            )
+        out.append(_find("constant_column", "warning", col, msg, advice, "drop_column", value_count=f.n_valid))
     return out
 
 
 @_register(
-    "near_constant", "Columns that almost never change", ("numeric", "categorical", "boolean", "datetime"),
+    "near_constant",
+    "Columns that almost never change",
+    ("numeric", "categorical", "boolean", "datetime"),
     0.98,  # one value in > 98% of rows: < 2% of rows left to learn from (scikit-learn's
     # VarianceThreshold examples use 80%; we only warn about the extreme case)
     "Finds columns where one value fills almost every row.",
@@ -1265,16 +1375,25 @@ def _check_near_constant(ctx: _Context, threshold: float) -> list[Finding]:
         f = ctx.facts[col]
         if f.n_valid == 0 or f.n_unique < 2:
             continue
-        (i, c), = f.top(1)
+        ((i, c),) = f.top(1)
         share = c / f.n_valid
         if share <= threshold:
             continue
-        msg = (f"{_q(col)} is '{f.label(i)}' in {_pct(share)} of rows with a value "
-               f"({_n(c)} of {_n(f.n_valid)}).")
-        out.append(_find("near_constant", "info", col, msg,
-                         "A column that almost never changes carries little information and can make models "
-                         "unstable. Drop it, unless the rare values matter (like a fraud flag).",
-                         "drop_column", share=share, value=f.label(i), count=c))
+        msg = f"{_q(col)} is '{f.label(i)}' in {_pct(share)} of rows with a value ({_n(c)} of {_n(f.n_valid)})."
+        out.append(
+            _find(
+                "near_constant",
+                "info",
+                col,
+                msg,
+                "A column that almost never changes carries little information and can make models "
+                "unstable. Drop it, unless the rare values matter (like a fraud flag).",
+                "drop_column",
+                share=share,
+                value=f.label(i),
+                count=c,
+            )
+        )
     return out
 
 
@@ -1286,7 +1405,10 @@ RARE_SHARE_WARNING = 0.05  # rare labels covering >= 5% of rows turn into a warn
 
 
 @_register(
-    "high_cardinality", "Too many different labels", ("categorical",), HIGH_CARDINALITY,
+    "high_cardinality",
+    "Too many different labels",
+    ("categorical",),
+    HIGH_CARDINALITY,
     "Finds label columns with so many different values that each one has few rows.",
 )
 def _check_high_cardinality(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1299,18 +1421,34 @@ def _check_high_cardinality(ctx: _Context, threshold: float) -> list[Finding]:
         n_rare, rare_rows = int(rare.sum()), int(f.counts[rare].sum())
         rare_share = rare_rows / f.n_valid
         msg = f"{_q(col)} has {_n(f.n_unique)} different values"
-        msg += (f"; {_n(n_rare)} of them appear fewer than {RARE_COUNT} times "
-                f"(together {_pct(rare_share)} of rows)." if n_rare else ".")
+        msg += (
+            f"; {_n(n_rare)} of them appear fewer than {RARE_COUNT} times (together {_pct(rare_share)} of rows)."
+            if n_rare
+            else "."
+        )
         sev = "warning" if rare_share >= RARE_SHARE_WARNING else "info"
-        out.append(_find("high_cardinality", sev, col, msg,
-                         "Many different values spread the data thin: a model learns little about values it has "
-                         "seen only a few times. Group rare values into 'Other', or keep only the most common ones.",
-                         None, n_unique=f.n_unique, rare_values=n_rare, rare_share=rare_share))
+        out.append(
+            _find(
+                "high_cardinality",
+                sev,
+                col,
+                msg,
+                "Many different values spread the data thin: a model learns little about values it has "
+                "seen only a few times. Group rare values into 'Other', or keep only the most common ones.",
+                None,
+                n_unique=f.n_unique,
+                rare_values=n_rare,
+                rare_share=rare_share,
+            )
+        )
     return out
 
 
 @_register(
-    "id_like", "Identifier columns", ("id_like",), None,  # the kind rules decide (see ID_* above)
+    "id_like",
+    "Identifier columns",
+    ("id_like",),
+    None,  # the kind rules decide (see ID_* above)
     "Finds columns that identify rows (a different value in almost every row).",
 )
 def _check_id_like(ctx: _Context, threshold: float | None) -> list[Finding]:
@@ -1318,17 +1456,37 @@ def _check_id_like(ctx: _Context, threshold: float | None) -> list[Finding]:
     for col in ctx.columns(("id_like",)):
         f = ctx.facts[col]
         share = f.n_unique / f.n_valid if f.n_valid else 0.0
-        msg = (f"{_q(col)} looks like an identifier: {_n(f.n_unique)} different values in "
-               f"{_n(f.n_valid)} rows ({_pct(share)} distinct).")
+        msg = (
+            f"{_q(col)} looks like an identifier: {_n(f.n_unique)} different values in "
+            f"{_n(f.n_valid)} rows ({_pct(share)} distinct)."
+        )
         if col == ctx.target:
-            out.append(_find("id_like", "warning", col, msg,
-                             "A target with a different value in almost every row has no pattern to learn. "
-                             "Choose another target.", None, unique_share=share))
+            out.append(
+                _find(
+                    "id_like",
+                    "warning",
+                    col,
+                    msg,
+                    "A target with a different value in almost every row has no pattern to learn. "
+                    "Choose another target.",
+                    None,
+                    unique_share=share,
+                )
+            )
             continue
-        out.append(_find("id_like", "info", col, msg,
-                         "Identifiers label rows but say nothing general about them: a model can memorise them "
-                         "and look better in testing than it is. Leave this column out of training (keep it for "
-                         "lookups and joins).", "drop_column", unique_share=share))
+        out.append(
+            _find(
+                "id_like",
+                "info",
+                col,
+                msg,
+                "Identifiers label rows but say nothing general about them: a model can memorise them "
+                "and look better in testing than it is. Leave this column out of training (keep it for "
+                "lookups and joins).",
+                "drop_column",
+                unique_share=share,
+            )
+        )
     return out
 
 
@@ -1339,14 +1497,21 @@ MIXED_WARNING = 0.9  # >= 90% numbers: a number column with a few stray values, 
 # product or part codes: digits with capital letters before or after (45819B, C2034, AB-1200); not
 # units, which are written in small letters (12kg)
 _CODE_RE = r"^\s*[A-Z]{0,4}[-_/.]?\d+[-_/.]?[A-Z]{1,4}\d*\s*$|^\s*[A-Z]{1,4}[-_/.]?\d+\s*$"
-_NUMBER_RE = (r"^\s*[-+]?[$€£¥]?\s*(?:\d{1,3}(?:[,' ]\d{3})+|\d+)(?:[.,]\d+)?(?:[eE][-+]?\d+)?\s*%?\s*$"
-              r"|^\s*[-+]?[$€£¥]?\s*[.,]\d+\s*$")
-_DATE_RE = (r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
-            r"|^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\s*$|^\s*\d{4}/\d{1,2}/\d{1,2}\s*$")
+_NUMBER_RE = (
+    r"^\s*[-+]?[$€£¥]?\s*(?:\d{1,3}(?:[,' ]\d{3})+|\d+)(?:[.,]\d+)?(?:[eE][-+]?\d+)?\s*%?\s*$"
+    r"|^\s*[-+]?[$€£¥]?\s*[.,]\d+\s*$"
+)
+_DATE_RE = (
+    r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+    r"|^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\s*$|^\s*\d{4}/\d{1,2}/\d{1,2}\s*$"
+)
 
 
 @_register(
-    "mixed_types", "Numbers mixed with text", ("categorical", "text", "id_like"), MIXED_TYPES,
+    "mixed_types",
+    "Numbers mixed with text",
+    ("categorical", "text", "id_like"),
+    MIXED_TYPES,
     "Finds text columns where many values are numbers or dates and the rest aren't.",
 )
 def _check_mixed(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1382,24 +1547,45 @@ def _check_mixed(ctx: _Context, threshold: float) -> list[Finding]:
         examples = [pii.redact(values[int(i)].as_py(), 30) for i in odd]
         n_odd = int(round(float(weights[~typed].sum()) * (1 if exact else f.n_valid / total)))
         about = "" if exact else "about "
-        msg = (f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_count(n_odd, 'value')} "
-               f"{'is' if n_odd == 1 else 'are'} not "
-               f"(e.g. {', '.join(repr(e) for e in examples)}).")
+        msg = (
+            f"{_q(col)} is mostly {what} ({_pct(p)}) but {about}{_count(n_odd, 'value')} "
+            f"{'is' if n_odd == 1 else 'are'} not "
+            f"(e.g. {', '.join(repr(e) for e in examples)})."
+        )
         if p < 0.5:
-            msg = (f"{_q(col)} mixes {what} ({_pct(p)} of values) with other text "
-                   f"(e.g. {', '.join(repr(e) for e in examples)}).")
+            msg = (
+                f"{_q(col)} mixes {what} ({_pct(p)} of values) with other text "
+                f"(e.g. {', '.join(repr(e) for e in examples)})."
+            )
         sev = "warning" if p >= MIXED_WARNING else "info"
-        advice = (f"A column that mixes {what} and text can only be used as labels. If it should hold {what}, "
-                  "fix or clear the other values in the file (blanks count as missing) and load it again.")
+        advice = (
+            f"A column that mixes {what} and text can only be used as labels. If it should hold {what}, "
+            "fix or clear the other values in the file (blanks count as missing) and load it again."
+        )
         odd_all = np.flatnonzero(~typed)
         coded = pc.match_substring_regex(values.take(pa.array(odd_all)), _CODE_RE).to_numpy(zero_copy_only=False)
         if what == "numbers" and float(weights[odd_all[coded]].sum()) >= 0.9 * float(weights[odd_all].sum()):
             # '45819B', 'C2034': product or part codes, numbered with a letter here and there
             sev = "info"
-            advice = ("They look like codes (product or part numbers), so the column is kept as labels, which "
-                      "is right for codes. Nothing to do, unless it should hold amounts: then fix those values.")
-        out.append(_find("mixed_types", sev, col, msg, advice, None,
-                         type=what, typed_share=p, untyped=n_odd, examples=examples, exact=exact))
+            advice = (
+                "They look like codes (product or part numbers), so the column is kept as labels, which "
+                "is right for codes. Nothing to do, unless it should hold amounts: then fix those values."
+            )
+        out.append(
+            _find(
+                "mixed_types",
+                sev,
+                col,
+                msg,
+                advice,
+                None,
+                type=what,
+                typed_share=p,
+                untyped=n_odd,
+                examples=examples,
+                exact=exact,
+            )
+        )
     return out
 
 
@@ -1425,7 +1611,10 @@ def _fences(q1: float, q3: float, k: float, shift: float | None) -> tuple[float,
 
 
 @_register(
-    "outliers", "Extreme values", ("numeric",), OUTLIER_IQR,
+    "outliers",
+    "Extreme values",
+    ("numeric",),
+    OUTLIER_IQR,
     "Finds numbers far outside the usual range (robust: based on quartiles, not the mean).",
 )
 def _check_outliers(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1457,20 +1646,38 @@ def _check_outliers(ctx: _Context, threshold: float) -> list[Finding]:
         dist = np.maximum(lo - vals, vals - hi)
         ex = vals[np.argsort(-dist, kind="stable")[:50]]
         examples = list(dict.fromkeys(_num(float(v)) for v in ex))[:3]
-        msg = (f"{_q(col)} has {_count(count, 'value')} far outside the usual range "
-               f"({_pct(share)} of values), e.g. {_join(examples)}; half of all values lie between "
-               f"{_num(q1)} and {_num(q3)}.")
+        msg = (
+            f"{_q(col)} has {_count(count, 'value')} far outside the usual range "
+            f"({_pct(share)} of values), e.g. {_join(examples)}; half of all values lie between "
+            f"{_num(q1)} and {_num(q3)}."
+        )
         sev = "warning" if extreme else "info"
-        out.append(_find("outliers", sev, col, msg,
-                         "Check that they are real and not typos or codes like 9999. Real but extreme values can "
-                         "dominate some models: consider capping them.", None,
-                         count=count, share=share, extreme=extreme, lower_fence=lo, upper_fence=hi,
-                         log_scale=shift is not None, examples=examples))
+        out.append(
+            _find(
+                "outliers",
+                sev,
+                col,
+                msg,
+                "Check that they are real and not typos or codes like 9999. Real but extreme values can "
+                "dominate some models: consider capping them.",
+                None,
+                count=count,
+                share=share,
+                extreme=extreme,
+                lower_fence=lo,
+                upper_fence=hi,
+                log_scale=shift is not None,
+                examples=examples,
+            )
+        )
     return out
 
 
 @_register(
-    "skew", "Lopsided numbers", ("numeric",), SKEW,
+    "skew",
+    "Lopsided numbers",
+    ("numeric",),
+    SKEW,
     "Finds number columns where a few very large (or small) values stretch the scale.",
 )
 def _check_skew(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1486,23 +1693,27 @@ def _check_skew(ctx: _Context, threshold: float) -> list[Finding]:
         if s is None or abs(s) <= threshold:
             continue
         if s > 0:
-            msg = (f"{_q(col)} is strongly skewed (skewness {s:.1f}): most values are small and a few are "
-                   "very large.")
+            msg = f"{_q(col)} is strongly skewed (skewness {s:.1f}): most values are small and a few are very large."
         else:
-            msg = (f"{_q(col)} is strongly skewed (skewness {s:.1f}): most values are large and a few are "
-                   "very small.")
+            msg = f"{_q(col)} is strongly skewed (skewness {s:.1f}): most values are large and a few are very small."
         if s > 0 and nb.q[0] >= 0:
-            advice = (f"Many models work better on a log scale for columns like this: consider using "
-                      f"log(1 + {col}) instead. Tree-based models don't mind.")
+            advice = (
+                f"Many models work better on a log scale for columns like this: consider using "
+                f"log(1 + {col}) instead. Tree-based models don't mind."
+            )
         else:
-            advice = ("Consider a transform that evens out the scale (e.g. ranks), or a tree-based model, "
-                      "which doesn't mind.")
+            advice = (
+                "Consider a transform that evens out the scale (e.g. ranks), or a tree-based model, which doesn't mind."
+            )
         out.append(_find("skew", "info", col, msg, advice, None, skewness=s))
     return out
 
 
 @_register(
-    "infinite_values", "Infinite numbers", ("numeric",), 0.0,
+    "infinite_values",
+    "Infinite numbers",
+    ("numeric",),
+    0.0,
     "Finds infinite numbers (inf, -inf), which usually come from dividing by zero.",
 )
 def _check_infinite(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1514,29 +1725,66 @@ def _check_infinite(ctx: _Context, threshold: float) -> list[Finding]:
         count = f.numbers.infinite
         if count == 0 or count / f.n <= threshold:
             continue
-        out.append(_find("infinite_values", "warning", col,
-                         f"{_q(col)} has {_count(count, 'infinite value')} (inf or -inf).",
-                         "Infinity usually comes from dividing by zero, and most models can't use it. "
-                         "Replace it with a missing value or a cap in the file.", None, count=count))
+        out.append(
+            _find(
+                "infinite_values",
+                "warning",
+                col,
+                f"{_q(col)} has {_count(count, 'infinite value')} (inf or -inf).",
+                "Infinity usually comes from dividing by zero, and most models can't use it. "
+                "Replace it with a missing value or a cap in the file.",
+                None,
+                count=count,
+            )
+        )
     return out
 
 
 # -- placeholders ------------------------------------------------------------------------------
 
 PLACEHOLDER_TEXT = frozenset(
-    {"", "na", "n/a", "n.a.", "n.a", "nan", "null", "none", "nil", "-", "--", "---", "?", "??",
-     "unknown", "unk", "missing", "not available", "not applicable", "#n/a", "#na", "undefined",
-     "empty", "blank", "tbd", "xxx", "."}
+    {
+        "",
+        "na",
+        "n/a",
+        "n.a.",
+        "n.a",
+        "nan",
+        "null",
+        "none",
+        "nil",
+        "-",
+        "--",
+        "---",
+        "?",
+        "??",
+        "unknown",
+        "unk",
+        "missing",
+        "not available",
+        "not applicable",
+        "#n/a",
+        "#na",
+        "undefined",
+        "empty",
+        "blank",
+        "tbd",
+        "xxx",
+        ".",
+    }
 )
-_PLACEHOLDER_RE = "^\\s*(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDER_TEXT, key=len, reverse=True) if p) \
-    + ")?\\s*$"
+_PLACEHOLDER_RE = (
+    "^\\s*(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDER_TEXT, key=len, reverse=True) if p) + ")?\\s*$"
+)
 _PLACEHOLDER_MAX = max(len(p) for p in PLACEHOLDER_TEXT) + 8  # room for surrounding spaces
 PLACEHOLDER_NUMBERS = (-999.0, -9999.0, -99999.0, 9999.0, 99999.0, 999999.0)  # only at the min/max
 
 
 @_register(
-    "placeholder_values", "Placeholders for missing data",
-    ("categorical", "text", "id_like", "numeric", "boolean"), 0.0,
+    "placeholder_values",
+    "Placeholders for missing data",
+    ("categorical", "text", "id_like", "numeric", "boolean"),
+    0.0,
     "Finds values like 'N/A', 'unknown', '' or -999 that stand in for a missing value.",
 )
 def _check_placeholders(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1549,8 +1797,9 @@ def _check_placeholders(ctx: _Context, threshold: float) -> list[Finding]:
             arr = pa.array(pd.Index(f.uniques).astype("str").array)
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()
-            short = np.flatnonzero(pc.less_equal(pc.utf8_length(arr), _PLACEHOLDER_MAX).to_numpy(
-                zero_copy_only=False))  # placeholders are short; skip the regex for long values
+            short = np.flatnonzero(
+                pc.less_equal(pc.utf8_length(arr), _PLACEHOLDER_MAX).to_numpy(zero_copy_only=False)
+            )  # placeholders are short; skip the regex for long values
             hit = pc.match_substring_regex(arr.take(pa.array(short)), _PLACEHOLDER_RE, ignore_case=True)
             idx = short[np.flatnonzero(hit.to_numpy(zero_copy_only=False))]
             if len(idx) and len(idx) == f.n_unique:
@@ -1564,7 +1813,7 @@ def _check_placeholders(ctx: _Context, threshold: float) -> list[Finding]:
             rest = np.delete(u, idx)
             rest = rest[np.isfinite(rest)]
             for i in idx:
-                if len(rest) and (u[i] > 0 and u[i] > 1.5 * rest.max() or u[i] < 0 and u[i] < 1.5 * rest.min()):
+                if len(rest) and ((u[i] > 0 and u[i] > 1.5 * rest.max()) or (u[i] < 0 and u[i] < 1.5 * rest.min())):
                     keep.append(i)
             idx = np.array(keep, dtype=np.int64)
         else:
@@ -1580,13 +1829,24 @@ def _check_placeholders(ctx: _Context, threshold: float) -> list[Finding]:
             raw = str(f.uniques[int(i)])
             label = "blank" if raw.strip() == "" else repr(pii.redact(raw, 20))
             shown.append(f"{label} ×{_n(int(f.counts[int(i)]))}")
-        msg = (f"{_q(col)} has {_count(count, 'value')} that look{'s' if count == 1 else ''} like placeholders "
-               "for missing data "
-               f"({', '.join(shown)}).")
-        out.append(_find("placeholder_values", "warning", col, msg,
-                         "Placeholders hide gaps: a model treats 'N/A' as a real label and -999 as a real number. "
-                         "Clear them so they count as missing.", "clear_placeholders",
-                         count=count, values=[str(f.uniques[int(i)]) for i in order[:10]]))
+        msg = (
+            f"{_q(col)} has {_count(count, 'value')} that look{'s' if count == 1 else ''} like placeholders "
+            "for missing data "
+            f"({', '.join(shown)})."
+        )
+        out.append(
+            _find(
+                "placeholder_values",
+                "warning",
+                col,
+                msg,
+                "Placeholders hide gaps: a model treats 'N/A' as a real label and -999 as a real number. "
+                "Clear them so they count as missing.",
+                "clear_placeholders",
+                count=count,
+                values=[str(f.uniques[int(i)]) for i in order[:10]],
+            )
+        )
     return out
 
 
@@ -1618,27 +1878,62 @@ ROWS_PER_COLUMN = 10  # rule of thumb: >= 10 rows per input column (events per v
 
 
 @_register(
-    "too_few_rows", "Too few rows", (), ROWS_WARNING,
+    "too_few_rows",
+    "Too few rows",
+    (),
+    ROWS_WARNING,
     "Checks that there are enough rows to train and test a model, in total and per column.",
 )
 def _check_rows(ctx: _Context, threshold: float) -> list[Finding]:
     n = ctx.rows
-    inputs = [c for c in ctx.frame.columns
-              if c != ctx.target and ctx.kinds[c] not in ("constant", "id_like")]
-    advice = ("With so few rows a model can't learn reliable patterns, and its test score swings a lot by "
-              "chance. Collect more rows (a few hundred at least) or use fewer columns.")
+    inputs = [c for c in ctx.frame.columns if c != ctx.target and ctx.kinds[c] not in ("constant", "id_like")]
+    advice = (
+        "With so few rows a model can't learn reliable patterns, and its test score swings a lot by "
+        "chance. Collect more rows (a few hundred at least) or use fewer columns."
+    )
     if n == 0:
-        return [_find("too_few_rows", "critical", None, "The table has no rows.",
-                      "Load a file that has data below the header row.", None, rows=0)]
+        return [
+            _find(
+                "too_few_rows",
+                "critical",
+                None,
+                "The table has no rows.",
+                "Load a file that has data below the header row.",
+                None,
+                rows=0,
+            )
+        ]
     if n < ROWS_CRITICAL:
-        return [_find("too_few_rows", "critical", None, f"The table has only {_n(n)} rows.", advice, None,
-                      rows=n, input_columns=len(inputs))]
+        return [
+            _find(
+                "too_few_rows",
+                "critical",
+                None,
+                f"The table has only {_n(n)} rows.",
+                advice,
+                None,
+                rows=n,
+                input_columns=len(inputs),
+            )
+        ]
     if n < threshold:
-        return [_find("too_few_rows", "warning", None, f"The table has only {_n(n)} rows.", advice, None,
-                      rows=n, input_columns=len(inputs))]
+        return [
+            _find(
+                "too_few_rows",
+                "warning",
+                None,
+                f"The table has only {_n(n)} rows.",
+                advice,
+                None,
+                rows=n,
+                input_columns=len(inputs),
+            )
+        ]
     if inputs and n < ROWS_PER_COLUMN * len(inputs):
-        msg = (f"The table has {_n(n)} rows for {_n(len(inputs))} input columns "
-               f"(about {n / len(inputs):.0f} rows per column; {ROWS_PER_COLUMN} or more is safer).")
+        msg = (
+            f"The table has {_n(n)} rows for {_n(len(inputs))} input columns "
+            f"(about {n / len(inputs):.0f} rows per column; {ROWS_PER_COLUMN} or more is safer)."
+        )
         return [_find("too_few_rows", "warning", None, msg, advice, None, rows=n, input_columns=len(inputs))]
     return []
 
@@ -1652,8 +1947,12 @@ MIN_CLASS_ROWS = 10  # fewer examples than this: can't learn the class nor test 
 
 
 @_register(
-    "class_imbalance", "Unbalanced target", (), IMBALANCE_WARNING,
-    "Checks whether some outcomes of the target are much rarer than others.", needs_target=True,
+    "class_imbalance",
+    "Unbalanced target",
+    (),
+    IMBALANCE_WARNING,
+    "Checks whether some outcomes of the target are much rarer than others.",
+    needs_target=True,
 )
 def _check_imbalance(ctx: _Context, threshold: float) -> list[Finding]:
     t = ctx.target
@@ -1670,21 +1969,42 @@ def _check_imbalance(ctx: _Context, threshold: float) -> list[Finding]:
     if ratio >= threshold and cmin >= MIN_CLASS_ROWS:
         return []
     if f.n_unique == 2:
-        msg = (f"{_q(t)} is unbalanced: '{small}' is only {_pct(min_share)} of rows ({_n(cmin)} of "
-               f"{_n(f.n_valid)}); '{large}' is {_pct(max_share)}.")
+        msg = (
+            f"{_q(t)} is unbalanced: '{small}' is only {_pct(min_share)} of rows ({_n(cmin)} of "
+            f"{_n(f.n_valid)}); '{large}' is {_pct(max_share)}."
+        )
     else:
-        msg = (f"{_q(t)} is unbalanced: the rarest value '{small}' has {_n(cmin)} rows ({_pct(min_share)}), "
-               f"the most common '{large}' has {_n(cmax)} ({_pct(max_share)}).")
+        msg = (
+            f"{_q(t)} is unbalanced: the rarest value '{small}' has {_n(cmin)} rows ({_pct(min_share)}), "
+            f"the most common '{large}' has {_n(cmax)} ({_pct(max_share)})."
+        )
     if cmin < MIN_CLASS_ROWS:
         sev = "critical"
-        advice = (f"With fewer than {MIN_CLASS_ROWS} examples of '{small}', a model can't learn it and the test "
-                  "set may not contain it at all. Collect more examples, or merge rare values.")
+        advice = (
+            f"With fewer than {MIN_CLASS_ROWS} examples of '{small}', a model can't learn it and the test "
+            "set may not contain it at all. Collect more examples, or merge rare values."
+        )
     else:
         sev = "critical" if ratio < IMBALANCE_CRITICAL else "warning"
-        advice = (f"Accuracy looks good even for a model that always answers '{large}'. Judge models by balanced "
-                  f"accuracy or F1 and consider class weights; more '{small}' examples help most.")
-    return [_find("class_imbalance", sev, t, msg, advice, None, classes=f.n_unique,
-                  minority=small, minority_count=cmin, minority_share=min_share, ratio=ratio)]
+        advice = (
+            f"Accuracy looks good even for a model that always answers '{large}'. Judge models by balanced "
+            f"accuracy or F1 and consider class weights; more '{small}' examples help most."
+        )
+    return [
+        _find(
+            "class_imbalance",
+            sev,
+            t,
+            msg,
+            advice,
+            None,
+            classes=f.n_unique,
+            minority=small,
+            minority_count=cmin,
+            minority_share=min_share,
+            ratio=ratio,
+        )
+    ]
 
 
 LEAKAGE_CRITICAL = 0.99  # one column alone removes >= 99% of the errors (or explains >= 99% of
@@ -1693,11 +2013,42 @@ LEAKAGE_WARNING = 0.95  # strong enough to double-check; iris' best petal measur
 # best single feature of scikit-learn's breast-cancer data ~0.8
 _LEAK_MIN_ROWS = 60  # rows with a target in the sample (two halves of >= 30)
 _OUTCOME_WORDS = frozenset(
-    {"outcome", "result", "results", "cancel", "cancelled", "canceled", "cancellation", "churn",
-     "churned", "refund", "refunded", "chargeback", "terminated", "termination", "resolution",
-     "resolved", "closed", "closure", "label", "target", "approved", "rejected", "defaulted",
-     "discharge", "discharged", "died", "death", "deceased", "fraud", "converted", "conversion",
-     "returned", "won", "lost"}
+    {
+        "outcome",
+        "result",
+        "results",
+        "cancel",
+        "cancelled",
+        "canceled",
+        "cancellation",
+        "churn",
+        "churned",
+        "refund",
+        "refunded",
+        "chargeback",
+        "terminated",
+        "termination",
+        "resolution",
+        "resolved",
+        "closed",
+        "closure",
+        "label",
+        "target",
+        "approved",
+        "rejected",
+        "defaulted",
+        "discharge",
+        "discharged",
+        "died",
+        "death",
+        "deceased",
+        "fraud",
+        "converted",
+        "conversion",
+        "returned",
+        "won",
+        "lost",
+    }
 )
 
 
@@ -1727,7 +2078,7 @@ def _heldout_class_score(x: np.ndarray, kx: int, y: np.ndarray, ky: int) -> tupl
     Fitting on one half and scoring on the other stops identifier-like columns from "predicting"
     by memorising.
     """
-    halves = (np.arange(len(y)) % 2 == 0)
+    halves = np.arange(len(y)) % 2 == 0
     accs, bases = [], []
     for train in (halves, ~halves):
         test = ~train
@@ -1743,7 +2094,7 @@ def _heldout_class_score(x: np.ndarray, kx: int, y: np.ndarray, ky: int) -> tupl
 
 
 def _heldout_r2(x: np.ndarray, kx: int, y: np.ndarray) -> float:
-    halves = (np.arange(len(y)) % 2 == 0)
+    halves = np.arange(len(y)) % 2 == 0
     scores = []
     for train in (halves, ~halves):
         test = ~train
@@ -1770,9 +2121,13 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @_register(
-    "target_leakage", "Columns that give away the answer", (), LEAKAGE_CRITICAL,
+    "target_leakage",
+    "Columns that give away the answer",
+    (),
+    LEAKAGE_CRITICAL,
     "Finds columns that predict the target almost perfectly on their own, or whose names suggest they "
-    "were recorded after the outcome.", needs_target=True,
+    "were recorded after the outcome.",
+    needs_target=True,
 )
 def _check_leakage(ctx: _Context, threshold: float) -> list[Finding]:
     t = ctx.target
@@ -1830,8 +2185,10 @@ def _check_leakage(ctx: _Context, threshold: float) -> list[Finding]:
         if strength >= LEAKAGE_WARNING:
             sev = "critical" if strength >= threshold else "warning"
             if classes:
-                how = (f"{_pct(detail['accuracy'])} of held-out rows right, against "
-                       f"{_pct(detail['baseline_accuracy'])} by always guessing the most common value")
+                how = (
+                    f"{_pct(detail['accuracy'])} of held-out rows right, against "
+                    f"{_pct(detail['baseline_accuracy'])} by always guessing the most common value"
+                )
             elif "rank_correlation" in detail and detail["rank_correlation"] ** 2 >= detail["r2"]:
                 how = f"rank correlation {detail['rank_correlation']:.2f}"
             else:
@@ -1842,21 +2199,31 @@ def _check_leakage(ctx: _Context, threshold: float) -> list[Finding]:
                 msg += f" Its name also contains {_q(t)}."
             elif by_name:
                 msg += " Its name also suggests it is recorded after the outcome."
-            advice = ("A column that gives away the answer is usually filled in after the outcome is known "
-                      "(leakage): the model will look great in testing and fail in real use. Drop it, unless "
-                      "you will truly know this value at the time you make a prediction.")
-            out.append(_find("target_leakage", sev, col, msg, advice, "drop_column",
-                             strength=strength, by_name=by_name, **detail))
+            advice = (
+                "A column that gives away the answer is usually filled in after the outcome is known "
+                "(leakage): the model will look great in testing and fail in real use. Drop it, unless "
+                "you will truly know this value at the time you make a prediction."
+            )
+            out.append(
+                _find(
+                    "target_leakage", sev, col, msg, advice, "drop_column", strength=strength, by_name=by_name, **detail
+                )
+            )
         elif by_name:
             sev = "warning" if by_name == "target" else "info"
             if by_name == "target":
                 msg = f"{_q(col)} has {_q(t)} in its name: it may be derived from the target."
             else:
                 msg = f"{_q(col)} sounds like something recorded after the outcome."
-            advice = ("Check that you would know this value at the time you make a prediction. If it's only "
-                      "filled in afterwards, drop it: otherwise the model learns from the answer.")
-            out.append(_find("target_leakage", sev, col, msg, advice, "drop_column",
-                             strength=strength, by_name=by_name, **detail))
+            advice = (
+                "Check that you would know this value at the time you make a prediction. If it's only "
+                "filled in afterwards, drop it: otherwise the model learns from the answer."
+            )
+            out.append(
+                _find(
+                    "target_leakage", sev, col, msg, advice, "drop_column", strength=strength, by_name=by_name, **detail
+                )
+            )
     return out
 
 
@@ -1867,7 +2234,10 @@ FUTURE_MOSTLY = 0.5  # if most dates are in the future it's a planned date (due,
 
 
 @_register(
-    "future_dates", "Dates in the future", ("datetime",), FUTURE_DATES,
+    "future_dates",
+    "Dates in the future",
+    ("datetime",),
+    FUTURE_DATES,
     "Finds dates after today, which are usually typos or placeholders like 2099-12-31.",
 )
 def _check_future(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1887,17 +2257,22 @@ def _check_future(ctx: _Context, threshold: float) -> list[Finding]:
         latest = pd.Timestamp(np.datetime64(int(u[future].max()), f.unit))
         if f.tz is not None:
             latest = latest.tz_localize("UTC").tz_convert(f.tz)
-        msg = (f"{_q(col)} has {_count(count, 'date')} after today ({_pct(share)}), the latest "
-               f"{latest.date().isoformat()}.")
+        msg = (
+            f"{_q(col)} has {_count(count, 'date')} after today ({_pct(share)}), the latest "
+            f"{latest.date().isoformat()}."
+        )
         if share >= FUTURE_MOSTLY:
             sev = "info"
             advice = "If this is a planned date (a due date, an expiry date), that's fine; otherwise check the values."
         else:
             sev = "warning"
-            advice = ("Dates in the future are usually typos (a wrong year) or placeholders like 2099-12-31. "
-                      "Fix them in the file, or clear them so they count as missing.")
-        out.append(_find("future_dates", sev, col, msg, advice, None,
-                         count=count, share=share, latest=latest.isoformat()))
+            advice = (
+                "Dates in the future are usually typos (a wrong year) or placeholders like 2099-12-31. "
+                "Fix them in the file, or clear them so they count as missing."
+            )
+        out.append(
+            _find("future_dates", sev, col, msg, advice, None, count=count, share=share, latest=latest.isoformat())
+        )
     return out
 
 
@@ -1910,7 +2285,10 @@ _DATE_POISSON = -math.log(1e-4)  # event data: a silence this unlikely by chance
 
 
 @_register(
-    "date_gaps", "Gaps in dates", ("datetime",), DATE_GAP,
+    "date_gaps",
+    "Gaps in dates",
+    ("datetime",),
+    DATE_GAP,
     "Finds missing periods in a date column (e.g. days with no rows in daily data).",
 )
 def _check_date_gaps(ctx: _Context, threshold: float) -> list[Finding]:
@@ -1940,8 +2318,14 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
         m = float(np.median(d))
         if 0 < m < tick_day and regular(d, m):
             missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
-            return _report_gaps(col, pts, w, missing, _step_name(m / tick_day), lambda p: str(
-                np.datetime64(int(p), f.unit).astype("datetime64[s]")).replace("T", " "))
+            return _report_gaps(
+                col,
+                pts,
+                w,
+                missing,
+                _step_name(m / tick_day),
+                lambda p: str(np.datetime64(int(p), f.unit).astype("datetime64[s]")).replace("T", " "),
+            )
     day_codes, day_ids = pd.factorize(np.floor_divide(ticks, tick_day))
     per_day = np.bincount(day_codes, weights=counts)
     order = np.argsort(day_ids)
@@ -1960,8 +2344,15 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
             if closed == [5, 6]:
                 return _report_gaps(col, days, w, missing, "business day", show)
             names = " or ".join(_WEEKDAY_NAMES[d] for d in closed)
-            return _report_gaps(col, days, w, missing, "opening day", show,
-                                f" No row falls on a {names}, so those count as closing days, not gaps.")
+            return _report_gaps(
+                col,
+                days,
+                w,
+                missing,
+                "opening day",
+                show,
+                f" No row falls on a {names}, so those count as closing days, not gaps.",
+            )
     if regular(d, m):
         missing = np.where(d > threshold * m, np.rint(d / m).astype(np.int64) - 1, 0)
         return _report_gaps(col, days, w, missing, _step_name(m), show)
@@ -1970,14 +2361,25 @@ def _date_gap_finding(col: str, f: _Facts, threshold: float) -> Finding | None:
         return None
     biggest = int(np.argmax(d))
     a, b = show(days[biggest]), show(days[biggest + 1])
-    msg = (f"{_q(col)} has {_count(int(silence.sum()), 'long stretch', 'long stretches')} without rows; "
-           "the longest is "
-           f"{int(d[biggest])} days, between {a} and {b}, while rows usually come every "
-           f"{'day' if m <= 1 else f'{m:.0f} days'}.")
-    return _find("date_gaps", "info", col, msg,
-                 "A long silence often means data is missing for that period (an outage, a lost export). "
-                 "Check it, especially before forecasting or comparing periods.", None,
-                 silences=int(silence.sum()), longest_days=int(d[biggest]), longest_from=a, longest_to=b)
+    msg = (
+        f"{_q(col)} has {_count(int(silence.sum()), 'long stretch', 'long stretches')} without rows; "
+        "the longest is "
+        f"{int(d[biggest])} days, between {a} and {b}, while rows usually come every "
+        f"{'day' if m <= 1 else f'{m:.0f} days'}."
+    )
+    return _find(
+        "date_gaps",
+        "info",
+        col,
+        msg,
+        "A long silence often means data is missing for that period (an outage, a lost export). "
+        "Check it, especially before forecasting or comparing periods.",
+        None,
+        silences=int(silence.sum()),
+        longest_days=int(d[biggest]),
+        longest_from=a,
+        longest_to=b,
+    )
 
 
 def _trim_isolated(days: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1998,8 +2400,15 @@ def _trim_isolated(days: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndar
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _report_gaps(col: str, points: np.ndarray, rows: np.ndarray, missing: np.ndarray, step: str,
-                 show: Callable[[int], str], note: str = "") -> Finding | None:
+def _report_gaps(
+    col: str,
+    points: np.ndarray,
+    rows: np.ndarray,
+    missing: np.ndarray,
+    step: str,
+    show: Callable[[int], str],
+    note: str = "",
+) -> Finding | None:
     """Report missing periods (``missing[i]`` = periods missing between point i and i+1).
 
     With about one row per period every gap counts. With several random events per period an
@@ -2013,13 +2422,24 @@ def _report_gaps(col: str, points: np.ndarray, rows: np.ndarray, missing: np.nda
     biggest = int(np.argmax(missing))
     a, b = show(points[biggest]), show(points[biggest + 1])
     plural = step + ("s" if total != 1 else "")
-    msg = (f"{_q(col)} has data for every {step}, except {_n(total)} {plural} with none "
-           f"(the longest gap is between {a} and {b}).{note}")
-    return _find("date_gaps", "warning", col, msg,
-                 "Missing periods break forecasts and time-based features (like 'last week's sales'). "
-                 "Check whether data was lost; if those periods truly had nothing, add them with zero.",
-                 None, step=step, missing_periods=total, gaps=int((missing > 0).sum()), longest_from=a,
-                 longest_to=b)
+    msg = (
+        f"{_q(col)} has data for every {step}, except {_n(total)} {plural} with none "
+        f"(the longest gap is between {a} and {b}).{note}"
+    )
+    return _find(
+        "date_gaps",
+        "warning",
+        col,
+        msg,
+        "Missing periods break forecasts and time-based features (like 'last week's sales'). "
+        "Check whether data was lost; if those periods truly had nothing, add them with zero.",
+        None,
+        step=step,
+        missing_periods=total,
+        gaps=int((missing > 0).sum()),
+        longest_from=a,
+        longest_to=b,
+    )
 
 
 def _local_rate(rows: np.ndarray, missing: np.ndarray, window: int = 14) -> np.ndarray:
@@ -2034,8 +2454,15 @@ def _local_rate(rows: np.ndarray, missing: np.ndarray, window: int = 14) -> np.n
 
 
 def _step_name(days: float) -> str:
-    for name, length in (("minute", 1 / 1440), ("hour", 1 / 24), ("day", 1), ("week", 7), ("month", 30.44),
-                         ("quarter", 91.3), ("year", 365.25)):
+    for name, length in (
+        ("minute", 1 / 1440),
+        ("hour", 1 / 24),
+        ("day", 1),
+        ("week", 7),
+        ("month", 30.44),
+        ("quarter", 91.3),
+        ("year", 365.25),
+    ):
         if abs(days - length) <= 0.1 * length:
             return name
     if days < 1:
@@ -2047,7 +2474,10 @@ def _step_name(days: float) -> str:
 
 
 @_register(
-    "pii", "Personal data", ("categorical", "text", "id_like", "numeric"), 0.0,
+    "pii",
+    "Personal data",
+    ("categorical", "text", "id_like", "numeric"),
+    0.0,
     "Finds personal data: emails, phone numbers, card numbers, IBANs, IP addresses, national ID "
     "numbers and people's names.",
 )
@@ -2062,24 +2492,45 @@ def _check_pii(ctx: _Context, threshold: float) -> list[Finding]:
         if not hits and f.family == "string" and pii.masked_share(ctx.frame[col]) >= 0.5:
             # masked values still come from people: a model must not learn from them either
             example = next(str(v) for v in ctx.frame[col].dropna() if "*" in str(v))
-            out.append(_find("pii", "info", col, f"{_q(col)} holds masked personal data (e.g. {pii.redact(example, 40)}).",
-                             "Masked values still come from people's details and tell a model little, so Keel leaves "
-                             "this column out of training. Put it back on the Train page only if you are sure.",
-                             masked=True))
+            out.append(
+                _find(
+                    "pii",
+                    "info",
+                    col,
+                    f"{_q(col)} holds masked personal data (e.g. {pii.redact(example, 40)}).",
+                    "Masked values still come from people's details and tell a model little, so Keel leaves "
+                    "this column out of training. Put it back on the Train page only if you are sure.",
+                    masked=True,
+                )
+            )
             continue
         if not hits:
             continue
         labels = [pii.LABELS[h.pii_type] for h in hits]
         shares = _join([_pct(h.share) for h in hits])
         sampled = "" if scan.scanned == scan.total else " sampled"
-        msg = (f"{_q(col)} contains {_join(labels)} (in {shares} of {_n(scan.scanned)}{sampled} values), "
-               f"e.g. {hits[0].example}.")
+        msg = (
+            f"{_q(col)} contains {_join(labels)} (in {shares} of {_n(scan.scanned)}{sampled} values), "
+            f"e.g. {hits[0].example}."
+        )
         sev = "critical" if any(h.pii_type in pii.SENSITIVE for h in hits) else "warning"
-        advice = ("Personal data rarely helps a model and is risky to keep (privacy law, leaks). Mask it, replace "
-                  "it with pseudonyms (equal values stay equal, so joins still work), or drop the column.")
-        out.append(_find("pii", sev, col, msg, advice, "mask_pii", ("pseudonymise_pii", "drop_column"),
-                         types={h.pii_type: {"count": h.count, "share": h.share} for h in hits},
-                         scanned=scan.scanned))
+        advice = (
+            "Personal data rarely helps a model and is risky to keep (privacy law, leaks). Mask it, replace "
+            "it with pseudonyms (equal values stay equal, so joins still work), or drop the column."
+        )
+        out.append(
+            _find(
+                "pii",
+                sev,
+                col,
+                msg,
+                advice,
+                "mask_pii",
+                ("pseudonymise_pii", "drop_column"),
+                types={h.pii_type: {"count": h.count, "share": h.share} for h in hits},
+                scanned=scan.scanned,
+            )
+        )
     return out
 
 
@@ -2111,7 +2562,8 @@ def profile(
         raise InputError(
             f"There is no column '{target}' to predict in this table.",
             f"Choose one of: {_join([_q(c) for c in list(frame.columns)[:10]])}"
-            + ("…" if len(frame.columns) > 10 else "") + ".",
+            + ("…" if len(frame.columns) > 10 else "")
+            + ".",
         )
     target = None if target is None else str(target)
     overrides = dict(kinds or {})
@@ -2175,6 +2627,14 @@ def profile(
 
 
 __all__ = [
-    "CHECKS", "KINDS", "SEVERITIES", "Check", "ColumnProfile", "Finding", "Profile",
-    "infer_kinds", "placeholder_mask", "profile",
+    "CHECKS",
+    "KINDS",
+    "SEVERITIES",
+    "Check",
+    "ColumnProfile",
+    "Finding",
+    "Profile",
+    "infer_kinds",
+    "placeholder_mask",
+    "profile",
 ]

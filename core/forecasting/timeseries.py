@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.data.quality import Finding
 from core.errors import InputError
-from core.quality import Finding
 
 # frequency code -> (pandas period alias builder, plain label, singular unit, default season candidates)
 _LABELS = {
@@ -104,7 +104,7 @@ class Series:
 
     @property
     def n(self) -> int:
-        return int(len(self.values))
+        return len(self.values)
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, bool]:
         what = "value is" if n_bad == 1 else "values are"
         raise InputError(
             f"{n_bad} {what} in '{column}' not dates (first: '{first}', row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}).",
-            f"Fix them in the file, or choose another date column.",
+            "Fix them in the file, or choose another date column.",
         )
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert(None)
@@ -238,10 +238,29 @@ _WEEK = re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*W(?P<w>\d{1,2})$", re.I)
 # 'Jan-2021'): with no day, 'Jan 21' is January 2021 in a date column, not the 21st of January
 _MONTH_CODE = re.compile(r"^(?P<y>\d{4})\s*M(?P<m>\d{1,2})$", re.I)
 _MONTH_YEAR = re.compile(r"^(?P<name>[A-Za-z]{3,9})\.?[\s\-/'’]*(?P<y>\d{2}|\d{4})$")
-_MONTHS = {name: i + 1 for i, names in enumerate(zip(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"))) for name in names} | {"sept": 9}
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        zip(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+        )
+    )
+    for name in names
+} | {"sept": 9}
 
 
 def _periods(text: pd.Series) -> pd.Series | None:
@@ -300,7 +319,7 @@ def parse_values(raw: pd.Series, column: str) -> pd.Series:
         what = "value is" if n_bad == 1 else "values are"
         raise InputError(
             f"{n_bad} {what} in '{column}' not numbers (first: '{first}', row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}).",
-            f"Choose a numeric column (such as units sold) as the value, or fix those cells.",
+            "Choose a numeric column (such as units sold) as the value, or fix those cells.",
         )
     return num.astype(float)
 
@@ -475,8 +494,14 @@ def suggest_fill(values: np.ndarray) -> str:
 
 
 def _f(code: str, severity: str, column: str, message: str, advice: str, series: str | None, **details) -> Finding:
-    return Finding(code=code, severity=severity, column=column, message=message, advice=advice,
-                   details={"series": series, **details})
+    return Finding(
+        code=code,
+        severity=severity,
+        column=column,
+        message=message,
+        advice=advice,
+        details={"series": series, **details},
+    )
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -515,7 +540,7 @@ def launch_zeros(values: np.ndarray) -> int:
     if lead < 3 or lead >= zero.size:
         return 0
     p_zero = float(zero[lead:].mean())
-    return lead if p_zero ** lead < 0.01 else 0
+    return lead if p_zero**lead < 0.01 else 0
 
 
 def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
@@ -534,12 +559,19 @@ def stockout_runs(values: np.ndarray) -> list[tuple[int, int]]:
     lead, trail = edge_runs(zero)
     inner = zero.copy()
     inner[:lead] = False
-    inner[len(v) - trail:] = False
+    inner[len(v) - trail :] = False
     return [(s, L) for s, L in _runs(inner) if L >= 3]
 
 
-def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Frequency,
-                    n_missing: int = 0, fill: str = "missing", horizon: int | None = None) -> list[Finding]:
+def series_findings(
+    values: np.ndarray,
+    sid: str | None,
+    column: str,
+    freq: Frequency,
+    n_missing: int = 0,
+    fill: str = "missing",
+    horizon: int | None = None,
+) -> list[Finding]:
     """Plain-language findings for one regular series."""
     name = f"'{sid}'" if sid is not None else f"'{column}'"
     out: list[Finding] = []
@@ -549,70 +581,142 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
     x = v[finite]
     min_len = 2 * max(1, {"D": 7, "W": 4, "M": 12, "Q": 4}.get(freq.code, 1))
     if len(x) < 2:
-        out.append(_f("too_short_history", "critical", column,
-                      f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
-                      "A forecast needs at least 2 points (better a few seasons); this series gets none. "
-                      "Collect more history, or check that the series id column is right.",
-                      sid, n=len(x)))
+        out.append(
+            _f(
+                "too_short_history",
+                "critical",
+                column,
+                f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
+                "A forecast needs at least 2 points (better a few seasons); this series gets none. "
+                "Collect more history, or check that the series id column is right.",
+                sid,
+                n=len(x),
+            )
+        )
     elif n < 3 or len(x) < 3:
-        out.append(_f("too_short_history", "critical", column,
-                      f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
-                      "At least 3 points are needed for a real forecast; we show a flat forecast only. Collect more history.",
-                      sid, n=len(x)))
+        out.append(
+            _f(
+                "too_short_history",
+                "critical",
+                column,
+                f"Series {name} has only {len(x)} {freq.unit}(s) of data.",
+                "At least 3 points are needed for a real forecast; we show a flat forecast only. Collect more history.",
+                sid,
+                n=len(x),
+            )
+        )
     elif n < min_len:
-        out.append(_f("too_short_history", "warning", column,
-                      f"Series {name} has only {freq.units(n)} of history.",
-                      f"Forecasts from short histories are rough; with at least {freq.units(min_len)} Keel can check them against the past.",
-                      sid, n=n))
+        out.append(
+            _f(
+                "too_short_history",
+                "warning",
+                column,
+                f"Series {name} has only {freq.units(n)} of history.",
+                f"Forecasts from short histories are rough; with at least {freq.units(min_len)} Keel can check them against the past.",
+                sid,
+                n=n,
+            )
+        )
     if horizon is not None and horizon > n:
-        out.append(_f("horizon_longer_than_history", "warning", column,
-                      f"The forecast horizon ({freq.units(horizon)}) is longer than the history of {name} ({freq.units(n)}).",
-                      "Forecasts that far ahead are guesses; shorten the horizon or use more history.", sid))
+        out.append(
+            _f(
+                "horizon_longer_than_history",
+                "warning",
+                column,
+                f"The forecast horizon ({freq.units(horizon)}) is longer than the history of {name} ({freq.units(n)}).",
+                "Forecasts that far ahead are guesses; shorten the horizon or use more history.",
+                sid,
+            )
+        )
     if n_missing:
         what = "counted as zero" if fill == "zero" else "left missing and filled in by interpolation for fitting"
-        out.append(_f("missing_periods", "info" if n_missing <= 0.05 * n else "warning", column,
-                      f"Series {name} has {n_missing} {freq.unit}(s) with no row; they were {what}.",
-                      "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded "
-                      "(on the Forecast page, or --fill on the command line).",
-                      sid, n=n_missing))
+        out.append(
+            _f(
+                "missing_periods",
+                "info" if n_missing <= 0.05 * n else "warning",
+                column,
+                f"Series {name} has {n_missing} {freq.unit}(s) with no row; they were {what}.",
+                "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded "
+                "(on the Forecast page, or --fill on the command line).",
+                sid,
+                n=n_missing,
+            )
+        )
     if len(x) == 0:
         return out
     if (x < 0).any():
         k = int((x < 0).sum())
-        out.append(_f("negative_values", "warning", column,
-                      f"Series {name} has {k} negative value(s) (lowest {x.min():g}).",
-                      "Negative sales usually mean returns or corrections. Check them; order suggestions treat them as lower demand.",
-                      sid, n=k))
+        out.append(
+            _f(
+                "negative_values",
+                "warning",
+                column,
+                f"Series {name} has {k} negative value(s) (lowest {x.min():g}).",
+                "Negative sales usually mean returns or corrections. Check them; order suggestions treat them as lower demand.",
+                sid,
+                n=k,
+            )
+        )
     zero = finite & (v == 0)
     zero_share = float(zero[finite].mean())
     all_zero_lead, trail = edge_runs(zero)
     lead = launch_zeros(v[finite])
     if lead:
-        out.append(_f("leading_zeros", "info", column,
-                      f"Series {name} starts with {freq.units(lead)} of zeros.",
-                      "This often means the product was launched later; Keel ignores those leading zeros when fitting.",
-                      sid, n=lead))
+        out.append(
+            _f(
+                "leading_zeros",
+                "info",
+                column,
+                f"Series {name} starts with {freq.units(lead)} of zeros.",
+                "This often means the product was launched later; Keel ignores those leading zeros when fitting.",
+                sid,
+                n=lead,
+            )
+        )
     if trail >= 3 and trail < n and zero_share < 0.8:
-        out.append(_f("trailing_zeros", "warning", column,
-                      f"Series {name} ends with {freq.units(trail)} of zeros.",
-                      "Was the product discontinued or out of stock? The forecast will follow the recent zeros.",
-                      sid, n=trail))
+        out.append(
+            _f(
+                "trailing_zeros",
+                "warning",
+                column,
+                f"Series {name} ends with {freq.units(trail)} of zeros.",
+                "Was the product discontinued or out of stock? The forecast will follow the recent zeros.",
+                sid,
+                n=trail,
+            )
+        )
     if zero_share >= 0.3 and all_zero_lead < n:
-        out.append(_f("intermittent_demand", "info", column,
-                      f"Series {name} is zero in {zero_share:.0%} of {freq.unit}s (intermittent demand).",
-                      "Keel tries Croston/SBA, a method made for items that sell now and then.",
-                      sid, zero_share=round(zero_share, 3)))
+        out.append(
+            _f(
+                "intermittent_demand",
+                "info",
+                column,
+                f"Series {name} is zero in {zero_share:.0%} of {freq.unit}s (intermittent demand).",
+                "Keel tries Croston/SBA, a method made for items that sell now and then.",
+                sid,
+                zero_share=round(zero_share, 3),
+            )
+        )
     elif zero_share < 0.3 and len(x) > 10:
         pos = x[x > 0]
         typical = float(np.median(pos)) if pos.size else 0.0
         long_runs = stockout_runs(v)
         if long_runs:
             s, L = max(long_runs, key=lambda r: r[1])
-            out.append(_f("stockout_zeros", "warning", column,
-                          f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {typical:g}.",
-                          "These look like stock-outs: true demand was probably not zero, so the forecast may be too low. If so, "
-                          "empty those cells (or delete those rows and choose 'unknown' for periods with no row) so they are not read as no demand.",
-                          sid, runs=len(long_runs), longest=L, start=s))
+            out.append(
+                _f(
+                    "stockout_zeros",
+                    "warning",
+                    column,
+                    f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {typical:g}.",
+                    "These look like stock-outs: true demand was probably not zero, so the forecast may be too low. If so, "
+                    "empty those cells (or delete those rows and choose 'unknown' for periods with no row) so they are not read as no demand.",
+                    sid,
+                    runs=len(long_runs),
+                    longest=L,
+                    start=s,
+                )
+            )
     if len(x) >= 12:
         med = pd.Series(v).rolling(7, center=True, min_periods=3).median().to_numpy()
         dev = v - med
@@ -621,12 +725,22 @@ def series_findings(values: np.ndarray, sid: str | None, column: str, freq: Freq
         if mad > 0:
             idx = np.flatnonzero(np.abs(dev) > 6 * mad)
             if idx.size and idx.size <= 0.05 * n and not zero_share >= 0.3:
-                out.append(_f("outliers", "info" if idx.size <= 2 else "warning", column,
-                              f"Series {name} has {idx.size} unusual value(s) (e.g. {v[idx[0]]:g} where about {med[idx[0]]:g} was typical).",
-                              ("Check them. A typing error should be fixed in the file. A real one-off (a big order) can pull the "
-                               "forecast up; a known event that comes back (a promotion, a holiday) is real demand, "
-                               "but the forecast does not know when it comes next, so plan for it on top."),
-                              sid, n=int(idx.size), positions=[int(i) for i in idx[:10]]))
+                out.append(
+                    _f(
+                        "outliers",
+                        "info" if idx.size <= 2 else "warning",
+                        column,
+                        f"Series {name} has {idx.size} unusual value(s) (e.g. {v[idx[0]]:g} where about {med[idx[0]]:g} was typical).",
+                        (
+                            "Check them. A typing error should be fixed in the file. A real one-off (a big order) can pull the "
+                            "forecast up; a known event that comes back (a promotion, a holiday) is real demand, "
+                            "but the forecast does not know when it comes next, so plan for it on top."
+                        ),
+                        sid,
+                        n=int(idx.size),
+                        positions=[int(i) for i in idx[:10]],
+                    )
+                )
     return out
 
 
@@ -644,11 +758,16 @@ def lagged_copy_findings(frame: pd.DataFrame, date: str, value: str, id: str | N
             shifted = y.groupby(f[id]).shift(lag) if id else y.shift(lag)
             ok = shifted.notna() & col.notna()
             if ok.sum() >= 5 and np.isclose(shifted[ok], col[ok]).mean() > 0.95:
-                out.append(Finding(
-                    code="lagged_copy", severity="warning", column=str(c),
-                    message=f"Column '{c}' is '{value}' from {lag} period(s) earlier.",
-                    advice="It is a lagged copy of what you forecast; Keel does not use it as an input. Remove it if it was meant as a predictor.",
-                    details={"lag": lag}))
+                out.append(
+                    Finding(
+                        code="lagged_copy",
+                        severity="warning",
+                        column=str(c),
+                        message=f"Column '{c}' is '{value}' from {lag} period(s) earlier.",
+                        advice="It is a lagged copy of what you forecast; Keel does not use it as an input. Remove it if it was meant as a predictor.",
+                        details={"lag": lag},
+                    )
+                )
                 break
     return out
 
@@ -680,8 +799,9 @@ def series_key(frame: pd.DataFrame, id: str | Sequence[str] | None) -> tuple[pd.
     return frame.drop(columns=cols).assign(**{name: key}), name
 
 
-def long_format(frame: pd.DataFrame, date: str, value: str | Sequence[str],
-                id: str | Sequence[str] | None) -> tuple[pd.DataFrame, str, str | None]:
+def long_format(
+    frame: pd.DataFrame, date: str, value: str | Sequence[str], id: str | Sequence[str] | None
+) -> tuple[pd.DataFrame, str, str | None]:
     """A wide table (one column per product: 'Month, Apples, Pears') as one row per date and column.
 
     Returns the frame, the value column and the series-id column: with several value columns the
@@ -698,8 +818,11 @@ def long_format(frame: pd.DataFrame, date: str, value: str | Sequence[str],
     if len(values) == 1:
         return frame, values[0], id
     if date in values or (id is not None and id in values):
-        raise InputError(f"'{date if date in values else id}' cannot be both a value to forecast and the "
-                         f"{'date' if date in values else 'series id'}.", "Choose other columns to forecast.")
+        raise InputError(
+            f"'{date if date in values else id}' cannot be both a value to forecast and the "
+            f"{'date' if date in values else 'series id'}.",
+            "Choose other columns to forecast.",
+        )
     keep = [date] + ([id] if id else [])
     long = frame[keep + values].melt(id_vars=keep, value_vars=values, var_name="__column", value_name="value")
     name = "column" if id is None else ID_JOIN.join([id, "column"])
@@ -770,14 +893,19 @@ def prepare(
     aggregated_from = None
     if events:
         # a till or web-shop export: one row per sale at its own time, not readings on a clock
-        table_findings.append(Finding(
-            code="event_times", severity="info", column=date,
-            message=f"The times in '{date}' vary from row to row, so each row looks like a single sale or event "
-                    "rather than a reading on a regular clock. Keel added the values up per day.",
-            advice="Choose weekly or monthly totals if you order less often (Add up to on the Forecast page, "
-                   "--aggregate on the command line). If the values are readings such as temperatures, adding "
-                   "them up is wrong: make one row per regular time first.",
-            details={"step": freq.label}))
+        table_findings.append(
+            Finding(
+                code="event_times",
+                severity="info",
+                column=date,
+                message=f"The times in '{date}' vary from row to row, so each row looks like a single sale or event "
+                "rather than a reading on a regular clock. Keel added the values up per day.",
+                advice="Choose weekly or monthly totals if you order less often (Add up to on the Forecast page, "
+                "--aggregate on the command line). If the values are readings such as temperatures, adding "
+                "them up is wrong: make one row per regular time first.",
+                details={"step": freq.label},
+            )
+        )
         aggregate_to = "D"
     if aggregate_to:
         target = coarser_frequency(aggregate_to)
@@ -795,17 +923,33 @@ def prepare(
     if dup.any() and aggregated_from is None:
         n_dup = int(work[dup].drop_duplicates(subset=["g", "p"]).shape[0])
         exact = work.duplicated(subset=["g", "d"], keep=False).any()
-        advice = ("We added them up (one total per date). If each row is a different product or store, "
-                  "choose that column as the series id." if id is None or exact else
-                  "We added them up per period. Check that the dates are what you expect.")
-        table_findings.append(Finding(
-            code="duplicate_dates", severity="warning", column=date,
-            message=f"{n_dup} date(s) appear more than once{' within a series' if id else ''} in '{date}'.",
-            advice=advice, details={"n": n_dup}))
+        advice = (
+            "We added them up (one total per date). If each row is a different product or store, "
+            "choose that column as the series id."
+            if id is None or exact
+            else "We added them up per period. Check that the dates are what you expect."
+        )
+        table_findings.append(
+            Finding(
+                code="duplicate_dates",
+                severity="warning",
+                column=date,
+                message=f"{n_dup} date(s) appear more than once{' within a series' if id else ''} in '{date}'.",
+                advice=advice,
+                details={"n": n_dup},
+            )
+        )
     if n_nodate:
-        table_findings.append(Finding(code="missing_values", severity="warning", column=date,
-                                      message=f"{n_nodate} row(s) have no date in '{date}' and were left out.",
-                                      advice="Fill in the dates in the file if those rows matter.", details={"n": n_nodate}))
+        table_findings.append(
+            Finding(
+                code="missing_values",
+                severity="warning",
+                column=date,
+                message=f"{n_nodate} row(s) have no date in '{date}' and were left out.",
+                advice="Fill in the dates in the file if those rows matter.",
+                details={"n": n_nodate},
+            )
+        )
     # irregular steps: steps that are not whole multiples of the inferred one
     if aggregated_from is None:
         periods = work.drop_duplicates(subset=["g", "p"]).sort_values(["g", "p"])
@@ -819,11 +963,16 @@ def prepare(
             k = np.array([d.n for d in (cur - prev)]) / (freq.minutes or freq.years or 1)
         irregular = int((k != 1).sum())
         if irregular > 0.1 * max(1, len(k)):
-            table_findings.append(Finding(
-                code="irregular_steps", severity="warning", column=date,
-                message=f"{irregular} of {len(k)} steps between dates are not one {freq.unit}.",
-                advice=f"Keel treats the data as {freq.label}; the missing {freq.unit}s are gaps. Aggregate to a coarser step if the dates are uneven.",
-                details={"n": irregular}))
+            table_findings.append(
+                Finding(
+                    code="irregular_steps",
+                    severity="warning",
+                    column=date,
+                    message=f"{irregular} of {len(k)} steps between dates are not one {freq.unit}.",
+                    advice=f"Keel treats the data as {freq.label}; the missing {freq.unit}s are gaps. Aggregate to a coarser step if the dates are uneven.",
+                    details={"n": irregular},
+                )
+            )
     # single sales on a day without a row: nothing was sold that day
     suggested = "zero" if events else suggest_fill(work["y"].to_numpy())
     use_fill = suggested if fill == "auto" else fill
@@ -846,24 +995,53 @@ def prepare(
         if stockouts_as_missing:
             runs = stockout_runs(v)
             for st, L in runs:
-                v[st: st + L] = np.nan
+                v[st : st + L] = np.nan
             if runs:
-                fnd.append(_f("stockouts_ignored", "info", value,
-                              f"{freq.units(sum(L for _, L in runs)).replace(' ', ' zero ', 1)} of '{sid or value}' "
-                              "were treated as stock-outs (unknown demand).",
-                              "They are filled in from the neighbouring values when fitting, so the forecast is not pulled down.",
-                              sid, n=sum(L for _, L in runs)))
+                fnd.append(
+                    _f(
+                        "stockouts_ignored",
+                        "info",
+                        value,
+                        f"{freq.units(sum(L for _, L in runs)).replace(' ', ' zero ', 1)} of '{sid or value}' "
+                        "were treated as stock-outs (unknown demand).",
+                        "They are filled in from the neighbouring values when fitting, so the forecast is not pulled down.",
+                        sid,
+                        n=sum(L for _, L in runs),
+                    )
+                )
         series.append(Series(id=sid, dates=_to_dates(full, freq), values=v, findings=tuple(fnd)))
     table_findings += lagged_copy_findings(frame, date, value, id)
-    return Panel(frequency=freq, series=tuple(series), findings=tuple(table_findings), fill=use_fill,
-                 suggested_fill=suggested, integer_years=integer_years, value=value, date=date, id=id,
-                 aggregated_from=aggregated_from)
+    return Panel(
+        frequency=freq,
+        series=tuple(series),
+        findings=tuple(table_findings),
+        fill=use_fill,
+        suggested_fill=suggested,
+        integer_years=integer_years,
+        value=value,
+        date=date,
+        id=id,
+        aggregated_from=aggregated_from,
+    )
 
 
 # --------------------------------------------------------------------------- column suggestion
 
-_VALUE_WORDS = ("sales", "sold", "units", "qty", "quantity", "demand", "value", "amount", "revenue", "count",
-                "volume", "orders", "y")
+_VALUE_WORDS = (
+    "sales",
+    "sold",
+    "units",
+    "qty",
+    "quantity",
+    "demand",
+    "value",
+    "amount",
+    "revenue",
+    "count",
+    "volume",
+    "orders",
+    "y",
+)
 _ID_WORDS = ("product", "item", "sku", "store", "shop", "id", "series", "article", "category", "name")
 
 
@@ -885,8 +1063,11 @@ def _looks_like_dates(s: pd.Series, name: str) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(x):
         ok = pd.to_numeric(x, errors="coerce")
-        return bool(("year" in name.lower() or "jahr" in name.lower() or name.lower() in ("yr", "date"))
-                    and ok.between(1000, 2999).all() and np.allclose(ok, np.round(ok)))
+        return bool(
+            ("year" in name.lower() or "jahr" in name.lower() or name.lower() in ("yr", "date"))
+            and ok.between(1000, 2999).all()
+            and np.allclose(ok, np.round(ok))
+        )
     sample = x.astype("string").head(200)
     if not sample.str.contains(r"\d").all():
         return False
@@ -906,13 +1087,18 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
             "Forecasting needs a column of dates (such as 2024-03-31) or plain years; add one to the file.",
         )
     date = next((d for d in dates if "date" in d.lower() or "time" in d.lower() or "day" in d.lower()), dates[0])
-    numeric = [str(c) for c in frame.columns if str(c) not in dates and pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [
+        str(c)
+        for c in frame.columns
+        if str(c) not in dates and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
 
     def vscore(c: str) -> tuple:
         low = c.lower()
-        return (not any(w == low or w in low.split("_") or (len(w) > 2 and w in low) for w in _VALUE_WORDS),
-                frame[c].isna().mean())
+        return (
+            not any(w == low or w in low.split("_") or (len(w) > 2 and w in low) for w in _VALUE_WORDS),
+            frame[c].isna().mean(),
+        )
 
     values = sorted(numeric, key=vscore)
     n = len(frame)
@@ -931,5 +1117,11 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
     ids.sort(key=lambda c: (id_rank(c), frame[c].nunique()))
     # an id column is only needed when dates repeat
     need_id = frame[date].duplicated().any()
-    return ColumnGuess(date=date, value=values[0] if values else None, id=ids[0] if (ids and need_id) else None,
-                       date_candidates=tuple(dates), value_candidates=tuple(values), id_candidates=tuple(ids))
+    return ColumnGuess(
+        date=date,
+        value=values[0] if values else None,
+        id=ids[0] if (ids and need_id) else None,
+        date_candidates=tuple(dates),
+        value_candidates=tuple(values),
+        id_candidates=tuple(ids),
+    )

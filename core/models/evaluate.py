@@ -178,7 +178,9 @@ def _frame(X: Any) -> pd.DataFrame:
         return X.reset_index(drop=True)
     if isinstance(X, pd.Series):
         return X.to_frame().T.reset_index(drop=True)
-    raise InputError("The rows to evaluate on must be a table.", "Pass a pandas DataFrame of the model's input columns.")
+    raise InputError(
+        "The rows to evaluate on must be a table.", "Pass a pandas DataFrame of the model's input columns."
+    )
 
 
 def _prepare(X: Any, y: Any) -> tuple[pd.DataFrame, pd.Series, list[str]]:
@@ -207,7 +209,9 @@ def _prepare(X: Any, y: Any) -> tuple[pd.DataFrame, pd.Series, list[str]]:
 def _classes(model: Any) -> np.ndarray:
     classes = getattr(model, "classes_", None)
     if classes is None:
-        raise InputError("This model does not list the answers it can give.", "Evaluate it as a regression model, or retrain it.")
+        raise InputError(
+            "This model does not list the answers it can give.", "Evaluate it as a regression model, or retrain it."
+        )
     return np.asarray(classes)
 
 
@@ -310,7 +314,9 @@ def _boot_many(stats: dict[str, Any], n: int, n_boot: int, seed: int) -> dict[st
     for key, parts in values.items():
         v = np.concatenate(parts)
         v = v[np.isfinite(v)]
-        out[key] = None if v.size < max(5, n_boot // 2) else (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
+        out[key] = (
+            None if v.size < max(5, n_boot // 2) else (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
+        )
     return out
 
 
@@ -344,7 +350,11 @@ def _stat_balanced_accuracy(yc: np.ndarray, correct: np.ndarray, k: int) -> Any:
     def stat(w: np.ndarray) -> np.ndarray:
         recall = _div(w @ hits, w @ Y)
         with np.errstate(invalid="ignore"):
-            out = np.nanmean(np.where(np.isfinite(recall), recall, np.nan), axis=1) if np.isfinite(recall).any() else np.full(len(w), np.nan)
+            out = (
+                np.nanmean(np.where(np.isfinite(recall), recall, np.nan), axis=1)
+                if np.isfinite(recall).any()
+                else np.full(len(w), np.nan)
+            )
         return out
 
     return stat
@@ -557,7 +567,9 @@ def _downsample(x: np.ndarray, y: np.ndarray, t: np.ndarray, limit: int = _MAX_C
     return Curve(tuple(float(v) for v in x), tuple(float(v) for v in y), tuple(float(v) for v in t))
 
 
-def calibration(y_true: Any, proba: np.ndarray, classes: Any, *, positive_label: Any = None, n_bins: int = 10) -> Calibration:
+def calibration(
+    y_true: Any, proba: np.ndarray, classes: Any, *, positive_label: Any = None, n_bins: int = 10
+) -> Calibration:
     """Reliability diagram (``n_bins`` equal-width bins), Brier score (binary) and ECE.
 
     ``proba`` is the (n, k) probability matrix in the order of ``classes``. Binary uses the
@@ -612,7 +624,11 @@ def explain_calibration(cal: Calibration) -> str:
         if cal.kind == "positive_class"
         else f"it is right {_pct(b.observed)} of the time"
     )
-    says = f"gives a {_q(cal.positive_label)} chance of about {_pct(b.mean_predicted)}" if cal.kind == "positive_class" else f"says it is about {_pct(b.mean_predicted)} sure"
+    says = (
+        f"gives a {_q(cal.positive_label)} chance of about {_pct(b.mean_predicted)}"
+        if cal.kind == "positive_class"
+        else f"says it is about {_pct(b.mean_predicted)} sure"
+    )
     verdict = ""
     if cal.ece is not None:
         if cal.ece < 0.03:
@@ -779,8 +795,20 @@ def evaluate(
             tp, col_sum, row_sum = cm[c, c], cm[:, c].sum(), cm[c, :].sum()
             prec = tp / col_sum if col_sum else None
             rec = tp / row_sum if row_sum else None
-            f1 = (2 * prec * rec / (prec + rec) if (prec is not None and rec is not None and prec + rec > 0) else (0.0 if row_sum or col_sum else None))
-            rows.append(ClassMetrics(str(classes[c]), None if prec is None else float(prec), None if rec is None else float(rec), None if f1 is None else float(f1), int(row_sum)))
+            f1 = (
+                2 * prec * rec / (prec + rec)
+                if (prec is not None and rec is not None and prec + rec > 0)
+                else (0.0 if row_sum or col_sum else None)
+            )
+            rows.append(
+                ClassMetrics(
+                    str(classes[c]),
+                    None if prec is None else float(prec),
+                    None if rec is None else float(rec),
+                    None if f1 is None else float(f1),
+                    int(row_sum),
+                )
+            )
         per_class = tuple(rows)
         if len(classes) == 2:
             pos_label = str(classes[pos])
@@ -825,7 +853,9 @@ def evaluate(
     )
     gap = dataclasses.replace(gap, sentence=explain_gap(ev))
     ev = dataclasses.replace(ev, gap=gap)
-    return dataclasses.replace(ev, sentences={key: explain_metric(ev, key) for key in metrics if metrics[key] is not None})
+    return dataclasses.replace(
+        ev, sentences={key: explain_metric(ev, key) for key in metrics if metrics[key] is not None}
+    )
 
 
 # --------------------------------------------------------------------------- explain evaluation
@@ -884,7 +914,11 @@ def explain_gap(ev: Evaluation) -> str:
         def signed(x: float) -> str:  # whole points with a sign, and never "-0"
             return f"{int(round(100 * float(x))):+d}"
 
-        rng = f" (likely between {signed(g.low)} and {signed(g.high)} points)" if g.low is not None and g.high is not None else ""
+        rng = (
+            f" (likely between {signed(g.low)} and {signed(g.high)} points)"
+            if g.low is not None and g.high is not None
+            else ""
+        )
         if g.low is not None and g.low > 0:
             return f"It is right {pts:.0f} points more often than {name}{rng}."
         if g.high is not None and g.high < 0:
@@ -995,7 +1029,9 @@ def choose_threshold(
         unit=unit,
         sentence="",
     )
-    return dataclasses.replace(choice, sentence=explain_threshold(choice, row_noun=row_noun, positive_label=positive_label))
+    return dataclasses.replace(
+        choice, sentence=explain_threshold(choice, row_noun=row_noun, positive_label=positive_label)
+    )
 
 
 def explain_threshold(t: ThresholdChoice, *, row_noun: str = "rows", positive_label: Any = None) -> str:
@@ -1111,7 +1147,9 @@ class Recalibration:
     check: RecalibrationCheck
 
 
-def recalibrate(model: Any, X_cal: pd.DataFrame, y_cal: Any, method: str = "isotonic", *, seed: int = 0) -> Recalibration:
+def recalibrate(
+    model: Any, X_cal: pd.DataFrame, y_cal: Any, method: str = "isotonic", *, seed: int = 0
+) -> Recalibration:
     """Fit a probability calibrator on held-out rows and say whether it helps.
 
     ``X_cal`` must be rows the model was NOT trained on, and ideally not the rows used for the
@@ -1261,7 +1299,9 @@ def slices(
     columns = list(X.columns) if columns is None else list(columns)
     missing = [c for c in columns if c not in X.columns]
     if missing:
-        raise InputError(f"Column {_col(missing[0])} is not in the table.", f"Pick from: {', '.join(map(str, X.columns[:10]))}.")
+        raise InputError(
+            f"Column {_col(missing[0])} is not in the table.", f"Pick from: {', '.join(map(str, X.columns[:10]))}."
+        )
     if task == "classification":
         classes = _classes(model)
         per_row = (_codes(y, classes) == _predict_codes(model, X, classes)).astype(float)
@@ -1288,7 +1328,7 @@ def slices(
                 ci_ = _wilson(int(vals.sum()), cnt)
             else:
                 ci_ = _boot(_stat_mean(vals), cnt, n_boot, seed + 7919 * ci + gi) if cnt >= 5 else None
-            low, high = (ci_ if ci_ else (None, None))
+            low, high = ci_ if ci_ else (None, None)
             big = cnt >= min_count and cnt / n >= min_share
             beyond = (high is not None and overall > high) if key == "accuracy" else (low is not None and overall < low)
             out.append(Slice(str(col), label, kind, cnt, cnt / n, value, low, high, bool(big and beyond)))
@@ -1371,7 +1411,10 @@ def fairness(
     gaps between groups with at least ``min_count`` rows."""
     X, y, _ = _prepare(X, y)
     if sensitive_column not in X.columns:
-        raise InputError(f"Column {_col(sensitive_column)} is not in the table.", "Pick the column that holds the group (e.g. sex, age band).")
+        raise InputError(
+            f"Column {_col(sensitive_column)} is not in the table.",
+            "Pick the column that holds the group (e.g. sex, age band).",
+        )
     classes = _classes(model)
     if len(classes) != 2:
         raise InputError(
@@ -1408,7 +1451,9 @@ def fairness(
             continue
         hi = max(vals, key=lambda t: t[1])
         lo = min(vals, key=lambda t: t[1])
-        gaps.append(FairnessGap(measure, hi[0], hi[1], lo[0], lo[1], hi[1] - lo[1], (lo[1] / hi[1]) if hi[1] > 0 else None))
+        gaps.append(
+            FairnessGap(measure, hi[0], hi[1], lo[0], lo[1], hi[1] - lo[1], (lo[1] / hi[1]) if hi[1] > 0 else None)
+        )
     report = FairnessReport(str(sensitive_column), str(classes[pos]), tuple(rows), tuple(gaps), ())
     return dataclasses.replace(report, sentences=tuple(explain_fairness(report)))
 
@@ -1425,7 +1470,9 @@ def explain_fairness(r: FairnessReport) -> list[str]:
     out = []
     shown = [g for g in r.gaps if g.difference >= 0.01]
     if not shown:
-        out.append(f"By {col}, the groups are treated alike: flag rates, share caught and precision are within 1 percentage point.")
+        out.append(
+            f"By {col}, the groups are treated alike: flag rates, share caught and precision are within 1 percentage point."
+        )
     for g in sorted(shown, key=lambda g: -g.difference):
         ratio = f"; ratio {g.ratio:.2f}" if g.ratio is not None else ""
         out.append(
@@ -1441,7 +1488,9 @@ def explain_fairness(r: FairnessReport) -> list[str]:
     small = [g.group for g in r.groups if not g.enough]
     if small:
         # Not named: a tiny group's label can identify a person.
-        out.append(f"{len(small)} group{'s are' if len(small) > 1 else ' is'} too small to judge (under 30 rows) and left out of the comparison.")
+        out.append(
+            f"{len(small)} group{'s are' if len(small) > 1 else ' is'} too small to judge (under 30 rows) and left out of the comparison."
+        )
     return out
 
 
@@ -1454,7 +1503,9 @@ class Perturbation(_Serial):
     level: float  # share of spread (noise) or of cells (missing, swap)
     metric: float | None
     change: float | None  # metric - clean metric
-    flip_share: float | None  # classification: share of answers that change; regression: share moving > 10% of target spread
+    flip_share: (
+        float | None
+    )  # classification: share of answers that change; regression: share moving > 10% of target spread
     failed: str | None = None  # the model could not score these rows (e.g. it cannot take missing values)
 
 
@@ -1585,20 +1636,30 @@ def robustness(
 
 def explain_robustness(r: RobustnessReport) -> list[str]:
     out = []
-    what = {"noise": "a little noise on the numbers", "missing": "blank cells", "swap": "categories swapped for another seen value"}
+    what = {
+        "noise": "a little noise on the numbers",
+        "missing": "blank cells",
+        "swap": "categories swapped for another seen value",
+    }
     for kind in ("noise", "missing", "swap"):
         rows = [p for p in r.results if p.kind == kind]
         if not rows:
             continue
         failed = [p for p in rows if p.failed]
         if failed:
-            out.append(f"With {what[kind]}, the model could not answer at all: it cannot take such inputs, so clean them before scoring.")
+            out.append(
+                f"With {what[kind]}, the model could not answer at all: it cannot take such inputs, so clean them before scoring."
+            )
             continue
         worst = max(rows, key=lambda p: p.level)
         amount = (
             f"noise of {_pct(worst.level)} of each column's usual spread"
             if kind == "noise"
-            else (f"{_pct(worst.level)} of cells left blank" if kind == "missing" else f"{_pct(worst.level)} of categories swapped")
+            else (
+                f"{_pct(worst.level)} of cells left blank"
+                if kind == "missing"
+                else f"{_pct(worst.level)} of categories swapped"
+            )
         )
         if r.metric_key == "accuracy":
             change = f"accuracy went from {_pct(r.clean_metric)} to {_pct(worst.metric)}"
@@ -1636,7 +1697,9 @@ class BoundaryProbe(_Serial):
     sentences: tuple[str, ...]
 
 
-def boundary_probe(model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid: int = 21, top: int = 3, max_categories: int = 20) -> BoundaryProbe:
+def boundary_probe(
+    model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid: int = 21, top: int = 3, max_categories: int = 20
+) -> BoundaryProbe:
     """For one row, the smallest change to a single column (within the range seen in
     ``X_reference``, scanned on a grid of its quantiles / its observed categories) that changes
     the predicted answer. All candidate rows are scored in one call."""
@@ -1681,7 +1744,7 @@ def boundary_probe(model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid:
         for (c, cur, new, dist), p in zip(meta, preds):
             if p == answer:
                 continue
-            key = (dist if dist is not None else 2.0)
+            key = dist if dist is not None else 2.0
             if c not in best or key < best[c][0]:
                 best[c] = (key, cur, new, p, dist)
         ordered = sorted(best.items(), key=lambda kv: kv[1][0])
@@ -1695,7 +1758,9 @@ def boundary_probe(model: Any, X_row: Any, X_reference: pd.DataFrame, *, n_grid:
     return BoundaryProbe(str(classes[answer]), tuple(changes), len(num) + len(cat), tuple(sentences))
 
 
-def _boundary_change(col: str, cur: Any, new: Any, new_answer: str, old_answer: str, dist: float | None) -> BoundaryChange:
+def _boundary_change(
+    col: str, cur: Any, new: Any, new_answer: str, old_answer: str, dist: float | None
+) -> BoundaryChange:
     if dist is not None:
         verb = "Raising" if float(new) > float(cur) else "Lowering"
         s = (
@@ -1737,7 +1802,9 @@ class DriverReport(_Serial):
     sentences: tuple[str, ...]
 
 
-def _permutation_importance(model: Any, X: pd.DataFrame, y: pd.Series, task: str, n_repeats: int, seed: int) -> list[Importance]:
+def _permutation_importance(
+    model: Any, X: pd.DataFrame, y: pd.Series, task: str, n_repeats: int, seed: int
+) -> list[Importance]:
     """Shuffle one column at a time (``n_repeats`` times, all copies scored in one call) and
     measure how much worse the model gets. Same as sklearn.inspection.permutation_importance
     with accuracy / negative MAE scoring, but works with any object that has ``predict``."""
@@ -1850,7 +1917,9 @@ def drivers(
     target = None if y.name is None else str(y.name)
     pds: list[PartialDependence] = []
     clear = [i.column for i in imps if i.drop > max(2 * i.std, 1e-12)]
-    chosen = (clear + [i.column for i in imps if i.drop > 0 and i.column not in clear])[:top] or [i.column for i in imps[:top]]
+    chosen = (clear + [i.column for i in imps if i.drop > 0 and i.column not in clear])[:top] or [
+        i.column for i in imps[:top]
+    ]
     col_lookup = {str(c): c for c in X.columns}
     for name in chosen:
         c = col_lookup[name]
@@ -1887,7 +1956,9 @@ def drivers(
         labels = tuple(str(float(g)) for g in grid) if kind == "numeric" else tuple(str(g) for g in grid)
         pdp = PartialDependence(name, kind, labels, tuple(float(v) for v in curve), direction, "")
         pds.append(dataclasses.replace(pdp, sentence=_explain_pd(pdp, task, target, of_class)))
-    report = DriverReport(task, "accuracy" if task == "classification" else "mae", of_class, tuple(imps), tuple(pds), ())
+    report = DriverReport(
+        task, "accuracy" if task == "classification" else "mae", of_class, tuple(imps), tuple(pds), ()
+    )
     return dataclasses.replace(report, sentences=tuple(explain_drivers(report, target)))
 
 
@@ -1919,20 +1990,30 @@ def _explain_pd(p: PartialDependence, task: str, target: str | None, of_class: s
 def explain_drivers(r: DriverReport, target: str | None = None) -> list[str]:
     useful = [i for i in r.importances if i.drop > max(2 * i.std, 1e-12)]
     if not useful:
-        return [("No single column makes a clear difference on its own when shuffled. Usually several columns carry the same "
-                 "information, so when one is shuffled the others stand in for it; if the model is not clearly better "
-                 "than the simple baseline, it may also have learned little.")]
+        return [
+            (
+                "No single column makes a clear difference on its own when shuffled. Usually several columns carry the same "
+                "information, so when one is shuffled the others stand in for it; if the model is not clearly better "
+                "than the simple baseline, it may also have learned little."
+            )
+        ]
     out = []
     lead = useful[0]
     if r.metric_key == "accuracy":
-        out.append(f"It leans most on {_col(lead.column)}: shuffling it makes the model right {100 * lead.drop:.0f} points less often.")
+        out.append(
+            f"It leans most on {_col(lead.column)}: shuffling it makes the model right {100 * lead.drop:.0f} points less often."
+        )
     else:
-        out.append(f"It leans most on {_col(lead.column)}: shuffling it makes the average miss {_num(lead.drop)} bigger.")
+        out.append(
+            f"It leans most on {_col(lead.column)}: shuffling it makes the average miss {_num(lead.drop)} bigger."
+        )
     if len(useful) > 1:
         out.append("Next: " + ", ".join(_col(i.column) for i in useful[1:4]) + ".")
     unused = [i.column for i in r.importances if i.drop <= 0]
     if unused:
-        out.append(f"{len(unused)} column{'s' if len(unused) > 1 else ''} make{'' if len(unused) > 1 else 's'} no measurable difference (e.g. {', '.join(_col(u) for u in unused[:3])}).")
+        out.append(
+            f"{len(unused)} column{'s' if len(unused) > 1 else ''} make{'' if len(unused) > 1 else 's'} no measurable difference (e.g. {', '.join(_col(u) for u in unused[:3])})."
+        )
     out += [p.sentence for p in r.partial_dependence]
     return out
 
@@ -1982,7 +2063,9 @@ def full_report(
             pos = _positive_index(classes, positive_label)
             proba = _predict_proba(model, Xc)
             if proba is not None:
-                th = choose_threshold(yc_, proba[:, pos], costs[0], costs[1], positive_label=classes[pos], unit=unit, row_noun=row_noun)
+                th = choose_threshold(
+                    yc_, proba[:, pos], costs[0], costs[1], positive_label=classes[pos], unit=unit, row_noun=row_noun
+                )
         if sensitive_column is not None:
             fa = fairness(model, X, y, sensitive_column, positive_label=positive_label)
     return Report(ev, sl, rb, dr, th, fa)

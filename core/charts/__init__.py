@@ -15,10 +15,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 if TYPE_CHECKING:  # result types only; core.evaluate is imported lazily where it is needed
-    from core.drift import DriftReport
-    from core.evaluate import (Calibration, DriverReport, Evaluation, FairnessReport, PartialDependence,
-                               RobustnessReport, SliceReport, ThresholdChoice)
-    from core.forecast import SeriesForecast
+    from core.forecasting.engine import SeriesForecast
+    from core.models.evaluate import (
+        Calibration,
+        DriverReport,
+        Evaluation,
+        FairnessReport,
+        PartialDependence,
+        RobustnessReport,
+        SliceReport,
+        ThresholdChoice,
+    )
+    from core.monitoring.drift import DriftReport
     from core.store import ModelInfo
 
 Stored = Mapping[str, Any]  # a result's to_dict() / to_json() form
@@ -49,9 +57,18 @@ def probability_figure(probabilities: dict[Any, float], chosen: Any = None) -> g
     labels = [_safe(k) for k in probabilities]
     values = [100 * float(v) for v in probabilities.values()]
     colours = [PALETTE[1] if str(k) == str(chosen) else PALETTE[0] for k in probabilities]
-    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
-                           text=[f"{v:.0f} %" for v in values], textposition="outside", cliponaxis=False,
-                           hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            text=[f"{v:.0f} %" for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+        )
+    )
     fig = _layout(fig, "How sure is the model?", "chance (%)", "answer")
     fig.update_xaxes(range=[0, 100], dtick=25)
     fig.update_yaxes(autorange="reversed", type="category")
@@ -70,8 +87,15 @@ def column_figure(series: pd.Series, kind: str, max_bars: int = 20) -> go.Figure
             return _layout(go.Figure(), f"'{name}' has no numbers to show", name, "rows")
         counts, edges = np.histogram(arr, bins=min(40, max(5, int(np.sqrt(arr.size)))))
         centers = (edges[:-1] + edges[1:]) / 2
-        fig = go.Figure(go.Bar(x=centers, y=counts, width=np.diff(edges), marker_color=PALETTE[0],
-                               hovertemplate="around %{x:.4g}: %{y:,} rows<extra></extra>"))
+        fig = go.Figure(
+            go.Bar(
+                x=centers,
+                y=counts,
+                width=np.diff(edges),
+                marker_color=PALETTE[0],
+                hovertemplate="around %{x:.4g}: %{y:,} rows<extra></extra>",
+            )
+        )
         return _layout(fig, f"How '{name}' is spread", name, "rows")
     if kind == "datetime" and pd.api.types.is_datetime64_any_dtype(values):
         if values.empty:
@@ -90,8 +114,15 @@ def column_figure(series: pd.Series, kind: str, max_bars: int = 20) -> go.Figure
     if other:
         labels.append(f"({len(counts) - max_bars:,} others)")
         heights.append(other)
-    fig = go.Figure(go.Bar(x=heights, y=labels, orientation="h", marker_color=PALETTE[0],
-                           hovertemplate="%{y}: %{x:,} rows<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=heights,
+            y=labels,
+            orientation="h",
+            marker_color=PALETTE[0],
+            hovertemplate="%{y}: %{x:,} rows<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     fig = _layout(fig, f"Most common values of '{name}'", "rows", name)
     fig.update_layout(height=max(260, 24 * len(labels) + 80))
@@ -101,8 +132,15 @@ def column_figure(series: pd.Series, kind: str, max_bars: int = 20) -> go.Figure
 def missing_figure(names: list[str], shares: list[float]) -> go.Figure:
     """Share of missing values per column (only columns with any)."""
     pairs = sorted(((s, n) for n, s in zip(names, shares) if s > 0), reverse=True)[:30]
-    fig = go.Figure(go.Bar(x=[s * 100 for s, _ in pairs], y=[_safe(n) for _, n in pairs], orientation="h",
-                           marker_color=PALETTE[1], hovertemplate="%{y}: %{x:.1f}% missing<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[s * 100 for s, _ in pairs],
+            y=[_safe(n) for _, n in pairs],
+            orientation="h",
+            marker_color=PALETTE[1],
+            hovertemplate="%{y}: %{x:.1f}% missing<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     fig = _layout(fig, "Missing values per column", "% of rows missing", "")
     fig.update_layout(height=max(220, 24 * len(pairs) + 80))
@@ -124,11 +162,20 @@ _OK = PALETTE[0]
 _MUTED = PALETTE[5]
 
 _WORDS = {
-    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "F1 score",
-    "roc_auc": "ranking quality (ROC AUC)", "pr_auc": "precision-recall area", "log_loss": "log loss",
-    "brier": "Brier score", "ece": "calibration error", "mae": "typical error (MAE)",
-    "rmse": "typical error, big misses weigh more (RMSE)", "r2": "share of variation explained (R²)",
-    "mase": "error vs naive forecast (MASE)", "smape": "percentage error (sMAPE)", "wape": "weighted % error (WAPE)",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "f1_macro": "F1 score",
+    "roc_auc": "ranking quality (ROC AUC)",
+    "pr_auc": "precision-recall area",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "calibration error",
+    "mae": "typical error (MAE)",
+    "rmse": "typical error, big misses weigh more (RMSE)",
+    "r2": "share of variation explained (R²)",
+    "mase": "error vs naive forecast (MASE)",
+    "smape": "percentage error (sMAPE)",
+    "wape": "weighted % error (WAPE)",
 }
 _LOWER_BETTER = {"mae", "rmse", "log_loss", "brier", "ece", "mase", "smape", "wape"}
 _SHARE_METRICS = {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "ece", "brier", "r2"}
@@ -175,8 +222,15 @@ def _finite(x: Any) -> bool:
 def _empty(title: str, message: str, x: str = "", y: str = "") -> go.Figure:
     """A figure that says why there is nothing to draw (never an exception in a page)."""
     fig = go.Figure()
-    fig.add_annotation(text=_safe(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 14, "color": PALETTE[4]})
+    fig.add_annotation(
+        text=_safe(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 14, "color": PALETTE[4]},
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, title, x, y)
@@ -192,8 +246,9 @@ def _thin(n: int, limit: int) -> np.ndarray:
 def _legend(fig: go.Figure, width: int = 480) -> go.Figure:
     """A horizontal legend between the title (and subtitle, if any) and the plot. The top margin
     and height grow with the rows the legend will likely wrap to on a ``width``-pixel figure."""
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
-                                               "traceorder": "normal"})
+    fig.update_layout(
+        showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"}
+    )
     names = [html.unescape(str(t.name)) for t in fig.data if t.name and t.showlegend is not False]
     rows, used = 1, 0
     for name in names:
@@ -202,8 +257,9 @@ def _legend(fig: go.Figure, width: int = 480) -> go.Figure:
             rows, used = rows + 1, 0
         used += item
     extra = 22 * (rows - 1)
-    fig.update_layout(margin={"t": (105 if fig.layout.title.subtitle.text else 80) + extra},
-                      height=(fig.layout.height or 320) + extra)
+    fig.update_layout(
+        margin={"t": (105 if fig.layout.title.subtitle.text else 80) + extra}, height=(fig.layout.height or 320) + extra
+    )
     return fig
 
 
@@ -219,7 +275,7 @@ def _subtitle(fig: go.Figure, text: str) -> go.Figure:
 
 
 def _evaluation(ev: Any) -> Any:
-    from core.evaluate import Evaluation
+    from core.models.evaluate import Evaluation
 
     return _load(Evaluation, ev)
 
@@ -228,7 +284,7 @@ def _yes(ev: Any) -> str:
     return str(ev.positive_label if ev.positive_label is not None else (ev.classes[-1] if ev.classes else "yes"))
 
 
-def roc_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
+def roc_figure(ev: Evaluation | Stored) -> go.Figure:
     """ROC curve of a yes/no model (``Evaluation`` or its dict), with the 'guessing' diagonal."""
     ev = _evaluation(ev)
     title = "How well does the model put real 'yes' cases ahead of the rest?"
@@ -241,20 +297,29 @@ def roc_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     auc = ev.metrics.get("roc_auc")
     name = "the model" + (f" (AUC {float(auc):.2f})" if _finite(auc) else "")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="guessing", line={"dash": "dash", "color": _MUTED},
-                             hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=list(c.x), y=list(c.y), mode="lines", name=name, line={"color": _OK, "width": 2.5},
-        customdata=thr,
-        hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>false alarms %{{x:.0%}}, caught %{{y:.0%}}<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="guessing", line={"dash": "dash", "color": _MUTED}, hoverinfo="skip"
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(c.x),
+            y=list(c.y),
+            mode="lines",
+            name=name,
+            line={"color": _OK, "width": 2.5},
+            customdata=thr,
+            hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>false alarms %{{x:.0%}}, caught %{{y:.0%}}<extra></extra>",
+        )
+    )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return _legend(fig)
 
 
-def pr_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
+def pr_figure(ev: Evaluation | Stored) -> go.Figure:
     """Precision-recall curve of a yes/no model, with the share of 'yes' as the guessing line."""
     ev = _evaluation(ev)
     yes_raw = _yes(ev)
@@ -272,21 +337,35 @@ def pr_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
         if yes_raw in support:
             base = support[yes_raw] / ev.n_rows
     if base is not None:
-        fig.add_trace(go.Scatter(x=[0, 1], y=[base, base], mode="lines", name=f"guessing ({base:.0%} are '{_safe(yes_raw)}')",
-                                 line={"dash": "dash", "color": _MUTED}, hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=[0, 1],
+                y=[base, base],
+                mode="lines",
+                name=f"guessing ({base:.0%} are '{_safe(yes_raw)}')",
+                line={"dash": "dash", "color": _MUTED},
+                hoverinfo="skip",
+            )
+        )
     ap = ev.metrics.get("pr_auc")
-    fig.add_trace(go.Scatter(
-        x=list(c.x), y=list(c.y), mode="lines", name="the model" + (f" (area {float(ap):.2f})" if _finite(ap) else ""),
-        line={"color": _OK, "width": 2.5}, customdata=thr,
-        hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>caught %{{x:.0%}}, right %{{y:.0%}}<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=list(c.x),
+            y=list(c.y),
+            mode="lines",
+            name="the model" + (f" (area {float(ap):.2f})" if _finite(ap) else ""),
+            line={"color": _OK, "width": 2.5},
+            customdata=thr,
+            hovertemplate=f"flag '{yes}' from a chance of %{{customdata:.2f}}<br>caught %{{x:.0%}}, right %{{y:.0%}}<extra></extra>",
+        )
+    )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return _legend(fig)
 
 
-def confusion_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
+def confusion_figure(ev: Evaluation | Stored) -> go.Figure:
     """Counts of actual (rows) vs predicted (columns) answers, annotated, class names as labels."""
     ev = _evaluation(ev)
     title = "Which answers does the model mix up?"
@@ -299,12 +378,23 @@ def confusion_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     row_tot = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, row_tot, out=np.zeros_like(cm), where=row_tot > 0)
     text = [[f"{int(v):,}" for v in row] for row in cm] if k <= 20 else None
-    fig = go.Figure(go.Heatmap(
-        z=share, x=labels, y=labels, customdata=cm.astype(int), text=text,
-        texttemplate="%{text}" if text is not None else None,
-        colorscale=[[0, "#ffffff"], [1, PALETTE[0]]], zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
-        hovertemplate="really %{y}, model said %{x}: %{customdata:,} rows (%{z:.0%} of the real %{y})<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=labels,
+            y=labels,
+            customdata=cm.astype(int),
+            text=text,
+            texttemplate="%{text}" if text is not None else None,
+            colorscale=[[0, "#ffffff"], [1, PALETTE[0]]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            xgap=1,
+            ygap=1,
+            hovertemplate="really %{y}, model said %{x}: %{customdata:,} rows (%{z:.0%} of the real %{y})<extra></extra>",
+        )
+    )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", side="bottom")
@@ -313,9 +403,9 @@ def confusion_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     return fig
 
 
-def calibration_figure(cal: Union["Calibration", Stored, None]) -> go.Figure:
+def calibration_figure(cal: Calibration | Stored | None) -> go.Figure:
     """Reliability diagram: what the model said vs how often it came true, per bin (counts in hover)."""
-    from core.evaluate import Calibration
+    from core.models.evaluate import Calibration
 
     cal = _load(Calibration, cal)
     if cal is not None and cal.kind == "positive_class" and cal.positive_label is not None:
@@ -325,28 +415,46 @@ def calibration_figure(cal: Union["Calibration", Stored, None]) -> go.Figure:
     else:
         title = "When the model says 80 %, how often is it right?"
         x_t, y_t = "how sure the model was of its answer", "how often it was right"
-    bins = [b for b in (cal.bins if cal is not None else ()) if b.count and _finite(b.mean_predicted) and _finite(b.observed)]
+    bins = [
+        b
+        for b in (cal.bins if cal is not None else ())
+        if b.count and _finite(b.mean_predicted) and _finite(b.observed)
+    ]
     if not bins:
         return _empty(title, "No chances to check: the model does not give them.", x_t, y_t)
     counts = np.array([b.count for b in bins], dtype=float)
     sizes = 7 + 18 * np.sqrt(counts / counts.max())
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly honest", line={"dash": "dash", "color": _MUTED},
-                             hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=[b.mean_predicted for b in bins], y=[b.observed for b in bins], mode="lines+markers", name="the model",
-        line={"color": _OK, "width": 2}, marker={"size": sizes.tolist(), "color": _OK},
-        customdata=[[b.lower, b.upper, b.count] for b in bins],
-        hovertemplate="said %{customdata[0]:.0%}–%{customdata[1]:.0%} (on average %{x:.0%})<br>"
-                      "came true %{y:.0%} of the time<br>%{customdata[2]:,} rows<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="perfectly honest",
+            line={"dash": "dash", "color": _MUTED},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[b.mean_predicted for b in bins],
+            y=[b.observed for b in bins],
+            mode="lines+markers",
+            name="the model",
+            line={"color": _OK, "width": 2},
+            marker={"size": sizes.tolist(), "color": _OK},
+            customdata=[[b.lower, b.upper, b.count] for b in bins],
+            hovertemplate="said %{customdata[0]:.0%}–%{customdata[1]:.0%} (on average %{x:.0%})<br>"
+            "came true %{y:.0%} of the time<br>%{customdata[2]:,} rows<extra></extra>",
+        )
+    )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return _legend(fig)
 
 
-def residuals_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
+def residuals_figure(ev: Evaluation | Stored) -> go.Figure:
     """Regression: predicted vs actual (left, with the 'perfect' line) and how big the misses are (right)."""
     from plotly.subplots import make_subplots
 
@@ -363,17 +471,46 @@ def residuals_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.12)
     lo = float(min(pred.min(), act.min())) if pred.size else 0.0
     hi = float(max(pred.max(), act.max())) if pred.size else 1.0
-    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect prediction",
-                             line={"dash": "dash", "color": _MUTED}, hoverinfo="skip"), row=1, col=1)
-    fig.add_trace(go.Scattergl(x=pred[keep], y=act[keep], mode="markers", name="a test row",
-                               marker={"size": 5, "color": _OK, "opacity": 0.5},
-                               hovertemplate="predicted %{x:.4g}, actually %{y:.4g}<extra></extra>"), row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=[lo, hi],
+            y=[lo, hi],
+            mode="lines",
+            name="perfect prediction",
+            line={"dash": "dash", "color": _MUTED},
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=pred[keep],
+            y=act[keep],
+            mode="markers",
+            name="a test row",
+            marker={"size": 5, "color": _OK, "opacity": 0.5},
+            hovertemplate="predicted %{x:.4g}, actually %{y:.4g}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     if res.size:
         counts, edges = np.histogram(res, bins=min(40, max(5, int(np.sqrt(res.size)))))
         centers = (edges[:-1] + edges[1:]) / 2
         colors = [PALETTE[2] if c >= 0 else _WARN for c in centers]
-        fig.add_trace(go.Bar(x=centers, y=counts, width=np.diff(edges), marker_color=colors, name="misses",
-                             hovertemplate="actual minus predicted ≈ %{x:.3g}: %{y:,} rows<extra></extra>"), row=1, col=2)
+        fig.add_trace(
+            go.Bar(
+                x=centers,
+                y=counts,
+                width=np.diff(edges),
+                marker_color=colors,
+                name="misses",
+                hovertemplate="actual minus predicted ≈ %{x:.3g}: %{y:,} rows<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
     fig = _layout(fig, title, "predicted", "actual")
     fig.update_xaxes(title_text="actual − predicted (above 0: guessed too low)", row=1, col=2)
     fig.update_yaxes(title_text="rows", row=1, col=2)
@@ -384,16 +521,22 @@ def residuals_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     return fig
 
 
-def metrics_ci_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
+def metrics_ci_figure(ev: Evaluation | Stored) -> go.Figure:
     """Headline measures as points with 95 % ranges, next to the simple-guess baseline (hollow)."""
     ev = _evaluation(ev)
     if ev.task == "classification":
-        keys = [k for k in ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc") if _finite(ev.metrics.get(k))]
+        keys = [
+            k for k in ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc") if _finite(ev.metrics.get(k))
+        ]
         title, x_t, scale = "How good is the model, and how sure are we?", "score (higher is better)", 100.0
     else:
         keys = [k for k in ("mae", "rmse") if _finite(ev.metrics.get(k))]
         target = ev.target or "the target"
-        title, x_t, scale = "How big is the typical miss, and how sure are we?", f"error in units of '{target}' (lower is better)", 1.0
+        title, x_t, scale = (
+            "How big is the typical miss, and how sure are we?",
+            f"error in units of '{target}' (lower is better)",
+            1.0,
+        )
     if not keys:
         return _empty(title, "No measures to show.", x_t, "")
     names = [_safe(_word(k)) for k in keys]
@@ -405,18 +548,28 @@ def metrics_ci_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
     fig = go.Figure()
     base = [ev.baseline_metrics.get(k) for k in keys]
     if any(_finite(b) for b in base):
-        fig.add_trace(go.Scatter(
-            x=[float(b) * scale if _finite(b) else None for b in base], y=names, mode="markers",
-            name=_safe(f"simple guess: {ev.baseline_name}" if ev.baseline_name else "simple guess"),
-            marker={"symbol": "diamond-open", "size": 12, "color": _MUTED, "line": {"width": 2}},
-            hovertemplate="%{y}, simple guess: %{x:.3g}<extra></extra>",
-        ))
-    fig.add_trace(go.Scatter(
-        x=vals, y=names, mode="markers", name="the model (95 % range)", customdata=ranges,
-        marker={"size": 11, "color": _OK},
-        error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 2, "width": 6, "color": _OK},
-        hovertemplate="%{y}: %{x:.3g} (%{customdata})<extra></extra>",
-    ))
+        fig.add_trace(
+            go.Scatter(
+                x=[float(b) * scale if _finite(b) else None for b in base],
+                y=names,
+                mode="markers",
+                name=_safe(f"simple guess: {ev.baseline_name}" if ev.baseline_name else "simple guess"),
+                marker={"symbol": "diamond-open", "size": 12, "color": _MUTED, "line": {"width": 2}},
+                hovertemplate="%{y}, simple guess: %{x:.3g}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=vals,
+            y=names,
+            mode="markers",
+            name="the model (95 % range)",
+            customdata=ranges,
+            marker={"size": 11, "color": _OK},
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 2, "width": 6, "color": _OK},
+            hovertemplate="%{y}: %{x:.3g} (%{customdata})<extra></extra>",
+        )
+    )
     fig = _layout(fig, title, x_t + (" (%)" if scale == 100 else ""), "")
     fig.update_yaxes(autorange="reversed", type="category")
     if scale == 100:
@@ -430,9 +583,9 @@ def metrics_ci_figure(ev: Union["Evaluation", Stored]) -> go.Figure:
 # --------------------------------------------------------------------------- evaluate: deeper looks
 
 
-def slices_figure(report: Union["SliceReport", Stored]) -> go.Figure:
+def slices_figure(report: SliceReport | Stored) -> go.Figure:
     """The measure per group of rows (``SliceReport``), with 95 % ranges; groups doing worse in the warning colour."""
-    from core.evaluate import SliceReport
+    from core.models.evaluate import SliceReport
 
     report = _load(SliceReport, report)
     acc = report.metric_key == "accuracy"
@@ -453,15 +606,25 @@ def slices_figure(report: Union["SliceReport", Stored]) -> go.Figure:
     minus = [(v - float(s.low) * scale) if _finite(s.low) else 0 for s, v in zip(rows, vals)]
     colors = [_WARN if s.worse else _OK for s in rows]
     notes = ["worse than overall" if s.worse else ("small group: read with care" if s.count < 30 else "") for s in rows]
-    fig = go.Figure(go.Scatter(
-        x=vals, y=names, mode="markers", marker={"size": 10, "color": colors},
-        error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5, "width": 4, "color": _MUTED},
-        customdata=[[s.count, s.share, n] for s, n in zip(rows, notes)],
-        hovertemplate="%{y}: %{x:.3g} on %{customdata[0]:,} rows (%{customdata[1]:.0%})<br>%{customdata[2]}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=vals,
+            y=names,
+            mode="markers",
+            marker={"size": 10, "color": colors},
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "thickness": 1.5, "width": 4, "color": _MUTED},
+            customdata=[[s.count, s.share, n] for s, n in zip(rows, notes)],
+            hovertemplate="%{y}: %{x:.3g} on %{customdata[0]:,} rows (%{customdata[1]:.0%})<br>%{customdata[2]}<extra></extra>",
+        )
+    )
     overall = float(report.overall) * scale
-    fig.add_vline(x=overall, line_dash="dash", line_color=PALETTE[4],
-                  annotation_text=f"all rows: {overall:.3g}{'%' if acc else ''}", annotation_position="top")
+    fig.add_vline(
+        x=overall,
+        line_dash="dash",
+        line_color=PALETTE[4],
+        annotation_text=f"all rows: {overall:.3g}{'%' if acc else ''}",
+        annotation_position="top",
+    )
     fig = _layout(fig, title + (f" ({dropped} smaller groups not shown)" if dropped else ""), x_t, "")
     fig.update_yaxes(autorange="reversed", type="category")
     if acc:
@@ -481,9 +644,9 @@ _FAILED = {"noise": "noisy numbers", "missing": "blank cells", "swap": "swapped 
 _KIND_COLOR = {"noise": PALETTE[0], "missing": PALETTE[1], "swap": PALETTE[4]}
 
 
-def robustness_figure(report: Union["RobustnessReport", Stored]) -> go.Figure:
+def robustness_figure(report: RobustnessReport | Stored) -> go.Figure:
     """The measure as inputs get messier, one line per kind of disturbance; share of changed answers on hover."""
-    from core.evaluate import RobustnessReport
+    from core.models.evaluate import RobustnessReport
 
     report = _load(RobustnessReport, report)
     acc = report.metric_key == "accuracy"
@@ -500,19 +663,31 @@ def robustness_figure(report: Union["RobustnessReport", Stored]) -> go.Figure:
         if not pts:
             continue
         label, how = _PERTURB.get(kind, (kind, "level"))
-        fig.add_trace(go.Scatter(
-            x=[0.0] + [100 * p.level for p in pts], y=[report.clean_metric * scale] + [float(p.metric) * scale for p in pts],
-            mode="lines+markers", name=_safe(label), line={"color": _KIND_COLOR.get(kind, PALETTE[i % len(PALETTE)]), "width": 2},
-            customdata=[[how, 0.0]] + [[how, p.flip_share if _finite(p.flip_share) else None] for p in pts],
-            hovertemplate="%{customdata[0]}: %{x:.0f}%<br>score %{y:.3g}<br>answers that changed: %{customdata[1]:.1%}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[0.0] + [100 * p.level for p in pts],
+                y=[report.clean_metric * scale] + [float(p.metric) * scale for p in pts],
+                mode="lines+markers",
+                name=_safe(label),
+                line={"color": _KIND_COLOR.get(kind, PALETTE[i % len(PALETTE)]), "width": 2},
+                customdata=[[how, 0.0]] + [[how, p.flip_share if _finite(p.flip_share) else None] for p in pts],
+                hovertemplate="%{customdata[0]}: %{x:.0f}%<br>score %{y:.3g}<br>answers that changed: %{customdata[1]:.1%}<extra></extra>",
+            )
+        )
     if not fig.data:
         return _empty(title, "The model could not be scored on disturbed rows.", x_t, y_t)
-    fig.add_hline(y=report.clean_metric * scale, line_dash="dot", line_color=_MUTED,
-                  annotation_text="clean data", annotation_position="bottom right")
+    fig.add_hline(
+        y=report.clean_metric * scale,
+        line_dash="dot",
+        line_color=_MUTED,
+        annotation_text="clean data",
+        annotation_position="bottom right",
+    )
     fig = _layout(fig, title, x_t, y_t)
     if failed:
-        _subtitle(fig, "The model could not score rows with " + " or ".join(_FAILED[k] for k in sorted(set(failed))) + ".")
+        _subtitle(
+            fig, "The model could not score rows with " + " or ".join(_FAILED[k] for k in sorted(set(failed))) + "."
+        )
     # Keep small wobbles small: show at least ±5 points (accuracy) or ±10 % (error) around the clean score.
     ys = [v for tr in fig.data for v in tr.y if v is not None]
     clean = report.clean_metric * scale
@@ -527,38 +702,49 @@ def robustness_figure(report: Union["RobustnessReport", Stored]) -> go.Figure:
     return _legend(fig)
 
 
-def importance_figure(drivers: Union["DriverReport", Stored], top: int = 20) -> go.Figure:
+def importance_figure(drivers: DriverReport | Stored, top: int = 20) -> go.Figure:
     """What the model leans on (``DriverReport``): horizontal bars of the drop when a column is shuffled, ± spread."""
-    from core.evaluate import DriverReport
+    from core.models.evaluate import DriverReport
 
     drivers = _load(DriverReport, drivers)
     acc = drivers.metric_key == "accuracy"
     title = "Which columns does the model lean on most?"
-    x_t = ("how much accuracy drops when the column is shuffled (points)" if acc
-           else "how much the typical error grows when the column is shuffled")
+    x_t = (
+        "how much accuracy drops when the column is shuffled (points)"
+        if acc
+        else "how much the typical error grows when the column is shuffled"
+    )
     items = sorted(drivers.importances, key=lambda i: -i.drop)
     if not items:
         return _empty(title, "No columns to rank.", x_t, "")
     shown, rest = items[:top], len(items) - top
     scale = 100.0 if acc else 1.0
-    fig = go.Figure(go.Bar(
-        x=[i.drop * scale for i in shown], y=_labels([i.column for i in shown], 40), orientation="h",
-        marker_color=[_OK if i.drop > max(2 * i.std, 1e-12) else _MUTED for i in shown],
-        error_x={"type": "data", "array": [i.std * scale for i in shown], "thickness": 1.5, "color": PALETTE[4]},
-        customdata=[[i.std * scale, "" if i.drop > max(2 * i.std, 1e-12) else "<br>not clearly more than chance"] for i in shown],
-        hovertemplate="%{y}: %{x:.3g} (give or take %{customdata[0]:.2g})%{customdata[1]}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[i.drop * scale for i in shown],
+            y=_labels([i.column for i in shown], 40),
+            orientation="h",
+            marker_color=[_OK if i.drop > max(2 * i.std, 1e-12) else _MUTED for i in shown],
+            error_x={"type": "data", "array": [i.std * scale for i in shown], "thickness": 1.5, "color": PALETTE[4]},
+            customdata=[
+                [i.std * scale, "" if i.drop > max(2 * i.std, 1e-12) else "<br>not clearly more than chance"]
+                for i in shown
+            ],
+            hovertemplate="%{y}: %{x:.3g} (give or take %{customdata[0]:.2g})%{customdata[1]}<extra></extra>",
+        )
+    )
     fig = _layout(fig, title + (f" (top {top} of {len(items)})" if rest > 0 else ""), x_t, "")
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(240, 24 * len(shown) + 110))
     return fig
 
 
-def partial_dependence_figure(item: Union["PartialDependence", Stored], *, of_class: str | None = None, task: str | None = None,
-                              target: str | None = None) -> go.Figure:
+def partial_dependence_figure(
+    item: PartialDependence | Stored, *, of_class: str | None = None, task: str | None = None, target: str | None = None
+) -> go.Figure:
     """One column's effect (``PartialDependence``): the average prediction, or chance of ``of_class``,
     as the column is set to each value. ``of_class`` is ``DriverReport.of_class`` (None for regression)."""
-    from core.evaluate import PartialDependence
+    from core.models.evaluate import PartialDependence
 
     item = _load(PartialDependence, item)
     col = item.column
@@ -578,11 +764,24 @@ def partial_dependence_figure(item: Union["PartialDependence", Stored], *, of_cl
     else:
         xs = None
     if xs is not None:
-        fig = go.Figure(go.Scatter(x=xs, y=vals * scale, mode="lines+markers", line={"color": _OK, "width": 2.5},
-                                   hovertemplate=f"{_tmpl(col)} = %{{x:.4g}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>"))
+        fig = go.Figure(
+            go.Scatter(
+                x=xs,
+                y=vals * scale,
+                mode="lines+markers",
+                line={"color": _OK, "width": 2.5},
+                hovertemplate=f"{_tmpl(col)} = %{{x:.4g}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>",
+            )
+        )
     else:
-        fig = go.Figure(go.Bar(x=_labels(item.grid, 24), y=vals * scale, marker_color=_OK,
-                               hovertemplate=f"{_tmpl(col)} = %{{x}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>"))
+        fig = go.Figure(
+            go.Bar(
+                x=_labels(item.grid, 24),
+                y=vals * scale,
+                marker_color=_OK,
+                hovertemplate=f"{_tmpl(col)} = %{{x}}: %{{y:.3g}}{'%' if share else ''}<extra></extra>",
+            )
+        )
         fig.update_xaxes(type="category")
     fig = _layout(fig, title, col, y_t + (" (%)" if share else ""))
     if share:
@@ -590,10 +789,10 @@ def partial_dependence_figure(item: Union["PartialDependence", Stored], *, of_cl
     return fig
 
 
-def threshold_figure(choice: Union["ThresholdChoice", Stored], positive_label: str | None = None) -> go.Figure:
+def threshold_figure(choice: ThresholdChoice | Stored, positive_label: str | None = None) -> go.Figure:
     """Expected total cost vs the cut-off (``ThresholdChoice``), with the usual 0.5 and the chosen one marked.
     ``positive_label`` names the 'yes' answer in the axis title."""
-    from core.evaluate import ThresholdChoice
+    from core.models.evaluate import ThresholdChoice
 
     choice = _load(ThresholdChoice, choice)
     unit = choice.unit or ""
@@ -603,20 +802,38 @@ def threshold_figure(choice: Union["ThresholdChoice", Stored], positive_label: s
     if not choice.thresholds:
         return _empty(title, "No cut-offs were scanned.", x_t, y_t)
     t, c = np.asarray(choice.thresholds, dtype=float), np.asarray(choice.costs, dtype=float)
-    fig = go.Figure(go.Scatter(x=t, y=c, mode="lines", name="total cost", line={"color": _OK, "width": 2.5},
-                               hovertemplate=f"cut-off %{{x:.2f}}: cost %{{y:,.4g}} {_tmpl(unit)}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=[0.5], y=[choice.cost_at_default], mode="markers", name="usual cut-off 0.5",
-        marker={"size": 12, "color": _MUTED, "symbol": "circle-open", "line": {"width": 3}},
-        customdata=[[choice.false_alarms_default, choice.misses_default]],
-        hovertemplate="usual cut-off 0.5: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        x=[choice.threshold], y=[choice.cost_at_chosen], mode="markers", name=f"best cut-off {choice.threshold:.2f}",
-        marker={"size": 14, "color": _WARN, "symbol": "star"},
-        customdata=[[choice.false_alarms_chosen, choice.misses_chosen]],
-        hovertemplate="best cut-off %{x:.2f}: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=t,
+            y=c,
+            mode="lines",
+            name="total cost",
+            line={"color": _OK, "width": 2.5},
+            hovertemplate=f"cut-off %{{x:.2f}}: cost %{{y:,.4g}} {_tmpl(unit)}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0.5],
+            y=[choice.cost_at_default],
+            mode="markers",
+            name="usual cut-off 0.5",
+            marker={"size": 12, "color": _MUTED, "symbol": "circle-open", "line": {"width": 3}},
+            customdata=[[choice.false_alarms_default, choice.misses_default]],
+            hovertemplate="usual cut-off 0.5: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[choice.threshold],
+            y=[choice.cost_at_chosen],
+            mode="markers",
+            name=f"best cut-off {choice.threshold:.2f}",
+            marker={"size": 14, "color": _WARN, "symbol": "star"},
+            customdata=[[choice.false_alarms_chosen, choice.misses_chosen]],
+            hovertemplate="best cut-off %{x:.2f}: cost %{y:,.4g}<br>%{customdata[0]:,} false alarms, %{customdata[1]:,} misses<extra></extra>",
+        )
+    )
     fig.add_vline(x=0.5, line_dash="dot", line_color=_MUTED)
     fig.add_vline(x=choice.threshold, line_dash="dash", line_color=_WARN)
     fig = _layout(fig, title, x_t, y_t)
@@ -628,10 +845,10 @@ def threshold_figure(choice: Union["ThresholdChoice", Stored], positive_label: s
 _FAIR = (("positive_rate", "flagged 'yes'"), ("recall", "real 'yes' caught"), ("precision", "right when flagged"))
 
 
-def fairness_figure(report: Union["FairnessReport", Stored]) -> go.Figure:
+def fairness_figure(report: FairnessReport | Stored) -> go.Figure:
     """Per group of the sensitive column (``FairnessReport``): share flagged, share caught and share right,
     as grouped bars; groups too small to judge are hatched."""
-    from core.evaluate import FairnessReport
+    from core.models.evaluate import FairnessReport
 
     report = _load(FairnessReport, report)
     yes = report.positive_label
@@ -645,12 +862,16 @@ def fairness_figure(report: Union["FairnessReport", Stored]) -> go.Figure:
     for i, (key, label) in enumerate(_FAIR):
         label = label.replace("'yes'", f"'{yes}'")
         vals = [getattr(g, key) for g in groups]
-        fig.add_trace(go.Bar(
-            x=names, y=[100 * v if _finite(v) else None for v in vals], name=_safe(label),
-            marker={"color": PALETTE[i], "pattern": {"shape": ["" if g.enough else "/" for g in groups]}},
-            customdata=[[g.count, "" if g.enough else " — too few rows to judge"] for g in groups],
-            hovertemplate=f"%{{x}}: {_tmpl(label)} %{{y:.0f}}&#37; (%{{customdata[0]:,}} rows)%{{customdata[1]}}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[100 * v if _finite(v) else None for v in vals],
+                name=_safe(label),
+                marker={"color": PALETTE[i], "pattern": {"shape": ["" if g.enough else "/" for g in groups]}},
+                customdata=[[g.count, "" if g.enough else " — too few rows to judge"] for g in groups],
+                hovertemplate=f"%{{x}}: {_tmpl(label)} %{{y:.0f}}&#37; (%{{customdata[0]:,}} rows)%{{customdata[1]}}<extra></extra>",
+            )
+        )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
@@ -661,7 +882,7 @@ def fairness_figure(report: Union["FairnessReport", Stored]) -> go.Figure:
 # --------------------------------------------------------------------------- models
 
 
-def metric_over_versions_figure(models: Sequence[Union["ModelInfo", Stored]], metric: str) -> go.Figure:
+def metric_over_versions_figure(models: Sequence[ModelInfo | Stored], metric: str) -> go.Figure:
     """One line per model name: ``metric`` (a key of ``ModelInfo.metrics``) by version; champions starred.
 
     ``models`` is a list of ``core.store.ModelInfo`` (or dicts with name, version, stage, algorithm, metrics)."""
@@ -679,21 +900,29 @@ def metric_over_versions_figure(models: Sequence[Union["ModelInfo", Stored]], me
         if not _finite(value):
             continue
         by_name.setdefault(str(get(m, "name")), []).append(
-            (int(get(m, "version") or 0), float(value), str(get(m, "stage") or ""), str(get(m, "algorithm") or "")))
+            (int(get(m, "version") or 0), float(value), str(get(m, "stage") or ""), str(get(m, "algorithm") or ""))
+        )
     if not by_name:
         return _empty(title, f"No model has a recorded {word} yet.", "version", y_t)
     scale = 100.0 if share else 1.0
     fig = go.Figure()
     for i, (name, pts) in enumerate(sorted(by_name.items())):
         pts.sort()
-        fig.add_trace(go.Scatter(
-            x=[p[0] for p in pts], y=[p[1] * scale for p in pts], mode="lines+markers", name=_safe(name),
-            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-            marker={"size": [16 if p[2] == "champion" else 9 for p in pts],
-                    "symbol": ["star" if p[2] == "champion" else "circle" for p in pts]},
-            customdata=[[_safe(p[3]), _safe(p[2])] for p in pts],
-            hovertemplate=f"{_tmpl(name)} version %{{x}}: %{{y:.4g}}<br>%{{customdata[0]}}, %{{customdata[1]}}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in pts],
+                y=[p[1] * scale for p in pts],
+                mode="lines+markers",
+                name=_safe(name),
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                marker={
+                    "size": [16 if p[2] == "champion" else 9 for p in pts],
+                    "symbol": ["star" if p[2] == "champion" else "circle" for p in pts],
+                },
+                customdata=[[_safe(p[3]), _safe(p[2])] for p in pts],
+                hovertemplate=f"{_tmpl(name)} version %{{x}}: %{{y:.4g}}<br>%{{customdata[0]}}, %{{customdata[1]}}<extra></extra>",
+            )
+        )
     fig = _layout(fig, title, "version", y_t)
     if any(p[2] == "champion" for pts in by_name.values() for p in pts):
         _subtitle(fig, "★ marks the champion: the version in use")
@@ -729,8 +958,14 @@ def _date_format(dates: pd.DatetimeIndex) -> str:
     return "%Y-%m-%d" if step >= pd.Timedelta(days=1) else "%Y-%m-%d %H:%M"
 
 
-def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.DataFrame | None = None, *, level: float | None = None,
-                    value_name: str | None = None, max_history: int = _MAX_LINE) -> go.Figure:
+def forecast_figure(
+    series_result: SeriesForecast,
+    history: pd.Series | pd.DataFrame | None = None,
+    *,
+    level: float | None = None,
+    value_name: str | None = None,
+    max_history: int = _MAX_LINE,
+) -> go.Figure:
     """History line, forecast line and a shaded band for one ``SeriesForecast``.
 
     ``history``: a date-indexed Series (or a two-column date/value frame); by default the
@@ -746,27 +981,58 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
     f_dates = pd.DatetimeIndex(series_result.dates)
     fmt = _date_format(f_dates.append(dates[-5:]).sort_values() if len(f_dates) else dates)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=dates, y=values, mode="lines", name="what happened", line={"color": PALETTE[4], "width": 1.8},
-                             hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=dates,
+            y=values,
+            mode="lines",
+            name="what happened",
+            line={"color": PALETTE[4], "width": 1.8},
+            hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>",
+        )
+    )
     yhat, lo, hi = (np.asarray(v, dtype=float) for v in (series_result.yhat, series_result.lo, series_result.hi))
     if len(f_dates):
         band = f"likely range ({level:.0f} %)" if level else "likely range"
         fig.add_trace(go.Scatter(x=f_dates, y=lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=f_dates, y=hi, mode="lines", line={"width": 0}, fill="tonexty", name=band,
-                                 fillcolor="rgba(224,122,95,0.22)", hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=f_dates,
+                y=hi,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                name=band,
+                fillcolor="rgba(224,122,95,0.22)",
+                hoverinfo="skip",
+            )
+        )
         # A thin dotted join from the last known value, so the lines meet without the join looking
         # like a forecast point (the last value is what happened, not what Keel expects).
         join = np.flatnonzero(np.isfinite(values))
         if join.size:
-            fig.add_trace(go.Scatter(x=[dates[join[-1]], f_dates[0]], y=[values[join[-1]], yhat[0]], mode="lines",
-                                     line={"color": _WARN, "width": 1.2, "dash": "dot"}, showlegend=False,
-                                     hoverinfo="skip"))
-        fig.add_trace(go.Scatter(
-            x=f_dates, y=yhat, mode="lines+markers", name=_safe(f"forecast ({series_result.model_label})"),
-            line={"color": _WARN, "width": 2.5}, marker={"size": 5},
-            customdata=[[a, b] for a, b in zip(lo, hi)],
-            hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}} (likely %{{customdata[0]:,.4g}} to %{{customdata[1]:,.4g}})<extra></extra>",
-        ))
+            fig.add_trace(
+                go.Scatter(
+                    x=[dates[join[-1]], f_dates[0]],
+                    y=[values[join[-1]], yhat[0]],
+                    mode="lines",
+                    line={"color": _WARN, "width": 1.2, "dash": "dot"},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=f_dates,
+                y=yhat,
+                mode="lines+markers",
+                name=_safe(f"forecast ({series_result.model_label})"),
+                line={"color": _WARN, "width": 2.5},
+                marker={"size": 5},
+                customdata=[[a, b] for a, b in zip(lo, hi)],
+                hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}} (likely %{{customdata[0]:,.4g}} to %{{customdata[1]:,.4g}})<extra></extra>",
+            )
+        )
     fig = _layout(fig, title, "date", name)
     notes = [f"last {max_history:,} of {tail + max_history:,} past points drawn"] if tail else []
     h = len(f_dates)
@@ -782,7 +1048,7 @@ def forecast_figure(series_result: "SeriesForecast", history: pd.Series | pd.Dat
     return _legend(fig)
 
 
-def backtest_figure(series_result: "SeriesForecast", *, value_name: str | None = None) -> go.Figure:
+def backtest_figure(series_result: SeriesForecast, *, value_name: str | None = None) -> go.Figure:
     """How past forecasts would have done: what happened (line) and, for each backtest window,
     what the chosen model would have said from that point, with its band."""
     name = value_name or "value"
@@ -798,22 +1064,57 @@ def backtest_figure(series_result: "SeriesForecast", *, value_name: str | None =
     start = max(0, (keep[0] if keep.size else 0) - 2 * h)
     idx = np.arange(start, len(dates))[-_MAX_LINE:]
     fmt = _date_format(dates[idx])
-    fig = go.Figure(go.Scatter(x=dates[idx], y=values[idx], mode="lines", name="what happened",
-                               line={"color": PALETTE[4], "width": 1.8}, hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=dates[idx],
+            y=values[idx],
+            mode="lines",
+            name="what happened",
+            line={"color": PALETTE[4], "width": 1.8},
+            hovertemplate=f"%{{x|{fmt}}}: %{{y:,.4g}}<extra></extra>",
+        )
+    )
     for i, w in enumerate(windows):
         color = PALETTE[(i + 1) % len(PALETTE)] if (i + 1) % len(PALETTE) != 4 else PALETTE[0]
         d = pd.DatetimeIndex(w.dates)
-        fig.add_trace(go.Scatter(x=d, y=list(w.lo), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
-                                 legendgroup=f"w{i}"))
-        fig.add_trace(go.Scatter(x=d, y=list(w.hi), mode="lines", line={"width": 0}, fill="tonexty", showlegend=False,
-                                 hoverinfo="skip", fillcolor="rgba(153,161,166,0.18)", legendgroup=f"w{i}"))
+        fig.add_trace(
+            go.Scatter(
+                x=d,
+                y=list(w.lo),
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                legendgroup=f"w{i}",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=d,
+                y=list(w.hi),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                showlegend=False,
+                hoverinfo="skip",
+                fillcolor="rgba(153,161,166,0.18)",
+                legendgroup=f"w{i}",
+            )
+        )
         err = np.abs(np.asarray(w.actual, dtype=float) - np.asarray(w.yhat, dtype=float))
-        fig.add_trace(go.Scatter(
-            x=d, y=list(w.yhat), mode="lines+markers", name=f"forecast from {d[0].strftime(fmt)}", legendgroup=f"w{i}",
-            line={"color": color, "width": 2, "dash": "dash"}, marker={"size": 5},
-            customdata=[[a, e] for a, e in zip(w.actual, err)],
-            hovertemplate=f"%{{x|{fmt}}}: said %{{y:,.4g}}, was %{{customdata[0]:,.4g}} (off by %{{customdata[1]:,.3g}})<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=d,
+                y=list(w.yhat),
+                mode="lines+markers",
+                name=f"forecast from {d[0].strftime(fmt)}",
+                legendgroup=f"w{i}",
+                line={"color": color, "width": 2, "dash": "dash"},
+                marker={"size": 5},
+                customdata=[[a, e] for a, e in zip(w.actual, err)],
+                hovertemplate=f"%{{x|{fmt}}}: said %{{y:,.4g}}, was %{{customdata[0]:,.4g}} (off by %{{customdata[1]:,.3g}})<extra></extra>",
+            )
+        )
     bt = series_result.backtest
     sub = []
     if _finite(bt.mae):
@@ -835,7 +1136,7 @@ def _col_dicts(report: Any) -> tuple[list[dict[str, Any]], float | None]:
     return list(data.get("columns") or []), data.get("drift_share")
 
 
-def drift_overview_figure(report: Union["DriftReport", Stored]) -> go.Figure:
+def drift_overview_figure(report: DriftReport | Stored) -> go.Figure:
     """Per column, the size of the change relative to its alarm level (``DriftReport`` or its ``to_json()``):
     1 = the level; drifted columns in the warning colour, big-but-unproven changes in yellow."""
     cols, share = _col_dicts(report)
@@ -848,15 +1149,30 @@ def drift_overview_figure(report: Union["DriftReport", Stored]) -> go.Figure:
     shown = rows[:_MAX_ROWS]
     ratio = [c["statistic"] / c["threshold"] for c in shown]
     colors = [_WARN if c.get("drifted") else (PALETTE[3] if r >= 1 else _OK) for c, r in zip(shown, ratio)]
-    verdict = [("changed" if c.get("drifted") else ("big change, but too few rows to be sure" if r >= 1 else "no clear change"))
-               for c, r in zip(shown, ratio)]
-    fig = go.Figure(go.Bar(
-        x=ratio, y=_labels([c["column"] for c in shown], 40), orientation="h", marker_color=colors,
-        customdata=[[_safe(str(c.get("method", "")).replace("_", " ")), c["statistic"], c["threshold"], v]
-                    for c, v in zip(shown, verdict)],
-        hovertemplate="%{y}: %{customdata[3]}<br>%{customdata[0]} %{customdata[1]:.3g} (alarm at %{customdata[2]:.3g})<extra></extra>",
-    ))
-    fig.add_vline(x=1, line_dash="dash", line_color=PALETTE[4], annotation_text="alarm level", annotation_position="top")
+    verdict = [
+        (
+            "changed"
+            if c.get("drifted")
+            else ("big change, but too few rows to be sure" if r >= 1 else "no clear change")
+        )
+        for c, r in zip(shown, ratio)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=ratio,
+            y=_labels([c["column"] for c in shown], 40),
+            orientation="h",
+            marker_color=colors,
+            customdata=[
+                [_safe(str(c.get("method", "")).replace("_", " ")), c["statistic"], c["threshold"], v]
+                for c, v in zip(shown, verdict)
+            ],
+            hovertemplate="%{y}: %{customdata[3]}<br>%{customdata[0]} %{customdata[1]:.3g} (alarm at %{customdata[2]:.3g})<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=1, line_dash="dash", line_color=PALETTE[4], annotation_text="alarm level", annotation_position="top"
+    )
     n_drift = sum(1 for c in rows if c.get("drifted"))
     more = f" (top {_MAX_ROWS} of {len(rows)})" if len(rows) > _MAX_ROWS else ""
     fig = _layout(fig, f"{title} {n_drift} of {len(rows)} columns changed{more}", x_t, "")
@@ -865,8 +1181,9 @@ def drift_overview_figure(report: Union["DriftReport", Stored]) -> go.Figure:
     return fig
 
 
-def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: str, name: str | None = None,
-                                *, bins: int = 30, top: int = 15) -> go.Figure:
+def distribution_compare_figure(
+    reference: pd.Series, current: pd.Series, kind: str, name: str | None = None, *, bins: int = 30, top: int = 15
+) -> go.Figure:
     """Training data vs new data for one column. Numbers: overlaid histograms on shared bins, as shares
     of each side (the extreme 0.5 % at each end gathered into the edge bins). Categories: grouped bars of
     shares, the ``top`` most common labels plus '(other)' and '(missing)'."""
@@ -892,11 +1209,19 @@ def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: 
         fig = go.Figure()
         for side, vals, color in (("training data", r, _OK), ("new data", c, _WARN)):
             counts, _ = np.histogram(np.clip(vals, lo, hi), bins=edges)
-            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=100 * counts / vals.size, width=np.diff(edges),
-                                 name=f"{side} ({vals.size:,} values)", marker_color=color, opacity=0.55,
-                                 customdata=np.column_stack([edges[:-1], edges[1:], counts]),
-                                 hovertemplate=f"{side}: %{{customdata[0]:.4g}} to %{{customdata[1]:.4g}}: "
-                                               "%{y:.1f}&#37; (%{customdata[2]:,} rows)<extra></extra>"))
+            fig.add_trace(
+                go.Bar(
+                    x=(edges[:-1] + edges[1:]) / 2,
+                    y=100 * counts / vals.size,
+                    width=np.diff(edges),
+                    name=f"{side} ({vals.size:,} values)",
+                    marker_color=color,
+                    opacity=0.55,
+                    customdata=np.column_stack([edges[:-1], edges[1:], counts]),
+                    hovertemplate=f"{side}: %{{customdata[0]:.4g}} to %{{customdata[1]:.4g}}: "
+                    "%{y:.1f}&#37; (%{customdata[2]:,} rows)<extra></extra>",
+                )
+            )
         x_t = name + (" (extremes gathered at the edges)" if clipped else "")
         fig = _layout(fig, title, x_t, "share of rows (%)")
         fig.update_layout(barmode="overlay", bargap=0)
@@ -918,9 +1243,15 @@ def distribution_compare_figure(reference: pd.Series, current: pd.Series, kind: 
             ys.append(float(s.reindex(rest).fillna(0).sum()))
         if "(missing)" in combined.index:
             ys.append(float(s.get("(missing)", 0.0)))
-        fig.add_trace(go.Bar(x=_labels(cats[: len(labels)], 24) + cats[len(labels):], y=[100 * v for v in ys],
-                             name=f"{side} ({n:,} rows)", marker_color=color,
-                             hovertemplate=f"{side}: %{{x}}: %{{y:.1f}}&#37;<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=_labels(cats[: len(labels)], 24) + cats[len(labels) :],
+                y=[100 * v for v in ys],
+                name=f"{side} ({n:,} rows)",
+                marker_color=color,
+                hovertemplate=f"{side}: %{{x}}: %{{y:.1f}}&#37;<extra></extra>",
+            )
+        )
     fig = _layout(fig, title, name + (f" (top {top} of {len(combined)} values)" if rest else ""), "share of rows (%)")
     fig.update_xaxes(type="category")
     fig.update_layout(barmode="group")
@@ -977,19 +1308,38 @@ def drift_timeline_figure(batches: Sequence[Stored]) -> go.Figure:
     if not pts:
         return _empty(title, "No batch with a drift check yet.", x_t, y_t)
     xs = [p[0] for p in pts]
-    level = next((p[3].get("drift_share_threshold") for p in reversed(pts) if _finite(p[3].get("drift_share_threshold"))), None)
-    fig = go.Figure(go.Scatter(
-        x=xs, y=[100 * p[3]["drift_share"] for p in pts], mode="lines+markers", name="columns that changed",
-        line={"color": _OK, "width": 2},
-        marker={"size": 9, "color": [_WARN if p[3].get("dataset_drift") else _OK for p in pts]},
-        customdata=[[p[3].get("n_drifted"), p[3].get("n_judged"), p[1].get("rows") or p[2].get("rows"), _safe(p[2].get("action") or "none")]
-                    for p in pts],
-        hovertemplate="%{customdata[0]} of %{customdata[1]} columns changed (%{y:.0f}&#37;)<br>"
-                      "%{customdata[2]:,} rows; action: %{customdata[3]}<extra></extra>",
-    ))
+    level = next(
+        (p[3].get("drift_share_threshold") for p in reversed(pts) if _finite(p[3].get("drift_share_threshold"))), None
+    )
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=[100 * p[3]["drift_share"] for p in pts],
+            mode="lines+markers",
+            name="columns that changed",
+            line={"color": _OK, "width": 2},
+            marker={"size": 9, "color": [_WARN if p[3].get("dataset_drift") else _OK for p in pts]},
+            customdata=[
+                [
+                    p[3].get("n_drifted"),
+                    p[3].get("n_judged"),
+                    p[1].get("rows") or p[2].get("rows"),
+                    _safe(p[2].get("action") or "none"),
+                ]
+                for p in pts
+            ],
+            hovertemplate="%{customdata[0]} of %{customdata[1]} columns changed (%{y:.0f}&#37;)<br>"
+            "%{customdata[2]:,} rows; action: %{customdata[3]}<extra></extra>",
+        )
+    )
     if level is not None:
-        fig.add_hline(y=100 * level, line_dash="dash", line_color=_WARN, annotation_text="whole batch counts as drifted",
-                      annotation_position="top left")
+        fig.add_hline(
+            y=100 * level,
+            line_dash="dash",
+            line_color=_WARN,
+            annotation_text="whole batch counts as drifted",
+            annotation_position="top left",
+        )
     fig = _layout(fig, title, x_t, y_t)
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
     return _one_moment(fig, xs)
@@ -1001,8 +1351,9 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
 
     ``metric`` defaults to accuracy for classifiers and MAE for regression models."""
     items, x_t = _batches(batches)
-    task = next(((r.get("model") or {}).get("task") or (r.get("performance") or {}).get("task")
-                 for _, _, r in items if r), None)
+    task = next(
+        ((r.get("model") or {}).get("task") or (r.get("performance") or {}).get("task") for _, _, r in items if r), None
+    )
     metric = metric or ("mae" if task == "regression" else "accuracy")
     word = _word(metric)
     share = metric in _SHARE_METRICS and metric not in ("ece", "brier")
@@ -1029,20 +1380,53 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
         return _empty(title, f"No batch has an estimated or measured {word} yet.", x_t, y_t)
     fig = go.Figure()
     if est:
-        fig.add_trace(go.Scatter(x=est_x, y=est_lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=est_x, y=est_hi, mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor="rgba(31,111,139,0.18)", name="likely range", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=est_x, y=est, mode="lines+markers", name="estimated (no labels needed)",
-                                 line={"color": _OK, "width": 2, "dash": "dot"}, customdata=np.column_stack([est_lo, est_hi]),
-                                 hovertemplate="estimated %{y:.3g} (likely %{customdata[0]:.3g} to %{customdata[1]:.3g})<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(x=est_x, y=est_lo, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=est_x,
+                y=est_hi,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(31,111,139,0.18)",
+                name="likely range",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=est_x,
+                y=est,
+                mode="lines+markers",
+                name="estimated (no labels needed)",
+                line={"color": _OK, "width": 2, "dash": "dot"},
+                customdata=np.column_stack([est_lo, est_hi]),
+                hovertemplate="estimated %{y:.3g} (likely %{customdata[0]:.3g} to %{customdata[1]:.3g})<extra></extra>",
+            )
+        )
     if mea:
-        fig.add_trace(go.Scatter(x=[p[0] for p in mea_x], y=mea, mode="lines+markers", name="measured on labels",
-                                 line={"color": _WARN, "width": 2}, marker={"size": 9},
-                                 customdata=[p[1] for p in mea_x],
-                                 hovertemplate="measured %{y:.3g} on %{customdata:,} labelled rows<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in mea_x],
+                y=mea,
+                mode="lines+markers",
+                name="measured on labels",
+                line={"color": _WARN, "width": 2},
+                marker={"size": 9},
+                customdata=[p[1] for p in mea_x],
+                hovertemplate="measured %{y:.3g} on %{customdata:,} labelled rows<extra></extra>",
+            )
+        )
     if ref is not None:
-        fig.add_hline(y=ref, line_dash="dash", line_color=PALETTE[4],
-                      annotation_text=f"tested after training: {ref:.3g}{'%' if share else ''}", annotation_position="bottom left")
+        fig.add_hline(
+            y=ref,
+            line_dash="dash",
+            line_color=PALETTE[4],
+            annotation_text=f"tested after training: {ref:.3g}{'%' if share else ''}",
+            annotation_position="bottom left",
+        )
     fig = _layout(fig, title, x_t, y_t)
     if share:
         fig.update_yaxes(ticksuffix="%")

@@ -24,15 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-
 from threadpoolctl import threadpool_limits
 
 from core import store
 from core.errors import IntegrityError
-from core.models.encoding import CategoryCodes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from core.train import TrainResult
+    from core.models.train import TrainResult
 
 FORMAT_VERSION = 1
 MAX_SAVED_CATEGORIES = 200
@@ -64,8 +62,8 @@ def to_bool_float(series: pd.Series) -> pd.Series:
     """True/False (also yes/no, 1/0, as text) as 1.0/0.0; anything else NaN."""
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         return pd.to_numeric(series, errors="coerce").astype(float).where(lambda s: s.isin([0.0, 1.0]))
-    text = series.astype(object).where(series.notna(), None).map(
-        lambda v: None if v is None else str(v).strip().lower()
+    text = (
+        series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v).strip().lower())
     )
     out = pd.Series(np.nan, index=series.index, dtype=float)
     out[text.isin(_TRUE)] = 1.0
@@ -166,8 +164,12 @@ def build_schema(
     features = []
     for name, kind in kinds.items():
         col = frame[name]
-        feat: dict[str, Any] = {"name": name, "kind": kind, "dtype": str(col.dtype),
-                                "missing_share": round(float(col.isna().mean()), 4) if len(col) else 0.0}
+        feat: dict[str, Any] = {
+            "name": name,
+            "kind": kind,
+            "dtype": str(col.dtype),
+            "missing_share": round(float(col.isna().mean()), 4) if len(col) else 0.0,
+        }
         if kind in ("numeric", "boolean"):
             values = to_float(col) if kind == "numeric" else to_bool_float(col)
             values = values.dropna()
@@ -187,7 +189,7 @@ def build_schema(
             feat.update(
                 categories=[str(c) for c in counts.index[:MAX_SAVED_CATEGORIES]],
                 categories_complete=bool(len(counts) <= MAX_SAVED_CATEGORIES),
-                n_categories=int(len(counts)),
+                n_categories=len(counts),
             )
         features.append(feat)
     return {
@@ -260,9 +262,12 @@ class KeelModel:
         # One thread per native library: a shared server scores for several sessions at once, and
         # busy-waiting OpenMP threads cost far more than they save when the cores are busy.
         with threadpool_limits(1):
-            parts = [aligned_proba(self.pipeline, prep(part), self.classes_,
-                                   on_codes=getattr(self, "fitted_on_codes", False))
-                     for part in self._chunks(frame)]
+            parts = [
+                aligned_proba(
+                    self.pipeline, prep(part), self.classes_, on_codes=getattr(self, "fitted_on_codes", False)
+                )
+                for part in self._chunks(frame)
+            ]
         return np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
 
     scores_prepared = True  # predict(..., prepared=True) works
@@ -311,8 +316,9 @@ def label_array(classes: tuple[Any, ...]) -> np.ndarray:
     return np.asarray(classes)
 
 
-def aligned_proba(estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...] | list[Any], *,
-                  on_codes: bool = False) -> np.ndarray:
+def aligned_proba(
+    estimator: Any, X: pd.DataFrame, classes: tuple[Any, ...] | list[Any], *, on_codes: bool = False
+) -> np.ndarray:
     """``predict_proba`` with one column per class in ``classes`` (a fold may have missed one).
 
     ``on_codes``: the estimator was fitted on codes 0..k-1 standing for ``classes`` (Keel trains
@@ -351,8 +357,15 @@ def register(
         "put_back": [x.column for x in plan.put_back],
         "baseline_metrics": result.baseline_metrics,
         "leaderboard": [
-            {"algorithm": r.algorithm, "metrics": r.metrics, "cv_std": r.cv_std, "fit_seconds": r.fit_seconds,
-             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
+            {
+                "algorithm": r.algorithm,
+                "metrics": r.metrics,
+                "cv_std": r.cv_std,
+                "fit_seconds": r.fit_seconds,
+                "predict_ms_per_1000": r.predict_ms_per_1000,
+                "size_bytes": r.size_bytes,
+                "note": r.note,
+            }
             for r in result.leaderboard
         ],
         "warnings": list(result.warnings),
@@ -379,7 +392,6 @@ def load_registered(ref: str | int) -> tuple[store.ModelInfo, KeelModel]:
     return info, KeelModel.from_bytes(payload)
 
 
-
 class RecalibratedKeelModel(KeelModel):
     """A Keel model whose probabilities pass through calibrators fitted on held-out rows.
 
@@ -388,8 +400,15 @@ class RecalibratedKeelModel(KeelModel):
     """
 
     def __init__(self, base: KeelModel, calibrated: Any) -> None:
-        super().__init__(base.pipeline, base.schema, base.task, base.target, base.classes_,
-                         f"{base.algorithm} + recalibrated", getattr(base, "fitted_on_codes", False))
+        super().__init__(
+            base.pipeline,
+            base.schema,
+            base.task,
+            base.target,
+            base.classes_,
+            f"{base.algorithm} + recalibrated",
+            getattr(base, "fitted_on_codes", False),
+        )
         self.base_algorithm = base.algorithm
         self.calibrated = calibrated
 
@@ -418,14 +437,16 @@ ARTIFACT_FORMAT = "skops"
 #: The only types a model file may build besides skops' own defaults (scikit-learn estimators,
 #: numpy arrays, plain containers). Each is here because a model Keel trains holds it; a file
 #: naming anything else is refused. Check with ``skops.io.get_untrusted_types`` when adding a model.
-TRUSTED_TYPES = frozenset({
-    "core.models.encoding.CategoryCodes",  # Keel's category encoder, in every pipeline with text columns
-    "numpy.dtype",
-    "sklearn.tree._tree.Tree",  # random forests
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # gradient boosting
-    "functools.partial",  # gradient boosting's input check: partial(check_array, …); the callable
-    "sklearn.utils.validation.check_array",  # inside must itself be on this list
-})
+TRUSTED_TYPES = frozenset(
+    {
+        "core.models.encoding.CategoryCodes",  # Keel's category encoder, in every pipeline with text columns
+        "numpy.dtype",
+        "sklearn.tree._tree.Tree",  # random forests
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # gradient boosting
+        "functools.partial",  # gradient boosting's input check: partial(check_array, …); the callable
+        "sklearn.utils.validation.check_array",  # inside must itself be on this list
+    }
+)
 
 
 def _json_default(value: Any) -> Any:
@@ -463,7 +484,7 @@ def _load_state(payload: bytes) -> dict[str, Any]:
         raise _refused("is not in Keel's model format")
     try:
         untrusted = set(sio.get_untrusted_types(data=payload))
-    except Exception:  # noqa: BLE001 - a damaged archive: refuse, whatever the reason
+    except Exception:
         raise _refused("is damaged") from None
     foreign = sorted(untrusted - TRUSTED_TYPES)
     if foreign:
@@ -471,7 +492,7 @@ def _load_state(payload: bytes) -> dict[str, Any]:
         raise _refused(f"asks to build types Keel never writes ({shown})")
     try:
         state = sio.loads(payload, trusted=sorted(untrusted))
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise _refused("is damaged or was written by an incompatible version") from None
     if not isinstance(state, dict) or state.get("keel_model") != MODEL_FILE_VERSION:
         raise _refused("does not hold a Keel model")
@@ -480,12 +501,19 @@ def _load_state(payload: bytes) -> dict[str, Any]:
 
 def _model_from_state(state: dict[str, Any]) -> KeelModel:
     classes = tuple(json.loads(state["classes_json"]))
-    model = KeelModel(state["pipeline"], json.loads(state["schema_json"]), state["task"], state["target"],
-                      classes, state["algorithm"], bool(state.get("fitted_on_codes", False)))
+    model = KeelModel(
+        state["pipeline"],
+        json.loads(state["schema_json"]),
+        state["task"],
+        state["target"],
+        classes,
+        state["algorithm"],
+        bool(state.get("fitted_on_codes", False)),
+    )
     calibration = state.get("calibration")
     if not calibration:
         return model
-    from core.evaluate import CalibratedModel
+    from core.models.evaluate import CalibratedModel
 
     calibrated = CalibratedModel(model, calibration["method"])
     calibrated.calibrators_ = {int(c): calibration["calibrators"].get(str(c)) for c in calibration["classes"]}
@@ -501,14 +529,28 @@ def convert_legacy_artifact(payload: bytes) -> bytes:
     Keel ever unpickles.
     """
     import sys
+    import types
 
     import joblib
 
-    from core.models import encoding
+    from core.models import encoding, evaluate
 
-    # Files of format 1 name Keel's encoder by its old home.
-    sys.modules["core.modelio"].CategoryCodes = encoding.CategoryCodes  # type: ignore[attr-defined]
-    old = joblib.load(io.BytesIO(payload))
+    # Files of format 1 name Keel's classes by the modules they lived in then.
+    legacy = types.ModuleType("core.modelio")
+    legacy.KeelModel = KeelModel  # type: ignore[attr-defined]
+    legacy.RecalibratedKeelModel = RecalibratedKeelModel  # type: ignore[attr-defined]
+    legacy.CategoryCodes = encoding.CategoryCodes  # type: ignore[attr-defined]
+    aliases = {"core.modelio": legacy, "core.evaluate": evaluate}
+    saved = {name: sys.modules.get(name) for name in aliases}
+    sys.modules.update(aliases)
+    try:
+        old = joblib.load(io.BytesIO(payload))
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
     if not isinstance(old, KeelModel):
         raise _refused("does not hold a Keel model")
     for step in _walk_estimators(old.pipeline):
@@ -516,12 +558,27 @@ def convert_legacy_artifact(payload: bytes) -> bytes:
             step.categories_ = [np.asarray([str(v) for v in c], dtype=object) for c in step.categories_]
     if hasattr(old, "calibrated"):
         rebuilt: KeelModel = RecalibratedKeelModel(
-            KeelModel(old.pipeline, old.schema, old.task, old.target, old.classes_,
-                      old.algorithm.removesuffix(" + recalibrated"), getattr(old, "fitted_on_codes", False)),
-            old.calibrated)
+            KeelModel(
+                old.pipeline,
+                old.schema,
+                old.task,
+                old.target,
+                old.classes_,
+                old.algorithm.removesuffix(" + recalibrated"),
+                getattr(old, "fitted_on_codes", False),
+            ),
+            old.calibrated,
+        )
     else:
-        rebuilt = KeelModel(old.pipeline, old.schema, old.task, old.target, old.classes_, old.algorithm,
-                            getattr(old, "fitted_on_codes", False))
+        rebuilt = KeelModel(
+            old.pipeline,
+            old.schema,
+            old.task,
+            old.target,
+            old.classes_,
+            old.algorithm,
+            getattr(old, "fitted_on_codes", False),
+        )
     return rebuilt.to_bytes()
 
 

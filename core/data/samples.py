@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core import store
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def get_sample(key: str) -> Sample:
 
 def load_sample(key: str) -> store.DatasetInfo:
     """Read a sample from ``data/`` and keep it in the store (once; later clicks reuse it)."""
-    from core.ingest import read_table
+    from core.data.ingest import read_table
 
     sample = get_sample(key)
     path = DATA_DIR / sample.file

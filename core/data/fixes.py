@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core import pii
+from core.data import pii
 from core.errors import InputError
 
 
@@ -94,12 +94,14 @@ def _pseudonymise(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[
             "Use the workspace key Keel keeps, so the same value gets the same pseudonym in every dataset.",
         )
     out = frame.assign(**{column: pii.pseudonymise(frame[column], key)})
-    return out, (f"Replaced the values in '{column}' with pseudonyms (keyed hashes): equal values still match, "
-                 "so joins keep working.")
+    return out, (
+        f"Replaced the values in '{column}' with pseudonyms (keyed hashes): equal values still match, "
+        "so joins keep working."
+    )
 
 
 def _clear_placeholders(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
-    from core.quality import placeholder_mask  # quality imports pii; keep the import graph one-way
+    from core.data.quality import placeholder_mask  # quality imports pii; keep the import graph one-way
 
     series = frame[column]
     mask = placeholder_mask(series).to_numpy()

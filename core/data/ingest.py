@@ -61,10 +61,11 @@ import re
 import threading
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.errors import InputError, KeelError, log_bug
+from core.bugs import log_bug
+from core.errors import InputError, KeelError
 
 MAX_BYTES = 500 * 1024 * 1024  # refuse larger uploads with a clear message
 MAX_COLUMNS = 10_000
@@ -146,7 +148,7 @@ def read_table(
             f"'{label}' is too big to read into memory on this machine.",
             "Split it into smaller files, or keep only the columns you need.",
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - the contract: a Table or a KeelError, nothing else
+    except Exception as exc:
         bug_id = log_bug(exc, context="ingest.read_table")
         raise InputError(
             f"'{label}' could not be read as a table ({_describe(exc)}).",
@@ -190,9 +192,7 @@ class _Source:
                 if not path.exists():
                     raise InputError(f"File '{label}' was not found.", "Check the path and try again.")
                 if path.is_dir():
-                    raise InputError(
-                        f"'{label}' is a folder, not a file.", "Give the path of a file inside it."
-                    )
+                    raise InputError(f"'{label}' is a folder, not a file.", "Give the path of a file inside it.")
                 self.size = path.stat().st_size
             except (OSError, ValueError) as exc:
                 raise InputError(
@@ -277,7 +277,12 @@ _MAGIC: tuple[tuple[bytes, int, str, str], ...] = (
     (b"GIF89a", 0, "a GIF image", _NOT_A_TABLE_HINT),
     (b"II*\x00", 0, "a TIFF image", _NOT_A_TABLE_HINT),
     (b"MM\x00*", 0, "a TIFF image", _NOT_A_TABLE_HINT),
-    (b"%PDF", 0, "a PDF document", "Export the table from where it came from as CSV or Excel; tables copied out of a PDF lose their structure."),
+    (
+        b"%PDF",
+        0,
+        "a PDF document",
+        "Export the table from where it came from as CSV or Excel; tables copied out of a PDF lose their structure.",
+    ),
     (b"\x1f\x8b", 0, "a gzip-compressed file", _ARCHIVE_HINT),
     (b"BZh", 0, "a bzip2-compressed file", _ARCHIVE_HINT),
     (b"\xfd7zXZ\x00", 0, "an xz-compressed file", _ARCHIVE_HINT),
@@ -290,10 +295,20 @@ _MAGIC: tuple[tuple[bytes, int, str, str], ...] = (
     (b"\xfe\xed\xfa\xcf", 0, "a program (executable file)", _NOT_A_TABLE_HINT),
     (b"\xca\xfe\xba\xbe", 0, "a program (executable file)", _NOT_A_TABLE_HINT),
     (b"\x00asm", 0, "a program (WebAssembly)", _NOT_A_TABLE_HINT),
-    (b"SQLite format 3\x00", 0, "an SQLite database", "Export the table you need as CSV (for example with the sqlite3 command '.mode csv'), then upload that."),
+    (
+        b"SQLite format 3\x00",
+        0,
+        "an SQLite database",
+        "Export the table you need as CSV (for example with the sqlite3 command '.mode csv'), then upload that.",
+    ),
     (b"\x93NUMPY", 0, "a NumPy array file", "Save the data as CSV or Parquet and upload that."),
     (b"\x89HDF\r\n\x1a\n", 0, "an HDF5 file", "Save the table as CSV or Parquet and upload that."),
-    (b"ARROW1", 0, "an Arrow/Feather file", "Save it as Parquet (for example with pandas' to_parquet) and upload that."),
+    (
+        b"ARROW1",
+        0,
+        "an Arrow/Feather file",
+        "Save it as Parquet (for example with pandas' to_parquet) and upload that.",
+    ),
     (b"ORC", 0, "an ORC file", "Save it as Parquet and upload that."),
     (b"Obj\x01", 0, "an Avro file", "Save it as Parquet and upload that."),
     (b"{\\rtf", 0, "an RTF document", "Save the table as CSV or Excel and upload that."),
@@ -322,8 +337,7 @@ def _sniff_binary(head: bytes, src: _Source, label: str) -> str:
         )
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise InputError(
-            f"'{label}' is an old-format Excel (.xls) file or a password-protected workbook, which "
-            "Keel cannot read.",
+            f"'{label}' is an old-format Excel (.xls) file or a password-protected workbook, which Keel cannot read.",
             "Open it in Excel or LibreOffice and save it as .xlsx (without a password) or as CSV.",
         )
     for magic, offset, what, hint in _MAGIC:
@@ -340,8 +354,11 @@ def _sniff_binary(head: bytes, src: _Source, label: str) -> str:
     if head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
         what = "a WebP image" if head[8:12] == b"WEBP" else "an audio or video file"
         raise _refuse(label, what, _NOT_A_TABLE_HINT)
-    if head.startswith(b"BM") and len(head) >= 26 and head[6:10] == b"\x00\x00\x00\x00" and (
-        int.from_bytes(head[2:6], "little") in (src.size, 0) or b"\x00" in head[14:18]
+    if (
+        head.startswith(b"BM")
+        and len(head) >= 26
+        and head[6:10] == b"\x00\x00\x00\x00"
+        and (int.from_bytes(head[2:6], "little") in (src.size, 0) or b"\x00" in head[14:18])
     ):
         raise _refuse(label, "a BMP image", _NOT_A_TABLE_HINT)
     if head.startswith(b"MZ") and len(head) >= 64:
@@ -633,7 +650,8 @@ def _detect_dialect(text: str) -> _Dialect:
             body = rows[start + 1 :]
             share = sum(len(r) == header_n for r in body) / len(body) if body else 1.0
             if start > 0 and (
-                share < 0.9 or len(body) < (1 if title else 2)
+                share < 0.9
+                or len(body) < (1 if title else 2)
                 or (not title and not _short_lines(rows[:start], rows[start], body))
             ):
                 continue  # skip title lines only when they are short and a clear table follows
@@ -717,9 +735,7 @@ def _short_lines(lines: list[list[str]], header: list[str], body: list[list[str]
     most), or merely fewer when the header is plainly names over a column of numbers."""
     if all(len(r) <= max(1, len(header) // 3) for r in lines):
         return True
-    return all(len(r) < len(header) for r in lines) and _header_like(
-        [c.strip() for c in header], body, strong=True
-    )
+    return all(len(r) < len(header) for r in lines) and _header_like([c.strip() for c in header], body, strong=True)
 
 
 def _header_like(cells: list[str], body: list[list[str]], strong: bool = False) -> bool:
@@ -802,7 +818,9 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
     complete = src.size <= _SAMPLE_BYTES
     text = _sniff_text(head_text, complete)
     if not text.strip():
-        raise InputError(f"'{label}' is empty (it holds only blank space).", "Choose a file that has column names and rows of data.")
+        raise InputError(
+            f"'{label}' is empty (it holds only blank space).", "Choose a file that has column names and rows of data."
+        )
     if "\n" not in text and "\r" in text:
         # old Mac line endings: pyarrow reads them, the csv module wants them split
         text = text.replace("\r", "\n")
@@ -825,7 +843,9 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         quotes_possible = b'"' in (utf8 if utf8 is not None else src.data())
     else:
         quotes_possible = True
-    newlines = quotes_possible and any("\n" in cell or "\r" in cell for row in [dialect.header, *dialect.rows] for cell in row)
+    newlines = quotes_possible and any(
+        "\n" in cell or "\r" in cell for row in [dialect.header, *dialect.rows] for cell in row
+    )
     plan = dict(
         delimiter=dialect.delimiter or _NO_DELIMITER,
         skip=dialect.skip_lines,
@@ -877,7 +897,13 @@ def _read_csv(src: _Source, utf8: bytes | None, head_text: str, label: str, code
         notes.append("Decimals use a comma (1.234,56).")
     kept = tuple(i for i, name in enumerate(dialect.header) if name in dialect.text_columns)
     result = _finish(
-        table, label, notes, recognise=True, decimal=dialect.decimal, raw_samples=dialect, kept_text=kept,
+        table,
+        label,
+        notes,
+        recognise=True,
+        decimal=dialect.decimal,
+        raw_samples=dialect,
+        kept_text=kept,
         last_row=lambda: f"line {_last_line_number(src, utf8):,}",
     )
     return Table(
@@ -953,9 +979,7 @@ def _arrow_csv(
         try:
             table = pacsv.read_csv(
                 source,
-                read_options=pacsv.ReadOptions(
-                    use_threads=threads, block_size=block, skip_rows=plan["skip"]
-                ),
+                read_options=pacsv.ReadOptions(use_threads=threads, block_size=block, skip_rows=plan["skip"]),
                 parse_options=pacsv.ParseOptions(
                     delimiter=plan["delimiter"],
                     quote_char='"',
@@ -1037,10 +1061,7 @@ def _bad_lines_note(bad: _BadRows, lines: tuple[int, ...]) -> str:
     shown = ", ".join(str(n) for n in lines[:10])
     more = f" and {bad.count - min(10, len(lines)):,} more" if bad.count > min(10, len(lines)) else ""
     where = f": line{'s' if bad.count > 1 else ''} {shown}{more}" if lines else ""
-    return (
-        f"Skipped {bad.count:,} line{'s' if bad.count > 1 else ''} that did not have "
-        f"{bad.expected} fields{where}."
-    )
+    return f"Skipped {bad.count:,} line{'s' if bad.count > 1 else ''} that did not have {bad.expected} fields{where}."
 
 
 def _record_lines(data: bytes, records: list[int], delimiter: str) -> list[int]:
@@ -1089,9 +1110,7 @@ def _record_lines(data: bytes, records: list[int], delimiter: str) -> list[int]:
     return out
 
 
-def _check_runaway_quote(
-    table: pa.Table, src: _Source, utf8: bytes | None, label: str, delimiter: str | None
-) -> None:
+def _check_runaway_quote(table: pa.Table, src: _Source, utf8: bytes | None, label: str, delimiter: str | None) -> None:
     """Refuse a file whose unclosed quote swallowed the rest of it into one value."""
     if table.num_rows == 0:
         return
@@ -1116,7 +1135,7 @@ def _check_runaway_quote(
     raise InputError(
         f"'{label}' has a quote (\") on line {line:,} that is never closed, so everything after "
         "it would be read as one value.",
-        f"Remove that stray quote or close it (write a quote inside a value as \"\"), then upload again.",
+        'Remove that stray quote or close it (write a quote inside a value as ""), then upload again.',
     )
 
 
@@ -1145,7 +1164,7 @@ def _check_swallowed_rows(table: pa.Table, bad: _BadRows, label: str, delimiter:
             f"'{label}' has a quote (\") that is not closed where it should be, so {len(lines):,} "
             f"lines run together{where} (they start: '{start}').",
             "Find that place in the file and remove the stray quote, or write a quote inside a "
-            "value as \"\", then upload again.",
+            'value as "", then upload again.',
         )
 
 
@@ -1185,8 +1204,7 @@ def _check_zip(data: bytes, label: str) -> zipfile.ZipFile:
         )
     if len(members) > MAX_ZIP_MEMBERS:
         raise InputError(
-            f"'{label}' holds {len(members):,} files inside; a spreadsheet has far fewer, so Keel "
-            "will not unpack it.",
+            f"'{label}' holds {len(members):,} files inside; a spreadsheet has far fewer, so Keel will not unpack it.",
             "Save the sheet you need as CSV and upload that.",
         )
     total = sum(m.file_size for m in members)
@@ -1289,12 +1307,22 @@ def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except KeelError:
         raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, IndexError, AttributeError) as exc:
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+        IndexError,
+        AttributeError,
+    ) as exc:
         raise InputError(
             f"'{label}' looks like an Excel file but is damaged or incomplete ({_describe(exc)}).",
             "Open it in Excel or LibreOffice and save it again, or export the sheet as CSV.",
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - e.g. XML errors from defusedxml / the parser
+    except Exception as exc:
         raise InputError(
             f"'{label}' looks like an Excel file but could not be read ({_describe(exc)}).",
             "Open it in Excel or LibreOffice and save it again, or export the sheet as CSV.",
@@ -1314,10 +1342,12 @@ def _read_xlsx(data: bytes, label: str, size: int, sheet: str | None) -> Table:
         if best is None:
             if sheet is not None:
                 raise InputError(f"Sheet '{sheet}' in '{label}' is empty.", "Pick a sheet that has data.")
-            raise InputError(f"Every sheet in '{label}' is empty.", "Save the workbook with the data in it and upload it again.")
+            raise InputError(
+                f"Every sheet in '{label}' is empty.", "Save the workbook with the data in it and upload it again."
+            )
     except KeelError:
         raise
-    except Exception as exc:  # noqa: BLE001 - damaged sheet XML and friends
+    except Exception as exc:
         raise InputError(
             f"'{label}' looks like an Excel file but a sheet is damaged ({_describe(exc)}).",
             "Open it in Excel or LibreOffice and save it again, or export the sheet as CSV.",
@@ -1365,7 +1395,9 @@ def _sheet_table(found: _Sheet, names: tuple[str, ...], picked: bool, label: str
         else:
             notes.append(f"Read sheet '{name}' ({len(names)} sheets in the file; {others}).")
     if found.title:
-        titles = [" ".join(_cell_label(v).strip() for v in r if _cell_label(v).strip()) for r in found.rows[: found.title]]
+        titles = [
+            " ".join(_cell_label(v).strip() for v in r if _cell_label(v).strip()) for r in found.rows[: found.title]
+        ]
         notes.append(_skip_note(numbers[0] - 1, [t for t in titles if t], False, "row", f" in sheet '{name}'"))
     empty_rows = (numbers[-1] - numbers[0] + 1) - len(rows)
     if empty_rows:
@@ -1380,8 +1412,15 @@ def _sheet_table(found: _Sheet, names: tuple[str, ...], picked: bool, label: str
     names_raw = [_header_text(v) for v in header]
     arrays = [_column_from_values([r[j] if j < len(r) else None for r in body]) for j in range(width)]
     table = pa.Table.from_arrays(arrays, names=names_raw)
-    result = _finish(table, label, notes, recognise=True, decimal=".", raw_samples=None,
-                     last_row=lambda: f"row {numbers[-1]:,} of sheet '{name}'")
+    result = _finish(
+        table,
+        label,
+        notes,
+        recognise=True,
+        decimal=".",
+        raw_samples=None,
+        last_row=lambda: f"row {numbers[-1]:,} of sheet '{name}'",
+    )
     return Table(
         frame=result.frame,
         source_name=label,
@@ -1557,9 +1596,7 @@ def _check_parquet_size(meta: Any, label: str) -> None:
 # JSON
 # --------------------------------------------------------------------------------------------
 
-_JSON_HINT = (
-    "Keel reads a JSON array of objects ([{...}, {...}]) or JSON Lines (one object per line)."
-)
+_JSON_HINT = "Keel reads a JSON array of objects ([{...}, {...}]) or JSON Lines (one object per line)."
 
 
 def _read_json(data: bytes, label: str, size: int, codec: str, notes: list[str]) -> Table:
@@ -1785,12 +1822,13 @@ def _json_document(data: bytes, label: str, notes: list[str]) -> pa.Table:
         raise InputError(f"'{label}' is JSON nested too deeply to be a table.", _JSON_HINT) from exc
     if isinstance(value, dict):
         lists = {k: v for k, v in value.items() if isinstance(v, list)}
-        if value and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1 and not any(
-            isinstance(x, dict) for v in lists.values() for x in v[:1]
+        if (
+            value
+            and len(lists) == len(value)
+            and len({len(v) for v in lists.values()}) == 1
+            and not any(isinstance(x, dict) for v in lists.values() for x in v[:1])
         ):
-            return _records_table(
-                [dict(zip(lists, row)) for row in zip(*lists.values())], label, notes
-            )
+            return _records_table([dict(zip(lists, row)) for row in zip(*lists.values())], label, notes)
         record_lists = [k for k, v in lists.items() if v and all(isinstance(x, dict) for x in v[:100])]
         if len(record_lists) == 1:
             notes.append(f"Read the records under the key '{record_lists[0]}'.")
@@ -1833,8 +1871,10 @@ def _records_table(records: list[dict], label: str, notes: list[str], order: lis
     nested = [k for k in names if any(isinstance(r.get(k), list) for r in lookup[:1000])]
     if nested:
         notes.append(
-            "Kept lists as JSON text in " + ", ".join(f"'{n}'" for n in nested[:5])
-            + (f" and {len(nested) - 5} more" if len(nested) > 5 else "") + "."
+            "Kept lists as JSON text in "
+            + ", ".join(f"'{n}'" for n in nested[:5])
+            + (f" and {len(nested) - 5} more" if len(nested) > 5 else "")
+            + "."
         )
     arrays = [_column_from_values([r.get(k) for r in lookup]) for k in names]
     return pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
@@ -1861,12 +1901,16 @@ def _flatten_nested(table: pa.Table, notes: list[str]) -> pa.Table:
     for name in nested:
         index = table.schema.get_field_index(name)
         values = table.column(index).to_pylist()
-        text = pa.array([None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in values], pa.string())
+        text = pa.array(
+            [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in values], pa.string()
+        )
         table = table.set_column(index, name, text)
     if nested:
         notes.append(
-            "Kept lists as JSON text in " + ", ".join(f"'{n}'" for n in nested[:5])
-            + (f" and {len(nested) - 5} more" if len(nested) > 5 else "") + "."
+            "Kept lists as JSON text in "
+            + ", ".join(f"'{n}'" for n in nested[:5])
+            + (f" and {len(nested) - 5} more" if len(nested) > 5 else "")
+            + "."
         )
     return table
 
@@ -1944,8 +1988,10 @@ def _finish(
     if kept:
         shown = ", ".join(f"'{names[i]}'" for i in kept[:5])
         more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
-        notes.append(f"Kept {shown}{more} as text: zip codes or codes (values that start with 0, or a "
-                     "column named like a postal code), not amounts.")
+        notes.append(
+            f"Kept {shown}{more} as text: zip codes or codes (values that start with 0, or a "
+            "column named like a postal code), not amounts."
+        )
     for i in sorted(column_notes):
         notes.append(_one_note(names[i], column_notes[i]))
     frame = _to_pandas(pa.Table.from_arrays(columns, names=names))
@@ -2221,10 +2267,14 @@ def _normalise_type(column: pa.ChunkedArray) -> pa.ChunkedArray:
         try:
             return column.cast(pa.string())
         except pa.ArrowInvalid:
-            return pa.chunked_array([pa.array([None if v is None else v.hex() for v in column.to_pylist()], pa.string())])
+            return pa.chunked_array(
+                [pa.array([None if v is None else v.hex() for v in column.to_pylist()], pa.string())]
+            )
     if pa.types.is_nested(t):
         values = column.to_pylist()
-        return pa.chunked_array([pa.array([None if v is None else json.dumps(v, default=str) for v in values], pa.string())])
+        return pa.chunked_array(
+            [pa.array([None if v is None else json.dumps(v, default=str) for v in values], pa.string())]
+        )
     return column
 
 
@@ -2294,10 +2344,26 @@ def _error_values_note(column: pa.ChunkedArray, name: str) -> str | None:
 
 _NA_WORDS = frozenset(["NA", "N/A", "n/a", "na", "NULL", "null", "None", "none", "NaN", "nan", "#N/A", "-", "--", "?"])
 # what a spreadsheet shows in a cell whose formula failed: missing values in a column of numbers
-_ERROR_WORDS = frozenset([
-    "#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-    "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!",
-])
+_ERROR_WORDS = frozenset(
+    [
+        "#VALUE!",
+        "#DIV/0!",
+        "#N/A",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#N/A!",
+    ]
+)
 _MISSING_WORDS = _NA_WORDS | _ERROR_WORDS
 _NA_TOKENS = pa.array(sorted(_MISSING_WORDS), pa.string())
 _ERROR_TOKENS = pa.array(sorted(_ERROR_WORDS), pa.string())
@@ -2321,8 +2387,6 @@ def _sample_values(column: pa.ChunkedArray, size: int = 2500) -> list[str]:
 
 def _too_many_misses(misses: int, total: int) -> bool:
     return misses > (1 - CONVERT_SHARE) * total
-
-
 
 
 class _Prepared:
@@ -2437,20 +2501,46 @@ def _one_spelling(column: pa.ChunkedArray, name: str, sample: Counter[str]) -> _
     pairs = [(spelled, words[t]) for t in words for spelled in (_TRUE if t else _FALSE)]  # 'yes' -> 'Yes'
     value_set = pa.array([p[0] for p in pairs], pa.string())
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(column))
-    result = pc.coalesce(pc.take(pa.array([p[1] for p in pairs], pa.string()), pc.index_in(lowered, value_set=value_set)),
-                         column)
-    read_as = [", ".join(f"'{v}'" for v in sorted(v for v in others if truth[v] is t)[:4]) + f" as '{w}'"
-               for t, w in words.items() if any(truth[v] is t for v in others)]
-    return _Outcome(result, "yes/no answers in several spellings",
-                    [f"'{name}': read {' and '.join(read_as)}, so each answer is spelled one way."])
+    result = pc.coalesce(
+        pc.take(pa.array([p[1] for p in pairs], pa.string()), pc.index_in(lowered, value_set=value_set)), column
+    )
+    read_as = [
+        ", ".join(f"'{v}'" for v in sorted(v for v in others if truth[v] is t)[:4]) + f" as '{w}'"
+        for t, w in words.items()
+        if any(truth[v] is t for v in others)
+    ]
+    return _Outcome(
+        result,
+        "yes/no answers in several spellings",
+        [f"'{name}': read {' and '.join(read_as)}, so each answer is spelled one way."],
+    )
 
 
 # ---- numbers -------------------------------------------------------------------------------
 
 _CURRENCY_SYMBOLS = "$€£¥₹₩₽"
 _CURRENCY_CODES = (
-    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "CNY", "INR", "SEK", "NOK", "DKK",
-    "PLN", "CZK", "HUF", "HKD", "SGD", "ZAR", "BRL", "MXN",
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CHF",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CNY",
+    "INR",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "HKD",
+    "SGD",
+    "ZAR",
+    "BRL",
+    "MXN",
 )
 _CODES_RE = "|".join(_CURRENCY_CODES)
 _SEPARATORS = {".": ",\u00a0\u202f ' ", ",": ".\u00a0\u202f '"}
@@ -2646,9 +2736,7 @@ def _cast_number(values: Any, fraction: bool, strict: bool) -> Any:
 
 # ---- dates ---------------------------------------------------------------------------------
 
-_ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
-)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$")
 _NUMERIC_DATE = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?P<rest>.*)$")
 _YMD_DATE = re.compile(r"^(?P<y>\d{4})(?P<sep>[/.])(?P<a>\d{1,2})(?P=sep)(?P<b>\d{1,2})(?P<rest>.*)$")
 _NAMED_DMY = re.compile(r"^\d{1,2}(?P<sep>[ \-])[A-Za-z]{3,9}\.?(?P=sep)(?P<y>\d{4}|\d{2})(?P<rest>.*)$")
@@ -2740,9 +2828,9 @@ def _as_date(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: 
         other, other_failed = convert(orders[1])
         if other_failed is not None and (failed is None or other_failed < failed):
             result, failed, chosen, ambiguous = other, other_failed, orders[1], False
-        elif ambiguous and other_failed is not None and failed is not None and other_failed > failed:
-            ambiguous = False
-        elif ambiguous and other_failed is None:
+        elif (ambiguous and other_failed is not None and failed is not None and other_failed > failed) or (
+            ambiguous and other_failed is None
+        ):
             ambiguous = False
     if failed is None:
         return None
@@ -2767,9 +2855,7 @@ def _as_date(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: 
 
 def _strptime_all(values: Any, templates: list[str], a: str, b: str) -> Any:
     results = [
-        pc.strptime(
-            values, t.replace("{A}", a).replace("{B}", b).replace("{Y}", ""), unit="s", error_is_null=True
-        )
+        pc.strptime(values, t.replace("{A}", a).replace("{B}", b).replace("{Y}", ""), unit="s", error_is_null=True)
         for t in templates
     ]
     return results[0] if len(results) == 1 else pc.coalesce(*results)

@@ -39,17 +39,24 @@ import pandas as pd
 from scipy import stats
 
 from core import store
-from core.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series, fmt_number
 from core.errors import InputError
+from core.monitoring.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series, fmt_number
 
 ACTIONS = ("none", "review", "retrain")
 LOWER_IS_BETTER = {"mae", "rmse", "log_loss", "brier", "ece", "mase", "smape", "mape"}
 # Scores on a fixed 0–1 scale get an absolute margin (points); open-ended errors a relative one.
 RELATIVE_MARGIN = {"mae", "rmse", "log_loss", "mase", "mape"}
 METRIC_WORDS = {
-    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "f1_macro": "F1 score",
-    "roc_auc": "ROC AUC (ranking quality)", "log_loss": "log loss", "brier": "Brier score",
-    "ece": "calibration error", "mae": "typical error (MAE)", "rmse": "typical error (RMSE)", "r2": "R²",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "f1_macro": "F1 score",
+    "roc_auc": "ROC AUC (ranking quality)",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "calibration error",
+    "mae": "typical error (MAE)",
+    "rmse": "typical error (RMSE)",
+    "r2": "R²",
 }
 MAX_REFERENCE_ROWS_TO_SCORE = 50_000
 BOOTSTRAP_ROWS = 10_000
@@ -197,7 +204,10 @@ def estimate_performance(
         centre = float(np.mean(draws))
         lo, hi = np.quantile(draws, [lo_q, hi_q])
         # a skewed bootstrap near 0 or 1 can put a quantile past its mean: the band always holds the value
-        return (min(max(0.0, value + (lo - centre) * shrink), value), max(min(1.0, value + (hi - centre) * shrink), value))
+        return (
+            min(max(0.0, value + (lo - centre) * shrink), value),
+            max(min(1.0, value + (hi - centre) * shrink), value),
+        )
 
     low, high = band(acc, accs)
     if calibration_error and low is not None and high is not None:
@@ -258,8 +268,12 @@ def _pct(x: float | None, digits: int = 0) -> str:
 
 
 def _explain_performance(
-    task: str, estimated: Mapping[str, MetricEstimate], measured: Mapping[str, float | None],
-    reference: Mapping[str, float | None], rows_labelled: int, answers: tuple[str, float, float, int] | None = None,
+    task: str,
+    estimated: Mapping[str, MetricEstimate],
+    measured: Mapping[str, float | None],
+    reference: Mapping[str, float | None],
+    rows_labelled: int,
+    answers: tuple[str, float, float, int] | None = None,
 ) -> str:
     """``answers``: (the most common true answer in the batch, its share, the share the model gave it, the
     number of classes)."""
@@ -278,20 +292,30 @@ def _explain_performance(
         else:
             parts.append(f"Accuracy is probably {_pct(est.value)}{band}, judging from the model's own confidence.")
     if task == "classification" and measured.get("accuracy") is not None:
-        parts.append(f"Measured on {rows_labelled:,} labelled rows it is {_pct(measured['accuracy'])}"
-                     + (f" (it was {_pct(ref_acc)} when tested after training)." if ref_acc is not None else "."))
+        parts.append(
+            f"Measured on {rows_labelled:,} labelled rows it is {_pct(measured['accuracy'])}"
+            + (f" (it was {_pct(ref_acc)} when tested after training)." if ref_acc is not None else ".")
+        )
         if answers is not None and answers[1] < 0.99:  # one answer in (nearly) every row: nothing to compare
             common, share, given, n_classes = answers
             if measured["accuracy"] <= share + 0.005:
                 bal = measured.get("balanced_accuracy")
-                parts.append(f"But always answering '{common}' would have been right for {_pct(share)} of these rows: "
-                             "by accuracy the model does no better than that blind guess here. Judge it by the "
-                             "mistakes it makes"
-                             + (f" (its balanced accuracy, which weighs every answer equally, is {_pct(bal)}; "
-                                f"a blind guess scores {_pct(1 / n_classes)})." if bal is not None else "."))
+                parts.append(
+                    f"But always answering '{common}' would have been right for {_pct(share)} of these rows: "
+                    "by accuracy the model does no better than that blind guess here. Judge it by the "
+                    "mistakes it makes"
+                    + (
+                        f" (its balanced accuracy, which weighs every answer equally, is {_pct(bal)}; "
+                        f"a blind guess scores {_pct(1 / n_classes)})."
+                        if bal is not None
+                        else "."
+                    )
+                )
             if abs(given - share) >= 0.1:
-                parts.append(f"It answered '{common}' for {_pct(given)} of the rows; in fact {_pct(share)} were "
-                             f"'{common}'. A gap this big usually means the new data differ from the training data.")
+                parts.append(
+                    f"It answered '{common}' for {_pct(given)} of the rows; in fact {_pct(share)} were "
+                    f"'{common}'. A gap this big usually means the new data differ from the training data."
+                )
     if task == "regression":
         if measured.get("mae") is not None:
             ref_mae = reference.get("mae")
@@ -327,8 +351,9 @@ DEFAULT_RULES: tuple[TriggerRule, ...] = (
     # One of the model's 3 most important features moved: predictions can shift a lot.
     TriggerRule("important_feature_drift", "An important feature drifted", 1, "review"),
     # Measured metric 5 points worse (or typical error 20 % bigger) than at training: retrain.
-    TriggerRule("metric_drop_measured", "Measured performance dropped", 0.05, "retrain", worse_by=0.02,
-                regression_level=0.20),
+    TriggerRule(
+        "metric_drop_measured", "Measured performance dropped", 0.05, "retrain", worse_by=0.02, regression_level=0.20
+    ),
     # The estimate relies on calibration, so a drop seen only through it asks for a look first.
     TriggerRule("metric_drop_estimated", "Estimated performance dropped", 0.05, "review", worse_by=0.02),
     # A quarter of a year: most business data changes with the seasons.
@@ -350,13 +375,26 @@ class TriggerResult:
     cooling_down: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "fired": self.fired, "action": self.action, "value": _num(self.value),
-                "level": self.level, "detail": self.detail, "cooling_down": self.cooling_down}
+        return {
+            "rule": self.rule,
+            "fired": self.fired,
+            "action": self.action,
+            "value": _num(self.value),
+            "level": self.level,
+            "detail": self.detail,
+            "cooling_down": self.cooling_down,
+        }
 
 
 def _rule_values(
-    rule: TriggerRule, drift: DriftReport | None, perf: Performance | None, task: str,
-    created_at: str | None, now: dt.datetime, rows: int, previous_rows: int | None,
+    rule: TriggerRule,
+    drift: DriftReport | None,
+    perf: Performance | None,
+    task: str,
+    created_at: str | None,
+    now: dt.datetime,
+    rows: int,
+    previous_rows: int | None,
     importance: Mapping[str, float] | None,
 ) -> tuple[float | None, str, bool]:
     """(value, detail, fired-before-cooldown) for one rule. Larger values are worse."""
@@ -364,7 +402,11 @@ def _rule_values(
         if drift is None or drift.drift_share is None:
             return None, "No drift verdict for this batch.", False
         v = drift.drift_share
-        return v, f"{drift.n_drifted} of {drift.n_judged} features drifted ({_pct(v)}; level {_pct(rule.level)}).", v >= rule.level
+        return (
+            v,
+            f"{drift.n_drifted} of {drift.n_judged} features drifted ({_pct(v)}; level {_pct(rule.level)}).",
+            v >= rule.level,
+        )
     if rule.rule == "important_feature_drift":
         if drift is None:
             return None, "No drift verdict for this batch.", False
@@ -373,9 +415,19 @@ def _rule_values(
         top = [c for c, _ in sorted(importance.items(), key=lambda kv: -kv[1])[:TOP_FEATURES]]
         moved = [c.column for c in drift.columns if c.drifted and c.column in top]
         if moved:
-            return float(len(moved)), (f"Important feature(s) drifted: {', '.join(repr(c) for c in moved)} "
-                                       f"(top {TOP_FEATURES}: {', '.join(repr(c) for c in top)})."), len(moved) >= rule.level
-        return 0.0, f"None of the {len(top)} most important features ({', '.join(repr(c) for c in top)}) drifted.", False
+            return (
+                float(len(moved)),
+                (
+                    f"Important feature(s) drifted: {', '.join(repr(c) for c in moved)} "
+                    f"(top {TOP_FEATURES}: {', '.join(repr(c) for c in top)})."
+                ),
+                len(moved) >= rule.level,
+            )
+        return (
+            0.0,
+            f"None of the {len(top)} most important features ({', '.join(repr(c) for c in top)}) drifted.",
+            False,
+        )
     if rule.rule in ("metric_drop_measured", "metric_drop_estimated"):
         return _metric_drop(rule, perf, task)
     if rule.rule == "model_age":
@@ -386,15 +438,21 @@ def _rule_values(
         except ValueError:
             return None, "The training date is unreadable.", False
         if born.tzinfo is None:
-            born = born.replace(tzinfo=dt.timezone.utc)
+            born = born.replace(tzinfo=dt.UTC)
         days = (now - born).total_seconds() / 86400
         return days, f"Trained {days:.0f} days ago (level {rule.level:.0f} days).", days >= rule.level
     if rule.rule == "volume_change":
         if not previous_rows:
             return None, "First batch: nothing to compare its size with.", False
         change = abs(rows / previous_rows - 1)
-        return change, (f"{rows:,} rows against {previous_rows:,} in the previous batch "
-                        f"({100 * (rows / previous_rows - 1):+.0f} %; level ±{_pct(rule.level)})."), change >= rule.level
+        return (
+            change,
+            (
+                f"{rows:,} rows against {previous_rows:,} in the previous batch "
+                f"({100 * (rows / previous_rows - 1):+.0f} %; level ±{_pct(rule.level)})."
+            ),
+            change >= rule.level,
+        )
     raise InputError(f"Unknown trigger rule '{rule.rule}'.", "Use one of: " + ", ".join(r.rule for r in DEFAULT_RULES))
 
 
@@ -416,8 +474,10 @@ def _class_drop(rule: TriggerRule, perf: Performance) -> tuple[float | None, str
         return None, "The model has no accuracy from training to compare with.", False
     drop, metric, current, ref = max(drops)
     words = "accuracy" if metric == "accuracy" else "balanced accuracy"
-    detail = (f"Measured {words} {100 * current:.1f} % against {100 * ref:.1f} % when tested after training "
-              f"({-drop * 100:+.1f} points; level −{rule.level * 100:.0f} points).")
+    detail = (
+        f"Measured {words} {100 * current:.1f} % against {100 * ref:.1f} % when tested after training "
+        f"({-drop * 100:+.1f} points; level −{rule.level * 100:.0f} points)."
+    )
     fires = drop >= rule.level
     n_ref, n_cur = perf.reference_rows, perf.rows_labelled
     if fires and n_ref and n_cur:
@@ -425,8 +485,10 @@ def _class_drop(rule: TriggerRule, perf: Performance) -> tuple[float | None, str
         se = math.sqrt(pooled * (1 - pooled) * (1 / n_ref + 1 / n_cur))
         if drop < 1.645 * se:
             fires = False
-            detail += (f" With {n_ref:,} test rows after training and {n_cur:,} here, a gap this size can be chance "
-                       f"(it would need to exceed {100 * 1.645 * se:.1f} points), so it does not count yet.")
+            detail += (
+                f" With {n_ref:,} test rows after training and {n_cur:,} here, a gap this size can be chance "
+                f"(it would need to exceed {100 * 1.645 * se:.1f} points), so it does not count yet."
+            )
     return drop, detail, fires
 
 
@@ -446,25 +508,45 @@ def _metric_drop(rule: TriggerRule, perf: Performance | None, task: str) -> tupl
     ref = perf.reference.get(metric)
     how = "Measured" if rule.rule == "metric_drop_measured" else "Estimated"
     if current is None:
-        return None, f"{how} {METRIC_WORDS[metric]} is not available for this batch (no labels)." if how == "Measured" \
-            else f"{how} {METRIC_WORDS[metric]} is not available.", False
+        return (
+            None,
+            f"{how} {METRIC_WORDS[metric]} is not available for this batch (no labels)."
+            if how == "Measured"
+            else f"{how} {METRIC_WORDS[metric]} is not available.",
+            False,
+        )
     if ref is None:
         return None, f"The model has no training {METRIC_WORDS[metric]} to compare with.", False
     if metric == "mae":
         level = rule.regression_level if rule.regression_level is not None else rule.level
         drop = (current - ref) / ref if ref > 0 else (math.inf if current > 0 else 0.0)
-        detail = (f"{how} typical error {fmt_number(current)} against {fmt_number(ref)} when tested after training "
-                  f"({100 * drop:+.0f} %; level +{_pct(level)}).")
+        detail = (
+            f"{how} typical error {fmt_number(current)} against {fmt_number(ref)} when tested after training "
+            f"({100 * drop:+.0f} %; level +{_pct(level)})."
+        )
         r2, r2_ref = perf.measured.get("r2"), perf.reference.get("r2")
         if drop < level and r2 is not None and r2 < 0 and r2_ref is not None and r2_ref > 0.1:
             # the misses grew less than the level, but the model now does worse than always answering the
             # average: it has stopped explaining anything (shuffled answers took R² from 0.11 to -0.07, MAE +18 %)
-            return drop, detail + (f" It now does worse than always predicting the average (R² {r2:.2f}, "
-                                   f"{r2_ref:.2f} when tested after training)."), True
+            return (
+                drop,
+                detail
+                + (
+                    f" It now does worse than always predicting the average (R² {r2:.2f}, "
+                    f"{r2_ref:.2f} when tested after training)."
+                ),
+                True,
+            )
         return drop, detail, drop >= level
     drop = ref - current
-    return drop, (f"{how} accuracy {100 * current:.1f} % against {100 * ref:.1f} % when tested after training ({-drop * 100:+.1f} points; "
-                  f"level −{rule.level * 100:.0f} points)."), drop >= rule.level
+    return (
+        drop,
+        (
+            f"{how} accuracy {100 * current:.1f} % against {100 * ref:.1f} % when tested after training ({-drop * 100:+.1f} points; "
+            f"level −{rule.level * 100:.0f} points)."
+        ),
+        drop >= rule.level,
+    )
 
 
 def evaluate_triggers(
@@ -483,30 +565,40 @@ def evaluate_triggers(
 
     ``history`` is the earlier batches' stored results, oldest first (``store.list_batches``).
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     previous_rows = int(history[-1].get("rows") or 0) if history else None
     results = []
     for rule in rules:
         if rule.action not in ACTIONS:
             raise InputError(f"Unknown action '{rule.action}' for rule '{rule.rule}'.", "Use none, review or retrain.")
-        value, detail, fires = _rule_values(rule, drift, performance, task, created_at, now, rows, previous_rows, importance)
+        value, detail, fires = _rule_values(
+            rule, drift, performance, task, created_at, now, rows, previous_rows, importance
+        )
         cooling = False
         if fires and rule.cooldown > 0:
             # only while the problem lasts: a batch where the rule held no more ends the quiet spell, so
             # a decay after a healthy batch is news even if an earlier one was worse
-            for offset, past in enumerate(reversed(history[-rule.cooldown:]), start=1):
+            for offset, past in enumerate(reversed(history[-rule.cooldown :]), start=1):
                 mine = [t for t in (past.get("result") or {}).get("triggers", []) if t.get("rule") == rule.rule]
                 if not mine or not (mine[0].get("fired") or mine[0].get("cooling_down")):
                     break
                 t = mine[0]
-                if t.get("fired") and t.get("value") is not None and value is not None \
-                        and value <= float(t["value"]) + rule.worse_by:
+                if (
+                    t.get("fired")
+                    and t.get("value") is not None
+                    and value is not None
+                    and value <= float(t["value"]) + rule.worse_by
+                ):
                     cooling = True
-                    detail += (f" Already raised {offset} batch(es) ago and not worse since; quiet for "
-                               f"{rule.cooldown} batches unless it gets worse.")
+                    detail += (
+                        f" Already raised {offset} batch(es) ago and not worse since; quiet for "
+                        f"{rule.cooldown} batches unless it gets worse."
+                    )
                     break
         fired = bool(fires and not cooling)
-        results.append(TriggerResult(rule.rule, fired, rule.action if fired else "none", value, rule.level, detail, cooling))
+        results.append(
+            TriggerResult(rule.rule, fired, rule.action if fired else "none", value, rule.level, detail, cooling)
+        )
     fired_actions = [r.action for r in results if r.fired]
     action = max(fired_actions, key=ACTIONS.index) if fired_actions else "none"
     return results, action
@@ -628,7 +720,7 @@ def _class_codes(values: Any, classes: Sequence[Any]) -> np.ndarray:
 def _answer(v: Any) -> bool | None:
     """True/False for a yes/no answer in words or as a boolean (True, 'yes', 'Y'), else None.
     Digits are not answers here: 1/0 labels for a yes/no model are more likely the wrong column."""
-    from core.modelio import _FALSE, _TRUE
+    from core.models.model import _FALSE, _TRUE
 
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
@@ -732,13 +824,19 @@ def monitor_model(
     else:
         usable = [f for f in features if f in reference.columns]
         drift_report = compare(reference[usable], frame[usable], kinds={f: kinds[f] for f in usable}, settings=settings)
-        ref_sample = reference if len(reference) <= MAX_REFERENCE_ROWS_TO_SCORE else reference.sample(
-            MAX_REFERENCE_ROWS_TO_SCORE, random_state=0)
+        ref_sample = (
+            reference
+            if len(reference) <= MAX_REFERENCE_ROWS_TO_SCORE
+            else reference.sample(MAX_REFERENCE_ROWS_TO_SCORE, random_state=0)
+        )
         if labels is not None and target in reference.columns:
             tgt_drift = compare_series(
                 _as_text(reference[target]) if task == "classification" else reference[target],
                 _as_text(labels) if task == "classification" else labels,
-                "categorical" if task == "classification" else "numeric", name="target", settings=settings)
+                "categorical" if task == "classification" else "numeric",
+                name="target",
+                settings=settings,
+            )
 
     proba = model.predict_proba(frame) if task == "classification" else None
     if task == "classification":
@@ -748,13 +846,18 @@ def monitor_model(
     if ref_sample is not None:
         ref_pred = model.predict(ref_sample)
         kind = "categorical" if task == "classification" else "numeric"
-        as_series = (lambda a: _as_text(pd.Series(a))) if task == "classification" else (lambda a: pd.Series(a, dtype=float))
+        as_series = (
+            (lambda a: _as_text(pd.Series(a))) if task == "classification" else (lambda a: pd.Series(a, dtype=float))
+        )
         pred_drift = compare_series(as_series(ref_pred), as_series(pred), kind, name="prediction", settings=settings)
 
     reference_metrics = {k: _num(v) for k, v in (info.metrics or {}).items() if not isinstance(v, (dict, list))}
     ece = reference_metrics.get("ece")
-    estimated = estimate_performance(proba, calibration_error=ece if ece is not None and math.isfinite(ece) else None) \
-        if proba is not None else {}
+    estimated = (
+        estimate_performance(proba, calibration_error=ece if ece is not None and math.isfinite(ece) else None)
+        if proba is not None
+        else {}
+    )
     measured: dict[str, float | None] = {}
     n_labelled = 0
     answers = None
@@ -762,22 +865,35 @@ def monitor_model(
         known = labels.notna().to_numpy()
         n_labelled = int(known.sum())
         if n_labelled:
-            measured = measure_performance(task, labels[known], pred[known],
-                                           np.asarray(proba)[known] if proba is not None else None, classes)
+            measured = measure_performance(
+                task, labels[known], pred[known], np.asarray(proba)[known] if proba is not None else None, classes
+            )
             if task == "classification":
                 truth, given = _as_text(labels[known]), _as_text(pd.Series(np.asarray(pred)[known]))
                 common = truth.value_counts().index[0]
-                answers = (str(common), float((truth == common).mean()), float((given == common).mean()),
-                           max(2, len(classes)))
+                answers = (
+                    str(common),
+                    float((truth == common).mean()),
+                    float((given == common).mean()),
+                    max(2, len(classes)),
+                )
         else:
             notes.append(f"The labels column '{labels_column}' is empty, so performance could not be measured.")
     method = "+".join(m for m, on in (("cbpe", bool(estimated)), ("labels", bool(measured))) if on) or "none"
     performance = Performance(
-        task=task, method=method, estimated=estimated, measured=measured,
-        reference={k: reference_metrics.get(k) for k in (("accuracy", "balanced_accuracy", "roc_auc")
-                                                         if task == "classification" else ("mae", "rmse", "r2"))},
+        task=task,
+        method=method,
+        estimated=estimated,
+        measured=measured,
+        reference={
+            k: reference_metrics.get(k)
+            for k in (
+                ("accuracy", "balanced_accuracy", "roc_auc") if task == "classification" else ("mae", "rmse", "r2")
+            )
+        },
         reference_rows=_int_or_none(info.params.get("test_rows")),
-        rows=len(frame), rows_labelled=n_labelled,
+        rows=len(frame),
+        rows_labelled=n_labelled,
         explain=_explain_performance(task, estimated, measured, reference_metrics, n_labelled, answers),
     )
 
@@ -785,15 +901,30 @@ def monitor_model(
     if importance is None:
         importance = _importance_from_report(info.report)
     triggers, action = evaluate_triggers(
-        drift=drift_report, performance=performance, task=task, created_at=info.created_at, rows=len(frame),
-        history=history, importance=importance, rules=rules, now=now,
+        drift=drift_report,
+        performance=performance,
+        task=task,
+        created_at=info.created_at,
+        rows=len(frame),
+        history=history,
+        importance=importance,
+        rules=rules,
+        now=now,
     )
-    created = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    created = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     explain = _explain_batch(drift_report, performance, triggers, action)
     result = MonitorResult(
-        batch_id=0, model={"id": info.id, "name": info.name, "version": info.version, "task": task},
-        rows=len(frame), drift=drift_report, prediction_drift=pred_drift, target_drift=tgt_drift,
-        performance=performance, triggers=tuple(triggers), action=action, created_at=created, explain=explain,
+        batch_id=0,
+        model={"id": info.id, "name": info.name, "version": info.version, "task": task},
+        rows=len(frame),
+        drift=drift_report,
+        prediction_drift=pred_drift,
+        target_drift=tgt_drift,
+        performance=performance,
+        triggers=tuple(triggers),
+        action=action,
+        created_at=created,
+        explain=explain,
         notes=tuple(notes),
     )
     dataset_id = None
@@ -803,7 +934,9 @@ def monitor_model(
     return dataclasses.replace(result, batch_id=batch_id)
 
 
-def _explain_batch(drift: DriftReport | None, perf: Performance | None, triggers: Sequence[TriggerResult], action: str) -> str:
+def _explain_batch(
+    drift: DriftReport | None, perf: Performance | None, triggers: Sequence[TriggerResult], action: str
+) -> str:
     parts = []
     if drift is not None:
         parts.append(drift.explain)
@@ -819,7 +952,7 @@ def _explain_batch(drift: DriftReport | None, perf: Performance | None, triggers
 
 
 def _load(model_ref: str | int, home: Path | None) -> tuple[store.ModelInfo, Any]:
-    from core import modelio
+    from core.models import model as modelio
 
     if home is None:
         return modelio.load_registered(model_ref)
@@ -846,11 +979,23 @@ def monitor_batch(
     themselves are kept only with ``keep_rows=True``.
     """
     info, model = _load(model_ref, home)
-    return monitor_model(info, model, frame, labels_column, importance=importance, rules=rules,
-                         settings=settings, now=now, keep_rows=keep_rows, home=home)
+    return monitor_model(
+        info,
+        model,
+        frame,
+        labels_column,
+        importance=importance,
+        rules=rules,
+        settings=settings,
+        now=now,
+        keep_rows=keep_rows,
+        home=home,
+    )
 
 
-def timeline(model_id: int, home: Path | None = None, batches: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+def timeline(
+    model_id: int, home: Path | None = None, batches: Sequence[Mapping[str, Any]] | None = None
+) -> pd.DataFrame:
     """One row per recorded batch: when, rows, drift share, performance and action, for charts.
 
     ``batches``: the model's batches when the caller has already read them (``store.list_batches``)."""
@@ -861,9 +1006,14 @@ def timeline(model_id: int, home: Path | None = None, batches: Sequence[Mapping[
         est = (perf.get("estimated") or {}).get("accuracy") or {}
         drift = res.get("drift") or {}
         row = {
-            "batch_id": b["id"], "created_at": b["created_at"], "rows": b["rows"],
-            "drift_share": drift.get("drift_share"), "action": res.get("action"),
-            "estimated_accuracy": est.get("value"), "estimated_low": est.get("low"), "estimated_high": est.get("high"),
+            "batch_id": b["id"],
+            "created_at": b["created_at"],
+            "rows": b["rows"],
+            "drift_share": drift.get("drift_share"),
+            "action": res.get("action"),
+            "estimated_accuracy": est.get("value"),
+            "estimated_low": est.get("low"),
+            "estimated_high": est.get("high"),
         }
         for key, value in (perf.get("measured") or {}).items():
             row[f"measured_{key}"] = value
@@ -875,17 +1025,20 @@ def timeline(model_id: int, home: Path | None = None, batches: Sequence[Mapping[
 
 def history_table(model_id: int, batches: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """The batches as a person reads them: when, rows, share of columns drifted, measured scores, advice."""
-    from core.explain import metric_name, minutes_text
+    from core.vocab import metric_label as metric_name
+    from core.vocab import minutes as minutes_text
 
     raw = timeline(model_id, batches=batches)
     if raw.empty:
         return raw
-    plain = pd.DataFrame({
-        "batch": raw["batch_id"],
-        "checked": minutes_text(raw["created_at"]),
-        "rows": raw["rows"],
-        "columns drifted (%)": (100 * raw["drift_share"].astype(float)).round(0),
-    })
+    plain = pd.DataFrame(
+        {
+            "batch": raw["batch_id"],
+            "checked": minutes_text(raw["created_at"]),
+            "rows": raw["rows"],
+            "columns drifted (%)": (100 * raw["drift_share"].astype(float)).round(0),
+        }
+    )
     for key in ("accuracy", "balanced_accuracy", "mae", "r2"):
         if f"measured_{key}" in raw:
             plain[metric_name(key)] = raw[f"measured_{key}"].astype(float).round(3)
@@ -919,8 +1072,14 @@ def alerts(model_id: int, home: Path | None = None, include_acknowledged: bool =
         for t in res.get("triggers", []):
             if not t.get("fired"):
                 continue
-            alert = Alert(int(b["id"]), str(b["created_at"]), str(t.get("rule")), str(t.get("action")),
-                          str(t.get("detail", "")), bool(acked.get(t.get("rule"))))
+            alert = Alert(
+                int(b["id"]),
+                str(b["created_at"]),
+                str(t.get("rule")),
+                str(t.get("action")),
+                str(t.get("detail", "")),
+                bool(acked.get(t.get("rule"))),
+            )
             if include_acknowledged or not alert.acknowledged:
                 out.append(alert)
     return out
@@ -941,9 +1100,16 @@ class GateDecision:
     relative: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"decision": self.decision, "reason": self.reason, "metric": self.metric,
-                "champion": _num(self.champion), "challenger": _num(self.challenger),
-                "improvement": _num(self.improvement), "margin": self.margin, "relative": self.relative}
+        return {
+            "decision": self.decision,
+            "reason": self.reason,
+            "metric": self.metric,
+            "champion": _num(self.champion),
+            "challenger": _num(self.challenger),
+            "improvement": _num(self.improvement),
+            "margin": self.margin,
+            "relative": self.relative,
+        }
 
 
 def gate(
@@ -973,8 +1139,11 @@ def gate(
     if not champion_metrics:
         return decide("promote", f"Promote: there is no champion yet (new model's {words}: {chall:.3g}).")
     if champ is None:
-        return decide("keep", f"Keep the champion: its {words} is unknown, so the two cannot be compared fairly. "
-                              "Evaluate both on the same recent rows first.")
+        return decide(
+            "keep",
+            f"Keep the champion: its {words} is unknown, so the two cannot be compared fairly. "
+            "Evaluate both on the same recent rows first.",
+        )
     diff = (champ - chall) if lower else (chall - champ)
     if relative:
         improvement = diff / abs(champ) if champ != 0 else (math.inf if diff > 0 else 0.0)

@@ -49,8 +49,12 @@ def main() -> int:
     except KeelError as exc:
         outcome = ("keel_error", type(exc).__name__, exc.message, exc.hint)
     except MemoryError:
-        outcome = ("keel_error", "JobDiedError", "The job ran out of memory.",
-                   "Try a smaller file or fewer columns, or close other programs.")
+        outcome = (
+            "keel_error",
+            "JobDiedError",
+            "The job ran out of memory.",
+            "Try a smaller file or fewer columns, or close other programs.",
+        )
     except BaseException as exc:  # a bug: keep the type and frames, not the message (it may hold data)
         frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
         outcome = ("bug", type(exc).__qualname__, frames)

@@ -32,7 +32,7 @@ import math
 import re
 from typing import Any
 
-from core import evaluate as E
+from core.models import evaluate as E
 
 MIN_CARD_SLICE = 30
 _MAX_SLICE_ROWS = 40
@@ -118,7 +118,13 @@ def _load(cls: Any, value: Any) -> Any:
 # --------------------------------------------------------------------------- SVG
 
 
-def _svg_bars(items: list[tuple[str, float, float | None, float | None]], *, vmax: float | None = None, width: int = 620, fmt: Any = None) -> str:
+def _svg_bars(
+    items: list[tuple[str, float, float | None, float | None]],
+    *,
+    vmax: float | None = None,
+    width: int = 620,
+    fmt: Any = None,
+) -> str:
     """Horizontal bars with optional interval whiskers. items: (label, value, low, high)."""
     if not items:
         return ""
@@ -181,19 +187,25 @@ def _svg_lines(
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     out.append(f'<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="none" stroke="#c8cfdb"/>')
     if diagonal:
-        out.append(f'<line x1="{px(x0):.1f}" y1="{py(y0):.1f}" x2="{px(x1):.1f}" y2="{py(y1):.1f}" stroke="#aab3c2" stroke-dasharray="4 3"/>')
+        out.append(
+            f'<line x1="{px(x0):.1f}" y1="{py(y0):.1f}" x2="{px(x1):.1f}" y2="{py(y1):.1f}" stroke="#aab3c2" stroke-dasharray="4 3"/>'
+        )
     for v, anchor in ((x0, "start"), (x1, "end")):
         out.append(f'<text x="{px(v):.1f}" y="{T + ph + 13}" text-anchor="{anchor}">{_e(E._num(v))}</text>')
     for v in (y0, y1):
         out.append(f'<text x="{L - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{_e(E._num(v))}</text>')
     out.append(f'<text x="{L + pw / 2}" y="{height - 4}" text-anchor="middle">{_e(x_label)}</text>')
-    out.append(f'<text x="12" y="{T + ph / 2}" text-anchor="middle" transform="rotate(-90 12 {T + ph / 2})">{_e(y_label)}</text>')
+    out.append(
+        f'<text x="12" y="{T + ph / 2}" text-anchor="middle" transform="rotate(-90 12 {T + ph / 2})">{_e(y_label)}</text>'
+    )
     colours = ("#2f5fb3", "#c0392b", "#2e8b57")
     for i, (sx, sy, _) in enumerate(series):
         pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(sx, sy))
         out.append(f'<polyline points="{pts}" fill="none" stroke="{colours[i % 3]}" stroke-width="2"/>')
         if points:
-            out += [f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3" fill="{colours[i % 3]}"/>' for a, b in zip(sx, sy)]
+            out += [
+                f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3" fill="{colours[i % 3]}"/>' for a, b in zip(sx, sy)
+            ]
     out.append("</svg>")
     return "".join(out)
 
@@ -251,9 +263,15 @@ def _section_data(info: dict, findings: list) -> str:
     src = info.get("dataset_name")
     rows = info.get("rows")
     if src or rows:
-        out.append(f"<p>Trained on <strong>{_e(src or 'a dataset')}</strong>" + (f" ({rows:,} rows)" if isinstance(rows, int) else "") + ".</p>")
+        out.append(
+            f"<p>Trained on <strong>{_e(src or 'a dataset')}</strong>"
+            + (f" ({rows:,} rows)" if isinstance(rows, int) else "")
+            + ".</p>"
+        )
     if names:
-        out.append(f"<p>It reads {len(names)} input column{'s' if len(names) != 1 else ''}: " + ", ".join(names) + ".</p>")
+        out.append(
+            f"<p>It reads {len(names)} input column{'s' if len(names) != 1 else ''}: " + ", ".join(names) + ".</p>"
+        )
     fs = [_finding_dict(f) for f in (findings or [])]
     if fs:
         order = {"critical": 0, "warning": 1, "info": 2}
@@ -263,15 +281,21 @@ def _section_data(info: dict, findings: list) -> str:
             f"<td>{_e(f.get('column') or '(whole table)')}</td><td>{_t(f.get('message'))}</td><td>{_t(f.get('advice'))}</td></tr>"
             for f in fs
         )
-        out.append("<h3>What the data checks found</h3><table><tr><th>Severity</th><th>Check</th><th>Column</th><th>Found</th><th>Advice</th></tr>" + body + "</table>")
+        out.append(
+            "<h3>What the data checks found</h3><table><tr><th>Severity</th><th>Check</th><th>Column</th><th>Found</th><th>Advice</th></tr>"
+            + body
+            + "</table>"
+        )
     else:
         out.append("<p>No data-quality findings were recorded with this model.</p>")
     return "".join(out)
 
 
 def _section_performance(ev: E.Evaluation) -> str:
-    out = [f"<h2>How well it works</h2><p>Measured on {ev.n_rows:,} {_e(ev.row_noun)} the model did not see in training. "
-           "Ranges are 95% bootstrap intervals: the true figure on similar new data is likely inside them.</p>"]
+    out = [
+        f"<h2>How well it works</h2><p>Measured on {ev.n_rows:,} {_e(ev.row_noun)} the model did not see in training. "
+        "Ranges are 95% bootstrap intervals: the true figure on similar new data is likely inside them.</p>"
+    ]
     out.append(_p(E.explain_evaluation(ev)))
     rows = []
     for key in E.CLASSIFICATION_KEYS if ev.task == "classification" else E.REGRESSION_KEYS:
@@ -284,9 +308,15 @@ def _section_performance(ev: E.Evaluation) -> str:
             f"<tr><td>{_e(_LABELS.get(key, key))} <code>{_e(key)}</code></td><td class='n'>{_fmt(key, v)}</td>"
             f"<td class='n'>{_fmt(key, ci[0]) + ' – ' + _fmt(key, ci[1]) if ci else '—'}</td><td class='n'>{_fmt(key, base)}</td></tr>"
         )
-    out.append(f"<table><tr><th>Measure</th><th>Value</th><th>Likely range</th><th>Baseline: {_e(ev.baseline_name)}</th></tr>{''.join(rows)}</table>")
+    out.append(
+        f"<table><tr><th>Measure</th><th>Value</th><th>Likely range</th><th>Baseline: {_e(ev.baseline_name)}</th></tr>{''.join(rows)}</table>"
+    )
     if ev.task == "classification":
-        share = [(k, ev.metrics[k], *(ev.intervals.get(k) or (None, None))) for k in ("accuracy", "balanced_accuracy", "roc_auc") if ev.metrics.get(k) is not None]
+        share = [
+            (k, ev.metrics[k], *(ev.intervals.get(k) or (None, None)))
+            for k in ("accuracy", "balanced_accuracy", "roc_auc")
+            if ev.metrics.get(k) is not None
+        ]
         bars = [(_LABELS[k], v, lo, hi) for k, v, lo, hi in share]
         if ev.baseline_metrics.get("accuracy") is not None:
             bars.append((f"Baseline: {ev.baseline_name}", ev.baseline_metrics["accuracy"], None, None))
@@ -294,7 +324,8 @@ def _section_performance(ev: E.Evaluation) -> str:
         if ev.confusion and len(ev.classes) <= 12:
             head = "".join(f"<th>said {_e(c)}</th>" for c in ev.classes)
             body = "".join(
-                f"<tr><th>really {_e(c)}</th>" + "".join(f"<td class='n'>{v:,}</td>" for v in row) + "</tr>" for c, row in zip(ev.classes, ev.confusion)
+                f"<tr><th>really {_e(c)}</th>" + "".join(f"<td class='n'>{v:,}</td>" for v in row) + "</tr>"
+                for c, row in zip(ev.classes, ev.confusion)
             )
             out.append(f"<h3>Where the answers went</h3><table><tr><th></th>{head}</tr>{body}</table>")
         if ev.per_class:
@@ -303,11 +334,22 @@ def _section_performance(ev: E.Evaluation) -> str:
                 f"<td class='n'>{_fmt('accuracy', c.recall)}</td><td class='n'>{_fmt('f1_macro', c.f1)}</td></tr>"
                 for c in ev.per_class[:30]
             )
-            out.append("<table><tr><th>Answer</th><th>Rows</th><th>Right when it says this (precision)</th><th>Share caught (recall)</th><th>F1</th></tr>" + body + "</table>")
+            out.append(
+                "<table><tr><th>Answer</th><th>Rows</th><th>Right when it says this (precision)</th><th>Share caught (recall)</th><th>F1</th></tr>"
+                + body
+                + "</table>"
+            )
         if ev.roc_curve is not None:
             out.append(
                 "<h3>Trade-off between catching and false alarms (ROC curve)</h3>"
-                + _svg_lines([(list(ev.roc_curve.x), list(ev.roc_curve.y), "model")], x_label="false-alarm rate", y_label="share caught", diagonal=True, x_range=(0, 1), y_range=(0, 1))
+                + _svg_lines(
+                    [(list(ev.roc_curve.x), list(ev.roc_curve.y), "model")],
+                    x_label="false-alarm rate",
+                    y_label="share caught",
+                    diagonal=True,
+                    x_range=(0, 1),
+                    y_range=(0, 1),
+                )
             )
     elif ev.residuals is not None and ev.residuals.residual:
         res = sorted(ev.residuals.residual)
@@ -323,8 +365,18 @@ def _section_performance(ev: E.Evaluation) -> str:
 def _section_threshold(th: E.ThresholdChoice | None) -> str:
     if th is None:
         return ""
-    svg = _svg_lines([(list(th.thresholds), list(th.costs), "cost")], x_label="flag 'yes' from this chance on", y_label="total cost", x_range=(0, 1))
-    return "<h2>Decision threshold</h2>" + _p([th.sentence]) + svg + "<p>The threshold was chosen on the same rows it is judged on, so the saving is slightly optimistic.</p>"
+    svg = _svg_lines(
+        [(list(th.thresholds), list(th.costs), "cost")],
+        x_label="flag 'yes' from this chance on",
+        y_label="total cost",
+        x_range=(0, 1),
+    )
+    return (
+        "<h2>Decision threshold</h2>"
+        + _p([th.sentence])
+        + svg
+        + "<p>The threshold was chosen on the same rows it is judged on, so the saving is slightly optimistic.</p>"
+    )
 
 
 def _section_calibration(ev: E.Evaluation, recal: E.RecalibrationCheck | None) -> str:
@@ -419,10 +471,24 @@ def _section_drivers(dr: E.DriverReport | None) -> str:
     for p in dr.partial_dependence:
         if p.kind == "numeric":
             xs = [float(g) for g in p.grid]
-            charts.append(f"<div><h3><code>{_e(p.column)}</code></h3>" + _svg_lines([(xs, list(p.values), "")], x_label=p.column, y_label="average prediction" if dr.task == "regression" else f"chance of {dr.of_class}") + f"<p>{_t(p.sentence)}</p></div>")
+            charts.append(
+                f"<div><h3><code>{_e(p.column)}</code></h3>"
+                + _svg_lines(
+                    [(xs, list(p.values), "")],
+                    x_label=p.column,
+                    y_label="average prediction" if dr.task == "regression" else f"chance of {dr.of_class}",
+                )
+                + f"<p>{_t(p.sentence)}</p></div>"
+            )
         else:
             items = [(g, v, None, None) for g, v in zip(p.grid, p.values)]
-            charts.append(f"<div><h3><code>{_e(p.column)}</code></h3>" + _svg_bars(items, width=320, fmt=(E._num if dr.task == "regression" else (lambda v: f"{100 * v:.0f}%"))) + f"<p>{_t(p.sentence)}</p></div>")
+            charts.append(
+                f"<div><h3><code>{_e(p.column)}</code></h3>"
+                + _svg_bars(
+                    items, width=320, fmt=(E._num if dr.task == "regression" else (lambda v: f"{100 * v:.0f}%"))
+                )
+                + f"<p>{_t(p.sentence)}</p></div>"
+            )
     what = "accuracy points lost" if dr.metric_key == "accuracy" else "extra average miss"
     return (
         "<h2>What drives it</h2>"
@@ -451,7 +517,9 @@ def _auto_limits(info: dict, ev: E.Evaluation, findings: list[dict], x: dict) ->
     if sl is not None:
         worse = [s for s in sl.slices if s.worse]
         if worse:
-            out.append(f"It does clearly worse on {len(worse)} group(s) of rows, e.g. `{worse[0].column}` = {worse[0].label}.")
+            out.append(
+                f"It does clearly worse on {len(worse)} group(s) of rows, e.g. `{worse[0].column}` = {worse[0].label}."
+            )
     rb: E.RobustnessReport | None = x.get("robustness")
     if rb is not None:
         if any(p.failed for p in rb.results):
@@ -462,7 +530,9 @@ def _auto_limits(info: dict, ev: E.Evaluation, findings: list[dict], x: dict) ->
     crit = [f for f in findings if f.get("severity") == "critical"]
     if crit:
         out.append(f"The training data had {len(crit)} critical finding(s) (e.g. {crit[0].get('code')}).")
-    out.append("It learned from past data; if the people, products or processes behind the data change, its accuracy will drift.")
+    out.append(
+        "It learned from past data; if the people, products or processes behind the data change, its accuracy will drift."
+    )
     return out
 
 
@@ -476,7 +546,9 @@ def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: l
     recal: E.RecalibrationCheck | None = x.get("recalibration")
 
     govern = [
-        f"Owner: {owner}." if owner else "No owner is recorded: name the person accountable for this model before it is used.",
+        f"Owner: {owner}."
+        if owner
+        else "No owner is recorded: name the person accountable for this model before it is used.",
         f"Registry: {info.get('name', 'model')} version {info.get('version', '?')}, stage {stage or 'unknown'}, created {info.get('created_at') or 'unknown'}; "
         "every version and stage change is kept in Keel's audit log.",
         "Promote to champion only after a person has read this card; retire it when monitoring says it has drifted.",
@@ -492,11 +564,15 @@ def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: l
         + f"; {len(findings)} data finding(s), {sum(1 for f in findings if f.get('severity') == 'critical')} critical.",
     ]
     if "pii" in codes:
-        map_.append("The data held personal information (PII): check that using it is allowed and that it was masked where it should be.")
+        map_.append(
+            "The data held personal information (PII): check that using it is allowed and that it was masked where it should be."
+        )
     used = {f.get("name") if isinstance(f, dict) else f for f in info.get("features") or []}
     leaks = {f.get("column") for f in findings if f.get("code") == "target_leakage"}
     if leaks & used or (leaks and not used):
-        map_.append("A column the model uses looked like it leaks the answer: results may be too good to be true until that is resolved.")
+        map_.append(
+            "A column the model uses looked like it leaks the answer: results may be too good to be true until that is resolved."
+        )
     elif leaks:
         map_.append("A column looked like it leaks the answer; the model was trained without it.")
     if "class_imbalance" in codes:
@@ -504,7 +580,9 @@ def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: l
     if fa is not None:
         map_.append(f"People-related groups were reviewed through `{fa.column}`.")
     else:
-        map_.append("No sensitive column was reviewed for fairness; if decisions affect people, pick one (e.g. age band, sex, region) and run the fairness view.")
+        map_.append(
+            "No sensitive column was reviewed for fairness; if decisions affect people, pick one (e.g. age band, sex, region) and run the fairness view."
+        )
 
     measure = [s for s in E.explain_evaluation(ev)[:2]]
     if ev.calibration is not None:
@@ -525,7 +603,9 @@ def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: l
         manage.append(recal.sentence)
     if sl is not None and any(s.worse for s in sl.slices):
         worst = next(s for s in sl.slices if s.worse)
-        manage.append(f"Route rows where `{worst.column}` is {worst.label} to a person, or collect more such rows and retrain.")
+        manage.append(
+            f"Route rows where `{worst.column}` is {worst.label} to a person, or collect more such rows and retrain."
+        )
     if rb is not None and any(p.failed for p in rb.results):
         manage.append("Check inputs for blanks before scoring; the model cannot take them.")
     if ev.gap is not None and ev.gap.low is not None and ev.gap.low <= 0:
@@ -574,14 +654,18 @@ def _normalise_extras(extras: dict | None) -> dict:
     return x
 
 
-def model_card_html(info: dict, evaluation: E.Evaluation | dict, findings: list | None = None, extras: dict | None = None) -> str:
+def model_card_html(
+    info: dict, evaluation: E.Evaluation | dict, findings: list | None = None, extras: dict | None = None
+) -> str:
     """A self-contained HTML model card (no scripts, no external files, no data rows)."""
     ev = E.Evaluation.from_dict(evaluation) if isinstance(evaluation, dict) else evaluation
     x = _normalise_extras(extras)
     fs = [_finding_dict(f) for f in (findings or [])]
     limits = list(x.get("limits") or info.get("limits") or []) + _auto_limits(info, ev, fs, x)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    title = f"Model card — {info.get('name') or 'model'}" + (f" v{info.get('version')}" if info.get("version") is not None else "")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    title = f"Model card — {info.get('name') or 'model'}" + (
+        f" v{info.get('version')}" if info.get("version") is not None else ""
+    )
     body = "".join(
         [
             _section_header(info),

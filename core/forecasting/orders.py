@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.errors import InputError
-from core.forecast import ForecastResult, SeriesForecast
+from core.forecasting.engine import ForecastResult, SeriesForecast
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,33 @@ class OrderPlan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per product, for the CSV download."""
-        return pd.DataFrame([
-            {"product": ln.id, "order_now": ln.order_quantity, "on_hand": ln.on_hand, "on_order": ln.on_order,
-             "expected_demand": round(ln.demand, 2), "safety_stock": round(ln.safety_stock, 2),
-             "reorder_point": round(ln.reorder_point, 2), "order_up_to": round(ln.order_up_to, 2),
-             "explanation": ln.sentence}
-            for ln in self.lines
-        ], columns=["product", "order_now", "on_hand", "on_order", "expected_demand", "safety_stock",
-                    "reorder_point", "order_up_to", "explanation"])
+        return pd.DataFrame(
+            [
+                {
+                    "product": ln.id,
+                    "order_now": ln.order_quantity,
+                    "on_hand": ln.on_hand,
+                    "on_order": ln.on_order,
+                    "expected_demand": round(ln.demand, 2),
+                    "safety_stock": round(ln.safety_stock, 2),
+                    "reorder_point": round(ln.reorder_point, 2),
+                    "order_up_to": round(ln.order_up_to, 2),
+                    "explanation": ln.sentence,
+                }
+                for ln in self.lines
+            ],
+            columns=[
+                "product",
+                "order_now",
+                "on_hand",
+                "on_order",
+                "expected_demand",
+                "safety_stock",
+                "reorder_point",
+                "order_up_to",
+                "explanation",
+            ],
+        )
 
     def to_csv(self) -> bytes:
         return self.to_frame().to_csv(index=False).encode("utf-8")
@@ -103,11 +122,15 @@ def order_plan(
     ``on_hand``: current stock per product id (or one number for all; default 0).
     """
     if not isinstance(lead_time, (int, np.integer)) or lead_time < 0:
-        raise InputError(f"The lead time must be a whole number of periods, 0 or more (got {lead_time}).",
-                         "Enter how many periods a delivery takes to arrive after you order, e.g. 1.")
+        raise InputError(
+            f"The lead time must be a whole number of periods, 0 or more (got {lead_time}).",
+            "Enter how many periods a delivery takes to arrive after you order, e.g. 1.",
+        )
     if not isinstance(review_period, (int, np.integer)) or review_period < 1:
-        raise InputError(f"The review period must be a whole number of periods, 1 or more (got {review_period}).",
-                         "Enter how often you place orders, e.g. 1 for every period.")
+        raise InputError(
+            f"The review period must be a whole number of periods, 1 or more (got {review_period}).",
+            "Enter how often you place orders, e.g. 1 for every period.",
+        )
     try:
         sl = float(service_level)
     except (TypeError, ValueError):
@@ -115,8 +138,10 @@ def order_plan(
     if sl > 1 and sl < 100:
         sl = sl / 100.0  # accept 95 as 95 %
     if not (0.5 <= sl < 1):
-        raise InputError(f"The service level must be between 50 % and 99.9 % (got {service_level}).",
-                         "Use e.g. 0.95 for a 95 % chance of not running out.")
+        raise InputError(
+            f"The service level must be between 50 % and 99.9 % (got {service_level}).",
+            "Use e.g. 0.95 for a 95 % chance of not running out.",
+        )
     z_level = float(norm.ppf(0.5 + result.level / 200.0))
     z_sl = float(norm.ppf(sl))
     unit = result.freq.unit if result.freq else "period"
@@ -126,13 +151,15 @@ def order_plan(
     for s in result.series:
         if not s.yhat:
             continue
-        have = (on_hand.get(s.id, 0.0) if isinstance(on_hand, dict) else float(on_hand or 0.0))
+        have = on_hand.get(s.id, 0.0) if isinstance(on_hand, dict) else float(on_hand or 0.0)
         coming = (on_order or {}).get(s.id, 0.0)
         d_p, sig_p, extra = _sum_over(s, p, z_level)
         d_l, sig_l, _ = _sum_over(s, int(lead_time), z_level) if lead_time else (0.0, 0.0, False)
         if extra:
-            notes.append(f"Lead time plus review period ({_units(p, unit)}) is longer than the forecast; "
-                         f"the last forecast {unit} was repeated.")
+            notes.append(
+                f"Lead time plus review period ({_units(p, unit)}) is longer than the forecast; "
+                f"the last forecast {unit} was repeated."
+            )
         ss = z_sl * sig_p
         up_to = d_p + ss
         rop = d_l + z_sl * sig_l
@@ -140,13 +167,31 @@ def order_plan(
         name = f"'{s.id}'" if s.id is not None else "this item"
         conf = f"{sl * 100:g} %"
         if q > 0:
-            sentence = (f"Order {q:,} of {name} now: covers the next {_units(p, unit)} "
-                        f"with {conf} confidence.")
+            sentence = f"Order {q:,} of {name} now: covers the next {_units(p, unit)} with {conf} confidence."
         else:
-            sentence = (f"No need to order {name} now: the {_fmt(have + coming)} in stock or on order "
-                        f"cover the next {_units(p, unit)} with {conf} confidence.")
-        lines.append(OrderLine(id=s.id, demand=d_p, sigma=sig_p, safety_stock=ss, reorder_point=rop,
-                               order_up_to=up_to, on_hand=float(have), on_order=float(coming),
-                               order_quantity=int(q), sentence=sentence))
-    return OrderPlan(lines=tuple(lines), lead_time=int(lead_time), review_period=int(review_period),
-                     service_level=sl, unit=unit, notes=tuple(dict.fromkeys(notes)))
+            sentence = (
+                f"No need to order {name} now: the {_fmt(have + coming)} in stock or on order "
+                f"cover the next {_units(p, unit)} with {conf} confidence."
+            )
+        lines.append(
+            OrderLine(
+                id=s.id,
+                demand=d_p,
+                sigma=sig_p,
+                safety_stock=ss,
+                reorder_point=rop,
+                order_up_to=up_to,
+                on_hand=float(have),
+                on_order=float(coming),
+                order_quantity=int(q),
+                sentence=sentence,
+            )
+        )
+    return OrderPlan(
+        lines=tuple(lines),
+        lead_time=int(lead_time),
+        review_period=int(review_period),
+        service_level=sl,
+        unit=unit,
+        notes=tuple(dict.fromkeys(notes)),
+    )

@@ -33,7 +33,7 @@ class Model:
     def spec(self) -> dict[str, Any]:
         return {}
 
-    def fit(self, y: np.ndarray) -> "Model":  # pragma: no cover - interface
+    def fit(self, y: np.ndarray) -> Model:  # pragma: no cover - interface
         raise NotImplementedError
 
     def _mean(self, h: int) -> np.ndarray:  # pragma: no cover - interface
@@ -251,8 +251,13 @@ def _fit_holt(y: np.ndarray, damped: bool) -> dict[str, float]:
 
     bounds = [(0.01, 0.99), (0.01, 0.99)] + ([(0.8, 0.98)] if damped else [])
     x0 = np.array([0.3, 0.1, 0.9][: len(bounds)])
-    best = minimize(lambda p: _holt_sse(p, y, damped)[0], x0, method="Nelder-Mead", bounds=bounds,
-                    options={"xatol": 5e-3, "fatol": 1e-6, "maxfev": 150})
+    best = minimize(
+        lambda p: _holt_sse(p, y, damped)[0],
+        x0,
+        method="Nelder-Mead",
+        bounds=bounds,
+        options={"xatol": 5e-3, "fatol": 1e-6, "maxfev": 150},
+    )
     params = best.x
     sse, (lev, slope) = _holt_sse(params, y, damped)
     a, b, phi = params[0], params[0] * params[1], (params[2] if damped else 1.0)
@@ -260,8 +265,14 @@ def _fit_holt(y: np.ndarray, damped: bool) -> dict[str, float]:
         e = yt - (lev + phi * slope)
         lev = lev + phi * slope + a * e
         slope = phi * slope + b * e
-    return {"alpha": float(a), "beta": float(params[1]), "phi": float(phi), "level": float(lev),
-            "slope": float(slope), "sse": float(sse)}
+    return {
+        "alpha": float(a),
+        "beta": float(params[1]),
+        "phi": float(phi),
+        "level": float(lev),
+        "slope": float(slope),
+        "sse": float(sse),
+    }
 
 
 class ETS(Model):
@@ -302,7 +313,7 @@ class ETS(Model):
         for c in choices:
             try:
                 aicc, st = self._fit_one(y, c)
-            except Exception:  # noqa: BLE001 - a failed configuration is just skipped
+            except Exception:
                 continue
             if best is None or aicc < best[0]:
                 best = (aicc, st)
@@ -378,7 +389,7 @@ class ARIMA(Model):
                     # the short lag window of R's auto.arima; statsmodels' "auto" window grows with the
                     # persistence of the series and so calls smooth trends stationary
                     _, p, *_ = kpss(x, regression="c", nlags=max(1, int(3 * math.sqrt(x.size) / 13)))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 return max(d, 1)
             if p >= 0.05:
                 break
@@ -392,7 +403,7 @@ class ARIMA(Model):
 
         mu = params[p + q] if mean else 0.0
         ar = np.r_[1.0, -params[:p]]
-        ma = np.r_[1.0, params[p: p + q]]
+        ma = np.r_[1.0, params[p : p + q]]
         e = lfilter(ar, ma, x - mu)
         return e[p:]
 
@@ -417,11 +428,12 @@ class ARIMA(Model):
             x0 = np.full(k, 0.1)
             if mean:
                 x0[-1] = x.mean() if abs(x.mean()) > 1e-6 else 0.0
-            r = least_squares(self._resid, x0, args=(x, p, q, mean), method="lm" if n > k else "trf",
-                              max_nfev=200 * (k + 1))
+            r = least_squares(
+                self._resid, x0, args=(x, p, q, mean), method="lm" if n > k else "trf", max_nfev=200 * (k + 1)
+            )
             params = r.x
             e = self._resid(params, x, p, q, mean)
-        phi, theta = params[:p], params[p: p + q]
+        phi, theta = params[:p], params[p : p + q]
         if not (self._stable(phi) and self._stable(-theta)) or not np.isfinite(params).all():
             raise ValueError("not stationary/invertible")
         sse = float(np.dot(e, e))
@@ -448,7 +460,7 @@ class ARIMA(Model):
                 tried.add((p, q))
                 try:
                     aicc, params, e = self._fit_one(x, p, q, mean)
-                except Exception:  # noqa: BLE001 - this order just does not fit
+                except Exception:
                     continue
                 if best is None or aicc < best[0]:
                     best = (aicc, (p, d, q), mean, params, e)
@@ -466,7 +478,7 @@ class ARIMA(Model):
         return best
 
     def fit(self, y):
-        y = _check(y)[-self.MAX_POINTS:]
+        y = _check(y)[-self.MAX_POINTS :]
         self.scale_ = float(np.std(y)) or 1.0
         self.center_ = float(np.mean(y))
         ys = (y - self.center_) / self.scale_
@@ -496,7 +508,7 @@ class ARIMA(Model):
 
     def _mean(self, h):
         p, d, q = self.order_
-        phi, theta = self.params_[:p], self.params_[p: p + q]
+        phi, theta = self.params_[:p], self.params_[p : p + q]
         mu = self.params_[p + q] if self.drift_ else 0.0
         xs = list(self.x_[-p:] - mu) if p else []
         es = list(np.r_[np.zeros(max(0, p)), self.e_][-q:]) if q else []
@@ -517,7 +529,7 @@ class ARIMA(Model):
         from scipy.signal import lfilter
 
         p, d, q = self.order_
-        phi, theta = self.params_[:p], self.params_[p: p + q]
+        phi, theta = self.params_[:p], self.params_[p : p + q]
         ar = np.r_[1.0, -phi]
         for _ in range(d):
             ar = np.convolve(ar, [1.0, -1.0])
@@ -550,10 +562,10 @@ class Croston(Model):
         p = gaps[0]
         fitted = np.full(y.size, np.nan)
         for i in range(1, nz.size):
-            fitted[nz[i - 1] + 1: nz[i] + 1] = z / p
+            fitted[nz[i - 1] + 1 : nz[i] + 1] = z / p
             z = a * sizes[i] + (1 - a) * z
             p = a * gaps[i] + (1 - a) * p
-        fitted[nz[-1] + 1:] = z / p
+        fitted[nz[-1] + 1 :] = z / p
         factor = (1 - a / 2) if self.sba else 1.0
         self.rate_ = float(z / p * factor)
         e = y - fitted * factor
@@ -590,8 +602,9 @@ class HoltWinters(Model):
             raise ValueError(f"Holt-Winters needs at least three seasons ({3 * m} points)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=m,
-                                     initialization_method="estimated").fit()
+            r = ExponentialSmoothing(
+                y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=m, initialization_method="estimated"
+            ).fit()
         p = r.params
         self.alpha_, phi = float(p["smoothing_level"]), float(p["damping_trend"])
         self.phi_ = phi
@@ -628,7 +641,7 @@ class SeasonalARIMA(Model):
     def fit(self, y):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        y = _check(y)[-self.max_points:]
+        y = _check(y)[-self.max_points :]
         m = int(self.season)
         if m < 2 or y.size < 3 * m:
             raise ValueError(f"seasonal ARIMA needs at least three seasons ({3 * m} points)")
@@ -674,7 +687,7 @@ def centered_ma(y: np.ndarray, m: int) -> np.ndarray:
     k = len(w)
     out = np.full(n, np.nan)
     if n >= k:
-        out[k // 2: n - k // 2] = np.convolve(y, w, mode="valid")
+        out[k // 2 : n - k // 2] = np.convolve(y, w, mode="valid")
     return out
 
 
@@ -741,7 +754,7 @@ def cycles_repeat(y: np.ndarray, period: float, bins: int = 52) -> float:
         return float("nan")
     shapes = []
     for j in range(k):
-        seg = y[int(round(n - (k - j) * period)): int(round(n - (k - j - 1) * period))]
+        seg = y[int(round(n - (k - j) * period)) : int(round(n - (k - j - 1) * period))]
         t = np.arange(seg.size)
         seg = seg - np.polyval(np.polyfit(t, seg, 1), t)
         b = min(bins, seg.size)
@@ -799,7 +812,7 @@ class SeasonalAdjuster:
         m = int(round(period))
         return n - (m - 1 if m % 2 else m) >= m
 
-    def fit(self, y: np.ndarray) -> "SeasonalAdjuster":
+    def fit(self, y: np.ndarray) -> SeasonalAdjuster:
         y = np.asarray(y, dtype=float)
         self.n_ = y.size
         self.parts_: list[tuple[float, np.ndarray, str]] = []
@@ -814,8 +827,12 @@ class SeasonalAdjuster:
             detr = rest - trend
             if m <= 24 and abs(period - m) < 1e-9:
                 idx = t % m
-                s = np.array([np.nanmean(np.where(ok & (idx == j), detr, np.nan)) if (ok & (idx == j)).any() else 0.0
-                              for j in range(m)])
+                s = np.array(
+                    [
+                        np.nanmean(np.where(ok & (idx == j), detr, np.nan)) if (ok & (idx == j)).any() else 0.0
+                        for j in range(m)
+                    ]
+                )
                 s = s - s.mean()
                 self.parts_.append((period, s, "classic"))
                 rest = rest - s[idx]

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ CPU_LIMIT_SECONDS = int(os.environ.get("KEEL_JOB_CPU_SECONDS", "7200"))
 BACKGROUND_NICENESS = 10
 MAX_RUNNING = 2  # one per core on the target laptop; more queue up
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _JOBS: dict[str, Job] = {}
 _LOCK = threading.Lock()
 _SLOTS = threading.Semaphore(MAX_RUNNING)
@@ -80,7 +79,11 @@ def _error_from(kind: str, *payload: Any) -> BaseException:
         import core.errors as errors
 
         cls = getattr(errors, name, None)
-        cls = cls if isinstance(cls, type) and issubclass(cls, KeelError) else (JobDiedError if name == "JobDiedError" else KeelError)
+        cls = (
+            cls
+            if isinstance(cls, type) and issubclass(cls, KeelError)
+            else (JobDiedError if name == "JobDiedError" else KeelError)
+        )
         return cls(message, hint)
     name, frames = payload
     return _ChildBug(f"{name} in a worker: " + " <- ".join(reversed(frames[-4:])))
@@ -126,8 +129,10 @@ def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, n
     # A fresh interpreter running only core.worker: it shares no threads or locks with the
     # server and never re-runs the page script (as multiprocessing's spawn would).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS), str(niceness)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(ROOT),
+        [sys.executable, "-m", "core.jobs.worker", str(MEMORY_LIMIT_BYTES), str(CPU_LIMIT_SECONDS), str(niceness)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=str(ROOT),
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
     )
     outcome: tuple | None = None
@@ -176,8 +181,9 @@ def submit(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> s
     with _LOCK:
         _forget_old()
         _JOBS[job.id] = job
-    threading.Thread(target=_supervise, args=(job, func, args, kwargs), daemon=True,
-                     name=f"keel-job-{job.id[:6]}").start()
+    threading.Thread(
+        target=_supervise, args=(job, func, args, kwargs), daemon=True, name=f"keel-job-{job.id[:6]}"
+    ).start()
     return job.id
 
 

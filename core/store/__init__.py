@@ -8,7 +8,7 @@ Layout under ``KEEL_HOME`` (folder 0700, files 0600)::
     quarantine/                 files no record refers to, moved aside (never deleted unasked)
     install.key                 this installation's key for signing backups (never copied)
     secret.key                  the key for pseudonymising values (travels with backups)
-    logs/errors.log             unexpected errors (see core.errors.log_bug)
+    logs/errors.log             unexpected errors (see core.bugs.log_bug)
 
 Rules this module keeps:
 
@@ -50,7 +50,7 @@ from urllib.parse import quote
 import pandas as pd
 from sqlite_utils import Database, Migrations
 
-from core.errors import IntegrityError, InputError, KeelError, NotFoundError
+from core.errors import InputError, IntegrityError, KeelError, NotFoundError
 from core.paths import is_inside, keel_home
 
 SCHEMA_NAME = "keel"
@@ -160,7 +160,7 @@ def m002_safe_model_files(db: Database) -> None:
     rows = list(db.execute("SELECT id, artifact_sha256 FROM models").fetchall())
     if not rows:
         return
-    from core.modelio import convert_legacy_artifact  # the only caller of the legacy loader
+    from core.models.model import convert_legacy_artifact  # the only caller of the legacy loader
 
     folder = home / "models"
     for model_id, sha in rows:
@@ -170,7 +170,7 @@ def m002_safe_model_files(db: Database) -> None:
             if _sha256(payload) != sha:
                 continue
             converted = convert_legacy_artifact(payload)
-        except Exception:  # noqa: BLE001 - this model stays unconverted and is refused at load
+        except Exception:
             continue
         new_sha = _sha256(converted)
         _write_file_atomically(folder, f"{new_sha}.skops", converted, sha=new_sha)
@@ -200,7 +200,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def db_path(home: Path | None = None) -> Path:
@@ -239,8 +239,10 @@ def database_problem(home: Path | None = None) -> str | None:
         files = _stored_files(home)
         if files:
             state = "is missing" if size is None else "is empty"
-            return (f"Keel's database '{path}' {state}, but {len(files):,} stored data and model "
-                    "files are there; Keel will not start an empty database over them")
+            return (
+                f"Keel's database '{path}' {state}, but {len(files):,} stored data and model "
+                "files are there; Keel will not start an empty database over them"
+            )
         return None
     if head != _SQLITE_MAGIC:
         return f"Keel's database '{path}' is damaged (it does not start like a database file)"
@@ -251,8 +253,16 @@ def _damaged(what: str) -> StoreDamagedError:
     return StoreDamagedError(f"{what}.", RESTORE_HINT)
 
 
-_DAMAGE_WORDS = ("malformed", "not a database", "disk i/o error", "file is encrypted", "unable to open",
-                 "no such table", "no such column", "database corrupt")
+_DAMAGE_WORDS = (
+    "malformed",
+    "not a database",
+    "disk i/o error",
+    "file is encrypted",
+    "unable to open",
+    "no such table",
+    "no such column",
+    "database corrupt",
+)
 
 
 @contextlib.contextmanager
@@ -302,8 +312,7 @@ def _check_is_keel(db: Database, path: Path) -> None:
     unknown = applied - {m.name for m in migrations._migrations}
     if unknown:
         raise StoreDamagedError(
-            f"Keel's database '{path}' was written by a newer version of Keel (it knows "
-            f"{', '.join(sorted(unknown))}).",
+            f"Keel's database '{path}' was written by a newer version of Keel (it knows {', '.join(sorted(unknown))}).",
             "Update Keel to the newest version, then try again; this version will not change that database.",
         )
 
@@ -446,8 +455,9 @@ def _file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_file_atomically(folder: Path, final_name: str, payload: bytes, *, sha: str | None = None,
-                           trust_existing: bool = False) -> Path:
+def _write_file_atomically(
+    folder: Path, final_name: str, payload: bytes, *, sha: str | None = None, trust_existing: bool = False
+) -> Path:
     """Write ``payload`` to ``folder/final_name`` via a temp file (0600) + fsync + rename.
 
     With ``sha`` (content-addressed files) an existing file is kept only if its content really has
@@ -630,7 +640,7 @@ def save_dataset(
             "original_name": clean_name(original_name, fallback=""),
             "source_format": source_format,
             "size_bytes": int(size_bytes or len(payload)),
-            "rows": int(len(frame)),
+            "rows": len(frame),
             "n_columns": int(frame.shape[1]),
             "columns_json": json.dumps([str(c) for c in frame.columns]),
             "kinds_json": json.dumps(merged_kinds),
@@ -761,9 +771,7 @@ def _impact(db: Database, dataset_id: int) -> DeleteImpact:
         f"SELECT COUNT(*) FROM batches WHERE model_id IN ({model_marks}) OR dataset_id IN ({marks})",
         [*models, *ids],
     ).fetchone()[0]
-    forecasts = db.execute(
-        f"SELECT COUNT(*) FROM forecasts WHERE dataset_id IN ({marks})", ids
-    ).fetchone()[0]
+    forecasts = db.execute(f"SELECT COUNT(*) FROM forecasts WHERE dataset_id IN ({marks})", ids).fetchone()[0]
     return DeleteImpact(tuple(ids), tuple(models), int(batches), int(forecasts))
 
 
@@ -780,13 +788,21 @@ def delete_dataset(dataset_id: int, home: Path | None = None) -> DeleteImpact:
         impact = _impact(db, dataset_id)
         ids = list(impact.datasets)
         marks = ",".join("?" * len(ids))
-        files = [(r[0], "datasets") for r in db.execute(f"SELECT DISTINCT sha256 FROM datasets WHERE id IN ({marks})", ids)]
+        files = [
+            (r[0], "datasets") for r in db.execute(f"SELECT DISTINCT sha256 FROM datasets WHERE id IN ({marks})", ids)
+        ]
         model_marks = ",".join("?" * len(impact.models)) or "NULL"
-        files += [(r[0], "models") for r in db.execute(
-            f"SELECT artifact_sha256 FROM models WHERE id IN ({model_marks})", list(impact.models))]
-        batch_ids = [r[0] for r in db.execute(
-            f"SELECT id FROM batches WHERE model_id IN ({model_marks}) OR dataset_id IN ({marks})",
-            [*impact.models, *ids])]
+        files += [
+            (r[0], "models")
+            for r in db.execute(f"SELECT artifact_sha256 FROM models WHERE id IN ({model_marks})", list(impact.models))
+        ]
+        batch_ids = [
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM batches WHERE model_id IN ({model_marks}) OR dataset_id IN ({marks})",
+                [*impact.models, *ids],
+            )
+        ]
         forecast_ids = [r[0] for r in db.execute(f"SELECT id FROM forecasts WHERE dataset_id IN ({marks})", ids)]
         for model_id in impact.models:
             _delete_model_rows(db, model_id)
@@ -798,8 +814,16 @@ def delete_dataset(dataset_id: int, home: Path | None = None) -> DeleteImpact:
         _redact_audit(db, "model", list(impact.models), why)
         _redact_audit(db, "batch", batch_ids, why)
         _redact_audit(db, "forecast", forecast_ids, why)
-        _audit(db, "delete", "dataset", int(dataset_id), datasets=ids, models=list(impact.models),
-               batches=impact.batches, forecasts=impact.forecasts)
+        _audit(
+            db,
+            "delete",
+            "dataset",
+            int(dataset_id),
+            datasets=ids,
+            models=list(impact.models),
+            batches=impact.batches,
+            forecasts=impact.forecasts,
+        )
         gone = _unreferenced(db, home, files)
     _delete_files(gone)
     _checkpoint(home)
@@ -932,8 +956,9 @@ def save_model(
     suffix = _MODEL_SUFFIX[artifact_format]
     _write_file_atomically(_folder("models", home), f"{sha}{suffix}", artifact, sha=sha)
     with _write(home) as db:
-        _write_file_atomically(_folder("models", home), f"{sha}{suffix}", artifact, sha=sha,
-                               trust_existing=True)  # see save_dataset
+        _write_file_atomically(
+            _folder("models", home), f"{sha}{suffix}", artifact, sha=sha, trust_existing=True
+        )  # see save_dataset
         version = db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?", [model_name]
         ).fetchone()[0]
@@ -958,8 +983,13 @@ def save_model(
         }
         new_id = db["models"].insert(row).last_pk
         db["stage_history"].insert(
-            {"model_id": new_id, "at": row["created_at"], "from_stage": None, "to_stage": stage,
-             "reason": "trained; the first model of this name is put to use" if first else "trained"}
+            {
+                "model_id": new_id,
+                "at": row["created_at"],
+                "from_stage": None,
+                "to_stage": stage,
+                "reason": "trained; the first model of this name is put to use" if first else "trained",
+            }
         )
         _audit(db, "register", "model", new_id, name=model_name, version=version, algorithm=algorithm)
         stored = db["models"].get(new_id)
@@ -1037,8 +1067,9 @@ def resolve_model(ref: str | int, home: Path | None = None) -> ModelInfo:
             if version is not None:
                 rows = list(db["models"].rows_where("name = ? AND version = ?", [name, version], limit=1))
         else:  # a bare name means the version in use; the newest when none is
-            rows = list(db["models"].rows_where("name = ?", [text], order_by="stage = 'champion' desc, version desc",
-                                                limit=1))
+            rows = list(
+                db["models"].rows_where("name = ?", [text], order_by="stage = 'champion' desc, version desc", limit=1)
+            )
     if not rows:
         raise not_found
     return _model_from_row(rows[0])
@@ -1092,13 +1123,16 @@ def set_stage(model_id: int, stage: str, reason: str = "", home: Path | None = N
         row = _get_row(db, "models", model_id, "model")
         at = _now()
         if stage == "champion":
-            for old in db["models"].rows_where(
-                "name = ? AND stage = 'champion' AND id != ?", [row["name"], row["id"]]
-            ):
+            for old in db["models"].rows_where("name = ? AND stage = 'champion' AND id != ?", [row["name"], row["id"]]):
                 db["models"].update(old["id"], {"stage": "retired"})
                 db["stage_history"].insert(
-                    {"model_id": old["id"], "at": at, "from_stage": "champion", "to_stage": "retired",
-                     "reason": f"replaced by version {row['version']}"}
+                    {
+                        "model_id": old["id"],
+                        "at": at,
+                        "from_stage": "champion",
+                        "to_stage": "retired",
+                        "reason": f"replaced by version {row['version']}",
+                    }
                 )
         db["models"].update(row["id"], {"stage": stage})
         db["stage_history"].insert(
@@ -1181,15 +1215,19 @@ def save_batch(
 ) -> int:
     with _write(home) as db:
         _get_row(db, "models", model_id, "model")
-        batch_id = db["batches"].insert(
-            {
-                "model_id": int(model_id),
-                "created_at": _now(),
-                "rows": int(rows),
-                "dataset_id": dataset_id,
-                "result_json": json.dumps(result, default=_json_default),
-            }
-        ).last_pk
+        batch_id = (
+            db["batches"]
+            .insert(
+                {
+                    "model_id": int(model_id),
+                    "created_at": _now(),
+                    "rows": int(rows),
+                    "dataset_id": dataset_id,
+                    "result_json": json.dumps(result, default=_json_default),
+                }
+            )
+            .last_pk
+        )
         _audit(db, "monitor", "batch", batch_id, model_id=model_id, rows=rows)
     return int(batch_id)
 
@@ -1212,16 +1250,22 @@ def acknowledge_alert(batch_id: int, rule: str, note: str = "", home: Path | Non
         _audit(db, "acknowledge", "batch", int(batch_id), rule=rule, note=note)
 
 
-def save_forecast(dataset_id: int | None, params: dict[str, Any], result: dict[str, Any], home: Path | None = None) -> int:
+def save_forecast(
+    dataset_id: int | None, params: dict[str, Any], result: dict[str, Any], home: Path | None = None
+) -> int:
     with _write(home) as db:
-        forecast_id = db["forecasts"].insert(
-            {
-                "dataset_id": dataset_id,
-                "created_at": _now(),
-                "params_json": json.dumps(params, default=_json_default),
-                "result_json": json.dumps(result, default=_json_default),
-            }
-        ).last_pk
+        forecast_id = (
+            db["forecasts"]
+            .insert(
+                {
+                    "dataset_id": dataset_id,
+                    "created_at": _now(),
+                    "params_json": json.dumps(params, default=_json_default),
+                    "result_json": json.dumps(result, default=_json_default),
+                }
+            )
+            .last_pk
+        )
         _audit(db, "forecast", "forecast", forecast_id, dataset_id=dataset_id)
     return int(forecast_id)
 
@@ -1286,8 +1330,10 @@ def _copy_verified(source: Path, folder: Path, name: str, sha: str) -> bool:
             out.flush()
             os.fsync(out.fileno())
         if digest.hexdigest() != sha:
-            raise IntegrityError(f"'{source}' has changed since it was recorded (its fingerprint differs).",
-                                 "Use another backup; nothing was changed.")
+            raise IntegrityError(
+                f"'{source}' has changed since it was recorded (its fingerprint differs).",
+                "Use another backup; nothing was changed.",
+            )
         os.replace(tmp, final)
         _fsync_folder(folder)
     except BaseException:
@@ -1301,8 +1347,11 @@ def _referenced(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """(kind, file name, sha256) of every file a database refers to."""
     found = [("datasets", f"{sha}.parquet", sha) for (sha,) in db.execute("SELECT DISTINCT sha256 FROM datasets")]
     columns = {r[1] for r in db.execute("PRAGMA table_info(models)")}
-    query = ("SELECT DISTINCT artifact_sha256, artifact_format FROM models" if "artifact_format" in columns
-             else "SELECT DISTINCT artifact_sha256, 'joblib' FROM models")
+    query = (
+        "SELECT DISTINCT artifact_sha256, artifact_format FROM models"
+        if "artifact_format" in columns
+        else "SELECT DISTINCT artifact_sha256, 'joblib' FROM models"
+    )
     found += [("models", f"{sha}{_MODEL_SUFFIX.get(fmt, '.skops')}", sha) for sha, fmt in db.execute(query)]
     return found
 
@@ -1318,15 +1367,19 @@ def backup(destination: Path, home: Path | None = None) -> Path:
     home = home or keel_home()
     destination = Path(destination).expanduser()
     if is_inside(destination, home):
-        raise InputError(f"'{destination}' is inside Keel's own folder ({home}).",
-                         "Back up to a folder outside it, e.g. on another disk: python -m core backup /media/usb/keel-backup")
+        raise InputError(
+            f"'{destination}' is inside Keel's own folder ({home}).",
+            "Back up to a folder outside it, e.g. on another disk: python -m core backup /media/usb/keel-backup",
+        )
     try:
         if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
             raise InputError(f"'{destination}' is not an empty folder.", "Choose a new or empty folder for the backup.")
         destination.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise InputError(f"Keel cannot create the backup folder '{destination}' ({exc.strerror}).",
-                         "Choose a folder you can write to, e.g. one in your home folder.") from None
+        raise InputError(
+            f"Keel cannot create the backup folder '{destination}' ({exc.strerror}).",
+            "Choose a folder you can write to, e.g. one in your home folder.",
+        ) from None
     with connect(home) as db:
         target = sqlite3.connect(str(destination / "keel.db"))
         try:
@@ -1345,13 +1398,17 @@ def backup(destination: Path, home: Path | None = None) -> Path:
         (destination / kind).mkdir(exist_ok=True, mode=0o700)
         source = home / kind / name
         if not source.is_file():
-            raise IntegrityError(f"The stored file {kind}/{name[:16]}… is missing, so the backup is incomplete.",
-                                 "Run `python -m core check` to see what is damaged; the backup folder can be deleted.")
+            raise IntegrityError(
+                f"The stored file {kind}/{name[:16]}… is missing, so the backup is incomplete.",
+                "Run `python -m core check` to see what is damaged; the backup folder can be deleted.",
+            )
         try:
             _copy_verified(source, destination / kind, name, sha)
         except IntegrityError:
-            raise IntegrityError(f"The stored file {kind}/{name[:16]}… is damaged, so the backup stopped.",
-                                 "Run `python -m core check` to see what is damaged; the backup folder can be deleted.") from None
+            raise IntegrityError(
+                f"The stored file {kind}/{name[:16]}… is damaged, so the backup stopped.",
+                "Run `python -m core check` to see what is damaged; the backup folder can be deleted.",
+            ) from None
         files[f"{kind}/{name}"] = sha
     key = home / "secret.key"
     if key.exists():
@@ -1359,7 +1416,9 @@ def backup(destination: Path, home: Path | None = None) -> Path:
         files["secret.key"] = _file_sha(destination / "secret.key")
     manifest = json.dumps({"keel_backup": 1, "created_at": _now(), "files": files}, sort_keys=True, indent=1).encode()
     _write_file_atomically(destination, MANIFEST, manifest)
-    _write_file_atomically(destination, SIGNATURE, hmac.new(_install_key(home), manifest, "sha256").hexdigest().encode())
+    _write_file_atomically(
+        destination, SIGNATURE, hmac.new(_install_key(home), manifest, "sha256").hexdigest().encode()
+    )
     return destination
 
 
@@ -1374,8 +1433,10 @@ class RestoreReport:
 
 
 def _not_a_backup(source: Path, why: str) -> InputError:
-    return InputError(f"'{source}' is not a Keel backup Keel can restore ({why}).",
-                      "Pick the folder `python -m core backup` created; nothing was changed.")
+    return InputError(
+        f"'{source}' is not a Keel backup Keel can restore ({why}).",
+        "Pick the folder `python -m core backup` created; nothing was changed.",
+    )
 
 
 def _read_manifest(source: Path, home: Path, trust: bool) -> tuple[dict[str, str] | None, bool]:
@@ -1474,13 +1535,20 @@ def restore(source: Path, home: Path | None = None, *, trust: bool = False) -> R
     needed = _check_backup_database(source)
     listed = dict(manifest or {})
     if manifest is not None and listed.get("keel.db") != _file_sha(source / "keel.db"):
-        raise IntegrityError("The backup's database differs from the one its manifest lists.",
-                             "Use another backup; nothing was changed.")
+        raise IntegrityError(
+            "The backup's database differs from the one its manifest lists.", "Use another backup; nothing was changed."
+        )
     for kind, name, sha in needed:
         path = source / kind / name
-        if not path.is_file() or _file_sha(path) != sha or (manifest is not None and listed.get(f"{kind}/{name}") != sha):
-            raise IntegrityError(f"The backup is missing or has a damaged file ({kind}/{sha[:12]}…).",
-                                 "Use another backup; nothing was changed.")
+        if (
+            not path.is_file()
+            or _file_sha(path) != sha
+            or (manifest is not None and listed.get(f"{kind}/{name}") != sha)
+        ):
+            raise IntegrityError(
+                f"The backup is missing or has a damaged file ({kind}/{sha[:12]}…).",
+                "Use another backup; nothing was changed.",
+            )
     # -- checked: now put it in place
     written = 0
     for kind, name, sha in needed:
@@ -1529,7 +1597,7 @@ def _replace_database(backup_db: Path, home: Path) -> str | None:
                 os.fsync(fh.fileno())
             kept = None
             if live.exists():
-                kept_path = home / f"keel.db.damaged-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
+                kept_path = home / f"keel.db.damaged-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
                 shutil.copyfile(live, kept_path) if live.is_file() else os.replace(live, kept_path)
                 kept = str(kept_path)
             for name in ("keel.db-wal", "keel.db-shm", "keel.db-journal"):
@@ -1601,37 +1669,64 @@ def check(home: Path | None = None) -> CheckReport:
             referenced = _referenced(conn)
             datasets = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()[0]
             models = conn.execute("SELECT COUNT(*) FROM models").fetchone()[0]
-            legacy = [] if "artifact_format" not in {r[1] for r in conn.execute("PRAGMA table_info(models)")} else [
-                f"{n}:{v}" for n, v in conn.execute("SELECT name, version FROM models WHERE artifact_format != 'skops'")]
+            legacy = (
+                []
+                if "artifact_format" not in {r[1] for r in conn.execute("PRAGMA table_info(models)")}
+                else [
+                    f"{n}:{v}"
+                    for n, v in conn.execute("SELECT name, version FROM models WHERE artifact_format != 'skops'")
+                ]
+            )
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         problems.append(Problem("database", f"The database cannot be read: {exc}.", RESTORE_HINT))
         return CheckReport(False, tuple(problems), tuple(notes), 0, 0, 0)
     for label in legacy:
-        problems.append(Problem(f"model {label}", "Saved by an older Keel in a format that runs code when loaded; "
-                                "Keel will not load it.", "Train it again, or restore a backup made after upgrading."))
+        problems.append(
+            Problem(
+                f"model {label}",
+                "Saved by an older Keel in a format that runs code when loaded; Keel will not load it.",
+                "Train it again, or restore a backup made after upgrading.",
+            )
+        )
     for kind, name, sha in referenced:
         file = home / kind / name
         if not file.is_file():
             problems.append(Problem(f"{kind}/{name}", "The file is missing.", RESTORE_HINT))
         elif _file_sha(file) != sha:
-            problems.append(Problem(f"{kind}/{name}", "The file has changed since Keel saved it (its fingerprint differs).",
-                                    RESTORE_HINT))
+            problems.append(
+                Problem(
+                    f"{kind}/{name}",
+                    "The file has changed since Keel saved it (its fingerprint differs).",
+                    RESTORE_HINT,
+                )
+            )
     live = {name for _, name, _ in referenced}
     stray = [p for p in _stored_files(home) if p.name not in live]
     if stray:
-        notes.append(f"{len(stray)} stored file(s) belong to no dataset or model (an interrupted save leaves these); "
-                     "Keel moves them to the quarantine folder at its next start.")
+        notes.append(
+            f"{len(stray)} stored file(s) belong to no dataset or model (an interrupted save leaves these); "
+            "Keel moves them to the quarantine folder at its next start."
+        )
     kept = quarantined(home)
     if kept:
-        notes.append(f"{len(kept)} file(s) wait in {home / 'quarantine'}: no dataset or model uses them. If you restored an "
-                     "older backup they may belong to newer work; otherwise you can delete that folder.")
+        notes.append(
+            f"{len(kept)} file(s) wait in {home / 'quarantine'}: no dataset or model uses them. If you restored an "
+            "older backup they may belong to newer work; otherwise you can delete that folder."
+        )
     damaged = sorted(p.name for p in home.glob("keel.db.damaged-*"))
     if damaged:
-        notes.append(f"A damaged database was kept aside as {damaged[-1]}; delete it once you are happy with the restore.")
+        notes.append(
+            f"A damaged database was kept aside as {damaged[-1]}; delete it once you are happy with the restore."
+        )
     mode = home.stat().st_mode & 0o777
     if mode & 0o022:
-        problems.append(Problem("folder", f"Other users can change Keel's folder {home} (permissions {mode:o}).",
-                                f"Make it private: chmod 700 '{home}'."))
+        problems.append(
+            Problem(
+                "folder",
+                f"Other users can change Keel's folder {home} (permissions {mode:o}).",
+                f"Make it private: chmod 700 '{home}'.",
+            )
+        )
     return CheckReport(not problems, tuple(problems), tuple(notes), int(datasets), int(models), len(referenced))

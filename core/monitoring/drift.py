@@ -361,8 +361,9 @@ def _outside_range_p(k: int, n: int, m: int) -> float:
         return 0.0 if k > m else 1.0
     total = n + m
     j = np.arange(k, m + 1, dtype=float)
-    log_ways = (np.log(j + 1) + special.gammaln(total - j - 1) - special.gammaln(n - 1)
-                - special.gammaln(total - j - n + 1))
+    log_ways = (
+        np.log(j + 1) + special.gammaln(total - j - 1) - special.gammaln(n - 1) - special.gammaln(total - j - n + 1)
+    )
     log_all = special.gammaln(total + 1) - special.gammaln(n + 1) - special.gammaln(m + 1)
     return float(min(1.0, np.exp(log_ways - log_all).sum()))
 
@@ -383,8 +384,12 @@ def _unseen_excess_p(k: int, ref_counts: pd.Series, cur_counts: pd.Series) -> tu
     fits = c <= m
     log_p = np.full(c.size, -np.inf)
     cf = c[fits]
-    log_p[fits] = (special.gammaln(m + 1) - special.gammaln(m - cf + 1)
-                   - special.gammaln(total + 1) + special.gammaln(total - cf + 1))
+    log_p[fits] = (
+        special.gammaln(m + 1)
+        - special.gammaln(m - cf + 1)
+        - special.gammaln(total + 1)
+        + special.gammaln(total - cf + 1)
+    )
     p_all = np.exp(log_p)
     mean = float(np.sum(c * p_all))
     var = float(np.sum(c * c * p_all * (1 - p_all)))
@@ -613,7 +618,9 @@ def _check_out_of_range(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, 
     expected = 2 / (ref.n_valid + 1)  # exchangeable samples: chance a new value beats the extremes
     p = _outside_range_p(k, ref.n_valid, cur.n_valid)
     cache["out_of_range"] = k
-    return Check("out_of_range", share, s.out_of_range, p, bool(share - expected >= s.out_of_range and p < alpha), expected)
+    return Check(
+        "out_of_range", share, s.out_of_range, p, bool(share - expected >= s.out_of_range and p < alpha), expected
+    )
 
 
 def _check_missing(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]) -> Check | None:
@@ -633,7 +640,9 @@ def _shares(ref: _Side, cur: _Side, s: DriftSettings, cache: dict[str, Any]) -> 
             # kept by pooled rows, ties by label: both are blind to which side a row came from. Ranking by
             # each side's share broke the many ties in reference-first order, so a random half of 2,000 tail
             # numbers read as '(other)' going from 74 % to 26 % of rows
-            pooled = pd.DataFrame({"rows": table["r"] + table["c"], "label": table.index.astype(str)}, index=table.index)
+            pooled = pd.DataFrame(
+                {"rows": table["r"] + table["c"], "label": table.index.astype(str)}, index=table.index
+            )
             keep = pooled.sort_values(["rows", "label"], ascending=[False, True]).index[: s.max_categories - 1]
             rest = table.drop(index=keep).sum()
             table = pd.concat([table.loc[keep], pd.DataFrame([rest], index=["(other)"])])
@@ -668,7 +677,9 @@ def _check_chi2(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: d
     return Check("chi2", cache["chi2"][0], alpha, p, False)
 
 
-def _check_category_share(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]) -> Check | None:
+def _check_category_share(
+    ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]
+) -> Check | None:
     if not _enough(ref, cur, s):
         return None
     labels, r, c = _shares(ref, cur, s, cache)
@@ -680,7 +691,9 @@ def _check_category_share(ref: _Side, cur: _Side, s: DriftSettings, alpha: float
     return Check("category_share", stat, s.category_share, p, bool(stat >= s.category_share and p < alpha))
 
 
-def _check_psi_categorical(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]) -> Check | None:
+def _check_psi_categorical(
+    ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]
+) -> Check | None:
     if not _enough(ref, cur, s):
         return None
     _, r, c = _shares(ref, cur, s, cache)
@@ -689,7 +702,9 @@ def _check_psi_categorical(ref: _Side, cur: _Side, s: DriftSettings, alpha: floa
     return Check("psi", stat, s.psi, p, bool(stat >= s.psi and p < alpha))
 
 
-def _check_new_categories(ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]) -> Check | None:
+def _check_new_categories(
+    ref: _Side, cur: _Side, s: DriftSettings, alpha: float, cache: dict[str, Any]
+) -> Check | None:
     if not _enough(ref, cur, s):
         return None
     new = cur.counts[~cur.counts.index.isin(ref.counts.index)]
@@ -726,13 +741,20 @@ def _summary(side: _Side, how: str) -> dict[str, Any]:
         if v is not None and v.size:
             q = _sorted_quantiles(v, np.array([0.05, 0.25, 0.5, 0.75, 0.95]))
             out.update(
-                mean=float(np.mean(v)), std=float(np.std(v)), median=float(q[2]), q25=float(q[1]), q75=float(q[3]),
-                p05=float(q[0]), p95=float(q[4]), min=side.vmin, max=side.vmax,
+                mean=float(np.mean(v)),
+                std=float(np.std(v)),
+                median=float(q[2]),
+                q25=float(q[1]),
+                q75=float(q[3]),
+                p05=float(q[0]),
+                p95=float(q[4]),
+                min=side.vmin,
+                max=side.vmax,
             )
     elif side.counts is not None and side.n_valid:
         top = side.counts.sort_values(ascending=False).head(10)
         out["top"] = {str(k): float(v / side.n_valid) for k, v in top.items()}
-        out["n_categories"] = int(len(side.counts))
+        out["n_categories"] = len(side.counts)
     return out
 
 
@@ -741,12 +763,26 @@ def _compare_sides(
 ) -> ColumnDrift:
     if min(ref.rows, cur.rows) < s.min_rows:
         few = min(ref.rows, cur.rows)
-        where = "both tables have" if ref.rows == cur.rows else (
-            "the reference has" if ref.rows < cur.rows else "the new data has")
+        where = (
+            "both tables have"
+            if ref.rows == cur.rows
+            else ("the reference has" if ref.rows < cur.rows else "the new data has")
+        )
         return ColumnDrift(
-            name, shown_kind, PRIMARY_METHOD[how], None, None, _primary_threshold(how, s), False, "too few rows", False,
-            ref.rows, cur.rows, explain=f"'{name}' cannot be judged yet: {where} only {few} rows, and at least "
-            f"{s.min_rows} are needed on each side.", alpha=alpha,
+            name,
+            shown_kind,
+            PRIMARY_METHOD[how],
+            None,
+            None,
+            _primary_threshold(how, s),
+            False,
+            "too few rows",
+            False,
+            ref.rows,
+            cur.rows,
+            explain=f"'{name}' cannot be judged yet: {where} only {few} rows, and at least "
+            f"{s.min_rows} are needed on each side.",
+            alpha=alpha,
         )
     cache: dict[str, Any] = {}
     checks = tuple(c for spec in CHECKS if how in spec.kinds if (c := spec.run(ref, cur, s, alpha, cache)) is not None)
@@ -760,10 +796,23 @@ def _compare_sides(
     text = _explain_column(name, how, decider, bool(fired), enough, ref, cur, ref_sum, cur_sum, cache, s)
     hist = _histogram(how, ref, cur, s, cache)
     return ColumnDrift(
-        column=name, kind=shown_kind, method=decider.method, statistic=decider.statistic, p_value=decider.p_value,
-        threshold=decider.threshold, drifted=bool(fired), verdict="drifted" if fired else "no drift",
-        enough_data=enough, n_reference=ref.n_valid, n_current=cur.n_valid, checks=checks,
-        reference=ref_sum, current=cur_sum, explain=text, alpha=alpha, histogram=hist,
+        column=name,
+        kind=shown_kind,
+        method=decider.method,
+        statistic=decider.statistic,
+        p_value=decider.p_value,
+        threshold=decider.threshold,
+        drifted=bool(fired),
+        verdict="drifted" if fired else "no drift",
+        enough_data=enough,
+        n_reference=ref.n_valid,
+        n_current=cur.n_valid,
+        checks=checks,
+        reference=ref_sum,
+        current=cur_sum,
+        explain=text,
+        alpha=alpha,
+        histogram=hist,
     )
 
 
@@ -810,41 +859,60 @@ def _inconclusive(check: Check) -> bool:
 
 
 def _explain_column(
-    name: str, how: str, decider: Check, drifted: bool, enough: bool, ref: _Side, cur: _Side,
-    rs: dict[str, Any], cs: dict[str, Any], cache: dict[str, Any], s: DriftSettings,
+    name: str,
+    how: str,
+    decider: Check,
+    drifted: bool,
+    enough: bool,
+    ref: _Side,
+    cur: _Side,
+    rs: dict[str, Any],
+    cs: dict[str, Any],
+    cache: dict[str, Any],
+    s: DriftSettings,
 ) -> str:
     m = decider.method
     if drifted and m == "missing_rate":
         more = "more" if cur.n_missing / cur.rows > ref.n_missing / ref.rows else "less"
-        return (f"'{name}' is empty {more} often: in {_pct(ref.n_missing / ref.rows)} of rows before, "
-                f"{_pct(cur.n_missing / cur.rows)} now.")
+        return (
+            f"'{name}' is empty {more} often: in {_pct(ref.n_missing / ref.rows)} of rows before, "
+            f"{_pct(cur.n_missing / cur.rows)} now."
+        )
     if drifted and m == "out_of_range":
-        return (f"'{name}' has values outside the range seen before: {_pct(decider.statistic or 0)} of rows are "
-                f"below {fmt_number(ref.vmin)} or above {fmt_number(ref.vmax)}.")
+        return (
+            f"'{name}' has values outside the range seen before: {_pct(decider.statistic or 0)} of rows are "
+            f"below {fmt_number(ref.vmin)} or above {fmt_number(ref.vmax)}."
+        )
     if drifted and m == "new_categories":
         labels = ", ".join(f"'{x}'" for x in cache.get("new_labels", []))
         return f"'{name}' has values never seen before in {_pct(decider.statistic or 0)} of rows (e.g. {labels})."
     if not enough:
-        return (f"'{name}' has too few filled-in values to compare ({min(ref.n_valid, cur.n_valid)}; at least "
-                f"{s.min_rows} are needed on each side). Its share of empty cells did not change much.")
+        return (
+            f"'{name}' has too few filled-in values to compare ({min(ref.n_valid, cur.n_valid)}; at least "
+            f"{s.min_rows} are needed on each side). Its share of empty cells did not change much."
+        )
     if how == NUMERIC:
         sc = rs.get("std")
         a, b = _fmt_scaled(rs.get("median"), sc), _fmt_scaled(cs.get("median"), sc)
         spread = ""
         if m == "psi":
-            spread = (f"; the middle half went from {_fmt_scaled(rs.get('q25'), sc)}–{_fmt_scaled(rs.get('q75'), sc)}"
-                      f" to {_fmt_scaled(cs.get('q25'), sc)}–{_fmt_scaled(cs.get('q75'), sc)}")
+            spread = (
+                f"; the middle half went from {_fmt_scaled(rs.get('q25'), sc)}–{_fmt_scaled(rs.get('q75'), sc)}"
+                f" to {_fmt_scaled(cs.get('q25'), sc)}–{_fmt_scaled(cs.get('q75'), sc)}"
+            )
         if drifted and a == b and rs.get("mean") is not None and cs.get("mean") is not None:
             # few distinct values (0/1 flags, counts): the middle value stays put while the mix moves
             a, b = _fmt_scaled(rs["mean"], sc), _fmt_scaled(cs["mean"], sc)
             if {rs.get("min"), rs.get("max")} <= {0.0, 1.0}:
-                return (f"'{name}' moved: it was 1 in {_pct(rs['mean'])} of rows before and {_pct(cs['mean'])} now.")
+                return f"'{name}' moved: it was 1 in {_pct(rs['mean'])} of rows before and {_pct(cs['mean'])} now."
             return f"'{name}' moved: its average went from {a} to {b}{spread}."
         if drifted:
             return f"'{name}' moved: typical values went from {a} to {b}{spread}."
         if _inconclusive(decider):
-            return (f"'{name}' may have moved (typical value {a} before, {b} now), but with this few rows "
-                    "that could be chance.")
+            return (
+                f"'{name}' may have moved (typical value {a} before, {b} now), but with this few rows "
+                "that could be chance."
+            )
         return f"'{name}' looks the same: typical value {a} before, {b} now."
     if "share_label" not in cache:
         _check_category_share(ref, cur, s, 1.0, cache)
@@ -852,8 +920,10 @@ def _explain_column(
     if drifted:
         return f"'{name}' changed: '{label}' went from {_pct(pa)} to {_pct(pb)} of rows."
     if _inconclusive(decider):
-        return (f"'{name}' may have changed ('{label}' was {_pct(pa)} of rows before, {_pct(pb)} now), but with "
-                "this few rows that could be chance.")
+        return (
+            f"'{name}' may have changed ('{label}' was {_pct(pa)} of rows before, {_pct(pb)} now), but with "
+            "this few rows that could be chance."
+        )
     return f"'{name}' looks the same: the biggest change is '{label}', {_pct(pa)} of rows before and {_pct(pb)} now."
 
 
@@ -907,9 +977,11 @@ def compare(
         raise InputError("Drift needs two tables.", "Pass the reference and the new data as tables.")
     s = settings or DEFAULT_SETTINGS
     kinds = dict(kinds or {})
-    names = list(columns) if columns is not None else list(reference.columns) + [
-        c for c in current.columns if c not in set(reference.columns)
-    ]
+    names = (
+        list(columns)
+        if columns is not None
+        else list(reference.columns) + [c for c in current.columns if c not in set(reference.columns)]
+    )
     if not names:
         raise InputError("There are no columns to compare.", "Check that both files have a header row.")
     ref_cols, cur_cols = set(reference.columns), set(current.columns)
@@ -943,9 +1015,17 @@ def compare(
         where = "reference" if name in ref_cols else "current"
         other = "new data" if where == "reference" else "reference"
         results[name] = ColumnDrift(
-            label, kinds.get(name) or infer_drift_kind((reference if where == "reference" else current)[name]),
-            None, None, None, None, False, f"only in {where}", False,
-            len(reference) if where == "reference" else 0, len(current) if where == "current" else 0,
+            label,
+            kinds.get(name) or infer_drift_kind((reference if where == "reference" else current)[name]),
+            None,
+            None,
+            None,
+            None,
+            False,
+            f"only in {where}",
+            False,
+            len(reference) if where == "reference" else 0,
+            len(current) if where == "current" else 0,
             explain=f"'{label}' is missing from the {other}.",
         )
     ordered = tuple(results[n] for n in names)
@@ -954,16 +1034,29 @@ def compare(
     share = n_drift / len(judged) if judged else None
     dataset = bool(share is not None and share >= s.drift_share)
     return DriftReport(
-        columns=ordered, dataset_drift=dataset, drift_share=share, n_drifted=n_drift, n_judged=len(judged),
-        rows_reference=len(reference), rows_current=len(current), only_in_reference=only_ref,
-        only_in_current=only_cur, settings=s,
+        columns=ordered,
+        dataset_drift=dataset,
+        drift_share=share,
+        n_drifted=n_drift,
+        n_judged=len(judged),
+        rows_reference=len(reference),
+        rows_current=len(current),
+        only_in_reference=only_ref,
+        only_in_current=only_cur,
+        settings=s,
         explain=_explain_report(ordered, judged, n_drift, share, dataset, only_ref, only_cur, s, alpha),
     )
 
 
 def _compare_planned(
-    plan: Sequence[tuple[Any, str]], reference: pd.DataFrame, current: pd.DataFrame, s: DriftSettings,
-    thresholds: Thresholds | None, n_compared: int, ref_idx: np.ndarray | None, cur_idx: np.ndarray | None,
+    plan: Sequence[tuple[Any, str]],
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    s: DriftSettings,
+    thresholds: Thresholds | None,
+    n_compared: int,
+    ref_idx: np.ndarray | None,
+    cur_idx: np.ndarray | None,
     results: dict[Any, ColumnDrift],
 ) -> None:
     for name, kind in plan:
@@ -971,7 +1064,17 @@ def _compare_planned(
         label = str(name)
         if how is None:
             results[name] = ColumnDrift(
-                label, kind, None, None, None, None, False, "not compared", False, len(reference), len(current),
+                label,
+                kind,
+                None,
+                None,
+                None,
+                None,
+                False,
+                "not compared",
+                False,
+                len(reference),
+                len(current),
                 explain=f"'{label}': {SKIPPED_KINDS[kind]}",
             )
             continue
@@ -986,8 +1089,15 @@ def _compare_planned(
 
 
 def _explain_report(
-    cols: Sequence[ColumnDrift], judged: Sequence[ColumnDrift], n_drift: int, share: float | None, dataset: bool,
-    only_ref: Sequence[str], only_cur: Sequence[str], s: DriftSettings, alpha: float,
+    cols: Sequence[ColumnDrift],
+    judged: Sequence[ColumnDrift],
+    n_drift: int,
+    share: float | None,
+    dataset: bool,
+    only_ref: Sequence[str],
+    only_cur: Sequence[str],
+    s: DriftSettings,
+    alpha: float,
 ) -> str:
     parts: list[str] = []
     if share is None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.modelio import KeelModel, label_array, load_registered, to_bool_float, to_category_text, to_datetime
+from core.models.model import KeelModel, label_array, load_registered, to_bool_float, to_category_text, to_datetime
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -103,12 +103,16 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
         for name in missing:
             close = difflib.get_close_matches(name, list(extra), n=1, cutoff=0.6)
             guesses.append(f"'{name}'" + (f" (is it '{close[0]}'?)" if close else ""))
-        errors.append(f"The table lacks {len(missing)} column{'s' if len(missing) > 1 else ''} the model needs: "
-                      f"{', '.join(guesses)}.")
+        errors.append(
+            f"The table lacks {len(missing)} column{'s' if len(missing) > 1 else ''} the model needs: "
+            f"{', '.join(guesses)}."
+        )
     if extra:
         shown = ", ".join(f"'{c}'" for c in extra[:8]) + (" …" if len(extra) > 8 else "")
-        notes.append(f"{len(extra)} column{'s' if len(extra) > 1 else ''} the model does not use will be kept in "
-                     f"the output but ignored: {shown}.")
+        notes.append(
+            f"{len(extra)} column{'s' if len(extra) > 1 else ''} the model does not use will be kept in "
+            f"the output but ignored: {shown}."
+        )
 
     for feat in features:
         name, kind = feat["name"], feat["kind"]
@@ -132,14 +136,16 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
             if count:
                 bad.append(BadValues(name, expected, count, examples))
                 shown = ", ".join(f"row {r}: {v!r}" for r, v in examples)
-                errors.append(f"'{name}' should hold {expected}, but {count} value{'s are' if count > 1 else ' is'} "
-                              f"not ({shown}).")
+                errors.append(
+                    f"'{name}' should hold {expected}, but {count} value{'s are' if count > 1 else ' is'} "
+                    f"not ({shown})."
+                )
         elif feat.get("categories") and feat.get("categories_complete", True):
             values = to_category_text(col).dropna()  # the model's own view of the cells (7 → '7')
             new = values[~values.isin(feat["categories"])]
             if len(new):
                 examples = tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES])
-                unseen.append(UnseenCategories(name, int(len(new)), examples))
+                unseen.append(UnseenCategories(name, len(new), examples))
                 rows = f"{len(new)} rows of '{name}' hold" if len(new) > 1 else f"1 row of '{name}' holds"
                 warns.append(
                     f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in examples)}); "
@@ -148,8 +154,9 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
     if "prediction" in present or any(c.startswith("proba_") for c in present):
         notes.append("The table already has a 'prediction' or 'proba_…' column; the output replaces it.")
 
-    report = SchemaReport(len(frame), missing, extra, tuple(unseen), tuple(bad), tuple(errors), tuple(warns),
-                          tuple(notes))
+    report = SchemaReport(
+        len(frame), missing, extra, tuple(unseen), tuple(bad), tuple(errors), tuple(warns), tuple(notes)
+    )
     if errors and raise_errors:
         raise InputError(
             "This table does not fit the model: " + " ".join(errors),
@@ -196,11 +203,14 @@ def predict_one(values: dict[str, Any], model: KeelModel) -> OnePrediction:
     report = check_schema(row, model)
     notes: list[str] = []
     if empty:
-        notes.append(f"Left empty: {', '.join(repr(n) for n in empty)}. The model fills in a typical value, "
-                     "so the answer is less sure.")
+        notes.append(
+            f"Left empty: {', '.join(repr(n) for n in empty)}. The model fills in a typical value, "
+            "so the answer is less sure."
+        )
     for item in report.unseen:
-        notes.append(f"'{item.examples[0]}' was never seen for '{item.column}' in training; the model treats it "
-                     "as uncommon.")
+        notes.append(
+            f"'{item.examples[0]}' was never seen for '{item.column}' in training; the model treats it as uncommon."
+        )
     target = model.target
     if model.task == "classification":
         proba = model.predict_proba(row)[0]
@@ -269,26 +279,34 @@ def to_safe_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
 # --------------------------------------------------------------------------- the CLI's predict command
 
 
-def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None,
-                overwrite: bool = False) -> dict[str, Any]:
-    from core.ingest import read_table
+def _score_file(
+    model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None, overwrite: bool = False
+) -> dict[str, Any]:
+    from core.data.ingest import read_table
     from core.paths import output_path, write_output
 
     out = None
     if out_path is not None:
         out = output_path(out_path, overwrite=overwrite)
         if isinstance(source, (str, Path)) and Path(source).resolve() == out.resolve():
-            raise InputError(f"The output file '{out.name}' is the input file; Keel will not overwrite your data.",
-                             "Choose another name for the output, e.g. 'scored.csv'.")
+            raise InputError(
+                f"The output file '{out.name}' is the input file; Keel will not overwrite your data.",
+                "Choose another name for the output, e.g. 'scored.csv'.",
+            )
     info, model = load_registered(model_ref)
     table = read_table(source)
     report = check_schema(table.frame, model)
     scored = with_cells_as_written(predict_frame(table.frame, model, check=False), source, table)
     result: dict[str, Any] = {
-        "rows": int(len(scored)),
+        "rows": len(scored),
         "out": None if out is None else str(out),
-        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task,
-                  "algorithm": info.algorithm},
+        "model": {
+            "id": info.id,
+            "name": info.name,
+            "version": info.version,
+            "task": info.task,
+            "algorithm": info.algorithm,
+        },
         "warnings": list(report.warnings),
         "notes": list(report.notes),
     }
@@ -299,19 +317,22 @@ def _score_file(model_ref: str | int, source: bytes | str | Path, out_path: str 
     try:
         write_output(out, lambda fh: fh.write(payload))
     except OSError as exc:
-        raise InputError(f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
-                         "Choose a folder you can write to, or another file name.") from None
+        raise InputError(
+            f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
+            "Choose a folder you can write to, or another file name.",
+        ) from None
     return result
 
 
-def with_cells_as_written(scored: pd.DataFrame, source: bytes | str | Path, table: Any,
-                          name: str | None = None) -> pd.DataFrame:
+def with_cells_as_written(
+    scored: pd.DataFrame, source: bytes | str | Path, table: Any, name: str | None = None
+) -> pd.DataFrame:
     """The user's own cells ('1.50', '>3', '6-Aug-09') with the prediction columns added.
 
     The model reads the converted table ('>3' is no number, so it is missing to the model); the
     file Keel writes must not change the user's data, so its input columns are read again as text.
     """
-    from core.ingest import read_table
+    from core.data.ingest import read_table
 
     if table.format != "csv":
         return scored  # typed files keep their own types
@@ -323,8 +344,9 @@ def with_cells_as_written(scored: pd.DataFrame, source: bytes | str | Path, tabl
     return pd.concat([raw.set_axis(scored.index), scored[added]], axis=1)
 
 
-def predict_command(model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None,
-                    overwrite: bool = False) -> dict[str, Any]:
+def predict_command(
+    model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None, overwrite: bool = False
+) -> dict[str, Any]:
     """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``.
 
     Without ``out_path`` nothing is written and ``rows`` holds the scored rows (a list of objects)
@@ -338,8 +360,8 @@ def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaRe
 
     Returns the schema report and, when it has no errors, the scored table.
     """
-    from core.ingest import read_table
-    from core.modelio import load_registered
+    from core.data.ingest import read_table
+    from core.models.model import load_registered
 
     _, model = load_registered(model_ref)
     table = read_table(data, name=name)

@@ -60,8 +60,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
-from core.modelio import (
-    CategoryCodes,
+from core.models.encoding import CategoryCodes
+from core.models.model import (
     KeelModel,
     aligned_proba,
     build_schema,
@@ -264,7 +264,9 @@ def _structural_reason(name: str, series: pd.Series, kind: str) -> LeftOut | Non
         if mean_len > 40 or (words >= 4 and n_unique > 0.5 * len(values)):
             return LeftOut(name, "text", "holds free text (sentences), which Keel does not learn from yet")
         if n >= MIN_ROWS and n_unique >= 0.95 * len(values):
-            return LeftOut(name, "id_like", "looks like an ID: almost every value is different, so it cannot generalise")
+            return LeftOut(
+                name, "id_like", "looks like an ID: almost every value is different, so it cannot generalise"
+            )
     if kind == "numeric" and n >= MIN_ROWS and n_unique == len(values):
         as_float = values.astype(float)
         whole = bool(np.all(np.mod(as_float, 1) == 0))
@@ -334,16 +336,20 @@ def select_features(
             flagged[column] = LeftOut(column, "id_like", "looks like an ID, so it cannot generalise to new rows")
         elif code == "target_leakage" and getattr(finding, "severity", "critical") != "critical":
             suspects[column] = LeftOut(
-                column, "target_leakage",
+                column,
+                "target_leakage",
                 f"predicts '{target}' suspiciously well on its own; make sure its value is known before the outcome",
             )
         elif code == "target_leakage":
             flagged[column] = LeftOut(
-                column, "target_leakage",
+                column,
+                "target_leakage",
                 f"may give away the answer: it predicts '{target}' suspiciously well (often it is filled in after the outcome is known)",
             )
         elif code == "pii":
-            flagged[column] = LeftOut(column, "pii", "holds personal data (names, emails, phone numbers); a model should not learn from it")
+            flagged[column] = LeftOut(
+                column, "pii", "holds personal data (names, emails, phone numbers); a model should not learn from it"
+            )
         elif code == "constant_column":
             flagged[column] = LeftOut(column, "constant", "has the same value in every row, so it tells nothing")
 
@@ -363,7 +369,11 @@ def select_features(
             continue
         reason = flagged.get(name) or _structural_reason(name, col, kind)
         if reason is None and y is not None and _copies_target(col, y, task):
-            reason = LeftOut(name, "target_leakage", f"holds the same information as '{target}' (it is the answer under another name)")
+            reason = LeftOut(
+                name,
+                "target_leakage",
+                f"holds the same information as '{target}' (it is the answer under another name)",
+            )
         if reason is not None and name not in include:
             left_out.append(reason)
             continue
@@ -472,12 +482,28 @@ def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> Col
     parts: list[tuple[str, Any, list[str]]] = []
     if style == "linear":
         if numeric:
-            parts.append(("num", Pipeline([("impute", SimpleImputer(strategy="median", add_indicator=True)),
-                                           ("scale", StandardScaler())]), numeric))
+            parts.append(
+                (
+                    "num",
+                    Pipeline(
+                        [("impute", SimpleImputer(strategy="median", add_indicator=True)), ("scale", StandardScaler())]
+                    ),
+                    numeric,
+                )
+            )
         if categorical:
-            parts.append(("cat", Pipeline([("codes", CategoryCodes(MAX_CATEGORIES, 5, missing="code")),
-                                           ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]),
-                          categorical))
+            parts.append(
+                (
+                    "cat",
+                    Pipeline(
+                        [
+                            ("codes", CategoryCodes(MAX_CATEGORIES, 5, missing="code")),
+                            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                        ]
+                    ),
+                    categorical,
+                )
+            )
     elif style == "forest":
         if numeric:
             parts.append(("num", SimpleImputer(strategy="median", add_indicator=True), numeric))
@@ -491,8 +517,9 @@ def _preprocessor(style: str, numeric: list[str], categorical: list[str]) -> Col
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)  # dense: at most ~20 codes a column
 
 
-def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: int, balanced: bool,
-                seed: int) -> list[tuple[str, Pipeline]]:
+def _candidates(
+    task: str, numeric: list[str], categorical: list[str], n_fit: int, balanced: bool, seed: int
+) -> list[tuple[str, Pipeline]]:
     weight = "balanced" if balanced else None
     leaf = max(1, n_fit // 4000)  # keeps each tree to a few thousand leaves on big tables
     max_samples = min(1.0, 20_000 / n_fit) if n_fit > 20_000 else None
@@ -509,20 +536,54 @@ def _candidates(task: str, numeric: list[str], categorical: list[str], n_fit: in
         return [
             ("baseline", Pipeline([("model", DummyClassifier(strategy="prior"))])),
             ("logistic_regression", pipe("linear", LogisticRegression(max_iter=1000, class_weight=weight))),
-            ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingClassifier(
-                max_iter=rounds, categorical_features=hgb_cats, class_weight=weight, random_state=seed))),
-            ("random_forest", pipe("forest", RandomForestClassifier(
-                n_estimators=trees, min_samples_leaf=leaf, max_samples=max_samples, n_jobs=jobs,
-                class_weight="balanced_subsample" if balanced else None, random_state=seed))),
+            (
+                "hist_gradient_boosting",
+                pipe(
+                    "boosting",
+                    HistGradientBoostingClassifier(
+                        max_iter=rounds, categorical_features=hgb_cats, class_weight=weight, random_state=seed
+                    ),
+                ),
+            ),
+            (
+                "random_forest",
+                pipe(
+                    "forest",
+                    RandomForestClassifier(
+                        n_estimators=trees,
+                        min_samples_leaf=leaf,
+                        max_samples=max_samples,
+                        n_jobs=jobs,
+                        class_weight="balanced_subsample" if balanced else None,
+                        random_state=seed,
+                    ),
+                ),
+            ),
         ]
     return [
         ("baseline", Pipeline([("model", DummyRegressor(strategy="mean"))])),
         ("ridge", pipe("linear", RidgeCV(alphas=np.logspace(-3, 3, 13)))),
-        ("hist_gradient_boosting", pipe("boosting", HistGradientBoostingRegressor(
-            max_iter=rounds, categorical_features=hgb_cats, random_state=seed))),
-        ("random_forest", pipe("forest", RandomForestRegressor(
-            n_estimators=trees, min_samples_leaf=max(leaf, 2), max_features=0.5, max_samples=max_samples,
-            n_jobs=jobs, random_state=seed))),
+        (
+            "hist_gradient_boosting",
+            pipe(
+                "boosting",
+                HistGradientBoostingRegressor(max_iter=rounds, categorical_features=hgb_cats, random_state=seed),
+            ),
+        ),
+        (
+            "random_forest",
+            pipe(
+                "forest",
+                RandomForestRegressor(
+                    n_estimators=trees,
+                    min_samples_leaf=max(leaf, 2),
+                    max_features=0.5,
+                    max_samples=max_samples,
+                    n_jobs=jobs,
+                    random_state=seed,
+                ),
+            ),
+        ),
     ]
 
 
@@ -546,8 +607,16 @@ def _clone(est: Pipeline) -> Pipeline:
     return clone(est)
 
 
-def _cross_validate(name: str, est: Pipeline, X: pd.DataFrame, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
-                    task: str, classes: tuple[Any, ...], deadline: float) -> LeaderboardRow:
+def _cross_validate(
+    name: str,
+    est: Pipeline,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    task: str,
+    classes: tuple[Any, ...],
+    deadline: float,
+) -> LeaderboardRow:
     keys = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
     scores: list[dict[str, float | None]] = []
     fit_times: list[float] = []
@@ -680,14 +749,18 @@ def _validate(frame: pd.DataFrame, target: str, task: str) -> tuple[pd.DataFrame
                 "Choose the column that holds the outcome (a handful of values that repeat), or choose "
                 "'regression' if it is a number.",
             )
-        names = _quote_list([str(v) for v in rare.index[:5]]) + (f" (and {len(rare) - 5} more)" if len(rare) > 5 else "")
+        names = _quote_list([str(v) for v in rare.index[:5]]) + (
+            f" (and {len(rare) - 5} more)" if len(rare) > 5 else ""
+        )
         one = len(rare) == 1
         if len(rare) and rare.sum() <= RARE_SHARE * len(kept) and len(counts) - len(rare) >= 2:
             # a few stray answers (typed by hand, once each) in a real outcome column: leave those rows out
             kept = kept[~y.isin(rare.index)]
             n_rare = int(rare.sum())
-            notes.append(f"{n_rare} row{'' if n_rare == 1 else 's'} whose '{target}' appears only once ({names}) "
-                         "were left out: a model cannot learn an outcome from one example.")
+            notes.append(
+                f"{n_rare} row{'' if n_rare == 1 else 's'} whose '{target}' appears only once ({names}) "
+                "were left out: a model cannot learn an outcome from one example."
+            )
         elif len(rare):
             numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
             raise InputError(
@@ -784,17 +857,24 @@ def train(
     if not plan.used:
         reasons = "; ".join(f"'{x.column}' {x.reason}" for x in plan.left_out[:6])
         others = [c for c in kept.columns if c != target]
-        timed = others and all(pd.api.types.is_datetime64_any_dtype(kept[c]) or _YEAR_NAMES.search(str(c))
-                               or str(c).lower() in ("date", "time", "period", "month", "quarter", "week", "day")
-                               for c in others)
+        timed = others and all(
+            pd.api.types.is_datetime64_any_dtype(kept[c])
+            or _YEAR_NAMES.search(str(c))
+            or str(c).lower() in ("date", "time", "period", "month", "quarter", "week", "day")
+            for c in others
+        )
         raise InputError(
-            f"No columns are left to learn from: {reasons}." if reasons else "No columns are left to learn from: "
-            f"the table holds only '{target}'.",
-            (f"This table is a time series ('{others[0]}' and '{target}'): to predict the next values, forecast "
-             f"it (the Forecast page, or: python -m core forecast FILE --date {others[0]} --value {target} "
-             "--horizon 12)." if timed and len(others) == 1 else
-             "Put back at least one column (on the Train page, or with --include COLUMN), or add columns "
-             "that may explain the target."),
+            f"No columns are left to learn from: {reasons}."
+            if reasons
+            else f"No columns are left to learn from: the table holds only '{target}'.",
+            (
+                f"This table is a time series ('{others[0]}' and '{target}'): to predict the next values, forecast "
+                f"it (the Forecast page, or: python -m core forecast FILE --date {others[0]} --value {target} "
+                "--horizon 12)."
+                if timed and len(others) == 1
+                else "Put back at least one column (on the Train page, or with --include COLUMN), or add columns "
+                "that may explain the target."
+            ),
         )
     notes.extend(plan.notes)
 
@@ -822,8 +902,8 @@ def train(
             date_column = suggestion.date_column
         if date_column is None or date_column not in kept.columns:
             raise InputError(
-                "A time-ordered split needs a date column, and " + (
-                    f"the table has no column named '{date_column}'." if date_column else "none was found."),
+                "A time-ordered split needs a date column, and "
+                + (f"the table has no column named '{date_column}'." if date_column else "none was found."),
                 "Choose the column that holds each row's date, or use a random split.",
             )
         stamps = to_datetime(kept[date_column])
@@ -836,8 +916,10 @@ def train(
         n_test = max(1, int(round(len(kept) * HOLDOUT_SHARE)))
         train_idx, test_idx = order[:-n_test], order[-n_test:]
         cut = stamps.iloc[test_idx].min()
-        desc = (f"Time-ordered split on '{date_column}': the {len(train_idx)} earliest rows train the model, the "
-                f"{n_test} latest (from {cut.date() if hasattr(cut, 'date') else cut}) test it.")
+        desc = (
+            f"Time-ordered split on '{date_column}': the {len(train_idx)} earliest rows train the model, the "
+            f"{n_test} latest (from {cut.date() if hasattr(cut, 'date') else cut}) test it."
+        )
     else:
         strat = codes_all if task == "classification" else None
         n_test = max(int(math.ceil(len(index) * HOLDOUT_SHARE)), len(classes))
@@ -847,10 +929,10 @@ def train(
                 "must appear both in the rows that train the model and in the rows that test it.",
                 "Add more rows, or group rare outcomes together.",
             )
-        train_idx, test_idx = train_test_split(index, test_size=n_test, random_state=seed, shuffle=True,
-                                               stratify=strat)
-        desc = (f"Random split: {len(train_idx)} rows train the model, {len(test_idx)} rows set aside to test it"
-                + (f" (each outcome of '{target}' in the same proportion)." if task == "classification" else "."))
+        train_idx, test_idx = train_test_split(index, test_size=n_test, random_state=seed, shuffle=True, stratify=strat)
+        desc = f"Random split: {len(train_idx)} rows train the model, {len(test_idx)} rows set aside to test it" + (
+            f" (each outcome of '{target}' in the same proportion)." if task == "classification" else "."
+        )
     train_frame, test_frame = kept.iloc[train_idx], kept.iloc[test_idx]
     y_train, y_test = y_all[train_idx], y_all[test_idx]  # labels, for messages and the result
     fit_train, fit_test = codes_all[train_idx], codes_all[test_idx]  # what the models learn from
@@ -876,11 +958,16 @@ def train(
     cv_positions = np.arange(cv_rows)
     if cv_rows > MAX_CV_ROWS and split != "time":
         cv_positions, _ = train_test_split(
-            cv_positions, train_size=MAX_CV_ROWS, random_state=seed,
-            stratify=fit_train if task == "classification" else None)
+            cv_positions,
+            train_size=MAX_CV_ROWS,
+            random_state=seed,
+            stratify=fit_train if task == "classification" else None,
+        )
         cv_positions = np.sort(cv_positions)
-        notes.append(f"Models were compared on a sample of {MAX_CV_ROWS:,} training rows to save time; "
-                     f"the best was then trained on all {cv_rows:,}.")
+        notes.append(
+            f"Models were compared on a sample of {MAX_CV_ROWS:,} training rows to save time; "
+            f"the best was then trained on all {cv_rows:,}."
+        )
     elif cv_rows > MAX_CV_ROWS:
         cv_positions = cv_positions[-MAX_CV_ROWS:]
     X_cv, y_cv = X_train.iloc[cv_positions], fit_train[cv_positions]
@@ -890,8 +977,10 @@ def train(
         known = [name for name, _ in all_candidates]
         unknown = [c for c in candidates if c not in known]
         if unknown:
-            raise InputError(f"{_quote_list(unknown)} is not an algorithm Keel offers for {task}.",
-                             f"Choose among {_quote_list(known[1:])}.")
+            raise InputError(
+                f"{_quote_list(unknown)} is not an algorithm Keel offers for {task}.",
+                f"Choose among {_quote_list(known[1:])}.",
+            )
     lineup = [(n, e) for n, e in all_candidates if n == "baseline" or candidates is None or n in candidates]
     # Comparing models may use 85% of the budget; the rest is kept for training the winner on all rows.
     deadline = started + 0.85 * float(time_budget_s)
@@ -938,8 +1027,15 @@ def train(
         holdout_metrics=holdout,
         baseline_metrics=base_metrics,
         feature_plan=plan,
-        split=SplitInfo(split, date_column if split == "time" else None, len(train_idx), len(test_idx),
-                        len(folds), len(cv_positions), desc),
+        split=SplitInfo(
+            split,
+            date_column if split == "time" else None,
+            len(train_idx),
+            len(test_idx),
+            len(folds),
+            len(cv_positions),
+            desc,
+        ),
         warnings=tuple(warns),
         notes=tuple(notes),
         X_test=test_frame.drop(columns=[target]),
@@ -960,6 +1056,7 @@ def choose_best(rows: Sequence[LeaderboardRow], primary: str, n_folds: int) -> t
     and the simpler model is faster, smaller and easier to explain. The baseline only when nothing
     else could be scored.
     """
+
     def rank(row: LeaderboardRow) -> float:
         value = row.metrics.get(primary)
         if value is None:
@@ -974,8 +1071,10 @@ def choose_best(rows: Sequence[LeaderboardRow], primary: str, n_folds: int) -> t
     simplest = next(r for r in scored if rank(top) - rank(r) <= spread)
     if simplest.algorithm == top.algorithm:
         return top.algorithm, "chosen"
-    return simplest.algorithm, (f"chosen: within noise of {ALGORITHM_LABELS.get(top.algorithm, top.algorithm)} "
-                                f"({primary} {top.metrics[primary]:.3f}), and simpler")
+    return simplest.algorithm, (
+        f"chosen: within noise of {ALGORITHM_LABELS.get(top.algorithm, top.algorithm)} "
+        f"({primary} {top.metrics[primary]:.3f}), and simpler"
+    )
 
 
 def _with_note(row: LeaderboardRow, note: str) -> LeaderboardRow:
@@ -986,7 +1085,7 @@ def _with_note(row: LeaderboardRow, note: str) -> LeaderboardRow:
 
 def _findings(frame: pd.DataFrame, target: str) -> list[Any]:
     """Data-quality findings from core.quality (ID-like columns, leakage, personal data…)."""
-    from core import quality
+    from core.data import quality
 
     return list(quality.profile(frame, target).findings)
 
@@ -995,9 +1094,17 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, float | None],
-                      baseline: dict[str, float | None], plan: FeaturePlan, y_train: np.ndarray,
-                      best_name: str, primary: str, rows: list[LeaderboardRow]) -> list[str]:
+def _honesty_warnings(
+    task: str,
+    classes: tuple[Any, ...],
+    holdout: dict[str, float | None],
+    baseline: dict[str, float | None],
+    plan: FeaturePlan,
+    y_train: np.ndarray,
+    best_name: str,
+    primary: str,
+    rows: list[LeaderboardRow],
+) -> list[str]:
     out: list[str] = []
     score = holdout.get("roc_auc") if task == "classification" else holdout.get("r2")
     if task == "classification" and score is None:
@@ -1055,10 +1162,19 @@ def _honesty_warnings(task: str, classes: tuple[Any, ...], holdout: dict[str, fl
 # --------------------------------------------------------------------------- the CLI's train command
 
 
-
 __all__ = [
-    "FeaturePlan", "LeaderboardRow", "LeftOut", "SplitInfo", "SplitSuggestion", "TrainResult",
-    "choose_best", "classification_metrics", "detect_task", "primary_metric", "regression_metrics",
-    "select_features", "suggest_split", "train",
+    "FeaturePlan",
+    "LeaderboardRow",
+    "LeftOut",
+    "SplitInfo",
+    "SplitSuggestion",
+    "TrainResult",
+    "choose_best",
+    "classification_metrics",
+    "detect_task",
+    "primary_metric",
+    "regression_metrics",
+    "select_features",
+    "suggest_split",
+    "train",
 ]
-

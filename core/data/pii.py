@@ -70,20 +70,108 @@ _NAME_VALUE = r"^\s*\p{Lu}[\p{Ll}'’.\-]+(?:[ \-]+\p{Lu}[\p{Ll}'’.\-]+){0,3}\
 _NAME_2_3 = r"^\s*\p{Lu}[\p{Ll}'’.\-]+(?:[ \-]+\p{Lu}[\p{Ll}'’.\-]+){1,2}\s*$"
 
 _NAME_TOKENS = frozenset(
-    {"name", "names", "firstname", "lastname", "surname", "fullname", "forename", "givenname",
-     "familyname", "middlename", "maidenname", "nachname", "vorname", "nom", "prenom"}
+    {
+        "name",
+        "names",
+        "firstname",
+        "lastname",
+        "surname",
+        "fullname",
+        "forename",
+        "givenname",
+        "familyname",
+        "middlename",
+        "maidenname",
+        "nachname",
+        "vorname",
+        "nom",
+        "prenom",
+    }
 )
-_NAME_PARTS = {("first", "name"), ("last", "name"), ("full", "name"), ("given", "name"),
-               ("family", "name"), ("middle", "name"), ("maiden", "name")}
+_NAME_PARTS = {
+    ("first", "name"),
+    ("last", "name"),
+    ("full", "name"),
+    ("given", "name"),
+    ("family", "name"),
+    ("middle", "name"),
+    ("maiden", "name"),
+}
 _NOT_PERSON = frozenset(
-    {"product", "company", "file", "item", "brand", "store", "shop", "city", "country", "street",
-     "category", "model", "host", "domain", "business", "firm", "org", "organisation",
-     "organization", "team", "project", "app", "table", "column", "sheet", "place", "location",
-     "site", "region", "state", "department", "dept", "bank", "event", "campaign", "job",
-     "title", "school", "hospital", "vendor", "supplier", "merchant", "course", "plan", "tag",
-     "server", "service", "device", "machine", "color", "colour", "variable", "field", "species",
-     "street", "town", "county", "district", "venue", "package", "sku", "game", "song", "album",
-     "movie", "book", "dataset", "metric", "feature", "label", "group", "class", "type"}
+    {
+        "product",
+        "company",
+        "file",
+        "item",
+        "brand",
+        "store",
+        "shop",
+        "city",
+        "country",
+        "street",
+        "category",
+        "model",
+        "host",
+        "domain",
+        "business",
+        "firm",
+        "org",
+        "organisation",
+        "organization",
+        "team",
+        "project",
+        "app",
+        "table",
+        "column",
+        "sheet",
+        "place",
+        "location",
+        "site",
+        "region",
+        "state",
+        "department",
+        "dept",
+        "bank",
+        "event",
+        "campaign",
+        "job",
+        "title",
+        "school",
+        "hospital",
+        "vendor",
+        "supplier",
+        "merchant",
+        "course",
+        "plan",
+        "tag",
+        "server",
+        "service",
+        "device",
+        "machine",
+        "color",
+        "colour",
+        "variable",
+        "field",
+        "species",
+        "town",
+        "county",
+        "district",
+        "venue",
+        "package",
+        "sku",
+        "game",
+        "song",
+        "album",
+        "movie",
+        "book",
+        "dataset",
+        "metric",
+        "feature",
+        "label",
+        "group",
+        "class",
+        "type",
+    }
 )
 
 # Minimum hits for the weaker patterns (phone, IP): these also match codes and version numbers,
@@ -139,9 +227,7 @@ def is_name_column(name: str) -> bool:
     if _NAME_TOKENS.intersection(toks):
         return True
     joined = "".join(toks)
-    return joined in _NAME_TOKENS or any(
-        a in toks and b in toks for a, b in _NAME_PARTS
-    )
+    return joined in _NAME_TOKENS or any(a in toks and b in toks for a, b in _NAME_PARTS)
 
 
 def _to_arrow(values: pd.Series | Sequence[str] | pa.Array) -> pa.Array:
@@ -254,18 +340,28 @@ def _phone_valid(candidates: Sequence[str]) -> np.ndarray:
 # --- masking ----------------------------------------------------------------------------------
 # (pattern, replacement) pairs applied in order; RE2 replacement syntax (\1 = first group).
 _MASKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "email": ((r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
-               r"\1***@\2"),),
+    "email": (
+        (r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", r"\1***@\2"),
+    ),
     "card": ((r"\b(?:\d[ \-]?){9,15}(\d{4})\b", r"**** **** **** \1"),),
     "iban": ((r"\b([A-Z]{2})\d{2}(?: ?[A-Z0-9]){11,30}\b", r"\1** **** **** ****"),),
     "ssn": ((r"\b\d{3}-\d{2}-(\d{4})\b", r"***-**-\1"),),
     "uk_ni": ((_UK_NI, "** ** ** ** *"),),
-    "ip": ((r"\b(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", r"\1.*.*.*"),
-           (r"\b([0-9A-Fa-f]{1,4})(?::[0-9A-Fa-f]{0,4}){3,7}\b", r"\1:****:****")),
-    "phone": ((r"^\s*(?:(?:\+|00)\d{1,3}[\s.\-]?)?(?:\(\d{1,5}\)[\s.\-]?)?[\d\s.\-/]*?(\d)[\s.\-/]?(\d)\s*$",
-               r"*** *** **\1\2"),
-              (r"(?:\+\d{1,3}[\s.\-]?(?:\(\d{1,5}\)[\s.\-]?)?[\d\s.\-]{4,20}?|\(\d{2,5}\)\s?[\d\s.\-]{4,10}?"
-               r"|\b\d{3}[.\-]\d{3}[.\-]\d{2})(\d{2})\b", r"*** *** **\1")),
+    "ip": (
+        (r"\b(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", r"\1.*.*.*"),
+        (r"\b([0-9A-Fa-f]{1,4})(?::[0-9A-Fa-f]{0,4}){3,7}\b", r"\1:****:****"),
+    ),
+    "phone": (
+        (
+            r"^\s*(?:(?:\+|00)\d{1,3}[\s.\-]?)?(?:\(\d{1,5}\)[\s.\-]?)?[\d\s.\-/]*?(\d)[\s.\-/]?(\d)\s*$",
+            r"*** *** **\1\2",
+        ),
+        (
+            r"(?:\+\d{1,3}[\s.\-]?(?:\(\d{1,5}\)[\s.\-]?)?[\d\s.\-]{4,20}?|\(\d{2,5}\)\s?[\d\s.\-]{4,10}?"
+            r"|\b\d{3}[.\-]\d{3}[.\-]\d{2})(\d{2})\b",
+            r"*** *** **\1",
+        ),
+    ),
     "person_name": ((r"(\pL)\pL*", r"\1."),),
 }
 _REDACT_ORDER = ("email", "iban", "card", "ssn", "uk_ni", "ip", "phone")
@@ -294,8 +390,12 @@ def _as_text_series(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series.dtype):
         # card numbers read as floats: print them without '.0'
         whole = series.dropna()
-        if (len(whole) and np.all(np.isfinite(whole)) and np.all(np.mod(whole, 1) == 0)
-                and np.all(np.abs(whole) < 2.0**63)):  # beyond int64 (1e19) they stay as printed floats
+        if (
+            len(whole)
+            and np.all(np.isfinite(whole))
+            and np.all(np.mod(whole, 1) == 0)
+            and np.all(np.abs(whole) < 2.0**63)
+        ):  # beyond int64 (1e19) they stay as printed floats
             return series.astype("Int64").astype("str")
     if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
         return series.astype("str")
@@ -394,8 +494,9 @@ def _hits_in(arr: pa.Array, name: str, distinct_share: float, weights: np.ndarra
     return sorted(hits, key=lambda h: order[h.pii_type])
 
 
-def _digit_hits(arr: pa.Array, pos: np.ndarray, w: np.ndarray,
-                add: Callable[[str, np.ndarray, list[str], np.ndarray | None], None]) -> None:
+def _digit_hits(
+    arr: pa.Array, pos: np.ndarray, w: np.ndarray, add: Callable[[str, np.ndarray, list[str], np.ndarray | None], None]
+) -> None:
     """Types made of digits, on the values that contain digits (``pos`` maps back to the scan)."""
 
     def valid_share(idx: np.ndarray, valid: np.ndarray) -> float:
@@ -452,8 +553,9 @@ def _digit_hits(arr: pa.Array, pos: np.ndarray, w: np.ndarray,
 _NOT_PHONE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}|[\d.]+|\d{3}-\d{2}-\d{4}")
 
 
-def scan(series: pd.Series, name: str | None = None, *, sample_size: int | None = SAMPLE_SIZE,
-         seed: int = 0) -> PiiScan:
+def scan(
+    series: pd.Series, name: str | None = None, *, sample_size: int | None = SAMPLE_SIZE, seed: int = 0
+) -> PiiScan:
     """Look for personal data in one column.
 
     ``sample_size`` non-missing values are scanned (all of them when ``None``). Numeric columns
@@ -461,8 +563,11 @@ def scan(series: pd.Series, name: str | None = None, *, sample_size: int | None 
     """
     col = str(series.name if name is None else name)
     dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype) or \
-            pd.api.types.is_timedelta64_dtype(dtype):
+    if (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
         return PiiScan(col, 0, int(series.notna().sum()))
     numeric = pd.api.types.is_numeric_dtype(dtype)
     valid_pos = np.flatnonzero(series.notna().to_numpy())
@@ -517,7 +622,8 @@ def scan_distinct(values: pd.Index | Sequence[object], counts: np.ndarray, name:
 _MASKED = re.compile(
     r"\s*(?:\S\*\*\*@\S+|\*\*\*\* \*\*\*\* \*\*\*\* \d{4}|[A-Z]{2}\*\* \*\*\*\* \*\*\*\* \*\*\*\*"
     r"|\*\*\*-\*\*-\d{4}|\*\* \*\* \*\* \*\* \*|\d{1,3}(?:\.\*){3}|[0-9A-Fa-f]{1,4}:\*\*\*\*:\*\*\*\*"
-    r"|.*\*\*\* \*\*\* \*\*\d\d)\s*")
+    r"|.*\*\*\* \*\*\* \*\*\d\d)\s*"
+)
 
 
 def masked_share(values: pd.Series) -> float:

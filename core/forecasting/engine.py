@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.quality import Finding
 from core.errors import InputError
-from core.forecast_models import (
+from core.forecasting.methods import (
     LABELS,
     MODELS,
     SELF_SEASONAL,
@@ -42,8 +43,15 @@ from core.forecast_models import (
     season_history,
     seasonality_test,
 )
-from core.quality import Finding
-from core.timeseries import Frequency, Panel, counts_like, future_dates, launch_zeros, prepare, season_candidates
+from core.forecasting.timeseries import (
+    Frequency,
+    Panel,
+    counts_like,
+    future_dates,
+    launch_zeros,
+    prepare,
+    season_candidates,
+)
 
 DEFAULT_WINDOWS = 3
 COMBINE_TOP = 3
@@ -84,8 +92,10 @@ class Backtest:
     points: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {k: _num(getattr(self, k)) for k in
-                ("mae", "rmse", "smape", "mase", "wape", "bias", "coverage", "raw_coverage", "windows", "points")}
+        return {
+            k: _num(getattr(self, k))
+            for k in ("mae", "rmse", "smape", "mase", "wape", "bias", "coverage", "raw_coverage", "windows", "points")
+        }
 
 
 @dataclass(frozen=True)
@@ -160,12 +170,21 @@ class SeriesForecast:
         if b.mae is None:
             return f"{name}: forecast with {how}; the history is too short to check it against the past."
         rel = f" ({b.wape:.0f} % of actual values)" if b.wape is not None else ""
-        cov = f"; its {level:g} % ranges held the actual value {b.coverage:.0%} of the time" if b.coverage is not None else ""
+        cov = (
+            f"; its {level:g} % ranges held the actual value {b.coverage:.0%} of the time"
+            if b.coverage is not None
+            else ""
+        )
         plain = "repeating the last season" if self.repeat_baseline == "seasonal_naive" else "repeating the last value"
-        worse = (f" Simply {plain} did as well or better on those {unit}s, so treat this forecast as rough."
-                 if self.vs_repeat is not None and self.vs_repeat >= 1 else "")
-        return (f"{name}: forecast with {how}. Tested on the last {b.points} {unit}s of history, it was typically off by "
-                f"{b.mae:,.3g}{rel}{cov}.{worse}")
+        worse = (
+            f" Simply {plain} did as well or better on those {unit}s, so treat this forecast as rough."
+            if self.vs_repeat is not None and self.vs_repeat >= 1
+            else ""
+        )
+        return (
+            f"{name}: forecast with {how}. Tested on the last {b.points} {unit}s of history, it was typically off by "
+            f"{b.mae:,.3g}{rel}{cov}.{worse}"
+        )
 
     def to_json(self, integer_years: bool = False) -> dict[str, Any]:
         # one format per series: hourly forecasts write midnight as T00:00:00 too, not as a bare date
@@ -179,12 +198,19 @@ class SeriesForecast:
             "transform": self.transform,
             "backtest": self.backtest.to_json(),
             "forecast": [
-                {"date": _iso(d, timed), **({"year": d.year} if integer_years else {}),
-                 "yhat": _num(y), "lo": _num(a), "hi": _num(b)}
+                {
+                    "date": _iso(d, timed),
+                    **({"year": d.year} if integer_years else {}),
+                    "yhat": _num(y),
+                    "lo": _num(a),
+                    "hi": _num(b),
+                }
                 for d, y, a, b in zip(self.dates, self.yhat, self.lo, self.hi)
             ],
-            "leaderboard": [{"model": s.model, "mae": _num(s.mae), "mase": _num(s.mase), "smape": _num(s.smape),
-                             "chosen": s.chosen} for s in self.leaderboard],
+            "leaderboard": [
+                {"model": s.model, "mae": _num(s.mae), "mase": _num(s.mase), "smape": _num(s.smape), "chosen": s.chosen}
+                for s in self.leaderboard
+            ],
             "notes": list(self.notes),
             "findings": [_finding_json(f) for f in self.findings],
         }
@@ -206,7 +232,9 @@ class ForecastResult:
     @property
     def coverage(self) -> float | None:
         """Share of all backtest points inside their interval (over all series)."""
-        num = sum((s.backtest.coverage or 0) * s.backtest.points for s in self.series if s.backtest.coverage is not None)
+        num = sum(
+            (s.backtest.coverage or 0) * s.backtest.points for s in self.series if s.backtest.coverage is not None
+        )
         den = sum(s.backtest.points for s in self.series if s.backtest.coverage is not None)
         return num / den if den else None
 
@@ -219,7 +247,13 @@ class ForecastResult:
             "fill": self.fill,
             "coverage": _num(self.coverage),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
-            "series": [{**s.to_json(self.integer_years), "summary": s.summary(self.level, self.freq.unit if self.freq else "period")} for s in self.series],
+            "series": [
+                {
+                    **s.to_json(self.integer_years),
+                    "summary": s.summary(self.level, self.freq.unit if self.freq else "period"),
+                }
+                for s in self.series
+            ],
             "findings": [_finding_json(f) for f in self.all_findings()],
         }
 
@@ -235,10 +269,18 @@ class ForecastResult:
         """The forecasts as a person downloads them: series, date (with the time for hourly data), forecast,
         low, high, method. A series too short to forecast has no rows."""
         sub_daily = self.freq is not None and (self.freq.code == "h" or self.freq.minutes is not None)
-        rows = [{"series": label, "date": _iso(d, with_time=sub_daily), "forecast": y, "low": a, "high": b,
-                 "method": s.model_label}
-                for s, label in zip(self.series, self.series_labels(value_name))
-                for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi)]
+        rows = [
+            {
+                "series": label,
+                "date": _iso(d, with_time=sub_daily),
+                "forecast": y,
+                "low": a,
+                "high": b,
+                "method": s.model_label,
+            }
+            for s, label in zip(self.series, self.series_labels(value_name))
+            for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi)
+        ]
         return pd.DataFrame(rows, columns=["series", "date", "forecast", "low", "high", "method"])
 
     def to_frame(self) -> pd.DataFrame:
@@ -265,8 +307,14 @@ def _iso(d: pd.Timestamp, with_time: bool = False) -> str:
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
-    return {"code": f.code, "severity": f.severity, "column": f.column, "message": f.message,
-            "advice": f.advice, "series": f.details.get("series")}
+    return {
+        "code": f.code,
+        "severity": f.severity,
+        "column": f.column,
+        "message": f.message,
+        "advice": f.advice,
+        "series": f.details.get("series"),
+    }
 
 
 # --------------------------------------------------------------------------- metrics
@@ -328,7 +376,7 @@ def _use_log(y: np.ndarray, m: int) -> bool:
     k = y.size // w
     if k < 3:
         return False
-    chunks = y[-k * w:].reshape(k, w)
+    chunks = y[-k * w :].reshape(k, w)
     mu = chunks.mean(axis=1)
     sd = chunks.std(axis=1, ddof=1)
     if np.any(sd <= 0) or mu.max() / mu.min() < 1.3:
@@ -337,8 +385,9 @@ def _use_log(y: np.ndarray, m: int) -> bool:
     return bool(slope > 0.5)
 
 
-def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str,
-               history: np.ndarray | None = None) -> _Plan:
+def _make_plan(
+    y: np.ndarray, freq_code: str, season: int | None, unit: str, history: np.ndarray | None = None
+) -> _Plan:
     """How to model ``y`` (the first backtest window's training part): seasons, log scale, intermittent.
 
     Whether a season is there is judged on the whole ``history`` when given: the first window of a
@@ -359,8 +408,10 @@ def _make_plan(y: np.ndarray, freq_code: str, season: int | None, unit: str,
         m = int(round(p))
         if history.size < season_history(p):
             if season is not None or m <= 24:
-                notes.append(f"A season of {m} {unit}s needs at least {season_history(p)} {unit}s of history; "
-                             f"this series has {history.size}, so the seasonal pattern was left out.")
+                notes.append(
+                    f"A season of {m} {unit}s needs at least {season_history(p)} {unit}s of history; "
+                    f"this series has {history.size}, so the seasonal pattern was left out."
+                )
             continue
         if season is not None or seasonality_test(history, p):
             seasons.append(p)
@@ -409,8 +460,9 @@ def _candidates(plan: _Plan, n: int) -> list[str]:
     return c
 
 
-def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
-                 spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+def _fit_predict(
+    name: str, y: np.ndarray, h: int, level: float, plan: _Plan, spec: dict | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     mean, lo, hi, spec = _fit_predict_model(name, y, h, level, plan, spec)
     if plan.closed:  # always zero at these points of the cycle (closed at night, ...): exactly zero
         shut = plan.shut(y.size, h)
@@ -418,8 +470,9 @@ def _fit_predict(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
     return mean, lo, hi, spec
 
 
-def _fit_predict_model(name: str, y: np.ndarray, h: int, level: float, plan: _Plan,
-                       spec: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+def _fit_predict_model(
+    name: str, y: np.ndarray, h: int, level: float, plan: _Plan, spec: dict | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     if name in ("croston_sba", "mean") and plan.seasons and float(np.min(y)) >= 0:
         # demand now and then, but more of it in some seasons (gifts before Christmas): the model sees
         # the demand with the seasons divided out (zeros stay zeros), and its forecast is multiplied back.
@@ -446,7 +499,7 @@ def _fit_predict_model(name: str, y: np.ndarray, h: int, level: float, plan: _Pl
     model = MODELS[name](season=plan.main_season) if name in SELF_SEASONAL else MODELS[name](**(spec or {}))
     try:
         model.fit(z)
-    except Exception:  # noqa: BLE001 - the structure chosen earlier may not suit the longer data
+    except Exception:
         if not spec:
             raise
         model = MODELS[name]()
@@ -499,9 +552,16 @@ def _needed(actual, mean, lo, hi) -> np.ndarray:
     return np.where(e >= 0, e / up, -e / down)
 
 
-def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int | None = None,
-                    freq_code: str = "D", unit: str = "period", windows: int = DEFAULT_WINDOWS,
-                    prior: dict[str, float] | None = None) -> dict[str, Any]:
+def forecast_series(
+    values: np.ndarray,
+    h: int,
+    level: float = 90.0,
+    season: int | None = None,
+    freq_code: str = "D",
+    unit: str = "period",
+    windows: int = DEFAULT_WINDOWS,
+    prior: dict[str, float] | None = None,
+) -> dict[str, Any]:
     """Backtest, choose and forecast one series (raw numpy in, plain dict out; runs in workers).
 
     ``prior``: how each model did on the backtests of the other series of the same table
@@ -510,8 +570,9 @@ def forecast_series(values: np.ndarray, h: int, level: float = 90.0, season: int
     return _finish(_backtest(values, h, level, season, freq_code, unit, windows), prior)
 
 
-def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq_code: str, unit: str,
-              windows: int) -> dict[str, Any]:
+def _backtest(
+    values: np.ndarray, h: int, level: float, season: int | None, freq_code: str, unit: str, windows: int
+) -> dict[str, Any]:
     """Clean one series and test every candidate model on its own past (rolling origins).
 
     Returns the state :func:`_finish` needs; ``state["done"]`` is already the answer when the
@@ -526,14 +587,35 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
         y = y[-MAX_FIT_POINTS:]
     n = y.size
     if n < 2:
-        return {"done": {"model": None, "notes": ["This series has too few values to forecast."],
-                         "mean": [], "lo": [], "hi": []}}
+        return {
+            "done": {
+                "model": None,
+                "notes": ["This series has too few values to forecast."],
+                "mean": [],
+                "lo": [],
+                "hi": [],
+            }
+        }
     if n < 3:
         v = float(y[-1])
         notes.append("Too little history for a real forecast: the last value is carried forward.")
-        return {"done": {"model": "naive", "notes": notes, "mean": [v] * h, "lo": [v] * h, "hi": [v] * h,
-                         "season": None, "seasons": [], "transform": "none", "scores": [], "windows": [],
-                         "backtest": None, "components": [], "scale": 1.0}}
+        return {
+            "done": {
+                "model": "naive",
+                "notes": notes,
+                "mean": [v] * h,
+                "lo": [v] * h,
+                "hi": [v] * h,
+                "season": None,
+                "seasons": [],
+                "transform": "none",
+                "scores": [],
+                "windows": [],
+                "backtest": None,
+                "components": [],
+                "scale": 1.0,
+            }
+        }
     # how many backtest windows fit (keep at least ~2 seasons or 8 points for training)
     min_train = max(8, h // 2)
     cand = [float(season)] if season and season > 1 else list(season_candidates(freq_code))
@@ -552,18 +634,22 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
             # Using it without a test did better on both corpora than a tested forecast without it
             # (half-hourly solar power a day ahead: MASE 0.65 against 2.51)
             m = plan.main_season
-            untested = (f"The history shows a pattern that repeats every {m} {unit}s, and the forecast follows "
-                        f"it. Checking forecasts on the past would need {season_history(m)} {unit}s before each test of "
-                        f"{h} {unit}s, more than this history has, so there are no accuracy figures. Forecast "
-                        f"fewer {unit}s ahead to get them.")
+            untested = (
+                f"The history shows a pattern that repeats every {m} {unit}s, and the forecast follows "
+                f"it. Checking forecasts on the past would need {season_history(m)} {unit}s before each test of "
+                f"{h} {unit}s, more than this history has, so there are no accuracy figures. Forecast "
+                f"fewer {unit}s ahead to get them."
+            )
         origins = [o for o in origins if o >= min_train]
     notes += list(plan.notes)
     if origins and any(not SeasonalAdjuster.fits(origins[0], p) for p in plan.seasons):
         # the first test window's past is too short to learn a season the whole history shows (two years of days)
         m = int(round(max(plan.seasons)))
-        notes.append(f"The forecast follows a pattern that repeats every {m} {unit}s, which only the whole history is "
-                     f"long enough to show: the checks on the past ran without it, so their accuracy figures "
-                     f"describe the forecast without that pattern.")
+        notes.append(
+            f"The forecast follows a pattern that repeats every {m} {unit}s, which only the whole history is "
+            f"long enough to show: the checks on the past ran without it, so their accuracy figures "
+            f"describe the forecast without that pattern."
+        )
     cands = _candidates(plan, first_train.size)
     if any(p > plan.main_season and p > len(origins) * h for p in plan.seasons):
         # seasonal naive repeats the last short cycle (a week) and is blind to a longer one (a year) that the
@@ -583,13 +669,13 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
                 if c not in specs:
                     specs[c] = spec
                 preds[c].append((mean, lo, hi))
-            except Exception:  # noqa: BLE001 - a model that fails is dropped, the others answer
+            except Exception:
                 failed.add(c)
     ok = [c for c in cands if c not in failed and len(preds[c]) == len(origins)]
     for c in sorted(failed):
         notes.append(f"The {LABELS.get(c, c)} model could not be fitted to this series and was skipped.")
     scale = mase_scale(first_train, plan.main_season)
-    actuals = [y[o: o + h] for o in origins]
+    actuals = [y[o : o + h] for o in origins]
     scores: dict[str, dict] = {}
     # intermittent demand: judge by squared error, since absolute error rewards forecasting zero
     crit = "rmse" if plan.intermittent else "mae"
@@ -605,16 +691,33 @@ def _backtest(values: np.ndarray, h: int, level: float, season: int | None, freq
         ranked = sorted(ok, key=lambda c: scores[c][crit])
         top = [c for c in ranked if c not in ("naive", "mean")][:COMBINE_TOP]
         if len(top) >= 2:
-            preds["combination"] = [tuple(np.mean([preds[c][i][k] for c in top], axis=0) for k in range(3))
-                                    for i in range(len(origins))]
+            preds["combination"] = [
+                tuple(np.mean([preds[c][i][k] for c in top], axis=0) for k in range(3)) for i in range(len(origins))
+            ]
             scores["combination"] = metrics(act, np.concatenate([p[0] for p in preds["combination"]]), scale)
             ok.append("combination")
     else:
         ranked, top = [], []
         notes.append(untested or "The history is too short to test forecasts against the past; no accuracy figures.")
-    return {"done": None, "y": y, "offset": offset, "h": h, "level": level, "unit": unit, "notes": notes,
-            "plan": plan, "origins": origins, "actuals": actuals, "preds": preds, "scores": scores, "ok": ok,
-            "crit": crit, "specs": specs, "ranked": ranked, "top": top}
+    return {
+        "done": None,
+        "y": y,
+        "offset": offset,
+        "h": h,
+        "level": level,
+        "unit": unit,
+        "notes": notes,
+        "plan": plan,
+        "origins": origins,
+        "actuals": actuals,
+        "preds": preds,
+        "scores": scores,
+        "ok": ok,
+        "crit": crit,
+        "specs": specs,
+        "ranked": ranked,
+        "top": top,
+    }
 
 
 def relative_errors(state: dict[str, Any]) -> dict[str, float]:
@@ -669,7 +772,11 @@ def _choose(rel: dict[str, float], prior: dict[str, float]) -> str:
         prior = {}
     score = {c: v + PANEL_WEIGHT * prior.get(c, 0.0) for c, v in rel.items()}
     best = min(score, key=lambda c: (score[c], c != "combination"))
-    if "combination" in score and best != "combination" and score["combination"] <= score[best] + math.log(COMBO_MARGIN):
+    if (
+        "combination" in score
+        and best != "combination"
+        and score["combination"] <= score[best] + math.log(COMBO_MARGIN)
+    ):
         best = "combination"  # averages are steadier out of sample; take them unless clearly beaten
     return best
 
@@ -692,9 +799,11 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice
         best = choice if choice in rel else _choose(rel, prior or {})
         own = best if choice in rel else _choose(rel, {})
         if best != own:
-            notes.append(f"Chosen: '{LABELS.get(best, best)}'. On this series' own past '{LABELS.get(own, own)}' did "
-                         f"a little better, but across the other series in this table '{LABELS.get(best, best)}' "
-                         "was clearly more reliable, so Keel went with it.")
+            notes.append(
+                f"Chosen: '{LABELS.get(best, best)}'. On this series' own past '{LABELS.get(own, own)}' did "
+                f"a little better, but across the other series in this table '{LABELS.get(best, best)}' "
+                "was clearly more reliable, so Keel went with it."
+            )
         components = top if best == "combination" else []
     else:
         # no room for a backtest: a sensible default
@@ -702,16 +811,20 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice
         components = []
     # final fit on all data
     if plan.log and float(np.min(y)) <= 0:
-        notes.append("A zero or negative value appears after the first test period, so the final forecast "
-                     "works on the original scale instead of the log scale.")
+        notes.append(
+            "A zero or negative value appears after the first test period, so the final forecast "
+            "works on the original scale instead of the log scale."
+        )
     if best == "combination":
         finals = []
         for c in components:
             try:
                 sp = None if n <= 300 else specs.get(c)
                 finals.append(_fit_predict(c, y, h, level, plan, sp)[:3])
-            except Exception:  # noqa: BLE001
-                notes.append(f"The {LABELS.get(c, c)} model failed on the full history and was left out of the average.")
+            except Exception:
+                notes.append(
+                    f"The {LABELS.get(c, c)} model failed on the full history and was left out of the average."
+                )
         if finals:
             mean, lo, hi = (np.mean([f[k] for f in finals], axis=0) for k in range(3))
         else:
@@ -725,11 +838,13 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice
             try:
                 sp = None if n <= 300 else specs.get(c)
                 mean, lo, hi, _ = _fit_predict(c, y, h, level, plan, sp)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 continue
             if c != best:
-                notes.append(f"The {LABELS.get(best, best)} model failed on the full history; "
-                             f"Keel used the next best, {LABELS.get(c, c)}.")
+                notes.append(
+                    f"The {LABELS.get(best, best)} model failed on the full history; "
+                    f"Keel used the next best, {LABELS.get(c, c)}."
+                )
                 best = c
             break
     # interval adjustment from the backtest (leave-one-window-out for the reported coverage)
@@ -759,19 +874,44 @@ def _finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice
             ph = pm + factor * (ph - pm)
             if plan.nonneg:
                 pm, pl, ph = np.maximum(pm, 0), np.maximum(pl, 0), np.maximum(ph, 0)
-            bt_windows.append({"start": o + offset, "actual": actuals[i].tolist(), "yhat": pm.tolist(),
-                               "lo": pl.tolist(), "hi": ph.tolist()})
+            bt_windows.append(
+                {
+                    "start": o + offset,
+                    "actual": actuals[i].tolist(),
+                    "yhat": pm.tolist(),
+                    "lo": pl.tolist(),
+                    "hi": ph.tolist(),
+                }
+            )
     lo = mean - factor * (mean - lo)
     hi = mean + factor * (hi - mean)
     if plan.nonneg:
         mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
-    leaderboard = [{"model": c, "mae": scores[c]["mae"], "mase": scores[c]["mase"], "smape": scores[c]["smape"],
-                    "chosen": c == best} for c in sorted(scores, key=lambda c: scores[c][crit])]
+    leaderboard = [
+        {
+            "model": c,
+            "mae": scores[c]["mae"],
+            "mase": scores[c]["mase"],
+            "smape": scores[c]["smape"],
+            "chosen": c == best,
+        }
+        for c in sorted(scores, key=lambda c: scores[c][crit])
+    ]
     return {
-        "model": best, "components": list(components), "mean": mean.tolist(), "lo": lo.tolist(), "hi": hi.tolist(),
-        "season": plan.main_season if plan.main_season > 1 else None, "seasons": list(plan.seasons),
-        "transform": "log" if plan.log else "none", "scores": leaderboard, "backtest": bt,
-        "windows": bt_windows, "notes": notes, "scale": factor, "offset": offset,
+        "model": best,
+        "components": list(components),
+        "mean": mean.tolist(),
+        "lo": lo.tolist(),
+        "hi": hi.tolist(),
+        "season": plan.main_season if plan.main_season > 1 else None,
+        "seasons": list(plan.seasons),
+        "transform": "log" if plan.log else "none",
+        "scores": leaderboard,
+        "backtest": bt,
+        "windows": bt_windows,
+        "notes": notes,
+        "scale": factor,
+        "offset": offset,
     }
 
 
@@ -797,7 +937,7 @@ def _pool(workers: int):
             ctx = mp.get_context("fork")
         else:
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["core.forecast"])
+            ctx.set_forkserver_preload(["core.forecasting.engine"])
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
     except (OSError, RuntimeError, ImportError, ValueError):
         yield None
@@ -806,14 +946,15 @@ def _pool(workers: int):
         yield pool
 
 
-def _map(pool, workers: int, func: Callable, items: list[tuple], kw: dict,
-         on_done: Callable[[int], None]) -> dict[int, Any]:
+def _map(
+    pool, workers: int, func: Callable, items: list[tuple], kw: dict, on_done: Callable[[int], None]
+) -> dict[int, Any]:
     """Run ``func`` over chunks of items in the pool (or here); {index: result}."""
     total = len(items)
     out: dict[int, Any] = {}
     if pool is not None:
         size = max(1, min(10, total // (workers * 8) or 1))
-        chunks = [items[i: i + size] for i in range(0, total, size)]
+        chunks = [items[i : i + size] for i in range(0, total, size)]
         try:
             futs = [pool.submit(func, ch, kw) for ch in chunks]
             for fut in as_completed(futs):
@@ -839,7 +980,7 @@ def _one_thread():
         from threadpoolctl import threadpool_limits
 
         return threadpool_limits(limits=1)
-    except Exception:  # noqa: BLE001 - an optimisation only
+    except Exception:
         return contextlib.nullcontext()
 
 
@@ -858,26 +999,31 @@ def _validate(horizon: Any, level: Any, season: Any) -> tuple[int, float, int | 
     try:
         h = int(horizon)
     except (TypeError, ValueError):
-        raise InputError(f"The horizon must be a whole number of periods, not {horizon!r}.",
-                         "Enter how many periods ahead to forecast, e.g. 12.") from None
+        raise InputError(
+            f"The horizon must be a whole number of periods, not {horizon!r}.",
+            "Enter how many periods ahead to forecast, e.g. 12.",
+        ) from None
     if h != horizon or h <= 0:
-        raise InputError(f"The horizon must be a positive whole number of periods (got {horizon}).",
-                         "Enter how many periods ahead to forecast, e.g. 12.")
+        raise InputError(
+            f"The horizon must be a positive whole number of periods (got {horizon}).",
+            "Enter how many periods ahead to forecast, e.g. 12.",
+        )
     try:
         lv = float(level)
     except (TypeError, ValueError):
         lv = float("nan")
     if not (50 <= lv < 100):
-        raise InputError(f"The interval level must be between 50 and 99.9 percent (got {level}).",
-                         "Use 80, 90 or 95.")
+        raise InputError(f"The interval level must be between 50 and 99.9 percent (got {level}).", "Use 80, 90 or 95.")
     if season is not None:
         try:
             s = int(season)
         except (TypeError, ValueError):
             s = -1
         if s != season or s < 1:
-            raise InputError(f"The season length must be a whole number of periods of at least 1 (got {season}).",
-                             "Use e.g. 7 for daily data with a weekly pattern, 12 for monthly data, or leave it empty.")
+            raise InputError(
+                f"The season length must be a whole number of periods of at least 1 (got {season}).",
+                "Use e.g. 7 for daily data with a weekly pattern, 12 for monthly data, or leave it empty.",
+            )
         season = s
     return h, lv, season
 
@@ -907,14 +1053,30 @@ def forecast(
     """
     t0 = time.perf_counter()
     h, lv, season = _validate(horizon, level, season)
-    panel = prepare(frame, date, value, id, aggregate_to=aggregate_to, fill=fill, horizon=h,
-                    stockouts_as_missing=stockouts_as_missing)
+    panel = prepare(
+        frame,
+        date,
+        value,
+        id,
+        aggregate_to=aggregate_to,
+        fill=fill,
+        horizon=h,
+        stockouts_as_missing=stockouts_as_missing,
+    )
     return forecast_panel(panel, h, lv, season, progress, windows=windows, workers=workers, t0=t0)
 
 
-def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int | None = None,
-                   progress: Callable[[int, int], None] | None = None, *, windows: int = DEFAULT_WINDOWS,
-                   workers: int | None = None, t0: float | None = None) -> ForecastResult:
+def forecast_panel(
+    panel: Panel,
+    horizon: int,
+    level: float = 90.0,
+    season: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    windows: int = DEFAULT_WINDOWS,
+    workers: int | None = None,
+    t0: float | None = None,
+) -> ForecastResult:
     t0 = time.perf_counter() if t0 is None else t0
     freq = panel.frequency
     usable = [s for s in panel.series if np.isfinite(s.values).sum() >= 2]
@@ -931,8 +1093,7 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
             f"The horizon ({freq.units(horizon)}) is longer than the longest history ({freq.units(longest)}).",
             f"Forecast at most {freq.units(longest)} ahead, or use more history.",
         )
-    kw = {"h": horizon, "level": level, "season": season, "freq_code": freq.code, "unit": freq.unit,
-          "windows": windows}
+    kw = {"h": horizon, "level": level, "season": season, "freq_code": freq.code, "unit": freq.unit, "windows": windows}
     total = len(panel.series)
     n_points = sum(s.n for s in panel.series)
     if workers is None:
@@ -948,16 +1109,35 @@ def forecast_panel(panel: Panel, horizon: int, level: float = 90.0, season: int 
 
     tested = int(0.8 * total)
     with _pool(workers) as pool:
-        states = _map(pool, workers, _backtest_chunk, [(i, s.values) for i, s in enumerate(panel.series)], kw,
-                      lambda done: report(int(0.8 * done)))
+        states = _map(
+            pool,
+            workers,
+            _backtest_chunk,
+            [(i, s.values) for i, s in enumerate(panel.series)],
+            kw,
+            lambda done: report(int(0.8 * done)),
+        )
         priors = panel_priors([states[i] for i in range(total)])
-        out = _map(pool, workers, _finish_chunk, [(i, states[i], priors[i]) for i in range(total)], kw,
-                   lambda done: report(tested + done * (total - tested) // total))
+        out = _map(
+            pool,
+            workers,
+            _finish_chunk,
+            [(i, states[i], priors[i]) for i in range(total)],
+            kw,
+            lambda done: report(tested + done * (total - tested) // total),
+        )
     series = tuple(_to_series(panel.series[i], out[i], freq, horizon) for i in range(total))
     return ForecastResult(
-        frequency=freq.alias, frequency_label=freq.label, horizon=horizon, level=level, series=series,
-        findings=panel.findings, fill=panel.fill, integer_years=panel.integer_years,
-        elapsed_seconds=time.perf_counter() - t0, freq=freq,
+        frequency=freq.alias,
+        frequency_label=freq.label,
+        horizon=horizon,
+        level=level,
+        series=series,
+        findings=panel.findings,
+        fill=panel.fill,
+        integer_years=panel.integer_years,
+        elapsed_seconds=time.perf_counter() - t0,
+        freq=freq,
     )
 
 
@@ -965,23 +1145,53 @@ def _to_series(s, r: dict, freq: Frequency, h: int) -> SeriesForecast:
     last = s.dates[-1]
     dates = tuple(future_dates(last, h, freq))
     bt = r.get("backtest")
-    backtest = Backtest(**{k: bt[k] for k in ("mae", "rmse", "smape", "mase", "wape", "bias", "coverage",
-                                               "raw_coverage", "windows", "points")}) if bt else Backtest()
+    backtest = (
+        Backtest(
+            **{
+                k: bt[k]
+                for k in (
+                    "mae",
+                    "rmse",
+                    "smape",
+                    "mase",
+                    "wape",
+                    "bias",
+                    "coverage",
+                    "raw_coverage",
+                    "windows",
+                    "points",
+                )
+            }
+        )
+        if bt
+        else Backtest()
+    )
     wins = []
     for w in r.get("windows", []):
         st = w["start"]
-        d = tuple(s.dates[st: st + len(w["actual"])])
+        d = tuple(s.dates[st : st + len(w["actual"])])
         wins.append(BacktestWindow(d, tuple(w["actual"]), tuple(w["yhat"]), tuple(w["lo"]), tuple(w["hi"])))
     model = r.get("model")
     return SeriesForecast(
-        id=s.id, model=model, model_label=LABELS.get(model, "none") if model else "none",
-        backtest=backtest, dates=dates,
-        yhat=tuple(float(x) for x in r["mean"]), lo=tuple(float(x) for x in r["lo"]),
+        id=s.id,
+        model=model,
+        model_label=LABELS.get(model, "none") if model else "none",
+        backtest=backtest,
+        dates=dates,
+        yhat=tuple(float(x) for x in r["mean"]),
+        lo=tuple(float(x) for x in r["lo"]),
         hi=tuple(float(x) for x in r["hi"]),
-        history_dates=tuple(s.dates), history=tuple(float(x) for x in s.values),
-        season=r.get("season"), seasons=tuple(r.get("seasons", ())), transform=r.get("transform", "none"),
+        history_dates=tuple(s.dates),
+        history=tuple(float(x) for x in s.values),
+        season=r.get("season"),
+        seasons=tuple(r.get("seasons", ())),
+        transform=r.get("transform", "none"),
         components=tuple(r.get("components", ())),
-        leaderboard=tuple(ModelScore(x["model"], x["mae"], x["mase"], x["smape"], x["chosen"]) for x in r.get("scores", [])),
-        windows=tuple(wins), interval_scale=float(r.get("scale", 1.0)), notes=tuple(r.get("notes", ())),
+        leaderboard=tuple(
+            ModelScore(x["model"], x["mae"], x["mase"], x["smape"], x["chosen"]) for x in r.get("scores", [])
+        ),
+        windows=tuple(wins),
+        interval_scale=float(r.get("scale", 1.0)),
+        notes=tuple(r.get("notes", ())),
         findings=s.findings,
     )

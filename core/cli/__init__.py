@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from core.errors import InputError, KeelError, log_bug
+from core.bugs import log_bug
+from core.errors import InputError, KeelError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,7 +72,7 @@ def _seed(text: str) -> int:
 
 
 def _read(path: Path, sheet: str | None = None):  # -> core.ingest.Table
-    from core.ingest import read_table
+    from core.data.ingest import read_table
 
     return read_table(path, name=path.name, sheet=sheet)
 
@@ -80,7 +81,7 @@ def _read(path: Path, sheet: str | None = None):  # -> core.ingest.Table
 
 
 def cmd_profile(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.quality import profile
+    from core.data.quality import profile
 
     table = _read(_path(args.file), args.sheet)
     if args.target is not None and args.target not in table.frame.columns:
@@ -138,40 +139,54 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     )
     info: store.ModelInfo = outcome.model
     out = {
-        "model": {"id": info.id, "name": info.name, "version": info.version, "task": info.task, "algorithm": info.algorithm,
-                  "stage": info.stage},
+        "model": {
+            "id": info.id,
+            "name": info.name,
+            "version": info.version,
+            "task": info.task,
+            "algorithm": info.algorithm,
+            "stage": info.stage,
+        },
         "metrics": info.metrics,
         "baseline_metrics": outcome.result.baseline_metrics,
         "leaderboard": [
-            {"algorithm": r.algorithm, "metrics": r.metrics, "fit_seconds": r.fit_seconds,
-             "predict_ms_per_1000": r.predict_ms_per_1000, "size_bytes": r.size_bytes, "note": r.note}
+            {
+                "algorithm": r.algorithm,
+                "metrics": r.metrics,
+                "fit_seconds": r.fit_seconds,
+                "predict_ms_per_1000": r.predict_ms_per_1000,
+                "size_bytes": r.size_bytes,
+                "note": r.note,
+            }
             for r in outcome.result.leaderboard
         ],
-        "excluded": [{"column": x.column, "code": x.code, "reason": x.reason}
-                     for x in outcome.result.feature_plan.left_out],
+        "excluded": [
+            {"column": x.column, "code": x.code, "reason": x.reason} for x in outcome.result.feature_plan.left_out
+        ],
         "warnings": list(outcome.result.warnings),
         "dataset_id": outcome.dataset.id,
     }
     primary = ", ".join(f"{k}={v:.3f}" for k, v in info.metrics.items() if isinstance(v, (int, float)))
-    from core.explain import explain_stage
+    from core.vocab import explain_stage
 
     text = f"trained {info.label} ({info.task}, {info.algorithm}); hold-out: {primary}\n{explain_stage(info.stage, info.name)}"
     return out, text
 
 
 def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.predict import predict_command
+    from core.models.predict import predict_command
 
     if args.out is None and not args.json:
-        raise InputError("Say where the predictions should go.",
-                         "Add --out scored.csv to write a file, or --json to print the rows.")
+        raise InputError(
+            "Say where the predictions should go.", "Add --out scored.csv to write a file, or --json to print the rows."
+        )
     out = predict_command(args.model, _path(args.file), args.out, overwrite=args.overwrite)
     count = len(out["rows"]) if isinstance(out["rows"], list) else out["rows"]
     return out, f"scored {count:,} rows → {out['out']}"
 
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.forecast import forecast
+    from core.forecasting.engine import forecast
 
     table = _read(_path(args.file), args.sheet)
 
@@ -181,8 +196,15 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         return name
 
     result = forecast(
-        table.frame, date=args.date, value=columns(args.value), id=columns(args.id), horizon=args.horizon,
-        level=args.level, season=args.season, fill=args.fill, aggregate_to=args.aggregate,
+        table.frame,
+        date=args.date,
+        value=columns(args.value),
+        id=columns(args.id),
+        horizon=args.horizon,
+        level=args.level,
+        season=args.season,
+        fill=args.fill,
+        aggregate_to=args.aggregate,
         progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
     )
     out = result.to_json()
@@ -193,7 +215,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.drift import compare
+    from core.monitoring.drift import compare
 
     ref = _read(_path(args.reference))
     cur = _read(_path(args.current))
@@ -206,7 +228,7 @@ def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.monitor import monitor_batch
+    from core.monitoring.monitor import monitor_batch
 
     table = _read(_path(args.file))
     result = monitor_batch(args.model, table.frame, labels_column=args.labels)
@@ -221,13 +243,19 @@ def cmd_retrain(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
     table = _read(_path(args.file))
     outcome = workflows.retrain_with_gate(
-        args.model, table.frame, labels_column=args.labels, margin=args.margin, time_budget_s=args.time_budget,
+        args.model,
+        table.frame,
+        labels_column=args.labels,
+        margin=args.margin,
+        time_budget_s=args.time_budget,
         progress=lambda f, text: print(f"[{f:4.0%}] {text}", file=sys.stderr),
     )
     c = outcome.challenger
     out = {
         "decision": outcome.decision.to_json(),
-        "champion": None if outcome.champion is None else {"id": outcome.champion.id, "version": outcome.champion.version},
+        "champion": None
+        if outcome.champion is None
+        else {"id": outcome.champion.id, "version": outcome.champion.version},
         "challenger": {"id": c.id, "name": c.name, "version": c.version, "stage": c.stage, "algorithm": c.algorithm},
         "holdout_rows": outcome.holdout_rows,
         "dataset_id": outcome.dataset.id,
@@ -240,7 +268,8 @@ def cmd_rollback(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
     info = workflows.rollback(args.name)
     return {"model": {"id": info.id, "name": info.name, "version": info.version, "stage": info.stage}}, (
-        f"{info.label} is the champion again")
+        f"{info.label} is the champion again"
+    )
 
 
 def cmd_backup(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -254,9 +283,15 @@ def cmd_restore(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import store
 
     report = store.restore(Path(args.folder), trust=args.trust)
-    out = {"restored": str(args.folder), "datasets": report.datasets, "models": report.models,
-           "files_written": report.files_written, "quarantined": report.quarantined,
-           "kept_damaged": report.kept_damaged, "trusted": report.trusted}
+    out = {
+        "restored": str(args.folder),
+        "datasets": report.datasets,
+        "models": report.models,
+        "files_written": report.files_written,
+        "quarantined": report.quarantined,
+        "kept_damaged": report.kept_damaged,
+        "trusted": report.trusted,
+    }
     lines = [f"restored from {args.folder}: {report.datasets} dataset versions, {report.models} models"]
     if report.kept_damaged:
         lines.append(f"the damaged database was kept as {report.kept_damaged}")
@@ -269,13 +304,19 @@ def cmd_check(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
     from core import store
 
     report = store.check()
-    out = {"ok": report.ok,
-           "problems": [{"what": p.what, "detail": p.detail, "hint": p.hint} for p in report.problems],
-           "notes": list(report.notes), "datasets": report.datasets, "models": report.models,
-           "files_checked": report.files_checked}
+    out = {
+        "ok": report.ok,
+        "problems": [{"what": p.what, "detail": p.detail, "hint": p.hint} for p in report.problems],
+        "notes": list(report.notes),
+        "datasets": report.datasets,
+        "models": report.models,
+        "files_checked": report.files_checked,
+    }
     if report.ok:
-        lines = [f"healthy: {report.datasets} dataset versions, {report.models} models, "
-                 f"{report.files_checked} stored files checked"]
+        lines = [
+            f"healthy: {report.datasets} dataset versions, {report.models} models, "
+            f"{report.files_checked} stored files checked"
+        ]
     else:
         lines = [f"{len(report.problems)} problem(s) found:"]
         lines += [f"  {p.what}: {p.detail}\n    what to do: {p.hint}" for p in report.problems]
@@ -289,8 +330,17 @@ def cmd_models(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     models = store.list_models()
     out = {
         "models": [
-            {"id": m.id, "name": m.name, "version": m.version, "task": m.task, "stage": m.stage,
-             "created_at": m.created_at, "metrics": m.metrics, "algorithm": m.algorithm, "target": m.target}
+            {
+                "id": m.id,
+                "name": m.name,
+                "version": m.version,
+                "task": m.task,
+                "stage": m.stage,
+                "created_at": m.created_at,
+                "metrics": m.metrics,
+                "algorithm": m.algorithm,
+                "target": m.target,
+            }
             for m in models
         ]
     }
@@ -322,37 +372,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("auto", "classification", "regression"), default="auto")
     p.add_argument("--name", default=None, help="model name (default: file name and target, e.g. sales-units)")
     p.add_argument("--split", choices=("auto", "random", "time"), default="auto")
-    p.add_argument("--include", action="append", default=[], metavar="COL",
-                   help="use this column although Keel would leave it out (e.g. a year that looks like an ID); repeatable")
-    p.add_argument("--exclude", action="append", default=[], metavar="COL",
-                   help="do not learn from this column; repeatable")
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="use this column although Keel would leave it out (e.g. a year that looks like an ID); repeatable",
+    )
+    p.add_argument(
+        "--exclude", action="append", default=[], metavar="COL", help="do not learn from this column; repeatable"
+    )
     p.add_argument("--time-budget", type=_seconds, default=300.0, help="seconds for the whole comparison")
     p.add_argument("--seed", type=_seed, default=0, help="any whole number from 0 to 4294967295")
-    p.add_argument("--pii", choices=("keep", "mask", "pseudonymise", "drop"), default="mask",
-                   help="what to do with columns holding personal data before the file is stored (default: mask)")
+    p.add_argument(
+        "--pii",
+        choices=("keep", "mask", "pseudonymise", "drop"),
+        default="mask",
+        help="what to do with columns holding personal data before the file is stored (default: mask)",
+    )
     p.add_argument("--sheet", default=None)
 
     p = command("predict", cmd_predict, "Score a file with a registered model.")
     p.add_argument("model", help="id, name (the version in use), name:version or name@champion")
     p.add_argument("file")
-    p.add_argument("--out", default=None,
-                   help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace --out if it already exists")
 
     p = command("forecast", cmd_forecast, "Forecast the next H periods of each series.")
     p.add_argument("file")
     p.add_argument("--date", required=True)
-    p.add_argument("--value", required=True,
-                   help="the column to forecast; several joined by commas (a wide table, one column per product) make one series each")
-    p.add_argument("--id", default=None,
-                   help="the column naming each series (a product); several joined by commas (store,item) make one series per pair")
+    p.add_argument(
+        "--value",
+        required=True,
+        help="the column to forecast; several joined by commas (a wide table, one column per product) make one series each",
+    )
+    p.add_argument(
+        "--id",
+        default=None,
+        help="the column naming each series (a product); several joined by commas (store,item) make one series per pair",
+    )
     p.add_argument("--horizon", type=int, required=True)
     p.add_argument("--level", type=float, default=90.0)
     p.add_argument("--season", type=int, default=None)
-    p.add_argument("--fill", choices=("auto", "zero", "missing"), default="auto",
-                   help="a period with no row: 'zero' (nothing sold), 'missing' (not recorded), or 'auto' (Keel suggests)")
-    p.add_argument("--aggregate", choices=("D", "W", "M", "Q", "Y"), default=None,
-                   help="add the values up to days, weeks, months, quarters or years first")
+    p.add_argument(
+        "--fill",
+        choices=("auto", "zero", "missing"),
+        default="auto",
+        help="a period with no row: 'zero' (nothing sold), 'missing' (not recorded), or 'auto' (Keel suggests)",
+    )
+    p.add_argument(
+        "--aggregate",
+        choices=("D", "W", "M", "Q", "Y"),
+        default=None,
+        help="add the values up to days, weeks, months, quarters or years first",
+    )
     p.add_argument("--sheet", default=None)
 
     p = command("drift", cmd_drift, "Compare two files column by column.")
@@ -363,8 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model")
     p.add_argument("file")
     p.add_argument("--labels", default=None, help="the column holding the true outcome, if known")
-    p.add_argument("--fail-on", choices=("never", "review", "retrain"), default="never",
-                   help="exit 3 when the recommended action is at least this (for cron)")
+    p.add_argument(
+        "--fail-on",
+        choices=("never", "review", "retrain"),
+        default="never",
+        help="exit 3 when the recommended action is at least this (for cron)",
+    )
 
     p = command("retrain", cmd_retrain, "Retrain on the training data plus a labelled batch; promote only if better.")
     p.add_argument("model", help="the champion to challenge (e.g. name@champion)")
@@ -378,12 +459,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("backup", cmd_backup, "Copy everything Keel keeps into a new folder (safe while Keel runs).")
     p.add_argument("folder")
-    p = command("restore", cmd_restore,
-                "Put a backup back (all of it is checked first; nothing is deleted, a damaged database is kept aside).")
+    p = command(
+        "restore",
+        cmd_restore,
+        "Put a backup back (all of it is checked first; nothing is deleted, a damaged database is kept aside).",
+    )
     p.add_argument("folder")
-    p.add_argument("--trust", action="store_true",
-                   help="restore a backup this installation did not make (e.g. from your old computer): its data and "
-                        "models become yours, and models saved by an older Keel are converted, which runs code from it")
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="restore a backup this installation did not make (e.g. from your old computer): its data and "
+        "models become yours, and models saved by an older Keel are converted, which runs code from it",
+    )
 
     command("check", cmd_check, "Check the database and every stored file; exit 2 when something is wrong.")
 
