@@ -1,1 +1,28 @@
-"""Models: turning tables into model input, training, scoring and the model file format."""
+"""Models: turning tables into model input, training and comparing candidates, evaluating, the model file
+format and registry, scoring new data, and the model card.
+
+Pages, the CLI and other packages import these names from ``core.models``; ``evaluate`` is public as a
+module (its many results and explanations are reached as ``evaluate.X``).
+"""
+
+from core.models import evaluate
+from core.models.card import model_card_html
+from core.models.encoding import CategoryCodes
+from core.models.model import TRUSTED_TYPES, KeelModel, convert_legacy_artifact, load_registered, register
+from core.models.predict import (
+    OnePrediction,
+    SchemaReport,
+    check_schema,
+    predict_command,
+    predict_frame,
+    predict_one,
+    score_upload,
+    to_safe_csv,
+)
+from core.models.train import LeaderboardRow, TrainResult, train
+
+__all__ = [
+    "TRUSTED_TYPES", "CategoryCodes", "KeelModel", "LeaderboardRow", "OnePrediction", "SchemaReport", "TrainResult",
+    "check_schema", "convert_legacy_artifact", "evaluate", "load_registered", "model_card_html", "predict_command",
+    "predict_frame", "predict_one", "register", "score_upload", "to_safe_csv", "train",
+]
