@@ -1,11 +1,12 @@
 """Models: turning tables into model input, training and comparing candidates, evaluating, the model file
 format and registry, scoring new data, and the model card.
 
-Pages, the CLI and other packages import these names from ``core.models``; ``evaluate`` is public as a
-module (its many results and explanations are reached as ``evaluate.X``).
+Pages, the CLI and other packages import these names from ``core.models``; ``evaluate`` and ``train`` are
+public as modules (their many results and helpers are reached as ``evaluate.X`` and ``train.X``; the
+training function itself is ``train.train``).
 """
 
-from core.models import evaluate
+from core.models import evaluate, train
 from core.models.card import model_card_html
 from core.models.encoding import CategoryCodes
 from core.models.model import TRUSTED_TYPES, KeelModel, convert_legacy_artifact, load_registered, register
@@ -19,7 +20,7 @@ from core.models.predict import (
     score_upload,
     to_safe_csv,
 )
-from core.models.train import LeaderboardRow, TrainResult, train
+from core.models.train import LeaderboardRow, TrainResult
 
 __all__ = [
     "TRUSTED_TYPES", "CategoryCodes", "KeelModel", "LeaderboardRow", "OnePrediction", "SchemaReport", "TrainResult",
