@@ -1,9 +1,9 @@
-"""A trained model as Keel keeps it: the fitted pipeline plus what it expects to be fed.
+"""A trained model as Keel keeps it, and its file format.
 
 :class:`KeelModel` wraps a fitted scikit-learn ``Pipeline`` together with a ``schema`` (the
 feature columns, their kinds, seen categories and numeric ranges), the task, the target and the
-classes. It turns a raw table into model input itself (:func:`prepare_features`), so a page or
-the CLI can hand it any frame with the right columns.
+classes. It turns a raw table into model input itself (:func:`core.models.features.prepare_features`),
+so a page or the CLI can hand it any frame with the right columns.
 
 Safety: a model is saved as a skops file (:meth:`KeelModel.to_bytes`). Loading one
 (:meth:`KeelModel.from_bytes`) builds only scikit-learn's and numpy's own types plus the few in
@@ -12,6 +12,9 @@ file can at worst give wrong answers, never run code. The store also refuses a f
 differs from the one recorded when Keel wrote it. Models an earlier Keel saved as joblib pickles
 are converted once by the store (:func:`convert_legacy_artifact`); nothing else unpickles, and a
 file a user uploads is never loaded as a model. The threat model is in ``docs/security.md``.
+
+Keeping models as named versions (``register``, ``load_registered``) is :mod:`core.models.registry`'s
+job: this module never touches the store, so the store can use the file format without a cycle.
 """
 
 from __future__ import annotations
@@ -20,190 +23,30 @@ import io
 import json
 import warnings
 import zipfile
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from core import store
 from core.errors import IntegrityError
+from core.models.features import (  # noqa: F401  (re-exported: callers read them from here)
+    DATE_PARTS,
+    FORMAT_VERSION,
+    MAX_SAVED_CATEGORIES,
+    build_schema,
+    date_part_name,
+    input_columns,
+    plain,
+    prepare_features,
+    to_bool_float,
+    to_category_text,
+    to_datetime,
+    to_float,
+)
+from core.vocab import FALSE_WORDS, TRUE_WORDS
 
-if TYPE_CHECKING:  # pragma: no cover
-    from core.models.train import TrainResult
-
-FORMAT_VERSION = 1
-MAX_SAVED_CATEGORIES = 200
 CHUNK_ROWS = 50_000
-DATE_PARTS = ("year", "month", "day_of_week")
-_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
-_FALSE = {"false", "no", "n", "f", "0", "0.0"}
-
-
-# --------------------------------------------------------------------------- turning a table into model input
-
-
-def date_part_name(column: str, part: str) -> str:
-    return f"{column} ({part})"
-
-
-def to_float(series: pd.Series) -> pd.Series:
-    """Numbers as float; anything that is not a number (or is infinite) becomes NaN, i.e. missing
-    (check_schema reports text that is not a number before scoring)."""
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        values = series.astype(float)
-    else:
-        values = pd.to_numeric(series, errors="coerce").astype(float)
-    finite = np.isfinite(values.to_numpy())
-    return values if finite.all() else values.where(finite)
-
-
-def to_bool_float(series: pd.Series) -> pd.Series:
-    """True/False (also yes/no, 1/0, as text) as 1.0/0.0; anything else NaN."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return pd.to_numeric(series, errors="coerce").astype(float).where(lambda s: s.isin([0.0, 1.0]))
-    text = (
-        series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v).strip().lower())
-    )
-    out = pd.Series(np.nan, index=series.index, dtype=float)
-    out[text.isin(_TRUE)] = 1.0
-    out[text.isin(_FALSE)] = 0.0
-    return out
-
-
-def to_category_text(series: pd.Series) -> pd.Series:
-    """Categories as text: a pandas string column as it is, anything else as Python str (object
-    dtype), missing values as NaN."""
-    if isinstance(series.dtype, pd.StringDtype):
-        return series  # every non-missing cell is already a str
-    obj = series.astype(object)
-    mask = series.isna().to_numpy()
-    if pd.api.types.is_object_dtype(series):
-        # Already text (mostly): only non-str cells need converting.
-        values = obj.to_numpy(copy=True)
-        non_str = ~mask & ~np.fromiter((isinstance(v, str) for v in values), bool, len(values))
-        if non_str.any():
-            values[non_str] = [str(v) for v in values[non_str]]
-    else:
-        values = np.array([str(v) for v in obj.to_numpy()], dtype=object)
-    values[mask] = np.nan
-    return pd.Series(values, index=series.index, dtype=object)
-
-
-def to_datetime(series: pd.Series) -> pd.Series:
-    """Dates from a date column or text; anything unreadable becomes NaT.
-
-    The common case (one format throughout) is parsed in one vectorised pass; only the cells that
-    fail are retried one by one in mixed formats.
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return series
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            parsed = pd.to_datetime(series, errors="coerce")
-        except (TypeError, ValueError, OverflowError):
-            parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-        failed = parsed.isna() & series.notna()
-        if failed.any():
-            retry = pd.to_datetime(series[failed].astype(str), errors="coerce", format="mixed")
-            if getattr(retry.dt, "tz", None) is not None:
-                retry = retry.dt.tz_localize(None)
-            parsed = parsed.astype("datetime64[ns]")
-            parsed[failed] = retry.astype("datetime64[ns]")
-    return parsed
-
-
-def prepare_features(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
-    """The model's input table: numbers as float, categories as text, dates as year/month/weekday.
-
-    Stateless (row by row), so it is safe to run before cross-validation. Missing feature
-    columns are filled with NaN here; :func:`core.predict.check_schema` refuses them before
-    batch scoring.
-    """
-    out: dict[str, pd.Series] = {}
-    n = len(frame)
-    for feat in schema["features"]:
-        name, kind = feat["name"], feat["kind"]
-        col = frame[name] if name in frame.columns else pd.Series([np.nan] * n, index=frame.index, dtype=float)
-        key = str(name)  # model inputs are named by text, never by position
-        if kind == "numeric":
-            out[key] = to_float(col)
-        elif kind == "boolean":
-            out[key] = to_bool_float(col)
-        elif kind == "datetime":
-            stamps = to_datetime(col)
-            for part in DATE_PARTS:
-                out[date_part_name(key, part)] = getattr(stamps.dt, part).astype(float)
-        else:
-            out[key] = to_category_text(col)
-    return pd.DataFrame(out, index=frame.index)
-
-
-def input_columns(schema: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(numeric model inputs, categorical model inputs) after :func:`prepare_features`."""
-    numeric: list[str] = []
-    categorical: list[str] = []
-    for feat in schema["features"]:
-        key = str(feat["name"])
-        if feat["kind"] in ("numeric", "boolean"):
-            numeric.append(key)
-        elif feat["kind"] == "datetime":
-            numeric.extend(date_part_name(key, p) for p in DATE_PARTS)
-        else:
-            categorical.append(key)
-    return numeric, categorical
-
-
-def build_schema(
-    frame: pd.DataFrame, kinds: dict[str, str], *, target: str, task: str, classes: tuple[Any, ...] = ()
-) -> dict[str, Any]:
-    """Describe each feature as seen in training: kind, dtype, categories or numeric range."""
-    features = []
-    for name, kind in kinds.items():
-        col = frame[name]
-        feat: dict[str, Any] = {
-            "name": name,
-            "kind": kind,
-            "dtype": str(col.dtype),
-            "missing_share": round(float(col.isna().mean()), 4) if len(col) else 0.0,
-        }
-        if kind in ("numeric", "boolean"):
-            values = to_float(col) if kind == "numeric" else to_bool_float(col)
-            values = values.dropna()
-            feat.update(
-                min=float(values.min()) if len(values) else None,
-                max=float(values.max()) if len(values) else None,
-                median=float(values.median()) if len(values) else None,
-            )
-        elif kind == "datetime":
-            stamps = to_datetime(col).dropna()
-            feat.update(
-                min=stamps.min().isoformat() if len(stamps) else None,
-                max=stamps.max().isoformat() if len(stamps) else None,
-            )
-        else:
-            counts = to_category_text(col).value_counts()
-            feat.update(
-                categories=[str(c) for c in counts.index[:MAX_SAVED_CATEGORIES]],
-                categories_complete=bool(len(counts) <= MAX_SAVED_CATEGORIES),
-                n_categories=len(counts),
-            )
-        features.append(feat)
-    return {
-        "format_version": FORMAT_VERSION,
-        "target": target,
-        "task": task,
-        "classes": [_plain(c) for c in classes],
-        "features": features,
-    }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
 
 # --------------------------------------------------------------------------- the model
 
@@ -290,7 +133,7 @@ class KeelModel:
             "schema_json": json.dumps(self.schema, default=_json_default),
             "task": self.task,
             "target": str(self.target),
-            "classes_json": json.dumps([_plain(c) for c in self.classes_]),
+            "classes_json": json.dumps([plain(c) for c in self.classes_]),
             "algorithm": self.algorithm,
             "fitted_on_codes": bool(getattr(self, "fitted_on_codes", False)),
         }
@@ -334,62 +177,6 @@ def aligned_proba(
     for j, c in enumerate(fitted):
         full[:, index[c]] = proba[:, j]
     return full
-
-
-# --------------------------------------------------------------------------- the registry
-
-
-def register(
-    result: TrainResult, name: str, dataset_id: int | None, report: dict[str, Any] | None = None
-) -> store.ModelInfo:
-    """Keep a trained model as the next version of ``name`` (stage 'candidate')."""
-    plan = result.feature_plan
-    params = {
-        "seed": result.seed,
-        "primary_metric": result.primary_metric,
-        "split": result.split.description,
-        "split_kind": result.split.kind,
-        "date_column": result.split.date_column,
-        "train_rows": result.split.train_rows,
-        "test_rows": result.split.test_rows,
-        "features": list(plan.used),
-        "left_out": [{"column": x.column, "code": x.code, "reason": x.reason} for x in plan.left_out],
-        "put_back": [x.column for x in plan.put_back],
-        "baseline_metrics": result.baseline_metrics,
-        "leaderboard": [
-            {
-                "algorithm": r.algorithm,
-                "metrics": r.metrics,
-                "cv_std": r.cv_std,
-                "fit_seconds": r.fit_seconds,
-                "predict_ms_per_1000": r.predict_ms_per_1000,
-                "size_bytes": r.size_bytes,
-                "note": r.note,
-            }
-            for r in result.leaderboard
-        ],
-        "warnings": list(result.warnings),
-        "classes": [_plain(c) for c in result.classes],
-    }
-    return store.save_model(
-        result.model.to_bytes(),
-        name=name,
-        task=result.task,
-        algorithm=result.model.algorithm,
-        dataset_id=dataset_id,
-        target=result.target,
-        metrics=dict(result.holdout_metrics),
-        params=params,
-        schema=result.model.schema,
-        report=report,
-    )
-
-
-def load_registered(ref: str | int) -> tuple[store.ModelInfo, KeelModel]:
-    """Find a model (id, name, name:version, name@champion) and load it, hash-checked by the store."""
-    info = store.resolve_model(ref)
-    payload = store.load_model_artifact(info.id)  # raises IntegrityError if the file changed
-    return info, KeelModel.from_bytes(payload)
 
 
 class RecalibratedKeelModel(KeelModel):
@@ -589,3 +376,29 @@ def _walk_estimators(estimator: Any) -> list[Any]:
         for part in getattr(estimator, attr, None) or []:
             found.extend(_walk_estimators(part[1]))
     return found
+
+
+# --------------------------------------------------------------------------- names that moved away
+
+_MOVED = {"register": "core.models.registry", "load_registered": "core.models.registry"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names this module held before issue 15, kept working until their callers change.
+
+    ``register`` and ``load_registered`` live in :mod:`core.models.registry` (import them from
+    ``core.models``); yes/no spellings are :data:`core.vocab.TRUE_WORDS` / :data:`core.vocab.FALSE_WORDS`.
+    The registry is looked up only when asked for, because it uses the store and the store uses this
+    module's file format: a module-level import would make the cycle this split removed. Delete this
+    function once core.workflows, core.monitoring.monitor, pages/4_Predict.py and the tests import from
+    ``core.models`` and ``core.vocab``.
+    """
+    import importlib
+
+    if name in ("_TRUE", "_FALSE"):
+        warnings.warn(f"core.models.model.{name} moved: use core.vocab.TRUE_WORDS / FALSE_WORDS", DeprecationWarning, 2)
+        return TRUE_WORDS if name == "_TRUE" else FALSE_WORDS
+    if name in _MOVED:
+        warnings.warn(f"core.models.model.{name} moved: import it from core.models", DeprecationWarning, 2)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.models.model import KeelModel, label_array, load_registered, to_bool_float, to_category_text, to_datetime
+from core.models.features import to_bool_float, to_category_text, to_datetime
+from core.models.model import KeelModel, label_array
+from core.models.registry import load_registered
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -361,7 +363,6 @@ def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaRe
     Returns the schema report and, when it has no errors, the scored table.
     """
     from core.data.ingest import read_table
-    from core.models.model import load_registered
 
     _, model = load_registered(model_ref)
     table = read_table(data, name=name)

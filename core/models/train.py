@@ -61,15 +61,8 @@ from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
 from core.models.encoding import CategoryCodes
-from core.models.model import (
-    KeelModel,
-    aligned_proba,
-    build_schema,
-    input_columns,
-    prepare_features,
-    to_category_text,
-    to_datetime,
-)
+from core.models.features import build_schema, input_columns, prepare_features, to_category_text, to_datetime
+from core.models.model import KeelModel, aligned_proba
 
 MIN_ROWS = 20
 MIN_ROWS_PER_CLASS = 2

@@ -12,7 +12,8 @@ import pytest
 
 from core import store
 from core.errors import IntegrityError, NotFoundError
-from core.models.model import KeelModel, load_registered, register
+from core.models.model import KeelModel
+from core.models.registry import load_registered, register
 from core.models.train import train
 from tests.core.test_train import make_churn
 
