@@ -40,11 +40,17 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.models.metrics import EPS as _EPS
+from core.models.metrics import bin_ids as _bin_ids
+from core.models.metrics import classification_stats as _classification_stats
+from core.models.metrics import point as _point
+from core.models.metrics import regression_stats as _regression_stats
+from core.models.metrics import safe_div as _div
+from core.models.metrics import stat_mean as _stat_mean
 
 TASKS = ("classification", "regression")
 CLASSIFICATION_KEYS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "pr_auc", "log_loss", "brier", "ece")
 REGRESSION_KEYS = ("mae", "rmse", "r2")
-_EPS = 1e-15
 _MAX_CURVE_POINTS = 200
 _MAX_RESIDUALS = 2000
 
@@ -324,136 +330,6 @@ def _boot(stat: Any, n: int, n_boot: int, seed: int) -> tuple[float, float] | No
     return _boot_many({"x": stat}, n, n_boot, seed)["x"]
 
 
-def _point(stat: Any, n: int) -> float | None:
-    v = float(np.asarray(stat(np.ones((1, n))))[0])
-    return v if math.isfinite(v) else None
-
-
-def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
-
-
-def _onehot(codes: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return (codes[:, None] == labels[None, :]).astype(float)
-
-
-def _stat_mean(values: np.ndarray) -> Any:
-    v = np.asarray(values, dtype=float)
-    return lambda w: (w @ v) / w.sum(axis=1)
-
-
-def _stat_balanced_accuracy(yc: np.ndarray, correct: np.ndarray, k: int) -> Any:
-    Y = _onehot(yc, np.arange(k))
-    hits = Y * correct[:, None]
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        recall = _div(w @ hits, w @ Y)
-        with np.errstate(invalid="ignore"):
-            out = (
-                np.nanmean(np.where(np.isfinite(recall), recall, np.nan), axis=1)
-                if np.isfinite(recall).any()
-                else np.full(len(w), np.nan)
-            )
-        return out
-
-    return stat
-
-
-def _stat_f1_macro(yc: np.ndarray, pc: np.ndarray, labels: np.ndarray) -> Any:
-    T, P = _onehot(yc, labels), _onehot(pc, labels)
-    TP, FP, FN = T * P, (1 - T) * P, T * (1 - P)
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        tp, fp, fn = w @ TP, w @ FP, w @ FN
-        denom = 2 * tp + fp + fn
-        f1 = np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), 0.0)
-        return f1.mean(axis=1)
-
-    return stat
-
-
-def _groups_sorted(score: np.ndarray, descending: bool) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(-score if descending else score, kind="mergesort")
-    s = score[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(s) != 0) + 1]
-    return order, starts
-
-
-def _stat_auc_binary(pos: np.ndarray, score: np.ndarray) -> Any:
-    """ROC AUC with tied scores given half credit (as sklearn), from weighted sums over the rows
-    sorted once by score."""
-    order, starts = _groups_sorted(np.asarray(score, dtype=float), descending=False)
-    p = pos[order].astype(float)
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        ws = w[:, order]
-        wp = np.add.reduceat(ws * p, starts, axis=1)
-        wn = np.add.reduceat(ws * (1 - p), starts, axis=1)
-        neg_below = np.cumsum(wn, axis=1) - wn
-        num = (wp * (neg_below + 0.5 * wn)).sum(axis=1)
-        return _div(num, wp.sum(axis=1) * wn.sum(axis=1))
-
-    return stat
-
-
-def _stat_auc_ovr(yc: np.ndarray, proba: np.ndarray) -> Any:
-    per_class = [_stat_auc_binary(yc == c, proba[:, c]) for c in range(proba.shape[1])]
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        aucs = np.vstack([f(w) for f in per_class])
-        with np.errstate(invalid="ignore"):
-            return np.nanmean(aucs, axis=0) if np.isfinite(aucs).any() else np.full(len(w), np.nan)
-
-    return stat
-
-
-def _stat_average_precision(pos: np.ndarray, score: np.ndarray) -> Any:
-    """Average precision as sklearn defines it (precision at each distinct threshold, weighted
-    by the recall gained there)."""
-    order, starts = _groups_sorted(np.asarray(score, dtype=float), descending=True)
-    p = pos[order].astype(float)
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        ws = w[:, order]
-        tp = np.add.reduceat(ws * p, starts, axis=1)
-        fp = np.add.reduceat(ws * (1 - p), starts, axis=1)
-        TP, FP = np.cumsum(tp, axis=1), np.cumsum(fp, axis=1)
-        prec = _div(TP, TP + FP)
-        return _div(np.nansum(tp * prec, axis=1), TP[:, -1])
-
-    return stat
-
-
-def _stat_ece(bins: np.ndarray, outcome: np.ndarray, conf: np.ndarray, n_bins: int) -> Any:
-    M = _onehot(bins, np.arange(n_bins)) * (outcome.astype(float) - conf)[:, None]
-    return lambda w: np.abs(w @ M).sum(axis=1) / w.sum(axis=1)
-
-
-def _stat_rmse(sq: np.ndarray) -> Any:
-    mean = _stat_mean(sq)
-    return lambda w: np.sqrt(mean(w))
-
-
-def _stat_r2(y: np.ndarray, sq: np.ndarray) -> Any:
-    yc = y - y.mean()  # centred once for numerical safety
-    F = np.column_stack([sq, yc, yc * yc])
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        s = w @ F
-        n = w.sum(axis=1)
-        ss_tot = s[:, 2] - s[:, 1] ** 2 / n
-        return 1 - _div(s[:, 0], np.where(ss_tot > 1e-12 * np.maximum(s[:, 2], 1e-300), ss_tot, 0))
-
-    return stat
-
-
-def _bin_ids(conf: np.ndarray, n_bins: int) -> np.ndarray:
-    """Equal-width bins closed on the right: (0.7, 0.8] is one bin, 0 falls in the first."""
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    return np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
-
-
 def _wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
     if n <= 0:
         return None
@@ -649,45 +525,6 @@ def _baseline_predictions(
         return np.full(len(yc), int(np.argmax(freq))), np.tile(freq, (len(yc), 1))
     y_num = y.to_numpy(dtype=float)
     return np.full(len(y_num), y_num.mean()), None
-
-
-def _classification_stats(
-    yc: np.ndarray, pc: np.ndarray, proba: np.ndarray | None, k: int, pos: int, n_bins: int = 10
-) -> dict[str, Any]:
-    correct = yc == pc
-    labels = np.union1d(np.unique(yc), np.unique(pc))
-    stats: dict[str, Any] = {
-        "accuracy": _stat_mean(correct.astype(float)),
-        "balanced_accuracy": _stat_balanced_accuracy(yc, correct, k),
-        "f1_macro": _stat_f1_macro(yc, pc, labels),
-        "roc_auc": None,
-        "pr_auc": None,
-        "log_loss": None,
-        "brier": None,
-        "ece": None,
-    }
-    if proba is not None:
-        p_true = np.clip(proba[np.arange(len(yc)), yc], _EPS, 1)
-        stats["log_loss"] = _stat_mean(-np.log(p_true))
-        if k == 2:
-            positive = yc == pos
-            stats["roc_auc"] = _stat_auc_binary(positive, proba[:, pos])
-            stats["pr_auc"] = _stat_average_precision(positive, proba[:, pos])
-            stats["brier"] = _stat_mean((proba[:, pos] - positive) ** 2)
-        else:
-            stats["roc_auc"] = _stat_auc_ovr(yc, proba)
-        # The `ece` metric is the top-answer calibration error for every task (as the training
-        # leaderboard computes it); the binary reliability diagram in `calibration()` uses the
-        # chance of the positive answer instead and carries its own ECE.
-        conf, outcome = proba.max(axis=1), proba.argmax(axis=1) == yc
-        stats["ece"] = _stat_ece(_bin_ids(conf, n_bins), outcome, conf, n_bins)
-    return stats
-
-
-def _regression_stats(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
-    err = y - pred
-    sq = err**2
-    return {"mae": _stat_mean(np.abs(err)), "rmse": _stat_rmse(sq), "r2": _stat_r2(y, sq)}
 
 
 def evaluate(

@@ -45,15 +45,6 @@ from sklearn.ensemble import (
 )
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, RidgeCV
-from sklearn.metrics import (
-    balanced_accuracy_score,
-    f1_score,
-    log_loss,
-    mean_absolute_error,
-    mean_squared_error,
-    r2_score,
-    roc_auc_score,
-)
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -62,7 +53,9 @@ from threadpoolctl import threadpool_limits
 from core.errors import InputError
 from core.models.encoding import CategoryCodes
 from core.models.features import build_schema, input_columns, prepare_features, to_category_text, to_datetime
+from core.models.metrics import classification_metrics, regression_metrics
 from core.models.model import KeelModel, aligned_proba
+from core.vocab import CLASSIFICATION_METRICS, LOWER_IS_BETTER, REGRESSION_METRICS
 
 MIN_ROWS = 20
 MIN_ROWS_PER_CLASS = 2
@@ -74,9 +67,6 @@ IMBALANCE_SHARE = 0.20
 TOO_GOOD = 0.99
 MAX_CATEGORIES = 20
 
-CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss", "brier", "ece")
-REGRESSION_METRICS = ("mae", "rmse", "r2")
-LOWER_IS_BETTER = {"log_loss", "brier", "ece", "mae", "rmse"}
 
 ALGORITHM_LABELS = {
     "baseline": "Baseline (ignores the columns)",
@@ -396,67 +386,6 @@ def _quote_list(items: Sequence[Any]) -> str:
 
 
 # --------------------------------------------------------------------------- metrics
-
-
-def _ece_from_codes(y_idx: np.ndarray, proba: np.ndarray, bins: int = 10) -> float:
-    conf = proba.max(axis=1)
-    correct = (proba.argmax(axis=1) == y_idx).astype(float)
-    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
-    counts = np.bincount(which, minlength=bins)
-    gap = np.abs(np.bincount(which, weights=correct, minlength=bins) - np.bincount(which, weights=conf, minlength=bins))
-    return float(gap[counts > 0].sum() / len(y_idx))
-
-
-def ece_score(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any], bins: int = 10) -> float:
-    """Expected calibration error of the top-class confidence (10 equal-width bins)."""
-    index = {c: i for i, c in enumerate(classes)}
-    return _ece_from_codes(np.array([index[v] for v in y_true]), proba, bins)
-
-
-def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> dict[str, float | None]:
-    """Every classification metric key from DESIGN.md; ``None`` where it cannot be computed."""
-    cls = list(classes)
-    out: dict[str, float | None] = dict.fromkeys(CLASSIFICATION_METRICS)
-    if len(y_true) == 0:
-        return out
-    y_idx = pd.Index(cls).get_indexer(pd.Index(np.asarray(y_true, dtype=object)))
-    if (y_idx < 0).any():
-        index = {c: i for i, c in enumerate(cls)}
-        y_idx = np.array([index[v] for v in np.asarray(y_true, dtype=object)])
-    pred_idx = proba.argmax(axis=1)
-    present = np.unique(y_idx)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out["accuracy"] = float(np.mean(pred_idx == y_idx))
-        out["balanced_accuracy"] = float(balanced_accuracy_score(y_idx, pred_idx))
-        out["f1_macro"] = float(f1_score(y_idx, pred_idx, average="macro", zero_division=0))
-        clipped = np.clip(proba, 1e-15, 1.0)
-        clipped = clipped / clipped.sum(axis=1, keepdims=True)
-        out["log_loss"] = float(log_loss(y_idx, clipped, labels=list(range(len(cls)))))
-        if len(cls) == 2:
-            positive = (y_idx == 1).astype(float)
-            out["brier"] = float(np.mean((proba[:, 1] - positive) ** 2))
-            if len(present) == 2:
-                out["roc_auc"] = float(roc_auc_score(positive, proba[:, 1]))
-        elif len(present) >= 2:
-            if len(present) == len(cls):
-                out["roc_auc"] = float(roc_auc_score(y_idx, proba, multi_class="ovr", average="macro"))
-            else:  # a class absent from this sample: average one-vs-rest AUC over the present ones
-                out["roc_auc"] = float(np.mean([roc_auc_score(y_idx == k, proba[:, k]) for k in present]))
-        out["ece"] = _ece_from_codes(y_idx, proba)
-    return out
-
-
-def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float | None]:
-    y = np.asarray(y_true, dtype=float)
-    p = np.asarray(y_pred, dtype=float)
-    out: dict[str, float | None] = dict.fromkeys(REGRESSION_METRICS)
-    if len(y) == 0:
-        return out
-    out["mae"] = float(mean_absolute_error(y, p))
-    out["rmse"] = float(math.sqrt(mean_squared_error(y, p)))
-    out["r2"] = float(r2_score(y, p)) if len(y) >= 2 and np.var(y) > 0 else None
-    return out
 
 
 def primary_metric(task: str, n_classes: int) -> str:
