@@ -495,7 +495,7 @@ def test_too_many_columns() -> None:
 
 
 def test_too_big(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "MAX_BYTES", 1024)
+    monkeypatch.setattr(ingest.read, "MAX_BYTES", 1024)  # where the limit is checked
     error = refused("a,b\n" + "1,2\n" * 1000)
     assert error.message == "'data.csv' is 0 MB; Keel reads files up to 0 MB."
     assert error.hint == "Split it into smaller files, or keep only the columns and rows you need."
@@ -562,7 +562,7 @@ def test_xlsx_sheets() -> None:
 
 
 def test_xlsx_refuses_big_unpacked_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "MAX_UNPACKED_BYTES", 2000)
+    monkeypatch.setattr(ingest.excel, "MAX_UNPACKED_BYTES", 2000)
     error = refused(_xlsx({"S": [["a"], [1]]}), "book.xlsx")
     assert "would unpack to" in error.message and "more than the 0 MB" in error.message
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.data import ingest
+from core.data.ingest import json_reader
 from core.errors import InputError
 from core.data.ingest import read_table
 
@@ -109,7 +110,7 @@ def test_ordinary_json_lines_are_checked_quickly() -> None:
     line = (json.dumps({"id": 1, "name": 'a "quoted" [name]', "tags": ["x", "y"], "who": {"n": 1}}) + "\n").encode()
     data = line * 200_000  # ~14 MB
     start = time.perf_counter()
-    ingest._check_json_depth(data, "big.jsonl", lines=True)
+    json_reader.check_json_depth(data, "big.jsonl", lines=True)
     assert time.perf_counter() - start < 1.0
 
 

@@ -263,11 +263,11 @@ def _depth_by_hand(data: bytes) -> tuple[int, int]:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200).map(lambda b: bytes(b'[]{}"\\a\n'[x % 8] for x in b)), st.sampled_from([1, 3, 7, 64, 4 << 20]))
 def test_json_depth_scan_matches_a_byte_by_byte_count(data: bytes, chunk: int) -> None:
-    from core.data import ingest
+    from core.data.ingest import json_reader
 
-    saved = ingest._DEPTH_CHUNK
-    ingest._DEPTH_CHUNK = chunk  # small chunks: runs of backslashes and strings cross chunk edges
+    saved = json_reader.DEPTH_CHUNK
+    json_reader.DEPTH_CHUNK = chunk  # small chunks: runs of backslashes and strings cross chunk edges
     try:
-        assert ingest._json_depth(data) == _depth_by_hand(data)
+        assert json_reader.json_depth(data) == _depth_by_hand(data)
     finally:
-        ingest._DEPTH_CHUNK = saved
+        json_reader.DEPTH_CHUNK = saved
