@@ -19,7 +19,7 @@ It prints ``BEGIN <kind>`` before each write and ``ACK <kind> <id> <sha> <json>`
 the store acknowledged it. The parent kills it with SIGKILL at a random (seeded) moment, reopens
 the store and checks: ``PRAGMA integrity_check`` is ``ok``; every acknowledged object is present
 and loads through its hash check; no row points at a missing or damaged file; every killed
-migration completes when the store is reopened; after ``sweep_orphans`` no temp file or
+migration completes when the store is reopened; after ``quarantine_orphans`` no temp file or
 unreferenced file is left outside ``quarantine/``; ``check`` passes; model and dataset version
 numbers are distinct with no gaps.
 
@@ -615,7 +615,7 @@ def run_restore_crashes(workdir: Path, kill_points: int, *, seed: int = 0, mode:
             where = f"restore kill {kill} ({how}, during {in_flight})"
             _check_restore_target(home, acked, db_before, files_before, wanted, where, report)
             try:  # whatever the kill left, restoring again recovers
-                store._migrated.clear()
+                store.forget_checked()
                 store.restore(backup, home=home, trust=True)
                 if _content(home) != wanted or not store.check(home).ok:
                     report.problems.append(f"{where}: a second restore did not complete")
@@ -632,7 +632,7 @@ def _check_restore_target(home: Path, acked: bool, db_before: bytes | None, file
                           wanted: tuple[frozenset[str], frozenset[str]], where: str, report: CrashReport) -> None:
     from core import store
 
-    store._migrated.clear()
+    store.forget_checked()
     files_now = _files(home)
     lost = {name for name, sha in files_before.items() if files_now.get(name) != sha
             and not (home / "quarantine" / name).is_file()}

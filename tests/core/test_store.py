@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
 from core import store
+from core.store import datasets as store_datasets
 from core.errors import IntegrityError, InputError, NotFoundError
 
 
@@ -148,7 +149,7 @@ def test_failed_write_leaves_nothing_behind(keel_home: Path, monkeypatch: pytest
         raise RuntimeError("disk fell off")
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "_audit", boom)  # fails inside the transaction, after the insert
+        patched.setattr(store_datasets, "audit_event", boom)  # fails inside the transaction, after the insert
         with pytest.raises(RuntimeError):
             store.save_dataset(small_frame(8), "during")
     assert [d.name for d in store.list_datasets()] == ["before"]

@@ -4,7 +4,7 @@ The harness (bench/crash_harness.py) kills a child process doing real dataset im
 saves, monitored batches and fresh-store migrations, then reopens the store after every kill:
 integrity check ok, every acknowledged object present and loading through its hash check, no row
 pointing at a missing file, killed migrations completing on reopen, nothing stray after
-``sweep_orphans``, version numbers distinct and gap-free.
+``quarantine_orphans``, version numbers distinct and gap-free.
 """
 
 from __future__ import annotations
