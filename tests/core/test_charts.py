@@ -20,10 +20,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from core import charts, store
+from core.charts.style import safe
 from core.models import evaluate
 from core.monitoring import monitor
-from core.monitoring.drift import compare
-from core.forecasting.engine import forecast
+from core.forecasting import forecast
+from core.monitoring import compare
+from core.vocab import metric_label
 
 BOLD, SCRIPT = "<b>x</b>", "<script>"
 BOLD_SAFE, SCRIPT_SAFE = "&lt;b&gt;x&lt;/b&gt;", "&lt;script&gt;"
@@ -147,9 +149,9 @@ def test_calibration_figure(report):
     used = [b for b in cal.bins if b.count]
     assert [c[2] for c in model.customdata] == [b.count for b in used]
     assert "rows" in model.hovertemplate
-    assert "80 %" in fig.layout.title.text and "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
+    assert "80%" in fig.layout.title.text and "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
     top = charts.calibration_figure(evaluate.Calibration.from_dict({**cal.to_dict(), "kind": "top_label", "positive_label": None}))
-    assert top.layout.title.text == "When the model says 80 %, how often is it right?"
+    assert top.layout.title.text == "When the model says 80%, how often is it right?"
     assert charts.calibration_figure(cal.to_dict()).to_json() == fig.to_json()
 
 
@@ -159,7 +161,7 @@ def test_metrics_ci_figure_points_ranges_and_baseline(report):
     _common(fig)
     base, model = fig.data
     assert "simple guess" in base.name and base.marker.symbol == "diamond-open"
-    assert model.y[0] == "accuracy" and model.x[0] == pytest.approx(100 * ev.metrics["accuracy"])
+    assert model.y[0] == metric_label("accuracy") == "Right answers (accuracy)" and model.x[0] == pytest.approx(100 * ev.metrics["accuracy"])
     lo, hi = ev.intervals["accuracy"]
     assert model.error_x.array[0] == pytest.approx(100 * (hi - ev.metrics["accuracy"]))
     assert model.error_x.arrayminus[0] == pytest.approx(100 * (ev.metrics["accuracy"] - lo))
@@ -177,7 +179,7 @@ def test_regression_figures(regression):
     assert "&lt;u&gt;diag&lt;/u&gt;" in fig.layout.title.text
     m = charts.metrics_ci_figure(regression)
     _common(m)
-    assert list(m.data[-1].y) == ["typical error (MAE)", "typical error, big misses weigh more (RMSE)"]
+    assert list(m.data[-1].y) == [metric_label("mae"), metric_label("rmse")] == ["Typical error (MAE)", "Typical error, big misses weigh more (RMSE)"]
     assert "&lt;u&gt;diag&lt;/u&gt;" in m.layout.xaxis.title.text
 
 
@@ -235,7 +237,7 @@ def test_importance_figure(report):
     _common(fig)
     (bar,) = fig.data
     assert bar.orientation == "h" and len(bar.y) == len(dr.importances)
-    assert set(bar.y) == {charts._safe(i.column) for i in dr.importances}
+    assert set(bar.y) == {safe(i.column) for i in dr.importances}
     assert list(bar.x) == sorted(bar.x, reverse=True)
     assert bar.error_x.array[0] == pytest.approx(100 * dr.importances[0].std)
     assert "(points)" in fig.layout.xaxis.title.text
@@ -248,8 +250,8 @@ def test_partial_dependence_figures(report):
         fig = charts.partial_dependence_figure(item, of_class=dr.of_class)
         _common(fig)
         assert len(fig.data[0].y) == len(item.values) <= 20
-        assert fig.layout.xaxis.title.text == charts._safe(item.column)
-        assert fig.layout.yaxis.title.text == f"chance of '{charts._safe(dr.of_class)}' (%)"
+        assert fig.layout.xaxis.title.text == safe(item.column)
+        assert fig.layout.yaxis.title.text == f"chance of '{safe(dr.of_class)}' (%)"
     cat = evaluate.PartialDependence("<i>big</i>", "category", ("<b>a</b>", "b"), (1.0, 2.0), "category", "")
     fig = charts.partial_dependence_figure(cat, target="price")
     assert fig.data[0].type == "bar" and list(fig.data[0].x) == ["&lt;b&gt;a&lt;/b&gt;", "b"]
@@ -329,7 +331,7 @@ def test_forecast_figure(forecasted):
     # the lines meet through a dotted join that is no forecast point (no marker, no hover, no legend)
     assert join.x[0] == s.history_dates[-1] and join.y[0] == s.history[-1] and join.y[1] == s.yhat[0]
     assert join.mode == "lines" and join.line.dash == "dot" and join.hoverinfo == "skip" and not join.showlegend
-    assert hi.name == "likely range (90 %)"
+    assert hi.name == "likely range (90%)"
     assert fig.layout.yaxis.title.text == "&lt;b&gt;sales&lt;/b&gt;" and fig.layout.xaxis.title.text == "date"
     wide = dataclasses.replace(s, id="Apples")  # a wide table's series is its column: named once
     assert charts.forecast_figure(wide, value_name="Apples").layout.title.text.startswith("What comes next for 'Apples'?")
@@ -390,29 +392,36 @@ def test_drift_overview_figure(drift_frames):
     assert charts.drift_overview_figure(rep.to_json()).to_json() == fig.to_json()
 
 
-def test_distribution_compare_numeric_uses_shared_bins(drift_frames):
+def test_drift_histogram_numeric_draws_the_shared_bins_drift_kept(drift_frames):
     ref, cur = drift_frames
-    r = ref[BOLD].copy()
-    r.iloc[0] = 1e9  # one wild value must not squash the picture
-    fig = charts.distribution_compare_figure(r, cur[BOLD], "numeric", BOLD)
+    r = ref[[BOLD]].copy()
+    r.iloc[0, 0] = 1e9  # one wild value must not squash the picture
+    column = compare(r, cur[[BOLD]]).columns[0]
+    fig = charts.drift_histogram_figure(column)
     _common(fig)
     a, b = fig.data
-    assert list(a.x) == list(b.x) and len(a.x) == 30
-    assert sum(a.y) == pytest.approx(100) and sum(b.y) == pytest.approx(100)
+    edges = column.histogram["edges"]
+    assert list(a.x) == list(b.x) == pytest.approx([(lo + hi) / 2 for lo, hi in zip(edges, edges[1:])])
+    assert list(a.y) == pytest.approx([100 * s for s in column.histogram["reference"]])  # drawn, not recounted
+    assert list(b.y) == pytest.approx([100 * s for s in column.histogram["current"]])
+    assert len(a.x) == 30 and sum(a.y) == pytest.approx(100) and sum(b.y) == pytest.approx(100)
     assert max(a.x) < 10 and "extremes gathered" in fig.layout.xaxis.title.text
     assert fig.layout.barmode == "overlay" and BOLD_SAFE in fig.layout.title.text
+    assert a.name == f"training data ({column.n_reference:,} values)" and b.name.startswith("new data (")
+    assert charts.drift_histogram_figure(column.to_json()).to_json() == fig.to_json()
 
 
-def test_distribution_compare_categorical_top_other_missing():
+def test_drift_histogram_categorical_top_labels_and_other():
     rng = np.random.default_rng(2)
-    ref = pd.Series(rng.choice([f"c{i}" for i in range(30)] + [SCRIPT], 2000))
-    cur = pd.Series(list(rng.choice([f"c{i}" for i in range(30)], 1990)) + [None] * 10)
-    fig = charts.distribution_compare_figure(ref, cur, "categorical", "<i>big</i>")
+    ref = pd.DataFrame({"<i>big</i>": rng.choice([f"c{i}" for i in range(30)] + [SCRIPT], 2000)})
+    cur = pd.DataFrame({"<i>big</i>": rng.choice([f"c{i}" for i in range(30)], 2000)})
+    column = compare(ref, cur).columns[0]
+    fig = charts.drift_histogram_figure(column)
     _common(fig)
     a, b = fig.data
-    assert len(a.x) == 15 + 2 and list(a.x[-2:]) == ["(other)", "(missing)"]
+    assert len(a.x) == 15 + 1 and a.x[-1] == "(other)" and fig.layout.barmode == "group"
     assert sum(a.y) == pytest.approx(100) and sum(b.y) == pytest.approx(100)
-    assert b.y[-1] == pytest.approx(0.5)
+    assert fig.layout.xaxis.type == "category" and "&lt;i&gt;big&lt;/i&gt;" in fig.layout.title.text
 
 
 # --------------------------------------------------------------------------- monitoring
@@ -480,10 +489,11 @@ def test_performance_timeline_figure(batches):
 
 
 def test_figures_stay_small_on_big_inputs():
-    n = 1_000_000
+    n = 200_000
     rng = np.random.default_rng(0)
-    fig = charts.distribution_compare_figure(pd.Series(rng.normal(size=n)), pd.Series(rng.normal(size=n)), "numeric", "v")
-    assert _total_points(fig) <= 60
+    report = compare(pd.DataFrame({"v": rng.normal(size=n)}), pd.DataFrame({"v": rng.normal(size=n)}))
+    fig = charts.drift_histogram_figure(report.columns[0])
+    assert 0 < _total_points(fig) <= 60
 
 
 # --------------------------------------------------------------------------- odd labels and shapes
@@ -500,21 +510,24 @@ def test_multiclass_figures_with_awkward_class_names():
     _common(fig)
     assert list(fig.data[0].x) == ["%{x}", "set&lt;b&gt;", "ver 100%"] and np.asarray(fig.data[0].z).shape == (3, 3)
     cal = charts.calibration_figure(ev.calibration)
-    assert cal.layout.title.text == "When the model says 80 %, how often is it right?"
+    assert cal.layout.title.text == "When the model says 80%, how often is it right?"
     assert not charts.roc_figure(ev).data  # no ROC for three answers: an explained empty figure
     pdp = evaluate.PartialDependence("%{y} <b>", "numeric", ("1.0", "2.0"), (0.2, 0.4), "up", "")
     hover = charts.partial_dependence_figure(pdp, of_class="x").data[0].hovertemplate
     assert hover.startswith("&#37;{y} &lt;b&gt; = %{x")  # user '%{…}' is not read as a placeholder
 
 
-def test_distribution_compare_odd_inputs():
-    fig = charts.distribution_compare_figure(pd.Series([1.0] * 60), pd.Series([1.0] * 60), "numeric")
-    assert fig.layout.title.text == "Has 'this column' changed since training?" and len(fig.data) == 2
-    assert sum(fig.data[0].y) == pytest.approx(100)
-    fig = charts.distribution_compare_figure(pd.Series([np.nan] * 10), pd.Series([1.0] * 10), "numeric", "v")
-    assert not fig.data and "no numbers" in fig.layout.annotations[0].text
-    flags = charts.distribution_compare_figure(pd.Series([True, False] * 50), pd.Series([True] * 100), "categorical", "flag")
-    assert list(flags.data[1].y) == [100.0, 0.0]
+def test_drift_histogram_odd_inputs():
+    same = compare(pd.DataFrame({"v": [1.0] * 60}), pd.DataFrame({"v": [1.0] * 60})).columns[0]
+    fig = charts.drift_histogram_figure(same)  # one value on both sides: no bins to draw, and it says so
+    assert fig.layout.title.text == "Has 'v' changed since training?"
+    assert not fig.data and "nothing to draw" in fig.layout.annotations[0].text
+    few = compare(pd.DataFrame({"v": [1.0, 2.0]}), pd.DataFrame({"v": [3.0, 4.0]})).columns[0]
+    assert few.verdict == "too few rows" and not charts.drift_histogram_figure(few).data
+    flags = compare(pd.DataFrame({"flag": [True, False] * 50}), pd.DataFrame({"flag": [True] * 100})).columns[0]
+    fig = charts.drift_histogram_figure(flags)
+    shares = dict(zip(fig.data[1].x, fig.data[1].y))
+    assert sum(fig.data[0].y) == pytest.approx(100) and max(shares.values()) == pytest.approx(100.0)
 
 
 def test_yearly_forecast_hovers_show_years():
@@ -550,4 +563,4 @@ def test_probability_figure_shows_every_answer_on_a_full_axis():
     bar = fig.data[0]
     assert list(bar.x) == pytest.approx([62, 30, 8]) and list(fig.layout.xaxis.range) == [0, 100]
     assert bar.marker.color[0] != bar.marker.color[1]  # the answer given stands out
-    assert "<b>" not in "".join(bar.y) and list(bar.text) == ["62 %", "30 %", "8 %"]
+    assert "<b>" not in "".join(bar.y) and list(bar.text) == ["62%", "30%", "8%"]
