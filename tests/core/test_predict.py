@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.models.model import register
 from core.models.predict import _PLAIN_NUMBER, check_schema, predict_command, predict_frame, predict_one, to_safe_csv
+from core.models.registry import register
 from core.models.train import train
 from tests.core.test_train import make_churn
 
@@ -239,9 +239,9 @@ def test_numbers_in_a_text_column_match_the_categories_seen_in_training():
 
 def test_score_upload_reports_schema_problems_without_scoring(tmp_path) -> None:
     from core import store, workflows
+    from core.data.samples import DATA_DIR, load_sample
     from core.jobs import runner as jobs
     from core.models.predict import score_upload
-    from core.data.samples import DATA_DIR, load_sample
 
     info = load_sample("penguins")
     model = workflows.train_and_register(info.id, target="species", time_budget_s=30).model
