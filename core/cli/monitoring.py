@@ -1,0 +1,52 @@
+"""``drift`` and ``monitor``: compare two files, and record a model's new batch (exit 3 on ``--fail-on``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.cli.common import AddCommand, read
+
+ACTION_ORDER = {"none": 0, "review": 1, "retrain": 2}
+FAILED_ON = 3  # the exit status of `monitor --fail-on` when the model calls for at least that action
+
+
+def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.monitoring import compare
+
+    report = compare(read(args.reference).frame, read(args.current).frame)
+    out = report.to_json()
+    drifted = [c["column"] for c in out["columns"] if c.get("drifted")]
+    share = "too few rows to judge" if out["drift_share"] is None else f"{out['drift_share']:.0%} of columns moved"
+    text = f"dataset drift: {'yes' if out['dataset_drift'] else 'no'} ({share}){': ' + ', '.join(drifted) if drifted else ''}"
+    return out, text
+
+
+def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
+    from core.monitoring import monitor_batch
+
+    result = monitor_batch(args.model, read(args.file).frame, labels_column=args.labels)
+    out = result.to_json()
+    fired = [t["rule"] for t in out.get("triggers", []) if t.get("fired")]
+    text = f"batch {out['batch_id']}: action {out['action']}{' (' + ', '.join(fired) + ')' if fired else ''}"
+    failed = args.fail_on != "never" and ACTION_ORDER.get(out.get("action", "none"), 0) >= ACTION_ORDER[args.fail_on]
+    return out, text, FAILED_ON if failed else 0
+
+
+def add_drift(command: AddCommand) -> None:
+    p = command("drift", cmd_drift, "Compare two files column by column.")
+    p.add_argument("reference")
+    p.add_argument("current")
+
+
+def add_monitor(command: AddCommand) -> None:
+    p = command("monitor", cmd_monitor, "Record a new batch for a model: drift, performance, triggers.")
+    p.add_argument("model")
+    p.add_argument("file")
+    p.add_argument("--labels", default=None, help="the column holding the true outcome, if known")
+    p.add_argument(
+        "--fail-on",
+        choices=("never", "review", "retrain"),
+        default="never",
+        help="exit 3 when the recommended action is at least this (for cron)",
+    )
