@@ -1,14 +1,73 @@
 """Data: reading files into tables, checking their quality, personal data, one-click fixes, samples.
 
-Pages, the CLI and other packages import these names from ``core.data``.
+Pages, the CLI and other packages import these names from ``core.data``. They are loaded on first
+use, so ``from core.data.findings import Finding`` (forecasting, training) costs no more than that
+small module, not the reader and every check.
 """
 
-from core.data.fixes import FIXES, Fix, apply_fix
-from core.data.ingest import Table, read_table
-from core.data.quality import CHECKS, KINDS, SEVERITIES, Finding, Profile, infer_kinds, profile
-from core.data.samples import DATA_DIR, SAMPLES, Sample, get_sample, load_sample
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.data.findings import KINDS, SEVERITIES, Finding
+    from core.data.fixes import FIXES, Fix, apply_fix
+    from core.data.ingest import Table, read_table
+    from core.data.quality import CHECKS, Check, ColumnProfile, Profile, infer_kinds, profile
+    from core.data.samples import DATA_DIR, SAMPLES, Sample, get_sample, load_sample
+
+_HOME = {
+    "KINDS": "core.data.findings",
+    "SEVERITIES": "core.data.findings",
+    "Finding": "core.data.findings",
+    "FIXES": "core.data.fixes",
+    "Fix": "core.data.fixes",
+    "apply_fix": "core.data.fixes",
+    "Table": "core.data.ingest",
+    "read_table": "core.data.ingest",
+    "CHECKS": "core.data.quality",
+    "Check": "core.data.quality",
+    "ColumnProfile": "core.data.quality",
+    "Profile": "core.data.quality",
+    "infer_kinds": "core.data.quality",
+    "profile": "core.data.quality",
+    "DATA_DIR": "core.data.samples",
+    "SAMPLES": "core.data.samples",
+    "Sample": "core.data.samples",
+    "get_sample": "core.data.samples",
+    "load_sample": "core.data.samples",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (PEP 562)."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core.data' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
-    "CHECKS", "DATA_DIR", "FIXES", "KINDS", "SAMPLES", "SEVERITIES", "Finding", "Fix", "Profile", "Sample", "Table",
-    "apply_fix", "get_sample", "infer_kinds", "load_sample", "profile", "read_table",
+    "CHECKS",
+    "DATA_DIR",
+    "FIXES",
+    "KINDS",
+    "SAMPLES",
+    "SEVERITIES",
+    "Check",
+    "ColumnProfile",
+    "Finding",
+    "Fix",
+    "Profile",
+    "Sample",
+    "Table",
+    "apply_fix",
+    "get_sample",
+    "infer_kinds",
+    "load_sample",
+    "profile",
+    "read_table",
 ]

@@ -10,6 +10,10 @@ import pandas as pd
 import pytest
 
 from core.data import quality
+from core.data.quality.checks.duplicate_rows import _duplicate_mask
+from core.data.quality.context import Context
+from core.data.quality.facts import _factorize, all_facts
+from core.data.quality.kinds import infer_kind
 from core.data.ingest import read_table
 
 
@@ -27,7 +31,7 @@ def tall_codes(tmp_path_factory: pytest.TempPathFactory) -> pd.Series:
 
 
 def test_text_codes_are_factorized_as_pandas_does(tall_codes: pd.Series) -> None:
-    codes, uniques = quality._factorize(tall_codes)
+    codes, uniques = _factorize(tall_codes)
     want_codes, want_uniques = pd.factorize(tall_codes, use_na_sentinel=True)
     assert np.array_equal(codes, want_codes)
     pd.testing.assert_index_equal(uniques, want_uniques)
@@ -36,10 +40,10 @@ def test_text_codes_are_factorized_as_pandas_does(tall_codes: pd.Series) -> None
 
 def test_short_or_non_text_columns_take_pandas_own_path() -> None:
     small = pd.Series(["b", "a", None, "b"], dtype="str")
-    codes, uniques = quality._factorize(small)
+    codes, uniques = _factorize(small)
     assert codes.tolist() == [0, 1, -1, 0] and uniques.tolist() == ["b", "a"]
     numbers = pd.Series(np.arange(1_100_000) % 7, dtype="int64")
-    codes, uniques = quality._factorize(numbers)
+    codes, uniques = _factorize(numbers)
     assert codes[:8].tolist() == [0, 1, 2, 3, 4, 5, 6, 0] and len(uniques) == 7
 
 
@@ -55,9 +59,9 @@ def test_duplicates_of_one_column_match_the_general_search(tall_codes: pd.Series
     two = pd.DataFrame({"x": series, "same": 1})  # a constant column: the same duplicates, general path
 
     def mask(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        facts = quality._all_facts(frame)
-        kinds = {c: quality._infer_kind(f) for c, f in facts.items()}
-        found = quality._duplicate_mask(quality._Context(frame, facts, kinds, None))
+        facts = all_facts(frame)
+        kinds = {c: infer_kind(f) for c, f in facts.items()}
+        found = _duplicate_mask(Context(frame, facts, kinds, None))
         assert found is not None
         return found
 
