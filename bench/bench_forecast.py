@@ -48,7 +48,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.forecasting.engine import _backtest, _finish, forecast, relative_errors  # noqa: E402
+from core.forecasting import every_choice, forecast  # noqa: E402
 
 warnings.filterwarnings("ignore")
 LEVEL = 90
@@ -343,12 +343,9 @@ def _frame(items: list[Item], idx: list[int], h: int) -> pd.DataFrame:
 
 def _hindsight_one(args: tuple) -> float:
     values, kw, actual, train, m = args
-    st = _backtest(values, **kw)
-    rel = relative_errors(st)
-    if not rel:  # too short to choose: Keel's one answer (or the last value when it has none)
-        done = st["done"] if st.get("done") is not None else _finish(st)
-        return mase(actual, np.resize(np.asarray(done["mean"] or train[-1:], float), actual.size), train, m)
-    return min(mase(actual, np.array(_finish(st, choice=c)["mean"]), train, m) for c in rel)
+    # every model Keel could have chosen (or, too short to choose, its one answer; the last value when none)
+    means = every_choice(values, **kw).values()
+    return min(mase(actual, np.resize(np.asarray(mean or train[-1:], float), actual.size), train, m) for mean in means)
 
 
 def hindsight(items: list[Item]) -> np.ndarray:

@@ -1,15 +1,33 @@
 """Forecasting: reading series out of a table, the forecasting methods and the engine that chooses among
 them by backtest, and the order list built from a forecast.
 
+* ``timeseries/`` (a package): table -> regular series, with findings; frequency, horizon, column helpers.
+* ``methods/`` (a package): the models, their traits and the registry :data:`methods.MODELS` (add a model
+  there); seasonality tests and the seasonal adjustment.
+* ``plan`` -> ``fitting`` -> ``backtest`` -> ``choice``: one series from plan to chosen, calibrated forecast;
+  ``engine`` runs them over a table (``parallel``: worker processes); ``results`` and ``scoring``.
+* ``orders``: an order list from a forecast.
+
 Pages, the CLI and other packages import these names from ``core.forecasting``; ``timeseries`` is public
 as a module (helpers for choosing columns, frequency and horizon).
 """
 
 from core.forecasting import timeseries
-from core.forecasting.engine import Backtest, ForecastResult, ModelScore, SeriesForecast, forecast
+from core.forecasting.engine import every_choice, forecast, forecast_panel
 from core.forecasting.orders import OrderLine, OrderPlan, order_plan
+from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
 
 __all__ = [
-    "Backtest", "ForecastResult", "ModelScore", "OrderLine", "OrderPlan", "SeriesForecast", "forecast", "order_plan",
+    "Backtest",
+    "BacktestWindow",
+    "ForecastResult",
+    "ModelScore",
+    "OrderLine",
+    "OrderPlan",
+    "SeriesForecast",
+    "every_choice",
+    "forecast",
+    "forecast_panel",
+    "order_plan",
     "timeseries",
 ]

@@ -24,7 +24,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.errors import InputError
-from core.forecasting.engine import ForecastResult, SeriesForecast
+from core.forecasting.results import ForecastResult, SeriesForecast
+from core.vocab import count, number
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,6 @@ class OrderPlan:
         return self.to_frame().to_csv(index=False).encode("utf-8")
 
 
-def _units(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 or float(x).is_integer() else f"{x:,.1f}"
-
-
 def _sum_over(s: SeriesForecast, periods: int, z_level: float) -> tuple[float, float, bool]:
     """(expected demand, sigma) over the first ``periods`` forecast steps; bool = extrapolated."""
     yhat = np.maximum(np.asarray(s.yhat, float), 0.0)
@@ -131,19 +124,8 @@ def order_plan(
             f"The review period must be a whole number of periods, 1 or more (got {review_period}).",
             "Enter how often you place orders, e.g. 1 for every period.",
         )
-    try:
-        sl = float(service_level)
-    except (TypeError, ValueError):
-        sl = float("nan")
-    if sl > 1 and sl < 100:
-        sl = sl / 100.0  # accept 95 as 95 %
-    if not (0.5 <= sl < 1):
-        raise InputError(
-            f"The service level must be between 50 % and 99.9 % (got {service_level}).",
-            "Use e.g. 0.95 for a 95 % chance of not running out.",
-        )
+    sl = _service_level(service_level)
     z_level = float(norm.ppf(0.5 + result.level / 200.0))
-    z_sl = float(norm.ppf(sl))
     unit = result.freq.unit if result.freq else "period"
     p = int(lead_time) + int(review_period)
     notes = []
@@ -157,36 +139,10 @@ def order_plan(
         d_l, sig_l, _ = _sum_over(s, int(lead_time), z_level) if lead_time else (0.0, 0.0, False)
         if extra:
             notes.append(
-                f"Lead time plus review period ({_units(p, unit)}) is longer than the forecast; "
+                f"Lead time plus review period ({count(p, unit)}) is longer than the forecast; "
                 f"the last forecast {unit} was repeated."
             )
-        ss = z_sl * sig_p
-        up_to = d_p + ss
-        rop = d_l + z_sl * sig_l
-        q = max(0, math.ceil(up_to - have - coming - 1e-9))
-        name = f"'{s.id}'" if s.id is not None else "this item"
-        conf = f"{sl * 100:g} %"
-        if q > 0:
-            sentence = f"Order {q:,} of {name} now: covers the next {_units(p, unit)} with {conf} confidence."
-        else:
-            sentence = (
-                f"No need to order {name} now: the {_fmt(have + coming)} in stock or on order "
-                f"cover the next {_units(p, unit)} with {conf} confidence."
-            )
-        lines.append(
-            OrderLine(
-                id=s.id,
-                demand=d_p,
-                sigma=sig_p,
-                safety_stock=ss,
-                reorder_point=rop,
-                order_up_to=up_to,
-                on_hand=float(have),
-                on_order=float(coming),
-                order_quantity=int(q),
-                sentence=sentence,
-            )
-        )
+        lines.append(_line(s.id, d_p, sig_p, d_l, sig_l, float(have), float(coming), sl, count(p, unit)))
     return OrderPlan(
         lines=tuple(lines),
         lead_time=int(lead_time),
@@ -194,4 +150,60 @@ def order_plan(
         service_level=sl,
         unit=unit,
         notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _service_level(service_level: float) -> float:
+    """The service level as a share (95 is read as 95%); InputError outside 50% to 99.9%."""
+    try:
+        sl = float(service_level)
+    except (TypeError, ValueError):
+        sl = float("nan")
+    if sl > 1 and sl < 100:
+        sl = sl / 100.0  # accept 95 as 95 %
+    if not (0.5 <= sl < 1):
+        raise InputError(
+            f"The service level must be between 50% and 99.9% (got {service_level}).",
+            "Use e.g. 0.95 for a 95% chance of not running out.",
+        )
+    return sl
+
+
+def _line(
+    sid: str | None,
+    d_p: float,
+    sig_p: float,
+    d_l: float,
+    sig_l: float,
+    have: float,
+    coming: float,
+    sl: float,
+    protection: str,
+) -> OrderLine:
+    """One product's order: up to demand over the protection period plus safety stock, less what it has."""
+    z_sl = float(norm.ppf(sl))
+    ss = z_sl * sig_p
+    up_to = d_p + ss
+    rop = d_l + z_sl * sig_l
+    q = max(0, math.ceil(up_to - have - coming - 1e-9))
+    name = f"'{sid}'" if sid is not None else "this item"
+    conf = f"{number(sl * 100)}%"
+    if q > 0:
+        sentence = f"Order {q:,} of {name} now: covers the next {protection} with {conf} confidence."
+    else:
+        sentence = (
+            f"No need to order {name} now: the {number(have + coming)} in stock or on order "
+            f"cover the next {protection} with {conf} confidence."
+        )
+    return OrderLine(
+        id=sid,
+        demand=d_p,
+        sigma=sig_p,
+        safety_stock=ss,
+        reorder_point=rop,
+        order_up_to=up_to,
+        on_hand=have,
+        on_order=coming,
+        order_quantity=int(q),
+        sentence=sentence,
     )

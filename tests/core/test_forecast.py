@@ -10,13 +10,20 @@ import pandas as pd
 import pytest
 
 from core.errors import InputError
-from core.forecasting.engine import forecast, forecast_series, mase_scale, metrics
-from core.forecasting.methods import ARIMA, ETS, MODELS, Croston, SeasonalAdjuster, SeasonalNaive, seasonality_test
+from core.forecasting.backtest import backtest
+from core.forecasting.choice import finish
+from core.forecasting.engine import forecast, mase_scale, metrics
+from core.forecasting.methods import ARIMA, ETS, Croston, SeasonalAdjuster, SeasonalNaive, seasonality_test
 from core.forecasting.timeseries import infer_frequency, prepare, suggest_fill
 
 
 def _frame(values, start="2020-01-01", freq="D", **extra):
     return pd.DataFrame({"date": pd.date_range(start, periods=len(values), freq=freq), "sales": values, **extra})
+
+
+def forecast_one(values, h, level=90.0, season=None, freq_code="D", unit="period", windows=3) -> dict:
+    """One series through the engine's two steps: test every model on its past, then choose and forecast."""
+    return finish(backtest(np.asarray(values, dtype=float), h, level, season, freq_code, unit, windows))
 
 
 # --------------------------------------------------------------------------- preparation
@@ -170,16 +177,6 @@ def test_series_id_with_one_row_is_reported_not_fatal():
 # --------------------------------------------------------------------------- models and known answers
 
 
-def test_every_model_fits_and_predicts_the_right_length():
-    y = 50 + np.sin(np.arange(60) / 3) * 5 + np.arange(60) * 0.2
-    for name, cls in MODELS.items():
-        m = cls(season=12) if name == "seasonal_naive" else cls()
-        assert m.fit(y) is m
-        mean, lo, hi = m.predict(7, 90)
-        assert len(mean) == len(lo) == len(hi) == 7
-        assert np.all(lo <= mean + 1e-9) and np.all(mean <= hi + 1e-9), name
-
-
 def test_pure_seasonal_series_is_forecast_nearly_perfectly():
     pattern = np.array([10, 12, 15, 20, 30, 45, 50, 44, 30, 20, 14, 11], float)
     df = _frame(np.tile(pattern, 8), freq="MS")
@@ -210,7 +207,7 @@ def test_intermittent_series_uses_croston_sba():
 def test_backtest_never_sees_the_future():
     # flat at 10, then a jump to 100 in the very last backtest window: nobody could have foreseen it
     y = np.r_[np.full(80, 10.0), np.full(10, 100.0)]
-    r = forecast_series(y, h=10, level=90, freq_code="D", unit="day", windows=3)
+    r = forecast_one(y, h=10, level=90, freq_code="D", unit="day", windows=3)
     last = r["windows"][-1]
     assert last["actual"] == [100.0] * 10
     assert np.allclose(last["yhat"], 10, atol=1)
@@ -221,7 +218,7 @@ def test_interval_coverage_is_roughly_nominal_on_iid_noise():
     hits = []
     for i in range(12):
         y = rng.normal(100, 10, 230)
-        r = forecast_series(y[:200], h=30, level=90, freq_code="D", unit="day")
+        r = forecast_one(y[:200], h=30, level=90, freq_code="D", unit="day")
         hits.append((y[200:] >= r["lo"]) & (y[200:] <= r["hi"]))
         assert 0.7 <= r["backtest"]["coverage"] <= 1.0
     assert 0.8 <= np.mean(hits) <= 0.98
@@ -407,7 +404,7 @@ def test_quarter_labels_and_r_decimal_years_are_forecast_by_their_calendar():
 def test_holt_winters_follows_a_seasonal_pattern_that_grows():
     # a December peak that grows every year: one fixed pattern from the whole history is too small
     # at the end; Holt-Winters keeps learning it (fpp3's us_employment couriers, 80 years of months)
-    from core.forecasting.engine import _candidates, _make_plan
+    from core.forecasting.plan import candidates, make_plan
     from core.forecasting.methods import HoltWinters
 
     rng = np.random.default_rng(5)
@@ -422,10 +419,10 @@ def test_holt_winters_follows_a_seasonal_pattern_that_grows():
     assert np.all(np.diff(width) >= -1e-9) and width[0] == pytest.approx(2 * 1.6448536 * hw.sigma_, rel=1e-6)
     with pytest.raises(ValueError, match="three seasons"):
         HoltWinters(season=12).fit(y[:30])
-    plan = _make_plan(y[:30], "M", None, "month")  # too short: not a candidate at all
-    assert "holt_winters" not in _candidates(plan, 30)
-    daily = _make_plan(10 + np.sin(np.arange(200) * 2 * np.pi / 7), "D", None, "day")
-    assert not {"holt_winters", "seasonal_arima"} & set(_candidates(daily, 200))  # daily data: kept fast
+    plan = make_plan(y[:30], "M", None, "month")  # too short: not a candidate at all
+    assert "holt_winters" not in candidates(plan, 30)
+    daily = make_plan(10 + np.sin(np.arange(200) * 2 * np.pi / 7), "D", None, "day")
+    assert not {"holt_winters", "seasonal_arima"} & set(candidates(daily, 200))  # daily data: kept fast
 
 
 def test_seasonal_arima_airline_model_fits_recent_seasons_and_widens_with_the_horizon():
@@ -473,43 +470,43 @@ def test_closed_hours_are_forecast_as_zero_not_as_intermittent_demand():
     assert np.all(yhat[future_open] > 10)  # and the open hours keep their daily shape
     assert yhat[future_open][4] > yhat[future_open][0]
     # sporadic zeros are still intermittent demand: no hour of the day is always zero
-    from core.forecasting.engine import _make_plan
+    from core.forecasting.plan import make_plan
 
-    plan = _make_plan(sales, "h", None, "hour")
+    plan = make_plan(sales, "h", None, "hour")
     assert not plan.intermittent and plan.closed == tuple(range(9)) + tuple(range(18, 24))
     spiky = np.where(rng.random(hours.size) < 0.7, 0, rng.poisson(3, hours.size)).astype(float)
-    plan = _make_plan(spiky, "h", 24, "hour")
+    plan = make_plan(spiky, "h", 24, "hour")
     assert plan.intermittent and plan.closed == ()
     # sparse daily sales are zero on some weekday by chance: that is no closing day
-    flagged = sum(bool(_make_plan(np.random.default_rng(k).poisson(0.35, 120).astype(float), "D", 7, "day").closed)
+    flagged = sum(bool(make_plan(np.random.default_rng(k).poisson(0.35, 120).astype(float), "D", 7, "day").closed)
                   for k in range(100))
     assert flagged <= 2
     # a real closing day shows within three weeks
     week = np.random.default_rng(1).poisson(5, 21).astype(float)
     week[6::7] = 0
-    assert _make_plan(week, "D", 7, "day").closed == (6,)
+    assert make_plan(week, "D", 7, "day").closed == (6,)
 
 
 # --------------------------------------------------------------------------- choosing with the other series in mind
 
 
 def test_relative_errors_are_scale_free_and_zero_for_the_best():
-    from core.forecasting.engine import _backtest, relative_errors
+    from core.forecasting.choice import relative_errors
 
     rng = np.random.default_rng(8)
     y = 50 + np.cumsum(rng.normal(0.3, 1, 120))
-    small = relative_errors(_backtest(y, 7, 90.0, None, "D", "day", 3))
-    big = relative_errors(_backtest(1000 * y, 7, 90.0, None, "D", "day", 3))
+    small = relative_errors(backtest(y, 7, 90.0, None, "D", "day", 3))
+    big = relative_errors(backtest(1000 * y, 7, 90.0, None, "D", "day", 3))
     assert min(small.values()) == 0.0 and all(v >= 0 for v in small.values())
     assert "naive" not in small  # scored for reference only, never chosen
     assert small.keys() == big.keys()
     for c in small:
         assert big[c] == pytest.approx(small[c], abs=1e-6)
-    assert relative_errors(_backtest(np.array([3.0, 4.0]), 7, 90.0, None, "D", "day", 3)) == {}
+    assert relative_errors(backtest(np.array([3.0, 4.0]), 7, 90.0, None, "D", "day", 3)) == {}
 
 
 def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
-    from core.forecasting.engine import panel_priors
+    from core.forecasting.choice import panel_priors
 
     from types import SimpleNamespace
 
@@ -536,7 +533,7 @@ def test_panel_priors_leave_the_series_itself_out_and_need_three_series():
 def test_one_odd_series_cannot_sway_the_table():
     from types import SimpleNamespace
 
-    from core.forecasting.engine import REL_CAP, _choose, relative_errors
+    from core.forecasting.choice import REL_CAP, choose, relative_errors
 
     # an exactly repeating pattern: seasonal naive is perfect, the others are ordinary
     perfect = {"done": None, "origins": [10], "ok": ["seasonal_naive", "theta", "ets"], "crit": "mae",
@@ -546,31 +543,31 @@ def test_one_odd_series_cannot_sway_the_table():
     assert rel["seasonal_naive"] == 0.0 and rel["ets"] == 0.0  # both below 0.1 % of the level
     assert rel["theta"] == pytest.approx(np.log(REL_CAP))  # not log(6.7 / 0)
     # a prior that lacks a model is not used at all (the missing one would otherwise look best)
-    assert _choose({"ets": 0.0, "arima": 0.1, "combination": 0.1}, {"ets": 0.3, "combination": 0.2}) == "ets"
+    assert choose({"ets": 0.0, "arima": 0.1, "combination": 0.1}, {"ets": 0.3, "combination": 0.2}) == "ets"
 
 
 def test_choice_without_others_is_the_series_own_and_others_can_tip_a_close_call():
-    from core.forecasting.engine import _choose
+    from core.forecasting.choice import choose
 
     rel = {"theta": 0.0, "ets": 0.04, "combination": 0.2}
-    assert _choose(rel, {}) == "theta"
-    assert _choose({"theta": 0.0, "ets": 0.3, "combination": 0.03}, {}) == "combination"  # within 5 %
-    assert _choose(rel, {"theta": 0.6, "ets": 0.0, "combination": 0.5}) == "ets"  # close call: others decide
-    assert _choose({"theta": 0.0, "ets": 1.5}, {"theta": 0.6, "ets": 0.0}) == "theta"  # clear own evidence stays
+    assert choose(rel, {}) == "theta"
+    assert choose({"theta": 0.0, "ets": 0.3, "combination": 0.03}, {}) == "combination"  # within 5 %
+    assert choose(rel, {"theta": 0.6, "ets": 0.0, "combination": 0.5}) == "ets"  # close call: others decide
+    assert choose({"theta": 0.0, "ets": 1.5}, {"theta": 0.6, "ets": 0.0}) == "theta"  # clear own evidence stays
 
 
 def test_a_forced_choice_is_forecast_as_chosen_and_unknown_choices_are_ignored():
-    from core.forecasting.engine import _backtest, _finish, relative_errors
+    from core.forecasting.choice import relative_errors
 
     t = np.arange(96.0)
     y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(3).normal(0, 1, t.size)
-    state = _backtest(y, h=12, level=90.0, season=None, freq_code="M", unit="month", windows=3)
-    chosen = _finish(state)["model"]
+    state = backtest(y, h=12, level=90.0, season=None, freq_code="M", unit="month", windows=3)
+    chosen = finish(state)["model"]
     for c in relative_errors(state):
-        r = _finish(state, choice=c)
+        r = finish(state, choice=c)
         assert r["model"] == c and len(r["mean"]) == 12
         assert not any("across the other series" in n for n in r["notes"])
-    assert _finish(state, choice="no such model")["model"] == chosen
+    assert finish(state, choice="no such model")["model"] == chosen
 
 
 def test_a_shop_table_chooses_with_the_other_products_and_says_so():
@@ -643,7 +640,7 @@ def test_numbers_are_not_dates_and_gappy_daily_data_stay_daily():
                                     np.r_[np.zeros(40), 5, np.zeros(9)], np.arange(60) * 1e12 + 1e15],
                          ids=["constant", "zeros", "negative", "two-points", "one-sale", "huge"])
 def test_awkward_series_always_get_a_finite_forecast(values):
-    r = forecast_series(values, h=7, freq_code="D", unit="day")
+    r = forecast_one(values, h=7, freq_code="D", unit="day")
     m, lo, hi = (np.array(r[k]) for k in ("mean", "lo", "hi"))
     assert m.size == 7 and np.isfinite(np.r_[m, lo, hi]).all()
     assert (lo <= m + 1e-6).all() and (m <= hi + 1e-6).all()
@@ -678,7 +675,7 @@ def test_a_late_zero_does_not_break_a_log_scale_plan():
     t = np.arange(400)
     y = (50 * np.exp(0.004 * t)) * (1 + 0.5 * np.sin(2 * np.pi * t / 7)) + 0.5
     y[-3] = 0.0  # positive in the first training part, a zero near the end
-    r = forecast_series(y, h=28, freq_code="D", unit="day")
+    r = forecast_one(y, h=28, freq_code="D", unit="day")
     assert r["transform"] == "log"
     assert r["model"] in ("combination", "ets", "theta", "arima")
     assert not any("could not be fitted" in n or "failed" in n for n in r["notes"])
@@ -729,12 +726,12 @@ def _square_or_die(items, kw):
 
 
 def test_a_dying_worker_costs_no_results_and_progress_never_goes_back():
-    from core.forecasting.engine import _map, _pool
+    from core.forecasting.parallel import map_chunks, worker_pool
 
     seen = []
     items = [(i, i) for i in range(12)]
-    with _pool(2) as pool:
-        out = _map(pool, 2, _square_or_die, items, {}, seen.append)
+    with worker_pool(2) as pool:
+        out = map_chunks(pool, 2, _square_or_die, items, {}, seen.append)
     assert out == {i: i * i for i in range(12)}  # item 5 was finished here, in the parent
     assert seen == sorted(seen) and seen[-1] == 12
 

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import norm
 
 from core.errors import InputError
-from core.forecasting.engine import Backtest, ForecastResult, SeriesForecast, forecast
+from core.forecasting import Backtest, ForecastResult, SeriesForecast, forecast
 from core.forecasting.orders import order_plan
 from core.forecasting.timeseries import Frequency
 
@@ -41,7 +41,7 @@ def test_safety_stock_reorder_point_and_order_by_hand():
     assert ln.order_up_to == pytest.approx(20 + z * math.sqrt(8))
     assert ln.reorder_point == pytest.approx(10 + z * 2)
     assert ln.order_quantity == math.ceil(20 + z * math.sqrt(8) - 5)  # 20 + 4.65 - 5 -> 20
-    assert ln.sentence == "Order 20 of 'Espresso beans' now: covers the next 2 weeks with 95 % confidence."
+    assert ln.sentence == "Order 20 of 'Espresso beans' now: covers the next 2 weeks with 95% confidence."
 
 
 def test_no_order_when_stock_covers():
@@ -49,7 +49,7 @@ def test_no_order_when_stock_covers():
                       service_level=0.9, on_hand=100)
     ln = plan.lines[0]
     assert ln.order_quantity == 0
-    assert ln.sentence == "No need to order 'Tea' now: the 100 in stock or on order cover the next 2 weeks with 90 % confidence."
+    assert ln.sentence == "No need to order 'Tea' now: the 100 in stock or on order cover the next 2 weeks with 90% confidence."
 
 
 def test_on_order_counts_and_percent_service_level():
@@ -77,7 +77,7 @@ def test_csv_download_has_one_row_per_product():
     "kwargs, message",
     [(dict(lead_time=-1), "The lead time must be a whole number of periods, 0 or more (got -1)."),
      (dict(lead_time=1, review_period=0), "The review period must be a whole number of periods, 1 or more (got 0)."),
-     (dict(lead_time=1, service_level=1.5), "The service level must be between 50 % and 99.9 % (got 1.5).")],
+     (dict(lead_time=1, service_level=1.5), "The service level must be between 50% and 99.9% (got 1.5).")],
     ids=["negative-lead", "zero-review", "bad-service"],
 )
 def test_bad_inventory_input(kwargs, message):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from bench.bench_forecast import Item, earlier, evaluate, hindsight, mase, snaive
 
@@ -36,6 +37,7 @@ def test_evaluate_scores_keel_and_seasonal_naive_on_the_held_out_points():
     assert sc.cover["Keel"].size == 24 and set(np.unique(sc.cover["Keel"])) <= {0.0, 1.0}
 
 
+@pytest.mark.slow  # refits every model Keel could choose, in worker processes: about 40 s on 2 cores
 def test_hindsight_is_a_ceiling_for_keels_own_choice():
     items = [_item(60, 6), _item(72, 6), _item(84, 6)]
     sc = evaluate(items, with_statsforecast=False)
