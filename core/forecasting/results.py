@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.data.quality import Finding
+from core.data.findings import Finding
 from core.forecasting.methods import LABELS, MODELS
 from core.forecasting.timeseries import Frequency
 from core.vocab import count, jsonable, number, percent, plural

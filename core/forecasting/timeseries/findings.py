@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data.quality import Finding
+from core.data.findings import Finding
 from core.forecasting.timeseries.frequency import Frequency
 from core.vocab import number, percent
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.data.quality import Finding
+from core.data.findings import Finding
 from core.errors import InputError
 from core.forecasting.timeseries.dates import parse_dates, parse_values
 from core.forecasting.timeseries.findings import (
