@@ -302,46 +302,19 @@ def retrain_with_gate(
     challenger are both scored on exactly those rows, and the challenger replaces the champion
     only when it wins by more than ``margin``. The decision and its reason go to the audit log.
     """
-    from core.data import pii
     from core.models import model as modelio
     from core.models import train
     from core.monitoring import monitor
 
     info, champion_model = modelio.load_registered(model_ref)
     target = info.target
-    labels_column = labels_column or target
-    if labels_column not in batch.columns:
-        raise InputError(
-            f"The new batch has no column '{labels_column}' with the real outcomes.",
-            "Retraining needs the true answers for the new rows; add them, or wait until they are known.",
-        )
-    labelled = batch[batch[labels_column].notna()].rename(columns={labels_column: target})
-    if len(labelled) < 20:
-        raise InputError(
-            f"Only {len(labelled)} rows of the new batch have a known '{labels_column}'.",
-            "Retraining needs at least 20 labelled new rows; wait for more outcomes.",
-        )
     if info.dataset_id is None:
         raise InputError(f"The training data of model {info.label} was deleted.", "Train a new model instead.")
     reference = store.load_dataset(info.dataset_id)
-    if (
-        info.task == "classification"
-    ):  # answers as the model knows them ('yes' for 'Yes' or for True); a new class stays
-        answers = monitor.to_classes(labelled[target], tuple(champion_model.classes_), labels_column, strict=False)
-        if pd.api.types.is_bool_dtype(reference[target]) and answers.map(pd.api.types.is_bool).all():
-            answers = answers.astype(reference[target].dtype)
-        labelled = labelled.assign(**{target: answers})
-    inputs = set(champion_model.feature_names) | set(info.params.get("put_back", []))
-    cut = int(round(len(labelled) * (1 - recent_share)))
+    labelled = _labelled_rows(batch, info, champion_model, labels_column or target, reference[target])
+    cut = round(len(labelled) * (1 - recent_share))
     new_train, recent = labelled.iloc[:cut], labelled.iloc[cut:]
-    # the new rows bring only what the model reads and the answer: a column the training copy had masked,
-    # pseudonymised or left out (an email, a name) must not enter the stored data raw from the batch
-    carried = [c for c in new_train.columns if c in reference.columns and (c == target or c in inputs)]
-    new_rows = new_train[carried]
-    for c in carried:  # a masked column the user put back: the new rows are masked the same way
-        if c != target and not pd.api.types.is_numeric_dtype(reference[c]) and pii.masked_share(reference[c]) >= 0.5:
-            new_rows = new_rows.assign(**{c: pii.mask_detected(new_rows[c].astype("string"))[0]})
-    combined = pd.concat([reference, new_rows], ignore_index=True)
+    combined = pd.concat([reference, _rows_to_keep(new_train, reference, info, champion_model)], ignore_index=True)
     parent = store.get_dataset(info.dataset_id)
     dataset = store.save_dataset(
         combined, parent.name, parent_id=parent.id, change=f"Added {len(new_train):,} labelled rows from a new batch"
@@ -355,22 +328,13 @@ def retrain_with_gate(
         include=tuple(info.params.get("put_back", [])),
         progress=progress,
     )
-    X_recent, y_recent = recent.drop(columns=[target]), recent[target]
-
-    def score(model: Any) -> dict[str, float | None]:
-        if info.task == "classification":
-            classes = tuple(model.classes_)
-            known = y_recent.astype(str).isin([str(c) for c in classes])
-            return train.classification_metrics(
-                y_recent[known].astype(str).to_numpy(), model.predict_proba(X_recent[known]), [str(c) for c in classes]
-            )
-        return train.regression_metrics(y_recent.to_numpy(dtype=float), model.predict(X_recent))
-
-    champion_metrics, challenger_metrics = score(champion_model), score(result.model)
+    champion_metrics = _score_recent(champion_model, recent, target, info.task)
+    challenger_metrics = _score_recent(result.model, recent, target, info.task)
     primary = info.params.get("primary_metric") or result.primary_metric
     decision = monitor.gate(champion_metrics, challenger_metrics, primary, margin)
-    report = evaluation_report(result, seed=seed)
-    challenger = modelio.register(result, name=info.name, dataset_id=dataset.id, report=report)
+    challenger = modelio.register(
+        result, name=info.name, dataset_id=dataset.id, report=evaluation_report(result, seed=seed)
+    )
     store.record_decision(
         challenger.id,
         "gate",
@@ -390,6 +354,66 @@ def retrain_with_gate(
         holdout_rows=len(recent),
         dataset=dataset,
     )
+
+
+def _labelled_rows(
+    batch: pd.DataFrame, info: store.ModelInfo, model: Any, labels_column: str, reference_target: pd.Series
+) -> pd.DataFrame:
+    """The batch's rows whose true answer is known, with the answer under the model's target name and, for a
+    classifier, written as the model knows its answers ('yes' for 'Yes' or for True; a new class stays)."""
+    from core.monitoring import monitor
+
+    target = info.target
+    if labels_column not in batch.columns:
+        raise InputError(
+            f"The new batch has no column '{labels_column}' with the real outcomes.",
+            "Retraining needs the true answers for the new rows; add them, or wait until they are known.",
+        )
+    labelled = batch[batch[labels_column].notna()].rename(columns={labels_column: target})
+    if len(labelled) < 20:
+        raise InputError(
+            f"Only {len(labelled)} rows of the new batch have a known '{labels_column}'.",
+            "Retraining needs at least 20 labelled new rows; wait for more outcomes.",
+        )
+    if info.task == "classification":
+        answers = monitor.to_classes(labelled[target], tuple(model.classes_), labels_column, strict=False)
+        if pd.api.types.is_bool_dtype(reference_target) and answers.map(pd.api.types.is_bool).all():
+            answers = answers.astype(reference_target.dtype)
+        labelled = labelled.assign(**{target: answers})
+    return labelled
+
+
+def _rows_to_keep(new_train: pd.DataFrame, reference: pd.DataFrame, info: store.ModelInfo, model: Any) -> pd.DataFrame:
+    """The new rows as they may be stored: only what the model reads and the answer. A column the training copy
+    had masked, pseudonymised or left out (an email, a name) must not enter the stored data raw from the batch;
+    a masked column the user put back is masked the same way."""
+    from core.data import pii
+
+    inputs = set(model.feature_names) | set(info.params.get("put_back", []))
+    carried = [c for c in new_train.columns if c in reference.columns and (c == info.target or c in inputs)]
+    rows = new_train[carried]
+    for c in carried:
+        if (
+            c != info.target
+            and not pd.api.types.is_numeric_dtype(reference[c])
+            and pii.masked_share(reference[c]) >= 0.5
+        ):
+            rows = rows.assign(**{c: pii.mask_detected(rows[c].astype("string"))[0]})
+    return rows
+
+
+def _score_recent(model: Any, recent: pd.DataFrame, target: str, task: str) -> dict[str, float | None]:
+    """A model's metrics on the recent hold-out (for a classifier, on the rows whose answer it knows)."""
+    from core.models import train
+
+    X_recent, y_recent = recent.drop(columns=[target]), recent[target]
+    if task == "classification":
+        classes = [str(c) for c in model.classes_]
+        known = y_recent.astype(str).isin(classes)
+        return train.classification_metrics(
+            y_recent[known].astype(str).to_numpy(), model.predict_proba(X_recent[known]), classes
+        )
+    return train.regression_metrics(y_recent.to_numpy(dtype=float), model.predict(X_recent))
 
 
 def rollback(name: str) -> store.ModelInfo:

@@ -136,6 +136,7 @@ def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, n
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
     )
     outcome: tuple | None = None
+    assert proc.stdin is not None and proc.stdout is not None  # both are pipes
     try:
         proc.stdin.write(pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
         proc.stdin.close()

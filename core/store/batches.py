@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.store.db import audit_event, connect, get_row, json_default, transaction, utc_now
+from core.store.db import audit_event, connect, get_row, insert_row, json_default, transaction, utc_now
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class AuditEntry:
 
 def audit_log(limit: int = 200, home: Path | None = None) -> list[AuditEntry]:
     with connect(home) as db:
-        rows = db["audit"].rows_where(order_by="id desc", limit=limit)
+        rows = db.table("audit").rows_where(order_by="id desc", limit=limit)
         return [
             AuditEntry(r["id"], r["at"], r["action"], r["object_type"], r["object_id"], json.loads(r["detail"] or "{}"))
             for r in rows
@@ -34,18 +34,16 @@ def save_batch(
 ) -> int:
     with transaction(home) as db:
         get_row(db, "models", model_id, "model")
-        batch_id = (
-            db["batches"]
-            .insert(
-                {
-                    "model_id": int(model_id),
-                    "created_at": utc_now(),
-                    "rows": int(rows),
-                    "dataset_id": dataset_id,
-                    "result_json": json.dumps(result, default=json_default),
-                }
-            )
-            .last_pk
+        batch_id = insert_row(
+            db,
+            "batches",
+            {
+                "model_id": int(model_id),
+                "created_at": utc_now(),
+                "rows": int(rows),
+                "dataset_id": dataset_id,
+                "result_json": json.dumps(result, default=json_default),
+            },
         )
         audit_event(db, "monitor", "batch", batch_id, model_id=model_id, rows=rows)
     return int(batch_id)
@@ -54,7 +52,7 @@ def save_batch(
 def list_batches(model_id: int, home: Path | None = None) -> list[dict[str, Any]]:
     with connect(home) as db:
         out = []
-        for r in db["batches"].rows_where("model_id = ?", [int(model_id)], order_by="id"):
+        for r in db.table("batches").rows_where("model_id = ?", [int(model_id)], order_by="id"):
             out.append({**r, "result": json.loads(r.pop("result_json") or "{}")})
         return out
 
@@ -65,7 +63,7 @@ def acknowledge_alert(batch_id: int, rule: str, note: str = "", home: Path | Non
         row = get_row(db, "batches", batch_id, "monitored batch")
         result = json.loads(row["result_json"] or "{}")
         result.setdefault("acknowledged", {})[rule] = {"at": utc_now(), "note": note}
-        db["batches"].update(int(batch_id), {"result_json": json.dumps(result, default=json_default)})
+        db.table("batches").update(int(batch_id), {"result_json": json.dumps(result, default=json_default)})
         audit_event(db, "acknowledge", "batch", int(batch_id), rule=rule, note=note)
 
 
@@ -73,17 +71,15 @@ def save_forecast(
     dataset_id: int | None, params: dict[str, Any], result: dict[str, Any], home: Path | None = None
 ) -> int:
     with transaction(home) as db:
-        forecast_id = (
-            db["forecasts"]
-            .insert(
-                {
-                    "dataset_id": dataset_id,
-                    "created_at": utc_now(),
-                    "params_json": json.dumps(params, default=json_default),
-                    "result_json": json.dumps(result, default=json_default),
-                }
-            )
-            .last_pk
+        forecast_id = insert_row(
+            db,
+            "forecasts",
+            {
+                "dataset_id": dataset_id,
+                "created_at": utc_now(),
+                "params_json": json.dumps(params, default=json_default),
+                "result_json": json.dumps(result, default=json_default),
+            },
         )
         audit_event(db, "forecast", "forecast", forecast_id, dataset_id=dataset_id)
     return int(forecast_id)

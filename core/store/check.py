@@ -39,76 +39,108 @@ class CheckReport:
     files_checked: int
 
 
+@dataclass(frozen=True)
+class _Contents:
+    """What a readable database lists: the files it refers to, how many datasets and models, legacy models."""
+
+    referenced: list[tuple[str, str, str]]
+    datasets: int
+    models: int
+    legacy: list[str]
+
+
 def check(home: Path | None = None) -> CheckReport:
     """Integrity of the database and of every stored file, without changing anything."""
     home = home or keel_home()
-    problems: list[Problem] = []
-    notes: list[str] = []
-    path = db_path(home)
     problem = database_problem(home)
     if problem:
-        problems.append(Problem("database", problem + ".", RESTORE_HINT))
-        return CheckReport(False, tuple(problems), tuple(notes), 0, 0, 0)
-    if not path.exists():
-        notes.append("Keel has stored nothing here yet.")
-        return CheckReport(True, (), tuple(notes), 0, 0, 0)
+        return _failed(Problem("database", problem + ".", RESTORE_HINT))
+    if not db_path(home).exists():
+        return CheckReport(True, (), ("Keel has stored nothing here yet.",), 0, 0, 0)
+    notes: list[str] = []
     try:
-        # Not read-only: a hot journal left by a crash must be rolled back first, as any open would.
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-            if result != ["ok"]:
-                problems.append(Problem("database", f"The database is damaged: {'; '.join(result[:3])}.", RESTORE_HINT))
-                return CheckReport(False, tuple(problems), tuple(notes), 0, 0, 0)
-            db = Database(conn)
-            try:
-                check_is_keel(db, path)
-            except StoreDamagedError as exc:
-                problems.append(Problem("database", exc.message, exc.hint))
-                return CheckReport(False, tuple(problems), tuple(notes), 0, 0, 0)
-            pending = [m.name for m in migrations.pending(db)] if db.table_names() else []
-            if pending:
-                notes.append(f"The database will be upgraded at the next start ({', '.join(pending)}).")
-            tables = set(db.table_names())
-            if not {"datasets", "models"} <= tables:
-                return CheckReport(True, (), tuple(notes), 0, 0, 0)
-            referenced = referenced_files(conn)
-            datasets = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()[0]
-            models = conn.execute("SELECT COUNT(*) FROM models").fetchone()[0]
-            legacy = (
-                []
-                if "artifact_format" not in {r[1] for r in conn.execute("PRAGMA table_info(models)")}
-                else [
-                    f"{n}:{v}"
-                    for n, v in conn.execute("SELECT name, version FROM models WHERE artifact_format != 'skops'")
-                ]
-            )
-        finally:
-            conn.close()
+        contents = _read_database(db_path(home), notes)
+    except StoreDamagedError as exc:
+        return _failed(Problem("database", exc.message, exc.hint))
     except sqlite3.DatabaseError as exc:
-        problems.append(Problem("database", f"The database cannot be read: {exc}.", RESTORE_HINT))
-        return CheckReport(False, tuple(problems), tuple(notes), 0, 0, 0)
-    for label in legacy:
+        return _failed(Problem("database", f"The database cannot be read: {exc}.", RESTORE_HINT))
+    if contents is None:  # a database the next start will finish creating
+        return CheckReport(True, (), tuple(notes), 0, 0, 0)
+    problems = [
+        Problem(
+            f"model {label}",
+            "Saved by an older Keel in a format that runs code when loaded; Keel will not load it.",
+            "Train it again, or restore a backup made after upgrading.",
+        )
+        for label in contents.legacy
+    ]
+    problems += _file_problems(home, contents.referenced)
+    notes += _leftover_notes(home, {name for _, name, _ in contents.referenced})
+    mode = home.stat().st_mode & 0o777
+    if mode & 0o022:
         problems.append(
             Problem(
-                f"model {label}",
-                "Saved by an older Keel in a format that runs code when loaded; Keel will not load it.",
-                "Train it again, or restore a backup made after upgrading.",
+                "folder",
+                f"Other users can change Keel's folder {home} (permissions {mode:o}).",
+                f"Make it private: chmod 700 '{home}'.",
             )
         )
+    return CheckReport(
+        not problems, tuple(problems), tuple(notes), contents.datasets, contents.models, len(contents.referenced)
+    )
+
+
+def _failed(problem: Problem) -> CheckReport:
+    return CheckReport(False, (problem,), (), 0, 0, 0)
+
+
+def _read_database(path: Path, notes: list[str]) -> _Contents | None:
+    """Check the database's own integrity and that it is Keel's; list what it refers to."""
+    # Not read-only: a hot journal left by a crash must be rolled back first, as any open would.
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        if result != ["ok"]:
+            raise StoreDamagedError(f"The database is damaged: {'; '.join(result[:3])}.", RESTORE_HINT)
+        db = Database(conn)
+        check_is_keel(db, path)
+        tables = set(db.table_names())
+        pending = [m.name for m in migrations.pending(db)] if tables else []
+        if pending:
+            notes.append(f"The database will be upgraded at the next start ({', '.join(pending)}).")
+        if not {"datasets", "models"} <= tables:
+            return None
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(models)")}
+        legacy_rows = (
+            conn.execute("SELECT name, version FROM models WHERE artifact_format != 'skops'")
+            if "artifact_format" in columns
+            else []
+        )
+        return _Contents(
+            referenced=referenced_files(conn),
+            datasets=int(conn.execute("SELECT COUNT(*) FROM datasets").fetchone()[0]),
+            models=int(conn.execute("SELECT COUNT(*) FROM models").fetchone()[0]),
+            legacy=[f"{n}:{v}" for n, v in legacy_rows],
+        )
+    finally:
+        conn.close()
+
+
+def _file_problems(home: Path, referenced: list[tuple[str, str, str]]) -> list[Problem]:
+    problems = []
     for kind, name, sha in referenced:
         file = home / kind / name
         if not file.is_file():
             problems.append(Problem(f"{kind}/{name}", "The file is missing.", RESTORE_HINT))
         elif file_sha256(file) != sha:
-            problems.append(
-                Problem(
-                    f"{kind}/{name}",
-                    "The file has changed since Keel saved it (its fingerprint differs).",
-                    RESTORE_HINT,
-                )
-            )
-    live = {name for _, name, _ in referenced}
+            detail = "The file has changed since Keel saved it (its fingerprint differs)."
+            problems.append(Problem(f"{kind}/{name}", detail, RESTORE_HINT))
+    return problems
+
+
+def _leftover_notes(home: Path, live: set[str]) -> list[str]:
+    """Notes (not problems) on files no record uses and on a damaged database kept aside."""
+    notes = []
     stray = [p for p in stored_files(home) if p.name not in live]
     if stray:
         notes.append(
@@ -126,13 +158,4 @@ def check(home: Path | None = None) -> CheckReport:
         notes.append(
             f"A damaged database was kept aside as {damaged[-1]}; delete it once you are happy with the restore."
         )
-    mode = home.stat().st_mode & 0o777
-    if mode & 0o022:
-        problems.append(
-            Problem(
-                "folder",
-                f"Other users can change Keel's folder {home} (permissions {mode:o}).",
-                f"Make it private: chmod 700 '{home}'.",
-            )
-        )
-    return CheckReport(not problems, tuple(problems), tuple(notes), int(datasets), int(models), len(referenced))
+    return notes

@@ -21,6 +21,7 @@ from core.store.db import (
     connect,
     ensure_schema,
     get_row,
+    insert_row,
     redact_audit,
     transaction,
     utc_now,
@@ -112,7 +113,7 @@ def save_dataset(
     with transaction(home) as db:
         # A sweep in another process may have moved the file aside before we held the lock: put it back.
         write_file_atomically(kind_folder("datasets", home), f"{sha}.parquet", payload, sha=sha, trust_existing=True)
-        existing = list(db["datasets"].rows_where("sha256 = ?", [sha], limit=1))
+        existing = list(db.table("datasets").rows_where("sha256 = ?", [sha], limit=1))
         if existing:
             return _dataset_from_row(existing[0], is_new=False)
         if parent_id is not None:
@@ -142,7 +143,7 @@ def save_dataset(
             "notes_json": json.dumps(list(notes)),
             "created_at": utc_now(),
         }
-        new_id = db["datasets"].insert(row).last_pk
+        new_id = insert_row(db, "datasets", row)
         if family_id is None:
             db.execute("UPDATE datasets SET family_id = ? WHERE id = ?", [new_id, new_id])
         audit_event(
@@ -156,7 +157,7 @@ def save_dataset(
             parent_id=parent_id,
             change=change,
         )
-        stored = db["datasets"].get(new_id)
+        stored = db.table("datasets").get(new_id)
     return _dataset_from_row(stored)
 
 
@@ -168,7 +169,7 @@ def get_dataset(dataset_id: int, home: Path | None = None) -> DatasetInfo:
 def list_datasets(home: Path | None = None) -> list[DatasetInfo]:
     """Every dataset version, newest first."""
     with connect(home) as db:
-        return [_dataset_from_row(r) for r in db["datasets"].rows_where(order_by="id desc")]
+        return [_dataset_from_row(r) for r in db.table("datasets").rows_where(order_by="id desc")]
 
 
 def load_dataset(dataset_id: int, home: Path | None = None) -> pd.DataFrame:
@@ -196,9 +197,9 @@ def rename_dataset(dataset_id: int, new_name: str, home: Path | None = None) -> 
         raise InputError("A dataset name cannot be empty.", "Type a short name, e.g. 'Sales 2025'.")
     with transaction(home) as db:
         old = get_row(db, "datasets", dataset_id, "dataset")
-        db["datasets"].update(int(dataset_id), {"name": name})
+        db.table("datasets").update(int(dataset_id), {"name": name})
         audit_event(db, "rename", "dataset", int(dataset_id), old=old["name"], new=name)
-        row = db["datasets"].get(int(dataset_id))
+        row = db.table("datasets").get(int(dataset_id))
     return _dataset_from_row(row)
 
 
@@ -214,9 +215,9 @@ def set_column_kinds(dataset_id: int, kinds: dict[str, str], home: Path | None =
                 "Choose kinds only for columns that are in the table.",
             )
         merged = {**json.loads(row["kinds_json"] or "{}"), **kinds}
-        db["datasets"].update(int(dataset_id), {"kinds_json": json.dumps(merged)})
+        db.table("datasets").update(int(dataset_id), {"kinds_json": json.dumps(merged)})
         audit_event(db, "set_kinds", "dataset", int(dataset_id), kinds=kinds)
-        row = db["datasets"].get(int(dataset_id))
+        row = db.table("datasets").get(int(dataset_id))
     return _dataset_from_row(row)
 
 

@@ -237,8 +237,16 @@ def transaction(home: Path | None = None) -> Iterator[Database]:
             db.conn.execute("COMMIT")
 
 
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row and return its id."""
+    new_id = db.table(table).insert(row).last_pk
+    if new_id is None:  # pragma: no cover - every Keel table has an integer primary key
+        raise RuntimeError(f"no id for the new row of {table}")
+    return int(new_id)
+
+
 def audit_event(db: Database, action: str, object_type: str, object_id: int | None, **detail: Any) -> None:
-    db["audit"].insert(
+    db.table("audit").insert(
         {
             "at": utc_now(),
             "action": action,

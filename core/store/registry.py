@@ -19,6 +19,7 @@ from core.store.db import (
     connect,
     ensure_schema,
     get_row,
+    insert_row,
     json_default,
     redact_audit,
     transaction,
@@ -133,8 +134,8 @@ def save_model(
             "artifact_format": artifact_format,
             "created_at": utc_now(),
         }
-        new_id = db["models"].insert(row).last_pk
-        db["stage_history"].insert(
+        new_id = insert_row(db, "models", row)
+        db.table("stage_history").insert(
             {
                 "model_id": new_id,
                 "at": row["created_at"],
@@ -144,7 +145,7 @@ def save_model(
             }
         )
         audit_event(db, "register", "model", new_id, name=model_name, version=version, algorithm=algorithm)
-        stored = db["models"].get(new_id)
+        stored = db.table("models").get(new_id)
     return _model_from_row(stored)
 
 
@@ -186,8 +187,8 @@ def resolve_model(ref: str | int, home: Path | None = None) -> ModelInfo:
             model_id = _as_id(text)
             if model_id is None:
                 raise not_found
-            rows = list(db["models"].rows_where("id = ?", [model_id], limit=1))
-            named = list(db["models"].rows_where("name = ?", [text], order_by="version desc", limit=1))
+            rows = list(db.table("models").rows_where("id = ?", [model_id], limit=1))
+            named = list(db.table("models").rows_where("name = ?", [text], order_by="version desc", limit=1))
             if rows and named:  # only from a store made before names of digits were refused
                 raise InputError(
                     f"'{text}' is both the id of model {rows[0]['name']}:{rows[0]['version']} and the name of "
@@ -198,16 +199,18 @@ def resolve_model(ref: str | int, home: Path | None = None) -> ModelInfo:
         elif "@" in text:
             name, stage = text.rsplit("@", 1)
             rows = list(
-                db["models"].rows_where("name = ? AND stage = ?", [name, stage], order_by="version desc", limit=1)
+                db.table("models").rows_where("name = ? AND stage = ?", [name, stage], order_by="version desc", limit=1)
             )
         elif ":" in text and text.rsplit(":", 1)[1].isdigit():
             name, version_text = text.rsplit(":", 1)
             version = _as_id(version_text)
             if version is not None:
-                rows = list(db["models"].rows_where("name = ? AND version = ?", [name, version], limit=1))
+                rows = list(db.table("models").rows_where("name = ? AND version = ?", [name, version], limit=1))
         else:  # a bare name means the version in use; the newest when none is
             rows = list(
-                db["models"].rows_where("name = ?", [text], order_by="stage = 'champion' desc, version desc", limit=1)
+                db.table("models").rows_where(
+                    "name = ?", [text], order_by="stage = 'champion' desc, version desc", limit=1
+                )
             )
     if not rows:
         raise not_found
@@ -221,7 +224,7 @@ def get_model(model_id: int, home: Path | None = None) -> ModelInfo:
 
 def list_models(home: Path | None = None) -> list[ModelInfo]:
     with connect(home) as db:
-        return [_model_from_row(r) for r in db["models"].rows_where(order_by="name, version desc")]
+        return [_model_from_row(r) for r in db.table("models").rows_where(order_by="name, version desc")]
 
 
 def model_file(info: ModelInfo, home: Path | None = None) -> Path:
@@ -262,9 +265,11 @@ def set_stage(model_id: int, stage: str, reason: str = "", home: Path | None = N
         row = get_row(db, "models", model_id, "model")
         at = utc_now()
         if stage == "champion":
-            for old in db["models"].rows_where("name = ? AND stage = 'champion' AND id != ?", [row["name"], row["id"]]):
-                db["models"].update(old["id"], {"stage": "retired"})
-                db["stage_history"].insert(
+            for old in db.table("models").rows_where(
+                "name = ? AND stage = 'champion' AND id != ?", [row["name"], row["id"]]
+            ):
+                db.table("models").update(old["id"], {"stage": "retired"})
+                db.table("stage_history").insert(
                     {
                         "model_id": old["id"],
                         "at": at,
@@ -273,12 +278,12 @@ def set_stage(model_id: int, stage: str, reason: str = "", home: Path | None = N
                         "reason": f"replaced by version {row['version']}",
                     }
                 )
-        db["models"].update(row["id"], {"stage": stage})
-        db["stage_history"].insert(
+        db.table("models").update(row["id"], {"stage": stage})
+        db.table("stage_history").insert(
             {"model_id": row["id"], "at": at, "from_stage": row["stage"], "to_stage": stage, "reason": reason}
         )
         audit_event(db, "stage", "model", row["id"], from_stage=row["stage"], to_stage=stage, reason=reason)
-        row = db["models"].get(row["id"])
+        row = db.table("models").get(row["id"])
     return _model_from_row(row)
 
 
@@ -298,12 +303,12 @@ def previous_champion(name: str, home: Path | None = None) -> ModelInfo | None:
                ORDER BY h.id DESC LIMIT 1""",
             [name],
         ).fetchone()
-        return _model_from_row(db["models"].get(row[0])) if row else None
+        return _model_from_row(db.table("models").get(row[0])) if row else None
 
 
 def stage_history(model_id: int, home: Path | None = None) -> list[dict[str, Any]]:
     with connect(home) as db:
-        return list(db["stage_history"].rows_where("model_id = ?", [int(model_id)], order_by="id"))
+        return list(db.table("stage_history").rows_where("model_id = ?", [int(model_id)], order_by="id"))
 
 
 def delete_model_rows(db: Database, model_id: int) -> None:

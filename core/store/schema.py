@@ -14,88 +14,65 @@ SCHEMA_NAME = "keel"
 migrations = Migrations(SCHEMA_NAME)
 
 
+#: The tables of the first schema. A migration's effect must never change once released: later changes
+#: are new migrations.
+_V1_TABLES: dict[str, dict[str, type]] = {
+    "datasets": {
+        "id": int,
+        "name": str,
+        "family_id": int,  # id of the first upload this version descends from
+        "version": int,  # 1 for an upload, then 2, 3… for each derived version
+        "parent_id": int,
+        "change": str,  # what made this version, in words ("Uploaded", "Dropped column 'x'")
+        "sha256": str,
+        "original_name": str,
+        "source_format": str,
+        "size_bytes": int,
+        "rows": int,
+        "n_columns": int,
+        "columns_json": str,
+        "kinds_json": str,  # user-confirmed column kinds, {} until changed
+        "notes_json": str,  # what ingest noticed (renamed columns, skipped lines…)
+        "created_at": str,
+    },
+    "models": {
+        "id": int,
+        "name": str,
+        "version": int,
+        "task": str,
+        "algorithm": str,
+        "stage": str,
+        "dataset_id": int,
+        "target": str,
+        "metrics_json": str,
+        "params_json": str,
+        "schema_json": str,
+        "report_json": str,  # evaluation results for the Evaluate page and model card
+        "artifact_sha256": str,
+        "artifact_bytes": int,
+        "created_at": str,
+    },
+    "stage_history": {"id": int, "model_id": int, "at": str, "from_stage": str, "to_stage": str, "reason": str},
+    "batches": {
+        "id": int,
+        "model_id": int,
+        "created_at": str,
+        "rows": int,
+        "dataset_id": int,  # raw rows kept only when the user chose to
+        "result_json": str,
+    },
+    "forecasts": {"id": int, "dataset_id": int, "created_at": str, "params_json": str, "result_json": str},
+    "audit": {"id": int, "at": str, "action": str, "object_type": str, "object_id": int, "detail": str},
+}
+
+
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["datasets"].create(
-        {
-            "id": int,
-            "name": str,
-            "family_id": int,  # id of the first upload this version descends from
-            "version": int,  # 1 for an upload, then 2, 3… for each derived version
-            "parent_id": int,
-            "change": str,  # what made this version, in words ("Uploaded", "Dropped column 'x'")
-            "sha256": str,
-            "original_name": str,
-            "source_format": str,
-            "size_bytes": int,
-            "rows": int,
-            "n_columns": int,
-            "columns_json": str,
-            "kinds_json": str,  # user-confirmed column kinds, {} until changed
-            "notes_json": str,  # what ingest noticed (renamed columns, skipped lines…)
-            "created_at": str,
-        },
-        pk="id",
-    )
-    db["datasets"].create_index(["sha256"])
-    db["datasets"].create_index(["family_id"])
-    db["models"].create(
-        {
-            "id": int,
-            "name": str,
-            "version": int,
-            "task": str,
-            "algorithm": str,
-            "stage": str,
-            "dataset_id": int,
-            "target": str,
-            "metrics_json": str,
-            "params_json": str,
-            "schema_json": str,
-            "report_json": str,  # evaluation results for the Evaluate page and model card
-            "artifact_sha256": str,
-            "artifact_bytes": int,
-            "created_at": str,
-        },
-        pk="id",
-    )
-    db["models"].create_index(["name", "version"], unique=True)
-    db["stage_history"].create(
-        {"id": int, "model_id": int, "at": str, "from_stage": str, "to_stage": str, "reason": str},
-        pk="id",
-    )
-    db["batches"].create(
-        {
-            "id": int,
-            "model_id": int,
-            "created_at": str,
-            "rows": int,
-            "dataset_id": int,  # raw rows kept only when the user chose to
-            "result_json": str,
-        },
-        pk="id",
-    )
-    db["forecasts"].create(
-        {
-            "id": int,
-            "dataset_id": int,
-            "created_at": str,
-            "params_json": str,
-            "result_json": str,
-        },
-        pk="id",
-    )
-    db["audit"].create(
-        {
-            "id": int,
-            "at": str,
-            "action": str,
-            "object_type": str,
-            "object_id": int,
-            "detail": str,
-        },
-        pk="id",
-    )
+    for table, columns in _V1_TABLES.items():
+        db.table(table).create(columns, pk="id")
+    db.table("datasets").create_index(["sha256"])
+    db.table("datasets").create_index(["family_id"])
+    db.table("models").create_index(["name", "version"], unique=True)
 
 
 @migrations()
@@ -106,7 +83,7 @@ def m002_safe_model_files(db: Database) -> None:
     that is missing, changed or cannot be converted stays recorded as 'joblib', and Keel refuses
     to load it (``load_model_artifact``) instead of unpickling it later.
     """
-    db["models"].add_column("artifact_format", str, not_null_default="joblib")
+    db.table("models").add_column("artifact_format", str, not_null_default="joblib")
     home = Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
     rows = list(db.execute("SELECT id, artifact_sha256 FROM models").fetchall())
     if not rows:
