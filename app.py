@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import store
-from core.data.samples import SAMPLES, load_sample
+from core.data import SAMPLES, load_sample
 from ui import state
 from ui.common import esc, guard, page
 

@@ -5,16 +5,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core import store, workflows
-from core.charts import column_figure, missing_figure
-from core.data.ingest import read_table
-from core.data.quality import KINDS, profile
-from core.jobs import runner as jobs
+from core import charts, jobs, store, workflows
+from core.data import FIXES, KINDS, profile, read_table
 from core.paths import keel_home
 from core.vocab import KIND_WORDS, SEVERITY_WORDS
 from core.vocab import count as plural
 from ui import state
-from ui.common import chart, esc, guard, page
+from ui.common import chart, choose, esc, guard, page
 
 page("Check my data", "🔎")
 st.title("🔎 Check my data")
@@ -48,10 +45,10 @@ uploaded = st.file_uploader(
     key="upload",
     help="Keel reads the file on this computer. Nothing leaves it.",
 )
-if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file_id:
+if uploaded is not None and st.session_state.get(state.KEPT_UPLOAD) != uploaded.file_id:
     with guard():
         data = uploaded.getvalue()
-        sheet = st.session_state.get("upload_sheet")
+        sheet = st.session_state.get(state.UPLOAD_SHEET)
         with st.spinner("Reading your file…"):
             table = parse_upload(data, uploaded.name, sheet)
         if len(table.sheets) > 1:
@@ -61,7 +58,7 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
                 index=table.sheets.index(table.sheet) if table.sheet in table.sheets else 0,
             )
             if chosen != table.sheet:
-                st.session_state["upload_sheet"] = chosen
+                st.session_state[state.UPLOAD_SHEET] = chosen
                 st.rerun()
         with st.spinner("Looking for personal data…"):
             pii = upload_pii(data, uploaded.name, table.sheet)
@@ -85,9 +82,9 @@ if uploaded is not None and st.session_state.get("kept_upload") != uploaded.file
                 st.dataframe(table.frame.head(20), hide_index=True)
                 st.stop()
         info = workflows.keep_upload(table, pii_actions=actions)
-        st.session_state["kept_upload"] = uploaded.file_id
+        st.session_state[state.KEPT_UPLOAD] = uploaded.file_id
         st.session_state[state.DATASET_ID] = info.id
-        st.session_state.pop("upload_sheet", None)
+        st.session_state.pop(state.UPLOAD_SHEET, None)
         st.session_state[state.FLASH] = (
             f"Kept '{esc(info.name)}': {info.rows:,} rows × {info.n_columns} columns."
             if info.is_new
@@ -102,18 +99,8 @@ if not datasets:
     st.page_link("app.py", label="Go to the samples", icon="🏠")
     st.stop()
 
-by_id = {d.id: d for d in datasets}
-current = st.session_state.get(state.DATASET_ID)
-if current not in by_id:
-    current = datasets[0].id
-dataset_id = st.selectbox(
-    "Dataset",
-    list(by_id),
-    index=list(by_id).index(current),
-    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows · {by_id[i].change}",
-)
-st.session_state[state.DATASET_ID] = dataset_id
-info = by_id[dataset_id]
+info = choose("Dataset", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows · {d.change}")
+dataset_id = info.id
 
 with guard():
     frame = dataset_frame(dataset_id, info.sha256, str(keel_home()))
@@ -147,14 +134,6 @@ next_steps[1].page_link("pages/6_Forecast.py", label="Or: forecast sales →", i
 
 tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(["Findings", "Columns", "Preview", "Versions & history"])
 
-FIX_LABELS = {
-    "drop_column": "Drop this column",
-    "drop_duplicates": "Remove duplicate rows",
-    "mask_pii": "Mask these values",
-    "pseudonymise_pii": "Pseudonymise",
-    "drop_rows_missing": "Drop rows where it is missing",
-}
-
 with tab_findings:
     if not report.findings:
         st.success("No problems found. Your data looks ready for a model.", icon="✅")
@@ -171,29 +150,19 @@ with tab_findings:
                 st.caption(
                     f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else "")
                 )
-                if finding.fix:
-                    label = FIX_LABELS.get(finding.fix, finding.fix.replace("_", " ").capitalize())
-                    if st.button(label, key=f"fix_{severity}_{i}_{finding.code}_{finding.column}"):
-                        with guard():
-                            with st.spinner("Creating a new version…"):
-                                new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
-                            st.session_state[state.DATASET_ID] = new.id
-                            targets[new.id] = target  # the new version keeps the checks the user turned on
-                            st.session_state[state.FLASH] = (
-                                f"Created {esc(new.label)}: {esc(new.change)}. The original is kept."
-                            )
-                            st.rerun()
+                fix_key = f"fix_{severity}_{i}_{finding.code}_{finding.column}"
+                if finding.fix and st.button(FIXES[finding.fix].title, key=fix_key):
+                    with guard(), st.spinner("Creating a new version…"):
+                        new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
+                        st.session_state[state.DATASET_ID] = new.id
+                        targets[new.id] = target  # the new version keeps the checks the user turned on
+                        st.session_state[state.FLASH] = (
+                            f"Created {esc(new.label)}: {esc(new.change)}. The original is kept."
+                        )
+                        st.rerun()
 
 with tab_columns:
-    table = pd.DataFrame(
-        {
-            "column": [c.name for c in report.columns],
-            "kind": [c.kind for c in report.columns],
-            "missing %": [round(c.missing_share * 100, 1) for c in report.columns],
-            "distinct values": [c.n_unique for c in report.columns],
-            "type in file": [c.dtype for c in report.columns],
-        }
-    )
+    table = charts.columns_table(report)
     st.caption("Keel guessed what each column holds. If a guess is wrong, change it and save.")
     edited = st.data_editor(
         table,
@@ -213,33 +182,21 @@ with tab_columns:
             st.markdown(f"- **{kind}** — {words}")
     names = [c.name for c in report.columns]
     if any(c.missing_share > 0 for c in report.columns):
-        chart(missing_figure(names, [c.missing_share for c in report.columns]))
+        chart(charts.missing_figure(names, [c.missing_share for c in report.columns]))
     # the column to predict, else the first that can tell something (an ID's spread says nothing)
     telling = [c.name for c in report.columns if c.kind not in ("id_like", "constant", "text")]
     first = target if target in names else (telling[0] if telling else names[0])
     column = st.selectbox("See how a column is spread", names, index=names.index(first))
     kind = {c.name: c.kind for c in report.columns}[column]
-    chart(column_figure(frame[column], kind))
+    chart(charts.column_figure(frame[column], kind))
 
 with tab_preview:
     st.caption(f"The first {min(len(frame), 500):,} of {len(frame):,} rows.")
     st.dataframe(frame.head(500), hide_index=True)
 
 with tab_versions:
-    family = sorted((d for d in datasets if d.family_id == info.family_id), key=lambda d: d.version)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "version": [d.version for d in family],
-                "what changed": [d.change for d in family],
-                "rows": [d.rows for d in family],
-                "columns": [d.n_columns for d in family],
-                "kept at (UTC)": [d.created_at for d in family],
-                "from file": [d.original_name for d in family],
-            }
-        ),
-        hide_index=True,
-    )
+    family = [d for d in datasets if d.family_id == info.family_id]
+    st.dataframe(charts.versions_table(family), hide_index=True)
     with st.form("rename"):
         new_name = st.text_input("Rename this dataset", value=info.name, max_chars=120)
         if st.form_submit_button("Rename"):
@@ -263,16 +220,4 @@ with tab_versions:
                 st.session_state[state.FLASH] = f"Deleted {esc(info.label)} and what was made from it."
                 st.rerun()
     st.markdown("**History**")
-    family_ids = {d.id for d in family}
-    log = [e for e in store.audit_log(500) if e.object_type == "dataset" and e.object_id in family_ids]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "when (UTC)": [e.at for e in log],
-                "what": [e.action for e in log],
-                "version id": [e.object_id for e in log],
-                "details": [json.dumps(e.detail)[:200] for e in log],
-            }
-        ),
-        hide_index=True,
-    )
+    st.dataframe(charts.dataset_history_table(store.audit_log(500), [d.id for d in family]), hide_index=True)

@@ -3,15 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from core import store, workflows
-from core.jobs import runner as jobs
+from core import charts, jobs, store, workflows
 from core.models import train
 from core.paths import keel_home
 from core.vocab import count as plural
 from core.vocab import explain_stage
 from core.vocab import metric_label as metric_name
 from ui import state
-from ui.common import esc, finished_job, guard, need, page, show_error
+from ui.common import choose, esc, finished_job, guard, need, page, show_error
 
 page("Train a model", "🏋️")
 st.title("🏋️ Train a model")
@@ -33,16 +32,8 @@ def findings_of(dataset_id: int, sha256: str, home: str, target: str, kinds: str
 
 datasets = store.list_datasets()
 need(bool(datasets), "First give Keel some data to learn from.", "pages/1_Data.py", "Check my data →")
-by_id = {d.id: d for d in datasets}
-current = st.session_state.get(state.DATASET_ID)
-dataset_id = st.selectbox(
-    "Data to learn from",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows",
-)
-st.session_state[state.DATASET_ID] = dataset_id
-info = by_id[dataset_id]
+info = choose("Data to learn from", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows")
+dataset_id = info.id
 
 with guard():
     frame = frame_of(dataset_id, info.sha256, str(keel_home()))
@@ -150,22 +141,7 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     c[1].metric("Simplest guess", "—" if base is None else f"{base:.3f}")
     c[2].metric("Chosen model", esc(model.algorithm))
     st.markdown("**How the candidates compared** (cross-validated on the training rows):")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "model": r.algorithm,
-                    **{metric_name(k): round(v, 4) for k, v in r.metrics.items() if v is not None},
-                    "fit seconds": r.fit_seconds,
-                    "ms per 1,000 predictions": r.predict_ms_per_1000,
-                    "size (KB)": None if r.size_bytes is None else round(r.size_bytes / 1024),
-                    "note": r.note,
-                }
-                for r in result.leaderboard
-            ]
-        ),
-        hide_index=True,
-    )
+    st.dataframe(charts.leaderboard_table(result), hide_index=True)
     st.caption(esc(result.split.description))
     st.page_link("pages/3_Evaluate.py", label="See how good it is →", icon="📏")
 

@@ -6,25 +6,20 @@ import streamlit as st
 
 from core import charts, store, workflows
 from core.models import evaluate
-from core.vocab import metric_label as metric_name
 from ui import state
-from ui.common import chart, esc, guard, need, page
+from ui.common import chart, choose, esc, guard, need, page
 
 page("How good is it?", "📏")
 st.title("📏 How good is it?")
 
 models = store.list_models()
 need(bool(models), "Train a model first; then its report card appears here.", "pages/2_Train.py", "Train a model →")
-by_id = {m.id: m for m in sorted(models, key=lambda m: m.id, reverse=True)}
-current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox(
+info = choose(
     "Model",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} — {by_id[i].algorithm}, predicts '{by_id[i].target}' ({by_id[i].stage})",
+    sorted(models, key=lambda m: m.id, reverse=True),
+    state.MODEL_ID,
+    lambda m: f"{m.label} — {m.algorithm}, predicts '{m.target}' ({m.stage})",
 )
-st.session_state[state.MODEL_ID] = model_id
-info = by_id[model_id]
 
 with guard():
     report = workflows.stored_report(info)
@@ -48,23 +43,10 @@ st.subheader("In short")
 for sentence in evaluate.explain_evaluation(ev):
     st.markdown(f"- {esc(sentence)}")
 
-rows = []
-for key, value in ev.metrics.items():
-    if value is None:
-        continue
-    ci = ev.intervals.get(key)
-    rows.append(
-        {
-            "measure": metric_name(key),
-            "value": round(value, 4),
-            "likely between": "" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}",
-            "simplest guess": None if ev.baseline_metrics.get(key) is None else round(ev.baseline_metrics[key], 4),
-        }
-    )
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+st.dataframe(charts.metrics_table(ev), hide_index=True)
 st.caption(
     f"Measured on {ev.n_rows:,} rows the model never saw while training. "
-    f"'Likely between' is a 95 % range: with other test rows the number would usually land there."
+    f"'Likely between' is a 95% range: with other test rows the number would usually land there."
 )
 
 is_binary = ev.task == "classification" and len(ev.classes) == 2
@@ -102,9 +84,9 @@ with tabs[2], guard(stop=False):
         if st.button("Check whether recalibrating would help"):
             with st.spinner("Fitting a calibrator on half the test rows and checking it on the other half…"):
                 check = workflows.rescore(info, "recalibration")
-            st.session_state["keel_recal_helps"] = (info.id, check.helps)
+            st.session_state[state.RECALIBRATION] = (info.id, check.helps)
             st.markdown(esc(evaluate.explain_recalibration(check)))
-        if st.session_state.get("keel_recal_helps") == (info.id, True) and st.button(
+        if st.session_state.get(state.RECALIBRATION) == (info.id, True) and st.button(
             "Keep the recalibrated model as a new version", type="primary"
         ):
             with st.spinner("Recalibrating and re-checking…"):

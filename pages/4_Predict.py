@@ -4,13 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from core import charts, store
-from core.jobs import runner as jobs
-from core.models import model as modelio
-from core.models import predict
+from core import charts, jobs, store
+from core.models import KeelModel, load_registered, predict_one, score_upload, to_safe_csv
 from core.paths import keel_home
 from ui import state
-from ui.common import chart, esc, guard, need, page
+from ui.common import chart, choose, esc, guard, need, page
 
 page("Make predictions", "🎯")
 st.title("🎯 Make predictions")
@@ -18,22 +16,13 @@ st.title("🎯 Make predictions")
 models = store.list_models()
 need(bool(models), "Train a model first; then you can use it here.", "pages/2_Train.py", "Train a model →")
 ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
-by_id = {m.id: m for m in ordered}
-current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox(
-    "Model",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})",
-)
-st.session_state[state.MODEL_ID] = model_id
-info = by_id[model_id]
+info = choose("Model", ordered, state.MODEL_ID, lambda m: f"{m.label} — predicts '{m.target}' ({m.stage})")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def loaded_model(model_id: int, sha: str, home: str) -> modelio.KeelModel:
+def loaded_model(model_id: int, sha: str, home: str) -> KeelModel:
     """A fitted model, shared read-only across sessions (keyed by its verified hash)."""
-    return modelio.load_registered(model_id)[1]
+    return load_registered(model_id)[1]
 
 
 with guard():
@@ -55,7 +44,7 @@ with tab_file:
             with st.spinner("Reading and scoring your file…"):
                 # In a worker process: a hostile file or a fault while scoring cannot take the server down.
                 report, scored = jobs.run_isolated(
-                    f"Scoring '{uploaded.name}'", predict.score_upload, uploaded.getvalue(), uploaded.name, info.id
+                    f"Scoring '{uploaded.name}'", score_upload, uploaded.getvalue(), uploaded.name, info.id
                 )
             for message in report.errors:
                 st.error(esc(message), icon="⚠️")
@@ -72,7 +61,7 @@ with tab_file:
             st.dataframe(scored.head(200)[answers + [c for c in scored.columns if c not in answers]], hide_index=True)
             st.download_button(
                 "Download the predictions (CSV)",
-                predict.to_safe_csv(scored),
+                to_safe_csv(scored),
                 file_name="predictions.csv",
                 mime="text/csv",
                 type="primary",
@@ -110,7 +99,7 @@ with tab_row:
         submitted = st.form_submit_button("Predict", type="primary")
     if submitted:
         with guard():
-            result = predict.predict_one(values, model)
+            result = predict_one(values, model)
             st.success(esc(result.sentence), icon="🎯")
             if result.probabilities:
                 chart(charts.probability_figure(result.probabilities, result.prediction))

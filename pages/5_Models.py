@@ -1,13 +1,11 @@
 """My models: versions, stages (champion/candidate/retired), compare, model card, delete."""
 
-import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
 from core.vocab import metric_label as metric_name
-from core.vocab import minutes as minutes_text
 from ui import state
-from ui.common import chart, esc, guard, need, page
+from ui.common import chart, choose, esc, guard, need, page
 
 page("My models", "🗂️")
 st.title("🗂️ My models")
@@ -15,22 +13,7 @@ st.title("🗂️ My models")
 models = store.list_models()
 need(bool(models), "No models yet. Train one and it appears here as version 1.", "pages/2_Train.py", "Train a model →")
 
-STAGE_WORDS = {"champion": "🏆 in use", "candidate": "🧪 candidate", "retired": "📦 retired"}
-table = pd.DataFrame(
-    [
-        {
-            "id": m.id,
-            "model": m.label,
-            "stage": STAGE_WORDS.get(m.stage, m.stage),
-            "predicts": m.target,
-            "kind": m.algorithm,
-            "trained (UTC)": minutes_text(m.created_at),
-            **{metric_name(k): round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))},
-        }
-        for m in models
-    ]
-)
-st.dataframe(table, hide_index=True)
+st.dataframe(charts.models_table(models), hide_index=True)
 
 names = sorted({m.name for m in models})
 metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
@@ -41,15 +24,7 @@ if metric_keys:
         chart(charts.metric_over_versions_figure(models, metric))
 
 by_id = {m.id: m for m in models}
-current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox(
-    "Look at one version",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} ({by_id[i].stage})",
-)
-st.session_state[state.MODEL_ID] = model_id
-info = by_id[model_id]
+info = choose("Look at one version", models, state.MODEL_ID, lambda m: f"{m.label} ({m.stage})")
 
 left, mid, right = st.columns(3)
 if info.stage == "champion":
@@ -75,10 +50,7 @@ with right, guard(stop=False):
     )
 
 st.markdown("**Stage history**")
-stages = pd.DataFrame(store.stage_history(info.id), columns=["at", "from_stage", "to_stage", "reason"])
-stages["at"] = minutes_text(stages["at"])
-stages["from_stage"] = stages["from_stage"].fillna("—")  # a new version comes from nowhere
-st.dataframe(stages.rename(columns={"at": "when", "from_stage": "from", "to_stage": "to"}), hide_index=True)
+st.dataframe(charts.stage_history_table(store.stage_history(info.id)), hide_index=True)
 
 # versions of the same model first (the comparison that means something), then the rest
 others = sorted((m for m in models if m.id != info.id), key=lambda m: (m.name != info.name, -m.version))
@@ -86,17 +58,7 @@ if others:
     st.subheader("Side by side")
     other_id = st.selectbox("Compare with", [m.id for m in others], format_func=lambda i: by_id[i].label)
     other = by_id[other_id]
-    keys = sorted(set(info.metrics) | set(other.metrics))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "measure": keys,
-                info.label: [info.metrics.get(k) for k in keys],
-                other.label: [other.metrics.get(k) for k in keys],
-            }
-        ),
-        hide_index=True,
-    )
+    st.dataframe(charts.side_by_side_table(info, other), hide_index=True)
     if other.name == info.name:
         st.caption(
             "Each version was scored on the test rows of its own training data, so small differences "

@@ -1,28 +1,17 @@
 """Forecast & order: how many of each product will sell, and how many to order."""
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
-from core import charts, store, workflows
-from core.data.quality import infer_kinds
+from core import charts, jobs, store, workflows
+from core.data import infer_kinds
 from core.errors import KeelError
-from core.forecasting import orders as inventory
-from core.forecasting.timeseries import (
-    ID_JOIN,
-    Frequency,
-    coarser_frequency,
-    default_horizon,
-    guess_frequency,
-    series_names,
-    suggest_columns,
-)
-from core.jobs import runner as jobs
-from core.models.predict import to_safe_csv
+from core.forecasting import order_plan, timeseries
+from core.models import to_safe_csv
 from core.paths import keel_home
+from core.vocab import percent
 from ui import state
-from ui.common import chart, esc, finished_job, guard, need, page, show_error
+from ui.common import chart, choose, esc, finished_job, guard, need, page, show_error
 
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
@@ -32,8 +21,6 @@ st.caption(
     "turns the forecast into an order list."
 )
 
-JOB = "keel_forecast_job"
-RESULT = "keel_forecast_result"
 SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 
 
@@ -44,9 +31,9 @@ def frame_and_kinds(dataset_id: int, sha256: str, home: str) -> tuple[pd.DataFra
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...]) -> Frequency | None:
+def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...]) -> timeseries.Frequency | None:
     frame = frame_and_kinds(dataset_id, sha256, str(keel_home()))[0]
-    return guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
+    return timeseries.guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
 
 
 datasets = store.list_datasets()
@@ -56,21 +43,14 @@ need(
     "pages/1_Data.py",
     "Check my data →",
 )
-by_id = {d.id: d for d in datasets}
-current = st.session_state.get(state.DATASET_ID)
-dataset_id = st.selectbox(
-    "Sales history",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} — {by_id[i].rows:,} rows",
-)
-st.session_state[state.DATASET_ID] = dataset_id
+info = choose("Sales history", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows")
+dataset_id = info.id
 with guard():
-    frame, kinds = frame_and_kinds(dataset_id, by_id[dataset_id].sha256, str(keel_home()))
-kinds = {**kinds, **by_id[dataset_id].kinds}
+    frame, kinds = frame_and_kinds(dataset_id, info.sha256, str(keel_home()))
+kinds = {**kinds, **info.kinds}
 columns = [str(c) for c in frame.columns]
 try:
-    guess = suggest_columns(frame)
+    guess = timeseries.suggest_columns(frame)
     g_date, g_value, g_id = guess.date, guess.value, guess.id
 except KeelError as exc:  # no date-like column: say so, but let the user pick anyway
     st.warning(esc(exc.message) + " " + esc(exc.hint), icon="⚠️")
@@ -99,7 +79,7 @@ value: str | list[str] = values[0] if len(values) == 1 else list(values)
 id_col: str | list[str] | None = (id_cols[0] if len(id_cols) == 1 else list(id_cols)) if id_cols else None
 ids: tuple[str, ...] = ()
 with guard():
-    names = series_names(frame[list(id_cols)], values, id_col)
+    names = timeseries.series_names(frame[list(id_cols)], values, id_col)
 if names:
     if len(names) > 2000:
         st.warning(f"There are {len(names):,} series; forecasting all may take a while.")
@@ -122,14 +102,14 @@ aggregate = c5.selectbox(
 )
 # the default horizon follows the step: four weeks of days, two months of weeks, half a year of months
 step = (
-    coarser_frequency(aggregate) if aggregate else data_step(dataset_id, by_id[dataset_id].sha256, date, tuple(id_cols))
+    timeseries.coarser_frequency(aggregate) if aggregate else data_step(dataset_id, info.sha256, date, tuple(id_cols))
 )
 horizon = int(
     c4.number_input(
         f"{step.unit.capitalize()}s ahead" if step else "Periods ahead",
         min_value=1,
         max_value=400,
-        value=default_horizon(step) if step else 28,
+        value=timeseries.default_horizon(step) if step else 28,
         key=f"horizon-{step.code if step else ''}",
     )
 )
@@ -148,7 +128,7 @@ season = st.number_input(
 )
 
 if st.button("Forecast", type="primary"):
-    st.session_state[JOB] = jobs.submit(
+    st.session_state[state.FORECAST_JOB] = jobs.submit(
         "Forecasting",
         workflows.run_forecast,
         dataset_id,
@@ -162,25 +142,25 @@ if st.button("Forecast", type="primary"):
         fill=fill,
         aggregate_to=aggregate,
     )
-    st.session_state.pop(RESULT, None)
+    st.session_state.pop(state.FORECAST_RESULT, None)
 
 
-if RESULT not in st.session_state:
-    job = finished_job(st.session_state.get(JOB))
+if state.FORECAST_RESULT not in st.session_state:
+    job = finished_job(st.session_state.get(state.FORECAST_JOB))
     if job is not None and job.status == "failed":
         show_error(job.error)
     elif job is not None:
-        st.session_state[RESULT] = job.result[1]
-result = st.session_state.get(RESULT)
+        st.session_state[state.FORECAST_RESULT] = job.result[1]
+result = st.session_state.get(state.FORECAST_RESULT)
 if result is None:
     st.stop()
 
 cov = result.coverage
 st.success(
-    f"Forecast {len(result.series)} {'series' if len(result.series) != 1 else 'series'} "
+    f"Forecast {len(result.series)} series "
     f"({esc(result.frequency_label)}) in {result.elapsed_seconds:.0f} s."
     + (
-        f" In the check on past data, {cov:.0%} of real values fell inside the {result.level:.0f} % range."
+        f" In the check on past data, {percent(cov, 0)} of real values fell inside the {percent(result.level / 100, 0)} range."
         if cov is not None
         else ""
     ),
@@ -188,27 +168,13 @@ st.success(
 )
 for finding in result.findings:
     st.warning(esc(finding.message) + " " + esc(finding.advice))
-if len(result.series) > 1:  # biggest expected sellers first: with hundreds of products, those matter most
-    result = dataclasses.replace(result, series=tuple(sorted(result.series, key=lambda s: -sum(s.yhat))))
+result = charts.biggest_first(result)  # the table, the chart picker and the order list follow
 
 # one series without an id is named by its column (a wide table's series are named by theirs already)
 value_label = value if isinstance(value, str) else "value"
 labels = result.series_labels(value_label)
-summary = pd.DataFrame(
-    [
-        {
-            "series": label,
-            "method": s.model_label,
-            "typical error": s.backtest.mae,
-            "error vs. simply repeating": s.vs_repeat,
-            "error %": s.backtest.smape,
-            "range hit rate": None if s.backtest.coverage is None else 100 * s.backtest.coverage,
-        }
-        for s, label in zip(result.series, labels)
-    ]
-)
 st.dataframe(
-    summary,
+    charts.forecast_summary_table(result, value_label),
     hide_index=True,
     column_config={
         "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
@@ -238,7 +204,7 @@ for note in chosen.notes:
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
 # a wide table: each series is a column, named by its last part ('North · Apples' -> 'Apples')
-value_name = value if isinstance(value, str) else str(chosen.id).split(ID_JOIN)[-1]
+value_name = value if isinstance(value, str) else str(chosen.id).split(timeseries.ID_JOIN)[-1]
 with guard(stop=False):
     chart(charts.forecast_figure(chosen, level=result.level, value_name=value_name))
     chart(charts.backtest_figure(chosen, value_name=value_name))
@@ -257,7 +223,7 @@ stock = st.data_editor(
     key="stock",
 )
 with guard(stop=False):
-    plan = inventory.order_plan(
+    plan = order_plan(
         result,
         lead_time=lead,
         review_period=review,

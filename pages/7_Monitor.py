@@ -1,15 +1,13 @@
 """Monitor: has new data drifted from what the model learned, has it got worse, should it be retrained?"""
 
-import pandas as pd
 import streamlit as st
 
-from core import charts, store, workflows
-from core.data.ingest import read_table
-from core.jobs import runner as jobs
-from core.monitoring import monitor
+from core import charts, jobs, store, workflows
+from core.data import read_table
+from core.monitoring import alerts, history_table, monitor_batch
 from core.vocab import minutes as minutes_text
 from ui import state
-from ui.common import chart, esc, guard, need, page
+from ui.common import chart, choose, esc, guard, need, page
 
 page("Monitor", "🩺")
 st.title("🩺 Monitor")
@@ -28,16 +26,7 @@ ACTION_WORDS = {
 models = store.list_models()
 need(bool(models), "Train a model first; then you can watch it here.", "pages/2_Train.py", "Train a model →")
 ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
-by_id = {m.id: m for m in ordered}
-current = st.session_state.get(state.MODEL_ID)
-model_id = st.selectbox(
-    "Model",
-    list(by_id),
-    index=list(by_id).index(current) if current in by_id else 0,
-    format_func=lambda i: f"{by_id[i].label} — predicts '{by_id[i].target}' ({by_id[i].stage})",
-)
-st.session_state[state.MODEL_ID] = model_id
-info = by_id[model_id]
+info = choose("Model", ordered, state.MODEL_ID, lambda m: f"{m.label} — predicts '{m.target}' ({m.stage})")
 
 uploaded = st.file_uploader("New batch of data", key="monitor_upload")
 if uploaded is not None:
@@ -52,11 +41,11 @@ if uploaded is not None:
     )
     if st.button("Check this batch", type="primary"):
         with guard(), st.spinner("Comparing with the training data…"):
-            result = monitor.monitor_batch(info.id, table.frame, labels_column=labels)
-            st.session_state["keel_monitor_result"] = result
-            st.session_state["keel_monitor_frame"] = table.frame
+            result = monitor_batch(info.id, table.frame, labels_column=labels)
+            st.session_state[state.MONITOR_RESULT] = result
+            st.session_state[state.MONITOR_FRAME] = table.frame
 
-result = st.session_state.get("keel_monitor_result")
+result = st.session_state.get(state.MONITOR_RESULT)
 if result is not None and result.model.get("id") == info.id:
     words, box = ACTION_WORDS.get(result.action, (result.action, "info"))
     getattr(st, box)(f"**{esc(words)}.** {esc(result.explain)}")
@@ -70,39 +59,15 @@ if result is not None and result.model.get("id") == info.id:
         st.subheader("What changed in the data")
         with guard(stop=False):
             chart(charts.drift_overview_figure(result.drift))
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "column": c.column,
-                        "verdict": c.verdict,
-                        "what we saw": c.explain,
-                        "test": c.method,
-                        "size of change": c.statistic,
-                        "limit": c.threshold,
-                        "p-value": c.p_value,
-                    }
-                    for c in result.drift.columns
-                ]
-            ),
-            hide_index=True,
-        )
-        compared = [c.column for c in result.drift.columns if c.verdict in ("drifted", "no drift")]
-        if compared and info.dataset_id is not None:
-            drifted = [c.column for c in result.drift.columns if c.drifted]
-            column = st.selectbox(
-                "Compare one column",
-                compared,
-                index=compared.index(drifted[0]) if drifted and drifted[0] in compared else 0,
-            )
+        st.dataframe(charts.drift_table(result.drift), hide_index=True)
+        # drawn from the shares the drift check kept for charts: the training data is not read again
+        compared = [c for c in result.drift.columns if c.verdict in ("drifted", "no drift")]
+        if compared:
+            names = [c.column for c in compared]
+            first = next((i for i, c in enumerate(compared) if c.drifted), 0)
+            column = st.selectbox("Compare one column", names, index=first)
             with guard(stop=False):
-                reference = store.load_dataset(info.dataset_id)
-                kind = next(c.kind for c in result.drift.columns if c.column == column)
-                chart(
-                    charts.distribution_compare_figure(
-                        reference[column], st.session_state["keel_monitor_frame"][column], kind, column
-                    )
-                )
+                chart(charts.drift_histogram_figure(compared[names.index(column)]))
 
 st.subheader("Over time")
 with guard(stop=False):
@@ -112,11 +77,11 @@ with guard(stop=False):
     else:
         chart(charts.drift_timeline_figure(batches))
         chart(charts.performance_timeline_figure(batches))
-        st.dataframe(monitor.history_table(info.id, batches), hide_index=True)
+        st.dataframe(history_table(info.id, batches), hide_index=True)
 
 st.subheader("Alerts")
 with guard(stop=False):
-    open_alerts = monitor.alerts(info.id, include_acknowledged=False)
+    open_alerts = alerts(info.id, include_acknowledged=False)
     if not open_alerts:
         st.caption("No open alerts.")
     for i, alert in enumerate(open_alerts[:20]):
@@ -135,7 +100,7 @@ st.caption(
     "rows aside, scores the current model and the new one on exactly those rows, and switches only if "
     "the new one is clearly better. You can always switch back."
 )
-frame_for_retrain = st.session_state.get("keel_monitor_frame")
+frame_for_retrain = st.session_state.get(state.MONITOR_FRAME)
 margin = st.slider("The new model must be better by at least (points)", 0.0, 10.0, 1.0, 0.5) / 100
 if frame_for_retrain is None:
     st.caption("Check a batch that includes the real outcomes first.")

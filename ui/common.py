@@ -8,14 +8,14 @@ import importlib
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import streamlit as st
 
+from core import jobs
 from core.bugs import log_bug
 from core.errors import KeelError
-from core.jobs import runner as jobs
 from core.vocab import exposure_warning
 from ui import state
 
@@ -129,12 +129,10 @@ REDUCED_MOTION_CSS = """<style>
 _PRELOAD = (
     "core.workflows",
     "core.charts",
-    "core.models.evaluate",
-    "core.monitoring.monitor",
-    "core.models.predict",
-    "core.forecasting.orders",
-    "core.forecasting.engine",
-    "core.models.card",
+    "core.data",
+    "core.models",
+    "core.monitoring",
+    "core.forecasting",
     "sklearn.ensemble",
     "sklearn.linear_model",
     "sklearn.metrics",
@@ -206,6 +204,20 @@ def guard(stop: bool = True) -> Iterator[None]:
         show_error(exc)
         if stop:
             st.stop()
+
+
+def choose(label: str, items: Sequence[Any], key: str, describe: Callable[[Any], str]) -> Any:
+    """A selectbox of stored things (datasets or models, by id) that starts on, and remembers in ``key``,
+    the one the user last worked on; the chosen item. ``describe`` names an item (plain text: selectbox
+    options are not Markdown)."""
+    by_id = {item.id: item for item in items}
+    ids = list(by_id)
+    current = st.session_state.get(key)
+    chosen = st.selectbox(
+        label, ids, index=ids.index(current) if current in by_id else 0, format_func=lambda i: describe(by_id[i])
+    )
+    st.session_state[key] = chosen
+    return by_id[chosen]
 
 
 def need(condition: bool, message: str, link: str, label: str) -> None:

@@ -12,10 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import store, workflows
-from core.jobs import runner as jobs
+from core import jobs, store, workflows
 from core.charts import column_figure
-from core.data.ingest import read_table
+from core.data import FIXES, read_table
 from tests.app.helpers import (HOSTILE_CHANNELS, HOSTILE_CLASSES, HOSTILE_PRODUCTS, hostile_frame, hostile_names,
                                open_page, plain)
 from ui import state
@@ -156,7 +155,7 @@ def assert_inert(at) -> list[tuple[str, str]]:
 
 def _forecast(at) -> None:
     [b for b in at.button if b.label == "Forecast"][0].click().run()
-    jobs.wait(at.session_state["keel_forecast_job"], 180)
+    jobs.wait(at.session_state[state.FORECAST_JOB], 180)
     at.run()
 
 
@@ -219,7 +218,7 @@ def test_cut_off_labels_quote_the_class_escaped(hostile) -> None:
 def test_flash_after_a_fix_names_the_new_version_escaped(hostile) -> None:
     info, _ = hostile
     at = open_page("pages/1_Data.py", **{state.DATASET_ID: info.id})
-    fix = [b for b in at.button if b.label in ("Drop this column", "Remove duplicate rows", "Mask these values")]
+    fix = [b for b in at.button if b.label in {f.title for f in FIXES.values()}]
     assert fix, "the hostile file should offer a one-click fix"
     fix[0].click().run()
     assert_inert(at)

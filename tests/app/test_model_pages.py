@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from core import store, workflows
-from core.jobs import runner as jobs
-from core.data.samples import DATA_DIR, load_sample
+from core import jobs, store, workflows
+from core.data import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
 
@@ -73,7 +72,9 @@ def test_evaluate_page_shows_the_report(trained: store.ModelInfo) -> None:
     assert not at.exception
     body = texts(at)
     assert not at.error, [e.value for e in at.error]
-    assert "In short" in body and "penguins" in body.lower() or "rows" in body
+    assert "In short" in body
+    n_rows = workflows.stored_report(trained).evaluation.n_rows
+    assert n_rows > 0 and f"Measured on {n_rows:,} rows the model never saw while training" in body
     assert at.get("plotly_chart")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import pandas as pd
+import plotly.io as pio
+import pytest
 
-from core import store, workflows
-from core.jobs import runner as jobs
-from core.data.samples import DATA_DIR, load_sample
+from core import jobs, store, workflows
+from core.data import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
 
@@ -16,7 +17,7 @@ from ui import state
 def press_forecast(at) -> str:
     """Press Forecast and wait for the job (it runs in a worker, outside the script run); its id."""
     [b for b in at.button if b.label == "Forecast"][0].click().run()
-    job_id = at.session_state["keel_forecast_job"]
+    job_id = at.session_state[state.FORECAST_JOB]
     deadline = time.monotonic() + 180
     while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -111,6 +112,14 @@ def test_monitor_page_checks_a_batch() -> None:
     assert "Nothing to do" in body
     assert "What changed in the data" in body
     assert len(store.list_batches(model.id)) == 1
+    # one column before and after, drawn from the shares the drift check kept (the training data is not re-read)
+    result = at.session_state[state.MONITOR_RESULT]
+    chosen = [s for s in at.selectbox if s.label == "Compare one column"][0].value
+    column = next(c for c in result.drift.columns if c.column == chosen)
+    figures = [pio.from_json(el.proto.spec) for el in at.get("plotly_chart")]
+    [drawn] = [f for f in figures if f.layout.title.text == f"Has '{chosen}' changed since training?"]
+    assert column.histogram and list(drawn.data[0].y) == pytest.approx([100 * v for v in column.histogram["reference"]])
+    assert list(drawn.data[1].y) == pytest.approx([100 * v for v in column.histogram["current"]])
     history = at.dataframe[-1].value  # over time: plain headings, minutes not microseconds
     assert list(history.columns[:4]) == ["batch", "checked", "rows", "columns drifted (%)"]
     assert "Right answers (accuracy)" in history.columns and history["advice"].tolist() == ["none"]
