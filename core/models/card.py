@@ -1,4 +1,4 @@
-"""The model card: one self-contained HTML file (inline CSS, hand-drawn inline SVG, no scripts).
+"""The model card: one self-contained HTML file (inline CSS, inline SVG, no scripts).
 
 ``model_card_html(info, evaluation, findings, extras)`` turns stored results into a page a
 reviewer can read offline: intended use, data and its findings, metrics with intervals, the gap
@@ -6,9 +6,12 @@ to a naive baseline, slices, calibration, robustness, what drives the model, lim
 section organised by the NIST AI RMF functions (Govern, Map, Measure, Manage) filled from the
 actual results.
 
+The page is ``templates/model_card.html``, a jinja2 template rendered with autoescape: this module
+only gathers plain values (numbers written through :mod:`core.vocab`, chart geometry), and every
+user-provided string (names, columns, values, free text) is escaped by the template engine.
+
 Privacy: no data rows are written. Slice rows smaller than ``MIN_CARD_SLICE`` rows are left out
-so a rare value (a name, an id) cannot leak through a group label. Every user-provided string
-(names, columns, values, free text) is HTML-escaped.
+so a rare value (a name, an id) cannot leak through a group label.
 
 ``info`` is a plain dict, e.g. built from ``core.store.ModelInfo``::
 
@@ -20,22 +23,28 @@ so a rare value (a name, an id) cannot leak through a group label. Every user-pr
 ``extras`` holds optional results, as dataclasses or their ``to_dict()``: ``slices``,
 ``robustness``, ``drivers``, ``threshold``, ``fairness``, ``recalibration`` (a
 ``RecalibrationCheck``); plus ``intended_use``, ``out_of_scope``, ``owner``, ``limits`` (list
-of str) which override ``info``. A whole ``core.evaluate.Report`` (or its dict) may be passed as
+of str) which override ``info``. A whole ``core.models.evaluate.Report`` (or its dict) may be passed as
 ``extras["report"]``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import math
+import functools
 import re
+from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from core.models import evaluate as E
+from core.models.card_risk import auto_limits, risk_blocks
+from core.models.card_svg import bars, lines
+from core.vocab import count, format_metric, metric_label, number, percent, points
 
 MIN_CARD_SLICE = 30
 _MAX_SLICE_ROWS = 40
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2430;max-width:980px;margin:2rem auto;padding:0 1rem}
@@ -52,59 +61,32 @@ svg text{font:11px system-ui,sans-serif;fill:#3a4353}footer{margin-top:3rem;colo
 ul{padding-left:1.3rem}li{margin:.15rem 0}
 """
 
-# --------------------------------------------------------------------------- small helpers
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 _TICKS = re.compile(r"`([^`]+)`")
 
 
-def _t(sentence: Any) -> str:
-    """Escape a plain sentence, then render `column` spans as <code> (safe: content is escaped)."""
-    return _TICKS.sub(r"<code>\1</code>", _e(sentence))
+def _sentence(value: Any) -> Any:
+    """A plain sentence escaped, with `column` spans shown as <code> (safe: the content is escaped first)."""
+    from markupsafe import Markup, escape
+
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape("" if value is None else value))))
 
 
-def _p(sentences: Any, cls: str = "") -> str:
-    items = [s for s in (sentences or []) if s]
-    if not items:
-        return ""
-    klass = f' class="box {cls}"' if cls else ' class="box"'
-    return f"<div{klass}>" + "".join(f"<p>{_t(s)}</p>" for s in items) + "</div>"
+@functools.cache
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    env.filters["sentence"] = _sentence
+    return env.get_template("model_card.html")
 
 
-def _ul(items: list[str], raw: bool = False) -> str:
-    items = [i for i in items if i]
-    if not items:
-        return ""
-    return "<ul>" + "".join(f"<li>{i if raw else _t(i)}</li>" for i in items) + "</ul>"
-
-
-def _fmt(key: str, v: Any) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    if key in ("accuracy", "balanced_accuracy", "roc_auc", "pr_auc", "r2", "ece"):
-        return f"{100 * v:.1f}%"
-    if key in ("f1_macro", "log_loss", "brier"):
-        return f"{v:.3f}"
-    return E._num(float(v))
-
-
-_LABELS = {
-    "accuracy": "Right answers (accuracy)",
-    "balanced_accuracy": "Right answers, each class counted equally",
-    "f1_macro": "F1 score (average over answers)",
-    "roc_auc": "Ranking quality (ROC AUC)",
-    "pr_auc": "Average precision",
-    "log_loss": "Log loss (lower is better)",
-    "brier": "Brier score (lower is better)",
-    "ece": "Calibration error (lower is better)",
-    "mae": "Average miss (MAE)",
-    "rmse": "Typical miss, big ones weighted (RMSE)",
-    "r2": "Variation explained (R²)",
-}
+def _share(v: Any) -> str:
+    return format_metric("accuracy", v)  # a share of rows, written as a percent
 
 
 def _load(cls: Any, value: Any) -> Any:
@@ -115,108 +97,13 @@ def _load(cls: Any, value: Any) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- SVG
-
-
-def _svg_bars(
-    items: list[tuple[str, float, float | None, float | None]],
-    *,
-    vmax: float | None = None,
-    width: int = 620,
-    fmt: Any = None,
-) -> str:
-    """Horizontal bars with optional interval whiskers. items: (label, value, low, high)."""
-    if not items:
-        return ""
-    fmt = fmt or (lambda v: E._num(v))
-    row, left, right = 22, 210, 70
-    vals = [abs(v) for _, v, _, _ in items] + [abs(h) for *_, h in items if h is not None]
-    vmax = vmax or (max(vals) if vals and max(vals) > 0 else 1.0)
-    plot = width - left - right
-    h = row * len(items) + 8
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img">']
-    for i, (label, v, lo, hi) in enumerate(items):
-        y = 4 + i * row
-        w = max(0.0, min(1.0, max(v, 0) / vmax)) * plot
-        short = label if len(label) <= 32 else label[:31] + "…"
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{_e(short)}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="#6f93d2"/>')
-        if lo is not None and hi is not None:
-            x1 = left + max(0.0, min(1.0, lo / vmax)) * plot
-            x2 = left + max(0.0, min(1.0, hi / vmax)) * plot
-            ym = y + row / 2 - 1
-            parts.append(f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{ym}" y2="{ym}" stroke="#1d2430" stroke-width="1.5"/>')
-            parts.append(f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{ym - 4}" y2="{ym + 4}" stroke="#1d2430"/>')
-            parts.append(f'<line x1="{x2:.1f}" x2="{x2:.1f}" y1="{ym - 4}" y2="{ym + 4}" stroke="#1d2430"/>')
-        parts.append(f'<text x="{left + plot + 6}" y="{y + 14}">{_e(fmt(v))}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _svg_lines(
-    series: list[tuple[list[float], list[float], str]],
-    *,
-    x_label: str,
-    y_label: str,
-    diagonal: bool = False,
-    x_range: tuple[float, float] | None = None,
-    y_range: tuple[float, float] | None = None,
-    width: int = 320,
-    height: int = 240,
-    points: bool = False,
-) -> str:
-    xs = [x for s in series for x in s[0]]
-    ys = [y for s in series for y in s[1]]
-    if not xs:
-        return ""
-    x0, x1 = x_range or (min(xs), max(xs))
-    y0, y1 = y_range or (min(ys), max(ys))
-    if x1 == x0:
-        x1 = x0 + 1
-    if y1 == y0:
-        y1 = y0 + 1
-    L, B, T, R = 46, 34, 10, 10
-    pw, ph = width - L - R, height - T - B
-
-    def px(x: float) -> float:
-        return L + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return T + ph - (y - y0) / (y1 - y0) * ph
-
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
-    out.append(f'<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="none" stroke="#c8cfdb"/>')
-    if diagonal:
-        out.append(
-            f'<line x1="{px(x0):.1f}" y1="{py(y0):.1f}" x2="{px(x1):.1f}" y2="{py(y1):.1f}" stroke="#aab3c2" stroke-dasharray="4 3"/>'
-        )
-    for v, anchor in ((x0, "start"), (x1, "end")):
-        out.append(f'<text x="{px(v):.1f}" y="{T + ph + 13}" text-anchor="{anchor}">{_e(E._num(v))}</text>')
-    for v in (y0, y1):
-        out.append(f'<text x="{L - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{_e(E._num(v))}</text>')
-    out.append(f'<text x="{L + pw / 2}" y="{height - 4}" text-anchor="middle">{_e(x_label)}</text>')
-    out.append(
-        f'<text x="12" y="{T + ph / 2}" text-anchor="middle" transform="rotate(-90 12 {T + ph / 2})">{_e(y_label)}</text>'
-    )
-    colours = ("#2f5fb3", "#c0392b", "#2e8b57")
-    for i, (sx, sy, _) in enumerate(series):
-        pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(sx, sy))
-        out.append(f'<polyline points="{pts}" fill="none" stroke="{colours[i % 3]}" stroke-width="2"/>')
-        if points:
-            out += [
-                f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3" fill="{colours[i % 3]}"/>' for a, b in zip(sx, sy)
-            ]
-    out.append("</svg>")
-    return "".join(out)
-
-
 # --------------------------------------------------------------------------- sections
 
 
-def _section_header(info: dict) -> str:
+def _header(info: dict) -> dict[str, Any]:
     name = info.get("name") or "Unnamed model"
     version = info.get("version")
-    title = f"{name}" + (f" — version {version}" if version is not None else "")
+    rows = info.get("rows")
     facts = [
         ("Task", info.get("task")),
         ("Predicts", info.get("target")),
@@ -224,168 +111,141 @@ def _section_header(info: dict) -> str:
         ("Stage", info.get("stage")),
         ("Created", info.get("created_at")),
         ("Trained on", info.get("dataset_name")),
-        ("Rows", f"{info['rows']:,}" if isinstance(info.get("rows"), int) else info.get("rows")),
+        ("Rows", count(rows, "row") if isinstance(rows, int) else rows),
     ]
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts if v not in (None, ""))
-    return f"<h1>Model card: {_e(title)}</h1><p class='sub'>What this model does, how well, where it fails and how to use it safely.</p><table>{rows}</table>"
+    return {
+        "title": f"{name}" + (f" — version {version}" if version is not None else ""),
+        "facts": [(k, v) for k, v in facts if v not in (None, "")],
+    }
 
 
-def _section_use(info: dict, extras: dict) -> str:
-    use = extras.get("intended_use") or info.get("intended_use")
-    out_scope = extras.get("out_of_scope") or info.get("out_of_scope")
-    target = info.get("target") or "the target"
-    body = (
-        f"<p>{_e(use)}</p>"
-        if use
-        else f"<div class='box warn'><p>Nobody has written the intended use yet. Say who uses the predictions of "
-        f"<code>{_e(target)}</code>, for which decision, and what a person checks before acting.</p></div>"
-    )
-    if out_scope:
-        body += f"<p><strong>Not for:</strong> {_e(out_scope)}</p>"
-    return "<h2>Intended use</h2>" + body
+def _use(info: dict, extras: dict) -> dict[str, Any]:
+    return {
+        "text": extras.get("intended_use") or info.get("intended_use"),
+        "out_of_scope": extras.get("out_of_scope") or info.get("out_of_scope"),
+        "target": info.get("target") or "the target",
+    }
 
 
-def _finding_dict(f: Any) -> dict:
+def finding_dict(f: Any) -> dict:
     if isinstance(f, dict):
         return f
     return {k: getattr(f, k, None) for k in ("code", "severity", "column", "message", "advice")}
 
 
-def _section_data(info: dict, findings: list) -> str:
-    feats = info.get("features") or []
-    names = []
-    for f in feats:
-        if isinstance(f, dict):
-            names.append(f"<code>{_e(f.get('name'))}</code>" + (f" ({_e(f.get('kind'))})" if f.get("kind") else ""))
-        else:
-            names.append(f"<code>{_e(f)}</code>")
-    out = ["<h2>Data</h2>"]
-    src = info.get("dataset_name")
-    rows = info.get("rows")
-    if src or rows:
-        out.append(
-            f"<p>Trained on <strong>{_e(src or 'a dataset')}</strong>"
-            + (f" ({rows:,} rows)" if isinstance(rows, int) else "")
-            + ".</p>"
-        )
-    if names:
-        out.append(
-            f"<p>It reads {len(names)} input column{'s' if len(names) != 1 else ''}: " + ", ".join(names) + ".</p>"
-        )
-    fs = [_finding_dict(f) for f in (findings or [])]
-    if fs:
-        order = {"critical": 0, "warning": 1, "info": 2}
-        fs.sort(key=lambda f: order.get(str(f.get("severity")), 3))
-        body = "".join(
-            f"<tr><td class='sev-{_e(f.get('severity'))}'>{_e(f.get('severity'))}</td><td>{_e(f.get('code'))}</td>"
-            f"<td>{_e(f.get('column') or '(whole table)')}</td><td>{_t(f.get('message'))}</td><td>{_t(f.get('advice'))}</td></tr>"
-            for f in fs
-        )
-        out.append(
-            "<h3>What the data checks found</h3><table><tr><th>Severity</th><th>Check</th><th>Column</th><th>Found</th><th>Advice</th></tr>"
-            + body
-            + "</table>"
-        )
-    else:
-        out.append("<p>No data-quality findings were recorded with this model.</p>")
-    return "".join(out)
-
-
-def _section_performance(ev: E.Evaluation) -> str:
-    out = [
-        f"<h2>How well it works</h2><p>Measured on {ev.n_rows:,} {_e(ev.row_noun)} the model did not see in training. "
-        "Ranges are 95% bootstrap intervals: the true figure on similar new data is likely inside them.</p>"
+def _data(info: dict, findings: list[dict]) -> dict[str, Any]:
+    features = [
+        {"name": f.get("name"), "kind": f.get("kind")} if isinstance(f, dict) else {"name": f, "kind": None}
+        for f in info.get("features") or []
     ]
-    out.append(_p(E.explain_evaluation(ev)))
+    order = {"critical": 0, "warning": 1, "info": 2}
+    rows = info.get("rows")
+    return {
+        "source": info.get("dataset_name"),
+        "rows": count(rows, "row") if isinstance(rows, int) else None,
+        "features": features,
+        "features_count": count(len(features), "input column"),
+        "findings": [
+            {**f, "column": f.get("column") or "(whole table)"}
+            for f in sorted(findings, key=lambda f: order.get(str(f.get("severity")), 3))
+        ],
+    }
+
+
+def _metric_rows(ev: E.Evaluation) -> list[dict[str, str]]:
     rows = []
     for key in E.CLASSIFICATION_KEYS if ev.task == "classification" else E.REGRESSION_KEYS:
         v = ev.metrics.get(key)
         if v is None:
             continue
         ci = ev.intervals.get(key)
-        base = ev.baseline_metrics.get(key)
         rows.append(
-            f"<tr><td>{_e(_LABELS.get(key, key))} <code>{_e(key)}</code></td><td class='n'>{_fmt(key, v)}</td>"
-            f"<td class='n'>{_fmt(key, ci[0]) + ' – ' + _fmt(key, ci[1]) if ci else '—'}</td><td class='n'>{_fmt(key, base)}</td></tr>"
+            {
+                "label": metric_label(key),
+                "key": key,
+                "value": format_metric(key, v),
+                "range": f"{format_metric(key, ci[0])} – {format_metric(key, ci[1])}" if ci else "—",
+                "baseline": format_metric(key, ev.baseline_metrics.get(key)),
+            }
         )
-    out.append(
-        f"<table><tr><th>Measure</th><th>Value</th><th>Likely range</th><th>Baseline: {_e(ev.baseline_name)}</th></tr>{''.join(rows)}</table>"
-    )
+    return rows
+
+
+def _classification_details(ev: E.Evaluation) -> dict[str, Any]:
+    shares = [k for k in ("accuracy", "balanced_accuracy", "roc_auc") if ev.metrics.get(k) is not None]
+    items: list[tuple[str, float, float | None, float | None]] = [
+        (metric_label(k), ev.metrics[k] or 0.0, *(ev.intervals.get(k) or (None, None))) for k in shares
+    ]
+    if ev.baseline_metrics.get("accuracy") is not None:
+        items.append((f"Baseline: {ev.baseline_name}", ev.baseline_metrics["accuracy"] or 0.0, None, None))
+    out: dict[str, Any] = {"bars": bars(items, vmax=1.0, fmt=percent)}
+    if ev.confusion and len(ev.classes) <= 12:
+        out["confusion"] = {
+            "classes": ev.classes,
+            "rows": [(c, [number(v) for v in row]) for c, row in zip(ev.classes, ev.confusion)],
+        }
+    out["per_class"] = [
+        {
+            "label": c.label,
+            "support": number(c.support),
+            "precision": _share(c.precision),
+            "recall": _share(c.recall),
+            "f1": format_metric("f1_macro", c.f1),
+        }
+        for c in ev.per_class[:30]
+    ]
+    if ev.roc_curve is not None:
+        out["roc"] = lines(
+            [(list(ev.roc_curve.x), list(ev.roc_curve.y))],
+            x_label="false-alarm rate",
+            y_label="share caught",
+            diagonal=True,
+            x_range=(0, 1),
+            y_range=(0, 1),
+        )
+    return out
+
+
+def _performance(ev: E.Evaluation) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rows": count(ev.n_rows, ev.row_noun, ev.row_noun),
+        "sentences": E.explain_evaluation(ev),
+        "metrics": _metric_rows(ev),
+        "baseline_name": ev.baseline_name,
+        "bars": None,
+        "confusion": None,
+        "per_class": [],
+        "roc": None,
+        "misses": None,
+    }
     if ev.task == "classification":
-        share = [
-            (k, ev.metrics[k], *(ev.intervals.get(k) or (None, None)))
-            for k in ("accuracy", "balanced_accuracy", "roc_auc")
-            if ev.metrics.get(k) is not None
-        ]
-        bars = [(_LABELS[k], v, lo, hi) for k, v, lo, hi in share]
-        if ev.baseline_metrics.get("accuracy") is not None:
-            bars.append((f"Baseline: {ev.baseline_name}", ev.baseline_metrics["accuracy"], None, None))
-        out.append(_svg_bars(bars, vmax=1.0, fmt=lambda v: f"{100 * v:.0f}%"))
-        if ev.confusion and len(ev.classes) <= 12:
-            head = "".join(f"<th>said {_e(c)}</th>" for c in ev.classes)
-            body = "".join(
-                f"<tr><th>really {_e(c)}</th>" + "".join(f"<td class='n'>{v:,}</td>" for v in row) + "</tr>"
-                for c, row in zip(ev.classes, ev.confusion)
-            )
-            out.append(f"<h3>Where the answers went</h3><table><tr><th></th>{head}</tr>{body}</table>")
-        if ev.per_class:
-            body = "".join(
-                f"<tr><td>{_e(c.label)}</td><td class='n'>{c.support:,}</td><td class='n'>{_fmt('accuracy', c.precision)}</td>"
-                f"<td class='n'>{_fmt('accuracy', c.recall)}</td><td class='n'>{_fmt('f1_macro', c.f1)}</td></tr>"
-                for c in ev.per_class[:30]
-            )
-            out.append(
-                "<table><tr><th>Answer</th><th>Rows</th><th>Right when it says this (precision)</th><th>Share caught (recall)</th><th>F1</th></tr>"
-                + body
-                + "</table>"
-            )
-        if ev.roc_curve is not None:
-            out.append(
-                "<h3>Trade-off between catching and false alarms (ROC curve)</h3>"
-                + _svg_lines(
-                    [(list(ev.roc_curve.x), list(ev.roc_curve.y), "model")],
-                    x_label="false-alarm rate",
-                    y_label="share caught",
-                    diagonal=True,
-                    x_range=(0, 1),
-                    y_range=(0, 1),
-                )
-            )
+        out.update(_classification_details(ev))
     elif ev.residuals is not None and ev.residuals.residual:
         res = sorted(ev.residuals.residual)
         n = len(res)
-        qs = [res[min(n - 1, int(q * n))] for q in (0.05, 0.25, 0.5, 0.75, 0.95)]
-        out.append(
-            "<p>Misses (actual minus predicted): half fall between "
-            f"{_e(E._num(qs[1]))} and {_e(E._num(qs[3]))}; 90% between {_e(E._num(qs[0]))} and {_e(E._num(qs[4]))}.</p>"
-        )
-    return "".join(out)
+        out["misses"] = [number(res[min(n - 1, int(q * n))]) for q in (0.05, 0.25, 0.5, 0.75, 0.95)]
+    return out
 
 
-def _section_threshold(th: E.ThresholdChoice | None) -> str:
+def _threshold(th: E.ThresholdChoice | None) -> dict[str, Any] | None:
     if th is None:
-        return ""
-    svg = _svg_lines(
-        [(list(th.thresholds), list(th.costs), "cost")],
+        return None
+    chart = lines(
+        [(list(th.thresholds), list(th.costs))],
         x_label="flag 'yes' from this chance on",
         y_label="total cost",
         x_range=(0, 1),
     )
-    return (
-        "<h2>Decision threshold</h2>"
-        + _p([th.sentence])
-        + svg
-        + "<p>The threshold was chosen on the same rows it is judged on, so the saving is slightly optimistic.</p>"
-    )
+    return {"sentence": th.sentence, "chart": chart}
 
 
-def _section_calibration(ev: E.Evaluation, recal: E.RecalibrationCheck | None) -> str:
+def _calibration(ev: E.Evaluation, recal: E.RecalibrationCheck | None) -> dict[str, Any] | None:
     cal = ev.calibration
     if cal is None:
-        return ""
+        return None
     filled = [b for b in cal.bins if b.count > 0 and b.mean_predicted is not None and b.observed is not None]
-    svg = _svg_lines(
-        [([b.mean_predicted for b in filled], [b.observed for b in filled], "model")],
+    chart = lines(
+        [([b.mean_predicted or 0.0 for b in filled], [b.observed or 0.0 for b in filled])],
         x_label="stated chance" if cal.kind == "positive_class" else "stated confidence",
         y_label="how often it happened",
         diagonal=True,
@@ -393,241 +253,113 @@ def _section_calibration(ev: E.Evaluation, recal: E.RecalibrationCheck | None) -
         y_range=(0, 1),
         points=True,
     )
-    table = "".join(
-        f"<tr><td>{100 * b.lower:.0f}–{100 * b.upper:.0f}%</td><td class='n'>{b.count:,}</td><td class='n'>{_fmt('accuracy', b.mean_predicted)}</td><td class='n'>{_fmt('accuracy', b.observed)}</td></tr>"
+    bins = [
+        {
+            "range": f"{percent(b.lower)}–{percent(b.upper)}",
+            "count": number(b.count),
+            "stated": _share(b.mean_predicted),
+            "observed": _share(b.observed),
+        }
         for b in cal.bins
-    )
-    extra = _p([recal.sentence], "" if recal.helps else "warn") if recal is not None else ""
-    return (
-        "<h2>Can its stated chances be trusted? (calibration)</h2>"
-        + _p([cal.sentence])
-        + f"<div class='grid'><div>{svg}</div><div><table><tr><th>Stated</th><th>Rows</th><th>Average stated</th><th>Happened</th></tr>{table}</table></div></div>"
-        + extra
-    )
+    ]
+    return {"sentence": cal.sentence, "chart": chart, "bins": bins, "recalibration": recal}
 
 
-def _section_slices(sl: E.SliceReport | None, fa: E.FairnessReport | None) -> str:
-    out = []
-    if sl is not None:
-        fmt = (lambda v: _fmt("accuracy", v)) if sl.metric_key == "accuracy" else (lambda v: _fmt("mae", v))
-        name = "Right answers" if sl.metric_key == "accuracy" else "Average miss"
-        shown = [s for s in sl.slices if s.count >= MIN_CARD_SLICE]
-        bad_first = sorted(shown, key=lambda s: (not s.worse, -(abs((s.metric or 0) - sl.overall))))[:_MAX_SLICE_ROWS]
-        body = "".join(
-            f"<tr{' class=sev-warning' if s.worse else ''}><td>{_e(s.column)}</td><td>{_e(s.label)}</td><td class='n'>{s.count:,}</td>"
-            f"<td class='n'>{fmt(s.metric)}</td><td class='n'>{fmt(s.low)} – {fmt(s.high)}</td><td>{'worse' if s.worse else ''}</td></tr>"
+def _slices(sl: E.SliceReport | None) -> dict[str, Any] | None:
+    if sl is None:
+        return None
+    key = sl.metric_key
+
+    def fmt(v: Any) -> str:
+        return format_metric(key, v)
+
+    shown = [s for s in sl.slices if s.count >= MIN_CARD_SLICE]
+    bad_first = sorted(shown, key=lambda s: (not s.worse, -(abs((s.metric or 0) - sl.overall))))[:_MAX_SLICE_ROWS]
+    return {
+        "sentences": sl.sentences,
+        "any_worse": any(s.worse for s in sl.slices),
+        "overall": fmt(sl.overall),
+        "metric_name": metric_label(key),
+        "rows": [
+            {
+                "column": s.column,
+                "label": s.label,
+                "count": number(s.count),
+                "metric": fmt(s.metric),
+                "low": fmt(s.low),
+                "high": fmt(s.high),
+                "worse": s.worse,
+            }
             for s in bad_first
-        )
-        out.append(
-            "<h2>Where it does worse (slices)</h2>"
-            + _p(sl.sentences, "warn" if any(s.worse for s in sl.slices) else "")
-            + f"<p>Overall: {fmt(sl.overall)}. Groups under {MIN_CARD_SLICE} rows are not listed.</p>"
-            + f"<table><tr><th>Column</th><th>Group</th><th>Rows</th><th>{name}</th><th>Likely range</th><th></th></tr>{body}</table>"
-        )
-    if fa is not None:
-        body = "".join(
-            f"<tr><td>{_e(g.group)}</td><td class='n'>{g.count:,}</td><td class='n'>{_fmt('accuracy', g.positive_rate)}</td>"
-            f"<td class='n'>{_fmt('accuracy', g.actual_positive_rate)}</td><td class='n'>{_fmt('accuracy', g.recall)}</td><td class='n'>{_fmt('accuracy', g.precision)}</td></tr>"
+        ],
+    }
+
+
+def _fairness(fa: E.FairnessReport | None) -> dict[str, Any] | None:
+    if fa is None:
+        return None
+    return {
+        "column": fa.column,
+        "yes": fa.positive_label,
+        "sentences": fa.sentences,
+        "below_four_fifths": any(g.ratio is not None and g.ratio < 0.8 for g in fa.gaps),
+        "groups": [
+            {
+                "group": g.group,
+                "count": number(g.count),
+                "flagged": _share(g.positive_rate),
+                "actual": _share(g.actual_positive_rate),
+                "recall": _share(g.recall),
+                "precision": _share(g.precision),
+            }
             for g in fa.groups
             if g.count >= MIN_CARD_SLICE
-        )
-        out.append(
-            f"<h2>Fairness across <code>{_e(fa.column)}</code></h2>"
-            + _p(fa.sentences, "warn" if any(g.ratio is not None and g.ratio < 0.8 for g in fa.gaps) else "")
-            + f"<table><tr><th>Group</th><th>Rows</th><th>Flagged {_e(fa.positive_label)}</th><th>Really {_e(fa.positive_label)}</th><th>Caught (recall)</th><th>Right when flagged (precision)</th></tr>{body}</table>"
-        )
-    return "".join(out)
+        ],
+    }
 
 
-def _section_robustness(rb: E.RobustnessReport | None) -> str:
+def _robustness(rb: E.RobustnessReport | None) -> dict[str, Any] | None:
     if rb is None:
-        return ""
-    fmt = (lambda v: _fmt("accuracy", v)) if rb.metric_key == "accuracy" else (lambda v: _fmt("mae", v))
+        return None
     kinds = {"noise": "noise (share of spread)", "missing": "blank cells", "swap": "categories swapped"}
-    body = "".join(
-        f"<tr><td>{kinds.get(p.kind, _e(p.kind))}</td><td class='n'>{100 * p.level:.0f}%</td><td class='n'>{fmt(p.metric) if not p.failed else 'could not score'}</td>"
-        f"<td class='n'>{_fmt('accuracy', p.flip_share) if p.flip_share is not None else '—'}</td></tr>"
-        for p in rb.results
-    )
-    flips = "Answers changed" if rb.metric_key == "accuracy" else "Predictions moved a lot"
-    return (
-        f"<h2>Robustness to messy inputs</h2><p>Checked on {rb.n_rows:,} rows; clean score {fmt(rb.clean_metric)}.</p>"
-        + _p(rb.sentences)
-        + f"<table><tr><th>Disturbance</th><th>Amount</th><th>Score</th><th>{flips}</th></tr>{body}</table>"
-    )
+    return {
+        "rows": count(rb.n_rows, "row"),
+        "clean": format_metric(rb.metric_key, rb.clean_metric),
+        "sentences": rb.sentences,
+        "flips_name": "Answers changed" if rb.metric_key == "accuracy" else "Predictions moved a lot",
+        "results": [
+            {
+                "kind": kinds.get(p.kind, p.kind),
+                "level": percent(p.level),
+                "score": "could not score" if p.failed else format_metric(rb.metric_key, p.metric),
+                "flips": _share(p.flip_share),
+            }
+            for p in rb.results
+        ],
+    }
 
 
-def _section_drivers(dr: E.DriverReport | None) -> str:
+def _drivers(dr: E.DriverReport | None) -> dict[str, Any] | None:
     if dr is None:
-        return ""
-    top = list(dr.importances[:12])
-    if dr.metric_key == "accuracy":
-        bars = [(i.column, 100 * i.drop, None, None) for i in top]
-        fmt = lambda v: f"{v:.1f} pts"  # noqa: E731
-    else:
-        bars = [(i.column, i.drop, None, None) for i in top]
-        fmt = E._num
+        return None
+    fmt: Any = points if dr.metric_key == "accuracy" else number
     charts = []
     for p in dr.partial_dependence:
+        chart: dict[str, Any] = {"column": p.column, "sentence": p.sentence, "lines": None, "bars": None}
         if p.kind == "numeric":
-            xs = [float(g) for g in p.grid]
-            charts.append(
-                f"<div><h3><code>{_e(p.column)}</code></h3>"
-                + _svg_lines(
-                    [(xs, list(p.values), "")],
-                    x_label=p.column,
-                    y_label="average prediction" if dr.task == "regression" else f"chance of {dr.of_class}",
-                )
-                + f"<p>{_t(p.sentence)}</p></div>"
-            )
+            y_label = "average prediction" if dr.task == "regression" else f"chance of {dr.of_class}"
+            chart["lines"] = lines([([float(g) for g in p.grid], list(p.values))], x_label=p.column, y_label=y_label)
         else:
             items = [(g, v, None, None) for g, v in zip(p.grid, p.values)]
-            charts.append(
-                f"<div><h3><code>{_e(p.column)}</code></h3>"
-                + _svg_bars(
-                    items, width=320, fmt=(E._num if dr.task == "regression" else (lambda v: f"{100 * v:.0f}%"))
-                )
-                + f"<p>{_t(p.sentence)}</p></div>"
-            )
-    what = "accuracy points lost" if dr.metric_key == "accuracy" else "extra average miss"
-    return (
-        "<h2>What drives it</h2>"
-        + _p([s for s in dr.sentences if s not in {p.sentence for p in dr.partial_dependence}])
-        + f"<h3>Importance: {what} when a column is shuffled</h3>"
-        + _svg_bars(bars, fmt=fmt)
-        + (f"<div class='grid'>{''.join(charts)}</div>" if charts else "")
-        + "<p>Importance and the curves show what the model relies on, not what causes the outcome.</p>"
-    )
-
-
-# --------------------------------------------------------------------------- limits and risk
-
-
-def _auto_limits(info: dict, ev: E.Evaluation, findings: list[dict], x: dict) -> list[str]:
-    out: list[str] = []
-    if ev.n_rows < 200:
-        out.append(f"It was checked on only {ev.n_rows:,} rows, so every figure here has a wide margin.")
-    g = ev.gap
-    if g is not None and g.low is not None and g.low <= 0:
-        out.append(f"It is not clearly better than {ev.baseline_name}.")
-    cal = ev.calibration
-    if cal is not None and cal.ece is not None and cal.ece >= 0.08:
-        out.append("Its stated chances are not reliable probabilities.")
-    sl: E.SliceReport | None = x.get("slices")
-    if sl is not None:
-        worse = [s for s in sl.slices if s.worse]
-        if worse:
-            out.append(
-                f"It does clearly worse on {len(worse)} group(s) of rows, e.g. `{worse[0].column}` = {worse[0].label}."
-            )
-    rb: E.RobustnessReport | None = x.get("robustness")
-    if rb is not None:
-        if any(p.failed for p in rb.results):
-            out.append("It cannot score rows with blank cells; fill them in before scoring.")
-        bad = [p for p in rb.results if p.flip_share is not None and p.flip_share >= 0.15]
-        if bad:
-            out.append("Small disturbances to the inputs change many of its answers.")
-    crit = [f for f in findings if f.get("severity") == "critical"]
-    if crit:
-        out.append(f"The training data had {len(crit)} critical finding(s) (e.g. {crit[0].get('code')}).")
-    out.append(
-        "It learned from past data; if the people, products or processes behind the data change, its accuracy will drift."
-    )
-    return out
-
-
-def _risk(info: dict, ev: E.Evaluation, findings: list[dict], x: dict, limits: list[str]) -> str:
-    task = info.get("task") or ev.task
-    target = info.get("target") or ev.target or "the target"
-    use = x.get("intended_use") or info.get("intended_use")
-    owner = x.get("owner") or info.get("owner")
-    stage = info.get("stage")
-    sl, rb, fa, dr, th = x.get("slices"), x.get("robustness"), x.get("fairness"), x.get("drivers"), x.get("threshold")
-    recal: E.RecalibrationCheck | None = x.get("recalibration")
-
-    govern = [
-        f"Owner: {owner}."
-        if owner
-        else "No owner is recorded: name the person accountable for this model before it is used.",
-        f"Registry: {info.get('name', 'model')} version {info.get('version', '?')}, stage {stage or 'unknown'}, created {info.get('created_at') or 'unknown'}; "
-        "every version and stage change is kept in Keel's audit log.",
-        "Promote to champion only after a person has read this card; retire it when monitoring says it has drifted.",
-    ]
-    if stage == "champion" and not use:
-        govern.append("It is the champion but has no written intended use: write one now.")
-
-    codes = {str(f.get("code")) for f in findings}
-    map_ = [
-        f"Use: {use}" if use else f"Use is not written down: it predicts `{target}` ({task}); say for which decision.",
-        f"Data: {info.get('dataset_name') or 'unknown dataset'}"
-        + (f", {info['rows']:,} rows" if isinstance(info.get("rows"), int) else "")
-        + f"; {len(findings)} data finding(s), {sum(1 for f in findings if f.get('severity') == 'critical')} critical.",
-    ]
-    if "pii" in codes:
-        map_.append(
-            "The data held personal information (PII): check that using it is allowed and that it was masked where it should be."
-        )
-    used = {f.get("name") if isinstance(f, dict) else f for f in info.get("features") or []}
-    leaks = {f.get("column") for f in findings if f.get("code") == "target_leakage"}
-    if leaks & used or (leaks and not used):
-        map_.append(
-            "A column the model uses looked like it leaks the answer: results may be too good to be true until that is resolved."
-        )
-    elif leaks:
-        map_.append("A column looked like it leaks the answer; the model was trained without it.")
-    if "class_imbalance" in codes:
-        map_.append("One answer is rare: watch recall for it, not just overall accuracy.")
-    if fa is not None:
-        map_.append(f"People-related groups were reviewed through `{fa.column}`.")
-    else:
-        map_.append(
-            "No sensitive column was reviewed for fairness; if decisions affect people, pick one (e.g. age band, sex, region) and run the fairness view."
-        )
-
-    measure = [s for s in E.explain_evaluation(ev)[:2]]
-    if ev.calibration is not None:
-        measure.append(ev.calibration.sentence)
-    if sl is not None:
-        measure += list(sl.sentences[:2])
-    if fa is not None:
-        measure += list(fa.sentences[:2])
-    if rb is not None:
-        measure += list(rb.sentences[:2])
-    if dr is not None:
-        measure += list(dr.sentences[:1])
-
-    manage = []
-    if th is not None:
-        manage.append(th.sentence)
-    if recal is not None:
-        manage.append(recal.sentence)
-    if sl is not None and any(s.worse for s in sl.slices):
-        worst = next(s for s in sl.slices if s.worse)
-        manage.append(
-            f"Route rows where `{worst.column}` is {worst.label} to a person, or collect more such rows and retrain."
-        )
-    if rb is not None and any(p.failed for p in rb.results):
-        manage.append("Check inputs for blanks before scoring; the model cannot take them.")
-    if ev.gap is not None and ev.gap.low is not None and ev.gap.low <= 0:
-        manage.append("Do not deploy: it is not clearly better than a trivial rule.")
-    manage += [
-        "Monitor every new batch for drift and, where answers arrive later, for accuracy; retrain when the triggers fire.",
-        "Keep a person in the loop for decisions with serious consequences; the model gives a best guess, not a verdict.",
-    ]
-    if limits:
-        manage.append(f"Known limits are listed above ({len(limits)}).")
-
-    def block(title: str, what: str, items: list[str]) -> str:
-        return f"<h3>{title}</h3><p class='sub'>{what}</p>" + _ul(items)
-
-    return (
-        "<h2>Risks and how they are handled (NIST AI RMF)</h2>"
-        "<p>Organised by the four functions of the NIST AI Risk Management Framework, filled from this model's own results.</p>"
-        + block("Govern", "Who is accountable and how changes are controlled.", govern)
-        + block("Map", "The context: what it is for, on what data, who may be affected.", map_)
-        + block("Measure", "What was measured on held-out rows.", measure)
-        + block("Manage", "What to do about the risks found.", manage)
-    )
+            chart["bars"] = bars(items, width=320, fmt=number if dr.task == "regression" else percent)
+        charts.append(chart)
+    curves = {p.sentence for p in dr.partial_dependence}
+    return {
+        "sentences": [s for s in dr.sentences if s not in curves],
+        "what": "accuracy points lost" if dr.metric_key == "accuracy" else "extra average miss",
+        "bars": bars([(i.column, i.drop, None, None) for i in dr.importances[:12]], fmt=fmt),
+        "charts": charts,
+    }
 
 
 # --------------------------------------------------------------------------- entry point
@@ -660,30 +392,26 @@ def model_card_html(
     """A self-contained HTML model card (no scripts, no external files, no data rows)."""
     ev = E.Evaluation.from_dict(evaluation) if isinstance(evaluation, dict) else evaluation
     x = _normalise_extras(extras)
-    fs = [_finding_dict(f) for f in (findings or [])]
-    limits = list(x.get("limits") or info.get("limits") or []) + _auto_limits(info, ev, fs, x)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    title = f"Model card — {info.get('name') or 'model'}" + (
-        f" v{info.get('version')}" if info.get("version") is not None else ""
-    )
-    body = "".join(
-        [
-            _section_header(info),
-            _section_use(info, x),
-            _section_data(info, fs),
-            _section_performance(ev),
-            _section_threshold(x["threshold"]),
-            _section_calibration(ev, x["recalibration"]),
-            _section_slices(x["slices"], x["fairness"]),
-            _section_robustness(x["robustness"]),
-            _section_drivers(x["drivers"]),
-            "<h2>Limits</h2>" + _ul(limits),
-            _risk(info, ev, fs, x, limits),
-            f"<footer>Generated by Keel on {_e(now)}. This card holds summary figures only, no data rows.</footer>",
-        ]
-    )
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>"
+    fs = [finding_dict(f) for f in (findings or [])]
+    limits = list(x.get("limits") or info.get("limits") or []) + auto_limits(ev, fs, x)
+    version = f" v{info.get('version')}" if info.get("version") is not None else ""
+    return str(
+        _template().render(
+            page_title=f"Model card — {info.get('name') or 'model'}{version}",
+            css=Markup(_CSS),  # CSS is Keel's own text; escaping would break its quotes
+            header=_header(info),
+            use=_use(info, x),
+            data=_data(info, fs),
+            performance=_performance(ev),
+            threshold=_threshold(x["threshold"]),
+            calibration=_calibration(ev, x["recalibration"]),
+            slices=_slices(x["slices"]),
+            min_slice=MIN_CARD_SLICE,
+            fairness=_fairness(x["fairness"]),
+            robustness=_robustness(x["robustness"]),
+            drivers=_drivers(x["drivers"]),
+            limits=limits,
+            risk=risk_blocks(info, ev, fs, x, limits),
+            generated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
     )

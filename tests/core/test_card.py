@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -17,6 +18,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from core.models import evaluate as E
 from core.models.card import model_card_html
+from core.vocab import metric_label
 
 EVIL = "<script>alert(1)</script>"
 SECRET = "row-secret-7731"
@@ -109,9 +111,9 @@ def test_card_risk_section_is_filled_from_results(results):
     assert "No owner is recorded" in risk
     assert "personal information (PII)" in risk  # from the finding
     assert "Use is not written down" in risk
-    accuracy_sentence = report.evaluation.sentences["accuracy"].replace("'", "&#x27;")
+    accuracy_sentence = str(escape(report.evaluation.sentences["accuracy"]))
     assert accuracy_sentence in risk  # Measure quotes the actual result
-    assert report.threshold.sentence.replace("'", "&#x27;").replace("`", "") in risk.replace("<code>", "").replace("</code>", "")
+    assert str(escape(report.threshold.sentence)).replace("`", "") in risk.replace("<code>", "").replace("</code>", "")
     assert "reviewed through <code>region</code>" in risk
 
 
@@ -126,7 +128,7 @@ def test_card_accepts_stored_json_and_regression(results):
     model = LinearRegression().fit(X[:300], y[:300])
     ev = E.evaluate(model, X[300:], y[300:], "regression", n_boot=30)
     card = model_card_html({"name": "sugar", "task": "regression", "target": "target"}, ev, [], {"drivers": E.drivers(model, X[300:], y[300:], "regression", n_repeats=2)})
-    assert "Average miss (MAE)" in card and "Misses (actual minus predicted)" in card
+    assert metric_label("mae") in card and "Misses (actual minus predicted)" in card
     assert "Nobody has written the intended use yet" in card
     assert "No data-quality findings were recorded" in card
 

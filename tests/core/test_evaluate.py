@@ -19,8 +19,9 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from core.models import evaluate as E
 from core.errors import InputError
+from core.models import evaluate as E
+from core.vocab import points
 
 N_BOOT = 60
 
@@ -127,7 +128,7 @@ def test_sentences_name_rows_and_interval(cancer):
     # gap against the most common answer, with a paired interval
     assert ev.baseline_name == "always guessing the most common answer"
     assert ev.gap.value == pytest.approx(ev.metrics["accuracy"] - y.value_counts(normalize=True).max())
-    assert ev.gap.sentence.startswith(f"It is right {100 * ev.gap.value:.0f} points more often than always guessing")
+    assert ev.gap.sentence.startswith(f"It is right {points(ev.gap.value)} more often than always guessing")
     lines = E.explain_evaluation(ev)
     assert lines[0] == s and lines[1] == ev.gap.sentence
 
@@ -415,21 +416,6 @@ def test_robustness_subsamples_and_is_seeded(diabetes):
     assert E.RobustnessReport.from_dict(json.loads(json.dumps(a.to_dict()))) == a
 
 
-def test_boundary_probe_finds_the_nearest_flip(churn):
-    model, X, _ = churn
-    row = pd.DataFrame({"tenure": [20.0], "noise": [0.0], "plan": ["plus"], "region": ["South"]})
-    probe = E.boundary_probe(model, row, X)
-    assert probe.answer == "yes"
-    first = probe.changes[0]
-    assert first.column == "tenure" and first.new_answer == "no"
-    assert float(first.to_value) > 20
-    assert first.sentence.startswith("Raising 'tenure' from 20 to ")
-    assert E.BoundaryProbe.from_dict(probe.to_dict()) == probe
-    firm = E.boundary_probe(model, row.assign(tenure=59.0, plan="pro"), X)
-    assert firm.answer == "no"
-    assert all(ch.column != "noise" for ch in firm.changes)
-
-
 # --------------------------------------------------------------------------- drivers
 
 
@@ -474,21 +460,6 @@ def test_drivers_of_a_whole_number_column_whose_grid_falls_between_whole_numbers
     report = E.drivers(model, X[600:], y[600:], "regression", n_repeats=2)
     age = next(p for p in report.partial_dependence if p.column == "age")
     assert age.direction == "up" and any(float(v) != round(float(v)) for v in age.grid)
-
-
-@pytest.mark.parametrize("ages", [[20, 30, 40, 50, 60], [20, 31, 40, 50, 61]])
-def test_boundary_probe_on_a_nullable_whole_number_column(ages):
-    # nullable Int64 columns come from Keel's own fixes (a whole-number column that gained gaps); the
-    # probe's grid is whole (20, 22, ...) for the first reference and falls between ages for the second
-    from sklearn.ensemble import RandomForestClassifier
-
-    rng = np.random.default_rng(6)
-    X = pd.DataFrame({"age": rng.integers(18, 81, 600), "noise": rng.normal(0, 1, 600)})
-    model = RandomForestClassifier(n_estimators=20, random_state=0, n_jobs=1).fit(X, np.where(X["age"] > 50, "yes", "no"))
-    ref = pd.DataFrame({"age": pd.array(ages, dtype="Int64"), "noise": 0.0})
-    row = pd.DataFrame({"age": pd.array([30], dtype="Int64"), "noise": [0.0]})
-    probe = E.boundary_probe(model, row, ref)
-    assert probe.answer == "no" and any(ch.column == "age" and ch.new_answer == "yes" for ch in probe.changes)
 
 
 def test_linear_model_drivers_ignore_noise_column():
@@ -584,7 +555,6 @@ def test_columns_the_model_does_not_read_are_left_out_of_drivers_and_robustness(
     drivers = E.drivers(Named(), X, y, "classification", n_repeats=2)
     assert "customer_id" not in {i.column for i in drivers.importances}
     assert "customer_id" not in E.robustness(Named(), X, y, "classification").categorical_columns
-    assert all(ch.column != "customer_id" for ch in E.boundary_probe(Named(), X.iloc[[0]], X).changes)
 
 
 def test_permutation_importance_prepares_a_keel_model_table_once_with_the_same_answer():
@@ -604,8 +574,8 @@ def test_permutation_importance_prepares_a_keel_model_table_once_with_the_same_a
         feature_names = model.feature_names
         predict = staticmethod(model.predict)
 
-    fast = E._permutation_importance(model, frame.drop(columns="spend"), frame["spend"], "regression", 3, 0)
-    slow = E._permutation_importance(Plain(), frame.drop(columns="spend"), frame["spend"], "regression", 3, 0)
+    fast = E.permutation_importance(model, frame.drop(columns="spend"), frame["spend"], "regression", 3, 0)
+    slow = E.permutation_importance(Plain(), frame.drop(columns="spend"), frame["spend"], "regression", 3, 0)
     assert [(i.column, round(i.drop, 9)) for i in fast] == [(i.column, round(i.drop, 9)) for i in slow]
     assert fast[0].column == "x"
 
@@ -618,4 +588,4 @@ def test_a_gap_near_zero_reads_plus_zero_not_minus_zero():
     ev = SimpleNamespace(gap=Gap("accuracy", np.float64(0.021), np.float64(-0.003), np.float64(0.049), ""),
                          baseline_name="always guessing the most common answer")
     text = explain_gap(ev)
-    assert "(+2 points, likely between +0 and +5 points)" in text and "-0" not in text
+    assert "(+2 percentage points, likely between +0 and +5 percentage points)" in text and "-0" not in text
