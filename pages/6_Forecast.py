@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, jobs, store, workflows
-from core.data import infer_kinds
 from core.errors import KeelError
 from core.forecasting import order_plan, timeseries
 from core.models import to_safe_csv
@@ -25,14 +24,13 @@ SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def frame_and_kinds(dataset_id: int, sha256: str, home: str) -> tuple[pd.DataFrame, dict]:
-    frame = store.load_dataset(dataset_id)
-    return frame, infer_kinds(frame)
+def frame_of(dataset_id: int, sha256: str, home: str) -> pd.DataFrame:
+    return store.load_dataset(dataset_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...]) -> timeseries.Frequency | None:
-    frame = frame_and_kinds(dataset_id, sha256, str(keel_home()))[0]
+    frame = frame_of(dataset_id, sha256, str(keel_home()))
     return timeseries.guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
 
 
@@ -46,8 +44,7 @@ need(
 info = choose("Sales history", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows")
 dataset_id = info.id
 with guard():
-    frame, kinds = frame_and_kinds(dataset_id, info.sha256, str(keel_home()))
-kinds = {**kinds, **info.kinds}
+    frame = frame_of(dataset_id, info.sha256, str(keel_home()))
 columns = [str(c) for c in frame.columns]
 try:
     guess = timeseries.suggest_columns(frame)
