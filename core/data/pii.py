@@ -269,7 +269,7 @@ def luhn_valid(numbers: Sequence[str]) -> np.ndarray:
     lengths = np.array([len(n) if g else 0 for n, g in zip(numbers, good, strict=True)])
     for length in np.unique(lengths[lengths > 0]):
         idx = np.flatnonzero(lengths == length)
-        buf = "".join(numbers[i] for i in idx).encode("ascii")
+        buf = "".join(numbers[int(i)] for i in idx).encode("ascii")
         d = (np.frombuffer(buf, dtype=np.uint8).astype(np.int64) - 48).reshape(len(idx), length)
         d = d[:, ::-1]
         dbl = d[:, 1::2] * 2
@@ -439,7 +439,7 @@ def pseudonymise(series: pd.Series, key: bytes) -> pd.Series:
         h = base.copy()
         h.update(str(value).encode("utf-8"))
         digests.append(h.hexdigest()[:16])
-    table = np.array(digests + [None], dtype=object)  # index -1 -> None (missing)
+    table = np.array([*digests, None], dtype=object)  # index -1 -> None (missing)
     out = table[codes]
     return pd.Series(out, index=series.index, name=series.name, dtype="str")
 
@@ -467,7 +467,7 @@ def _hits_in(arr: pa.Array, name: str, distinct_share: float, weights: np.ndarra
         if len(idx):
             example = _mask_arrow(pa.array([candidates[0]], type=pa.large_string()), pii_type)[0].as_py()
             count = float(w[idx].sum())
-            hits.append(PiiHit(pii_type, int(round(count)), count / n, example))
+            hits.append(PiiHit(pii_type, round(count), count / n, example))
 
     # Cheap pre-filters: only values with an '@' can hold an email, only values with digits the rest.
     at = pc.match_substring(arr, "@").to_numpy(zero_copy_only=False)

@@ -252,7 +252,7 @@ def test_duplicate_rows_are_counted_exactly() -> None:
     frame = pd.DataFrame({"a": [1, 2, 3, 1, 2, 1], "b": txt(["x", "y", "z", "x", "y", "x"]), "c": [0.5] * 6})
     f = one(frame, "duplicate_rows")
     assert f.details["duplicates"] == 3
-    assert f.message == "3 rows are exact copies of earlier rows (50.0% of 6); e.g. row 4 repeats row 1."
+    assert f.message == "3 rows are exact copies of earlier rows (50% of 6); e.g. row 4 repeats row 1."
     assert f.fix == "drop_duplicates"
 
 
@@ -331,7 +331,7 @@ def test_high_cardinality_with_rare_labels() -> None:
     labels = [f"city{i}" for i in range(40)] * 20 + [f"rare{i}" for i in range(200)]
     f = one(pd.DataFrame({"city": txt(labels)}), "high_cardinality")
     assert f.message == ("'city' has 240 different values; 200 of them appear fewer than 5 times "
-                         "(together 20.0% of rows).")
+                         "(together 20% of rows).")
     assert f.severity == "warning"
 
 
@@ -354,7 +354,7 @@ def test_numbers_with_stray_text() -> None:
     values = [f"{v:.2f}" for v in RNG.uniform(1, 100, 300)] + ["call us"] * 3 + ["n/a"]
     f = one(pd.DataFrame({"price": txt(values)}), "mixed_types")
     assert f.severity == "warning"
-    assert f.message.startswith("'price' is mostly numbers (98.7%) but 4 values are not (e.g. 'call us', 'n/a')")
+    assert f.message.startswith("'price' is mostly numbers (99%) but 4 values are not (e.g. 'call us', 'n/a')")
     assert f.details["type"] == "numbers"
 
 
@@ -493,7 +493,7 @@ def test_class_imbalance_levels(minority: int, severity: str | None) -> None:
 
 def test_class_imbalance_wording() -> None:
     f = one(_binary(82), "class_imbalance", target="churn")
-    assert f.message == "'churn' is unbalanced: 'yes' is only 4.1% of rows (82 of 2,000); 'no' is 95.9%."
+    assert f.message == "'churn' is unbalanced: 'yes' is only 4.1% of rows (82 of 2,000); 'no' is 96%."
     assert "balanced accuracy" in f.advice and "'no'" in f.advice
 
 
@@ -573,7 +573,7 @@ def test_leakage_by_name_only() -> None:
 def test_future_dates() -> None:
     when = pd.to_datetime(["2023-05-01", "2024-01-02", "2205-03-01", "2022-02-02"])
     f = one(pd.DataFrame({"order_date": when}), "future_dates")
-    assert f.message == "'order_date' has 1 date after today (25.0%), the latest 2205-03-01."
+    assert f.message == "'order_date' has 1 date after today (25%), the latest 2205-03-01."
     assert f.severity == "warning"
 
 

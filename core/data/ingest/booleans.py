@@ -11,10 +11,14 @@ import pyarrow.compute as pc
 from core.data.ingest.notes import failure_note
 from core.data.ingest.source import CONVERT_SHARE
 from core.data.ingest.values import Outcome, Prepared
+from core.vocab import FALSE_WORDS, TRUE_WORDS
 
-TRUE_SPELLINGS = ("true", "t", "yes", "y", "1", "ja", "j", "oui", "si", "sí", "wahr")
-FALSE_SPELLINGS = ("false", "f", "no", "n", "0", "nein", "non", "falsch")
-_BOOL_WORDS = {"true", "false", "yes", "no", "ja", "nein", "oui", "non", "wahr", "falsch"}
+# The yes/no words of core.vocab, as a text column may spell them. '1.0' and '0.0' are left to the
+# number reader: a column of them is numbers (a model's 0/1 output), not yes/no answers.
+TRUE_SPELLINGS = tuple(sorted(w for w in TRUE_WORDS if not w.endswith(".0")))
+FALSE_SPELLINGS = tuple(sorted(w for w in FALSE_WORDS if not w.endswith(".0")))
+# answers written as words: a column of only 'y' (or only 'n') is more likely a code than answers
+_ANSWER_WORDS = frozenset(w for w in TRUE_SPELLINGS + FALSE_SPELLINGS if len(w) > 1 and w.isalpha())
 
 
 def as_boolean(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: str) -> Outcome | None:
@@ -28,7 +32,7 @@ def as_boolean(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal
     seen = {v.lower() for v in sample if v.lower() in TRUE_SPELLINGS or v.lower() in FALSE_SPELLINGS}
     if seen <= {"1", "0"}:
         return None  # digits stay numbers (or text, if the column was kept as text on purpose)
-    if not (truthy and falsy) and not seen <= _BOOL_WORDS:
+    if not (truthy and falsy) and not seen <= _ANSWER_WORDS:
         return None  # a column of only 'y' (or 'n') is more likely a code than a yes/no answer
     if not seen <= {"true", "false", "1", "0"}:
         return _one_spelling(column, name, sample)

@@ -13,7 +13,6 @@ import pyarrow as pa
 from core.data.ingest.cells import cell_text, column_from_values
 from core.data.ingest.csv_dialect import skip_note, title_block
 from core.data.ingest.finish import finish_table
-from core.data.ingest.notes import and_join
 from core.data.ingest.sniff import refusal
 from core.data.ingest.source import (
     MAX_COLUMNS,
@@ -24,6 +23,7 @@ from core.data.ingest.source import (
     Table,
     describe_error,
 )
+from core.data.wording import and_join
 from core.errors import InputError, KeelError
 
 _LARGE_ZIP_MEMBER = 10 * 1024 * 1024

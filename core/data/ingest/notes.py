@@ -12,11 +12,6 @@ def one_note(name: str, parts: list[str]) -> str:
     return prefix + "; ".join(b.rstrip(".") for b in bodies) + "."
 
 
-def and_join(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def rows_text(positions: list[int], count: int) -> str:
     """'row 4' / 'rows 4, 9 and 12' / 'rows 4, 9, 12, 15, 20 and 31 more' (1-based)."""
     shown = [f"{p + 1:,}" for p in positions[:5]]

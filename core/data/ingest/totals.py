@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.data.ingest.notes import and_join
 from core.data.ingest.recognise import Recognised
+from core.data.wording import and_join
 
 _TOTAL_WORD = re.compile(
     r"^(?:grand[ -]?totals?|sub-?totals?|totals?|sum|sums|summe|gesamt(?:summe)?|total g[ée]n[ée]ral|"

@@ -8,7 +8,8 @@ adding one module to ``core/data/quality/checks/`` (see its ``__init__``).
 
 Layout: ``facts`` (one hashing pass per column, shared by everything) · ``kinds`` (what a column
 is) · ``stats`` (per-column statistics) · ``context`` (what checks share: samples, bins, the
-target) · ``registry`` (:class:`Check`) · ``checks/`` (one module per check) · ``profile``.
+target) · ``registry`` (:class:`Check`) · ``checks/`` (one module per check) · ``profiling``
+(:func:`profile`).
 
 Speed: every column is hashed once (``pd.factorize``) and everything exact is derived from
 that: missing counts, distinct counts, value counts, exact duplicate rows (the codes of all
@@ -40,7 +41,7 @@ from core.data.findings import KINDS, SEVERITIES, Finding
 from core.data.quality.checks import CHECKS
 from core.data.quality.checks.placeholder_values import placeholder_mask
 from core.data.quality.kinds import infer_kinds
-from core.data.quality.profile import ColumnProfile, Profile, profile
+from core.data.quality.profiling import ColumnProfile, Profile, profile
 from core.data.quality.registry import Check, checks_table
 
 __doc__ = (__doc__ or "") + checks_table(CHECKS.values())

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.data import pii
 from core.data.quality.facts import Facts, all_facts, prepare_frame
-from core.data.quality.wording import count_of
 from core.errors import InputError
 
 ID_NAME_UNIQUE = 0.9  # a column *named* like an id needs 90% distinct values (some repeats happen)
@@ -111,7 +111,7 @@ def coerce_kind(frame: pd.DataFrame, col: str, kind: str, facts: Facts) -> pd.Se
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as numbers: {count_of(int(bad.sum()), 'value')} "
+                f"'{col}' can't be treated as numbers: {vocab.count(int(bad.sum()), 'value')} "
                 f"{'is' if bad.sum() == 1 else 'are'} not numbers "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' or 'text' for '{col}', or fix those values in the file.",
@@ -130,7 +130,7 @@ def coerce_kind(frame: pd.DataFrame, col: str, kind: str, facts: Facts) -> pd.Se
         if bad.any():
             example = pii.redact(s[bad].iloc[0])
             raise InputError(
-                f"'{col}' can't be treated as dates: {count_of(int(bad.sum()), 'value')} "
+                f"'{col}' can't be treated as dates: {vocab.count(int(bad.sum()), 'value')} "
                 f"{'is' if bad.sum() == 1 else 'are'} not dates "
                 f"(e.g. '{example}').",
                 f"Choose 'categorical' for '{col}', or fix those values in the file.",

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core import vocab
 from core.data.findings import Finding
-from core.data.quality.wording import json_value
 
 if TYPE_CHECKING:
     from core.data.quality.context import Context
@@ -47,7 +47,7 @@ def make_finding(
     **details: object,
 ) -> Finding:
     return Finding(
-        code, severity, column, message, advice, fix, {k: json_value(v) for k, v in details.items()}, other_fixes
+        code, severity, column, message, advice, fix, {k: vocab.jsonable(v) for k, v in details.items()}, other_fixes
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote, whole
+from core.data.wording import quote
 
 IMBALANCE_WARNING = 0.25  # smallest/largest class < 1:4 (binary: minority < 20%): accuracy misleads
 IMBALANCE_CRITICAL = 1 / 19  # < 1:19 (binary: minority < 5%): "always the majority" scores > 95%
@@ -28,13 +29,13 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         return []
     if f.n_unique == 2:
         msg = (
-            f"{quote(t)} is unbalanced: '{small}' is only {pct(min_share)} of rows ({whole(cmin)} of "
-            f"{whole(f.n_valid)}); '{large}' is {pct(max_share)}."
+            f"{quote(t)} is unbalanced: '{small}' is only {vocab.percent(min_share)} of rows ({cmin:,} of "
+            f"{f.n_valid:,}); '{large}' is {vocab.percent(max_share)}."
         )
     else:
         msg = (
-            f"{quote(t)} is unbalanced: the rarest value '{small}' has {whole(cmin)} rows ({pct(min_share)}), "
-            f"the most common '{large}' has {whole(cmax)} ({pct(max_share)})."
+            f"{quote(t)} is unbalanced: the rarest value '{small}' has {vocab.count(cmin, 'row')} ({vocab.percent(min_share)}), "
+            f"the most common '{large}' has {cmax:,} ({vocab.percent(max_share)})."
         )
     if cmin < MIN_CLASS_ROWS:
         sev = "critical"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote, whole
+from core.data.wording import quote
 
 
 def run(ctx: Context, threshold: float | None) -> list[Finding]:
@@ -13,14 +14,14 @@ def run(ctx: Context, threshold: float | None) -> list[Finding]:
     for col in ctx.columns(("constant",)):
         f = ctx.facts[col]
         if f.n_valid == 0:
-            msg = f"{quote(col)} is empty: it has no values in any of the {whole(f.n)} rows."
+            msg = f"{quote(col)} is empty: it has no values in any of the {vocab.count(f.n, 'row')}."
         else:
             value = f.label(0)
             msg = f"{quote(col)} has the same value in every row ('{value}')."
             if f.n_missing:
                 msg = (
                     f"{quote(col)} has the same value ('{value}') in every row where it is filled in "
-                    f"({pct(f.n_missing / f.n)} of rows are empty)."
+                    f"({vocab.percent(f.n_missing / f.n)} of rows are empty)."
                 )
         if col == ctx.target:
             out.append(

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.facts import Facts
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import count_of, quote, whole
+from core.data.wording import quote
 
 DATE_GAP = 1.5  # in a regular series, a step > 1.5x the usual step means periods are missing
 DATE_SILENCE = 10.0  # in irregular (event) data, a silence > 10x the usual step (and >= 2 days)
@@ -93,7 +94,7 @@ def _date_gap_finding(col: str, f: Facts, threshold: float) -> Finding | None:
     biggest = int(np.argmax(d))
     a, b = show(days[biggest]), show(days[biggest + 1])
     msg = (
-        f"{quote(col)} has {count_of(int(silence.sum()), 'long stretch', 'long stretches')} without rows; "
+        f"{quote(col)} has {vocab.count(int(silence.sum()), 'long stretch', 'long stretches')} without rows; "
         "the longest is "
         f"{int(d[biggest])} days, between {a} and {b}, while rows usually come every "
         f"{'day' if m <= 1 else f'{m:.0f} days'}."
@@ -154,7 +155,7 @@ def _report_gaps(
     a, b = show(points[biggest]), show(points[biggest + 1])
     plural = step + ("s" if total != 1 else "")
     msg = (
-        f"{quote(col)} has data for every {step}, except {whole(total)} {plural} with none "
+        f"{quote(col)} has data for every {step}, except {total:,} {plural} with none "
         f"(the longest gap is between {a} and {b}).{note}"
     )
     return make_finding(

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.facts import Facts
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, whole
 
 DUPLICATES_WARNING = 0.001  # under 0.1% duplicates can't move a test score noticeably
 DUPLICATES_CRITICAL = 0.1  # a tenth of rows repeated: copies straddle train/test, scores inflate
@@ -142,11 +142,9 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
     )
     expected = log_combos < math.log(_COMBINATIONS_FACTOR * ctx.rows)
     copies = (
-        "1 row is an exact copy of an earlier row"
-        if count == 1
-        else f"{whole(count)} rows are exact copies of earlier rows"
+        "1 row is an exact copy of an earlier row" if count == 1 else f"{count:,} rows are exact copies of earlier rows"
     )
-    msg = f"{copies} ({pct(share)} of {whole(ctx.rows)}); e.g. row {examples[0][0]} repeats row {examples[0][1]}."
+    msg = f"{copies} ({vocab.percent(share)} of {ctx.rows:,}); e.g. row {examples[0][0]} repeats row {examples[0][1]}."
     if expected:
         sev = "info"
         advice = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import count_of, pct, quote
+from core.data.wording import quote
 
 FUTURE_DATES = 0.0  # any date after tomorrow (one day of slack for time zones)
 FUTURE_MOSTLY = 0.5  # if most dates are in the future it's a planned date (due, expiry): info
@@ -32,7 +33,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         if f.tz is not None:
             latest = latest.tz_localize("UTC").tz_convert(f.tz)
         msg = (
-            f"{quote(col)} has {count_of(count, 'date')} after today ({pct(share)}), the latest "
+            f"{quote(col)} has {vocab.count(count, 'date')} after today ({vocab.percent(share)}), the latest "
             f"{latest.date().isoformat()}."
         )
         if share >= FUTURE_MOSTLY:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote, whole
+from core.data.wording import quote
 
 HIGH_CARDINALITY = 50  # > 50 labels: one-hot encoding gets wide and each label has few rows
 RARE_COUNT = 5  # a label seen fewer than 5 times can't be learned
@@ -21,9 +22,9 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         rare = f.counts < RARE_COUNT
         n_rare, rare_rows = int(rare.sum()), int(f.counts[rare].sum())
         rare_share = rare_rows / f.n_valid
-        msg = f"{quote(col)} has {whole(f.n_unique)} different values"
+        msg = f"{quote(col)} has {f.n_unique:,} different values"
         msg += (
-            f"; {whole(n_rare)} of them appear fewer than {RARE_COUNT} times (together {pct(rare_share)} of rows)."
+            f"; {n_rare:,} of them appear fewer than {RARE_COUNT} times (together {vocab.percent(rare_share)} of rows)."
             if n_rare
             else "."
         )

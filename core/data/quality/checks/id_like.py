@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote, whole
+from core.data.wording import quote
 
 
 def run(ctx: Context, threshold: float | None) -> list[Finding]:
@@ -14,8 +15,8 @@ def run(ctx: Context, threshold: float | None) -> list[Finding]:
         f = ctx.facts[col]
         share = f.n_unique / f.n_valid if f.n_valid else 0.0
         msg = (
-            f"{quote(col)} looks like an identifier: {whole(f.n_unique)} different values in "
-            f"{whole(f.n_valid)} rows ({pct(share)} distinct)."
+            f"{quote(col)} looks like an identifier: {f.n_unique:,} different values in "
+            f"{vocab.count(f.n_valid, 'row')} ({vocab.percent(share)} distinct)."
         )
         if col == ctx.target:
             out.append(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import count_of, quote
+from core.data.wording import quote
 
 
 def run(ctx: Context, threshold: float) -> list[Finding]:
@@ -22,7 +23,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
                 "infinite_values",
                 "warning",
                 col,
-                f"{quote(col)} has {count_of(count, 'infinite value')} (inf or -inf).",
+                f"{quote(col)} has {vocab.count(count, 'infinite value')} (inf or -inf).",
                 "Infinity usually comes from dividing by zero, and most models can't use it. "
                 "Replace it with a missing value or a cap in the file.",
                 None,

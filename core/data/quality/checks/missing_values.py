@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from core import vocab
 from core.data.findings import KINDS, Finding
 from core.data.quality.context import Bins, Context
 from core.data.quality.facts import SAMPLE_ROWS, SEED, Facts, sample_positions
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import num, pct, quote, whole
+from core.data.wording import quote
 
 MISSING_WARNING = 0.05  # below 5%, filling gaps (median / most common) barely changes the column
 MISSING_CRITICAL = 0.5  # more gaps than values: filling in would mostly invent data
@@ -34,7 +35,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         if share <= threshold:
             continue
         assoc = _association_summary(ctx, col, partners.get(col, []), sub)
-        msg = f"{quote(col)} is missing in {whole(f.n_missing)} of {whole(f.n)} rows ({pct(share)})."
+        msg = f"{quote(col)} is missing in {f.n_missing:,} of {vocab.count(f.n, 'row')} ({vocab.percent(share)})."
         if assoc:
             msg += " " + assoc["sentence"]
         details = {
@@ -154,7 +155,7 @@ def _describe_association(ctx: Context, col: str, other: str, miss: np.ndarray, 
     if other_missing.any() and other_missing[miss].mean() >= 0.8:
         return (
             f"It is usually missing in the same rows as {quote(other)} "
-            f"({pct(float(other_missing[miss].mean()))} of the time)."
+            f"({vocab.percent(float(other_missing[miss].mean()))} of the time)."
         )
     if b.numeric is not None and ctx.kinds[other] != "boolean":
         x = b.numeric[sub]
@@ -172,7 +173,7 @@ def _describe_association(ctx: Context, col: str, other: str, miss: np.ndarray, 
             direction = "higher" if m1 > m0 else "lower"
             return (
                 f"The gaps are not random: it is missing more often when {quote(other)} is {direction} "
-                f"(median {num(m1)} where missing, {num(m0)} where present)."
+                f"(median {vocab.number(m1)} where missing, {vocab.number(m0)} where present)."
             )
     # labels: the category with the highest missing rate (with enough rows behind it)
     rates = np.bincount(codes, weights=miss, minlength=b.k)
@@ -186,8 +187,8 @@ def _describe_association(ctx: Context, col: str, other: str, miss: np.ndarray, 
         label = _bin_label(ctx, other, int(best))  # (judged on the whole sample)
         if label is not None:
             return (
-                f"The gaps are not random: {pct(float(rates[best] / sizes[best]))} of rows are missing it "
-                f"where {quote(other)} is '{label}', against {pct(overall)} overall."
+                f"The gaps are not random: {vocab.percent(float(rates[best] / sizes[best]))} of rows are missing it "
+                f"where {quote(other)} is '{label}', against {vocab.percent(overall)} overall."
             )
     return f"The gaps are not random: they go with the values of {quote(other)}."
 

@@ -7,12 +7,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core import vocab
 from core.data import pii
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.facts import SAMPLE_ROWS, SEED, sample_positions
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import count_of, pct, quote
+from core.data.wording import quote
 
 MIXED_TYPES = 0.2  # >= 20% of values are numbers (or dates) while others aren't
 MIXED_WARNING = 0.9  # >= 90% numbers: a number column with a few stray values, worth fixing
@@ -63,13 +64,13 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         n_odd = round(float(weights[~typed].sum()) * (1 if exact else f.n_valid / total))
         about = "" if exact else "about "
         msg = (
-            f"{quote(col)} is mostly {what} ({pct(p)}) but {about}{count_of(n_odd, 'value')} "
+            f"{quote(col)} is mostly {what} ({vocab.percent(p)}) but {about}{vocab.count(n_odd, 'value')} "
             f"{'is' if n_odd == 1 else 'are'} not "
             f"(e.g. {', '.join(repr(e) for e in examples)})."
         )
         if p < 0.5:
             msg = (
-                f"{quote(col)} mixes {what} ({pct(p)} of values) with other text "
+                f"{quote(col)} mixes {what} ({vocab.percent(p)} of values) with other text "
                 f"(e.g. {', '.join(repr(e) for e in examples)})."
             )
         sev = "warning" if p >= MIXED_WARNING else "info"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote, whole
+from core.data.wording import quote
 
 NEAR_CONSTANT = 0.98  # one value in > 98% of rows: < 2% of rows left to learn from
 
@@ -22,7 +23,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         share = c / f.n_valid
         if share <= threshold:
             continue
-        msg = f"{quote(col)} is '{f.label(i)}' in {pct(share)} of rows with a value ({whole(c)} of {whole(f.n_valid)})."
+        msg = f"{quote(col)} is '{f.label(i)}' in {vocab.percent(share)} of rows with a value ({c:,} of {f.n_valid:,})."
         out.append(
             make_finding(
                 "near_constant",

@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import MIN_NUMERIC, Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import and_join, count_of, num, pct, quote
+from core.data.wording import and_join, quote
 
 OUTLIER_IQR = 3.0  # Tukey's "far out" fences (Q1 - 3 IQR, Q3 + 3 IQR): 1.5 flags 0.7% of a
 # perfectly normal column; 3 flags ~0.0002%, so what remains is worth a look
@@ -56,11 +57,11 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         extreme = int(counts[(vals < far_lo) | (vals > far_hi)].sum())
         dist = np.maximum(lo - vals, vals - hi)
         ex = vals[np.argsort(-dist, kind="stable")[:50]]
-        examples = list(dict.fromkeys(num(float(v)) for v in ex))[:3]
+        examples = list(dict.fromkeys(vocab.number(float(v)) for v in ex))[:3]
         msg = (
-            f"{quote(col)} has {count_of(count, 'value')} far outside the usual range "
-            f"({pct(share)} of values), e.g. {and_join(examples)}; half of all values lie between "
-            f"{num(q1)} and {num(q3)}."
+            f"{quote(col)} has {vocab.count(count, 'value')} far outside the usual range "
+            f"({vocab.percent(share)} of values), e.g. {and_join(examples)}; half of all values lie between "
+            f"{vocab.number(q1)} and {vocab.number(q3)}."
         )
         sev = "warning" if extreme else "info"
         out.append(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data import pii
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import and_join, pct, quote, whole
+from core.data.wording import and_join, quote
 
 
 def run(ctx: Context, threshold: float) -> list[Finding]:
@@ -35,10 +36,10 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         if not hits:
             continue
         labels = [pii.LABELS[h.pii_type] for h in hits]
-        shares = and_join([pct(h.share) for h in hits])
+        shares = and_join([vocab.percent(h.share) for h in hits])
         sampled = "" if scan.scanned == scan.total else " sampled"
         msg = (
-            f"{quote(col)} contains {and_join(labels)} (in {shares} of {whole(scan.scanned)}{sampled} values), "
+            f"{quote(col)} contains {and_join(labels)} (in {shares} of {scan.scanned:,}{sampled} values), "
             f"e.g. {hits[0].example}."
         )
         sev = "critical" if any(h.pii_type in pii.SENSITIVE for h in hits) else "warning"

@@ -9,11 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core import vocab
 from core.data import pii
 from core.data.findings import Finding
 from core.data.quality.context import MIN_NUMERIC, Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import count_of, quote, whole
+from core.data.wording import quote
 
 PLACEHOLDER_TEXT = frozenset(
     {
@@ -94,9 +95,9 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         for i in order[:4]:
             raw = str(f.uniques[int(i)])
             label = "blank" if raw.strip() == "" else repr(pii.redact(raw, 20))
-            shown.append(f"{label} ×{whole(int(f.counts[int(i)]))}")
+            shown.append(f"{label} ×{int(f.counts[int(i)]):,}")
         msg = (
-            f"{quote(col)} has {count_of(count, 'value')} that look{'s' if count == 1 else ''} like placeholders "
+            f"{quote(col)} has {vocab.count(count, 'value')} that look{'s' if count == 1 else ''} like placeholders "
             "for missing data "
             f"({', '.join(shown)})."
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.data.findings import Finding
 from core.data.quality.context import MIN_NUMERIC, Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import quote
+from core.data.wording import quote
 
 SKEW = 2.0  # |skewness| > 2: an exponential distribution's skew; log usually helps from here
 

@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.kinds import name_tokens
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import pct, quote
+from core.data.wording import quote
 
 LEAKAGE_CRITICAL = 0.99  # one column alone removes >= 99% of the errors (or explains >= 99% of
 # the variance): in real data that almost only happens when it was recorded after the outcome
@@ -208,13 +209,13 @@ def _finding(
         sev = "critical" if strength >= threshold else "warning"
         if classes:
             how = (
-                f"{pct(detail['accuracy'])} of held-out rows right, against "
-                f"{pct(detail['baseline_accuracy'])} by always guessing the most common value"
+                f"{vocab.percent(detail['accuracy'])} of held-out rows right, against "
+                f"{vocab.percent(detail['baseline_accuracy'])} by always guessing the most common value"
             )
         elif "rank_correlation" in detail and detail["rank_correlation"] ** 2 >= detail["r2"]:
             how = f"rank correlation {detail['rank_correlation']:.2f}"
         else:
-            how = f"it explains {pct(max(detail['r2'], 0.0))} of the variation on held-out rows"
+            how = f"it explains {vocab.percent(max(detail['r2'], 0.0))} of the variation on held-out rows"
         word = "almost perfectly" if sev == "critical" else "suspiciously well"
         msg = f"{quote(col)} alone predicts {quote(t)} {word} ({how})."
         if by_name == "target":

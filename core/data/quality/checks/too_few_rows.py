@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import Context
 from core.data.quality.registry import Check, make_finding
-from core.data.quality.wording import whole
 
 ROWS_CRITICAL = 30  # a 20% test split of < 30 rows holds < 6 rows: any score is luck
 ROWS_WARNING = 200  # at 200 rows a 40-row test set still has a ±7-point accuracy error bar
@@ -37,7 +37,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
                 "too_few_rows",
                 "critical",
                 None,
-                f"The table has only {whole(n)} rows.",
+                f"The table has only {vocab.count(n, 'row')}.",
                 advice,
                 None,
                 rows=n,
@@ -50,7 +50,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
                 "too_few_rows",
                 "warning",
                 None,
-                f"The table has only {whole(n)} rows.",
+                f"The table has only {vocab.count(n, 'row')}.",
                 advice,
                 None,
                 rows=n,
@@ -59,7 +59,7 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         ]
     if inputs and n < ROWS_PER_COLUMN * len(inputs):
         msg = (
-            f"The table has {whole(n)} rows for {whole(len(inputs))} input columns "
+            f"The table has {vocab.count(n, 'row')} for {vocab.count(len(inputs), 'input column')} "
             f"(about {n / len(inputs):.0f} rows per column; {ROWS_PER_COLUMN} or more is safer)."
         )
         return [make_finding("too_few_rows", "warning", None, msg, advice, None, rows=n, input_columns=len(inputs))]

@@ -15,7 +15,7 @@ from core.data.quality.context import Context
 from core.data.quality.facts import Facts, all_facts, prepare_frame
 from core.data.quality.kinds import coerce_kind, infer_kind
 from core.data.quality.stats import column_stats
-from core.data.quality.wording import and_join, quote
+from core.data.wording import and_join, quote
 from core.errors import InputError
 
 
