@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from core.data.fixes import FIXES
+import pytest
+
+from core.data.fixes import FIXES, Fix
 from core.data.quality import CHECKS, KINDS
 from core.vocab import KIND_WORDS
 from ui.common import PAGES
@@ -31,9 +33,10 @@ def test_every_kind_is_explained() -> None:
     assert set(KINDS) == set(KIND_WORDS)
 
 
-def test_every_fix_has_a_button_title() -> None:
-    for fix_id, fix in FIXES.items():
-        assert fix.title, fix_id
+@pytest.mark.parametrize("fix", list(FIXES.values()), ids=list(FIXES))
+def test_every_fix_has_a_button_label(fix: Fix) -> None:
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", fix.id)
+    assert fix.label and fix.label[0].isupper() and len(fix.label) <= 40, fix.label
 
 
 def test_every_page_exists_and_sets_itself_up() -> None:

@@ -5,7 +5,7 @@ plain sentence saying what changed. The page stores the result as a new dataset 
 (``core.store.save_dataset(..., parent_id=…, change=description)``), so every fix can be undone
 by going back to the parent version.
 
-The fix ids are the ones :mod:`core.quality` puts in ``Finding.fix`` / ``Finding.other_fixes``.
+The fix ids are the ones :mod:`core.data.quality` puts in ``Finding.fix`` / ``Finding.other_fixes``.
 """
 
 from __future__ import annotations
@@ -15,50 +15,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core import vocab
 from core.data import pii
+from core.data.wording import and_join
 from core.errors import InputError
-
-
-@dataclass(frozen=True)
-class Fix:
-    id: str
-    title: str  # button label, in the user's words
-    needs_column: bool
-    needs_key: bool = False
-
-
-FIXES: dict[str, Fix] = {
-    f.id: f
-    for f in (
-        Fix("drop_column", "Drop this column", True),
-        Fix("drop_duplicates", "Remove duplicate rows", False),
-        Fix("drop_rows_missing", "Remove rows where this is empty", True),
-        Fix("mask_pii", "Mask the personal data", True),
-        Fix("pseudonymise_pii", "Replace with pseudonyms", True, needs_key=True),
-        Fix("clear_placeholders", "Clear placeholder values", True),
-    )
-}
-
-
-def _n(x: int) -> str:
-    return f"{int(x):,}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{_n(count)} {word}{'' if count == 1 else 's'}"
 
 
 def _drop_column(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
     return frame.drop(columns=[column]), f"Dropped column '{column}'."
 
 
-def _drop_duplicates(frame: pd.DataFrame, column: None, key: bytes | None) -> tuple[pd.DataFrame, str]:
+def _drop_duplicates(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
     dup = frame.duplicated(keep="first")
     count = int(dup.sum())
     if count == 0:
         return frame.copy(), "There were no duplicate rows to remove."
     out = frame.loc[~dup.to_numpy()].reset_index(drop=True)
-    return out, f"Removed {_plural(count, 'duplicate row')} (kept the first of each)."
+    return out, f"Removed {vocab.count(count, 'duplicate row')} (kept the first of each)."
 
 
 def _drop_rows_missing(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
@@ -67,7 +40,7 @@ def _drop_rows_missing(frame: pd.DataFrame, column: str, key: bytes | None) -> t
     if count == 0:
         return frame.copy(), f"'{column}' had no empty cells; nothing was removed."
     out = frame.loc[~missing].reset_index(drop=True)
-    return out, f"Removed {_plural(count, 'row')} where '{column}' was empty."
+    return out, f"Removed {vocab.count(count, 'row')} where '{column}' was empty."
 
 
 def _mask_pii(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
@@ -81,10 +54,9 @@ def _mask_pii(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.D
     masked, done = pii.mask_detected(series, types)
     before, after = series.astype("str"), masked.astype("str")
     changed = int((before.ne(after) & before.notna()).sum())
-    labels = [pii.LABELS[t] for t in done]
-    what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    what = and_join([pii.LABELS[t] for t in done])
     out = frame.assign(**{column: masked})
-    return out, f"Masked {what} in '{column}' ({_plural(changed, 'value')} changed)."
+    return out, f"Masked {what} in '{column}' ({vocab.count(changed, 'value')} changed)."
 
 
 def _pseudonymise(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
@@ -101,7 +73,7 @@ def _pseudonymise(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[
 
 
 def _clear_placeholders(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
-    from core.data.quality import placeholder_mask  # quality imports pii; keep the import graph one-way
+    from core.data.quality import placeholder_mask  # the checks load only for the fix that needs them
 
     series = frame[column]
     mask = placeholder_mask(series).to_numpy()
@@ -114,16 +86,30 @@ def _clear_placeholders(frame: pd.DataFrame, column: str, key: bytes | None) -> 
     cleared = series.mask(pd.Series(mask, index=series.index))
     shown = ", ".join("blank" if str(v).strip() == "" else f"'{pii.redact(v, 20)}'" for v in examples)
     out = frame.assign(**{column: cleared})
-    return out, f"Cleared {_plural(count, 'placeholder value')} in '{column}' ({shown}); they now count as missing."
+    return out, f"Cleared {vocab.count(count, 'placeholder value')} in '{column}' ({shown}); they now count as missing."
 
 
-_APPLY: dict[str, Callable[[pd.DataFrame, str, bytes | None], tuple[pd.DataFrame, str]]] = {
-    "drop_column": _drop_column,
-    "drop_duplicates": _drop_duplicates,
-    "drop_rows_missing": _drop_rows_missing,
-    "mask_pii": _mask_pii,
-    "pseudonymise_pii": _pseudonymise,
-    "clear_placeholders": _clear_placeholders,
+@dataclass(frozen=True)
+class Fix:
+    """A one-click fix: what it is called and does, and the function that does it."""
+
+    id: str  # stable snake_case, as in Finding.fix / Finding.other_fixes
+    label: str  # the text of its button on the Data page, in the user's words
+    needs_column: bool  # False: it works on whole rows
+    apply: Callable[[pd.DataFrame, str, bytes | None], tuple[pd.DataFrame, str]]  # (table, column, key)
+
+
+#: Every fix by id. A new fix is one entry here (and its id in a check's ``make_finding(fix=…)``).
+FIXES: dict[str, Fix] = {
+    f.id: f
+    for f in (
+        Fix("drop_column", "Drop this column", True, _drop_column),
+        Fix("drop_duplicates", "Remove duplicate rows", False, _drop_duplicates),
+        Fix("drop_rows_missing", "Drop rows where it is missing", True, _drop_rows_missing),
+        Fix("mask_pii", "Mask these values", True, _mask_pii),
+        Fix("pseudonymise_pii", "Replace with pseudonyms", True, _pseudonymise),
+        Fix("clear_placeholders", "Clear placeholder values", True, _clear_placeholders),
+    )
 }
 
 
@@ -146,7 +132,7 @@ def apply_fix(
             )
     elif column is not None:
         raise InputError(f"The fix '{fix}' works on whole rows, not on one column.", "Leave the column empty.")
-    return _APPLY[fix](frame, column, key)
+    return spec.apply(frame, column or "", key)  # a fix on whole rows gets no column
 
 
 __all__ = ["FIXES", "Fix", "apply_fix"]
