@@ -137,7 +137,7 @@ def _summarise(
     means: dict[str, float | None] = {}
     stds: dict[str, float | None] = {}
     for key in keys:
-        vals = [s[key] for s in scores if s.get(key) is not None]
+        vals = [v for s in scores if (v := s.get(key)) is not None]
         means[key] = float(np.mean(vals)) if vals else None
         stds[key] = float(np.std(vals)) if len(vals) > 1 else (0.0 if vals else None)
     return means, stds

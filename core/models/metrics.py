@@ -204,7 +204,7 @@ def regression_stats(y: np.ndarray, pred: np.ndarray) -> dict[str, Stat | None]:
     return {"mae": stat_mean(np.abs(err)), "rmse": stat_rmse(sq), "r2": stat_r2(y, sq)}
 
 
-def _answer_codes(y_true: Sequence[Any], classes: Sequence[Any]) -> np.ndarray:
+def _answer_codes(y_true: Sequence[Any] | np.ndarray, classes: Sequence[Any]) -> np.ndarray:
     cls = list(classes)
     codes = pd.Index(cls).get_indexer(pd.Index(np.asarray(y_true, dtype=object)))
     if (codes < 0).any():
@@ -213,7 +213,9 @@ def _answer_codes(y_true: Sequence[Any], classes: Sequence[Any]) -> np.ndarray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any]) -> dict[str, float | None]:
+def classification_metrics(
+    y_true: Sequence[Any] | np.ndarray, proba: np.ndarray, classes: Sequence[Any]
+) -> dict[str, float | None]:
     """Every classification metric key of the CLI contract for the chances ``proba`` (one column per
     class, in the order of ``classes``); ``None`` where it cannot be computed. The answer is the most
     likely class; for two classes the second is 'yes'."""
@@ -229,7 +231,9 @@ def classification_metrics(y_true: Sequence[Any], proba: np.ndarray, classes: Se
     return out
 
 
-def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, float | None]:
+def regression_metrics(
+    y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray
+) -> dict[str, float | None]:
     """Every regression metric key of the CLI contract; ``None`` where it cannot be computed."""
     y = np.asarray(y_true, dtype=float)
     out: dict[str, float | None] = dict.fromkeys(REGRESSION_METRICS)
@@ -242,7 +246,9 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict
     return out
 
 
-def ece_score(y_true: Sequence[Any], proba: np.ndarray, classes: Sequence[Any], bins: int = ECE_BINS) -> float:
+def ece_score(
+    y_true: Sequence[Any] | np.ndarray, proba: np.ndarray, classes: Sequence[Any], bins: int = ECE_BINS
+) -> float:
     """Expected calibration error of the top-class confidence (``bins`` equal-width bins)."""
     proba = np.asarray(proba, dtype=float)
     yc = _answer_codes(y_true, classes)

@@ -14,7 +14,7 @@ import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from core.errors import InputError
 from core.models.features import to_bool_float, to_category_text, to_datetime
 from core.models.model import KeelModel, label_array
 from core.models.registry import load_registered
+from core.vocab import number, percent
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -81,25 +82,14 @@ def _bad_examples(original: pd.Series, parsed: pd.Series) -> tuple[int, tuple[tu
     return len(positions), examples
 
 
-def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = True) -> SchemaReport:
-    """Compare ``frame`` with the columns the model was trained on.
-
-    Errors (raise ``InputError`` listing them all when ``raise_errors``): a feature column is
-    missing; a number/yes-no/date column holds values that cannot be read as such. Warnings:
-    categories never seen in training (the model treats them as uncommon). Notes: extra columns.
-    """
-    schema = model.schema
-    features = schema["features"]
-    names = [f["name"] for f in features]
+def _missing_and_extra(
+    names: list[str], frame: pd.DataFrame
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str], list[str]]:
+    """(missing columns, extra columns, the error about the missing ones, the note about the extra ones)."""
     present = set(map(str, frame.columns))
     missing = tuple(n for n in names if n not in present)
     extra = tuple(str(c) for c in frame.columns if str(c) not in set(names))
-    errors: list[str] = []
-    warns: list[str] = []
-    notes: list[str] = []
-    unseen: list[UnseenCategories] = []
-    bad: list[BadValues] = []
-
+    errors, notes = [], []
     if missing:
         guesses = []
         for name in missing:
@@ -115,47 +105,75 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
             f"{len(extra)} column{'s' if len(extra) > 1 else ''} the model does not use will be kept in "
             f"the output but ignored: {shown}."
         )
+    return missing, extra, errors, notes
 
+
+def _unreadable(name: str, kind: str, col: pd.Series) -> BadValues | None:
+    """Cells of a number, yes/no or date column that cannot be read as such."""
+    if kind == "numeric":
+        if pd.api.types.is_numeric_dtype(col):
+            return None
+        parsed, expected = pd.to_numeric(col, errors="coerce"), "numbers"
+    elif kind == "boolean":
+        if pd.api.types.is_bool_dtype(col):
+            return None
+        parsed, expected = to_bool_float(col), "yes/no values"
+    else:
+        if pd.api.types.is_datetime64_any_dtype(col):
+            return None
+        parsed, expected = to_datetime(col), "dates"
+    count_, examples = _bad_examples(col, parsed)
+    return BadValues(name, expected, count_, examples) if count_ else None
+
+
+def _unseen(name: str, feat: dict[str, Any], col: pd.Series) -> UnseenCategories | None:
+    """Categories the model never saw in training (only when training's list of them is complete)."""
+    if not (feat.get("categories") and feat.get("categories_complete", True)):
+        return None
+    values = to_category_text(col).dropna()  # the model's own view of the cells (7 → '7')
+    new = values[~values.isin(feat["categories"])]
+    if not len(new):
+        return None
+    return UnseenCategories(name, len(new), tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES]))
+
+
+def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = True) -> SchemaReport:
+    """Compare ``frame`` with the columns the model was trained on.
+
+    Errors (raise ``InputError`` listing them all when ``raise_errors``): a feature column is
+    missing; a number/yes-no/date column holds values that cannot be read as such. Warnings:
+    categories never seen in training (the model treats them as uncommon). Notes: extra columns.
+    """
+    features = model.schema["features"]
+    missing, extra, errors, notes = _missing_and_extra([f["name"] for f in features], frame)
+    present = set(map(str, frame.columns))
+    warns: list[str] = []
+    unseen: list[UnseenCategories] = []
+    bad: list[BadValues] = []
     for feat in features:
         name, kind = feat["name"], feat["kind"]
         if name not in present:
             continue
-        col = frame[name]
         if kind in ("numeric", "boolean", "datetime"):
-            if kind == "numeric":
-                if pd.api.types.is_numeric_dtype(col):
-                    continue
-                parsed, expected = pd.to_numeric(col, errors="coerce"), "numbers"
-            elif kind == "boolean":
-                if pd.api.types.is_bool_dtype(col):
-                    continue
-                parsed, expected = to_bool_float(col), "yes/no values"
-            else:
-                if pd.api.types.is_datetime64_any_dtype(col):
-                    continue
-                parsed, expected = to_datetime(col), "dates"
-            count, examples = _bad_examples(col, parsed)
-            if count:
-                bad.append(BadValues(name, expected, count, examples))
-                shown = ", ".join(f"row {r}: {v!r}" for r, v in examples)
+            found = _unreadable(name, kind, frame[name])
+            if found is not None:
+                bad.append(found)
+                shown = ", ".join(f"row {r}: {v!r}" for r, v in found.examples)
                 errors.append(
-                    f"'{name}' should hold {expected}, but {count} value{'s are' if count > 1 else ' is'} "
-                    f"not ({shown})."
+                    f"'{name}' should hold {found.expected}, but {found.rows} value"
+                    f"{'s are' if found.rows > 1 else ' is'} not ({shown})."
                 )
-        elif feat.get("categories") and feat.get("categories_complete", True):
-            values = to_category_text(col).dropna()  # the model's own view of the cells (7 → '7')
-            new = values[~values.isin(feat["categories"])]
-            if len(new):
-                examples = tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES])
-                unseen.append(UnseenCategories(name, len(new), examples))
-                rows = f"{len(new)} rows of '{name}' hold" if len(new) > 1 else f"1 row of '{name}' holds"
-                warns.append(
-                    f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in examples)}); "
-                    "it treats them as uncommon, so those predictions are less sure."
-                )
+            continue
+        item = _unseen(name, feat, frame[name])
+        if item is not None:
+            unseen.append(item)
+            rows = f"{item.rows} rows of '{name}' hold" if item.rows > 1 else f"1 row of '{name}' holds"
+            warns.append(
+                f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in item.examples)}); "
+                "it treats them as uncommon, so those predictions are less sure."
+            )
     if "prediction" in present or any(c.startswith("proba_") for c in present):
         notes.append("The table already has a 'prediction' or 'proba_…' column; the output replaces it.")
-
     report = SchemaReport(
         len(frame), missing, extra, tuple(unseen), tuple(bad), tuple(errors), tuple(warns), tuple(notes)
     )
@@ -219,12 +237,12 @@ def predict_one(values: dict[str, Any], model: KeelModel) -> OnePrediction:
         order = np.argsort(-proba)
         best = model.classes_[order[0]]
         probabilities = {c: float(p) for c, p in zip(model.classes_, proba)}
-        sentence = f"Keel predicts '{best}' for '{target}', with a {proba[order[0]]:.0%} chance"
+        sentence = f"Keel predicts '{best}' for '{target}', with a {percent(proba[order[0]])} chance"
         if len(order) > 1:
-            sentence += f" (next most likely: '{model.classes_[order[1]]}' at {proba[order[1]]:.0%})"
+            sentence += f" (next most likely: '{model.classes_[order[1]]}' at {percent(proba[order[1]])})"
         return OnePrediction(best, probabilities, sentence + ".", tuple(notes))
     value = float(model.predict(row)[0])
-    return OnePrediction(value, None, f"Keel predicts {value:,.4g} for '{target}'.", tuple(notes))
+    return OnePrediction(value, None, f"Keel predicts {number(value)} for '{target}'.", tuple(notes))
 
 
 # --------------------------------------------------------------------------- exporting
@@ -316,8 +334,12 @@ def _score_file(
         result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
         return result
     payload = to_safe_csv(scored)
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(payload)
+
     try:
-        write_output(out, lambda fh: fh.write(payload))
+        write_output(out, write)
     except OSError as exc:
         raise InputError(
             f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",

@@ -50,7 +50,8 @@ class RobustnessReport(Serial):
 
 def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(number columns, other columns), dates left out."""
-    num, cat = [], []
+    num: list[str] = []
+    cat: list[str] = []
     for c in X.columns:
         s = X[c]
         if pd.api.types.is_datetime64_any_dtype(s):

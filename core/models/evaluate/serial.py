@@ -19,11 +19,11 @@ def _from_json(tp: Any, value: Any) -> Any:
     if origin in (Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
         for option in options:
-            if dataclasses.is_dataclass(option) and isinstance(value, dict):
-                return option.from_dict(value)  # type: ignore[attr-defined]
+            if isinstance(option, type) and dataclasses.is_dataclass(option) and isinstance(value, dict):
+                return getattr(option, "from_dict")(value)  # noqa: B009  (a Serial result type)
         return _from_json(options[0], value) if len(options) == 1 else value
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return tp.from_dict(value)  # type: ignore[attr-defined]
+        return getattr(tp, "from_dict")(value)  # noqa: B009  (a Serial result type)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_from_json(args[0], v) for v in value)
