@@ -151,7 +151,7 @@ with tab_findings:
                     f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else "")
                 )
                 fix_key = f"fix_{severity}_{i}_{finding.code}_{finding.column}"
-                if finding.fix and st.button(FIXES[finding.fix].title, key=fix_key):
+                if finding.fix and st.button(FIXES[finding.fix].label, key=fix_key):
                     with guard(), st.spinner("Creating a new version…"):
                         new = workflows.fix_dataset(dataset_id, finding.fix, finding.column)
                         st.session_state[state.DATASET_ID] = new.id

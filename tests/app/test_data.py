@@ -66,7 +66,7 @@ def test_findings_fix_creates_a_new_version_and_kinds_are_editable() -> None:
     assert not at.exception
     body = texts(at)
     assert "'customer_id' looks like an identifier" in body
-    drop = [b for b in at.button if b.label == FIXES["drop_duplicates"].title]
+    drop = [b for b in at.button if b.label == FIXES["drop_duplicates"].label]
     assert drop, "duplicate rows should offer a one-click fix"
     drop[0].click().run()
     assert not at.exception

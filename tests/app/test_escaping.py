@@ -218,7 +218,7 @@ def test_cut_off_labels_quote_the_class_escaped(hostile) -> None:
 def test_flash_after_a_fix_names_the_new_version_escaped(hostile) -> None:
     info, _ = hostile
     at = open_page("pages/1_Data.py", **{state.DATASET_ID: info.id})
-    fix = [b for b in at.button if b.label in {f.title for f in FIXES.values()}]
+    fix = [b for b in at.button if b.label in {f.label for f in FIXES.values()}]
     assert fix, "the hostile file should offer a one-click fix"
     fix[0].click().run()
     assert_inert(at)

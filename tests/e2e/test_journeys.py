@@ -25,7 +25,7 @@ def test_upload_a_csv_and_see_its_findings(server, page: Page, tmp_path: Path) -
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"5 rows are exact copies of earlier rows"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"'customer' looks like an identifier"))).to_be_visible()
-    expect(page.get_by_role("button", name=FIXES["drop_duplicates"].title)).to_be_visible()
+    expect(page.get_by_role("button", name=FIXES["drop_duplicates"].label)).to_be_visible()
     assert "Traceback" not in page.content()
     shot(page, "data_upload")
 
