@@ -1,6 +1,22 @@
 """Models: turning tables into model input, training and comparing candidates, evaluating, the model file
 format and registry, scoring new data, and the model card.
 
+=================  ======================================================================================
+``features``       a raw table as model input (numbers, yes/no, categories, date parts); the schema
+``encoding``       CategoryCodes, the category encoder inside saved pipelines (its path is file format)
+``model``          KeelModel / RecalibratedKeelModel, the skops file format, TRUSTED_TYPES, legacy conversion
+``registry``       register / load_registered: models as named versions in the store
+``candidates``     the training candidates' registry: add a candidate here, as one entry
+``columns``        task detection, split suggestion, which columns a model learns from and why
+``checks``         the table and target checked before training
+``crossval``       folds, cross-validation of one candidate, the leaderboard row
+``metrics``        the one implementation of every metric (leaderboard and evaluation)
+``train``          train(): check, choose columns, split, compare, choose, refit, warn
+``evaluate/``      honest evaluation, one module per concern (see its docstring)
+``predict``        schema checks, scoring a table or one row, CSV that cannot run as a formula
+``card``           the model card (``templates/model_card.html``; ``card_svg``, ``card_risk``)
+=================  ======================================================================================
+
 Pages, the CLI and other packages import these names from ``core.models``. ``evaluate`` and ``train`` are
 public as modules (their many results and helpers are reached as ``evaluate.X`` and ``train.X``); the
 training function is ``train.train``.

@@ -23,7 +23,7 @@ from core.errors import InputError
 from core.models.features import to_bool_float, to_category_text, to_datetime
 from core.models.model import KeelModel, label_array
 from core.models.registry import load_registered
-from core.vocab import number, percent
+from core.vocab import count, number, percent
 
 MAX_EXAMPLES = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -95,15 +95,11 @@ def _missing_and_extra(
         for name in missing:
             close = difflib.get_close_matches(name, list(extra), n=1, cutoff=0.6)
             guesses.append(f"'{name}'" + (f" (is it '{close[0]}'?)" if close else ""))
-        errors.append(
-            f"The table lacks {len(missing)} column{'s' if len(missing) > 1 else ''} the model needs: "
-            f"{', '.join(guesses)}."
-        )
+        errors.append(f"The table lacks {count(len(missing), 'column')} the model needs: {', '.join(guesses)}.")
     if extra:
         shown = ", ".join(f"'{c}'" for c in extra[:8]) + (" …" if len(extra) > 8 else "")
         notes.append(
-            f"{len(extra)} column{'s' if len(extra) > 1 else ''} the model does not use will be kept in "
-            f"the output but ignored: {shown}."
+            f"{count(len(extra), 'column')} the model does not use will be kept in the output but ignored: {shown}."
         )
     return missing, extra, errors, notes
 
@@ -122,8 +118,8 @@ def _unreadable(name: str, kind: str, col: pd.Series) -> BadValues | None:
         if pd.api.types.is_datetime64_any_dtype(col):
             return None
         parsed, expected = to_datetime(col), "dates"
-    count_, examples = _bad_examples(col, parsed)
-    return BadValues(name, expected, count_, examples) if count_ else None
+    n_bad, examples = _bad_examples(col, parsed)
+    return BadValues(name, expected, n_bad, examples) if n_bad else None
 
 
 def _unseen(name: str, feat: dict[str, Any], col: pd.Series) -> UnseenCategories | None:
@@ -160,14 +156,14 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
                 bad.append(found)
                 shown = ", ".join(f"row {r}: {v!r}" for r, v in found.examples)
                 errors.append(
-                    f"'{name}' should hold {found.expected}, but {found.rows} value"
-                    f"{'s are' if found.rows > 1 else ' is'} not ({shown})."
+                    f"'{name}' should hold {found.expected}, but {count(found.rows, 'value')} "
+                    f"{'are' if found.rows > 1 else 'is'} not ({shown})."
                 )
             continue
         item = _unseen(name, feat, frame[name])
         if item is not None:
             unseen.append(item)
-            rows = f"{item.rows} rows of '{name}' hold" if item.rows > 1 else f"1 row of '{name}' holds"
+            rows = f"{count(item.rows, 'row')} of '{name}' {'hold' if item.rows > 1 else 'holds'}"
             warns.append(
                 f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in item.examples)}); "
                 "it treats them as uncommon, so those predictions are less sure."
