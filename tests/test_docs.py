@@ -23,12 +23,6 @@ def test_every_check_has_a_title_and_help() -> None:
         assert len(check.help) > 20, code
 
 
-def test_design_codes_are_all_in_the_registry() -> None:
-    required = {"missing_values", "duplicate_rows", "constant_column", "high_cardinality", "id_like", "mixed_types",
-                "outliers", "class_imbalance", "target_leakage", "pii", "too_few_rows"}
-    assert required <= set(CHECKS)
-
-
 def test_every_kind_is_explained() -> None:
     assert set(KINDS) == set(KIND_WORDS)
 
