@@ -157,7 +157,7 @@ def test_drifted_batch_with_labels_shows_estimate_beside_measurement_and_fires(t
     assert fired["important_feature_drift"].detail.startswith("Important feature(s) drifted: 'x1', 'x2'")
     assert result.action == "retrain"
     assert result.target_drift is not None and result.prediction_drift is not None
-    assert result.explain.startswith("The data has drifted: 3 of 4 columns (75 %) changed — 'x1', 'x2', 'segment'.")
+    assert result.explain.startswith("The data has drifted: 3 of 4 columns (75%) changed — 'x1', 'x2', 'segment'.")
 
 
 def test_concept_drift_is_caught_only_by_labels(trained):
