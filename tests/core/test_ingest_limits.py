@@ -166,6 +166,7 @@ def test_parquet_within_the_limit_still_loads(tmp_path: Path) -> None:
 # ---- memory handed back after a read -----------------------------------------------------------
 
 
+@pytest.mark.slow  # 3M rows in a fresh process: a memory measurement, out of the fast loop
 def test_a_big_read_leaves_only_the_table_in_memory(tmp_path: Path) -> None:
     """pyarrow's allocator kept ~450 MB of a 200 MB CSV's blocks after the read; profiling then
     went over its 1.5 GB budget. A fresh process reads 3M rows and checks what it still holds."""
