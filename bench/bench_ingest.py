@@ -1,4 +1,4 @@
-"""Benchmark ``core.ingest.read_table`` against pyarrow's raw CSV reader.
+"""Benchmark ``core.data.ingest.read_table`` against pyarrow's raw CSV reader.
 
 Writes a mixed 20-column CSV (ints, floats, thousands separators, currency, percentages,
 categories, ISO and day/month dates, booleans, free text, some missing) into a temp folder,

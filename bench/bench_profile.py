@@ -1,4 +1,4 @@
-"""How fast is ``core.quality.profile`` on big tables?
+"""How fast is ``core.data.quality.profile`` on big tables?
 
 Builds seeded 100k x 20 and 1M x 20 mixed tables in memory (numbers with gaps, integers, labels,
 emails, free text, dates, booleans and a target) and profiles each in a fresh subprocess, so one

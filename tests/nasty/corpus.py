@@ -1,4 +1,4 @@
-"""A corpus of nasty files for ``core.ingest.read_table``, generated (seeded) at test time.
+"""A corpus of nasty files for ``core.data.ingest.read_table``, generated (seeded) at test time.
 
 Every :class:`Case` declares what must happen: the file loads with so many rows and columns
 (and maybe a note and a few value checks), or it is refused with a message containing given
