@@ -25,6 +25,8 @@ TEXT_MIN_CHARS = 30.0  # ... or mean length with at least 2 words (a UUID is 36 
 TEXT_MIN_DISTINCT_SHARE = 0.2  # free text rarely repeats; labels do
 TEXT_MIN_DISTINCT = 500
 
+# Two text labels that make a yes/no column. Matching pairs rather than any two of core.vocab's yes/no
+# words, so a column's kind stays what it was: 'on'/'off' is a pair, 'yes' with 'nein' is not.
 _BOOL_PAIRS = [
     {"yes", "no"},
     {"y", "n"},

@@ -52,7 +52,7 @@ CHECK = Check(
     kinds=("constant",),
     threshold=None,
     reason="No threshold: a column with one value (or none) can't help a model tell rows apart.",
-    rule=("one value or none -> warning (critical for the target)."),
+    rule="one value or none -> warning (critical for the target).",
     help="Finds columns with a single value (or no values at all).",
     run=run,
 )

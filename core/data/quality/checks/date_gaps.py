@@ -208,7 +208,7 @@ CHECK = Check(
     kinds=("datetime",),
     threshold=DATE_GAP,
     reason="In a regular series a step over 1.5 times the usual one means periods are missing; in event data a silence over 10 times the usual step (and at least 2 days) that chance would explain less than once in 10,000 is a gap.",
-    rule=("missing periods in a regular series -> warning; long silences in event data -> info."),
+    rule="missing periods in a regular series -> warning; long silences in event data -> info.",
     help="Finds missing periods in a date column (e.g. days with no rows in daily data).",
     run=run,
 )

@@ -59,7 +59,7 @@ CHECK = Check(
     kinds=("datetime",),
     threshold=FUTURE_DATES,
     reason="Any date after tomorrow (a day of slack for time zones); when most dates are in the future they are planned dates (due, expiry) and only worth knowing.",
-    rule=("dates after tomorrow -> warning (info when most dates are in the future)."),
+    rule="dates after tomorrow -> warning (info when most dates are in the future).",
     help="Finds dates after today, which are usually typos or placeholders like 2099-12-31.",
     run=run,
 )

@@ -54,7 +54,7 @@ CHECK = Check(
     kinds=("id_like",),
     threshold=None,
     reason="No threshold: the kind rules decide what is an identifier (core.data.quality.kinds).",
-    rule=("identifier columns -> info (warning for the target)."),
+    rule="identifier columns -> info (warning for the target).",
     help="Finds columns that identify rows (a different value in almost every row).",
     run=run,
 )

@@ -39,7 +39,7 @@ CHECK = Check(
     kinds=("numeric",),
     threshold=0.0,
     reason="Every infinite number is reported: most models can't use one.",
-    rule=("any inf -> warning."),
+    rule="any inf -> warning.",
     help="Finds infinite numbers (inf, -inf), which usually come from dividing by zero.",
     run=run,
 )

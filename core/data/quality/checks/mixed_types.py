@@ -111,7 +111,7 @@ CHECK = Check(
     kinds=("categorical", "text", "id_like"),
     threshold=MIXED_TYPES,
     reason="From 20% numbers (or dates) the column was probably meant to hold them; from 90% it is a number column with a few stray values, worth fixing.",
-    rule=(f">= {MIXED_TYPES:.0%} numbers/dates mixed with other text -> info; warning when >= {MIXED_WARNING:.0%}."),
+    rule=f">= {MIXED_TYPES:.0%} numbers/dates mixed with other text -> info; warning when >= {MIXED_WARNING:.0%}.",
     help="Finds text columns where many values are numbers or dates and the rest aren't.",
     run=run,
 )

@@ -47,7 +47,7 @@ CHECK = Check(
     kinds=("numeric", "categorical", "boolean", "datetime"),
     threshold=NEAR_CONSTANT,
     reason="One value in more than 98% of rows leaves under 2% of rows to learn from (scikit-learn's VarianceThreshold examples use 80%; Keel only speaks of the extreme case).",
-    rule=(f"one value in > {NEAR_CONSTANT:.0%} of rows -> info."),
+    rule=f"one value in > {NEAR_CONSTANT:.0%} of rows -> info.",
     help="Finds columns where one value fills almost every row.",
     run=run,
 )

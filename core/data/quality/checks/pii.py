@@ -69,7 +69,7 @@ CHECK = Check(
     kinds=("categorical", "text", "id_like", "numeric"),
     threshold=0.0,
     reason="Any personal data found is reported, whatever its share: keeping it is a risk on its own.",
-    rule=("emails, phones, IPs, names -> warning; cards, IBANs, SSNs, UK NI -> critical."),
+    rule="emails, phones, IPs, names -> warning; cards, IBANs, SSNs, UK NI -> critical.",
     help="Finds personal data: emails, phone numbers, card numbers, IBANs, IP addresses, national ID "
     "numbers and people's names.",
     run=run,

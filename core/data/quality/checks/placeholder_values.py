@@ -143,7 +143,7 @@ CHECK = Check(
     kinds=("categorical", "text", "id_like", "numeric", "boolean"),
     threshold=0.0,
     reason="Every placeholder is reported: each one hides a gap that a model would read as a real value.",
-    rule=("'N/A', 'unknown', '' …, or -999/9999 at the column's edge -> warning."),
+    rule="'N/A', 'unknown', '' …, or -999/9999 at the column's edge -> warning.",
     help="Finds values like 'N/A', 'unknown', '' or -999 that stand in for a missing value.",
     run=run,
 )

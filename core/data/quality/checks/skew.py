@@ -45,7 +45,7 @@ CHECK = Check(
     kinds=("numeric",),
     threshold=SKEW,
     reason="A skewness above 2 is an exponential distribution's: from there a log scale usually helps.",
-    rule=(f"|skewness| > {SKEW:g} (without the extreme 0.1% at each end) -> info."),
+    rule=f"|skewness| > {SKEW:g} (without the extreme 0.1% at each end) -> info.",
     help="Finds number columns where a few very large (or small) values stretch the scale.",
     run=run,
 )
