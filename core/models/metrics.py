@@ -163,13 +163,21 @@ def stat_r2(y: np.ndarray, sq: np.ndarray) -> Stat:
 
 
 def classification_stats(
-    yc: np.ndarray, pc: np.ndarray, proba: np.ndarray | None, k: int, pos: int, n_bins: int = ECE_BINS
+    yc: np.ndarray,
+    pc: np.ndarray,
+    proba: np.ndarray | None,
+    k: int,
+    pos: int,
+    n_bins: int = ECE_BINS,
+    *,
+    average_precision: bool = True,
 ) -> dict[str, Stat | None]:
     """Every classification metric as a weighted statistic, keyed as in core.vocab, plus ``pr_auc``.
 
     ``yc``/``pc`` are the true and predicted answers as codes 0..k-1, ``proba`` the (n, k) chances
     (None when the model gives none), ``pos`` the code of the 'yes' answer of a yes/no model. ``ece`` is
-    about the top answer's confidence for every task.
+    about the top answer's confidence for every task. ``average_precision=False`` leaves ``pr_auc`` out
+    (None), which saves a sort where it is not reported.
     """
     correct = yc == pc
     labels = np.union1d(np.unique(yc), np.unique(pc))
@@ -189,7 +197,8 @@ def classification_stats(
         if k == 2:
             positive = yc == pos
             stats["roc_auc"] = stat_auc_binary(positive, proba[:, pos])
-            stats["pr_auc"] = stat_average_precision(positive, proba[:, pos])
+            if average_precision:
+                stats["pr_auc"] = stat_average_precision(positive, proba[:, pos])
             stats["brier"] = stat_mean((proba[:, pos] - positive) ** 2)
         else:
             stats["roc_auc"] = stat_auc_ovr(yc, proba)
@@ -224,7 +233,8 @@ def classification_metrics(
         return out
     proba = np.asarray(proba, dtype=float)
     yc = _answer_codes(y_true, classes)
-    stats = classification_stats(yc, proba.argmax(axis=1), proba, len(classes), len(classes) - 1)
+    k = len(classes)
+    stats = classification_stats(yc, proba.argmax(axis=1), proba, k, k - 1, average_precision=False)
     for key in out:
         stat = stats[key]
         out[key] = None if stat is None else point(stat, len(yc))
