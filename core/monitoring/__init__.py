@@ -1,27 +1,50 @@
 """Monitoring: drift between two tables, a model's new batches (drift, measured and estimated performance,
 retraining triggers, alerts) and the champion/challenger gate.
 
-Pages, the CLI and other packages import these names from ``core.monitoring``.
+* ``drift/`` (a package): the comparison, with one file per drift test in ``drift/stattests`` (add a test there).
+* ``monitor``: one batch for a registered model, recorded; ``history``: the batches and alerts read back.
+* ``estimates``: label-free performance (CBPE); ``performance``: measured performance and its paragraph.
+* ``triggers``: the rules, their cool-downs and the recommended action; ``gate``: champion or challenger.
+* ``labels``: a batch's labels as the model's classes.
+
+Pages, the CLI and other packages import these names from ``core.monitoring``; ``monitor`` and ``drift`` are
+public as modules too.
 """
 
+from core.monitoring import drift, monitor
 from core.monitoring.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series
-from core.monitoring.monitor import (
-    Alert,
-    GateDecision,
-    MonitorResult,
-    TriggerRule,
-    alerts,
-    estimate_performance,
-    gate,
-    history_table,
-    monitor_batch,
-    monitor_model,
-    timeline,
-    to_classes,
-)
+from core.monitoring.estimates import MetricEstimate, estimate_performance
+from core.monitoring.gate import GateDecision, gate
+from core.monitoring.history import Alert, alerts, history_table, timeline
+from core.monitoring.labels import to_classes
+from core.monitoring.monitor import MonitorResult, monitor_batch, monitor_model
+from core.monitoring.performance import Performance, measure_performance
+from core.monitoring.triggers import DEFAULT_RULES, TriggerResult, TriggerRule, evaluate_triggers
 
 __all__ = [
-    "Alert", "ColumnDrift", "DriftReport", "DriftSettings", "GateDecision", "MonitorResult", "TriggerRule", "alerts",
-    "compare", "compare_series", "estimate_performance", "gate", "history_table", "monitor_batch", "monitor_model",
-    "timeline", "to_classes",
+    "DEFAULT_RULES",
+    "Alert",
+    "ColumnDrift",
+    "DriftReport",
+    "DriftSettings",
+    "GateDecision",
+    "MetricEstimate",
+    "MonitorResult",
+    "Performance",
+    "TriggerResult",
+    "TriggerRule",
+    "alerts",
+    "compare",
+    "compare_series",
+    "drift",
+    "estimate_performance",
+    "evaluate_triggers",
+    "gate",
+    "history_table",
+    "measure_performance",
+    "monitor",
+    "monitor_batch",
+    "monitor_model",
+    "timeline",
+    "to_classes",
 ]

@@ -151,7 +151,7 @@ def test_drifted_batch_with_labels_shows_estimate_beside_measurement_and_fires(t
     perf = result.performance
     assert perf.method == "cbpe+labels" and perf.rows_labelled == 5_000
     assert perf.estimated["accuracy"].value == pytest.approx(perf.measured["accuracy"], abs=0.03)
-    assert perf.explain.startswith(f"Accuracy probably fell from {round(100 * metrics['accuracy'])} % to ")
+    assert perf.explain.startswith(f"Accuracy probably fell from {round(100 * metrics['accuracy'])}% to ")
     fired = {t.rule: t for t in result.triggers if t.fired}
     assert set(fired) >= {"drift_share", "important_feature_drift", "metric_drop_measured", "metric_drop_estimated"}
     assert fired["important_feature_drift"].detail.startswith("Important feature(s) drifted: 'x1', 'x2'")
@@ -215,7 +215,7 @@ def test_regression_model_measures_with_labels_and_never_estimates():
     assert result.performance.estimated == {}
     assert result.performance.measured["mae"] == pytest.approx(2.0, abs=0.1)
     by = {t.rule: t for t in result.triggers}
-    assert by["metric_drop_measured"].fired and "level +20 %" in by["metric_drop_measured"].detail
+    assert by["metric_drop_measured"].fired and "level +20%" in by["metric_drop_measured"].detail
     assert by["metric_drop_estimated"].detail == "Estimating performance without labels is only possible for classifiers."
 
 
@@ -329,10 +329,10 @@ def test_monitor_batch_with_a_real_registered_keel_model():
 def test_gate_promotes_only_past_the_margin():
     d = gate({"accuracy": 0.90}, {"accuracy": 0.93}, "accuracy", 0.01)
     assert d.decision == "promote" and d.improvement == pytest.approx(0.03)
-    assert d.reason == ("Promote: the new model's accuracy 0.93 against the champion's 0.9 (+3.0 points; higher is "
-                        "better), more than the required 1.0 points.")
+    assert d.reason == ("Promote: the new model's accuracy 93.0% against the champion's 90.0% (+3 percentage points; "
+                        "higher is better), more than the required 1 percentage point.")
     small = gate({"accuracy": 0.90}, {"accuracy": 0.905}, "accuracy", 0.01)
-    assert small.decision == "keep" and "less than the required 1.0 points" in small.reason
+    assert small.decision == "keep" and "less than the required 1 percentage point" in small.reason
     worse = gate({"accuracy": 0.90}, {"accuracy": 0.85}, "accuracy", 0.01)
     assert worse.decision == "keep" and worse.reason.endswith("the new model is not better.")
 
@@ -400,19 +400,19 @@ def test_estimated_band_holds_the_value_when_the_model_is_nearly_always_sure():
 
 
 def test_accuracy_no_better_than_always_giving_the_common_answer_is_said_plainly():
-    from core.monitoring.monitor import _explain_performance
+    from core.monitoring.performance import explain_performance
 
     measured = {"accuracy": 0.73, "balanced_accuracy": 0.74}
-    text = _explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60, 2))
-    assert "always answering 'no' would have been right for 73 % of these rows" in text
-    assert "balanced accuracy, which weighs every answer equally, is 74 %" in text
-    assert "It answered 'no' for 60 % of the rows; in fact 73 % were 'no'." in text
-    calm = _explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71, 2))
+    text = explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60, 2))
+    assert "always answering 'no' would have been right for 73% of these rows" in text
+    assert "balanced accuracy, which weighs every answer equally, is 74%" in text
+    assert "It answered 'no' for 60% of the rows; in fact 73% were 'no'." in text
+    calm = explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71, 2))
     assert "always answering" not in calm and "in fact" not in calm
-    three = _explain_performance("classification", {}, {"accuracy": 0.5, "balanced_accuracy": 0.36}, {}, 90,
+    three = explain_performance("classification", {}, {"accuracy": 0.5, "balanced_accuracy": 0.36}, {}, 90,
                                  ("a", 0.5, 0.5, 3))
-    assert "a blind guess scores 33 %" in three
-    one = _explain_performance("classification", {}, {"accuracy": 1.0, "balanced_accuracy": 1.0}, {}, 90, ("a", 1.0, 1.0, 2))
+    assert "a blind guess scores 33%" in three
+    one = explain_performance("classification", {}, {"accuracy": 1.0, "balanced_accuracy": 1.0}, {}, 90, ("a", 1.0, 1.0, 2))
     assert "blind guess" not in one
 
 
@@ -431,7 +431,7 @@ def test_a_fall_in_balanced_accuracy_counts_even_when_accuracy_rises():
     t, action = _measured_rule(_perf("classification", {"accuracy": 0.90, "balanced_accuracy": 0.53},
                                      {"accuracy": 0.88, "balanced_accuracy": 0.85}))
     assert t.fired and action == "retrain"
-    assert t.detail.startswith("Measured balanced accuracy 53.0 % against 85.0 % when tested after training")
+    assert t.detail.startswith("Measured balanced accuracy 53.0% against 85.0% when tested after training")
 
 
 def test_a_gap_a_small_hold_out_explains_by_chance_does_not_fire():
