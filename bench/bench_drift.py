@@ -4,7 +4,7 @@ Writes the two files (seeded; 5 of the 20 columns shifted) to a temporary folder
 
 1. ``python -m core drift REF CUR --json`` as a whole process (wall time and peak memory of the
    child process), if the CLI is there; and
-2. :func:`core.drift.compare` alone, in this process, on frames already in memory.
+2. :func:`core.monitoring.drift.compare` alone, in this process, on frames already in memory.
 
 Run from the repository root:  ``.venv/bin/python bench/bench_drift.py [--rows 1000000]``
 Target (issue 5): the whole process in ≤ 4 s and ≤ 1.5 GB peak memory on a 2-core machine.

@@ -947,3 +947,18 @@ def test_the_forecast_download_names_each_series_and_skips_one_too_short():
     assert table["series"].tolist() == ["Tea"] * 7 and table["date"].iloc[0] == "2025-03-02"
     single = forecast(frame[frame["product"] == "Tea"], "date", "units", horizon=3)
     assert single.series_labels("units") == ["units"] and single.download_frame("units")["series"].tolist() == ["units"] * 3
+
+
+def test_every_choice_is_what_each_model_keel_could_choose_would_forecast():
+    from core.forecasting import every_choice
+    from core.forecasting.choice import relative_errors
+
+    t = np.arange(96.0)
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(3).normal(0, 1, t.size)
+    kw = dict(h=12, level=90.0, season=None, freq_code="M", unit="month", windows=3)
+    means = every_choice(y, **kw)
+    assert set(means) == set(relative_errors(backtest(y, **kw))) and "naive" not in means
+    assert all(len(m) == 12 for m in means.values())
+    assert means[forecast_one(y, 12, freq_code="M", unit="month")["model"]] == forecast_one(y, 12, freq_code="M", unit="month")["mean"]
+    assert every_choice(np.array([3.0, 4.0]), **kw) == {"naive": [4.0] * 12}  # too short to choose: Keel's one answer
+    assert every_choice(np.array([3.0]), **kw) == {None: []}
