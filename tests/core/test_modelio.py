@@ -185,3 +185,16 @@ def test_category_codes_pool_rare_and_unseen_values_and_keep_missing_apart():
     assert np.isnan(as_nan[0, 0]) and as_nan[1, 0] == 0.0
     capped = CategoryCodes(max_categories=3, min_frequency=1).fit(pd.DataFrame({"c": list("aaabbcd")}))
     assert list(capped.categories_[0]) == ["a", "b"]  # two kept + one "other" code = 3
+
+
+def test_a_recalibrated_model_round_trips_with_its_calibrators(churn_result):
+    from core.models import evaluate
+    from core.models.model import RecalibratedKeelModel
+
+    X, y = churn_result.X_test, churn_result.y_test
+    recal = evaluate.recalibrate(churn_result.model, X, y, "sigmoid")
+    model = RecalibratedKeelModel(churn_result.model, recal.model)
+    again = KeelModel.from_bytes(model.to_bytes())
+    assert isinstance(again, RecalibratedKeelModel) and again.algorithm == "logistic_regression + recalibrated"
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X))
+    assert not np.allclose(again.predict_proba(X), churn_result.model.predict_proba(X))  # the calibrators apply
