@@ -111,8 +111,8 @@ def train_and_register(
     progress: Callable[[float, str], None] | None = None,
 ) -> TrainOutcome:
     """Keep the data (if new), train and compare candidates, evaluate, register the winner."""
+    from core import models
     from core.data.quality import profile
-    from core.models import model as modelio
     from core.models import train
 
     if isinstance(source, int):
@@ -143,7 +143,7 @@ def train_and_register(
         progress=progress,
     )
     report = evaluation_report(result, seed=seed)
-    info = modelio.register(
+    info = models.register(
         result, name=name or default_model_name(dataset, target), dataset_id=dataset.id, report=report
     )
     return TrainOutcome(dataset=dataset, result=result, model=info)
@@ -302,11 +302,11 @@ def retrain_with_gate(
     challenger are both scored on exactly those rows, and the challenger replaces the champion
     only when it wins by more than ``margin``. The decision and its reason go to the audit log.
     """
-    from core.models import model as modelio
+    from core import models
     from core.models import train
     from core.monitoring import monitor
 
-    info, champion_model = modelio.load_registered(model_ref)
+    info, champion_model = models.load_registered(model_ref)
     target = info.target
     if info.dataset_id is None:
         raise InputError(f"The training data of model {info.label} was deleted.", "Train a new model instead.")
@@ -332,7 +332,7 @@ def retrain_with_gate(
     challenger_metrics = _score_recent(result.model, recent, target, info.task)
     primary = info.params.get("primary_metric") or result.primary_metric
     decision = monitor.gate(champion_metrics, challenger_metrics, primary, margin)
-    challenger = modelio.register(
+    challenger = models.register(
         result, name=info.name, dataset_id=dataset.id, report=evaluation_report(result, seed=seed)
     )
     store.record_decision(
@@ -434,10 +434,10 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
     (``evaluate.recalibrate``); the new version's report is measured on all test rows, which the
     version's warnings say is slightly optimistic.
     """
+    from core import models
     from core.models import evaluate
-    from core.models import model as modelio
 
-    info, model = modelio.load_registered(model_id)
+    info, model = models.load_registered(model_id)
     if info.task != "classification":
         raise InputError("Only models that sort into groups can be recalibrated.", "Pick a classification model.")
     X, y = holdout(info)
@@ -447,7 +447,7 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
             f"Recalibrating {info.label} would not make its confidence more trustworthy.",
             "Keep the model as it is.",
         )
-    new_model = modelio.RecalibratedKeelModel(model, recal.model)
+    new_model = models.RecalibratedKeelModel(model, recal.model)
     report = evaluate.full_report(new_model, X, y, info.task, seed=seed)
     params = {
         **info.params,
@@ -475,10 +475,10 @@ def keep_recalibrated(model_id: int, method: str = "isotonic", seed: int = 0) ->
 def rescore(info: store.ModelInfo, what: str, **options: Any) -> Any:
     """Re-score a model's test rows for an on-demand view: ``threshold`` (costs), ``fairness``
     (a sensitive column) or ``recalibration`` (would recalibrating help?)."""
+    from core import models
     from core.models import evaluate
-    from core.models import model as modelio
 
-    _, model = modelio.load_registered(info.id)
+    _, model = models.load_registered(info.id)
     X, y = holdout(info)
     if what == "recalibration":
         return evaluate.recalibrate(model, X, y).check

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import json
-import warnings
 import zipfile
 from typing import Any
 
@@ -44,7 +43,6 @@ from core.models.features import (  # noqa: F401  (re-exported: callers read the
     to_datetime,
     to_float,
 )
-from core.vocab import FALSE_WORDS, TRUE_WORDS
 
 CHUNK_ROWS = 50_000
 
@@ -376,29 +374,3 @@ def _walk_estimators(estimator: Any) -> list[Any]:
         for part in getattr(estimator, attr, None) or []:
             found.extend(_walk_estimators(part[1]))
     return found
-
-
-# --------------------------------------------------------------------------- names that moved away
-
-_MOVED = {"register": "core.models.registry", "load_registered": "core.models.registry"}
-
-
-def __getattr__(name: str) -> Any:
-    """Names this module held before issue 15, kept working until their callers change.
-
-    ``register`` and ``load_registered`` live in :mod:`core.models.registry` (import them from
-    ``core.models``); yes/no spellings are :data:`core.vocab.TRUE_WORDS` / :data:`core.vocab.FALSE_WORDS`.
-    The registry is looked up only when asked for, because it uses the store and the store uses this
-    module's file format: a module-level import would make the cycle this split removed. Delete this
-    function once core.workflows, core.monitoring.monitor, pages/4_Predict.py and the tests import from
-    ``core.models`` and ``core.vocab``.
-    """
-    import importlib
-
-    if name in ("_TRUE", "_FALSE"):
-        warnings.warn(f"core.models.model.{name} moved: use core.vocab.TRUE_WORDS / FALSE_WORDS", DeprecationWarning, 2)
-        return TRUE_WORDS if name == "_TRUE" else FALSE_WORDS
-    if name in _MOVED:
-        warnings.warn(f"core.models.model.{name} moved: import it from core.models", DeprecationWarning, 2)
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

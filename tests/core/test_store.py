@@ -266,7 +266,7 @@ def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_sa
     converts the model to a skops file (once, at the migration) with the same answers."""
     import shutil
 
-    from core.models.model import load_registered
+    from core.models import load_registered
     from core.models.predict import predict_command
 
     shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))

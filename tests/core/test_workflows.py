@@ -97,14 +97,14 @@ def _binary_table(step: bool, seed: int = 0) -> pd.DataFrame:
 def test_a_recalibrated_version_is_kept_when_it_helps() -> None:
     import numpy as np
 
-    from core.models import model as modelio
+    from core.models import load_registered
 
     info = store.save_dataset(_binary_table(step=True), "overconfident")
     model = workflows.train_and_register(info.id, target="y", time_budget_s=60).model
     new = workflows.keep_recalibrated(model.id)
     assert new.version == 2 and "recalibrated" in new.algorithm
     assert new.metrics["ece"] < model.metrics["ece"]
-    _, reloaded = modelio.load_registered(new.id)
+    _, reloaded = load_registered(new.id)
     X, _ = workflows.holdout(model)
     proba = reloaded.predict_proba(X)
     assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
