@@ -77,9 +77,14 @@ def measure(package: str = "core") -> Shape:
                         shape.imports[mod].add(target)
                     if alias.name.startswith("_") and not alias.name.startswith("__") and base != mod:
                         shape.private_uses.append((mod, f"{base}.{alias.name}"))
-            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-                if isinstance(node.value, ast.Name) and node.value.id in _module_aliases(tree, names):
-                    shape.private_uses.append((mod, f"{_module_aliases(tree, names)[node.value.id]}.{node.attr}"))
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in _module_aliases(tree, names)
+            ):
+                shape.private_uses.append((mod, f"{_module_aliases(tree, names)[node.value.id]}.{node.attr}"))
     return shape
 
 

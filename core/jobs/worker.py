@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 def limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
     for limit, value in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_CPU, cpu_seconds)):
-        soft, hard = resource.getrlimit(limit)
+        _soft, hard = resource.getrlimit(limit)
         cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(limit, (cap, hard))
 

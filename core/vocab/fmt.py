@@ -138,7 +138,7 @@ def duration(seconds: Any) -> str:
         return MISSING
     if value < 10:
         return f"{value:.1f} s".replace(".0 s", " s")
-    s = int(round(value))
+    s = round(value)
     if s < 60:
         return f"{s} s"
     m, s = divmod(s, 60)
