@@ -464,7 +464,9 @@ def test_a_replaced_stand_in_is_noticed_and_put_back(sandbox: Sandbox) -> None:
 
 # --------------------------------------------------------------------------- tests
 
-FUZZ = settings(max_examples=int(os.environ.get("KEEL_FUZZ_EXAMPLES", "2000")), deadline=None, derandomize=True, database=None,
+# 2,000 examples in CI; 300 in a developer's loop (KEEL_FUZZ_EXAMPLES overrides both)
+FUZZ_DEFAULT = "2000" if os.environ.get("CI") else "300"
+FUZZ = settings(max_examples=int(os.environ.get("KEEL_FUZZ_EXAMPLES", FUZZ_DEFAULT)), deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 

@@ -27,6 +27,7 @@ def _assert_held(report, kill_points: int) -> None:
     assert set(KINDS) <= set(report.acked), report.acked
 
 
+@pytest.mark.slow
 def test_thirty_kill_points_lose_nothing_acknowledged(tmp_path: Path) -> None:
     report = run_crash_harness(tmp_path, 32, seed=1)
     _assert_held(report, 32)
@@ -68,6 +69,7 @@ def test_kill_points_in_freshly_started_interpreters(tmp_path: Path) -> None:
     assert report.kill_points == 4 and sum(report.acked.values()) > 0
 
 
+@pytest.mark.slow
 def test_kills_during_restore_and_during_a_first_start_over_a_damaged_store(tmp_path: Path) -> None:
     """Each kill leaves the store as it was (every file byte for byte) or fully restored; a second
     restore always completes with ``check`` passing."""

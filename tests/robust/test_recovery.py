@@ -22,6 +22,7 @@ import joblib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # real subprocesses, about 100 s of CPU: CI runs them, the fast loop does not
 
 
 def _sha(path: Path) -> str:
