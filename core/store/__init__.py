@@ -60,6 +60,7 @@ from core.store.db import (
 )
 from core.store.files import quarantined, secret_key
 from core.store.registry import (
+    CARD_FIELDS,
     STAGES,
     ModelInfo,
     check_model_name,
@@ -73,11 +74,14 @@ from core.store.registry import (
     resolve_model,
     save_model,
     set_stage,
+    set_threshold,
     stage_history,
+    update_card,
 )
 from core.store.schema import migrations
 
 __all__ = [
+    "CARD_FIELDS",
     "RESTORE_HINT",
     "STAGES",
     "AuditEntry",
@@ -126,6 +130,8 @@ __all__ = [
     "secret_key",
     "set_column_kinds",
     "set_stage",
+    "set_threshold",
     "slug",
     "stage_history",
+    "update_card",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ from core.store.files import (
 )
 
 STAGES = ("candidate", "champion", "retired")
+#: The model card's fields a person writes (in the app or with `python -m core card`), in the card's order.
+CARD_FIELDS = ("intended_use", "not_for", "limitations", "owner", "notes")
+MAX_CARD_TEXT = 4000
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class ModelInfo:
     artifact_bytes: int
     created_at: str
     artifact_format: str = "skops"
+    card: dict[str, str] = field(default_factory=dict)  # fields a person wrote for the model card
+    threshold: float | None = None  # the chosen cut-off for a yes/no model; None: the most likely answer
 
     @property
     def label(self) -> str:
@@ -79,6 +84,8 @@ def _model_from_row(row: dict[str, Any]) -> ModelInfo:
         artifact_bytes=row["artifact_bytes"] or 0,
         created_at=row["created_at"],
         artifact_format=row.get("artifact_format") or "joblib",
+        card=json.loads(row.get("card_json") or "{}"),
+        threshold=row.get("threshold"),
     )
 
 
@@ -283,6 +290,58 @@ def set_stage(model_id: int, stage: str, reason: str = "", home: Path | None = N
             {"model_id": row["id"], "at": at, "from_stage": row["stage"], "to_stage": stage, "reason": reason}
         )
         audit_event(db, "stage", "model", row["id"], from_stage=row["stage"], to_stage=stage, reason=reason)
+        row = db.table("models").get(row["id"])
+    return _model_from_row(row)
+
+
+def update_card(model_id: int, fields: dict[str, str], home: Path | None = None) -> ModelInfo:
+    """Write the model card fields a person fills in (:data:`CARD_FIELDS`); an empty text clears a field."""
+    unknown = sorted(set(fields) - set(CARD_FIELDS))
+    if unknown:
+        raise InputError(
+            f"The model card has no field {', '.join(map(repr, unknown))}.",
+            f"Use one of: {', '.join(CARD_FIELDS)}.",
+        )
+    too_long = [k for k, v in fields.items() if len(str(v)) > MAX_CARD_TEXT]
+    if too_long:
+        raise InputError(
+            f"The text for {', '.join(too_long)} is longer than {MAX_CARD_TEXT:,} characters.",
+            "Keep each field to a few paragraphs; link to a longer document instead.",
+        )
+    with transaction(home) as db:
+        row = get_row(db, "models", model_id, "model")
+        card = json.loads(row.get("card_json") or "{}")
+        for key, value in fields.items():
+            text = str(value).strip()
+            if text:
+                card[key] = text
+            else:
+                card.pop(key, None)
+        db.table("models").update(row["id"], {"card_json": json.dumps(card)})
+        audit_event(db, "card", "model", row["id"], fields=sorted(fields))
+        row = db.table("models").get(row["id"])
+    return _model_from_row(row)
+
+
+def set_threshold(model_id: int, threshold: float | None, reason: str = "", home: Path | None = None) -> ModelInfo:
+    """Keep a cut-off for a yes/no model: its chance of the second answer (in sorted order) at or above which
+    it answers that. ``None`` goes back to the most likely answer (0.5). Predictions and monitoring use it."""
+    if threshold is not None and not (0.0 < float(threshold) < 1.0):
+        raise InputError(
+            f"A cut-off must be a chance between 0 and 1 (not {threshold}).",
+            "Choose one between 0 and 1, e.g. 0.3 to say yes more often, 0.7 to say it less often.",
+        )
+    with transaction(home) as db:
+        row = get_row(db, "models", model_id, "model")
+        classes = json.loads(row["params_json"] or "{}").get("classes") or []
+        if row["task"] != "classification" or len(classes) != 2:
+            raise InputError(
+                f"Model {row['name']}:{row['version']} does not answer yes or no, so it has no cut-off to set.",
+                "A cut-off applies to models that choose between two answers.",
+            )
+        value = None if threshold is None else float(threshold)
+        db.table("models").update(row["id"], {"threshold": value})
+        audit_event(db, "threshold", "model", row["id"], threshold=value, reason=reason)
         row = db.table("models").get(row["id"])
     return _model_from_row(row)
 

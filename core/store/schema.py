@@ -110,3 +110,10 @@ def m002_safe_model_files(db: Database) -> None:
 
 
 replaced_pickles: list[Path] = []  # old model files converted by m002: moved aside once it has committed
+
+
+@migrations()
+def m003_model_card_and_cutoff(db: Database) -> None:
+    """What a person writes about a model (intended use, limits, owner…) and the cut-off chosen for it."""
+    db.table("models").add_column("card_json", str, not_null_default="{}")
+    db.table("models").add_column("threshold", float)

@@ -136,7 +136,7 @@ def test_orphan_files_are_quarantined_never_deleted(keel_home: Path) -> None:
 
 
 def test_schema_is_migrated_and_wal(keel_home: Path) -> None:
-    assert store.schema_version() == ["m001_initial", "m002_safe_model_files"]
+    assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
     assert store.integrity_check() == "ok"
     conn = sqlite3.connect(store.db_path())
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -270,7 +270,7 @@ def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_sa
     from core.models.predict import predict_command
 
     shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
-    assert store.schema_version() == ["m001_initial", "m002_safe_model_files"]
+    assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
     info, model = load_registered("legacy")
     assert info.artifact_format == "skops" and store.model_file(info).suffix == ".skops"
     assert store.check().ok
@@ -296,3 +296,28 @@ def test_a_legacy_model_that_changed_on_disk_is_never_unpickled(keel_home: Path,
     assert "Train the model again" in err.value.hint
     report = store.check()
     assert not report.ok and report.problems[0].what == "model legacy:1"
+
+
+def test_model_card_fields_and_cutoff_are_kept_and_audited() -> None:
+    kw = dict(task="classification", algorithm="rf", dataset_id=None, target="y", metrics={}, schema={})
+    yes_no = store.save_model(b"m", name="churn", params={"classes": ["no", "yes"]}, **kw)
+    assert yes_no.card == {} and yes_no.threshold is None
+    updated = store.update_card(yes_no.id, {"intended_use": " Decide whom to call first. ", "owner": "Ana"})
+    assert updated.card == {"intended_use": "Decide whom to call first.", "owner": "Ana"}
+    assert store.update_card(yes_no.id, {"owner": ""}).card == {"intended_use": "Decide whom to call first."}
+    with pytest.raises(InputError, match="no field 'purpose'") as err:
+        store.update_card(yes_no.id, {"purpose": "x"})
+    assert "intended_use" in err.value.hint
+    with pytest.raises(InputError, match="longer than 4,000 characters"):
+        store.update_card(yes_no.id, {"notes": "x" * 4001})
+    assert store.set_threshold(yes_no.id, 0.3, reason="calls are cheap").threshold == 0.3
+    assert store.get_model(yes_no.id).threshold == 0.3
+    assert store.set_threshold(yes_no.id, None).threshold is None
+    for bad in (0, 1, 1.5, -0.2):
+        with pytest.raises(InputError, match="between 0 and 1"):
+            store.set_threshold(yes_no.id, bad)
+    three = store.save_model(b"n", name="kind", params={"classes": ["a", "b", "c"]}, **kw)
+    with pytest.raises(InputError, match="does not answer yes or no"):
+        store.set_threshold(three.id, 0.4)
+    actions = [e.action for e in store.audit_log()]
+    assert actions.count("card") == 2 and actions.count("threshold") == 2  # refused changes are not logged
