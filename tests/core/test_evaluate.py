@@ -336,9 +336,26 @@ def test_slices_ignore_small_groups_and_say_so(churn):
     y = y.copy()
     y.iloc[:12] = np.where(y.iloc[:12] == "yes", "no", "yes")  # all wrong, but only 12 rows
     report = E.slices(model, X, y, "classification", columns=["vip"], n_boot=N_BOOT)
-    gold = next(s for s in report.slices if s.label == "gold")
-    assert gold.metric < 0.5 and not gold.worse
-    assert report.sentences == ("No group of rows big enough to matter does clearly worse than overall.",)
+    assert [s.label for s in report.slices] == ["none"]  # 12 rows: under 30, not listed (as on the card)
+    assert report.hidden == 1
+    assert report.sentences == (
+        "No group of rows big enough to matter does clearly worse than overall.",
+        "1 group under 30 rows is not listed: too few to judge.",
+    )
+    assert E.SliceReport.from_dict(json.loads(json.dumps(report.to_dict()))) == report
+
+
+def test_slices_leave_out_the_columns_the_model_left_out():
+    from core.models.train import train
+
+    X, y = _customers(1000, seed=5)
+    frame = X.assign(name=[f"Passenger {i}, Mr {chr(65 + i % 26)}" for i in range(len(X))], churn=y)
+    result = train(frame, "churn", candidates=["logistic_regression"], seed=0)
+    assert "name" not in result.model.feature_names  # left out as an identifier
+    report = E.full_report(result.model, result.X_test, result.y_test, "classification", n_boot=N_BOOT)
+    assert report.slices is not None
+    assert {s.column for s in report.slices.slices} == {"tenure", "noise", "plan", "region"}
+    assert all(s.count >= 30 for s in report.slices.slices)
 
 
 def test_regression_slices_use_average_miss(diabetes):

@@ -50,6 +50,8 @@ class SliceReport(Serial):
     slices: tuple[Slice, ...]
     skipped: tuple[str, ...]
     sentences: tuple[str, ...]
+    hidden: int = 0  # groups under ``min_count`` rows: not listed (a rare value, a name, must not show)
+    min_count: int = 30
 
 
 def _quarters(s: pd.Series) -> list[tuple[str, np.ndarray]] | None:
@@ -109,14 +111,19 @@ def slices(
     ``max_categories`` values + 'other') and per quarter of each numeric column.
 
     Classification uses accuracy with a Wilson 95% interval; regression the average miss (MAE)
-    with a bootstrap interval. A slice is called out (``worse``) only when it has at least
-    ``min_count`` rows and ``min_share`` of all rows, and the overall figure lies outside the
-    slice's interval on the bad side.
+    with a bootstrap interval. Groups under ``min_count`` rows are not listed (their count is
+    ``hidden``): a one-passenger group says nothing and may name a person. A slice is called out
+    (``worse``) only when it has ``min_share`` of all rows too, and the overall figure lies outside the
+    slice's interval on the bad side. ``columns`` defaults to the model's own input columns when it
+    has ``feature_names`` (a column the model left out, e.g. a name, is not sliced).
     """
     check_task(task)
     X, y, _ = prepare_rows(X, y)
     n = len(y)
-    columns = list(X.columns) if columns is None else list(columns)
+    if columns is None:
+        used = getattr(model, "feature_names", None)
+        columns = [c for c in X.columns if c in set(used)] if isinstance(used, list) else list(X.columns)
+    columns = list(columns)
     missing = [c for c in columns if c not in X.columns]
     if missing:
         raise InputError(
@@ -132,6 +139,7 @@ def slices(
     overall = float(per_row.mean())
     out: list[Slice] = []
     skipped: list[str] = []
+    hidden = 0
     for ci, col in enumerate(columns):
         grouped = group_rows(X[col], max_categories)
         if grouped is None:
@@ -140,7 +148,8 @@ def slices(
         kind, groups = grouped
         for gi, (label, mask) in enumerate(groups):
             cnt = int(mask.sum())
-            if cnt == 0:
+            if cnt < min_count:
+                hidden += cnt > 0
                 continue
             vals = per_row[mask]
             if key == "accuracy":
@@ -148,10 +157,10 @@ def slices(
             else:
                 interval = boot(stat_mean(vals), cnt, n_boot, seed + 7919 * ci + gi) if cnt >= 5 else None
             low, high = interval if interval else (None, None)
-            big = cnt >= min_count and cnt / n >= min_share
+            big = cnt / n >= min_share
             beyond = (high is not None and overall > high) if key == "accuracy" else (low is not None and overall < low)
             out.append(Slice(str(col), label, kind, cnt, cnt / n, float(vals.mean()), low, high, bool(big and beyond)))
-    report = SliceReport(task, key, overall, n, tuple(out), tuple(skipped), ())
+    report = SliceReport(task, key, overall, n, tuple(out), tuple(skipped), (), hidden, min_count)
     return dataclasses.replace(report, sentences=tuple(explain_slices(report, row_noun=row_noun)))
 
 
@@ -161,8 +170,15 @@ def explain_slices(r: SliceReport, *, row_noun: str = "rows", top: int = 3) -> l
         worse.sort(key=lambda s: (s.metric or 0) - r.overall)
     else:
         worse.sort(key=lambda s: -((s.metric or 0) - r.overall))
+    small = (
+        [
+            f"{count(r.hidden, 'group')} under {r.min_count} {row_noun} {'is' if r.hidden == 1 else 'are'} not listed: too few to judge."
+        ]
+        if r.hidden
+        else []
+    )
     if not worse:
-        return [f"No group of {row_noun} big enough to matter does clearly worse than overall."]
+        return [f"No group of {row_noun} big enough to matter does clearly worse than overall.", *small]
     out = []
     for s in worse[:top]:
         value = quoted(s.label) if s.kind == "category" else s.label
@@ -179,4 +195,4 @@ def explain_slices(r: SliceReport, *, row_noun: str = "rows", top: int = 3) -> l
             )
     if len(worse) > top:
         out.append(f"{len(worse) - top} more groups do clearly worse; see the table.")
-    return out
+    return out + small
