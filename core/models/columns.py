@@ -273,10 +273,15 @@ def _flags_from_findings(
                 f"predicts '{target}' suspiciously well on its own; make sure its value is known before the outcome",
             )
         elif code == "target_leakage":
+            how = (
+                "far better than any other column on its own"
+                if (getattr(finding, "details", None) or {}).get("rule") == "stands_out"
+                else "suspiciously well"
+            )
             flagged[column] = LeftOut(
                 column,
                 "target_leakage",
-                f"may give away the answer: it predicts '{target}' suspiciously well (often it is filled in after the outcome is known)",
+                f"may give away the answer: it predicts '{target}' {how} (often it is filled in after the outcome is known)",
             )
         elif code == "pii":
             flagged[column] = LeftOut(
