@@ -131,3 +131,40 @@ def keel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "keel_home"
     monkeypatch.setenv("KEEL_HOME", str(home))
     return home
+
+
+# --------------------------------------------------------------------------- PostgreSQL (issue 18)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A real PostgreSQL server on loopback for the session; skipped where none can start, never in CI."""
+    from tests.pg import start_server
+
+    server = start_server()
+    if isinstance(server, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but {server}")
+        pytest.skip(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, keel_home: Path) -> Iterator[str]:
+    """Run a store test on both engines: the SQLite file in KEEL_HOME, and a fresh database on a real
+    PostgreSQL server (KEEL_DATABASE_URL)."""
+    from core import store
+
+    if request.param == "sqlite":
+        monkeypatch.delenv("KEEL_DATABASE_URL", raising=False)
+        yield "sqlite"
+        return
+    from tests.pg import database
+
+    server = request.getfixturevalue("postgres_server")
+    with database(server) as url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", url)
+        store.forget_checked()
+        yield "postgres"
+        store.forget_checked()

@@ -28,6 +28,7 @@ from core.store.db import (
     check_is_keel,
     connect,
     database_problem,
+    database_url,
     db_path,
     forget_checked,
     make_private,
@@ -43,6 +44,7 @@ from core.store.files import (
     referenced_files,
     write_file_atomically,
 )
+from core.store.transfer import replace_from_sqlite, snapshot_to_sqlite
 
 MANIFEST = "manifest.json"
 
@@ -93,7 +95,8 @@ def backup(destination: Path, home: Path | None = None) -> Path:
     """Copy everything Keel keeps into a new folder ``destination`` while Keel keeps running.
 
     The database is copied with SQLite's online backup API (a consistent snapshot even with writers
-    running); then the files it refers to, each checked against its recorded SHA-256. Last comes a
+    running), or, for a store on PostgreSQL, read in one repeatable-read transaction into a SQLite file
+    of the same schema (a backup can be restored onto either engine); then the files it refers to, each checked against its recorded SHA-256. Last comes a
     manifest of every file's SHA-256, signed with this installation's key (``install.key``, which
     stays here), so ``restore`` can tell this installation's backups from anyone else's.
     """
@@ -114,12 +117,15 @@ def backup(destination: Path, home: Path | None = None) -> Path:
             "Choose a folder you can write to, e.g. one in your home folder.",
         ) from None
     with connect(home) as db:
-        target = sqlite3.connect(str(destination / "keel.db"))
-        try:
-            db.conn.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
+        if getattr(db, "is_postgres", False):  # a backup is a SQLite keel.db whichever engine holds the store
+            snapshot_to_sqlite(db, destination / "keel.db")
+        else:
+            target = sqlite3.connect(str(destination / "keel.db"))
+            try:
+                db.conn.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target.close()
     make_private(destination / "keel.db")
     snapshot = sqlite3.connect(f"file:{quote(str(destination / 'keel.db'))}?mode=ro", uri=True)
     try:
@@ -250,7 +256,7 @@ def restore(source: Path, home: Path | None = None, *, trust: bool = False) -> R
     (an existing copy whose content differs is rewritten), and the database is replaced in one
     step: through SQLite's backup API into a healthy live database (one transaction), or, when the
     live one is missing or damaged, by renaming a complete copy over it after setting the damaged
-    one aside. A crash at any point leaves either the old store or the restored one. Files the
+    one aside; on PostgreSQL, by emptying and refilling its tables in one transaction. A crash at any point leaves either the old store or the restored one. Files the
     restored database does not use are moved to ``quarantine/``, never deleted.
     """
     home = home or keel_home()
@@ -286,7 +292,12 @@ def restore(source: Path, home: Path | None = None, *, trust: bool = False) -> R
     written = 0
     for kind, name, sha in needed:
         written += _copy_verified(source / kind / name, kind_folder(kind, home), name, sha)
-    kept = _replace_database(source / "keel.db", home)
+    url = database_url()
+    if url:
+        replace_from_sqlite(source / "keel.db", home, url)
+        kept = None
+    else:
+        kept = _replace_database(source / "keel.db", home)
     if (source / "secret.key").is_file():
         write_file_atomically(home, "secret.key", (source / "secret.key").read_bytes())
         make_private(home / "secret.key")

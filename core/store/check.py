@@ -14,11 +14,15 @@ from core.store.db import (
     BUSY_TIMEOUT_MS,
     RESTORE_HINT,
     StoreDamagedError,
+    applied_migrations,
     check_is_keel,
     database_problem,
+    database_url,
     db_path,
+    open_postgres,
 )
 from core.store.files import file_sha256, quarantined, referenced_files, stored_files
+from core.store.postgres import describe_url
 from core.store.schema import migrations
 
 
@@ -55,11 +59,12 @@ def check(home: Path | None = None) -> CheckReport:
     problem = database_problem(home)
     if problem:
         return _failed(Problem("database", problem + ".", RESTORE_HINT))
-    if not db_path(home).exists():
+    url = database_url()
+    if not url and not db_path(home).exists():
         return CheckReport(True, (), ("Keel has stored nothing here yet.",), 0, 0, 0)
     notes: list[str] = []
     try:
-        contents = _read_database(db_path(home), notes)
+        contents = _read_postgres(url, notes) if url else _read_database(db_path(home), notes)
     except StoreDamagedError as exc:
         return _failed(Problem("database", exc.message, exc.hint))
     except sqlite3.DatabaseError as exc:
@@ -124,6 +129,34 @@ def _read_database(path: Path, notes: list[str]) -> _Contents | None:
         )
     finally:
         conn.close()
+
+
+def _read_postgres(url: str, notes: list[str]) -> _Contents | None:
+    """The server's database: Keel's, not newer than this Keel; what it refers to. (PostgreSQL keeps its own
+    pages consistent; there is no file to check.)"""
+    db = open_postgres(url)
+    try:
+        check_is_keel(db, describe_url(url))
+        done = set(applied_migrations(db))
+        pending = [m.name for m in migrations._migrations if m.name not in done]
+        if pending:
+            notes.append(f"The database will be upgraded at the next start ({', '.join(pending)}).")
+        if not {"datasets", "models"} <= set(db.table_names()):
+            return None
+        legacy_rows = (
+            db.execute("SELECT name, version FROM models WHERE artifact_format != 'skops'").fetchall()
+            if "artifact_format" in db.columns("models")
+            else []
+        )
+        count = db.execute("SELECT (SELECT COUNT(*) FROM datasets), (SELECT COUNT(*) FROM models)").fetchone()
+        return _Contents(
+            referenced=referenced_files(db),
+            datasets=int(count[0]) if count else 0,
+            models=int(count[1]) if count else 0,
+            legacy=[f"{n}:{v}" for n, v in legacy_rows],
+        )
+    finally:
+        db.close()
 
 
 def _file_problems(home: Path, referenced: list[tuple[str, str, str]]) -> list[Problem]:

@@ -225,7 +225,7 @@ def _descendants(db: Database, dataset_id: int) -> list[int]:
     rows = db.execute(
         """
         WITH RECURSIVE tree(id) AS (
-            SELECT ? UNION ALL SELECT d.id FROM datasets d JOIN tree t ON d.parent_id = t.id
+            SELECT CAST(? AS BIGINT) UNION ALL SELECT d.id FROM datasets d JOIN tree t ON d.parent_id = t.id
         ) SELECT id FROM tree
         """,
         [int(dataset_id)],

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from core.errors import IntegrityError, KeelError, NotFoundError
 from core.paths import keel_home
 from core.store.files import kind_folder, quarantine_file, stored_files
+from core.store.postgres import MIGRATIONS_TABLE, PgDatabase, check_url, describe_url
 from core.store.schema import migrations, replaced_pickles
 
 BUSY_TIMEOUT_MS = 30_000
@@ -52,13 +53,44 @@ def db_path(home: Path | None = None) -> Path:
 _migrated: set[str] = set()
 
 
+def database_url() -> str | None:
+    """The PostgreSQL server holding the store's database (``KEEL_DATABASE_URL``), or None for the
+    SQLite file ``KEEL_HOME/keel.db``. Stored files stay under KEEL_HOME either way."""
+    url = os.environ.get("KEEL_DATABASE_URL", "").strip()
+    return check_url(url) if url else None
+
+
+def _checked_key(home: Path) -> str:
+    return database_url() or str(db_path(home))
+
+
 def forget_checked(home: Path | None = None) -> None:
     """Make the next connection check and migrate the database again (it was replaced, e.g. by a restore);
     without ``home``, every store this process opened."""
     if home is None:
         _migrated.clear()
     else:
-        _migrated.discard(str(db_path(home)))
+        _migrated.discard(_checked_key(home))
+
+
+class StoreUnavailableError(KeelError):
+    """The database server named by KEEL_DATABASE_URL cannot be reached or refuses Keel."""
+
+
+def open_postgres(url: str) -> PgDatabase:
+    """A connection to the store's PostgreSQL database, or a plain error saying what to check."""
+    import psycopg
+
+    try:
+        return PgDatabase(url)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreUnavailableError(
+            f"Keel cannot reach its database at {describe_url(url)} ({reason[:200]}).",
+            "Check that the server is running and that KEEL_DATABASE_URL names the right host, port, database "
+            "and user (a password goes in PGPASSWORD or ~/.pgpass); or unset KEEL_DATABASE_URL to keep the "
+            "store on this computer.",
+        ) from None
 
 
 def database_problem(home: Path | None = None) -> str | None:
@@ -68,6 +100,13 @@ def database_problem(home: Path | None = None) -> str | None:
     it was lost, and starting a fresh one would orphan the user's files.
     """
     home = home or keel_home()
+    url = database_url()
+    if url:
+        try:
+            open_postgres(url).close()
+        except StoreUnavailableError as exc:
+            return exc.message.rstrip(".")
+        return None
     path = db_path(home)
     if path.is_dir():
         return f"Keel's database '{path}' is a folder, not a file"
@@ -137,12 +176,19 @@ def make_private(path: Path, mode: int = 0o600) -> None:
             os.chmod(path, mode)
 
 
-def check_is_keel(db: Database, path: Path) -> None:
+def applied_migrations(db: Any) -> list[str]:
+    """Names of the migrations a database has applied, oldest first (on either engine)."""
+    if getattr(db, "is_postgres", False):
+        return list(db.applied_migrations())
+    return [m.name for m in migrations.applied(db)] if "_sqlite_migrations" in db.table_names() else []
+
+
+def check_is_keel(db: Any, path: Path | str) -> None:
     """Refuse a database some other program made, or a newer Keel whose schema this one does not know."""
     tables = set(db.table_names())
     # A first start killed after sqlite-utils made its bookkeeping table holds only that table.
-    own = tables - {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1"}
-    applied = {m.name for m in migrations.applied(db)} if "_sqlite_migrations" in tables else set()
+    own = tables - {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", MIGRATIONS_TABLE}
+    applied = set(applied_migrations(db))
     if not own and not applied:
         return  # a new, empty database: the migrations create Keel's tables
     if not applied:
@@ -158,10 +204,15 @@ def check_is_keel(db: Database, path: Path) -> None:
         )
 
 
-def ensure_schema(home: Path) -> None:
+def ensure_schema(home: Path, *, for_restore: bool = False) -> None:
     """Check the database, then create or upgrade its schema, once per process (serialised across
     processes by a lock). Refuses, without changing anything, a database that is missing while
-    stored files exist, empty, damaged, or not Keel's."""
+    stored files exist, empty, damaged, or not Keel's. ``for_restore``: a restore is about to fill
+    an empty database, so stored files beside it are expected."""
+    url = database_url()
+    if url:
+        _ensure_postgres_schema(url, home, for_restore=for_restore)
+        return
     path = db_path(home)
     if str(path) in _migrated and path.is_file():
         return
@@ -209,11 +260,43 @@ def ensure_schema(home: Path) -> None:
         quarantine_orphans(home)  # once per process: what a crash may have left (moved aside, not deleted)
 
 
+def _ensure_postgres_schema(url: str, home: Path, *, for_restore: bool = False) -> None:
+    if url in _migrated:
+        return
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = open_postgres(url)
+    try:
+        check_is_keel(db, describe_url(url))
+        files = stored_files(home)
+        if not applied_migrations(db) and files and not for_restore:
+            raise StoreDamagedError(
+                f"The database at {describe_url(url)} holds no Keel data yet, but {len(files):,} stored data and "
+                f"model files are in {home}; Keel will not start an empty database over them.",
+                "To move a store to this server: run `python -m core backup FOLDER` without KEEL_DATABASE_URL, "
+                "then `python -m core restore FOLDER` with it set. Or point KEEL_HOME at an empty folder.",
+            )
+        db.apply_migrations(migrations)
+    finally:
+        db.close()
+    _migrated.add(url)
+    with contextlib.suppress(OSError, KeelError):
+        quarantine_orphans(home)
+
+
 @contextlib.contextmanager
-def connect(home: Path | None = None) -> Iterator[Database]:
-    """Open a short-lived connection to the store (schema guaranteed current)."""
+def connect(home: Path | None = None) -> Iterator[Any]:
+    """Open a short-lived connection to the store (schema guaranteed current): a sqlite-utils
+    ``Database`` on ``KEEL_HOME/keel.db``, or a :class:`PgDatabase` when KEEL_DATABASE_URL is set."""
     home = home or keel_home()
     ensure_schema(home)
+    url = database_url()
+    if url:
+        pg = open_postgres(url)
+        try:
+            yield pg
+        finally:
+            pg.close()
+        return
     with _database_errors(home):
         db = Database(raw_connect(db_path(home)))
         try:
@@ -223,18 +306,25 @@ def connect(home: Path | None = None) -> Iterator[Database]:
 
 
 @contextlib.contextmanager
-def transaction(home: Path | None = None) -> Iterator[Database]:
+def transaction(home: Path | None = None) -> Iterator[Any]:
     """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front (waiting up to
     the busy timeout), so read-then-write sequences such as "next version number" are safe."""
     with connect(home) as db:
-        db.conn.execute("BEGIN IMMEDIATE")
+        postgres = getattr(db, "is_postgres", False)
+        if postgres:
+            db.begin_write()
+        else:
+            db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
         except BaseException:
             db.rollback()
             raise
         else:
-            db.conn.execute("COMMIT")
+            if postgres:
+                db.commit()
+            else:
+                db.conn.execute("COMMIT")
 
 
 def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
@@ -272,6 +362,8 @@ def redact_audit(db: Database, object_type: str, ids: list[int] | tuple[int, ...
 def checkpoint(home: Path | None = None) -> None:
     """Fold the write-ahead log into the database and truncate it, so deleted content is gone from
     the WAL file too (with secure_delete it is zeroed in the database itself)."""
+    if database_url():
+        return  # PostgreSQL reclaims deleted rows itself (VACUUM); nothing is kept in a file here
     with connect(home) as db:
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -279,11 +371,15 @@ def checkpoint(home: Path | None = None) -> None:
 def schema_version(home: Path | None = None) -> list[str]:
     """Names of the applied migrations, oldest first."""
     with connect(home) as db:
-        return [m.name for m in migrations.applied(db)]
+        return applied_migrations(db)
 
 
 def integrity_check(home: Path | None = None) -> str:
+    """SQLite's own integrity check ('ok' when healthy); on PostgreSQL, 'ok' when the database answers
+    (the server keeps its own files consistent)."""
     with connect(home) as db:
+        if getattr(db, "is_postgres", False):
+            return "ok" if db.execute("SELECT 1").fetchone() == (1,) else "no answer"
         return str(db.execute("PRAGMA integrity_check").fetchone()[0])
 
 
@@ -299,8 +395,8 @@ def clean_name(name: str, fallback: str = "dataset") -> str:
     return text[:120] or fallback
 
 
-def get_row(db: Database, table: str, object_id: int, what: str) -> dict[str, Any]:
-    rows = list(db[table].rows_where("id = ?", [int(object_id)], limit=1))
+def get_row(db: Any, table: str, object_id: int, what: str) -> dict[str, Any]:
+    rows = list(db.table(table).rows_where("id = ?", [int(object_id)], limit=1))
     if not rows:
         raise NotFoundError(
             f"There is no {what} with id {object_id} (it may have been deleted).",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -150,10 +150,12 @@ def key_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def referenced_files(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
+def referenced_files(db: Any) -> list[tuple[str, str, str]]:
     """(kind, file name, sha256) of every file a database refers to."""
     found = [("datasets", f"{sha}.parquet", sha) for (sha,) in db.execute("SELECT DISTINCT sha256 FROM datasets")]
-    columns = {r[1] for r in db.execute("PRAGMA table_info(models)")}
+    columns = (
+        set(db.columns("models")) if hasattr(db, "columns") else {r[1] for r in db.execute("PRAGMA table_info(models)")}
+    )
     query = (
         "SELECT DISTINCT artifact_sha256, artifact_format FROM models"
         if "artifact_format" in columns

@@ -84,7 +84,12 @@ def m002_safe_model_files(db: Database) -> None:
     to load it (``load_model_artifact``) instead of unpickling it later.
     """
     db.table("models").add_column("artifact_format", str, not_null_default="joblib")
-    home = Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
+    if getattr(db, "is_postgres", False):
+        from core.paths import keel_home
+
+        home = keel_home()
+    else:
+        home = Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
     rows = list(db.execute("SELECT id, artifact_sha256 FROM models").fetchall())
     if not rows:
         return

@@ -17,6 +17,14 @@ from core.store import datasets as store_datasets
 from core.errors import IntegrityError, InputError, NotFoundError
 
 
+pytestmark = pytest.mark.usefixtures("store_backend")  # every test on SQLite and on a real PostgreSQL server
+
+
+def sqlite_only(reason: str) -> None:
+    if store.database_url():
+        pytest.skip(f"SQLite only: {reason}")
+
+
 def small_frame(n: int = 5) -> pd.DataFrame:
     return pd.DataFrame({"a": range(n), "b": [f"x{i}" for i in range(n)]})
 
@@ -27,7 +35,7 @@ def test_save_and_load_round_trip(keel_home: Path) -> None:
     assert info.columns == ("a", "b") and info.rows == 5
     pd.testing.assert_frame_equal(store.load_dataset(info.id), small_frame())
     assert (keel_home / "datasets" / f"{info.sha256}.parquet").is_file()
-    assert store.db_path().is_file()
+    assert store.db_path().is_file() != bool(store.database_url())  # on a server, no keel.db here
 
 
 def test_identical_content_is_stored_once(keel_home: Path) -> None:
@@ -138,6 +146,7 @@ def test_orphan_files_are_quarantined_never_deleted(keel_home: Path) -> None:
 def test_schema_is_migrated_and_wal(keel_home: Path) -> None:
     assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
     assert store.integrity_check() == "ok"
+    sqlite_only("write-ahead logging is SQLite's")
     conn = sqlite3.connect(store.db_path())
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -208,6 +217,13 @@ def test_store_then_load_round_trips(keel_home: Path, frame: pd.DataFrame) -> No
     pd.testing.assert_frame_equal(loaded, frame, check_dtype=False, check_index_type=False)
 
 
+def _all_text_in_the_database() -> str:
+    """Every row of every Keel table, as text (what a reader of the database could see)."""
+    with store.connect() as db:
+        tables = [t for t in db.table_names() if not t.startswith(("_sqlite", "sqlite_", "keel_migrations"))]
+        return "\n".join(str(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"').fetchall())
+
+
 def test_deleted_data_leaves_no_trace_under_keel_home(keel_home: Path) -> None:
     canary = "CANARY-7f3a9c-never-seen"
     frame = pd.DataFrame({"note": [canary] * 3 + ["ordinary"] * 50, "n": range(53)})
@@ -216,11 +232,16 @@ def test_deleted_data_leaves_no_trace_under_keel_home(keel_home: Path) -> None:
     store.save_model(b"m", name="m", task="regression", algorithm="x", dataset_id=child.id, target="n",
                      metrics={}, params={"example": canary}, schema={"categories": [canary]})
     store.save_forecast(info.id, {"ids": [canary]}, {"series": [{"id": canary}]})
+    assert canary in _all_text_in_the_database()  # the check below can see it
     store.delete_dataset(info.id)
+    assert canary not in _all_text_in_the_database()
     needle = canary.encode()
+    checked = 0
     for path in keel_home.rglob("*"):
         if path.is_file():
+            checked += 1
             assert needle not in path.read_bytes(), f"canary found in {path.relative_to(keel_home)}"
+    assert checked > 0 or store.database_url()  # on a server only the data files live here
 
 
 def test_backup_while_writing_then_restore(keel_home: Path, tmp_path: Path) -> None:
@@ -269,6 +290,7 @@ def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_sa
     from core.models import load_registered
     from core.models.predict import predict_command
 
+    sqlite_only("the legacy store is a keel.db file")
     shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
     assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
     info, model = load_registered("legacy")
@@ -286,6 +308,7 @@ def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_sa
 def test_a_legacy_model_that_changed_on_disk_is_never_unpickled(keel_home: Path, tmp_path: Path) -> None:
     import shutil
 
+    sqlite_only("the legacy store is a keel.db file")
     shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
     old = next((keel_home / "models").glob("*.joblib"))
     old.write_bytes(old.read_bytes()[:-1] + b"\x00")  # the fingerprint no longer matches
