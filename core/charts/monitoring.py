@@ -27,6 +27,7 @@ from core.charts.style import (
     safe,
     unique_labels,
 )
+from core.vocab import number
 
 if TYPE_CHECKING:
     from core.monitoring import ColumnDrift, DriftReport
@@ -40,18 +41,25 @@ def _columns(report: DriftReport | Stored) -> list[dict[str, Any]]:
     return list(data.get("columns") or [])
 
 
+#: Bars are cut at this many times the alarm level, with the real size written on them: one column 100x over
+#: the level would otherwise squash a real 2x shift in another to a sliver.
+DRIFT_BAR_CAP = 5.0
+
+
 def drift_overview_figure(report: DriftReport | Stored) -> go.Figure:
     """Per column, the size of the change relative to its alarm level (``DriftReport`` or its ``to_json()``):
-    1 = the level; drifted columns in the warning colour, big-but-unproven changes in yellow."""
+    1 = the level; drifted columns in the warning colour, big-but-unproven changes in yellow. Every bar has
+    its size written on it, and bars past :data:`DRIFT_BAR_CAP` are cut there so every column stays readable."""
     cols = _columns(report)
     title = "Which columns changed since training?"
-    x_t = "size of the change (1 = alarm level)"
+    x_t = f"size of the change (1 = alarm level; bars cut at {number(DRIFT_BAR_CAP)})"
     rows = [c for c in cols if finite(c.get("statistic")) and finite(c.get("threshold")) and c["threshold"] > 0]
     if not rows:
         return empty(title, "No column had enough rows on both sides to compare.", x_t, "")
     rows.sort(key=lambda c: (not c.get("drifted"), -c["statistic"] / c["threshold"]))
     shown = rows[:MAX_ROWS]
     ratio = [c["statistic"] / c["threshold"] for c in shown]
+    cap = min(DRIFT_BAR_CAP, max(1.5, max(ratio) * 1.15))
     colors = [WARN if c.get("drifted") else (PALETTE[3] if r >= 1 else OK) for c, r in zip(shown, ratio)]
     verdict = [
         (
@@ -63,15 +71,19 @@ def drift_overview_figure(report: DriftReport | Stored) -> go.Figure:
     ]
     fig = go.Figure(
         go.Bar(
-            x=ratio,
+            x=[min(r, cap) for r in ratio],
             y=unique_labels([c["column"] for c in shown], 40),
             orientation="h",
             marker_color=colors,
+            text=[f"{number(r)}×" + (" (cut)" if r > cap else "") for r in ratio],
+            textposition=["inside" if r > cap else "outside" for r in ratio],
+            cliponaxis=False,
             customdata=[
-                [safe(str(c.get("method", "")).replace("_", " ")), c["statistic"], c["threshold"], v]
-                for c, v in zip(shown, verdict)
+                [safe(str(c.get("method", "")).replace("_", " ")), c["statistic"], c["threshold"], v, r]
+                for c, v, r in zip(shown, verdict, ratio)
             ],
-            hovertemplate="%{y}: %{customdata[3]}<br>%{customdata[0]} %{customdata[1]:.3g} (alarm at %{customdata[2]:.3g})<extra></extra>",
+            hovertemplate="%{y}: %{customdata[3]}<br>%{customdata[4]:.3g}× the alarm level "
+            "(%{customdata[0]} %{customdata[1]:.3g}, alarm at %{customdata[2]:.3g})<extra></extra>",
         )
     )
     fig.add_vline(
@@ -80,6 +92,7 @@ def drift_overview_figure(report: DriftReport | Stored) -> go.Figure:
     n_drift = sum(1 for c in rows if c.get("drifted"))
     more = f" (top {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
     fig = layout(fig, f"{title} {n_drift} of {len(rows)} columns changed{more}", x_t, "")
+    fig.update_xaxes(range=[0, cap * 1.12])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(240, 24 * len(shown) + 110))
     return fig

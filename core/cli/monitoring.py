@@ -16,10 +16,9 @@ def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
     report = compare(read(args.reference).frame, read(args.current).frame)
     out = report.to_json()
-    drifted = [c["column"] for c in out["columns"] if c.get("drifted")]
-    share = "too few rows to judge" if out["drift_share"] is None else f"{out['drift_share']:.0%} of columns moved"
-    text = f"dataset drift: {'yes' if out['dataset_drift'] else 'no'} ({share}){': ' + ', '.join(drifted) if drifted else ''}"
-    return out, text
+    lines = [report.verdict]
+    lines += [f"  moved: {c.explain}" for c in report.columns if c.drifted]
+    return out, "\n".join(lines)
 
 
 def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
@@ -27,10 +26,11 @@ def cmd_monitor(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
 
     result = monitor_batch(args.model, read(args.file).frame, labels_column=args.labels)
     out = result.to_json()
-    fired = [t["rule"] for t in out.get("triggers", []) if t.get("fired")]
-    text = f"batch {out['batch_id']}: action {out['action']}{' (' + ', '.join(fired) + ')' if fired else ''}"
-    failed = args.fail_on != "never" and ACTION_ORDER.get(out.get("action", "none"), 0) >= ACTION_ORDER[args.fail_on]
-    return out, text, FAILED_ON if failed else 0
+    lines = [f"batch {out['batch_id']}: {result.headline}"]
+    lines += [f"  {t.detail}" for t in result.triggers if t.fired]
+    # the model's state decides, not whether this batch raised a new alert: a cool-down never hides it
+    failed = args.fail_on != "never" and ACTION_ORDER.get(result.action, 0) >= ACTION_ORDER[args.fail_on]
+    return out, "\n".join(lines), FAILED_ON if failed else 0
 
 
 def add_drift(command: AddCommand) -> None:
@@ -48,5 +48,6 @@ def add_monitor(command: AddCommand) -> None:
         "--fail-on",
         choices=("never", "review", "retrain"),
         default="never",
-        help="exit 3 when the recommended action is at least this (for cron)",
+        help="exit 3 whenever the model's state calls for at least this action, even while a repeated alert is "
+        "silenced (for cron)",
     )

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from core import store
+from core.monitoring.triggers import alerted
 from core.vocab import metric_label, minutes
 
 
@@ -77,7 +78,7 @@ class Alert:
 
 
 def alerts(model_id: int, home: Path | None = None, include_acknowledged: bool = True) -> list[Alert]:
-    """Every trigger that fired for a model, newest first (the alert log).
+    """Every alert raised for a model, newest first (the alert log): a rule that held and was not cooling down.
 
     A batch's stored result may carry ``"acknowledged": {rule: {...}}``; writing that needs a store
     function (see the note in the report), reading it is done here.
@@ -87,7 +88,7 @@ def alerts(model_id: int, home: Path | None = None, include_acknowledged: bool =
         res = b.get("result") or {}
         acked = res.get("acknowledged") or {}
         for t in res.get("triggers", []):
-            if not t.get("fired"):
+            if not alerted(t):  # a rule that held during its cool-down raised no new alert
                 continue
             alert = Alert(
                 int(b["id"]),

@@ -30,10 +30,17 @@ import pandas as pd
 from core import store
 from core.errors import InputError
 from core.monitoring.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series
-from core.monitoring.estimates import MetricEstimate, estimate_performance, expected_accuracy, expected_roc_auc
+from core.monitoring.estimates import (
+    HoldOut,
+    MetricEstimate,
+    estimate_performance,
+    expected_accuracy,
+    expected_roc_auc,
+    given_answers,
+)
 from core.monitoring.gate import GateDecision, gate
 from core.monitoring.history import Alert, alerts, history_table, timeline
-from core.monitoring.labels import as_text, clean_labels, to_classes
+from core.monitoring.labels import as_text, class_codes, clean_labels, to_classes
 from core.monitoring.performance import (
     Performance,
     as_float,
@@ -42,11 +49,13 @@ from core.monitoring.performance import (
     measure_performance,
 )
 from core.monitoring.triggers import DEFAULT_RULES, TriggerResult, TriggerRule, evaluate_triggers
+from core.vocab import date
 
 __all__ = [
     "DEFAULT_RULES",
     "Alert",
     "GateDecision",
+    "HoldOut",
     "MetricEstimate",
     "MonitorResult",
     "Performance",
@@ -58,6 +67,7 @@ __all__ = [
     "expected_accuracy",
     "expected_roc_auc",
     "gate",
+    "headline",
     "history_table",
     "measure_performance",
     "monitor_batch",
@@ -67,6 +77,9 @@ __all__ = [
 ]
 
 MAX_REFERENCE_ROWS_TO_SCORE = 50_000
+
+#: The recommended action as a person reads it at the top of a batch's result.
+ACTION_WORDS = {"none": "No action needed", "review": "Worth a review", "retrain": "Retrain recommended"}
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,12 @@ class MonitorResult:
     target_drift: ColumnDrift | None
     performance: Performance | None
     triggers: tuple[TriggerResult, ...]
-    action: str
+    action: str  # the model's state: the strongest action of the rules that hold, cool-down or not
     created_at: str
     explain: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    alerting: bool = False  # whether this batch raised a new alert (a rule that holds and is not cooling down)
+    headline: str = ""  # the action in one sentence: 'Retrain recommended — already reported on …, so no new alert.'
 
     def to_json(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, **self.record()}
@@ -99,6 +114,8 @@ class MonitorResult:
             "performance": self.performance.to_json() if self.performance else None,
             "triggers": [t.to_json() for t in self.triggers],
             "action": self.action,
+            "alerting": self.alerting,
+            "headline": self.headline,
             "explain": self.explain,
             "notes": list(self.notes),
         }
@@ -162,6 +179,7 @@ class _Model:
     task: str
     target: str | None
     classes: list[Any]
+    cutoff: float | None = None  # a yes/no model's chosen cut-off (store.set_threshold); None: the likeliest answer
 
     @classmethod
     def of(cls, info: store.ModelInfo, model: Any) -> _Model:
@@ -170,11 +188,17 @@ class _Model:
         kinds = {f["name"]: f.get("kind", "categorical") for f in schema.get("features", [])}
         task = getattr(model, "task", None) or info.task
         target = getattr(model, "target", None) or info.target
-        return cls(features, kinds, task, target, list(getattr(model, "classes_", ()) or ()))
+        classes = list(getattr(model, "classes_", ()) or ())
+        cutoff = getattr(info, "threshold", None) if task == "classification" and len(classes) == 2 else None
+        return cls(features, kinds, task, target, classes, None if cutoff is None else float(cutoff))
 
     @property
     def classifier(self) -> bool:
         return self.task == "classification"
+
+    def answers(self, proba: Any) -> np.ndarray:
+        """The answers the model gives for these chances: with its cut-off, if it has one."""
+        return np.asarray(self.classes, dtype=object)[given_answers(np.asarray(proba, dtype=float), self.cutoff)]
 
 
 def monitor_model(
@@ -202,12 +226,10 @@ def monitor_model(
         notes.append("The training data is no longer kept, so drift could not be measured.")
     drift_report, tgt_drift = _input_drift(m, reference, frame, labels, settings)
     proba = model.predict_proba(frame) if m.classifier else None
-    if m.classifier:
-        pred = np.asarray(m.classes, dtype=object)[np.asarray(proba).argmax(axis=1)]
-    else:
-        pred = np.asarray(model.predict(frame), dtype=float)
+    pred = m.answers(proba) if m.classifier else np.asarray(model.predict(frame), dtype=float)
     pred_drift = _prediction_drift(m, model, reference, pred, settings)
-    performance = _performance(info, m, proba, pred, labels, len(frame), labels_column, notes)
+    holdout = _holdout(info, m, model, reference) if m.classifier else None
+    performance = _performance(info, m, proba, pred, labels, (len(frame), labels_column), notes, holdout)
     triggers, action = evaluate_triggers(
         drift=drift_report,
         performance=performance,
@@ -232,6 +254,8 @@ def monitor_model(
         created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         explain=_explain_batch(drift_report, performance, triggers, action),
         notes=tuple(notes),
+        alerting=any(t.alerting for t in triggers),
+        headline=headline(triggers, action),
     )
     dataset_id = None
     if keep_rows:  # only when the user asked: the rows become a dataset of their own
@@ -275,7 +299,7 @@ def _prediction_drift(
         if len(reference) <= MAX_REFERENCE_ROWS_TO_SCORE
         else reference.sample(MAX_REFERENCE_ROWS_TO_SCORE, random_state=0)
     )
-    ref_pred = model.predict(ref_sample)
+    ref_pred = m.answers(model.predict_proba(ref_sample)) if m.classifier else model.predict(ref_sample)
     kind = "categorical" if m.classifier else "numeric"
 
     def as_series(a: Any) -> pd.Series:
@@ -284,20 +308,51 @@ def _prediction_drift(
     return compare_series(as_series(ref_pred), as_series(pred), kind, name="prediction", settings=settings)
 
 
+def _holdout(info: store.ModelInfo, m: _Model, model: Any, reference: pd.DataFrame | None) -> HoldOut | None:
+    """The model's hold-out rows (kept with its evaluation report), scored by the model: how often it was
+    right at each level of confidence corrects the label-free estimate. None when they are not known."""
+    rows = (info.report or {}).get("holdout_rows") if isinstance(info.report, Mapping) else None
+    if reference is None or not rows or m.target not in reference.columns:
+        return None
+    part = reference.loc[reference.index.intersection(list(rows)[:MAX_REFERENCE_ROWS_TO_SCORE])]
+    part = part[part[m.target].notna()]
+    if part.empty or any(f not in part.columns for f in m.features):
+        return None
+    truth = class_codes(part[m.target].to_numpy(), m.classes)
+    return HoldOut(np.asarray(model.predict_proba(part), dtype=float), truth)
+
+
+def _reference_metrics(info: store.ModelInfo, m: _Model, holdout: HoldOut | None) -> dict[str, float | None]:
+    """The training hold-out's figures; with a cut-off and the hold-out rows, its accuracy and balanced
+    accuracy are measured again with the answers the cut-off gives."""
+    out = {k: as_float(v) for k, v in (info.metrics or {}).items() if not isinstance(v, (dict, list))}
+    if m.cutoff is None or holdout is None:
+        return out
+    known = holdout.truth >= 0
+    truth = pd.Series(np.asarray(m.classes, dtype=object)[holdout.truth[known]])
+    again = measure_performance(m.task, truth, m.answers(holdout.proba[known]), holdout.proba[known], m.classes)
+    return {**out, "accuracy": again["accuracy"], "balanced_accuracy": again["balanced_accuracy"]}
+
+
 def _performance(
     info: store.ModelInfo,
     m: _Model,
     proba: np.ndarray | None,
     pred: np.ndarray,
     labels: pd.Series | None,
-    rows: int,
-    labels_column: str | None,
+    batch: tuple[int, str | None],
     notes: list[str],
+    holdout: HoldOut | None = None,
 ) -> Performance:
-    """Estimated (a classifier's confidence) and measured (labels) performance beside the training figures."""
-    reference_metrics = {k: as_float(v) for k, v in (info.metrics or {}).items() if not isinstance(v, (dict, list))}
-    ece = reference_metrics.get("ece")
-    estimated = estimate_performance(proba, calibration_error=ece) if proba is not None else {}
+    """Estimated (a classifier's confidence) and measured (labels) performance beside the training figures.
+    ``batch``: its rows and the labels column."""
+    rows, labels_column = batch
+    reference_metrics = _reference_metrics(info, m, holdout)
+    estimated = (
+        estimate_performance(proba, calibration_error=reference_metrics.get("ece"), holdout=holdout, cutoff=m.cutoff)
+        if proba is not None
+        else {}
+    )
     measured: dict[str, float | None] = {}
     n_labelled = 0
     answers = None
@@ -316,17 +371,35 @@ def _performance(
         else:
             notes.append(f"The labels column '{labels_column}' is empty, so performance could not be measured.")
     keys = ("accuracy", "balanced_accuracy", "roc_auc") if m.classifier else ("mae", "rmse", "r2")
+    reference_rows = int((holdout.truth >= 0).sum()) if holdout is not None and m.cutoff is not None else None
     return Performance(
         task=m.task,
         method="+".join(k for k, on in (("cbpe", bool(estimated)), ("labels", bool(measured))) if on) or "none",
         estimated=estimated,
         measured=measured,
         reference={k: reference_metrics.get(k) for k in keys},
-        reference_rows=int_or_none(info.params.get("test_rows")),
+        reference_rows=reference_rows or int_or_none(info.params.get("test_rows")),
         rows=rows,
         rows_labelled=n_labelled,
         explain=explain_performance(m.task, estimated, measured, reference_metrics, n_labelled, answers),
     )
+
+
+def headline(triggers: Sequence[TriggerResult], action: str) -> str:
+    """The recommended action in one sentence. A cool-down does not hide it: 'Retrain recommended — already
+    reported on 3 Mar 2026, so no new alert.'"""
+    words = ACTION_WORDS.get(action, action)
+    if action == "none":
+        return f"{words}."
+    top = [t for t in triggers if t.fired and t.action == action]
+    if not top or any(t.alerting for t in top):
+        return f"{words}."
+    when = max((t.reported_at for t in top if t.reported_at), default=None)
+    text = f"{words} — already reported{f' on {date(when)}' if when else ''}, so no new alert."
+    new = [t.action for t in triggers if t.alerting]
+    if new:
+        text += f" New in this batch: {ACTION_WORDS[max(new, key=list(ACTION_WORDS).index)].lower()}."
+    return text
 
 
 def _explain_batch(
@@ -337,12 +410,8 @@ def _explain_batch(
         parts.append(drift.explain)
     if perf is not None and perf.explain:
         parts.append(perf.explain)
-    fired = [t for t in triggers if t.fired]
-    if action == "none":
-        parts.append("No action needed.")
-    else:
-        what = "Retraining is recommended" if action == "retrain" else "Worth a review"
-        parts.append(f"{what}: " + " ".join(t.detail for t in fired))
+    parts.append(headline(triggers, action))
+    parts.extend(t.detail for t in triggers if t.fired)
     return " ".join(parts)
 
 

@@ -281,7 +281,7 @@ def test_nile_flow_drop_after_1898_found_with_a_lower_row_minimum():
     before, after = frame[frame.year < 1898][["volume"]], frame[frame.year >= 1899][["volume"]]
     assert compare(before, after).column("volume").verdict == "too few rows"  # 27 years < 50
     col = compare(before, after, settings=DriftSettings(min_rows=20)).column("volume")
-    assert col.drifted and "went from 1,1" in col.explain
+    assert col.drifted and "went from 1140 to 842." in col.explain  # whole numbers as core.vocab writes them
 
 
 # --------------------------------------------------------------------------- shape of inputs and outputs
@@ -483,3 +483,20 @@ def test_plain_numbers_keep_years_as_years() -> None:
 
     assert fmt_number(2013.0) == "2013" and fmt_number(1999) == "1999"
     assert fmt_number(12345.0) == "12,345" and fmt_number(1234.5) == "1,234"
+
+
+def test_whole_numbers_are_written_whole_and_the_table_verdict_says_what_it_means() -> None:
+    rng = np.random.default_rng(8)
+    ref = pd.DataFrame({"visits": rng.poisson(1.2, 3000).astype(float), "spend": rng.normal(50, 10, 3000)})
+    cur = pd.DataFrame({"visits": rng.poisson(6.0, 3000).astype(float), "spend": rng.normal(50, 10, 3000)})
+    report = compare(ref, cur)
+    assert report.column("visits").explain == "'visits' moved: typical values went from 1 to 6."
+    assert "1.000" not in report.explain and "6.000" not in report.explain
+    assert report.verdict == "1 of 2 columns moved (50%), at or above the 50% share that counts as the whole table " \
+                             "drifting: the table has drifted."
+    assert report.to_json()["verdict"] == report.verdict
+    steady = compare(ref[["spend"]], cur[["spend"]])
+    assert steady.verdict == "0 of 1 column moved (0%), below the 50% share that counts as the whole table drifting."
+    from core.monitoring.drift.wording import scaled
+
+    assert (scaled(6.0, 1.0), scaled(6.25, 1.0), scaled(1140.0, 170.0), scaled(0.12345, 0.5)) == ("6", "6.25", "1140", "0.123")

@@ -17,6 +17,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from core import store
 from core.monitoring import monitor
 from core.errors import InputError, NotFoundError
+from core.vocab import date
 from core.monitoring.monitor import TriggerRule, estimate_performance, expected_roc_auc, gate, monitor_model
 
 WEIGHTS = np.array([1.5, -1.0, 0.5])
@@ -194,9 +195,17 @@ def test_cooldown_quiets_a_repeat_unless_it_gets_worse(trained):
                           .drop(columns="churn"), rules=rules, now=NOW)
     assert first.triggers[0].fired and first.action == "retrain"
     assert first.triggers[0].value == 0.5
-    assert not second.triggers[0].fired and second.triggers[0].cooling_down and second.action == "none"
-    assert "Already raised 1 batch(es) ago" in second.triggers[0].detail
-    assert worse.triggers[0].fired and worse.triggers[0].value == 1.0
+    assert first.alerting and first.headline == "Retrain recommended."
+    # the same problem again: the state still calls for a retrain; only the alert stays quiet
+    assert second.triggers[0].fired and second.triggers[0].cooling_down and not second.triggers[0].alerting
+    assert second.action == "retrain" and second.alerting is False
+    reported = date(first.created_at)
+    assert second.headline == f"Retrain recommended — already reported on {reported}, so no new alert."
+    assert f"Still true; already reported on {reported} (1 batch ago) and not worse since" in second.triggers[0].detail
+    out = second.to_json()
+    assert out["action"] == "retrain" and out["alerting"] is False and out["triggers"][0]["alerting"] is False
+    assert "Retrain recommended — already reported" in out["explain"]
+    assert worse.triggers[0].fired and worse.triggers[0].alerting and worse.triggers[0].value == 1.0
     log = monitor.alerts(info.id)
     assert [(a.batch_id, a.rule, a.action) for a in log] == [
         (worse.batch_id, "drift_share", "retrain"), (first.batch_id, "drift_share", "retrain")]
@@ -463,7 +472,7 @@ def test_a_decay_after_a_healthy_batch_is_news_again():
     assert action == "retrain" and triggers[0].fired and not triggers[0].cooling_down
     again = monitor.evaluate_triggers(drift=None, performance=decay, task="classification", created_at=None,
                                       rows=400, history=history, rules=rule)[0][0]
-    assert again.cooling_down and "Already raised 1 batch(es) ago" in again.detail  # still the same decay: quiet
+    assert again.cooling_down and again.fired and "already reported (1 batch ago)" in again.detail  # same decay: no new alert
 
 
 def test_the_label_free_band_allows_for_how_far_the_models_confidence_was_off():

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.monitoring.drift.base import Check
 from core.monitoring.drift.settings import DriftSettings
+from core.monitoring.drift.wording import table_verdict
 from core.vocab import jsonable
 
 
@@ -79,6 +80,12 @@ class DriftReport:
     def drifted_columns(self) -> list[str]:
         return [c.column for c in self.columns if c.drifted]
 
+    @property
+    def verdict(self) -> str:
+        """The table's verdict and what it means: '2 of 6 columns moved (33%), below the 50% share that counts
+        as the whole table drifting.'"""
+        return table_verdict(self.n_drifted, self.n_judged, self.drift_share, self.settings.drift_share)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "dataset_drift": self.dataset_drift,
@@ -86,6 +93,7 @@ class DriftReport:
             "n_drifted": self.n_drifted,
             "n_judged": self.n_judged,
             "drift_share_threshold": self.settings.drift_share,
+            "verdict": self.verdict,
             "rows_reference": self.rows_reference,
             "rows_current": self.rows_current,
             "only_in_reference": list(self.only_in_reference),

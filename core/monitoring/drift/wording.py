@@ -6,15 +6,31 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from core.vocab import number, percent
+from core.vocab import count, number, percent
 
 
 def scaled(x: float | None, spread: float | None) -> str:
-    """A number rounded to the column's spread: a spread of 1 gives 2 decimals, of 1 000 none."""
+    """A number rounded to the column's spread (a spread of 1 gives at most 2 decimals, of 1 000 none), without
+    trailing zeros: '6', not '6.000', as :func:`core.vocab.number` writes whole numbers."""
     if x is None or spread is None or not math.isfinite(spread) or spread <= 0:
         return number(x)
     decimals = int(min(6, max(0, 2 - math.floor(math.log10(spread)))))
-    return f"{x:,.{decimals}f}"
+    rounded = round(float(x), decimals)
+    if rounded.is_integer():
+        return number(rounded)
+    return f"{rounded:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def table_verdict(n_drifted: int, n_judged: int, share: float | None, level: float) -> str:
+    """What the table-wide verdict means, in one sentence: '2 of 6 columns moved (33%), below the 50% share
+    that counts as the whole table drifting.'"""
+    if share is None:
+        return "No column could be judged (too few rows, or nothing comparable), so there is no verdict on the table."
+    moved = f"{n_drifted} of {count(n_judged, 'column')} moved ({percent(share)})"
+    rule = f"the {percent(level)} share that counts as the whole table drifting"
+    if share >= level:
+        return f"{moved}, at or above {rule}: the table has drifted."
+    return f"{moved}, below {rule}."
 
 
 def typical_values(rs: dict[str, Any], cs: dict[str, Any]) -> tuple[str, str]:
