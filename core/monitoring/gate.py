@@ -9,10 +9,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.monitoring.performance import as_float
-from core.vocab import METRICS, format_metric, is_lower_better, metric_phrase, percent, points, signed_percent
+from core.vocab import METRICS, format_metric, is_lower_better, metric_phrase, percent, points
 
 # Scores on a fixed 0–1 scale get an absolute margin (points); open-ended errors a relative one.
 RELATIVE_MARGIN = {"mae", "rmse", "log_loss", "mase", "mape"}
+
+#: The measure the gate judges and speaks in, for a training measure monitoring does not speak in: a number
+#: model was watched by its typical error (MAE), so a retrain is decided and explained in it, not in R² points.
+MONITORED_MEASURE = {"r2": "mae"}
+
+
+def gate_measure(primary_metric: str, *metrics: Mapping[str, Any] | None) -> str:
+    """The measure the gate uses for a model trained with ``primary_metric``: the one monitoring speaks in
+    (:data:`MONITORED_MEASURE`) when every set of ``metrics`` has it, else ``primary_metric`` itself."""
+    other = MONITORED_MEASURE.get(primary_metric)
+    if other and all(m is None or as_float(m.get(other)) is not None for m in metrics):
+        return other
+    return primary_metric
 
 
 @dataclass(frozen=True)
@@ -39,15 +52,28 @@ class GateDecision:
         }
 
 
-def _amount(metric: str, value: float, relative: bool, signed: bool) -> str:
-    """A difference of the metric as people read it: a share of the champion's value for open-ended errors,
-    percentage points for shares, the plain difference for scores."""
+def _amount(metric: str, value: float, relative: bool) -> str:
+    """A size of difference of the metric as people read it: a share of the champion's value for open-ended
+    errors, percentage points for shares, the plain difference for scores."""
     if relative:
-        return signed_percent(value) if signed else percent(value)
-    sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ""
+        return percent(value)
     if metric in METRICS and METRICS[metric].scale == "share":
-        return sign + points(value)
-    return sign + format_metric(metric, abs(value))
+        return points(value)
+    return format_metric(metric, value)
+
+
+def _difference(metric: str, improvement: float, relative: bool, lower: bool) -> str:
+    """How the new model differs, in the metric's own words: '32% smaller', '3 percentage points higher'."""
+    size = _amount(metric, abs(improvement), relative)
+    if improvement == 0:
+        return "the same"
+    if lower:
+        return (
+            f"{size} {'smaller' if improvement > 0 else 'larger'}"
+            if relative
+            else f"{size} {'lower' if improvement > 0 else 'higher'}"
+        )
+    return f"{size} {'higher' if improvement > 0 else 'lower'}"
 
 
 def _value(metric: str, value: float) -> str:
@@ -66,30 +92,32 @@ def gate(
     """Promote the challenger only if it beats the champion on ``primary_metric`` by more than ``margin``.
 
     Both sets of metrics must come from the same recent hold-out. For scores on a 0–1 scale
-    (accuracy, ROC AUC, R², Brier…) the margin is in points (0.01 = 1 point); for open-ended
-    errors (MAE, RMSE, log loss) it is a share of the champion's value (0.01 = 1 % smaller).
+    (accuracy, ROC AUC, Brier…) the margin is in points (0.01 = 1 point); for open-ended
+    errors (MAE, RMSE, log loss) it is a share of the champion's value (0.01 = 1 % smaller). A number model
+    trained for R² is judged by its typical error (:data:`MONITORED_MEASURE`), the measure monitoring spoke in.
     """
+    primary_metric = gate_measure(primary_metric, champion_metrics, challenger_metrics)
     relative = primary_metric in RELATIVE_MARGIN
     lower = is_lower_better(primary_metric)
     words = metric_phrase(primary_metric)
     chall = as_float((challenger_metrics or {}).get(primary_metric))
     champ = as_float((champion_metrics or {}).get(primary_metric)) if champion_metrics else None
-    need = _amount(primary_metric, margin, relative, signed=False)
+    need = _amount(primary_metric, margin, relative)
 
     def decide(decision: str, reason: str, improvement: float | None = None) -> GateDecision:
         return GateDecision(decision, reason, primary_metric, champ, chall, improvement, margin, relative)
 
     if chall is None:
-        return decide("keep", f"Keep the champion: the new model has no {words} to compare.")
+        return decide("keep", f"Keep the model in use: the new model has no {words} to compare.")
     if not champion_metrics:
         return decide(
             "promote",
-            f"Promote: there is no champion yet (new model's {words}: {_value(primary_metric, chall)}).",
+            f"Promote: no model is in use yet (new model's {words}: {_value(primary_metric, chall)}).",
         )
     if champ is None:
         return decide(
             "keep",
-            f"Keep the champion: its {words} is unknown, so the two cannot be compared fairly. "
+            f"Keep the model in use: its {words} is unknown, so the two cannot be compared fairly. "
             "Evaluate both on the same recent rows first.",
         )
     diff = (champ - chall) if lower else (chall - champ)
@@ -97,14 +125,13 @@ def gate(
         improvement = diff / abs(champ) if champ != 0 else (math.inf if diff > 0 else 0.0)
     else:
         improvement = diff
-    shown = _amount(primary_metric, improvement, relative, signed=True)
-    better = "lower" if lower else "higher"
     facts = (
-        f"new model's {words} {_value(primary_metric, chall)} against the champion's "
-        f"{_value(primary_metric, champ)} ({shown}; {better} is better)"
+        f"new model's {words} is {_value(primary_metric, chall)}, against "
+        f"{_value(primary_metric, champ)} for the model in use on the same recent rows "
+        f"({_difference(primary_metric, improvement, relative, lower)})"
     )
     if improvement > margin:
         return decide("promote", f"Promote: the {facts}, more than the required {need}.", improvement)
     if improvement > 0:
-        return decide("keep", f"Keep the champion: the {facts}, less than the required {need}.", improvement)
-    return decide("keep", f"Keep the champion: the {facts}; the new model is not better.", improvement)
+        return decide("keep", f"Keep the model in use: the {facts}, less than the required {need}.", improvement)
+    return decide("keep", f"Keep the model in use: the {facts}; the new model is not better.", improvement)

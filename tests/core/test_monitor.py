@@ -338,8 +338,8 @@ def test_monitor_batch_with_a_real_registered_keel_model():
 def test_gate_promotes_only_past_the_margin():
     d = gate({"accuracy": 0.90}, {"accuracy": 0.93}, "accuracy", 0.01)
     assert d.decision == "promote" and d.improvement == pytest.approx(0.03)
-    assert d.reason == ("Promote: the new model's accuracy 93.0% against the champion's 90.0% (+3 percentage points; "
-                        "higher is better), more than the required 1 percentage point.")
+    assert d.reason == ("Promote: the new model's accuracy is 93.0%, against 90.0% for the model in use on the "
+                        "same recent rows (3 percentage points higher), more than the required 1 percentage point.")
     small = gate({"accuracy": 0.90}, {"accuracy": 0.905}, "accuracy", 0.01)
     assert small.decision == "keep" and "less than the required 1 percentage point" in small.reason
     worse = gate({"accuracy": 0.90}, {"accuracy": 0.85}, "accuracy", 0.01)
@@ -351,6 +351,19 @@ def test_gate_errors_are_relative_and_lower_is_better():
     assert d.decision == "promote" and d.relative and d.improvement == pytest.approx(0.2)
     assert gate({"mae": 10.0}, {"mae": 9.8}, "mae", 0.05).decision == "keep"
     assert gate({"log_loss": 0.30}, {"log_loss": 0.35}, "log_loss", 0.01).decision == "keep"
+
+
+def test_a_number_model_is_judged_and_explained_in_typical_error_not_r2_points():
+    champion = {"mae": 12.0, "rmse": 15.0, "r2": 0.80}
+    challenger = {"mae": 8.0, "rmse": 11.0, "r2": 0.86}
+    d = gate(champion, challenger, "r2", 0.01)
+    assert d.metric == "mae" and d.relative and d.improvement == pytest.approx(1 / 3)
+    assert d.reason == ("Promote: the new model's typical error is 8, against 12 for the model in use on the "
+                        "same recent rows (33% smaller), more than the required 1%.")
+    assert "points" not in d.reason and "R²" not in d.reason
+    worse = gate(champion, {"mae": 12.5, "r2": 0.79}, "r2", 0.01)
+    assert worse.decision == "keep" and worse.reason.endswith("(4% larger); the new model is not better.")
+    assert gate({"r2": 0.8}, {"r2": 0.9}, "r2", 0.01).metric == "r2"  # without typical errors: R² it is
 
 
 def test_gate_without_champion_or_metric():
