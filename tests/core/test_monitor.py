@@ -488,15 +488,6 @@ def test_a_decay_after_a_healthy_batch_is_news_again():
     assert again.cooling_down and again.fired and "already reported (1 batch ago)" in again.detail  # same decay: no new alert
 
 
-def test_the_label_free_band_allows_for_how_far_the_models_confidence_was_off():
-    p = np.random.default_rng(3).uniform(0.55, 0.95, 2000)
-    proba = np.column_stack([1 - p, p])
-    plain = estimate_performance(proba)["accuracy"]
-    wide = estimate_performance(proba, calibration_error=0.04)["accuracy"]
-    assert wide.value == plain.value
-    assert wide.low == pytest.approx(plain.low - 0.04) and wide.high == pytest.approx(plain.high + 0.04)
-
-
 def test_time_stamps_read_to_the_minute():
     from core.vocab import minutes as minutes_text
 
