@@ -18,13 +18,22 @@ class AuditEntry:
     object_type: str
     object_id: int | None
     detail: dict[str, Any]
+    actor: str | None = None  # the person, in a team; None on one person's laptop
 
 
 def audit_log(limit: int = 200, home: Path | None = None) -> list[AuditEntry]:
     with connect(home) as db:
         rows = db.table("audit").rows_where(order_by="id desc", limit=limit)
         return [
-            AuditEntry(r["id"], r["at"], r["action"], r["object_type"], r["object_id"], json.loads(r["detail"] or "{}"))
+            AuditEntry(
+                r["id"],
+                r["at"],
+                r["action"],
+                r["object_type"],
+                r["object_id"],
+                json.loads(r["detail"] or "{}"),
+                r.get("actor"),
+            )
             for r in rows
         ]
 

@@ -4,6 +4,7 @@ process, short-lived connections, write transactions, the audit log's writes, an
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import fcntl
 import json
@@ -335,16 +336,47 @@ def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
     return int(new_id)
 
 
-def audit_event(db: Database, action: str, object_type: str, object_id: int | None, **detail: Any) -> None:
-    db.table("audit").insert(
-        {
-            "at": utc_now(),
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "detail": json.dumps(detail, default=str),
-        }
-    )
+_ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("keel_actor", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(person: str | None) -> Iterator[None]:
+    """Record ``person`` as the one who acts in every audit event written inside this block (this thread)."""
+    token = _ACTOR.set(person)
+    try:
+        yield
+    finally:
+        _ACTOR.reset(token)
+
+
+def set_actor(person: str | None) -> None:
+    """Record ``person`` for the rest of this thread's work (a page run sets it first thing)."""
+    _ACTOR.set(person)
+
+
+def current_actor() -> str | None:
+    """Who is acting: set by the page or command (the person a login proxy named), else ``KEEL_USER``;
+    None for one person on their own laptop."""
+    return _ACTOR.get() or os.environ.get("KEEL_USER", "").strip() or None
+
+
+def audit_event(db: Any, action: str, object_type: str, object_id: int | None, **detail: Any) -> None:
+    row = {
+        "at": utc_now(),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "detail": json.dumps(detail, default=str),
+    }
+    if "actor" in _audit_columns(db):
+        row["actor"] = current_actor()
+    db.table("audit").insert(row)
+
+
+def _audit_columns(db: Any) -> set[str]:
+    if getattr(db, "is_postgres", False):
+        return set(db.columns("audit"))
+    return set(db.table("audit").columns_dict)
 
 
 def redact_audit(db: Database, object_type: str, ids: list[int] | tuple[int, ...], why: str) -> None:

@@ -122,3 +122,59 @@ def m003_model_card_and_cutoff(db: Database) -> None:
     """What a person writes about a model (intended use, limits, owner…) and the cut-off chosen for it."""
     db.table("models").add_column("card_json", str, not_null_default="{}")
     db.table("models").add_column("threshold", float)
+
+
+_TEAM_TABLES: dict[str, dict[str, type]] = {
+    "people": {"id": int, "name": str, "email": str, "role": str, "created_at": str, "updated_at": str},
+    "alert_channels": {"id": int, "model_name": str, "kind": str, "target": str, "created_at": str},
+    "alerts_outbox": {
+        "id": int,
+        "model_id": int,
+        "batch_id": int,
+        "channel_id": int,
+        "created_at": str,
+        "subject": str,
+        "body_json": str,  # the message: plain words and numbers, never raw rows
+        "status": str,  # pending | sent | failed
+        "attempts": int,
+        "next_attempt_at": str,
+        "last_error": str,
+        "sent_at": str,
+    },
+    "schedules": {
+        "id": int,
+        "model_name": str,
+        "source": str,  # a folder to watch or a file pattern ('/data/batches/*.csv')
+        "every_minutes": int,
+        "labels_column": str,
+        "retrain": str,  # never | gate: retrain through the champion/challenger gate when labels are present
+        "created_at": str,
+        "last_run_at": str,
+        "next_run_at": str,
+    },
+    "processed_files": {
+        "id": int,
+        "schedule_id": int,
+        "file_key": str,  # path + size + modification time + sha256: one claim per file version
+        "path": str,
+        "claimed_by": str,
+        "claimed_at": str,
+        "finished_at": str,
+        "batch_id": int,
+        "status": str,  # claimed | done | failed
+        "detail": str,
+    },
+}
+
+
+@migrations()
+def m004_team(db: Database) -> None:
+    """Who did what, and what reaches people: the person in every audit event, people and their roles,
+    alert channels and the outbox of messages, schedules and the files each has processed."""
+    db.table("audit").add_column("actor", str)
+    for table, columns in _TEAM_TABLES.items():
+        db.table(table).create(columns, pk="id")
+    db.table("people").create_index(["name"], unique=True)
+    db.table("alert_channels").create_index(["model_name"])
+    db.table("alerts_outbox").create_index(["status", "next_attempt_at"])
+    db.table("processed_files").create_index(["schedule_id", "file_key"], unique=True)

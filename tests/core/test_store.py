@@ -17,7 +17,8 @@ from core.store import datasets as store_datasets
 from core.errors import IntegrityError, InputError, NotFoundError
 
 
-pytestmark = pytest.mark.usefixtures("store_backend")  # every test on SQLite and on a real PostgreSQL server
+pytestmark = pytest.mark.usefixtures("store_backend")
+ALL_MIGRATIONS = ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff", "m004_team"]  # every test on SQLite and on a real PostgreSQL server
 
 
 def sqlite_only(reason: str) -> None:
@@ -144,7 +145,7 @@ def test_orphan_files_are_quarantined_never_deleted(keel_home: Path) -> None:
 
 
 def test_schema_is_migrated_and_wal(keel_home: Path) -> None:
-    assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
+    assert store.schema_version() == ALL_MIGRATIONS
     assert store.integrity_check() == "ok"
     sqlite_only("write-ahead logging is SQLite's")
     conn = sqlite3.connect(store.db_path())
@@ -292,7 +293,7 @@ def test_a_store_made_by_the_previous_keel_is_converted_once_and_predicts_the_sa
 
     sqlite_only("the legacy store is a keel.db file")
     shutil.copytree(LEGACY, keel_home, ignore=shutil.ignore_patterns("*.csv"))
-    assert store.schema_version() == ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff"]
+    assert store.schema_version() == ALL_MIGRATIONS
     info, model = load_registered("legacy")
     assert info.artifact_format == "skops" and store.model_file(info).suffix == ".skops"
     assert store.check().ok
