@@ -362,7 +362,7 @@ def test_a_number_model_is_judged_and_explained_in_typical_error_not_r2_points()
                         "same recent rows (33% smaller), more than the required 1%.")
     assert "points" not in d.reason and "R²" not in d.reason
     worse = gate(champion, {"mae": 12.5, "r2": 0.79}, "r2", 0.01)
-    assert worse.decision == "keep" and worse.reason.endswith("(4% larger); the new model is not better.")
+    assert worse.decision == "keep" and worse.reason.endswith("(4.2% larger); the new model is not better.")
     assert gate({"r2": 0.8}, {"r2": 0.9}, "r2", 0.01).metric == "r2"  # without typical errors: R² it is
 
 
