@@ -5,7 +5,8 @@ unique table), a new version of one shared model name (``save_model``), and a mo
 (``save_batch``). Readers list and load (hash-checked) datasets, models and batches the whole
 time. Afterwards the parent checks: 0 lost writes (every acknowledged id is stored with its
 content), 0 errors of any kind in writers or readers (a "database is locked" would count), the
-shared model's version numbers are exactly 1..K for its K saves, and ``PRAGMA integrity_check``.
+shared model's version numbers are exactly 1..K for its K saves, and the integrity check. With
+KEEL_DATABASE_URL set the store's database is that PostgreSQL server's.
 
     .venv/bin/python bench/bench_concurrency.py --writers 8 --writes 500 --readers 2
 """
@@ -222,19 +223,14 @@ def run_concurrency(home: Path, writers: int, writes: int, readers: int = 2, *, 
 
 
 def _verify(home: Path, done: list[dict[str, Any]], report: ConcurrencyReport) -> None:
-    import sqlite3
-
     from core import store
 
     if store.integrity_check(home) != "ok":
-        report.problems.append("PRAGMA integrity_check is not ok")
-    db = sqlite3.connect(f"file:{store.db_path(home)}?mode=ro", uri=True)
-    try:
+        report.problems.append("the database's integrity check is not ok")
+    with store.connect(home) as db:  # SQLite, or PostgreSQL when KEEL_DATABASE_URL is set
         datasets = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM datasets")}
         models = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT id, name, version, artifact_sha256 FROM models")}
         batches = {r[0]: r[1] for r in db.execute("SELECT id, result_json FROM batches")}
-    finally:
-        db.close()
     for d in done:
         if d["kind"] == "dataset" and datasets.get(d["id"]) != d["sha"]:
             report.lost.append(f"dataset {d['id']}")

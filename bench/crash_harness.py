@@ -33,6 +33,7 @@ a fresh interpreter per kill point instead).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -123,9 +124,49 @@ def child_loop(home: Path, fresh_root: Path, seed: int, focus: str) -> None:
         else:
             fresh = fresh_root / tag
             fresh.mkdir(parents=True)
-            names = store.schema_version(home=fresh)
+            with fresh_database(tag, create=True):
+                names = store.schema_version(home=fresh)
             _ack("migration", tag, hashlib.sha256("\n".join(names).encode()).hexdigest(), home=str(fresh),
                  names=names)
+
+
+PG_ADMIN_ENV = "KEEL_CRASH_PG_ADMIN"  # set (an admin URL): the store runs on that PostgreSQL server
+
+
+def _fresh_database_name(tag: str) -> str:
+    return "keel_mig_" + "".join(ch if ch.isalnum() else "_" for ch in tag)
+
+
+@contextlib.contextmanager
+def fresh_database(tag: str, create: bool = False):
+    """On PostgreSQL, point the store at a new database for a 'migration' write (one per fresh store);
+    on SQLite nothing changes (the fresh folder holds its own keel.db). Yields False when, on PostgreSQL,
+    the database was never created (a kill before it), so there is nothing to check."""
+    admin = os.environ.get(PG_ADMIN_ENV)
+    if not admin:
+        yield True
+        return
+    import psycopg
+
+    from core import store
+
+    name = _fresh_database_name(tag)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        if create and not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = True
+    saved = os.environ.get("KEEL_DATABASE_URL")
+    os.environ["KEEL_DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
+    store.forget_checked()
+    try:
+        yield exists
+    finally:
+        if saved is None:
+            os.environ.pop("KEEL_DATABASE_URL", None)
+        else:
+            os.environ["KEEL_DATABASE_URL"] = saved
+        store.forget_checked()
 
 
 def restore_child(home: Path, backup: Path) -> None:
@@ -328,8 +369,7 @@ class Verifier:
         full = full_schema()
         if store.integrity_check(self.home) != "ok":
             self.problem(f"{where}: PRAGMA integrity_check is not ok")
-        db = sqlite3.connect(f"file:{store.db_path(self.home)}?mode=ro", uri=True)
-        try:
+        with store.connect(self.home) as db:  # SQLite or PostgreSQL, as the store runs
             datasets = {str(r[0]): r[1:] for r in db.execute("SELECT id, sha256, rows, family_id, version FROM datasets")}
             models = {str(r[0]): r[1:] for r in db.execute("SELECT id, artifact_sha256, name, version FROM models")}
             batches = {str(r[0]): r[1:] for r in db.execute("SELECT id, model_id, result_json FROM batches")}
@@ -337,8 +377,6 @@ class Verifier:
             dup_data = db.execute(
                 "SELECT family_id, version FROM datasets GROUP BY family_id, version HAVING COUNT(*) > 1").fetchall()
             gaps = db.execute("SELECT name FROM models GROUP BY name HAVING MAX(version) != COUNT(*)").fetchall()
-        finally:
-            db.close()
         if dup_models or dup_data or gaps:
             self.problem(f"{where}: version numbers not distinct/consecutive: {dup_models} {dup_data} {gaps}")
         # every acknowledged object is still there (from this and every earlier kill)
@@ -390,8 +428,11 @@ class Verifier:
             self.checked_fresh.add(fresh.name)
             acked = fresh.name in self.acks["migration"]
             try:
-                names = store.schema_version(home=fresh)
-                ok = store.integrity_check(home=fresh) == "ok"
+                with fresh_database(fresh.name) as exists:
+                    if not exists:
+                        continue  # killed before its database was made: nothing was written
+                    names = store.schema_version(home=fresh)
+                    ok = store.integrity_check(home=fresh) == "ok"
             except Exception as exc:  # noqa: BLE001
                 self.problem(f"{where}: store in {fresh.name} does not reopen: {type(exc).__name__}: {exc}")
                 continue

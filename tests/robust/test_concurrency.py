@@ -41,6 +41,20 @@ def test_eight_writers_five_hundred_writes_with_readers(keel_home: Path) -> None
     _assert_clean(report, 8, 500)
 
 
+@pytest.mark.slow
+def test_eight_writers_five_hundred_writes_with_readers_on_postgresql(keel_home: Path, postgres_server,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same load with the store's database on a real PostgreSQL server: 0 lost, versions consecutive."""
+    from tests.pg import database
+
+    with database(postgres_server) as url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", url)
+        store.forget_checked()
+        report = run_concurrency(keel_home, writers=8, writes=500, readers=2)
+        _assert_clean(report, 8, 500)
+        store.forget_checked()
+
+
 def test_threads_in_one_process_share_the_store_safely(keel_home: Path) -> None:
     """Streamlit sessions are threads of one process: same guarantees, versions 1..40 each once."""
 

@@ -98,3 +98,18 @@ def test_the_restore_checks_can_fail(tmp_path: Path) -> None:
     _check_restore_target(home, True, db_before, before, wanted, "acked", report)
     assert any("lost: files changed or gone" in p for p in report.problems)
     assert any("acked: restore was acknowledged but the store is not the backup" in p for p in report.problems)
+
+
+@pytest.mark.slow
+def test_kill_points_on_a_postgresql_store_lose_nothing_acknowledged(tmp_path: Path, postgres_server,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same kills with the store's database on a real PostgreSQL server, including kills while a new
+    database is being migrated (each 'migration' write gets a database of its own)."""
+    from tests.pg import database
+
+    with database(postgres_server) as url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", url)
+        monkeypatch.setenv("KEEL_CRASH_PG_ADMIN", postgres_server.admin_url)
+        # a server round trip and CREATE DATABASE take longer than a file write: kills spread over 2 s
+        report = run_crash_harness(tmp_path, 24, seed=7, max_delay=2.0)
+        _assert_held(report, 24)
