@@ -13,7 +13,7 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold, TimeSeriesSplit
 
 from core.models.candidates import Candidate, label
 from core.models.metrics import classification_metrics, regression_metrics
@@ -42,13 +42,21 @@ def metric_keys(task: str) -> tuple[str, ...]:
     return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
 
 
+SMALL_ROWS = 2_000  # below this, one round of folds is too noisy to choose between models: repeat it
+REPEATS = 3
+
+
 def make_folds(task: str, split_kind: str, y: np.ndarray, n_rows: int, seed: int) -> Folds:
     """5 folds (3 on 10,000 rows or more): in time order for a time-ordered split, stratified by outcome
-    when every outcome has two rows, else plain shuffled folds."""
+    when every outcome has two rows, else plain shuffled folds. On fewer than 2,000 rows the shuffled
+    folds are drawn three times (repeated k-fold): every row is still scored once per round, and the
+    comparison rests on three times as many folds. The first ``n_splits`` folds always form one round
+    (a partition of the rows)."""
     k = 5 if n_rows < 10_000 else 3
     dummy = np.zeros(n_rows)
     if split_kind == "time":
         return list(TimeSeriesSplit(n_splits=k).split(dummy))
+    repeats = REPEATS if n_rows < SMALL_ROWS else 1
     if task == "classification":
         smallest = int(pd.Series(y).value_counts().min())
         if smallest < 2:  # an outcome with one training row cannot be spread over folds
@@ -56,8 +64,28 @@ def make_folds(task: str, split_kind: str, y: np.ndarray, n_rows: int, seed: int
         k = max(2, min(k, smallest))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(dummy, y))
+            return list(
+                RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats, random_state=seed).split(dummy, y)
+                if repeats > 1
+                else StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(dummy, y)
+            )
+    if repeats > 1:
+        return list(RepeatedKFold(n_splits=k, n_repeats=repeats, random_state=seed).split(dummy))
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(dummy))
+
+
+def first_round(folds: Folds) -> Folds:
+    """The folds of the first round: each row in exactly one validation fold (empty when they overlap, as
+    time-ordered folds do not cover the earliest rows)."""
+    seen: set[int] = set()
+    out: Folds = []
+    for train_idx, valid_idx in folds:
+        if seen.intersection(valid_idx.tolist()):
+            break
+        seen.update(valid_idx.tolist())
+        out.append((train_idx, valid_idx))
+    n_rows = len(out[0][0]) + len(out[0][1]) if out else 0
+    return out if out and len(seen) == n_rows else []
 
 
 def score(est: Any, X: pd.DataFrame, y: np.ndarray, task: str, classes: tuple[Any, ...]) -> dict[str, float | None]:

@@ -61,6 +61,7 @@ class KeelModel:
         classes_: tuple[Any, ...] = (),
         algorithm: str = "",
         fitted_on_codes: bool = False,
+        temperature: float = 1.0,
     ) -> None:
         self.pipeline = pipeline
         self.schema = schema
@@ -69,6 +70,10 @@ class KeelModel:
         self.classes_ = tuple(classes_)
         self.algorithm = algorithm
         self.fitted_on_codes = fitted_on_codes  # pipeline learned 0..k-1 standing for classes_
+        self.temperature = float(temperature)  # chances are tempered: softmax(log p / T); 1 leaves them as they are
+        self.cutoff: float | None = (
+            None  # a yes/no model's chosen cut-off, set from the store when loaded (not in the file)
+        )
         self.format_version = FORMAT_VERSION
 
     @property
@@ -109,7 +114,8 @@ class KeelModel:
                 )
                 for part in self._chunks(frame)
             ]
-        return np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
+        proba = np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
+        return temper(proba, getattr(self, "temperature", 1.0))
 
     scores_prepared = True  # predict(..., prepared=True) works
 
@@ -134,6 +140,7 @@ class KeelModel:
             "classes_json": json.dumps([plain(c) for c in self.classes_]),
             "algorithm": self.algorithm,
             "fitted_on_codes": bool(getattr(self, "fitted_on_codes", False)),
+            "temperature": float(getattr(self, "temperature", 1.0)),
         }
 
     @classmethod
@@ -177,6 +184,17 @@ def aligned_proba(
     return full
 
 
+def temper(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Chances rescaled by a temperature: above 1 less sure, below 1 surer; the order of the classes in each
+    row (so every prediction) is unchanged."""
+    if temperature == 1.0 or proba.size == 0:
+        return proba
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return np.asarray(out / out.sum(axis=1, keepdims=True), dtype=float)
+
+
 class RecalibratedKeelModel(KeelModel):
     """A Keel model whose probabilities pass through calibrators fitted on held-out rows.
 
@@ -196,6 +214,7 @@ class RecalibratedKeelModel(KeelModel):
         )
         self.base_algorithm = base.algorithm
         self.calibrated = calibrated
+        self.temperature = getattr(base, "temperature", 1.0)  # kept for the file: the base model applies it
 
     scores_prepared = False  # the calibrators wrap the original model, which prepares its own input
 
@@ -294,6 +313,7 @@ def _model_from_state(state: dict[str, Any]) -> KeelModel:
         classes,
         state["algorithm"],
         bool(state.get("fitted_on_codes", False)),
+        float(state.get("temperature", 1.0)),
     )
     calibration = state.get("calibration")
     if not calibration:

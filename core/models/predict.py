@@ -67,6 +67,7 @@ class OnePrediction:
     probabilities: dict[Any, float] | None  # class -> chance, for a classifier
     sentence: str
     notes: tuple[str, ...] = ()
+    cutoff: float | None = None  # the yes/no cut-off the answer followed (None: the most likely answer)
 
 
 # --------------------------------------------------------------------------- checking
@@ -168,8 +169,8 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
                 f"{rows} values the model never saw in training (e.g. {', '.join(repr(e) for e in item.examples)}); "
                 "it treats them as uncommon, so those predictions are less sure."
             )
-    if "prediction" in present or any(c.startswith("proba_") for c in present):
-        notes.append("The table already has a 'prediction' or 'proba_…' column; the output replaces it.")
+    if "prediction" in present or any(c.startswith(_OUTPUT_PREFIXES) for c in present):
+        notes.append("The table already has a 'prediction', 'proba_…' or 'chance_…' column; the output replaces it.")
     report = SchemaReport(
         len(frame), missing, extra, tuple(unseen), tuple(bad), tuple(errors), tuple(warns), tuple(notes)
     )
@@ -185,16 +186,59 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
 # --------------------------------------------------------------------------- predicting
 
 
-def predict_frame(frame: pd.DataFrame, model: KeelModel, *, check: bool = True) -> pd.DataFrame:
-    """The input's columns plus ``prediction`` and, for a classifier, one ``proba_<class>`` per class."""
+_OUTPUT_PREFIXES = ("proba_", "chance_")
+CUTOFF_COLUMN = "cutoff"
+
+
+def cutoff_of(model: KeelModel, cutoff: float | None = None) -> float | None:
+    """The cut-off a yes/no model's predictions follow: ``cutoff`` when given, else the one stored with it
+    (``model.cutoff``, set by :func:`core.models.load_registered`); None for other models (most likely answer)."""
+    if model.task != "classification" or len(model.classes_) != 2:
+        return None
+    return cutoff if cutoff is not None else getattr(model, "cutoff", None)
+
+
+def apply_cutoff(proba: np.ndarray, classes: tuple[Any, ...], cutoff: float | None) -> np.ndarray:
+    """The answers: the second class (in sorted order) where its chance is at or above ``cutoff``, for a
+    yes/no model with a cut-off; otherwise the most likely class."""
+    labels = label_array(classes)
+    if cutoff is None or len(classes) != 2:
+        return labels[proba.argmax(axis=1)]
+    return labels[(proba[:, 1] >= cutoff).astype(int)]
+
+
+def predict_frame(
+    frame: pd.DataFrame,
+    model: KeelModel,
+    *,
+    check: bool = True,
+    cutoff: float | None = None,
+    chance_columns: bool = False,
+) -> pd.DataFrame:
+    """The input's columns plus ``prediction`` and, for a classifier, one ``proba_<class>`` per class.
+
+    A yes/no model with a cut-off (``cutoff``, or the one stored with it) answers the second class where its
+    chance reaches the cut-off, and the output gains a ``cutoff`` column saying which; the chances are
+    unchanged. ``chance_columns`` adds ``chance_<class>`` beside each ``proba_<class>`` (the same numbers, a
+    plainer name for a spreadsheet)."""
     if check:
         check_schema(frame, model)
-    out = frame.drop(columns=[c for c in frame.columns if str(c) == "prediction" or str(c).startswith("proba_")])
+    out = frame.drop(
+        columns=[
+            c for c in frame.columns if str(c) in ("prediction", CUTOFF_COLUMN) or str(c).startswith(_OUTPUT_PREFIXES)
+        ]
+    )
     if model.task == "classification":
         proba = model.predict_proba(frame)
-        added: dict[str, Any] = {"prediction": label_array(model.classes_)[proba.argmax(axis=1)]}
+        used = cutoff_of(model, cutoff)
+        added: dict[str, Any] = {"prediction": apply_cutoff(proba, model.classes_, used)}
         for j, cls in enumerate(model.classes_):
             added[f"proba_{cls}"] = proba[:, j]
+        if chance_columns:
+            for j, cls in enumerate(model.classes_):
+                added[f"chance_{cls}"] = proba[:, j]
+        if used is not None:
+            added[CUTOFF_COLUMN] = used
     else:
         added = {"prediction": model.predict(frame)}
     return pd.concat([out, pd.DataFrame(added, index=frame.index)], axis=1)
@@ -211,8 +255,11 @@ def _is_blank(value: Any) -> bool:
         return False
 
 
-def predict_one(values: dict[str, Any], model: KeelModel) -> OnePrediction:
-    """Score one row typed into a form. Empty fields are allowed: the model fills a typical value."""
+def predict_one(values: dict[str, Any], model: KeelModel, *, cutoff: float | None = None) -> OnePrediction:
+    """Score one row typed into a form. Empty fields are allowed: the model fills a typical value.
+
+    A yes/no model with a cut-off (``cutoff``, or the one stored with it) answers by the cut-off, and the
+    sentence says so."""
     names = model.feature_names
     empty = [n for n in names if _is_blank(values.get(n))]
     row = pd.DataFrame({n: [np.nan if n in empty else values.get(n)] for n in names})
@@ -230,9 +277,19 @@ def predict_one(values: dict[str, Any], model: KeelModel) -> OnePrediction:
     target = model.target
     if model.task == "classification":
         proba = model.predict_proba(row)[0]
+        probabilities = {c: float(p) for c, p in zip(model.classes_, proba)}
+        used = cutoff_of(model, cutoff)
+        if used is not None:
+            answer = apply_cutoff(proba[None, :], model.classes_, used)[0]
+            yes = model.classes_[1]
+            side = "at or above" if proba[1] >= used else "below"
+            sentence = (
+                f"Keel predicts '{answer}' for '{target}': the chance of '{yes}' is {percent(proba[1])}, {side} the "
+                f"cut-off chosen for this model ({percent(used)})."
+            )
+            return OnePrediction(answer, probabilities, sentence, tuple(notes), used)
         order = np.argsort(-proba)
         best = model.classes_[order[0]]
-        probabilities = {c: float(p) for c, p in zip(model.classes_, proba)}
         sentence = f"Keel predicts '{best}' for '{target}', with a {percent(proba[order[0]])} chance"
         if len(order) > 1:
             sentence += f" (next most likely: '{model.classes_[order[1]]}' at {percent(proba[order[1]])})"
@@ -325,6 +382,7 @@ def _score_file(
         },
         "warnings": list(report.warnings),
         "notes": list(report.notes),
+        "cutoff": _cutoff_json(model),
     }
     if out is None:
         result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
@@ -344,6 +402,15 @@ def _score_file(
     return result
 
 
+def _cutoff_json(model: KeelModel) -> dict[str, Any] | None:
+    """Which cut-off the predictions followed: its value and the answer it is the chance of (None: the most
+    likely answer)."""
+    used = cutoff_of(model)
+    if used is None:
+        return None
+    return {"value": used, "positive_class": model.classes_[1]}
+
+
 def with_cells_as_written(
     scored: pd.DataFrame, source: bytes | str | Path, table: Any, name: str | None = None
 ) -> pd.DataFrame:
@@ -359,7 +426,11 @@ def with_cells_as_written(
     raw = read_table(source, name, as_text=True).frame
     if list(raw.columns) != list(table.frame.columns) or len(raw) != len(scored):
         return scored  # cannot happen for one file; never risk misaligned rows
-    raw = raw.drop(columns=[c for c in raw.columns if str(c) == "prediction" or str(c).startswith("proba_")])
+    raw = raw.drop(
+        columns=[
+            c for c in raw.columns if str(c) in ("prediction", CUTOFF_COLUMN) or str(c).startswith(_OUTPUT_PREFIXES)
+        ]
+    )
     added = [c for c in scored.columns if c not in raw.columns]
     return pd.concat([raw.set_axis(scored.index), scored[added]], axis=1)
 

@@ -71,4 +71,6 @@ def load_registered(ref: str | int) -> tuple[store.ModelInfo, KeelModel]:
     """Find a model (id, name, name:version, name@champion) and load it, hash-checked by the store."""
     info = store.resolve_model(ref)
     payload = store.load_model_artifact(info.id)  # raises IntegrityError if the file changed
-    return info, KeelModel.from_bytes(payload)
+    model = KeelModel.from_bytes(payload)
+    model.cutoff = info.threshold  # predictions of a yes/no model follow the cut-off chosen for it
+    return info, model

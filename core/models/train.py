@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_limits
 from core.errors import InputError
 from core.models.candidates import ALGORITHM_LABELS, Candidate, TableShape, is_baseline, label, lineup
 from core.models.checks import check_table
+from core.models.choice import choose_best, trade_off
 from core.models.columns import (
     MIN_ROWS,
     YEAR_NAMES,
@@ -47,30 +48,26 @@ from core.models.columns import (
     LeftOut,
     SplitSuggestion,
     detect_task,
-    quote_list,
     select_features,
     suggest_split,
 )
-from core.models.crossval import Folds, LeaderboardRow, cross_validate, make_folds, score, skipped
+from core.models.crossval import Folds, LeaderboardRow, cross_validate, first_round, make_folds, score, skipped
 from core.models.features import build_schema, input_columns, prepare_features, to_category_text, to_datetime
+from core.models.honesty import IMBALANCE_SHARE, calibration_warning, honesty_warnings, leak_suspects
 from core.models.metrics import classification_metrics, ece_score, regression_metrics
-from core.models.model import KeelModel
+from core.models.model import KeelModel, aligned_proba
+from core.models.tempering import Tempering, judge_tempering
 from core.vocab import (
     CLASSIFICATION_METRICS,
     LOWER_IS_BETTER,
     REGRESSION_METRICS,
     date,
-    format_metric,
-    metric_label,
-    metric_phrase,
     number,
     percent,
 )
 
 MAX_CV_ROWS = 50_000
 HOLDOUT_SHARE = 0.2
-IMBALANCE_SHARE = 0.20
-TOO_GOOD = 0.99
 COMPARE_SHARE = 0.85  # of the time budget; the rest is kept for training the winner on all rows
 
 Progress = Callable[[float, str], None]
@@ -131,6 +128,8 @@ class TrainResult:
     primary_metric: str
     elapsed_seconds: float
     dropped_rows: int = 0
+    leak_suspects: tuple[str, ...] = ()  # the column a near-perfect model leans on (see core.models.honesty)
+    temperature: float = 1.0  # the kept model's chances were tempered by this (1: left as they were)
 
     @property
     def algorithm(self) -> str:
@@ -368,48 +367,60 @@ def _compare(
     return rows
 
 
-def choose_best(rows: Sequence[LeaderboardRow], primary: str, n_folds: int) -> tuple[str, str]:
-    """The algorithm to keep, and the note saying why.
-
-    The best cross-validated ``primary`` score wins, except that a simpler candidate (rows are
-    listed simplest first) within one standard error of it is preferred: the difference is noise,
-    and the simpler model is faster, smaller and easier to explain. The baseline only when nothing
-    else could be scored.
-    """
-
-    def rank(row: LeaderboardRow) -> float:
-        value = row.metrics.get(primary)
-        if value is None:
-            return -math.inf
-        return -value if primary in LOWER_IS_BETTER else value
-
-    scored = [r for r in rows if not is_baseline(r.algorithm) and r.metrics.get(primary) is not None]
-    if not scored:
-        return next((r.algorithm for r in rows if is_baseline(r.algorithm)), "baseline"), "chosen"
-    top = max(scored, key=rank)
-    spread = (top.cv_std.get(primary) or 0.0) / math.sqrt(max(1, n_folds))
-    simplest = next(r for r in scored if rank(top) - rank(r) <= spread)
-    if simplest.algorithm == top.algorithm:
-        return top.algorithm, "chosen"
-    return simplest.algorithm, (
-        f"chosen: within noise of {label(top.algorithm)} "
-        f"({metric_phrase(primary)} {format_metric(primary, top.metrics[primary])}), and simpler"
-    )
-
-
 def _fit_best(
     contenders: list[tuple[Candidate, Any]], best_name: str, data: _Inputs, task: str, classes: tuple[Any, ...]
-) -> tuple[Any, dict[str, float | None], dict[str, float | None]]:
-    """Train the winner and the baseline on every training row: (the winner, its hold-out metrics, the
-    baseline's hold-out metrics)."""
+) -> tuple[Any, dict[str, float | None]]:
+    """Train the winner and the baseline on every training row: (the winner, the baseline's hold-out metrics)."""
     best = clone(next(est for c, est in contenders if c.key == best_name))
     baseline = clone(next(est for c, est in contenders if c.baseline))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         best.fit(data.X_train, data.fit_train)
         baseline.fit(data.X_train, data.fit_train)
-        metrics = (score(m, data.X_test, data.fit_test, task, classes) for m in (best, baseline))
-        return best, next(metrics), next(metrics)
+        return best, score(baseline, data.X_test, data.fit_test, task, classes)
+
+
+def _temper(
+    contenders: list[tuple[Candidate, Any]], best_name: str, X: pd.DataFrame, y: np.ndarray, folds: Folds, seed: int
+) -> Tempering | None:
+    """For more than two outcomes: out-of-fold chances of the winner over one round of folds, and whether
+    tempering them helps on rows the temperature was not fitted on (:mod:`core.models.tempering`)."""
+    round_one = first_round(folds)
+    k = int(y.max()) + 1 if len(y) else 0
+    if k <= 2 or not round_one:
+        return None
+    est = next(est for c, est in contenders if c.key == best_name)
+    oof = np.zeros((len(y), k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for train_idx, valid_idx in round_one:
+            model = clone(est).fit(X.iloc[train_idx], y[train_idx])
+            oof[valid_idx] = aligned_proba(model, X.iloc[valid_idx], tuple(range(k)))
+    return judge_tempering(oof, y, seed)
+
+
+def _holdout_metrics(model: KeelModel, data: _Inputs, task: str, classes: tuple[Any, ...]) -> dict[str, float | None]:
+    """The kept model's hold-out metrics, through its own (possibly tempered) chances."""
+    if task != "classification":
+        return score(model.pipeline, data.X_test, data.fit_test, task, classes)
+    codes = tuple(range(len(classes)))
+    return classification_metrics(data.fit_test, model.predict_proba(data.X_test, prepared=True), codes)
+
+
+def _with_trade_offs(
+    rows: list[LeaderboardRow], best_name: str, chosen_note: str, primary: str
+) -> list[LeaderboardRow]:
+    """Each row's note says how it compares with the kept model on the main measures."""
+    chosen = next((r for r in rows if r.algorithm == best_name), None)
+    out = []
+    for r in rows:
+        if r.algorithm == best_name:
+            out.append(replace(r, note=_joined(chosen_note, r.note)))
+        elif chosen is not None and (why := trade_off(r, chosen, primary)):
+            out.append(replace(r, note=_joined(why, r.note)))
+        else:
+            out.append(r)
+    return out
 
 
 def _findings(frame: pd.DataFrame, target: str) -> list[Any]:
@@ -417,99 +428,6 @@ def _findings(frame: pd.DataFrame, target: str) -> list[Any]:
     from core.data import quality
 
     return list(quality.profile(frame, target).findings)
-
-
-# --------------------------------------------------------------------------- honest warnings
-
-
-def _honesty_warnings(
-    task: str,
-    holdout: dict[str, float | None],
-    baseline: dict[str, float | None],
-    plan: FeaturePlan,
-    y_train: np.ndarray,
-    best: str,
-    primary: str,
-    rows: list[LeaderboardRow],
-) -> list[str]:
-    """What a user must know before trusting the scores: too good to be true, accuracy that only
-    reflects a common answer, no better than the baseline, worse than the baseline on the test rows."""
-    out = _too_good(task, holdout, plan)
-    if task == "classification":
-        out += _accuracy_paradox(holdout, baseline, y_train)
-    if not is_baseline(best):
-        out += _no_better_than_baseline(rows, best, primary, plan.target)
-        out += _worse_on_test_rows(holdout, baseline, primary)
-    return out
-
-
-def _too_good(task: str, holdout: dict[str, float | None], plan: FeaturePlan) -> list[str]:
-    key = "r2" if task == "regression" else ("roc_auc" if holdout.get("roc_auc") is not None else "balanced_accuracy")
-    score_ = holdout.get(key)
-    if score_ is None or score_ <= TOO_GOOD:
-        return []
-    said = f"{metric_label(key)} of {format_metric(key, score_)}"
-    leaky = [x.column for x in (*plan.put_back, *plan.watch) if x.code in ("target_leakage", "id_like")]
-    if leaky:
-        return [
-            f"{said} is too good to be true: the model uses {quote_list(leaky)}, which Keel flagged as likely "
-            "giving away the answer. The model will not do this well on new rows, where that value is not known "
-            "yet. Leave it out and train again."
-        ]
-    if score_ > 0.999 and (holdout.get("balanced_accuracy") or holdout.get("r2") or 0) > 0.999:
-        return [
-            f"{said} is almost perfect. Check that no column is filled in after the outcome is known (it would "
-            "give away the answer)."
-        ]
-    return []
-
-
-def _accuracy_paradox(
-    holdout: dict[str, float | None], baseline: dict[str, float | None], y_train: np.ndarray
-) -> list[str]:
-    counts = pd.Series(y_train).value_counts(normalize=True)
-    majority, share = counts.index[0], float(counts.iloc[0])
-    base_acc = baseline.get("accuracy")
-    if share < 1 - IMBALANCE_SHARE or base_acc is None:
-        return []
-    other = " or ".join(f"'{c}'" for c in counts.index[1:3])
-    return [
-        f"Accuracy {format_metric('accuracy', base_acc)} is what always answering '{majority}' would get: look at "
-        f"balanced accuracy instead (it counts {other} as much as '{majority}'). This model's balanced accuracy "
-        f"is {format_metric('balanced_accuracy', holdout.get('balanced_accuracy'))}."
-    ]
-
-
-def _no_better_than_baseline(rows: list[LeaderboardRow], best: str, primary: str, target: str) -> list[str]:
-    best_row = next((r for r in rows if r.algorithm == best), None)
-    base_row = next((r for r in rows if is_baseline(r.algorithm)), None)
-    if best_row is None or base_row is None:
-        return []
-    b, m = base_row.metrics.get(primary), best_row.metrics.get(primary)
-    if b is None or m is None:
-        return []
-    gain = (b - m) if primary in LOWER_IS_BETTER else (m - b)
-    if gain >= 0.02:
-        return []
-    return [
-        "The best model is hardly better than the baseline, which ignores every column: the columns "
-        f"may not hold what it takes to predict '{target}'."
-    ]
-
-
-def _worse_on_test_rows(holdout: dict[str, float | None], baseline: dict[str, float | None], primary: str) -> list[str]:
-    hb, hm = baseline.get(primary), holdout.get(primary)
-    if hb is None or hm is None:
-        return []
-    behind = (hm - hb) if primary in LOWER_IS_BETTER else (hb - hm)  # as the gain above, reversed
-    if behind <= 0.02:
-        return []
-    return [
-        f"On the test rows the model did worse than the baseline, which ignores every column "
-        f"({metric_phrase(primary)} {format_metric(primary, hm)} against {format_metric(primary, hb)}): what it "
-        "learned did not hold for rows it had not seen. Look for extreme values or mistakes in the columns (see "
-        "the data-quality warnings), or use more rows, before relying on it."
-    ]
 
 
 # --------------------------------------------------------------------------- train
@@ -577,14 +495,67 @@ def train(
     deadline = started + COMPARE_SHARE * float(time_budget_s)
     rows = _compare(contenders, data.X_train.iloc[cv], data.fit_train[cv], folds, task, sp.classes, deadline, report)
 
+    return _finish(
+        task,
+        target,
+        plan,
+        sp,
+        data,
+        contenders,
+        rows,
+        folds,
+        cv,
+        primary,
+        notes,
+        warns,
+        seed,
+        report,
+        checked.dropped,
+        started,
+    )
+
+
+def _finish(
+    task: str,
+    target: str,
+    plan: FeaturePlan,
+    sp: _Split,
+    data: _Inputs,
+    contenders: list[tuple[Candidate, Any]],
+    rows: list[LeaderboardRow],
+    folds: Folds,
+    cv: np.ndarray,
+    primary: str,
+    notes: list[str],
+    warns: list[str],
+    seed: int,
+    report: Progress,
+    dropped: int,
+    started: float,
+) -> TrainResult:
+    """Choose the winner, train it on every training row, temper its chances if that helps, score it once
+    on the hold-out, and say what a user must know before trusting it."""
     best_name, chosen_note = choose_best(rows, primary, len(folds))
     if is_baseline(best_name):
         warns.append("No model could be trained in time, so Keel kept the baseline. Give it more time.")
     report(len(contenders) / (len(contenders) + 1), f"Training {label(best_name)} on all training rows…")
-    best, holdout, base_metrics = _fit_best(contenders, best_name, data, task, sp.classes)
-    rows = [r if r.algorithm != best_name else replace(r, note=_joined(chosen_note, r.note)) for r in rows]
-    model = KeelModel(best, data.schema, task, target, sp.classes, best_name, fitted_on_codes=task == "classification")
-    warns += _honesty_warnings(task, holdout, base_metrics, plan, data.y_train, best_name, primary, rows)
+    best, base_metrics = _fit_best(contenders, best_name, data, task, sp.classes)
+    tempered = None
+    if task == "classification" and not is_baseline(best_name):
+        tempered = _temper(contenders, best_name, data.X_train.iloc[cv], data.fit_train[cv], folds, seed)
+    temperature = tempered.temperature if tempered is not None else 1.0
+    model = KeelModel(
+        best, data.schema, task, target, sp.classes, best_name, task == "classification", temperature=temperature
+    )
+    holdout = _holdout_metrics(model, data, task, sp.classes)
+    if tempered is not None and tempered.helps:
+        notes.append(tempered.sentence)
+    rows = _with_trade_offs(rows, best_name, chosen_note, primary)
+    suspects, leak_warning = leak_suspects(model, data.X_test, data.fit_test, holdout, primary, sp.classes, seed)
+    warns += leak_warning
+    warns += honesty_warnings(task, holdout, base_metrics, plan, data.y_train, best_name, primary, rows)
+    if task == "classification":
+        warns += calibration_warning(holdout)
     report(1.0, f"Done: {label(best_name)} chosen.")
     return TrainResult(
         task=task,
@@ -605,7 +576,9 @@ def train(
         seed=seed,
         primary_metric=primary,
         elapsed_seconds=time.perf_counter() - started,
-        dropped_rows=checked.dropped,
+        dropped_rows=dropped,
+        leak_suspects=suspects,
+        temperature=temperature,
     )
 
 

@@ -253,3 +253,53 @@ def test_score_upload_reports_schema_problems_without_scoring(tmp_path) -> None:
                                        b"island,year\nDream,2008\n", "bad.csv", model.id)
     assert not report.ok and scored is None and "bill_length_mm" in " ".join(report.errors)
     assert len(store.list_models()) == 1
+
+
+# --------------------------------------------------------------------------- the chosen cut-off
+
+
+def test_a_stored_cut_off_decides_every_prediction_and_the_chances_stay(churn, tmp_path):
+    from core import store
+    from core.models import load_registered
+    from core.models.predict import score_upload
+
+    frame, result = churn
+    info = register(result, "churn", None)
+    new = frame.drop(columns=["churn"]).head(60)
+    plain = predict_frame(new, load_registered(info.id)[1])
+    assert "cutoff" not in plain.columns
+    store.set_threshold(info.id, 0.2, "misses cost five times a false alarm")
+    _, model = load_registered(info.id)
+    assert model.cutoff == 0.2
+    cut = predict_frame(new, model)
+    np.testing.assert_allclose(cut["proba_yes"], plain["proba_yes"])  # the chances are unchanged
+    assert list(cut["prediction"]) == list(np.where(cut["proba_yes"] >= 0.2, "yes", "no"))
+    assert (cut["prediction"] == "yes").sum() > (plain["prediction"] == "yes").sum()  # a low cut-off says yes more
+    assert set(cut["cutoff"]) == {0.2}
+
+    one = predict_one(new.iloc[0].to_dict(), model)
+    assert one.cutoff == 0.2 and one.prediction == cut["prediction"].iloc[0]
+    side = "at or above" if cut["proba_yes"].iloc[0] >= 0.2 else "below"
+    assert one.sentence.startswith(f"Keel predicts '{one.prediction}' for 'churn': the chance of 'yes' is ")
+    assert one.sentence.endswith(f"{side} the cut-off chosen for this model (20%).")
+
+    source = tmp_path / "new.csv"
+    new.to_csv(source, index=False)
+    report = predict_command(info.id, source, None)
+    assert report["cutoff"] == {"value": 0.2, "positive_class": "yes"}
+    assert [r["prediction"] for r in report["rows"]] == list(cut["prediction"])
+    out = tmp_path / "scored.csv"
+    predict_command(info.id, source, out)
+    assert list(pd.read_csv(out)["cutoff"].unique()) == [0.2]
+    _, scored = score_upload(source.read_bytes(), "new.csv", info.id)
+    assert scored is not None and list(scored["prediction"]) == list(cut["prediction"])
+
+    store.set_threshold(info.id, None, "back to the most likely answer")
+    assert predict_command(info.id, source, None)["cutoff"] is None
+
+
+def test_chance_columns_are_offered_beside_the_contracts_proba_columns(churn):
+    frame, result = churn
+    out = predict_frame(frame.drop(columns=["churn"]).head(5), result.model, chance_columns=True)
+    assert list(out.columns[-5:]) == ["prediction", "proba_no", "proba_yes", "chance_no", "chance_yes"]
+    np.testing.assert_allclose(out["chance_yes"], out["proba_yes"])

@@ -363,20 +363,30 @@ def test_time_split_survives_early_folds_with_a_single_outcome():
     assert result.algorithm == "logistic_regression"
 
 
-def _row(name: str, auc: float | None, std: float = 0.01):
+def _row(name: str, auc: float | None, std: float = 0.01, log_loss: float | None = None, ll_std: float = 0.02):
     from core.models.train import LeaderboardRow
 
-    return LeaderboardRow(name, {"roc_auc": auc, "log_loss": None}, {"roc_auc": std}, 0.1, 1.0, 1000)
+    return LeaderboardRow(
+        name, {"roc_auc": auc, "log_loss": log_loss}, {"roc_auc": std, "log_loss": ll_std}, 0.1, 1.0, 1000
+    )
 
 
 @pytest.mark.parametrize(
     ("rows", "expected", "note_start"),
     [
-        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.850), _row("random_forest", 0.860)],
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.850, log_loss=0.40),
+                      _row("random_forest", 0.880, log_loss=0.35)],
                      "random_forest", "chosen", id="clear-winner"),
-        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.857), _row("random_forest", 0.860)],
-                     "logistic_regression", "chosen: within noise of Random forest (ranking quality (ROC AUC) 86%), and simpler",
-                     id="tie-goes-to-the-simpler-model"),
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.8599, log_loss=0.350),
+                      _row("random_forest", 0.860, log_loss=0.351)],
+                     "logistic_regression", "chosen: as good as Random forest on every main measure (", id="a-true-tie-goes-to-the-simpler-model"),
+        pytest.param([_row("baseline", 0.5), _row("hist_gradient_boosting", 0.857, log_loss=1.02),
+                      _row("random_forest", 0.860, log_loss=0.63)],
+                     "random_forest", "chosen", id="glass-simpler-but-worse-chances-is-not-chosen"),
+        pytest.param([_row("baseline", 0.5), _row("logistic_regression", 0.991, log_loss=0.088),
+                      _row("random_forest", 0.993, log_loss=0.112)],
+                     "logistic_regression", "chosen: ranking quality (ROC AUC) within noise of Random forest, and more "
+                     "trustworthy chances (log loss", id="cancer-better-chances-within-noise"),
         pytest.param([_row("baseline", 0.5), _row("logistic_regression", None)], "baseline", "chosen",
                      id="nothing-scored"),
     ],
@@ -386,6 +396,16 @@ def test_choose_best(rows, expected, note_start):
 
     name, note = choose_best(rows, "roc_auc", n_folds=4)  # one standard error = 0.01 / 2 = 0.005
     assert name == expected and note.startswith(note_start)
+
+
+def test_the_leaderboard_says_why_a_model_was_not_chosen():
+    from core.models.choice import trade_off
+
+    gb, rf = _row("hist_gradient_boosting", 0.857, log_loss=1.02), _row("random_forest", 0.860, log_loss=0.63)
+    assert trade_off(gb, rf, "roc_auc") == (
+        "not chosen: log loss 1.020 against 0.630"
+    )
+    assert trade_off(rf, rf, "roc_auc") == ""
 
 
 def test_regression_copy_of_the_target_is_left_out_and_warned_about_when_put_back():
