@@ -4,14 +4,18 @@ step and horizon.
 
 * :mod:`.dates` reads date and value columns; :mod:`.frequency` finds the step and continues the dates;
 * :mod:`.findings` says what is odd about a series; :mod:`.panel` builds the :class:`Panel`;
-* :mod:`.columns` guesses which columns hold what.
+* :mod:`.columns` guesses which columns hold what (a quantity before money) and what a date with no row means
+  for the whole file; :data:`FILL_CHOICES` holds the plain words of that choice for the page and the CLI.
 """
 
-from core.forecasting.timeseries.columns import ColumnGuess, suggest_columns
+from core.forecasting.timeseries.columns import ColumnGuess, suggest_columns, suggest_file_fill, value_kind
 from core.forecasting.timeseries.dates import parse_dates, parse_values
 from core.forecasting.timeseries.findings import (
+    FILL_CHOICES,
+    FILL_QUESTION,
     counts_like,
     edge_runs,
+    fill_label,
     lagged_copy_findings,
     launch_zeros,
     series_findings,
@@ -40,6 +44,8 @@ from core.forecasting.timeseries.panel import (
 )
 
 __all__ = [
+    "FILL_CHOICES",
+    "FILL_QUESTION",
     "FREQUENCY_WORDS",
     "ID_JOIN",
     "SEASON_CANDIDATES",
@@ -51,6 +57,7 @@ __all__ = [
     "counts_like",
     "default_horizon",
     "edge_runs",
+    "fill_label",
     "future_dates",
     "guess_frequency",
     "infer_frequency",
@@ -66,5 +73,7 @@ __all__ = [
     "series_names",
     "stockout_runs",
     "suggest_columns",
+    "suggest_file_fill",
     "suggest_fill",
+    "value_kind",
 ]

@@ -2,29 +2,79 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.forecasting.timeseries.findings import counts_like
 
-_VALUE_WORDS = (
-    "sales",
-    "sold",
+#: Words in a column's name that say it counts things (what an order list is made of).
+_QUANTITY_WORDS = (
     "units",
+    "unit",
     "qty",
     "quantity",
-    "demand",
-    "value",
-    "amount",
-    "revenue",
+    "sold",
     "count",
     "volume",
     "orders",
-    "y",
+    "demand",
+    "pieces",
+    "items",
+    "visits",
+    "visitors",
+    "customers",
+    "bookings",
+    "number",
+    "num",
 )
+#: Words that say it is money: a forecast of it is fine, but an order list in dollars is not what a shop orders.
+_MONEY_WORDS = (
+    "revenue",
+    "turnover",
+    "takings",
+    "amount",
+    "income",
+    "value",
+    "dollars",
+    "usd",
+    "eur",
+    "gbp",
+    "euro",
+    "money",
+    "cash",
+    "spend",
+    "cost",
+)
+#: Words that could be either ('sales' is units in one shop, money in the next), or that name the forecast target.
+_EITHER_WORDS = ("sales", "y")
+#: Words of a column that is not something to forecast: a price, a rate, a share, a flag.
+_NOT_VALUE_WORDS = ("price", "rate", "percent", "pct", "share", "discount", "promo", "promotion", "flag", "is", "has")
 _ID_WORDS = ("product", "item", "sku", "store", "shop", "id", "series", "article", "category", "name")
+
+
+def _has_word(name: str, words: tuple[str, ...]) -> bool:
+    """Whether a column name holds one of ``words`` as a word ('pizzas_sold' holds 'sold'), or, for words of
+    more than three letters, inside a word ('unitssold')."""
+    low = name.lower()
+    parts = [p for p in re.split(r"[^a-z0-9]+", low) if p]
+    return any(w in parts or (len(w) > 3 and w in low) for w in words)
+
+
+def value_kind(frame: pd.DataFrame, column: str) -> str:
+    """What a numeric column holds, judged from its name and values: 'quantity' (units, pieces sold), 'money'
+    (revenue, amount), 'not a value' (a price, a rate, a 0/1 flag) or 'unknown'."""
+    values = pd.to_numeric(frame[column], errors="coerce").dropna()
+    if _has_word(column, _NOT_VALUE_WORDS) or (len(values) and set(values.unique()) <= {0, 1}):
+        return "not a value"
+    if _has_word(column, _QUANTITY_WORDS):
+        return "quantity"
+    if _has_word(column, _MONEY_WORDS):
+        return "money"
+    return "unknown"
 
 
 @dataclass(frozen=True)
@@ -35,6 +85,8 @@ class ColumnGuess:
     date_candidates: tuple[str, ...] = ()
     value_candidates: tuple[str, ...] = ()
     id_candidates: tuple[str, ...] = ()
+    value_sure: bool = True  # False: more than one column could be meant, so ask (``value_question``)
+    value_question: str | None = None  # the question to ask, in plain words, when not sure
 
 
 def _looks_like_dates(s: pd.Series, name: str) -> bool:
@@ -74,15 +126,7 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
         for c in frame.columns
         if str(c) not in dates and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     ]
-
-    def vscore(c: str) -> tuple:
-        low = c.lower()
-        return (
-            not any(w == low or w in low.split("_") or (len(w) > 2 and w in low) for w in _VALUE_WORDS),
-            frame[c].isna().mean(),
-        )
-
-    values = sorted(numeric, key=vscore)
+    values, sure, question = _rank_values(frame, numeric)
     n = len(frame)
     ids = []
     for c in frame.columns:
@@ -106,4 +150,59 @@ def suggest_columns(frame: pd.DataFrame) -> ColumnGuess:
         date_candidates=tuple(dates),
         value_candidates=tuple(values),
         id_candidates=tuple(ids),
+        value_sure=sure,
+        value_question=question,
     )
+
+
+_KIND_ORDER = {"quantity": 0, "either": 1, "money": 2, "unknown": 3, "not a value": 4}
+
+
+def _rank_values(frame: pd.DataFrame, numeric: list[str]) -> tuple[list[str], bool, str | None]:
+    """The numeric columns, the likeliest value to forecast first: a quantity before money (an order list
+    counts pieces, not dollars), then whole numbers before fractions, then the fuller column. Also whether the
+    first is a sure choice, and if not, the question to ask."""
+
+    def kind(c: str) -> str:
+        k = value_kind(frame, c)
+        return "either" if k == "unknown" and _has_word(c, _EITHER_WORDS) else k
+
+    kinds = {c: kind(c) for c in numeric}
+
+    def whole(c: str) -> bool:
+        v = pd.to_numeric(frame[c], errors="coerce").dropna().to_numpy(dtype=float)
+        return bool(v.size and np.allclose(v, np.round(v)))
+
+    values = sorted(numeric, key=lambda c: (_KIND_ORDER[kinds[c]], not whole(c), frame[c].isna().mean()))
+    plausible = [c for c in values if kinds[c] != "not a value"] or values
+    if not values:
+        return values, True, None
+    first = values[0]
+    quantities = [c for c in plausible if kinds[c] == "quantity"]
+    if len(plausible) <= 1 or (kinds[first] == "quantity" and len(quantities) == 1):
+        return values, True, None
+    shown = " or ".join(f"'{c}'" + _described(kinds[c]) for c in [first, *[c for c in plausible if c != first][:3]])
+    return values, False, f"Which column should Keel forecast: {shown}? The order list counts in the column you pick."
+
+
+def _described(kind: str) -> str:
+    return {"quantity": " (a quantity)", "money": " (money)"}.get(kind, "")
+
+
+def suggest_file_fill(frame: pd.DataFrame, value: str, skip: tuple[str | None, ...] = ()) -> tuple[str, str | None]:
+    """What a date with no row means for the whole file, whichever column is forecast: 'zero' (nothing sold)
+    when the value counts things, or another column of the file is a count of what was sold (then a date with
+    no row is a closed day for every column: no pizzas, and no revenue either); else 'missing'. Returns the
+    choice and the counting column that decided it (None when it is the value itself, or for 'missing').
+
+    ``skip``: columns that are not values (the date, the series id)."""
+    own = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
+    if counts_like(own):
+        return "zero", None
+    for c in frame.columns:
+        c = str(c)
+        if c == value or c in skip or not pd.api.types.is_numeric_dtype(frame[c]) or _has_word(c, _ID_WORDS):
+            continue
+        if value_kind(frame, c) == "quantity" and counts_like(frame[c].to_numpy(dtype=float)):
+            return "zero", c
+    return "missing", None

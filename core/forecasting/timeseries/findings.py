@@ -12,6 +12,28 @@ from core.data.findings import Finding
 from core.forecasting.timeseries.frequency import Frequency
 from core.vocab import number, percent
 
+#: What a date with no row means, by ``--fill`` value: (the label a person picks, what it does). The Forecast page's
+#: choice and the command line's help and warnings use these same words.
+FILL_CHOICES: dict[str, tuple[str, str]] = {
+    "auto": (
+        "let Keel suggest",
+        "Keel counts a date with no row as nothing sold when the file counts things (whole numbers such as units "
+        "sold), and as unknown otherwise.",
+    ),
+    "zero": ("nothing sold", "A date with no row counts as 0: the shop was closed, or nothing was sold."),
+    "missing": (
+        "unknown",
+        "A date with no row is a gap in the records: Keel fills it in from the neighbouring values when fitting.",
+    ),
+}
+#: The question the fill choice answers.
+FILL_QUESTION = "A date with no row means…"
+
+
+def fill_label(fill: str) -> str:
+    """The plain label of a fill choice: 'nothing sold' for 'zero', 'unknown' for 'missing'."""
+    return FILL_CHOICES[fill][0] if fill in FILL_CHOICES else fill
+
 
 def counts_like(values: np.ndarray) -> bool:
     """Sales-like counts: whole numbers, at most a few of them (5 %) negative (returns, corrections)."""
@@ -112,15 +134,20 @@ def series_findings(
     out = _length_findings(v, name, sid, column, freq, horizon)
     n = len(v)
     if n_missing:
-        what = "counted as zero" if fill == "zero" else "left missing and filled in by interpolation for fitting"
+        what = (
+            f"counted as zero ('{fill_label('zero')}')"
+            if fill == "zero"
+            else f"left missing ('{fill_label('missing')}') and filled in from the neighbouring values for fitting"
+        )
         out.append(
             finding(
                 "missing_periods",
                 "info" if n_missing <= 0.05 * n else "warning",
                 column,
                 f"Series {name} has {n_missing} {freq.unit}(s) with no row; they were {what}.",
-                "Choose 'zero' if no row means nothing was sold, or 'missing' if the data are simply not recorded "
-                "(on the Forecast page, or --fill on the command line).",
+                f"If a date with no row means nothing was sold, choose '{fill_label('zero')}'; if the number was "
+                f"simply not recorded, choose '{fill_label('missing')}' ('{FILL_QUESTION}' on the Forecast page, "
+                "or --fill zero / --fill missing on the command line).",
                 sid,
                 n=n_missing,
             )
@@ -254,7 +281,8 @@ def _zero_findings(v: np.ndarray, name: str, sid: str | None, column: str, freq:
                     column,
                     f"Series {name} has {len(long_runs)} run(s) of zeros (longest {freq.units(L)}) although it usually sells about {number(typical)}.",
                     "These look like stock-outs: true demand was probably not zero, so the forecast may be too low. If so, "
-                    "empty those cells (or delete those rows and choose 'unknown' for periods with no row) so they are not read as no demand.",
+                    f"empty those cells (or delete those rows and choose '{fill_label('missing')}' for dates with no row) so they "
+                    "are not read as no demand.",
                     sid,
                     runs=len(long_runs),
                     longest=L,

@@ -4,7 +4,7 @@ series per id: the :class:`Panel` the engine forecasts.
 The input is one row per date (and per series id). We accept real dates and plain integer years,
 infer the frequency, sum duplicated dates, optionally aggregate to a coarser frequency, and make
 the index regular. Missing periods are either ``missing`` (unknown, interpolated for fitting) or
-``zero`` (nothing sold) -- the user's choice; :func:`suggest_fill` proposes one.
+``zero`` (nothing sold) -- the user's choice; :func:`suggest_file_fill` proposes one for the whole file.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ import pandas as pd
 
 from core.data.findings import Finding
 from core.errors import InputError
+from core.forecasting.timeseries.columns import suggest_file_fill
 from core.forecasting.timeseries.dates import parse_dates, parse_values
 from core.forecasting.timeseries.findings import (
+    FILL_QUESTION,
+    fill_label,
     finding,
     lagged_copy_findings,
     series_findings,
     stockout_runs,
-    suggest_fill,
 )
 from core.forecasting.timeseries.frequency import (
     Frequency,
@@ -190,9 +192,12 @@ def prepare(
     freq, events, aggregated_from, table_findings = _choose_step(work, integer_years, aggregate_to, date)
     work["p"] = period_keys(work["d"], freq)
     table_findings += _date_findings(work, freq, date, key, n_nodate, aggregated_from is None)
-    # single sales on a day without a row: nothing was sold that day
-    suggested = "zero" if events else suggest_fill(work["y"].to_numpy())
+    # single sales on a day without a row: nothing was sold that day; otherwise the file decides, so every
+    # column of one file gets the same treatment of closed days
+    suggested, decided_by = ("zero", None) if events else suggest_file_fill(frame, value, (date, key))
     use_fill = suggested if fill == "auto" else fill
+    if fill == "auto" and decided_by is not None:
+        table_findings.append(_closed_days_finding(value, decided_by))
     series = _regular_series(work, freq, value, key, use_fill, horizon, stockouts_as_missing)
     table_findings += lagged_copy_findings(frame, date, value, key)
     return Panel(
@@ -206,6 +211,20 @@ def prepare(
         date=date,
         id=key,
         aggregated_from=aggregated_from,
+    )
+
+
+def _closed_days_finding(value: str, counted_by: str) -> Finding:
+    """Why a date with no row counts as nothing sold for a column that does not count things itself."""
+    return Finding(
+        code="closed_days",
+        severity="info",
+        column=value,
+        message=f"A date with no row counts as 0 for '{value}' ('{fill_label('zero')}'): '{counted_by}' in this file "
+        "counts what was sold, so a date without a row is a day nothing was sold (closed).",
+        advice=f"If those dates are gaps in the records instead, choose '{fill_label('missing')}' ('{FILL_QUESTION}' "
+        "on the Forecast page, or --fill missing on the command line).",
+        details={"counted_by": counted_by},
     )
 
 
