@@ -223,6 +223,13 @@ def model_card(info: store.ModelInfo) -> str:
         "stage": info.stage,
         "metrics": info.metrics,
         "features": [{"name": f["name"], "kind": f.get("kind")} for f in info.schema.get("features", [])],
+        # what a person wrote on the card (store.update_card), and the cut-off the model answers with
+        "intended_use": info.card.get("intended_use"),
+        "out_of_scope": info.card.get("not_for"),
+        "owner": info.card.get("owner"),
+        "notes": info.card.get("notes"),
+        "limits": [line.strip("-• ").strip() for line in info.card.get("limitations", "").splitlines() if line.strip()],
+        "threshold": info.threshold,
     }
     return card.model_card_html(card_info, report.evaluation, findings, {"report": report})
 

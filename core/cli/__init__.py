@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core.bugs import log_bug
-from core.cli import data, forecast, models, monitoring, store, team
+from core.cli import card, data, forecast, models, monitoring, store, team
 from core.cli.common import PROG, AddCommand, Command, Parser
 from core.errors import KeelError
 from core.vocab import jsonable
@@ -38,6 +38,8 @@ COMMANDS: tuple[Callable[[AddCommand], None], ...] = (
     store.add_restore,
     store.add_check,
     models.add_models,
+    card.add_card,
+    card.add_cutoff,
     team.add_people,
     team.add_alerts,
     team.add_schedule,

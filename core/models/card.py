@@ -112,7 +112,11 @@ def _header(info: dict) -> dict[str, Any]:
         ("Created", info.get("created_at")),
         ("Trained on", info.get("dataset_name")),
         ("Rows", count(rows, "row") if isinstance(rows, int) else rows),
+        ("Owner", info.get("owner")),
     ]
+    threshold = info.get("threshold")
+    if isinstance(threshold, (int, float)):
+        facts.append(("Cut-off", f"answers yes from a chance of {percent(threshold, 0)} (chosen by a person)"))
     return {
         "title": f"{name}" + (f" — version {version}" if version is not None else ""),
         "facts": [(k, v) for k, v in facts if v not in (None, "")],
@@ -123,6 +127,7 @@ def _use(info: dict, extras: dict) -> dict[str, Any]:
     return {
         "text": extras.get("intended_use") or info.get("intended_use"),
         "out_of_scope": extras.get("out_of_scope") or info.get("out_of_scope"),
+        "notes": extras.get("notes") or info.get("notes"),
         "target": info.get("target") or "the target",
     }
 
