@@ -52,11 +52,14 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="Keel: look after machine-learning models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    chosen: dict[str, argparse.ArgumentParser] = {}
+    parser.chosen = chosen  # type: ignore[attr-defined]  # main() sends an unknown option to its command
 
     def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
         p.set_defaults(func=func)
+        chosen[name] = p
         return p
 
     for add in COMMANDS:
@@ -65,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own parser says so, and its hint names the command's --help
+        chosen = getattr(parser, "chosen", {}).get(args.command, parser)
+        chosen.error(f"unrecognized arguments: {' '.join(extra)}")
     real_stdout = sys.stdout
     try:
         with contextlib.redirect_stdout(sys.stderr):

@@ -29,9 +29,17 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"error: {message}\n")
-        command = self.prog.removeprefix(PROG).strip()
+        command = command_words(self.prog)
         sys.stderr.write(f"hint: run `{PROG} {command + ' ' if command else ''}--help` to see the options.\n")
         raise SystemExit(2)
+
+
+def command_words(prog: str) -> str:
+    """The command part of a parser's name: 'python -m core forecast' -> 'forecast'. Whatever precedes it
+    ('python -m core', 'core', '__main__.py') is dropped, so a hint never reads 'python -m core core'."""
+    words = prog.split()
+    heads = [i for i, w in enumerate(words) if w == "core" or w.endswith((".py", "/core"))]
+    return " ".join(words[heads[-1] + 1 :] if heads else words).strip()
 
 
 def input_path(raw: str) -> Path:

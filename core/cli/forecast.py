@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from core.cli.common import AddCommand, read
 
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.forecasting import forecast
+    from core.forecasting import forecast, order_plan
 
+    targets = _targets(args)  # refused before any work: an existing file, a path inside KEEL_HOME
     table = read(args.file, args.sheet)
+    events = read(args.events).frame if args.events else None
 
     def columns(name: str) -> str | list[str]:  # 'store,item': several columns
         if name not in table.frame.columns and "," in name:
@@ -30,12 +33,75 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         fill=args.fill,
         aggregate_to=args.aggregate,
         progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
+        holidays=args.holidays,
+        events=events,
+        drivers=[c.strip() for c in args.drivers.split(",") if c.strip()] if args.drivers else None,
+        stockout=args.stockout,
     )
     out = result.to_json()
+    labels = result.series_labels()
     lines = [f"frequency {out.get('frequency')}, {len(out.get('series', []))} series"]
-    for s in out.get("series", [])[:20]:
-        lines.append(f"  {s.get('id')}: {s.get('model')} (MASE {s.get('backtest', {}).get('mase')})")
+    for label, s in list(zip(labels, result.series))[:20]:
+        extra = f"; uses {', '.join(s.drivers_used)}" if s.drivers_used else ""
+        extra += f"; {len([e for e in s.events if e.get('effect') is not None])} calendar effects" if s.events else ""
+        lines.append(f"  {label}: {s.model_label} ({s.comparison()}{extra})")
+    if len(labels) > 20:
+        lines.append(f"  … and {len(labels) - 20} more (--json or --out for all)")
+    if "out" in targets:
+        _write(targets["out"], result.download_frame())
+        lines.append(f"forecast → {targets['out']}")
+    if "orders" in targets:
+        plan = order_plan(
+            result,
+            lead_time=args.lead_time,
+            review_period=args.review_period,
+            service_level=args.service_level,
+        )
+        _write(targets["orders"], plan.to_frame())
+        lines.append(f"order list → {targets['orders']}")
+    out["out"] = str(targets["out"]) if "out" in targets else None
+    out["orders_out"] = str(targets["orders"]) if "orders" in targets else None
     return out, "\n".join(lines)
+
+
+def _targets(args: argparse.Namespace) -> dict[str, Path]:
+    """The files to write, checked first (both refused if either is)."""
+    from core.errors import InputError
+    from core.paths import output_path
+
+    found: dict[str, Path] = {}
+    if args.out:
+        found["out"] = output_path(args.out, overwrite=args.overwrite, what="forecast file")
+    if args.orders_out:
+        found["orders"] = output_path(args.orders_out, overwrite=args.overwrite, what="order list file")
+    paths = [p.expanduser().resolve() for p in found.values()]
+    if Path(args.file).expanduser().resolve() in paths:
+        raise InputError(
+            "An output file is the input file; Keel will not overwrite your data.",
+            "Choose another name for the output, e.g. forecast.csv.",
+        )
+    if len(paths) == 2 and paths[0] == paths[1]:
+        raise InputError("--out and --orders-out name the same file.", "Give each its own name.")
+    return found
+
+
+def _write(path: Path, frame: Any) -> None:
+    from core.errors import InputError
+    from core.models import to_safe_csv
+    from core.paths import write_output
+
+    payload = to_safe_csv(frame)
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(payload)
+
+    try:
+        write_output(path, write)
+    except OSError as exc:
+        raise InputError(
+            f"Keel could not write '{path}': {exc.strerror or 'permission denied'}.",
+            "Choose a folder you can write to, or another file name.",
+        ) from None
 
 
 def add_forecast(command: AddCommand) -> None:
@@ -68,3 +134,38 @@ def add_forecast(command: AddCommand) -> None:
         help="add the values up to days, weeks, months, quarters or years first",
     )
     p.add_argument("--sheet", default=None)
+    p.add_argument(
+        "--holidays",
+        default=None,
+        metavar="CC[-REGION],…",
+        help="public holidays of a country and optionally a region (US, GB, AU-VIC); several joined by commas",
+    )
+    p.add_argument(
+        "--events",
+        default=None,
+        metavar="FILE",
+        help="your own events: a table with columns date, event and optionally before, after (days around it)",
+    )
+    p.add_argument(
+        "--drivers",
+        default=None,
+        metavar="COL,…",
+        help="columns known in advance (price, promotion); their future values are rows after the last "
+        "observed value with the value empty",
+    )
+    p.add_argument(
+        "--stockout",
+        default=None,
+        metavar="COL",
+        help="a 0/1 column: 1 on days without stock (their sales are not demand; the lost demand is estimated)",
+    )
+    p.add_argument(
+        "--out", default=None, metavar="FILE", help="write the forecast as CSV (series, date, forecast, lower, upper)"
+    )
+    p.add_argument("--orders-out", default=None, metavar="FILE", help="write the order list as CSV")
+    p.add_argument("--lead-time", type=int, default=1, help="periods a delivery takes, for --orders-out (default 1)")
+    p.add_argument("--review-period", type=int, default=1, help="periods between orders, for --orders-out (default 1)")
+    p.add_argument(
+        "--service-level", type=float, default=95.0, help="chance of not running out, in percent (default 95)"
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace --out / --orders-out if they exist")

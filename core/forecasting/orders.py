@@ -50,13 +50,14 @@ class OrderPlan:
     service_level: float
     unit: str  # "week", "day", ...
     notes: tuple[str, ...] = ()
+    value_name: str | None = None  # names the product of a table with one series
 
     def to_frame(self) -> pd.DataFrame:
         """One row per product, for the CSV download."""
         return pd.DataFrame(
             [
                 {
-                    "product": ln.id,
+                    "product": ln.id if ln.id is not None else (self.value_name or "all"),
                     "order_now": ln.order_quantity,
                     "on_hand": ln.on_hand,
                     "on_order": ln.on_order,
@@ -150,6 +151,7 @@ def order_plan(
         service_level=sl,
         unit=unit,
         notes=tuple(dict.fromkeys(notes)),
+        value_name=result.value_name,
     )
 
 

@@ -9,9 +9,12 @@ forecasts too high), ``coverage`` = share of backtest points inside the interval
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.data.findings import Finding
@@ -87,6 +90,10 @@ class SeriesForecast:
     interval_scale: float = 1.0
     notes: tuple[str, ...] = ()  # plain-language notes: fallbacks, skipped seasons
     findings: tuple[Finding, ...] = ()
+    events: tuple[dict[str, Any], ...] = ()  # {event, effect (a share of the usual level), sentence}
+    drivers_used: tuple[str, ...] = ()
+    drivers: tuple[dict[str, Any], ...] = ()  # {driver, effect_per_unit, sentence}
+    stockout: dict[str, Any] | None = None  # {periods, lost_demand, sentence} when a stock-out column was given
 
     @property
     def repeat_baseline(self) -> str | None:
@@ -102,10 +109,25 @@ class SeriesForecast:
         base = self.repeat_baseline
         if base is None or self.model is None or self.model in REPEATS:
             return None
-        mine, plain = by.get(self.model), by.get(base)
+        # with the calendar or drivers the chosen forecast's own backtest differs from its model's alone
+        mine = self.backtest.mae if (self.events or self.drivers_used) else by.get(self.model)
+        plain = by.get(base)
         if mine is None or plain is None:
             return None
         return mine / plain if plain > 0 else None
+
+    def comparison(self) -> str:
+        """The backtest in one plain phrase, as the page's 'error vs. simply repeating' column shows it:
+        'error 0.81× that of simply repeating the last season'."""
+        base = self.repeat_baseline
+        plain = "the last season" if base is not None and MODELS[base].seasonal else "the last value"
+        if self.model is None:
+            return "too little history to forecast"
+        if self.model in REPEATS:
+            return f"simply repeats {'the last season' if MODELS[self.model].seasonal else 'the last value'}"
+        if self.vs_repeat is None:
+            return "not checked against the past (history too short)"
+        return f"error {self.vs_repeat:.2f}× that of simply repeating {plain}"
 
     def summary(self, level: float = 90.0, unit: str = "period") -> str:
         """One plain sentence about the chosen method and how it did on the past."""
@@ -170,6 +192,10 @@ class SeriesForecast:
             ],
             "notes": list(self.notes),
             "findings": [_finding_json(f) for f in self.findings],
+            "events": [{k: _json_number(v) if k == "effect" else v for k, v in e.items()} for e in self.events],
+            "drivers_used": list(self.drivers_used),
+            "drivers": [dict(d) for d in self.drivers],
+            "stockout": dict(self.stockout) if self.stockout else None,
         }
 
 
@@ -185,6 +211,7 @@ class ForecastResult:
     integer_years: bool = False
     elapsed_seconds: float = 0.0
     freq: Frequency | None = None
+    value_name: str | None = None  # the forecast column: the name of a table's only series
 
     @property
     def coverage(self) -> float | None:
@@ -218,27 +245,31 @@ class ForecastResult:
         """Table-wide findings, then each series' own."""
         return self.findings + tuple(f for s in self.series for f in s.findings)
 
-    def series_labels(self, value_name: str) -> list[str]:
+    def series_labels(self, value_name: str | None = None) -> list[str]:
         """Each series' name for people: its id, or the value column's name for a table with one series."""
-        return [value_name if s.id is None else str(s.id) for s in self.series]
+        name = value_name or self.value_name or "value"
+        return [name if s.id is None else str(s.id) for s in self.series]
 
-    def download_frame(self, value_name: str) -> pd.DataFrame:
+    def download_frame(self, value_name: str | None = None) -> pd.DataFrame:
         """The forecasts as a person downloads them: series, date (with the time for hourly data), forecast,
-        low, high, method. A series too short to forecast has no rows."""
+        lower, upper, method, rounded to the series' own scale (:func:`decimals`). A series too short to
+        forecast has no rows."""
         sub_daily = self.freq is not None and (self.freq.code == "h" or self.freq.minutes is not None)
-        rows = [
-            {
-                "series": label,
-                "date": _iso(d, with_time=sub_daily),
-                "forecast": y,
-                "low": a,
-                "high": b,
-                "method": s.model_label,
-            }
-            for s, label in zip(self.series, self.series_labels(value_name))
-            for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi)
-        ]
-        return pd.DataFrame(rows, columns=["series", "date", "forecast", "low", "high", "method"])
+        rows = []
+        for s, label in zip(self.series, self.series_labels(value_name)):
+            k = decimals(s.history or s.yhat)
+            rows += [
+                {
+                    "series": label,
+                    "date": _iso(d, with_time=sub_daily),
+                    "forecast": round(y, k),
+                    "lower": round(a, k),
+                    "upper": round(b, k),
+                    "method": s.model_label,
+                }
+                for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi)
+            ]
+        return pd.DataFrame(rows, columns=["series", "date", "forecast", "lower", "upper", "method"])
 
     def to_frame(self) -> pd.DataFrame:
         """Long table of the forecasts: id, date, yhat, lo, hi, model."""
@@ -247,6 +278,16 @@ class ForecastResult:
             for d, y, a, b in zip(s.dates, s.yhat, s.lo, s.hi):
                 rows.append({"id": s.id, "date": d, "yhat": y, "lo": a, "hi": b, "model": s.model})
         return pd.DataFrame(rows, columns=["id", "date", "yhat", "lo", "hi", "model"])
+
+
+def decimals(values: Sequence[float]) -> int:
+    """Decimals that keep about four significant digits of a series' typical size: 2 for sales of
+    about 30, none for thousands, more for small fractions (never more than 6)."""
+    finite = [abs(v) for v in values if v == v and abs(v) != float("inf")]
+    typical = float(np.median(finite)) if finite else 0.0
+    if typical <= 0:
+        return 2
+    return int(min(6, max(0, 3 - math.floor(math.log10(typical)))))
 
 
 def _json_number(x: Any) -> Any:

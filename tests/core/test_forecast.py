@@ -943,7 +943,7 @@ def test_the_forecast_download_names_each_series_and_skips_one_too_short():
                        pd.DataFrame({"date": [days[-1]], "product": ["New mug"], "units": [3.0]})])
     res = forecast(frame, "date", "units", "product", horizon=7)
     table = res.download_frame("units")
-    assert list(table.columns) == ["series", "date", "forecast", "low", "high", "method"]
+    assert list(table.columns) == ["series", "date", "forecast", "lower", "upper", "method"]
     assert table["series"].tolist() == ["Tea"] * 7 and table["date"].iloc[0] == "2025-03-02"
     single = forecast(frame[frame["product"] == "Tea"], "date", "units", horizon=3)
     assert single.series_labels("units") == ["units"] and single.download_frame("units")["series"].tolist() == ["units"] * 3
