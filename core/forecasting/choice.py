@@ -112,7 +112,7 @@ def finish(state: dict[str, Any], prior: dict[str, float] | None = None, choice:
             "works on the original scale instead of the log scale."
         )
     best, (mean, lo, hi) = _final_fit(state, best, components, notes)
-    factor, bt, windows = _calibrate(state, best)
+    factor, bt, windows = calibrate(state, best)
     lo = mean - factor * (mean - lo)
     hi = mean + factor * (hi - mean)
     if plan.nonneg:
@@ -204,7 +204,7 @@ def _final_fit(state: dict[str, Any], best: str, components: list[str], notes: l
     raise RuntimeError("even the plain repeat failed")  # pragma: no cover - the repeats cannot fail
 
 
-def _calibrate(state: dict[str, Any], best: str) -> tuple[float, dict[str, Any] | None, list[dict[str, Any]]]:
+def calibrate(state: dict[str, Any], best: str) -> tuple[float, dict[str, Any] | None, list[dict[str, Any]]]:
     """The interval factor from the backtest (leave-one-window-out for the reported coverage), the
     chosen model's backtest figures, and its test windows with the factor applied."""
     origins, actuals, preds, plan = state["origins"], state["actuals"], state["preds"], state["plan"]

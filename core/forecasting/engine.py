@@ -21,8 +21,11 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.forecasting.adjust import improve
 from core.forecasting.backtest import DEFAULT_WINDOWS, backtest
+from core.forecasting.calendar import build_calendar, parse_regions
 from core.forecasting.choice import finish, panel_priors, relative_errors
+from core.forecasting.drivers import Extras, censor, check_known, series_extras, split_future
 from core.forecasting.methods import LABELS
 from core.forecasting.parallel import map_chunks, worker_pool
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
@@ -51,9 +54,13 @@ def backtest_chunk(items: list[tuple[int, np.ndarray]], kw: dict) -> list[tuple[
     return [(i, backtest(v, **kw)) for i, v in items]
 
 
-def finish_chunk(items: list[tuple[int, dict, dict]], kw: dict) -> list[tuple[int, dict]]:
-    """Choose, fit and calibrate a chunk of backtested series (runs in a worker process)."""
-    return [(i, finish(state, prior)) for i, state, prior in items]
+def finish_chunk(items: list[tuple[int, dict, dict, Extras | None]], kw: dict) -> list[tuple[int, dict]]:
+    """Choose, fit and calibrate a chunk of backtested series, with what the shop knows when given (runs in
+    a worker process)."""
+    return [
+        (i, finish(state, prior) if e is None else improve(state, finish(state, prior), e))
+        for i, state, prior, e in items
+    ]
 
 
 def every_choice(
@@ -125,6 +132,10 @@ def forecast(
     stockouts_as_missing: bool = False,
     windows: int = DEFAULT_WINDOWS,
     workers: int | None = None,
+    holidays: str | Sequence[str] | None = None,
+    events: pd.DataFrame | None = None,
+    drivers: Sequence[str] | None = None,
+    stockout: str | None = None,
 ) -> ForecastResult:
     """Forecast the next ``horizon`` periods of every series in a long-format table.
 
@@ -132,9 +143,36 @@ def forecast(
     ``value``: the column to forecast, or several (a wide table, one column per product): one series each.
     ``progress(done, total)`` is called as series finish. ``workers``: processes to use
     (default: up to 2 when there is enough work, else run in this process).
+
+    What the shop knows (:mod:`core.forecasting.adjust`): ``holidays`` ('US', 'AU-VIC', several joined
+    by commas), ``events`` (a table date, event[, before, after]), ``drivers`` (columns known ahead:
+    their future values are rows after the last observed value, with the value empty) and ``stockout``
+    (a 0/1 column marking periods without stock: censored demand). Without them the forecast is exactly
+    the one Keel gives without.
     """
     t0 = time.perf_counter()
     h, lv, season = _validate(horizon, level, season)
+    if holidays or events is not None or drivers or stockout:
+        return forecast_known(
+            frame,
+            date,
+            value,
+            id,
+            h,
+            lv,
+            season,
+            progress,
+            fill=fill,
+            aggregate_to=aggregate_to,
+            stockouts_as_missing=stockouts_as_missing,
+            windows=windows,
+            workers=workers,
+            holidays=holidays,
+            events=events,
+            drivers=list(drivers or []),
+            stockout=stockout,
+            t0=t0,
+        )
     panel = prepare(
         frame,
         date,
@@ -148,6 +186,43 @@ def forecast(
     return forecast_panel(panel, h, lv, season, progress, windows=windows, workers=workers, t0=t0)
 
 
+def forecast_known(
+    frame: pd.DataFrame,
+    date: str,
+    value: str | Sequence[str],
+    id: str | Sequence[str] | None,
+    h: int,
+    level: float,
+    season: int | None,
+    progress: Callable[[int, int], None] | None,
+    *,
+    holidays: str | Sequence[str] | None,
+    events: pd.DataFrame | None,
+    drivers: list[str],
+    stockout: str | None,
+    t0: float,
+    **prepare_kw: Any,
+) -> ForecastResult:
+    """:func:`forecast` with the calendar, drivers and stock-outs (see there)."""
+    windows, workers = prepare_kw.pop("windows"), prepare_kw.pop("workers")
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
+    if drivers or stockout:
+        value = check_known(frame, value, drivers, stockout)
+        history, ahead = split_future(frame, date, value, id)
+    else:
+        history, ahead = frame, frame.iloc[:0]
+    regions = parse_regions(holidays)  # an unknown code fails before any work
+    panel = prepare(history, date, value, id, horizon=h, **prepare_kw)
+    start = min(s.dates[0] for s in panel.series)
+    end = max(future_dates(s.dates[-1], h, panel.frequency)[-1] for s in panel.series)
+    calendar = build_calendar([f"{c}-{r}" if r else c for c, r in regions], events, start, end)
+    extras = series_extras(panel, history, ahead, id, h, drivers, stockout, calendar)
+    if stockout:
+        panel = censor(panel, extras)
+    return forecast_panel(panel, h, level, season, progress, windows=windows, workers=workers, t0=t0, extras=extras)
+
+
 def forecast_panel(
     panel: Panel,
     horizon: int,
@@ -158,7 +233,9 @@ def forecast_panel(
     windows: int = DEFAULT_WINDOWS,
     workers: int | None = None,
     t0: float | None = None,
+    extras: Sequence[Extras] | None = None,
 ) -> ForecastResult:
+    """Forecast a prepared panel; ``extras`` (one per series) adds the calendar, drivers and stock-outs."""
     t0 = time.perf_counter() if t0 is None else t0
     freq = panel.frequency
     usable = [s for s in panel.series if np.isfinite(s.values).sum() >= 2]
@@ -204,7 +281,7 @@ def forecast_panel(
             pool,
             workers,
             finish_chunk,
-            [(i, states[i], priors[i]) for i in range(total)],
+            [(i, states[i], priors[i], extras[i] if extras is not None else None) for i in range(total)],
             kw,
             lambda done: report(tested + done * (total - tested) // total),
         )
@@ -220,6 +297,7 @@ def forecast_panel(
         integer_years=panel.integer_years,
         elapsed_seconds=time.perf_counter() - t0,
         freq=freq,
+        value_name=panel.value,
     )
 
 
@@ -276,4 +354,8 @@ def _to_series(s: Series, r: dict, freq: Frequency, h: int) -> SeriesForecast:
         interval_scale=float(r.get("scale", 1.0)),
         notes=tuple(r.get("notes", ())),
         findings=s.findings,
+        events=tuple(r.get("events", ())),
+        drivers_used=tuple(r.get("drivers_used", ())),
+        drivers=tuple(r.get("drivers", ())),
+        stockout=r.get("stockout"),
     )

@@ -1,0 +1,347 @@
+"""Forecasts that know the calendar and the shop (issue 17): holidays, the user's events, known-ahead
+drivers, stock-outs, and the forecast and order list written to files from the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames
+
+from core.cli import main
+from core.errors import InputError
+from core.forecasting import forecast
+from core.forecasting.calendar import build_calendar, parse_events, parse_regions
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = ROOT / "data" / "shop_sales.csv"
+
+
+def shop(products: tuple[str, ...] = ("House blend 250g", "Oat milk 1L")) -> pd.DataFrame:
+    frame = pd.read_csv(SHOP)
+    return frame[frame["product"].isin(products)].reset_index(drop=True)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+def promo_series(seed: int = 0, days: int = 420) -> pd.DataFrame:
+    """Daily sales with a weekly pattern, doubled on promotion days (every 25th day) and falling with price."""
+    rng = np.random.default_rng(seed)
+    d = pd.date_range("2024-01-01", periods=days, freq="D")
+    promo = (np.arange(days) % 25 == 3).astype(int)
+    price = 5 + rng.integers(0, 3, days) * 0.5
+    base = 40 * (1 + 0.3 * (d.day_of_week >= 5)) * np.exp(-0.3 * (price - 5))
+    units = rng.poisson(base * (1 + promo))
+    return pd.DataFrame({"date": d.strftime("%Y-%m-%d"), "units": units.astype(float), "promo": promo, "price": price})
+
+
+def with_future(frame: pd.DataFrame, h: int, **values: object) -> pd.DataFrame:
+    last = pd.Timestamp(frame["date"].iloc[-1])
+    future = pd.DataFrame({"date": pd.date_range(last + pd.Timedelta(days=1), periods=h).strftime("%Y-%m-%d")})
+    future["units"] = np.nan
+    for k, v in values.items():
+        future[k] = v
+    return pd.concat([frame, future], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the no-flag path
+
+
+def test_without_flags_the_forecast_is_unchanged_and_gains_empty_keys() -> None:
+    frame = shop()
+    plain = forecast(frame, "date", "units_sold", "product", horizon=14)
+    again = forecast(frame, "date", "units_sold", "product", horizon=14, holidays=None, drivers=[], stockout=None)
+    assert [s.yhat for s in plain.series] == [s.yhat for s in again.series]
+    for s in plain.to_json()["series"]:
+        assert s["events"] == [] and s["drivers_used"] == [] and s["stockout"] is None
+
+
+# --------------------------------------------------------------------------- holidays
+
+
+def test_uk_holidays_on_the_shop_sample_learn_christmas_closing() -> None:
+    res = forecast(shop(), "date", "units_sold", "product", horizon=14, holidays="GB")
+    house = next(s for s in res.series if s.id == "House blend 250g")
+    effects = {e["event"]: e for e in house.events}
+    assert effects, house.notes
+    assert effects["Christmas Day"]["effect"] < -0.5
+    assert effects["Christmas Day"]["sentence"].startswith("Christmas Day: ")
+    assert house.backtest.mae is not None
+    out = res.to_json()["series"][0]
+    assert {"events", "drivers_used"} <= set(out)
+
+
+@pytest.mark.parametrize(
+    ("codes", "message", "hint"),
+    [
+        ("XX", "'XX' is not a country code Keel knows", "two-letter ISO country code"),
+        ("AU-ZZ", "AU has no region 'ZZ'", "AU-VIC"),
+    ],
+    ids=["unknown-country", "unknown-region"],
+)
+def test_an_unknown_country_or_region_is_the_users_error(codes: str, message: str, hint: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_regions(codes)
+    assert message in err.value.message and hint in err.value.hint
+
+
+def test_regions_parse_with_lower_case_and_spaces() -> None:
+    assert parse_regions(" us, au-vic ") == [("US", None), ("AU", "VIC")]
+
+
+# --------------------------------------------------------------------------- events
+
+
+def test_own_events_learn_a_promotion_and_lift_its_future_day() -> None:
+    frame = promo_series()
+    days = pd.to_datetime(frame["date"])
+    events = pd.DataFrame({"date": days[frame["promo"] == 1].dt.strftime("%Y-%m-%d"), "event": "Promotion"})
+    future_promo = (days.iloc[-1] + pd.Timedelta(days=5)).strftime("%Y-%m-%d")
+    events = pd.concat([events, pd.DataFrame({"date": [future_promo], "event": ["Promotion"]})])
+    plain = forecast(frame[["date", "units"]], "date", "units", horizon=14)
+    res = forecast(frame[["date", "units"]], "date", "units", horizon=14, events=events)
+    s = res.series[0]
+    assert [e["event"] for e in s.events] == ["Promotion"]
+    assert 0.6 < s.events[0]["effect"] < 1.4  # doubled sales: about +100 %
+    assert s.backtest.mae < plain.series[0].backtest.mae
+    assert s.yhat[4] > 1.5 * plain.series[0].yhat[4]
+
+
+def test_events_with_days_before_and_after_touch_each_day() -> None:
+    table = pd.DataFrame({"Date": ["2025-03-10"], "Event": ["Fair"], "before": [1], "after": [2]})
+    cal = build_calendar(None, table, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
+    assert [d.strftime("%m-%d") for d, _ in cal.days] == ["03-09", "03-10", "03-11", "03-12"]
+
+
+def test_an_event_outside_the_data_and_the_forecast_is_refused() -> None:
+    frame = promo_series()[["date", "units"]]
+    events = pd.DataFrame({"date": ["2019-05-01"], "event": ["Old fair"]})
+    with pytest.raises(InputError) as err:
+        forecast(frame, "date", "units", horizon=7, events=events)
+    assert "'Old fair' on 2019-05-01 is outside the data and the forecast" in err.value.message
+    assert "Check its year" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (pd.DataFrame({"day": ["2025-01-01"], "event": ["x"]}), "has no 'date' column"),
+        (pd.DataFrame({"date": ["2025-01-01"], "what": ["x"]}), "has no 'event' column"),
+        (pd.DataFrame({"date": ["not a date"], "event": ["x"]}), "are not dates (first: 'not a date')"),
+        (pd.DataFrame({"date": ["2025-01-01"], "event": [""]}), "Row 1 of the events table has no event name"),
+        (pd.DataFrame({"date": ["2025-01-01"], "event": ["x"], "before": [-1]}), "'before' in the events table"),
+        (pd.DataFrame({"date": ["2025-01-01"], "event": ["x"], "after": ["two"]}), "'after' in the events table"),
+        (pd.DataFrame(), "The events table is empty"),
+    ],
+    ids=["no-date", "no-event", "bad-date", "no-name", "negative-window", "text-window", "empty"],
+)
+def test_a_bad_events_table_says_what_is_wrong(table: pd.DataFrame, message: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_events(table)
+    assert message in err.value.message and err.value.hint
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_frames(
+        [
+            column("date", elements=st.one_of(st.text(max_size=12), st.dates().map(str))),
+            column("event", elements=st.one_of(st.none(), st.text(max_size=10))),
+            column("before", elements=st.one_of(st.none(), st.integers(-5, 90), st.text(max_size=3))),
+        ]
+    )
+)
+def test_any_events_table_parses_or_raises_our_error(table: pd.DataFrame) -> None:
+    try:
+        rows = parse_events(table)
+    except InputError as err:
+        assert err.message and err.hint
+        return
+    assert len(rows) == len(table)
+    for day, name, before, after in rows:
+        assert isinstance(day, pd.Timestamp) and name.strip() and 0 <= before <= 60 and after == 0
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def test_a_driver_known_ahead_is_used_when_it_wins_the_backtest() -> None:
+    frame = promo_series(seed=1)
+    full = with_future(frame, 14, promo=[0] * 4 + [1] + [0] * 9, price=5.0)
+    res = forecast(full, "date", "units", horizon=14, drivers=["promo", "price"])
+    s = res.series[0]
+    assert s.drivers_used == ("promo", "price")
+    promo = next(d for d in s.drivers if d["driver"] == "promo")
+    assert 0.6 < promo["effect_per_unit"] < 1.4 and promo["sentence"].startswith("'promo' on: about +")
+    assert s.yhat[4] > 1.5 * max(s.yhat[3], s.yhat[5])
+    assert res.to_json()["series"][0]["drivers_used"] == ["promo", "price"]
+
+
+def test_a_driver_without_future_values_is_refused() -> None:
+    frame = promo_series()
+    full = with_future(frame, 5, promo=0, price=5.0)
+    with pytest.raises(InputError) as err:
+        forecast(full, "date", "units", horizon=7, drivers=["price"])
+    assert "'price' has no future value for 2 forecast dates (first:" in err.value.message
+    assert "whole horizon" in err.value.message and "value empty" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("drivers", "message"),
+    [(["nope"], "There is no column 'nope' for the driver"), (["units"], "'units' is the column to forecast")],
+    ids=["missing-column", "the-value-itself"],
+)
+def test_a_driver_that_is_not_a_usable_column_is_refused(drivers: list[str], message: str) -> None:
+    with pytest.raises(InputError) as err:
+        forecast(promo_series(), "date", "units", horizon=7, drivers=drivers)
+    assert message in err.value.message
+
+
+def test_a_driver_with_text_is_refused() -> None:
+    frame = with_future(promo_series(), 7, promo=0, price=5.0)
+    frame["price"] = frame["price"].astype(object)
+    frame.loc[3, "price"] = "cheap"
+    with pytest.raises(InputError) as err:
+        forecast(frame, "date", "units", horizon=7, drivers=["price"])
+    assert "are not numbers (first: 'cheap')" in err.value.message
+
+
+# --------------------------------------------------------------------------- stock-outs
+
+
+def test_stockout_days_are_censored_demand_and_the_lost_demand_is_said() -> None:
+    frame = promo_series()[["date", "units"]].copy()
+    frame["out"] = 0
+    gone = frame.index[-40:-30]
+    frame.loc[gone, "units"] = 0.0
+    frame.loc[gone, "out"] = 1
+    plain = forecast(frame[["date", "units"]], "date", "units", horizon=7)
+    res = forecast(frame, "date", "units", horizon=7, stockout="out")
+    s = res.series[0]
+    assert s.stockout is not None and s.stockout["periods"] == 10
+    assert s.stockout["lost_demand"] > 200  # about 45 a day
+    assert "would likely have sold" in s.stockout["sentence"]
+    assert np.mean(s.yhat) >= np.mean(plain.series[0].yhat) * 0.98
+
+
+def test_a_stockout_column_with_other_values_is_refused() -> None:
+    frame = promo_series()[["date", "units"]].copy()
+    frame["out"] = "maybe"
+    with pytest.raises(InputError) as err:
+        forecast(frame, "date", "units", horizon=7, stockout="out")
+    assert "'out' should be 1 on days without stock" in err.value.message
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_cli_writes_the_forecast_and_the_order_list(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = tmp_path / "beans.csv"
+    shop(("Espresso beans 1kg",)).drop(columns=["product"]).to_csv(data, index=False)
+    out, orders = tmp_path / "forecast.csv", tmp_path / "orders.csv"
+    code, stdout, err = run(
+        capsys, "forecast", str(data), "--date", "date", "--value", "units_sold", "--horizon", "7",
+        "--out", str(out), "--orders-out", str(orders), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(stdout)
+    assert result["out"] == str(out) and result["orders_out"] == str(orders)
+    table = pd.read_csv(out)
+    assert list(table.columns[:5]) == ["series", "date", "forecast", "lower", "upper"]
+    assert set(table["series"]) == {"units_sold"} and len(table) == 7
+    text = out.read_text()
+    assert not any(len(cell.split(".")[-1]) > 4 for cell in text.replace("\n", ",").split(",") if "." in cell)
+    plan = pd.read_csv(orders)
+    assert plan["product"].tolist() == ["units_sold"] and plan["order_now"].iloc[0] >= 0
+
+
+def test_cli_refuses_an_existing_output_unless_overwrite(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = tmp_path / "beans.csv"
+    shop(("Espresso beans 1kg",)).to_csv(data, index=False)
+    out = tmp_path / "forecast.csv"
+    out.write_text("keep me")
+    args = ["forecast", str(data), "--date", "date", "--value", "units_sold", "--horizon", "7", "--out", str(out)]
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "already exists" in err and "hint: " in err and "--overwrite" in err
+    assert out.read_text() == "keep me"
+    code, _, err = run(capsys, *args, "--overwrite")
+    assert code == 0, err and out.read_text().startswith('"series"')
+
+
+def test_cli_refuses_an_output_inside_keel_home(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, keel_home: Path
+) -> None:
+    data = tmp_path / "beans.csv"
+    shop(("Espresso beans 1kg",)).to_csv(data, index=False)
+    code, _, err = run(
+        capsys, "forecast", str(data), "--date", "date", "--value", "units_sold", "--horizon", "7",
+        "--orders-out", str(keel_home / "orders.csv"),
+    )  # fmt: skip
+    assert code == 2 and "inside Keel's own folder" in err
+
+
+def test_cli_summary_compares_with_simply_repeating_and_names_one_series_by_its_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "beans.csv"
+    shop(("Espresso beans 1kg",)).to_csv(data, index=False)
+    code, stdout, err = run(capsys, "forecast", str(data), "--date", "date", "--value", "units_sold", "--horizon", "7")
+    assert code == 0, err
+    assert "  units_sold: " in stdout and "None:" not in stdout and "MASE" not in stdout
+    assert "that of simply repeating" in stdout or "simply repeats" in stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--holidays", "XX"), "error: 'XX' is not a country code Keel knows"),
+        (("--holidays", "GB-QQ"), "error: 'GB-QQ': GB has no region 'QQ'"),
+        (("--drivers", "price"), "error: The driver 'price' has no future value"),
+        (("--stockout", "price"), "error: 'price' should be 1 on days without stock"),
+        (("--events", "missing.csv"), "error: There is no file at 'missing.csv'"),
+    ],
+    ids=["country", "region", "driver-future", "stockout-values", "events-file"],
+)
+def test_cli_bad_calendar_input_is_exit_2_with_a_hint(
+    capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], message: str
+) -> None:
+    code, stdout, err = run(
+        capsys, "forecast", str(SHOP), "--date", "date", "--value", "units_sold", "--id", "product",
+        "--horizon", "7", *extra, "--json",
+    )  # fmt: skip
+    assert code == 2 and stdout == ""
+    assert message in err and "\nhint: " in err and "Traceback" not in err
+
+
+def test_cli_holidays_and_events_in_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("date,event,before,after\n2024-11-29,Black Friday,0,3\n2025-11-28,Black Friday,0,3\n")
+    data = tmp_path / "shop.csv"
+    shop().to_csv(data, index=False)
+    code, stdout, err = run(
+        capsys, "forecast", str(data), "--date", "date", "--value", "units_sold", "--id", "product",
+        "--horizon", "14", "--holidays", "GB", "--events", str(events), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    series = json.loads(stdout)["series"]
+    assert all(isinstance(s["events"], list) and s["drivers_used"] == [] for s in series)
+    names = {e["event"] for s in series for e in s["events"]}
+    assert not names or {"Christmas Day", "Black Friday"} & names
+
+
+def test_an_unknown_option_names_the_commands_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ex:
+        main(["forecast", str(SHOP), "--date", "date", "--value", "units_sold", "--horizon", "7", "--bogus"])
+    err = capsys.readouterr().err
+    assert ex.value.code == 2
+    assert "unrecognized arguments: --bogus" in err and "`python -m core forecast --help`" in err
+    assert "core core" not in err
