@@ -34,3 +34,7 @@ class NotFoundError(KeelError):
 
 class IntegrityError(KeelError):
     """Something stored by Keel no longer matches what was recorded (e.g. an artifact's hash)."""
+
+
+class AccessDenied(KeelError):
+    """The person may not do this (or Keel cannot tell who they are). The CLI exits 2 with it."""

@@ -133,6 +133,17 @@ def keel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def nobody_acting() -> Iterator[None]:
+    """Each test starts and ends with no person acting: a command run in-process (``core.cli.main``) records its
+    person and role for the rest of the thread, as a real one-command process would."""
+    from core.store.db import set_actor
+
+    set_actor(None)
+    yield
+    set_actor(None)
+
+
 # --------------------------------------------------------------------------- PostgreSQL (issue 18)
 
 

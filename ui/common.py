@@ -16,6 +16,7 @@ import streamlit as st
 from core import jobs
 from core.bugs import log_bug
 from core.errors import KeelError
+from core.team import Access
 from core.vocab import exposure_warning
 from ui import state
 
@@ -28,6 +29,7 @@ PAGES = (
     ("pages/5_Models.py", "My models", "🗂️"),
     ("pages/6_Forecast.py", "Forecast & order", "📈"),
     ("pages/7_Monitor.py", "Monitor", "🩺"),
+    ("pages/8_People.py", "People", "👥"),
 )
 
 # Streamlit renders Markdown (CommonMark + GFM + its own :directives:, emoji, icons and $math$) in
@@ -162,8 +164,9 @@ def _start_preload() -> None:
         threading.Thread(target=_preload_and_freeze, name="keel-preload", daemon=True).start()
 
 
-def page(title: str, icon: str = "⚓") -> None:
-    """Set up a page: config, the shared sidebar, and a one-shot flash message."""
+def page(title: str, icon: str = "⚓") -> Access:
+    """Set up a page: config, the shared sidebar, who is asking (a page stops for someone who may not use Keel)
+    and a one-shot flash message. Returns who is asking and what they may do (everything, for one person)."""
     st.set_page_config(page_title=f"{title} · Keel", page_icon=icon, layout="wide")
     _start_preload()
     st.html(REDUCED_MOTION_CSS)  # style only: Streamlit puts it out of the page flow, it takes no space
@@ -172,12 +175,18 @@ def page(title: str, icon: str = "⚓") -> None:
         st.caption("Look after your models — no data science degree needed.")
         for path, label, emoji in PAGES:
             st.page_link(path, label=label, icon=emoji)
+    from ui.access import gate, who  # here: ui.access draws with this module's helpers
+
+    with guard():
+        access = who()
+    gate(access)
     exposed = exposure_warning(st.get_option("server.address"), os.environ.get("KEEL_BEHIND_AUTH") == "1")
     if exposed:
         st.warning(esc(exposed), icon="🔓")
     flash = st.session_state.pop(state.FLASH, None)
     if flash:
         st.success(flash)
+    return access
 
 
 def show_error(exc: BaseException) -> None:

@@ -20,10 +20,11 @@ from urllib.parse import quote
 import pandas as pd
 from sqlite_utils import Database
 
-from core.errors import IntegrityError, KeelError, NotFoundError
+from core.errors import AccessDenied, IntegrityError, KeelError, NotFoundError
 from core.paths import keel_home
 from core.store.files import kind_folder, quarantine_file, stored_files
 from core.store.postgres import MIGRATIONS_TABLE, PgDatabase, check_url, describe_url
+from core.store.roles import ACTION_PERMISSIONS, ROLE_PERMISSIONS, refusal
 from core.store.schema import migrations, replaced_pickles
 
 BUSY_TIMEOUT_MS = 30_000
@@ -337,21 +338,26 @@ def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
 
 
 _ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("keel_actor", default=None)
+_ROLE: contextvars.ContextVar[str | None] = contextvars.ContextVar("keel_actor_role", default=None)
 
 
 @contextlib.contextmanager
-def acting_as(person: str | None) -> Iterator[None]:
-    """Record ``person`` as the one who acts in every audit event written inside this block (this thread)."""
-    token = _ACTOR.set(person)
+def acting_as(person: str | None, role: str | None = None) -> Iterator[None]:
+    """Record ``person`` as the one who acts in every audit event written inside this block (this thread); with
+    a ``role``, a write that role may not make is refused (see :mod:`core.store.roles`)."""
+    token, role_token = _ACTOR.set(person), _ROLE.set(role)
     try:
         yield
     finally:
         _ACTOR.reset(token)
+        _ROLE.reset(role_token)
 
 
-def set_actor(person: str | None) -> None:
-    """Record ``person`` for the rest of this thread's work (a page run sets it first thing)."""
+def set_actor(person: str | None, role: str | None = None) -> None:
+    """Record ``person`` (and their ``role``, which every write is then checked against) for the rest of this
+    thread's work (a page run sets it first thing)."""
     _ACTOR.set(person)
+    _ROLE.set(role)
 
 
 def current_actor() -> str | None:
@@ -360,7 +366,21 @@ def current_actor() -> str | None:
     return _ACTOR.get() or os.environ.get("KEEL_USER", "").strip() or None
 
 
+def check_allowed(action: str) -> None:
+    """Refuse a write the acting person's role does not allow (:class:`AccessDenied`); nothing to check when no
+    role is set (one person on their own laptop, or Keel acting on its own behalf)."""
+    role, permission = _ROLE.get(), ACTION_PERMISSIONS.get(action)
+    if role is None or permission is None or permission in ROLE_PERMISSIONS.get(role, frozenset()):
+        return
+    raise AccessDenied(
+        refusal(_ACTOR.get(), role, permission),
+        "Ask an admin to give you a role that allows it (People page, or `python -m core people add NAME --role "
+        "editor`).",
+    )
+
+
 def audit_event(db: Any, action: str, object_type: str, object_id: int | None, **detail: Any) -> None:
+    check_allowed(action)  # inside the write's transaction: a refused write leaves nothing behind
     row = {
         "at": utc_now(),
         "action": action,

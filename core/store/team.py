@@ -15,8 +15,8 @@ from typing import Any
 
 from core.errors import InputError, NotFoundError
 from core.store.db import audit_event, connect, get_row, insert_row, transaction, utc_now
+from core.store.roles import ROLES
 
-ROLES = ("viewer", "editor", "admin")
 CHANNEL_KINDS = ("email", "webhook", "slack", "teams")
 RETRAIN_POLICIES = ("never", "gate")
 MAX_ATTEMPTS = 6

@@ -8,6 +8,8 @@ on a schedule. The tables behind them are the store's (``core.store.team``); thi
 * ``manage``: changing people, channels and schedules with the checks a person needs.
 """
 
+from core.errors import AccessDenied
+from core.store.roles import PERMISSION_WORDS, PERMISSIONS, ROLE_PERMISSIONS
 from core.team.alerts import (
     Delivery,
     queue_alerts_for,
@@ -21,11 +23,7 @@ from core.team.manage import add_channel, add_person, add_schedule, remove_perso
 from core.team.messages import gate_message, message_text, monitor_message, page_link, public_url
 from core.team.people import (
     COMMAND_PERMISSIONS,
-    PERMISSION_WORDS,
-    PERMISSIONS,
-    ROLE_PERMISSIONS,
     Access,
-    AccessDenied,
     cli_access,
     cli_person,
     identify,

@@ -25,42 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import store
-from core.errors import KeelError
-
-PERMISSIONS = (
-    "view",
-    "upload",
-    "train",
-    "promote",
-    "retrain",
-    "delete",
-    "restore",
-    "manage_alerts",
-    "manage_schedules",
-    "manage_people",
-)
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "viewer": frozenset({"view"}),
-    "editor": frozenset(
-        {"view", "upload", "train", "promote", "retrain", "delete", "manage_alerts", "manage_schedules"}
-    ),
-    "admin": frozenset(PERMISSIONS),
-}
-
-# What each permission lets a person do, in the words a refusal uses ("viewers cannot <this>").
-PERMISSION_WORDS = {
-    "view": "look at models and results",
-    "upload": "add data or record new batches",
-    "train": "train models",
-    "promote": "change which model version is in use",
-    "retrain": "retrain models",
-    "delete": "delete data or models",
-    "restore": "restore a backup over the store",
-    "manage_alerts": "change where alerts go",
-    "manage_schedules": "change scheduled checks",
-    "manage_people": "change who has which role",
-}
+from core.errors import AccessDenied
+from core.store.roles import PERMISSIONS, ROLE_PERMISSIONS, refusal
 
 # The permission each command of `python -m core` needs when a team is configured (the CLI's entry point checks
 # it with `require`). Commands missing here only read (``view``).
@@ -86,10 +52,6 @@ EMAIL_HEADER = "x-forwarded-email"
 LOGIN_HEADERS = (USER_HEADER, EMAIL_HEADER)
 
 
-class AccessDenied(KeelError):
-    """The person may not do this (or Keel cannot tell who they are). The CLI exits 2 with it."""
-
-
 def permitted(role: str | None, permission: str) -> bool:
     """Whether ``role`` may do ``permission`` (``None``: single-user mode, where everything is allowed)."""
     if permission not in PERMISSIONS:
@@ -97,10 +59,6 @@ def permitted(role: str | None, permission: str) -> bool:
     if role is None:
         return True
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
-
-
-def plural_role(role: str) -> str:
-    return {"viewer": "viewers", "editor": "editors", "admin": "admins"}.get(role, role)
 
 
 # --------------------------------------------------------------------------- settings
@@ -198,11 +156,7 @@ class Access:
             return ""
         if self.refusal:
             return self.refusal
-        role = self.role or ""
-        return (
-            f"{self.person} is {'an' if role[:1] in 'aeiou' else 'a'} {role}: {plural_role(role)} cannot "
-            f"{PERMISSION_WORDS[permission]}. An admin can change your role."
-        )
+        return refusal(self.person, self.role or "", permission) + " An admin can change your role."
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -374,7 +328,7 @@ def require(permission: str) -> Access:
             "Ask an admin to give you a role that allows it: `python -m core people add NAME --role editor`.",
         )
     if access.person:
-        store.set_actor(access.person)
+        store.set_actor(access.person, access.role)
     return access
 
 

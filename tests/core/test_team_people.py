@@ -242,3 +242,25 @@ def test_what_a_person_did_is_recorded_with_their_name(
     code, out, _ = _run(capsys, "alerts", "list", "--json")
     listed = json.loads(out)["channels"]
     assert listed[0]["target"] == "https://hooks.slack.com/…cret"  # a webhook's path is its secret
+
+
+def test_the_store_refuses_a_write_the_acting_role_does_not_allow_and_keeps_nothing() -> None:
+    import pandas as pd
+
+    from core.errors import AccessDenied
+    from core.store.roles import ACTION_PERMISSIONS, PERMISSIONS
+
+    assert set(ACTION_PERMISSIONS.values()) <= set(PERMISSIONS)
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    with store.acting_as("bo", "viewer"), pytest.raises(AccessDenied) as refused:
+        store.save_dataset(frame, "sales.csv")
+    assert str(refused.value) == "bo is a viewer: viewers cannot add data or record new batches."
+    assert "People page" in refused.value.hint
+    assert store.list_datasets() == [] and store.audit_log() == []
+    with store.acting_as("cy", "editor"):
+        kept = store.save_dataset(frame, "sales.csv")
+        with pytest.raises(AccessDenied, match="^cy is an editor: editors cannot change who has which role"):
+            store.set_role("dee", "admin")
+    assert [e.actor for e in store.audit_log()] == ["cy"] and store.list_people() == []
+    store.save_dataset(frame.assign(b=1), "more.csv")  # no role set: one person on a laptop, or Keel itself
+    assert len(store.list_datasets()) == 2 and kept.id == store.list_datasets()[-1].id
