@@ -31,7 +31,8 @@ def _drop_duplicates(frame: pd.DataFrame, column: str, key: bytes | None) -> tup
     if count == 0:
         return frame.copy(), "There were no duplicate rows to remove."
     out = frame.loc[~dup.to_numpy()].reset_index(drop=True)
-    return out, f"Removed {vocab.count(count, 'duplicate row')} (kept the first of each)."
+    share = vocab.percent(count / len(frame))
+    return out, f"Removed {vocab.count(count, 'duplicate row')}, {share} of the table (kept the first of each)."
 
 
 def _drop_rows_missing(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
@@ -89,6 +90,32 @@ def _clear_placeholders(frame: pd.DataFrame, column: str, key: bytes | None) -> 
     return out, f"Cleared {vocab.count(count, 'placeholder value')} in '{column}' ({shown}); they now count as missing."
 
 
+def _group_rare(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
+    series = frame[column]
+    counts = series.value_counts(dropna=True)
+    rare = counts.index[counts <= 1]
+    if not len(rare):
+        return frame.copy(), f"'{column}' had no value seen in only one row; nothing was changed."
+    taken = set(map(str, counts.index))
+    other = next(name for name in ("Other", "Other (rare)", "(rare values)") if name not in taken)
+    grouped = series.astype("object").where(~series.isin(rare), other)
+    shown = and_join([f"'{pii.redact(v, 20)}'" for v in list(rare)[:3]]) + ("…" if len(rare) > 3 else "")
+    out = frame.assign(**{column: grouped})
+    return out, f"Grouped {vocab.count(len(rare), 'value')} seen in only one row in '{column}' ({shown}) as '{other}'."
+
+
+def _clear_rare(frame: pd.DataFrame, column: str, key: bytes | None) -> tuple[pd.DataFrame, str]:
+    series = frame[column]
+    counts = series.value_counts(dropna=True)
+    rare = counts.index[counts <= 1]
+    if not len(rare):
+        return frame.copy(), f"'{column}' had no value seen in only one row; nothing was changed."
+    shown = and_join([f"'{pii.redact(v, 20)}'" for v in list(rare)[:3]]) + ("…" if len(rare) > 3 else "")
+    out = frame.assign(**{column: series.where(~series.isin(rare))})
+    now = "it now counts" if len(rare) == 1 else "they now count"
+    return out, f"Emptied {vocab.count(len(rare), 'value')} seen once in '{column}' ({shown}); {now} as missing."
+
+
 @dataclass(frozen=True)
 class Fix:
     """A one-click fix: what it is called and does, and the function that does it."""
@@ -109,6 +136,8 @@ FIXES: dict[str, Fix] = {
         Fix("mask_pii", "Mask these values", True, _mask_pii),
         Fix("pseudonymise_pii", "Replace with pseudonyms", True, _pseudonymise),
         Fix("clear_placeholders", "Clear placeholder values", True, _clear_placeholders),
+        Fix("group_rare", "Group values seen once as 'Other'", True, _group_rare),
+        Fix("clear_rare", "Make values seen once empty", True, _clear_rare),
     )
 }
 

@@ -33,7 +33,7 @@ def test_drop_column(frame: pd.DataFrame) -> None:
 
 def test_drop_duplicates(frame: pd.DataFrame) -> None:
     out, what = apply_fix(frame, "drop_duplicates")
-    assert what == "Removed 2 duplicate rows (kept the first of each)."
+    assert what == "Removed 2 duplicate rows, 40% of the table (kept the first of each)."
     assert len(out) == 3 and list(out.index) == [0, 1, 2]
     assert not out.duplicated().any()
 
@@ -114,6 +114,7 @@ def test_every_fix_offered_by_a_finding_can_be_applied() -> None:
         "age": np.where(rng.random(n) < 0.03, np.nan, rng.normal(40, 5, n)),
         "city": pd.Series(rng.choice(["Rome", "N/A", "Oslo"], n), dtype="str"),
         "const": 1,
+        "grade": pd.Series(["A", "B"] * 5 + ["x", "y"] + ["C"] * (n - 12), dtype="str"),  # two labels seen once
     })
     frame = pd.concat([frame, frame.iloc[:3]], ignore_index=True)
     applied = set()

@@ -251,8 +251,11 @@ def test_duplicate_rows_are_counted_exactly() -> None:
     frame = pd.DataFrame({"a": [1, 2, 3, 1, 2, 1], "b": txt(["x", "y", "z", "x", "y", "x"]), "c": [0.5] * 6})
     f = one(frame, "duplicate_rows")
     assert f.details["duplicates"] == 3
-    assert f.message == "3 rows are exact copies of earlier rows (50% of 6); e.g. row 4 repeats row 1."
-    assert f.fix == "drop_duplicates"
+    assert f.message == (
+        "3 rows are exact copies of earlier rows (50% of 6); e.g. row 4 repeats row 1. "
+        "Removing them would delete 50% of the rows."
+    )
+    assert f.fix is None and f.other_fixes == ("drop_duplicates",)  # half the table: a choice, not one click
 
 
 def test_missing_values_count_as_equal_when_comparing_rows() -> None:

@@ -54,6 +54,7 @@ TRIGGERS: dict[str, tuple[Callable[[], pd.DataFrame], str | None]] = {
     "constant_column": (lambda: pd.DataFrame({"currency": txt(["EUR"] * 20), "amount": np.arange(20.0)}), None),
     "near_constant": (lambda: pd.DataFrame({"country": txt(["IT"] * 99 + ["FR"])}), None),
     "high_cardinality": (lambda: pd.DataFrame({"city": txt([f"town {i % 60}" for i in range(120)])}), None),
+    "rare_categories": (lambda: pd.DataFrame({"grade": txt(["A", "B", "C"] * 10 + ["*"])}), None),
     "id_like": (lambda: pd.DataFrame({"customer_id": txt([f"C{i:05d}" for i in range(200)])}), None),
     "mixed_types": (lambda: pd.DataFrame({"price": txt(["10", "12.5", "n/a", "9"] * 10)}), None),
     "outliers": (lambda: pd.DataFrame({"weight": np.r_[rng().normal(50, 5, 200), 5000.0]}), None),

@@ -17,6 +17,7 @@ from core.data.ingest.source import CONVERT_SHARE
 from core.data.ingest.values import DIGITS_TO_NINE, Outcome, Prepared, too_many_misses
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$")
+_YEAR_MONTH = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")  # 1949-01: a month (monthly series, reports)
 _NUMERIC_DATE = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?P<rest>.*)$")
 _YMD_DATE = re.compile(r"^(?P<y>\d{4})(?P<sep>[/.])(?P<a>\d{1,2})(?P=sep)(?P<b>\d{1,2})(?P<rest>.*)$")
 _NAMED_DMY = re.compile(r"^\d{1,2}(?P<sep>[ \-])[A-Za-z]{3,9}\.?(?P=sep)(?P<y>\d{4}|\d{2})(?P<rest>.*)$")
@@ -54,6 +55,10 @@ def as_date(column: pa.ChunkedArray, name: str, sample: Counter[str], decimal: s
         iso = [(m, n) for v, n in sample.items() if (m := _ISO.match(v))]
         if sum(n for _, n in iso) >= CONVERT_SHARE * total:
             return _iso_dates(column, name, [m for m, _ in iso])
+    if any(_YEAR_MONTH.match(v) for v in list(sample)[:5]):
+        months = sum(n for v, n in sample.items() if _YEAR_MONTH.match(v))
+        if months >= CONVERT_SHARE * total:
+            return _year_months(column, name)
     shapes = _date_shapes(sample)
     if shapes is None:
         return None
@@ -228,3 +233,20 @@ def _iso_dates(column: pa.ChunkedArray, name: str, matches: list[re.Match[str]])
     if failed:
         notes.append(failure_note(name, failed, prepared.failed_examples(result), "dates"))
     return Outcome(result, was, notes)
+
+
+def _year_months(column: pa.ChunkedArray, name: str) -> Outcome | None:
+    """Months written as YYYY-MM, read as the first day of each month."""
+    prepared = Prepared(column)
+
+    def convert(values: Any, strict: bool) -> Any:
+        days = pc.binary_join_element_wise(values, pa.scalar("-01"), pa.scalar(""))
+        return pc.strptime(days, format="%Y-%m-%d", unit="s", error_is_null=True)
+
+    result, failed = prepared.run(convert)
+    if failed is None:
+        return None
+    notes = [f"'{name}': read as months (each as its first day)."]
+    if failed:
+        notes.append(failure_note(name, failed, prepared.failed_examples(result), "dates"))
+    return Outcome(result, "months (YYYY-MM)", notes)

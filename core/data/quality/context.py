@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.data import pii
 from core.data.quality.facts import SAMPLE_ROWS, SEED, Facts, sample_positions
+from core.data.quality.timeline import TimeIndex, time_index
 
 
 @dataclass
@@ -84,6 +85,11 @@ class Context:
     def label_codes(self, col: str) -> np.ndarray:
         """Exact distinct-value codes of the column on the sample (-1 = missing)."""
         return self.facts[col].codes[self.sample]
+
+    @cached_property
+    def timeline(self) -> TimeIndex | None:
+        """The date column that orders the table as a regular series (one row per period), if any."""
+        return time_index(self)
 
     @cached_property
     def target_is_classes(self) -> bool:

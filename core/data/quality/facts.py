@@ -153,7 +153,10 @@ def _five(q: np.ndarray) -> tuple[float, float, float, float, float]:
 def _moment_skew(m2: float, m3: float, n: int) -> float | None:
     if n < 3 or not (math.isfinite(m2) and math.isfinite(m3)) or m2 <= 0:
         return None
-    s = m3 / m2**1.5
+    scale = m2**1.5
+    if scale == 0:  # a spread so tiny its cube underflows (e.g. 1e-300): no shape to speak of
+        return None
+    s = m3 / scale
     # values that are all (nearly) equal leave only rounding noise in m2
     return s if math.isfinite(s) else None
 

@@ -16,6 +16,7 @@ from core.data.quality.registry import Check, make_finding
 
 DUPLICATES_WARNING = 0.001  # under 0.1% duplicates can't move a test score noticeably
 DUPLICATES_CRITICAL = 0.1  # a tenth of rows repeated: copies straddle train/test, scores inflate
+DUPLICATES_LARGE = 0.25  # removing a quarter of the rows or more is a decision, not a one-click fix
 _COMBINATIONS_FACTOR = 10  # fewer possible value combinations than 10x rows: repeats are expected
 
 
@@ -145,7 +146,18 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
         "1 row is an exact copy of an earlier row" if count == 1 else f"{count:,} rows are exact copies of earlier rows"
     )
     msg = f"{copies} ({vocab.percent(share)} of {ctx.rows:,}); e.g. row {examples[0][0]} repeats row {examples[0][1]}."
-    if expected:
+    large = share >= DUPLICATES_LARGE or expected  # then removing them is a choice, not the one-click fix
+    if share >= DUPLICATES_LARGE:  # so many copies: a column that told the rows apart may be gone
+        msg += f" Removing them would delete {vocab.percent(share)} of the rows."
+        sev = "info" if expected else "warning"
+        advice = (
+            "Check before removing them. Copies can come from loading the same data twice, but so many often "
+            "mean different records that look the same because a column telling them apart (an id, a date) was "
+            "left out or dropped: then go back to the version with that column. Remove them only if each row "
+            "must be unique."
+        )
+    elif expected:
+        msg += f" Removing them would delete {vocab.percent(share)} of the rows."
         sev = "info"
         advice = (
             "With so few columns and values, identical rows can be genuine (different people giving "
@@ -164,7 +176,8 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
             None,
             msg,
             advice,
-            "drop_duplicates",
+            None if large else "drop_duplicates",  # a fix that deletes a large share is never the one-click default
+            ("drop_duplicates",) if large else (),
             duplicates=count,
             share=share,
             example_rows=examples,
@@ -181,7 +194,9 @@ CHECK = Check(
     reason="Every copy is reported. Under 0.1% copies can't move a test score noticeably; when a tenth of rows are copies they straddle training and testing and inflate scores.",
     rule=(
         f"any exact copy -> info < {DUPLICATES_WARNING:.1%} <= warning < {DUPLICATES_CRITICAL:.0%} <= critical "
-        "(info when the columns allow so few combinations that repeats are expected)."
+        "(info when the columns allow so few combinations that repeats are expected); from "
+        f"{DUPLICATES_LARGE:.0%} of rows a warning (info when expected); when large or expected, removing "
+        "them is a further choice, not the one-click fix."
     ),
     help="Counts rows that are exact copies of an earlier row (all columns equal).",
     run=run,

@@ -11,6 +11,7 @@ from core.data.quality.facts import SAMPLE_ROWS, SEED, Facts, sample_positions
 from core.data.quality.registry import Check, make_finding
 from core.data.wording import quote
 
+MISSING_SHARE_GAP = 0.1  # a most common value (e.g. 0) this much more or less common where the gap is: worth saying
 MISSING_WARNING = 0.05  # below 5%, filling gaps (median / most common) barely changes the column
 MISSING_CRITICAL = 0.5  # more gaps than values: filling in would mostly invent data
 MISSING_ASSOCIATION = 0.3  # Cramér's V (bias-corrected); 0.3 is a "medium" effect (Cohen)
@@ -166,15 +167,15 @@ def _describe_association(ctx: Context, col: str, other: str, miss: np.ndarray, 
                 f1 = _fmt_date(int(m1), ctx.facts[other])
                 f0 = _fmt_date(int(m0), ctx.facts[other])
                 direction = "later" if m1 > m0 else "earlier"
-                return (
-                    f"The gaps are not random: it is missing more often for {direction} {quote(other)} "
-                    f"(median {f1} where missing, {f0} where present)."
-                )
-            direction = "higher" if m1 > m0 else "lower"
-            return (
-                f"The gaps are not random: it is missing more often when {quote(other)} is {direction} "
-                f"(median {vocab.number(m1)} where missing, {vocab.number(m0)} where present)."
-            )
+                if f1 != f0:  # equal middles say nothing about a direction
+                    return (
+                        f"The gaps are not random: it is missing more often for {direction} {quote(other)} "
+                        f"(median {f1} where missing, {f0} where present)."
+                    )
+            else:
+                sentence = _numeric_contrast(col, other, x[ok & miss], x[ok & ~miss])
+                if sentence:
+                    return sentence
     # labels: the category with the highest missing rate (with enough rows behind it)
     rates = np.bincount(codes, weights=miss, minlength=b.k)
     sizes = np.bincount(codes, minlength=b.k)
@@ -191,6 +192,33 @@ def _describe_association(ctx: Context, col: str, other: str, miss: np.ndarray, 
                 f"where {quote(other)} is '{label}', against {vocab.percent(overall)} overall."
             )
     return f"The gaps are not random: they go with the values of {quote(other)}."
+
+
+def _numeric_contrast(col: str, other: str, where_missing: np.ndarray, where_present: np.ndarray) -> str | None:
+    """How the other column differs between rows with and without the gap, told by the first measure that
+    differs in what a reader sees: the median, the share of its most common value (e.g. zeros), the mean."""
+    m1, m0 = float(np.median(where_missing)), float(np.median(where_present))
+    if vocab.number(m1) != vocab.number(m0):
+        return (
+            f"The gaps are not random: it is missing more often when {quote(other)} is "
+            f"{'higher' if m1 > m0 else 'lower'} (median {vocab.number(m1)} where missing, {vocab.number(m0)} "
+            "where present)."
+        )
+    s1, s0 = float(np.mean(where_missing == m1)), float(np.mean(where_present == m1))
+    if abs(s1 - s0) >= MISSING_SHARE_GAP and vocab.percent(s1) != vocab.percent(s0):
+        return (
+            f"The gaps are not random: it is missing more often when {quote(other)} is "
+            f"{'' if s1 > s0 else 'not '}{vocab.number(m1)} ({quote(other)} is {vocab.number(m1)} in "
+            f"{vocab.percent(s1)} of the rows where {quote(col)} is missing, {vocab.percent(s0)} where it is not)."
+        )
+    a1, a0 = float(np.mean(where_missing)), float(np.mean(where_present))
+    if vocab.number(a1) != vocab.number(a0):
+        return (
+            f"The gaps are not random: it is missing more often when {quote(other)} is "
+            f"{'higher' if a1 > a0 else 'lower'} (average {vocab.number(a1)} where missing, {vocab.number(a0)} "
+            "where present)."
+        )
+    return None
 
 
 def _bin_label(ctx: Context, col: str, code: int) -> str | None:

@@ -10,6 +10,7 @@ from core import vocab
 from core.data.findings import Finding
 from core.data.quality.context import MIN_NUMERIC, Context
 from core.data.quality.registry import Check, make_finding
+from core.data.quality.timeline import TimeIndex, seasonal_residuals
 from core.data.wording import and_join, quote
 
 OUTLIER_IQR = 3.0  # Tukey's "far out" fences (Q1 - 3 IQR, Q3 + 3 IQR): 1.5 flags 0.7% of a
@@ -37,6 +38,11 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
             continue
         nb = f.numbers
         if nb.count < MIN_NUMERIC or f.n_unique < 3:
+            continue
+        if ctx.timeline is not None:  # a series over time: judge each value against its season and trend
+            found = _over_time(ctx, col, ctx.timeline, threshold)
+            if found is not None:
+                out.append(found)
             continue
         q1, q3 = nb.q[1], nb.q[3]
         if not q3 > q1:
@@ -83,6 +89,59 @@ def run(ctx: Context, threshold: float) -> list[Finding]:
             )
         )
     return out
+
+
+_CYCLE = {"hour": "day", "day": "week", "week": "year", "month": "year", "quarter": "year"}  # what a season is
+
+
+def _over_time(ctx: Context, col: str, tl: TimeIndex, threshold: float) -> Finding | None:
+    """Values far from what the column's trend and season lead one to expect (a yearly peak is not one)."""
+    values = ctx.facts[col].values[tl.order]
+    rest, log = seasonal_residuals(values, tl.season)
+    ok = np.isfinite(rest)
+    if int(ok.sum()) < MIN_NUMERIC:
+        return None
+    q1, q3 = (float(v) for v in np.quantile(rest[ok], [0.25, 0.75]))
+    iqr = q3 - q1
+    if not iqr > 0:
+        return None
+    dist = np.where(ok, np.maximum(q1 - rest, rest - q3), -np.inf) / iqr
+    far = np.flatnonzero(dist > threshold)
+    if not len(far):
+        return None
+    count = len(far)
+    extreme = int(np.sum(dist[far] > OUTLIER_EXTREME))
+    worst = far[np.argsort(-dist[far], kind="stable")[:3]]
+    dates = ctx.frame[tl.column].iloc[tl.order[worst]]
+    fmt = "%Y-%m" if tl.period in ("month", "quarter") else ("%Y" if tl.period == "year" else "%Y-%m-%d")
+    examples = [f"{vocab.number(float(values[i]))} ({d:{fmt}})" for i, d in zip(worst, dates, strict=True)]
+    share = count / int(ok.sum())
+    cycle = _CYCLE.get(tl.period)
+    msg = (
+        f"{quote(col)} has {vocab.count(count, 'value')} far from what is usual for that time of the {cycle} "
+        f"(given the trend), e.g. {and_join(examples)}. Peaks that come back every {cycle} are not counted."
+    )
+    if cycle is None or tl.seasons_seen < 2:
+        msg = (
+            f"{quote(col)} has {vocab.count(count, 'value')} far from the values around them in time, e.g. "
+            f"{and_join(examples)}."
+        )
+    return make_finding(
+        "outliers",
+        "warning" if extreme else "info",
+        col,
+        msg,
+        "Check that they are real (a one-off event, a closed shop) and not typos. A forecast treats them as "
+        "part of the pattern unless you correct them or mark the event.",
+        None,
+        count=count,
+        share=share,
+        extreme=extreme,
+        log_scale=log,
+        examples=examples,
+        judged_over=tl.column,
+        season=tl.season,
+    )
 
 
 CHECK = Check(

@@ -1,0 +1,139 @@
+"""Is the table a series over time (one row per regular period: days, weeks, months)? And what a number
+in it usually is at each moment, so checks judge a value against its season and trend, not against
+every other value (a December peak is ordinary in a shop's monthly takings).
+
+``time_index(ctx)`` finds the date column that orders the table; ``seasonal_residuals`` takes away a
+rolling-median trend and the median of each position in the season, leaving what the pattern does
+not explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from core.data.quality.context import Context
+
+TIME_MIN_PERIODS = 10  # fewer dates than this: not a series worth judging as one
+TIME_REGULAR = 0.8  # >= 80% of steps equal the usual step (±10%): a regular series
+TIME_ONE_PER_PERIOD = 0.95  # >= 95% of rows have their own date: one row per period (not a panel)
+_CHUNK = 20_000
+
+# usual step in days -> (name of one period, periods in its season; 0 = no season to learn)
+_STEPS = (
+    (1 / 24, "hour", 24),
+    (1.0, "day", 7),
+    (7.0, "week", 52),
+    (30.4, "month", 12),
+    (91.3, "quarter", 4),
+    (365.25, "year", 0),
+)
+
+
+@dataclass(frozen=True)
+class TimeIndex:
+    column: str
+    periods: int  # distinct dates
+    period: str  # 'day', 'week', 'month', … ('period' when the step has no usual name)
+    season: int  # periods in one season (12 for months); 0 when there is none to learn
+    order: np.ndarray  # row positions sorted by date (rows without a date left out)
+
+    @property
+    def seasons_seen(self) -> float:
+        return self.periods / self.season if self.season else 0.0
+
+
+def _name_step(step_days: float) -> tuple[str, int]:
+    for days, name, season in _STEPS:
+        if abs(step_days - days) <= 0.1 * days:
+            return name, season
+    return "period", 0
+
+
+def time_index(ctx: Context) -> TimeIndex | None:
+    """The date column that orders the table as a regular series, one row per period; None otherwise."""
+    best: TimeIndex | None = None
+    for col in ctx.columns(("datetime",)):
+        f = ctx.facts[col]
+        if f.family != "datetime" or f.n_unique < TIME_MIN_PERIODS or f.n_unique < TIME_ONE_PER_PERIOD * ctx.rows:
+            continue
+        ticks = np.sort(np.asarray(f.uniques.asi8, dtype="float64"))
+        steps = np.diff(ticks)
+        step = float(np.median(steps))
+        if step <= 0 or float(np.mean(np.abs(steps - step) <= 0.1 * step)) < TIME_REGULAR:
+            continue  # irregular dates (sales of houses, events): not a series over time
+        name, season = _name_step(step / f.date_tick)
+        values = f.values
+        dated = np.flatnonzero(~np.isnan(values))
+        order = dated[np.argsort(values[dated], kind="stable")]
+        found = TimeIndex(col, f.n_unique, name, season, order)
+        if best is None or found.periods > best.periods:
+            best = found
+    return best
+
+
+def _level_around(z: np.ndarray, window: int, min_values: int) -> np.ndarray:
+    """The median of the values around each one in a centred window, leaving the value itself out: a value
+    is then never its own yardstick (which would squeeze the spread of what is left and make ordinary
+    values look far out)."""
+    half = window // 2
+    padded = np.concatenate([np.full(half, np.nan), z, np.full(half, np.nan)])
+    out = np.full(len(z), np.nan)
+    keep = [i for i in range(window) if i != half]
+    for start in range(0, len(z), _CHUNK):  # sliding windows a chunk at a time: memory stays small
+        stop = min(start + _CHUNK, len(z))
+        windows = np.lib.stride_tricks.sliding_window_view(padded[start : stop + 2 * half], window)[:, keep]
+        enough = np.sum(~np.isnan(windows), axis=1) >= min_values
+        with np.errstate(all="ignore"):
+            level = np.full(len(windows), np.nan)
+            if enough.any():
+                level[enough] = np.nanmedian(windows[enough], axis=1)
+        out[start:stop] = level
+    return out
+
+
+def _median_of_others(z: np.ndarray) -> np.ndarray:
+    """For each value, the median of the other non-missing values (a missing one: of all of them); 0 when
+    there are none."""
+    ok = np.flatnonzero(~np.isnan(z))
+    g = len(ok)
+    out = np.full(len(z), float(np.median(z[ok])) if g else 0.0)
+    if g < 2:
+        return out
+    order = ok[np.argsort(z[ok], kind="stable")]
+    a = z[order]
+    rank = np.arange(g)
+
+    def without(j: np.ndarray) -> np.ndarray:  # the j-th smallest once the value at `rank` is left out
+        return a[np.where(j < rank, j, j + 1)]
+
+    lo = (g - 2) // 2
+    hi = (g - 1) // 2
+    out[order] = (without(np.full(g, lo)) + without(np.full(g, hi))) / 2
+    return out
+
+
+def seasonal_residuals(values: np.ndarray, season: int) -> tuple[np.ndarray, bool]:
+    """What a trend and a season do not explain, for values in date order (NaN kept); and whether the
+    values were judged on a log scale (all positive: a peak that grows with the trend stays ordinary)."""
+    x = np.asarray(values, dtype="float64")
+    finite = x[np.isfinite(x)]
+    log = bool(len(finite)) and bool(np.all(finite > 0))
+    with np.errstate(all="ignore"):
+        y = np.log(x) if log else x.copy()
+    y[~np.isfinite(y)] = np.nan
+    window = max(season, 6) | 1  # odd, so the window is centred on the period
+    if season and len(y) >= 2 * season:
+        # the season from full windows only (a half window at either end would tilt it), then the trend
+        # of what the season leaves, where a shorter window at the ends is fair
+        position = np.arange(len(y)) % season
+        detrended = y - _level_around(y, window, window - 1)
+        seasonal = np.zeros(len(y))
+        for p in range(season):
+            at = np.flatnonzero(position == p)
+            seasonal[at] = _median_of_others(detrended[at])
+        y = y - seasonal
+    return y - _level_around(y, window, 3), log
