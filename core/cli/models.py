@@ -67,7 +67,7 @@ def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         raise InputError(
             "Say where the predictions should go.", "Add --out scored.csv to write a file, or --json to print the rows."
         )
-    out = predict_command(args.model, input_path(args.file), args.out, overwrite=args.overwrite)
+    out = predict_command(args.model, input_path(args.file), args.out, overwrite=args.overwrite, explain=args.explain)
     count = len(out["rows"]) if isinstance(out["rows"], list) else out["rows"]
     return out, f"scored {count:,} rows → {out['out']}"
 
@@ -167,6 +167,11 @@ def add_predict(command: AddCommand) -> None:
         help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows",
     )
     p.add_argument("--overwrite", action="store_true", help="replace --out if it already exists")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="add contribution_base and one contribution_<column> per column: how much each pushed the answer",
+    )
 
 
 def add_retrain(command: AddCommand) -> None:

@@ -214,13 +214,16 @@ def predict_frame(
     check: bool = True,
     cutoff: float | None = None,
     chance_columns: bool = False,
+    explain: bool = False,
+    background: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The input's columns plus ``prediction`` and, for a classifier, one ``proba_<class>`` per class.
 
     A yes/no model with a cut-off (``cutoff``, or the one stored with it) answers the second class where its
     chance reaches the cut-off, and the output gains a ``cutoff`` column saying which; the chances are
     unchanged. ``chance_columns`` adds ``chance_<class>`` beside each ``proba_<class>`` (the same numbers, a
-    plainer name for a spreadsheet)."""
+    plainer name for a spreadsheet). ``explain`` adds ``contribution_base`` and one ``contribution_<column>`` per
+    input column (:func:`core.models.explain.explain_frame`; ``background``: rows like the training data)."""
     if check:
         check_schema(frame, model)
     out = frame.drop(
@@ -241,7 +244,14 @@ def predict_frame(
             added[CUTOFF_COLUMN] = used
     else:
         added = {"prediction": model.predict(frame)}
-    return pd.concat([out, pd.DataFrame(added, index=frame.index)], axis=1)
+    parts = [out, pd.DataFrame(added, index=frame.index)]
+    if explain:
+        from core.models.explain import explain_frame
+
+        given = proba if model.task == "classification" else added["prediction"]
+        found = explain_frame(frame, model, background=background, outputs=given)
+        parts.append(found.columns([str(c) for c in frame.columns]))
+    return pd.concat(parts, axis=1)
 
 
 def _is_blank(value: Any) -> bool:
@@ -353,7 +363,11 @@ def to_safe_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
 
 
 def _score_file(
-    model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None, overwrite: bool = False
+    model_ref: str | int,
+    source: bytes | str | Path,
+    out_path: str | Path | None,
+    overwrite: bool = False,
+    explain: bool = False,
 ) -> dict[str, Any]:
     from core.data.ingest import read_table
     from core.paths import output_path, write_output
@@ -369,7 +383,13 @@ def _score_file(
     info, model = load_registered(model_ref)
     table = read_table(source)
     report = check_schema(table.frame, model)
-    scored = with_cells_as_written(predict_frame(table.frame, model, check=False), source, table)
+    background = None
+    if explain:
+        from core.models.explain import background_for
+
+        background = background_for(info.dataset_id)
+    scored = predict_frame(table.frame, model, check=False, explain=explain, background=background)
+    scored = with_cells_as_written(scored, source, table)
     result: dict[str, Any] = {
         "rows": len(scored),
         "out": None if out is None else str(out),
@@ -436,14 +456,18 @@ def with_cells_as_written(
 
 
 def predict_command(
-    model_ref: str | int, source: bytes | str | Path, out_path: str | Path | None, overwrite: bool = False
+    model_ref: str | int,
+    source: bytes | str | Path,
+    out_path: str | Path | None,
+    overwrite: bool = False,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """The CLI's ``predict --json`` object: ``rows``, ``out``, plus ``model``, ``warnings``, ``notes``.
 
     Without ``out_path`` nothing is written and ``rows`` holds the scored rows (a list of objects)
-    instead of their count.
+    instead of their count. ``explain`` adds the contribution columns (:func:`predict_frame`).
     """
-    return _score_file(model_ref, source, out_path, overwrite)
+    return _score_file(model_ref, source, out_path, overwrite, explain)
 
 
 def score_upload(data: bytes, name: str, model_ref: str | int) -> tuple[SchemaReport, pd.DataFrame | None]:
