@@ -125,6 +125,7 @@ def save_dataset(
             base_kinds = json.loads(parent["kinds_json"] or "{}")
         else:
             family_id, version, base_kinds = None, 1, {}
+            name = _unused_name(db, clean_name(name))  # a different file under a name already used
         merged_kinds = {k: v for k, v in {**base_kinds, **(kinds or {})}.items() if k in frame.columns}
         row = {
             "name": clean_name(name),
@@ -159,6 +160,18 @@ def save_dataset(
         )
         stored = db.table("datasets").get(new_id)
     return _dataset_from_row(stored)
+
+
+def _unused_name(db: Database, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)``… when another upload already goes by it, so two different files
+    called reference.csv can be told apart in every list."""
+    taken = {row[0] for row in db.execute("SELECT DISTINCT name FROM datasets").fetchall()}
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
 
 
 def get_dataset(dataset_id: int, home: Path | None = None) -> DatasetInfo:
