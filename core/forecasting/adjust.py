@@ -107,7 +107,8 @@ def _forecast(
     base = np.expm1(rest) if mult else rest
     fits = []
     for c in models:
-        spec = state["specs"].get(c) if final and y.size > REFIT_SPEC_POINTS else None
+        # the structure the backtest found (as its later windows and a long final fit reuse it)
+        spec = state["specs"].get(c) if not final or y.size > REFIT_SPEC_POINTS else None
         fits.append(fit_predict(c, base, h, level, plan, spec)[:3])
     mean, lo, hi = (np.mean([f[k] for f in fits], axis=0) for k in range(3))
     back = eff.contribution(ahead)

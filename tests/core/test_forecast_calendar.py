@@ -345,3 +345,20 @@ def test_an_unknown_option_names_the_commands_help(capsys: pytest.CaptureFixture
     assert ex.value.code == 2
     assert "unrecognized arguments: --bogus" in err and "`python -m core forecast --help`" in err
     assert "core core" not in err
+
+
+def test_cli_drivers_and_stockout_in_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    frame = with_future(promo_series(seed=2), 7, promo=[0, 0, 1, 0, 0, 0, 0], price=5.0)
+    frame["out"] = 0
+    frame.loc[100:104, ["units", "out"]] = [0.0, 1]
+    data = tmp_path / "promo.csv"
+    frame.to_csv(data, index=False)
+    code, stdout, err = run(
+        capsys, "forecast", str(data), "--date", "date", "--value", "units", "--horizon", "7",
+        "--drivers", "promo,price", "--stockout", "out", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    s = json.loads(stdout)["series"][0]
+    assert s["id"] is None and set(s["drivers_used"]) <= {"promo", "price"}
+    assert s["stockout"]["periods"] == 5 and s["stockout"]["lost_demand"] > 0
+    assert len(s["forecast"]) == 7
