@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import KeelError
+from core.store.db import acting
 
 MEMORY_LIMIT_BYTES = int(os.environ.get("KEEL_JOB_MEMORY_MB", "12000")) * 1024 * 1024
 CPU_LIMIT_SECONDS = int(os.environ.get("KEEL_JOB_CPU_SECONDS", "7200"))
@@ -100,9 +101,9 @@ def _read_message(stream: Any) -> tuple | None:
     return pickle.loads(payload)  # written by our own worker process, never by a user
 
 
-def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _supervise(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, actor: tuple) -> None:
     with _SLOTS:
-        _run_worker(job, func, args, kwargs, niceness=BACKGROUND_NICENESS)
+        _run_worker(job, func, args, kwargs, niceness=BACKGROUND_NICENESS, actor=actor)
 
 
 def _without_progress(func: Callable[..., Any], args: tuple, kwargs: dict, progress: Callable) -> Any:
@@ -117,14 +118,17 @@ def run_isolated(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any
     dead worker becomes :class:`JobDiedError`. ``func`` must be a module-level function.
     """
     job = Job(id=secrets.token_urlsafe(12), title=title)
-    _run_worker(job, _without_progress, (func, args, kwargs), {})
+    _run_worker(job, _without_progress, (func, args, kwargs), {}, actor=acting())
     if job.status != "done":
         raise job.error if job.error is not None else JobDiedError(f"'{title}' did not finish.", "Try again.")
     return job.result
 
 
-def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, niceness: int = 0) -> None:
-    """Run one job in a fresh ``python -m core.worker`` process and record its outcome on ``job``."""
+def _run_worker(
+    job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, niceness: int = 0, actor: tuple = (None, None)
+) -> None:
+    """Run one job in a fresh ``python -m core.worker`` process and record its outcome on ``job``. ``actor``: the
+    person and role the work is done for (its writes are checked against that role, and audited under them)."""
     job.text = "Starting…"
     # A fresh interpreter running only core.worker: it shares no threads or locks with the
     # server and never re-runs the page script (as multiprocessing's spawn would).
@@ -138,7 +142,7 @@ def _run_worker(job: Job, func: Callable[..., Any], args: tuple, kwargs: dict, n
     outcome: tuple | None = None
     assert proc.stdin is not None and proc.stdout is not None  # both are pipes
     try:
-        proc.stdin.write(pickle.dumps((func, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.write(pickle.dumps((func, args, kwargs, actor), protocol=pickle.HIGHEST_PROTOCOL))
         proc.stdin.close()
         while outcome is None:
             message = _read_message(proc.stdout)
@@ -183,7 +187,7 @@ def submit(title: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> s
         _forget_old()
         _JOBS[job.id] = job
     threading.Thread(
-        target=_supervise, args=(job, func, args, kwargs), daemon=True, name=f"keel-job-{job.id[:6]}"
+        target=_supervise, args=(job, func, args, kwargs, acting()), daemon=True, name=f"keel-job-{job.id[:6]}"
     ).start()
     return job.id
 

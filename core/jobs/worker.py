@@ -37,7 +37,10 @@ def main() -> int:
     limit_resources(memory, cpu)
     if len(sys.argv) > 3 and int(sys.argv[3]) > 0:
         os.nice(int(sys.argv[3]))  # a background job: people waiting for pages go first
-    func, args, kwargs = pickle.load(sys.stdin.buffer)  # from Keel's own server process only
+    func, args, kwargs, actor = pickle.load(sys.stdin.buffer)  # from Keel's own server process only
+    from core.store.db import set_actor
+
+    set_actor(*actor)  # the person the work is for: their role is checked on every write, as in the page
 
     def progress(fraction: float, text: str) -> None:
         send(channel, ("progress", float(fraction), str(text)))

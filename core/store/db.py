@@ -360,6 +360,11 @@ def set_actor(person: str | None, role: str | None = None) -> None:
     _ROLE.set(role)
 
 
+def acting() -> tuple[str | None, str | None]:
+    """The person and role set for this thread's writes (to hand to a worker process doing the work for them)."""
+    return _ACTOR.get(), _ROLE.get()
+
+
 def current_actor() -> str | None:
     """Who is acting: set by the page or command (the person a login proxy named), else ``KEEL_USER``;
     None for one person on their own laptop."""

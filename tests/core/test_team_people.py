@@ -264,3 +264,23 @@ def test_the_store_refuses_a_write_the_acting_role_does_not_allow_and_keeps_noth
     assert [e.actor for e in store.audit_log()] == ["cy"] and store.list_people() == []
     store.save_dataset(frame.assign(b=1), "more.csv")  # no role set: one person on a laptop, or Keel itself
     assert len(store.list_datasets()) == 2 and kept.id == store.list_datasets()[-1].id
+
+
+def _keep_a_table(progress: object = None) -> int:
+    """Work a page hands to a worker process: it writes to the store."""
+    import pandas as pd
+
+    return store.save_dataset(pd.DataFrame({"a": [1, 2]}), "sales.csv").id
+
+
+def test_work_done_in_a_worker_process_is_checked_against_the_role_of_who_asked() -> None:
+    from core import jobs
+    from core.errors import AccessDenied
+
+    with store.acting_as("bo", "viewer"):
+        refused = jobs.wait(jobs.submit("Keeping a table", _keep_a_table), 120)
+    assert refused.status == "failed" and isinstance(refused.error, AccessDenied)
+    assert str(refused.error) == "bo is a viewer: viewers cannot add data or record new batches."
+    with store.acting_as("cy", "editor"):
+        kept = jobs.wait(jobs.submit("Keeping a table", _keep_a_table), 120)
+    assert kept.status == "done" and [e.actor for e in store.audit_log()] == ["cy"]
