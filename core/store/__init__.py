@@ -26,10 +26,21 @@ Rules the store keeps:
   audit log too.
 
 Modules: ``db`` (opening, transactions, audit writes), ``schema`` (migrations), ``files`` (atomic
-writes, fingerprints, quarantine, keys), ``datasets``, ``registry`` (models), ``batches`` (batches,
-forecasts, audit reads), ``backup`` (backup and restore), ``check``.
+writes, fingerprints, quarantine, keys), ``datasets``, ``registry`` (models), ``apikeys`` (the scoring
+API's keys and traffic), ``batches`` (batches, forecasts, audit reads), ``backup`` (backup and restore),
+``check``.
 """
 
+from core.store.apikeys import (
+    ApiKey,
+    TrafficRow,
+    api_traffic,
+    check_key_name,
+    list_api_keys,
+    record_api_traffic,
+    revoke_api_key,
+    save_api_key,
+)
 from core.store.backup import RestoreReport, backup, restore
 from core.store.batches import AuditEntry, acknowledge_alert, audit_log, list_batches, save_batch, save_forecast
 from core.store.check import CheckReport, Problem, check
@@ -121,6 +132,7 @@ __all__ = [
     "RETRAIN_POLICIES",
     "ROLES",
     "STAGES",
+    "ApiKey",
     "AuditEntry",
     "Channel",
     "CheckReport",
@@ -134,13 +146,16 @@ __all__ = [
     "Schedule",
     "StoreDamagedError",
     "StoreUnavailableError",
+    "TrafficRow",
     "acknowledge_alert",
     "acting_as",
     "add_channel",
     "add_schedule",
+    "api_traffic",
     "audit_log",
     "backup",
     "check",
+    "check_key_name",
     "check_model_name",
     "claim_file",
     "clean_name",
@@ -159,6 +174,7 @@ __all__ = [
     "get_person",
     "integrity_check",
     "list_alerts",
+    "list_api_keys",
     "list_batches",
     "list_channels",
     "list_datasets",
@@ -174,6 +190,7 @@ __all__ = [
     "quarantine_orphans",
     "quarantined",
     "queue_alert",
+    "record_api_traffic",
     "record_decision",
     "record_delivery",
     "remove_channel",
@@ -182,6 +199,8 @@ __all__ = [
     "rename_dataset",
     "resolve_model",
     "restore",
+    "revoke_api_key",
+    "save_api_key",
     "save_batch",
     "save_dataset",
     "save_forecast",

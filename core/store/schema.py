@@ -178,3 +178,38 @@ def m004_team(db: Database) -> None:
     db.table("alert_channels").create_index(["model_name"])
     db.table("alerts_outbox").create_index(["status", "next_attempt_at"])
     db.table("processed_files").create_index(["schedule_id", "file_key"], unique=True)
+
+
+@migrations()
+def m005_scoring_api(db: Database) -> None:
+    """The scoring API (``python -m core serve``): its keys, stored only as a SHA-256 of the secret, with the
+    models each may score and its rate; and its traffic, counted per minute, key, model and answer."""
+    db.table("api_keys").create(
+        {
+            "id": int,
+            "name": str,
+            "key_sha256": str,  # the secret itself is shown once and never stored
+            "key_start": str,  # its first characters, so a person can tell two keys apart
+            "scope_json": str,  # the model references it may score; [] means every model
+            "rate_per_minute": int,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db.table("api_keys").create_index(["name"], unique=True)
+    db.table("api_traffic").create(
+        {
+            "id": int,
+            "minute": str,  # ISO 8601, UTC, the start of the minute
+            "key_name": str,
+            "model_id": int,  # None for requests that named no model (the list, a refused key)
+            "status": int,
+            "requests": int,
+            "rows": int,
+            "total_ms": float,
+            "max_ms": float,
+        },
+        pk="id",
+    )
+    db.table("api_traffic").create_index(["minute"])
+

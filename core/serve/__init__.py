@@ -1,0 +1,18 @@
+"""The scoring API (``python -m core serve``): other programs ask Keel's registry for predictions over HTTP.
+
+=============  ==========================================================================================
+``app``        the Starlette application: endpoints, checks in order, problem details
+``keys``       API keys (only their hash is stored), scopes, the per-key rate limit
+``scoring``    the model a reference names now (cached by fingerprint), JSON or CSV rows, the CLI's checks
+``traffic``    request counts and latency, written to the store in batches
+``openapi``    the OpenAPI 3.1 document served at /openapi.json
+``server``     running it with uvicorn on a socket Keel binds itself (a port in use is a plain error)
+=============  ==========================================================================================
+"""
+
+from core.serve.app import Settings, create_app
+from core.serve.keys import in_scope, new_key
+from core.serve.openapi import openapi_document
+from core.serve.server import serve
+
+__all__ = ["Settings", "create_app", "in_scope", "new_key", "openapi_document", "serve"]

@@ -1,0 +1,171 @@
+"""Scoring for the API: the model a reference names *now*, rows from JSON or CSV, the same checks and the same
+answers as ``python -m core predict``.
+
+* :class:`ModelCache` resolves the reference on every request (so a new champion is served at once, with no
+  restart) and keeps loaded models by id, file fingerprint and cut-off, so a model file is read once.
+* :func:`rows_frame` turns JSON rows into a table, naming the row and column of anything that is not a plain
+  value; :func:`score_rows` and :func:`score_csv` run the CLI's schema check and scoring.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from core import store
+from core.errors import InputError
+from core.models import KeelModel, check_schema, load_registered, predict_frame, to_safe_csv
+from core.models.predict import CUTOFF_COLUMN, with_cells_as_written
+from core.vocab import jsonable
+
+CACHE_SIZE = 8
+
+
+class TooLarge(InputError):
+    """A request with more rows or bytes than the server takes (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # counting from 1
+    column: str | None
+    value: str | None
+    expected: str
+
+
+class BadRows(InputError):
+    """Rows that do not fit the model (HTTP 422), each problem with its row and column where known."""
+
+    def __init__(self, message: str, hint: str, problems: tuple[RowProblem, ...] = ()) -> None:
+        super().__init__(message, hint)
+        self.problems = problems
+
+
+class ModelCache:
+    """Loaded models by (id, file fingerprint, cut-off); the least recently used is dropped past ``size``."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._size = size
+        self._models: OrderedDict[tuple[int, str, float | None], KeelModel] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[tuple[int, str, float | None], threading.Lock] = {}
+
+    def get(self, info: store.ModelInfo) -> KeelModel:
+        slot = (info.id, info.artifact_sha256, info.threshold)
+        with self._lock:
+            model = self._models.get(slot)
+            if model is not None:
+                self._models.move_to_end(slot)
+                return model
+            loading = self._loading.setdefault(slot, threading.Lock())
+        with loading:  # one thread loads a model; the others wait for it
+            with self._lock:
+                model = self._models.get(slot)
+            if model is None:
+                _, model = load_registered(info.id)  # the store checks the file's fingerprint
+                with self._lock:
+                    self._models[slot] = model
+                    while len(self._models) > self._size:
+                        self._models.popitem(last=False)
+                    self._loading.pop(slot, None)
+        return model
+
+
+_PLAIN = (str, int, float, bool, type(None))
+_KIND_WORDS: dict[type, str] = {dict: "an object", list: "a list"}
+
+
+def rows_frame(body: Any, max_rows: int) -> pd.DataFrame:
+    """The table in a JSON body ``{"rows": [{column: value, …}, …]}``; anything else is a :class:`BadRows`
+    naming the row and column, and more than ``max_rows`` rows is :class:`TooLarge`."""
+    hint = (
+        'Send {"rows": [{"column": value, …}, …]}: one object per row, each value a number, text, true/false or null.'
+    )
+    if not isinstance(body, dict) or "rows" not in body:
+        raise BadRows("The request has no 'rows'.", hint)
+    rows = body["rows"]
+    if not isinstance(rows, list) or not rows:
+        raise BadRows("'rows' must be a list holding at least one row.", hint)
+    if len(rows) > max_rows:
+        raise TooLarge(
+            f"The request has {len(rows):,} rows; this server takes at most {max_rows:,} in one request.",
+            "Split the rows into smaller requests.",
+        )
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            kind = _KIND_WORDS.get(type(row), "a single value")
+            raise BadRows(
+                f"Row {i} is {kind}, not an object of column names and values.",
+                hint,
+                (RowProblem(i, None, None, "an object"),),
+            )
+        for column, value in row.items():
+            if not isinstance(value, _PLAIN):
+                kind = _KIND_WORDS.get(type(value), type(value).__name__)
+                raise BadRows(
+                    f"Row {i}, column '{str(column)[:60]}' holds {kind}; a cell must be a number, text, true/false "
+                    "or null.",
+                    hint,
+                    (RowProblem(i, str(column), None, "a number, text, true/false or null"),),
+                )
+    return pd.DataFrame.from_records(rows)
+
+
+def _problems(report: Any) -> tuple[RowProblem, ...]:
+    found = [RowProblem(0, name, None, "a column the model needs") for name in report.missing_columns]
+    for bad in report.bad_values:
+        found += [RowProblem(row, bad.column, value, bad.expected) for row, value in bad.examples]
+    return tuple(found)
+
+
+def checked(frame: pd.DataFrame, model: KeelModel, hint: str) -> Any:
+    """The CLI's schema check; its errors as :class:`BadRows` (the CLI's own message, and where)."""
+    report = check_schema(frame, model, raise_errors=False)
+    if not report.ok:
+        raise BadRows("This table does not fit the model: " + " ".join(report.errors), hint, _problems(report))
+    return report
+
+
+def _added_columns(scored: pd.DataFrame) -> list[str]:
+    return [c for c in scored.columns if c in ("prediction", CUTOFF_COLUMN) or str(c).startswith("proba_")]
+
+
+def score_rows(frame: pd.DataFrame, model: KeelModel) -> dict[str, Any]:
+    """``{"predictions": [...], "warnings": [...]}`` for JSON rows: each row's ``prediction`` and, for a
+    classifier, its ``proba_<class>`` (and ``cutoff`` for a yes/no model with one), as the CLI computes them."""
+    report = checked(
+        frame,
+        model,
+        "Send every column the model needs, with numbers as numbers (or text holding a number) and dates as "
+        "text such as 2026-12-07. Rows count from 1 in the order sent.",
+    )
+    scored = predict_frame(frame, model, check=False)
+    added = scored[_added_columns(scored)]
+    records = added.astype(object).where(added.notna(), None).to_dict("records")
+    return jsonable({"predictions": records, "warnings": list(report.warnings)})
+
+
+def score_csv(data: bytes, model: KeelModel, max_rows: int) -> tuple[bytes, int, list[str]]:
+    """The CSV ``python -m core predict MODEL FILE --out OUT.csv`` would write for this file, byte for byte; with
+    its row count and the schema check's warnings."""
+    from core.data import read_table
+
+    name = "request.csv"
+    table = read_table(data, name=name)
+    if len(table.frame) > max_rows:
+        raise TooLarge(
+            f"The file has {len(table.frame):,} rows; this server takes at most {max_rows:,} in one request.",
+            "Split the file into smaller files.",
+        )
+    report = checked(
+        table.frame,
+        model,
+        "Use a file with the same columns as the training data (row numbers count data rows from 1, after the "
+        "header). Fix or blank out the values listed, then try again.",
+    )
+    scored = with_cells_as_written(predict_frame(table.frame, model, check=False), data, table, name)
+    return to_safe_csv(scored), len(scored), list(report.warnings)
