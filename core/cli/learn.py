@@ -1,0 +1,26 @@
+"""``export`` and ``explore``: what a student takes away from Keel (issue 20)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.cli.common import AddCommand, read
+
+
+def cmd_export(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.models.export import export_model
+
+    out = export_model(args.model, notebook=args.notebook, script=args.script, overwrite=args.overwrite)
+    run = f"jupyter lab {out['out']}" if out["kind"] == "notebook" else f"python {out['out']}"
+    return out, f"wrote a {out['kind']} that reruns model {out['model']} → {out['out']} (run it: {run})"
+
+
+def add_export(command: AddCommand) -> None:
+    p = command("export", cmd_export, "Write a notebook or script that reruns a model's training and evaluation.")
+    p.add_argument("model", help="id, name (the version in use), name:version or name@champion")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--notebook", default=None, metavar="OUT.ipynb", help="write a Jupyter notebook")
+    where.add_argument("--script", default=None, metavar="OUT.py", help="write a Python script")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it already exists")
+

@@ -1,0 +1,96 @@
+"""export (issue 20): a script or notebook that reruns a model's training and evaluation through core's public
+API and prints the hold-out metrics Keel stored for it, to 1e-9."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+
+
+def _cli(*args: str, home: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=cwd, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KEEL_HOME": str(home)},
+    )  # fmt: skip
+
+
+def _train(path: Path, target: str, home: Path) -> dict:
+    proc = _cli("train", str(path), "--target", target, "--time-budget", "600", "--json", home=home)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _same_metrics(printed: dict, stored: dict) -> None:
+    assert set(printed) == set(stored)
+    for key, value in stored.items():
+        if value is None:
+            assert printed[key] is None, key
+        else:
+            assert abs(printed[key] - value) <= 1e-9, (key, printed[key], value)
+
+
+@pytest.fixture
+def churn_file(tmp_path: Path) -> Path:
+    """The churn sample, smaller (it keeps its e-mail column: personal data is masked before it is stored)."""
+    path = tmp_path / "churn.csv"
+    pd.read_csv(DATA / "customer_churn.csv").sample(700, random_state=0).to_csv(path, index=False)
+    return path
+
+
+def test_an_exported_script_reproduces_the_hold_out_metrics(keel_home: Path, tmp_path: Path, churn_file) -> None:
+    trained = _train(churn_file, "churned", keel_home)
+    script = tmp_path / "out" / "rerun.py"
+    script.parent.mkdir()
+    proc = _cli("export", str(trained["model"]["id"]), "--script", str(script), "--json", home=keel_home)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["out"] == str(script)
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KEEL_HOME": str(keel_home)},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    _same_metrics(json.loads(run.stdout.strip().splitlines()[-1]), trained["metrics"])
+
+
+def test_an_exported_notebook_runs_headless_and_reproduces_the_metrics(keel_home: Path, tmp_path: Path) -> None:
+    from nbclient import NotebookClient
+
+    trained = _train(DATA / "penguins.csv", "species", keel_home)
+    book = tmp_path / "rerun.ipynb"
+    proc = _cli("export", "penguins-species", "--notebook", str(book), home=keel_home)
+    assert proc.returncode == 0, proc.stderr
+    nb = nbformat.read(book, as_version=4)
+    assert [c.cell_type for c in nb.cells[:2]] == ["markdown", "code"]
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    last = [o for o in nb.cells[-1].outputs if o.get("name") == "stdout"][-1]["text"].strip().splitlines()[-1]
+    _same_metrics(json.loads(last), trained["metrics"])
+
+
+def test_export_refuses_what_it_must(keel_home: Path, tmp_path: Path) -> None:
+    _train(DATA / "penguins.csv", "species", keel_home)
+    existing = tmp_path / "taken.py"
+    existing.write_text("mine")
+    cases = [
+        (("export", "1", "--script", str(existing)), "already exists"),
+        (("export", "1", "--script", str(keel_home / "x.py")), "inside Keel's own folder"),
+        (("export", "7", "--script", str(tmp_path / "a.py")), "No model matches"),
+        (("export", "1"), "one of the arguments --notebook --script is required"),
+    ]
+    for args, message in cases:
+        proc = _cli(*args, "--json", home=keel_home)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "hint:" in proc.stderr, proc.stderr
+        assert proc.stdout == ""
+    assert existing.read_text() == "mine"
+    ok = _cli("export", "1", "--script", str(existing), "--overwrite", home=keel_home)
+    assert ok.returncode == 0 and "train.train(" in existing.read_text()
