@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core.bugs import log_bug
-from core.cli import card, data, forecast, learn, models, monitoring, store, team
+from core.cli import card, data, forecast, learn, models, monitoring, serve, store, team
 from core.cli.common import PROG, AddCommand, Command, Parser
 from core.errors import KeelError
 from core.vocab import jsonable
@@ -44,6 +44,8 @@ COMMANDS: tuple[Callable[[AddCommand], None], ...] = (
     team.add_alerts,
     team.add_schedule,
     team.add_scheduler,
+    serve.add_serve,
+    serve.add_apikey,
     learn.add_export,
 )
 
