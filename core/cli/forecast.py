@@ -47,7 +47,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines.append(f"  {label}: {s.model_label} ({s.comparison()}{extra})")
         learnt = sorted((e for e in s.events if e.get("effect") is not None), key=lambda e: -abs(e["effect"]))
         shown = [e["sentence"] for e in learnt][:3]  # the largest effects
-        shown += [d["sentence"] for d in s.drivers][:3]
+        shown += [f"{d['sentence']}; {d['moved']['sentence']}" for d in s.drivers][:3]
         lines += [f"    {text}" for text in shown + ([s.stockout["sentence"]] if s.stockout else [])]
     if len(labels) > 20:
         lines.append(f"  … and {len(labels) - 20} more (--json or --out for all)")

@@ -171,7 +171,10 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
         mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
     events = [_event(n, eff.beta[j], mult, y) for j, n in enumerate(extras.names) if extras.kinds[j] == "event"]
     drivers = [
-        _driver(n, eff.per_unit(j), mult, y, bool(np.isin(past[:, j], (0.0, 1.0)).all()))
+        {
+            **_driver(n, eff.per_unit(j), mult, y, bool(np.isin(past[:, j], (0.0, 1.0)).all())),
+            "moved": _moved(mean, eff.per_unit(j) * (extras.future[:, j] - past[-1, j]), mult, state["unit"]),
+        }
         for j, n in enumerate(extras.names)
         if extras.kinds[j] == "driver"
     ]
@@ -187,7 +190,10 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
         backtest=bt,
         windows=windows,
         scale=factor,
-        notes=list(out.get("notes", [])) + [sentence] + [e["sentence"] for e in events if e["effect"] is not None],
+        notes=list(out.get("notes", []))
+        + [sentence]
+        + [e["sentence"] for e in events if e["effect"] is not None]
+        + [f"{d['sentence']}; {d['moved']['sentence']}." for d in drivers if d["driver"] in used],
         events=events,
         drivers_used=[n for n in used if n in {d["driver"] for d in drivers}],
         drivers=[d for d in drivers if d["driver"] in used],
@@ -230,6 +236,18 @@ def _driver(name: str, per_unit: float, mult: bool, y: np.ndarray, switch: bool)
         "driver": name,
         "effect_per_unit": round(share, 6),
         "sentence": f"'{name}' {how}: about {signed_percent(share)}",
+    }
+
+
+def _moved(mean: np.ndarray, push: np.ndarray, mult: bool, unit: str) -> dict[str, Any]:
+    """How much a driver's future values move the forecast's total, against keeping it at its last value."""
+    without = mean * np.exp(-push) if mult else mean - push
+    base = float(np.sum(without))
+    share = float(np.sum(mean)) / base - 1 if base > 0 else 0.0
+    return {
+        "share": round(share, 4),
+        "sentence": f"its planned values move the next {count(mean.size, unit)} by about {signed_percent(share)} "
+        "against keeping it at its last value",
     }
 
 

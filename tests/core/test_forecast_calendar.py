@@ -183,6 +183,7 @@ def test_a_driver_known_ahead_is_used_when_it_wins_the_backtest() -> None:
     promo = next(d for d in s.drivers if d["driver"] == "promo")
     assert 0.6 < promo["effect_per_unit"] < 1.4 and promo["sentence"].startswith("'promo' on: about +")
     assert s.yhat[4] > 1.5 * max(s.yhat[3], s.yhat[5])
+    assert promo["moved"]["share"] > 0.03 and "against keeping it at its last value" in promo["moved"]["sentence"]
     assert res.to_json()["series"][0]["drivers_used"] == ["promo", "price"]
 
 
