@@ -213,3 +213,14 @@ def m005_scoring_api(db: Database) -> None:
     )
     db.table("api_traffic").create_index(["minute"])
 
+
+@migrations()
+def m006_lookup_indexes(db: Database) -> None:
+    """Indexes for what pages and commands look up by model or dataset: with 1,000 models x 100 batches, one
+    model's batch history was a scan of all 100,000 batches (bench/bench_team.py)."""
+    db.table("batches").create_index(["model_id"])
+    db.table("batches").create_index(["dataset_id"])
+    db.table("stage_history").create_index(["model_id"])
+    db.table("models").create_index(["dataset_id"])
+    db.table("forecasts").create_index(["dataset_id"])
+    db.table("audit").create_index(["object_type", "object_id"])

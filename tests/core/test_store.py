@@ -18,7 +18,14 @@ from core.errors import IntegrityError, InputError, NotFoundError
 
 
 pytestmark = pytest.mark.usefixtures("store_backend")
-ALL_MIGRATIONS = ["m001_initial", "m002_safe_model_files", "m003_model_card_and_cutoff", "m004_team", "m005_scoring_api"]  # every test on SQLite and on a real PostgreSQL server
+ALL_MIGRATIONS = [  # every test on SQLite and on a real PostgreSQL server
+    "m001_initial",
+    "m002_safe_model_files",
+    "m003_model_card_and_cutoff",
+    "m004_team",
+    "m005_scoring_api",
+    "m006_lookup_indexes",
+]
 
 
 def sqlite_only(reason: str) -> None:
