@@ -89,7 +89,7 @@ class Context:
     @cached_property
     def timeline(self) -> TimeIndex | None:
         """The date column that orders the table as a regular series (one row per period), if any."""
-        return time_index(self)
+        return time_index(self.facts, self.kinds, self.rows)
 
     @cached_property
     def target_is_classes(self) -> bool:

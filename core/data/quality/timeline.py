@@ -2,7 +2,7 @@
 in it usually is at each moment, so checks judge a value against its season and trend, not against
 every other value (a December peak is ordinary in a shop's monthly takings).
 
-``time_index(ctx)`` finds the date column that orders the table; ``seasonal_residuals`` takes away a
+``time_index(facts, kinds, rows)`` finds the date column that orders the table; ``seasonal_residuals`` takes away a
 rolling-median trend and the median of each position in the season, leaving what the pattern does
 not explain.
 """
@@ -10,12 +10,10 @@ not explain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from core.data.quality.context import Context
+from core.data.quality.facts import Facts
 
 TIME_MIN_PERIODS = 10  # fewer dates than this: not a series worth judging as one
 TIME_REGULAR = 0.8  # >= 80% of steps equal the usual step (±10%): a regular series
@@ -53,12 +51,13 @@ def _name_step(step_days: float) -> tuple[str, int]:
     return "period", 0
 
 
-def time_index(ctx: Context) -> TimeIndex | None:
+def time_index(facts: dict[str, Facts], kinds: dict[str, str], rows: int) -> TimeIndex | None:
     """The date column that orders the table as a regular series, one row per period; None otherwise."""
     best: TimeIndex | None = None
-    for col in ctx.columns(("datetime",)):
-        f = ctx.facts[col]
-        if f.family != "datetime" or f.n_unique < TIME_MIN_PERIODS or f.n_unique < TIME_ONE_PER_PERIOD * ctx.rows:
+    for col, f in facts.items():
+        if kinds.get(col) != "datetime" or f.family != "datetime":
+            continue
+        if f.n_unique < TIME_MIN_PERIODS or f.n_unique < TIME_ONE_PER_PERIOD * rows:
             continue
         ticks = np.sort(np.asarray(f.uniques.asi8, dtype="float64"))
         steps = np.diff(ticks)
