@@ -125,7 +125,7 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
     out["events"], out["drivers_used"], out["drivers"] = [], [], []
     out["stockout"] = _lost(state, done, extras)
     if out["stockout"]:
-        out["notes"] = [*list(out.get("notes", [])), out["stockout"]["sentence"]]
+        _note(out, out["stockout"]["sentence"])
     if state.get("done") is not None or not extras.names:
         return out
     best = done.get("model")
@@ -136,11 +136,9 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
     if extras.out_of_stock is not None:
         use &= ~extras.out_of_stock[offset : offset + y.size]
     if not origins or best not in state["preds"] or best is None:
-        out["notes"] = [
-            *list(out.get("notes", [])),
-            "The history is too short to test the calendar and drivers against the past, so they were left out.",
-        ]
-        return out
+        return _note(
+            out, "The history is too short to test the calendar and drivers against the past, so they were left out."
+        )
     preds = []
     try:
         for o in origins:
@@ -148,8 +146,7 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
             preds.append((m, lo, hi))
         final, eff, mult = _forecast(state, models, y, past, extras.future, use, True)
     except (np.linalg.LinAlgError, ValueError, RuntimeError, FloatingPointError):
-        out["notes"] = [*list(out.get("notes", [])), "The calendar and drivers could not be fitted to this series."]
-        return out
+        return _note(out, "The calendar and drivers could not be fitted to this series.")
     crit, scores = state["crit"], state["scores"]
     act = np.concatenate(state["actuals"])
     old = scores[best]
@@ -157,12 +154,11 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
     new = metrics(act, np.concatenate([p[0] for p in preds]), scale)
     used = [n for n, k, a in zip(extras.names, extras.kinds, eff.active) if a]
     if not (new[crit] is not None and old[crit] is not None and new[crit] < MARGIN * old[crit]):
-        out["notes"] = [
-            *list(out.get("notes", [])),
+        return _note(
+            out,
             f"Keel also tried the forecast with {_what(extras)}; on the past it was not clearly better "
             f"(typical error {number(new['mae'])} against {number(old['mae'])}), so they were left out.",
-        ]
-        return out
+        )
     trial = {**state, "preds": {**state["preds"], best: preds}, "scores": {**scores, best: new}}
     factor, bt, windows = calibrate(trial, best)
     mean, lo, hi = final
@@ -201,6 +197,11 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
     )
     if best == COMBINATION:
         out["components"] = models
+    return out
+
+
+def _note(out: dict[str, Any], text: str) -> dict[str, Any]:
+    out["notes"] = [*list(out.get("notes", [])), text]
     return out
 
 
