@@ -4,8 +4,10 @@ import streamlit as st
 
 from core import store
 from core.data import SAMPLES, load_sample
+from core.vocab import minutes
 from ui import state
 from ui.common import esc, guard, page
+from ui.words import dataset_words, model_words
 
 page("Home", "⚓")
 
@@ -26,7 +28,7 @@ steps = (
 for col, (title, text) in zip(cols, steps):
     col.markdown(f"**{title}**  \n{text}")
 
-st.subheader("Start with a sample")
+st.header("Start with a sample")
 st.caption("One click loads it and shows what Keel finds. Or bring your own file on the Data page.")
 sample_cols = st.columns(len(SAMPLES))
 for col, sample in zip(sample_cols, SAMPLES):
@@ -45,7 +47,7 @@ for col, sample in zip(sample_cols, SAMPLES):
 
 st.page_link("pages/1_Data.py", label="Upload your own file →", icon="📤")
 
-st.subheader("Recent work")
+st.header("Recent work")
 with guard(stop=False):
     datasets = store.list_datasets()[:5]
     models = store.list_models()
@@ -56,8 +58,8 @@ with guard(stop=False):
     with left:
         st.markdown("**Datasets**")
         for d in datasets:
-            st.markdown(f"- {esc(d.label)} — {d.rows:,} rows × {d.n_columns} columns · {esc(d.created_at[:16])}")
+            st.markdown(f"- {esc(dataset_words(d))}")
     with right:
         st.markdown("**Models**")
         for m in sorted(models, key=lambda m: m.created_at, reverse=True)[:5]:
-            st.markdown(f"- {esc(m.label)} — {esc(m.task)}, {esc(m.stage)} · {esc(m.created_at[:16])}")
+            st.markdown(f"- {esc(model_words(m))} · {esc(minutes(m.created_at))}")

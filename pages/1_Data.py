@@ -5,28 +5,18 @@ import json
 import pandas as pd
 import streamlit as st
 
-from core import charts, jobs, store, workflows
-from core.data import FIXES, KINDS, profile, read_table
+from core import charts, store, workflows
+from core.data import FIXES, KINDS
 from core.paths import keel_home
 from core.vocab import KIND_WORDS, SEVERITY_WORDS
 from core.vocab import count as plural
 from ui import state
 from ui.common import chart, choose, esc, guard, page
+from ui.upload import FILE_KINDS, upload_table
+from ui.words import dataset_words
 
 page("Check my data", "🔎")
 st.title("🔎 Check my data")
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def parse_upload(data: bytes, name: str, sheet: str | None):
-    # In a worker process: a fault in a native parser on a hostile file cannot take the server down.
-    return jobs.run_isolated(f"Reading '{name}'", read_table, data, name=name, sheet=sheet)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def upload_pii(data: bytes, name: str, sheet: str | None) -> list:
-    table = parse_upload(data, name, sheet)
-    return [f for f in profile(table.frame).findings if f.code == "pii"]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -39,58 +29,13 @@ def dataset_frame(dataset_id: int, sha256: str, home: str) -> pd.DataFrame:
     return store.load_dataset(dataset_id)
 
 
-# ----------------------------------------------------------------------------- upload
-uploaded = st.file_uploader(
-    "Upload a table — CSV, TSV or TXT, Excel (.xlsx), Parquet or JSON lines",
-    key="upload",
-    help="Keel reads the file on this computer. Nothing leaves it.",
+st.markdown(
+    "Keel reads your table and lists what could mislead a model, the most serious first. "
+    "Most problems have a one-click fix, and the original is always kept."
 )
-if uploaded is not None and st.session_state.get(state.KEPT_UPLOAD) != uploaded.file_id:
-    with guard():
-        data = uploaded.getvalue()
-        sheet = st.session_state.get(state.UPLOAD_SHEET)
-        with st.spinner("Reading your file…"):
-            table = parse_upload(data, uploaded.name, sheet)
-        if len(table.sheets) > 1:
-            chosen = st.selectbox(
-                "This workbook has several sheets. Which one holds your table?",
-                table.sheets,
-                index=table.sheets.index(table.sheet) if table.sheet in table.sheets else 0,
-            )
-            if chosen != table.sheet:
-                st.session_state[state.UPLOAD_SHEET] = chosen
-                st.rerun()
-        with st.spinner("Looking for personal data…"):
-            pii = upload_pii(data, uploaded.name, table.sheet)
-        actions: dict[str, str] = {}
-        if pii:
-            st.warning(
-                f"**Personal data found in {plural(len(pii), 'column')}.** Choose what Keel should do with "
-                "each before anything is stored. *Mask* hides most of each value, *pseudonymise* replaces it "
-                "with a code that still matches across rows, *drop* removes the column.",
-                icon="🔒",
-            )
-            for finding in pii:
-                actions[finding.column] = st.radio(
-                    esc(finding.message),
-                    workflows.PII_ACTIONS,
-                    index=1,
-                    horizontal=True,
-                    key=f"pii_{finding.column}",
-                )
-            if not st.button("Keep this dataset", type="primary"):
-                st.dataframe(table.frame.head(20), hide_index=True)
-                st.stop()
-        info = workflows.keep_upload(table, pii_actions=actions)
-        st.session_state[state.KEPT_UPLOAD] = uploaded.file_id
-        st.session_state[state.DATASET_ID] = info.id
-        st.session_state.pop(state.UPLOAD_SHEET, None)
-        st.session_state[state.FLASH] = (
-            f"Kept '{esc(info.name)}': {info.rows:,} rows × {info.n_columns} columns."
-            if info.is_new
-            else f"You already have this table: showing '{esc(info.label)}'."
-        )
-        st.rerun()
+
+# ----------------------------------------------------------------------------- upload
+upload_table(f"Upload a table — {FILE_KINDS}", key="upload")
 
 # ----------------------------------------------------------------------------- pick a dataset
 datasets = store.list_datasets()
@@ -99,7 +44,7 @@ if not datasets:
     st.page_link("app.py", label="Go to the samples", icon="🏠")
     st.stop()
 
-info = choose("Dataset", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows · {d.change}")
+info = choose("Dataset", datasets, state.DATASET_ID, dataset_words)
 dataset_id = info.id
 
 with guard():
@@ -108,7 +53,7 @@ with guard():
     options = [None, *map(str, frame.columns)]
     saved_target = targets.get(dataset_id) if targets.get(dataset_id) in options else None
     target = st.selectbox(
-        "Which column would you like to predict? (optional — turns on the leakage and imbalance checks)",
+        "Which column would you like to predict? (optional: Keel then also looks for columns that give the answer away)",
         options,
         index=options.index(saved_target),
         format_func=lambda c: "— none —" if c is None else c,
@@ -141,15 +86,14 @@ with tab_findings:
         group = [f for f in report.findings if f.severity == severity]
         if not group:
             continue
-        st.subheader(f"{heading} ({len(group)})")
+        st.header(f"{heading} ({len(group)})")
         st.caption(blurb)
         for i, finding in enumerate(group):
             with st.container(border=True):
                 st.markdown(f"**{esc(finding.message)}**")
                 st.markdown(esc(finding.advice))
-                st.caption(
-                    f"code: {esc(finding.code)}" + (f" · column: {esc(finding.column)}" if finding.column else "")
-                )
+                if finding.column:
+                    st.caption(f"column: {esc(finding.column)}")
                 fix_key = f"fix_{severity}_{i}_{finding.code}_{finding.column}"
                 if finding.fix and st.button(FIXES[finding.fix].label, key=fix_key):
                     with guard(), st.spinner("Creating a new version…"):

@@ -7,16 +7,18 @@ from core import charts, jobs, store, workflows
 from core.models import train
 from core.paths import keel_home
 from core.vocab import count as plural
-from core.vocab import explain_stage
+from core.vocab import explain_stage, format_metric
 from core.vocab import metric_label as metric_name
 from ui import state
-from ui.common import choose, esc, finished_job, guard, need, page, show_error
+from ui.common import choose, details, esc, finished_job, guard, need, page, show_error
+from ui.upload import FILE_KINDS, upload_table
+from ui.words import dataset_words, model_kind
 
 page("Train a model", "🏋️")
 st.title("🏋️ Train a model")
-st.caption(
-    "Keel tries a few kinds of model, compares each with the simplest possible guess, "
-    "and keeps the best as a new version you can use and watch."
+st.markdown(
+    "Pick the column you want predicted. Keel tries a few kinds of model, compares each with the simplest "
+    "possible guess, and keeps the best as a new version you can use and watch."
 )
 
 
@@ -31,8 +33,10 @@ def findings_of(dataset_id: int, sha256: str, home: str, target: str, kinds: str
 
 
 datasets = store.list_datasets()
+with st.expander("Upload a file to learn from", expanded=not datasets):
+    upload_table(f"Upload a table — {FILE_KINDS}", key="train_upload")
 need(bool(datasets), "First give Keel some data to learn from.", "pages/1_Data.py", "Check my data →")
-info = choose("Data to learn from", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows")
+info = choose("Data to learn from", datasets, state.DATASET_ID, dataset_words)
 dataset_id = info.id
 
 with guard():
@@ -134,16 +138,15 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     for warning in result.warnings:
         st.warning(esc(warning), icon="⚠️")
     primary = result.primary_metric
-    best = result.holdout_metrics.get(primary)
-    base = result.baseline_metrics.get(primary)
     c = st.columns(3)
-    c[0].metric(f"{esc(metric_name(primary))} — on the test rows", "—" if best is None else f"{best:.3f}")
-    c[1].metric("Simplest guess", "—" if base is None else f"{base:.3f}")
-    c[2].metric("Chosen model", esc(model.algorithm))
-    st.markdown("**How the candidates compared** (cross-validated on the training rows):")
-    st.dataframe(charts.leaderboard_table(result), hide_index=True)
-    st.caption(esc(result.split.description))
+    c[0].metric(esc(metric_name(primary)), format_metric(primary, result.holdout_metrics.get(primary)))
+    c[1].metric("The simplest guess", format_metric(primary, result.baseline_metrics.get(primary)))
+    c[2].metric("Kind of model", esc(model_kind(model.algorithm)))
+    st.caption(f"Measured on the test rows, which the model never saw. {esc(result.split.description)}")
     st.page_link("pages/3_Evaluate.py", label="See how good it is →", icon="📏")
+    with details():
+        st.markdown("**How the candidates compared** (cross-validated on the training rows):")
+        st.dataframe(charts.leaderboard_table(result), hide_index=True)
 
 
 job = finished_job(st.session_state.get(state.TRAIN_JOB), note=" — you can look at other pages meanwhile.")

@@ -1,25 +1,22 @@
-"""How good is it? Metrics with intervals, the gap to a simple guess, curves, slices,
-calibration, robustness, what drives it, and a decision threshold from the user's costs."""
+"""How good is it? The headline in plain words first; then where it goes wrong, whether its confidence can be
+trusted, robustness, what drives it, a cut-off from the user's costs (which predictions can then use) and
+fairness. Measures with their ranges, curves and per-answer scores are one click away."""
 
-import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
 from core.models import evaluate
+from core.vocab import percent
 from ui import state
-from ui.common import chart, choose, esc, guard, need, page
+from ui.common import chart, choose, details, esc, guard, need, page
+from ui.words import cut_off_words, model_words
 
 page("How good is it?", "📏")
 st.title("📏 How good is it?")
 
 models = store.list_models()
 need(bool(models), "Train a model first; then its report card appears here.", "pages/2_Train.py", "Train a model →")
-info = choose(
-    "Model",
-    sorted(models, key=lambda m: m.id, reverse=True),
-    state.MODEL_ID,
-    lambda m: f"{m.label} — {m.algorithm}, predicts '{m.target}' ({m.stage})",
-)
+info = choose("Model", sorted(models, key=lambda m: m.id, reverse=True), state.MODEL_ID, model_words)
 
 with guard():
     report = workflows.stored_report(info)
@@ -27,9 +24,14 @@ if report is None:
     st.info("This model has no stored evaluation. Train it again to get one.")
     st.stop()
 ev = report.evaluation
-
-for warning in info.params.get("warnings", []):
-    st.warning(esc(warning), icon="⚠️")
+datasets = {d.id: d for d in store.list_datasets()}
+source = datasets.get(info.dataset_id) if info.dataset_id is not None else None
+# the report belongs to this model and the data it learned from: say which, so it is never read as another's
+st.caption(
+    f"The report of {esc(info.label)}, tested on {ev.n_rows:,} rows "
+    + (f"of '{esc(source.label)}' " if source else "")
+    + "that it never saw while training."
+)
 
 
 def explained(sentences, figure) -> None:
@@ -39,35 +41,40 @@ def explained(sentences, figure) -> None:
     chart(figure)
 
 
-st.subheader("In short")
-for sentence in evaluate.explain_evaluation(ev):
-    st.markdown(f"- {esc(sentence)}")
+# The headline and the gap to a simple guess: the two sentences anyone needs. The rest is for specialists.
+sentences = evaluate.explain_evaluation(ev)
+st.header("In short")
+for sentence in sentences[:2]:
+    st.markdown(esc(sentence))
+for warning in info.params.get("warnings", []):
+    st.warning(esc(warning), icon="⚠️")
+with details():
+    for sentence in sentences[2:]:
+        st.markdown(f"- {esc(sentence)}")
+    st.dataframe(charts.metrics_table(ev), hide_index=True)
+    st.caption(
+        f"Measured on {ev.n_rows:,} rows the model never saw while training. "
+        "'Likely between' is a 95% range: with other test rows the number would usually land there."
+    )
+    with guard(stop=False):
+        chart(charts.metrics_ci_figure(ev))
+        if ev.roc_curve is not None:
+            chart(charts.roc_figure(ev))
+        if ev.pr_curve is not None:
+            chart(charts.pr_figure(ev))
+        if ev.per_class:
+            st.dataframe(charts.per_class_table(ev), hide_index=True)
 
-st.dataframe(charts.metrics_table(ev), hide_index=True)
-st.caption(
-    f"Measured on {ev.n_rows:,} rows the model never saw while training. "
-    f"'Likely between' is a 95% range: with other test rows the number would usually land there."
-)
-
-is_binary = ev.task == "classification" and len(ev.classes) == 2
-tab_names = ["Overview", "Where it goes wrong", "Can I trust its confidence?", "Robustness", "What drives it"]
+is_classifier = ev.task == "classification"
+is_binary = is_classifier and len(ev.classes) == 2
+first_tab = "Which answers it mixes up" if is_classifier else "How far off it is"
+tab_names = [first_tab, "Where it goes wrong", "Can I trust its confidence?", "Robustness", "What drives it"]
 if is_binary:
     tab_names += ["Yes/no cut-off", "Fairness"]
 tabs = st.tabs(tab_names)
 
 with tabs[0], guard(stop=False):
-    chart(charts.metrics_ci_figure(ev))
-    if ev.task == "classification":
-        left, right = st.columns(2)
-        chart(charts.confusion_figure(ev), left)
-        if ev.roc_curve is not None:
-            chart(charts.roc_figure(ev), right)
-        if ev.pr_curve is not None:
-            chart(charts.pr_figure(ev))
-        if ev.per_class:
-            st.dataframe(pd.DataFrame([c.to_dict() for c in ev.per_class]), hide_index=True)
-    else:
-        chart(charts.residuals_figure(ev))
+    chart(charts.confusion_figure(ev) if is_classifier else charts.residuals_figure(ev))
 
 with tabs[1], guard(stop=False):
     if report.slices is None or not report.slices.slices:
@@ -109,6 +116,14 @@ with tabs[4], guard(stop=False):
         for item in report.drivers.partial_dependence:
             chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target))
 
+
+def stored_cut_off(chosen: float, positive: object) -> float:
+    """The store keeps a cut-off on the chance of the second answer in sorted order; the finder's is on the
+    chance of ``positive``. With two answers one chance is 1 minus the other."""
+    classes = [str(c) for c in info.params.get("classes") or ev.classes]
+    return chosen if not classes or str(positive) == classes[-1] else round(1.0 - chosen, 6)
+
+
 if is_binary:
     with tabs[5], guard(stop=False):
         positive = ev.positive_label or ev.classes[-1]
@@ -117,16 +132,42 @@ if is_binary:
             f"'{esc(positive)}'. Tell Keel what each kind of mistake costs you and it picks the cut-off "
             "that costs least on the test rows."
         )
+        in_use = cut_off_words(info)
+        if in_use:
+            st.info(esc(in_use), icon="✂️")
+            if st.button("Go back to the most likely answer (no cut-off)"):
+                with guard():
+                    store.set_threshold(info.id, None, reason="back to the default, on 'How good is it?'")
+                    st.session_state[state.FLASH] = f"{esc(info.label)} answers with the likelier answer again."
+                    st.rerun()
         c1, c2, c3 = st.columns(3)
         cost_fa = c1.number_input(f"Cost of a false alarm (says '{esc(positive)}' wrongly)", min_value=0.0, value=1.0)
         cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{esc(positive)}')", min_value=0.0, value=5.0)
         unit = c3.text_input("Unit", value="£", max_chars=10)
         if st.button("Find the best cut-off"):
-            choice = workflows.rescore(
+            found = workflows.rescore(
                 info, "threshold", positive_label=positive, cost_false_alarm=cost_fa, cost_miss=cost_miss, unit=unit
             )
+            st.session_state[state.CUT_OFF_FOUND] = (info.id, found)
+        kept = st.session_state.get(state.CUT_OFF_FOUND)
+        if kept is not None and kept[0] == info.id:
+            choice = kept[1]
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
             chart(charts.threshold_figure(choice, positive_label=positive))
+            if abs(choice.threshold - 0.5) > 1e-9 and st.button("Use this cut-off for predictions", type="primary"):
+                with guard():
+                    store.set_threshold(
+                        info.id,
+                        stored_cut_off(choice.threshold, positive),
+                        reason=f"chosen from costs ({choice.cost_false_alarm:g} per false alarm, "
+                        f"{choice.cost_miss:g} per miss) on 'How good is it?'",
+                    )
+                    st.session_state.pop(state.CUT_OFF_FOUND, None)
+                    st.session_state[state.FLASH] = (
+                        f"{esc(info.label)} now answers '{esc(positive)}' from a chance of "
+                        f"{percent(choice.threshold)}. Predictions use it."
+                    )
+                    st.rerun()
 
     with tabs[6], guard(stop=False):
         st.markdown(

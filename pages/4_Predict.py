@@ -9,14 +9,19 @@ from core.models import KeelModel, load_registered, predict_one, score_upload, t
 from core.paths import keel_home
 from ui import state
 from ui.common import chart, choose, esc, guard, need, page
+from ui.words import cut_off_words, model_words
 
 page("Make predictions", "🎯")
 st.title("🎯 Make predictions")
+st.markdown("Choose a model, then upload a file of new rows to get an answer for each, or fill in one row by hand.")
 
 models = store.list_models()
 need(bool(models), "Train a model first; then you can use it here.", "pages/2_Train.py", "Train a model →")
 ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
-info = choose("Model", ordered, state.MODEL_ID, lambda m: f"{m.label} — predicts '{m.target}' ({m.stage})")
+info = choose("Model", ordered, state.MODEL_ID, model_words)
+cut_off = cut_off_words(info)
+if cut_off:
+    st.caption(f"✂️ {esc(cut_off)} Change it on 'How good is it?' or 'My models'.")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -57,7 +62,7 @@ with tab_file:
                 st.caption(f"ℹ️ {esc(note)}")
             st.success(f"Scored {len(scored):,} rows.", icon="✅")
             # on screen the answers come first (the file keeps the input's column order, then the answers)
-            answers = [c for c in scored.columns if c == "prediction" or str(c).startswith("proba_")]
+            answers = [c for c in scored.columns if c == "prediction" or str(c).startswith(("proba_", "chance_"))]
             st.dataframe(scored.head(200)[answers + [c for c in scored.columns if c not in answers]], hide_index=True)
             st.download_button(
                 "Download the predictions (CSV)",

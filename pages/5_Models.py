@@ -1,30 +1,34 @@
-"""My models: versions, stages (champion/candidate/retired), compare, model card, delete."""
+"""My models: versions, stages (champion/candidate/retired), compare, model card, cut-off, delete."""
 
 import streamlit as st
 
 from core import charts, store, workflows
 from core.vocab import metric_label as metric_name
 from ui import state
-from ui.common import chart, choose, esc, guard, need, page
+from ui.common import chart, choose, details, esc, guard, need, page
+from ui.words import cut_off_words, model_kind, model_words
 
 page("My models", "🗂️")
 st.title("🗂️ My models")
+st.markdown(
+    "Every training run is kept as a new version. The one marked *in use* answers when you make predictions; "
+    "you can switch, compare, describe and delete versions here."
+)
+
+# What a person writes on the model card: the field, its question, and an example.
+CARD_QUESTIONS = {
+    "intended_use": ("What is it for?", "e.g. Flag customers likely to leave next month, for a call from the team."),
+    "not_for": ("What must it not be used for?", "e.g. Deciding prices or refusing service to anyone."),
+    "limitations": ("What are its known limits?", "e.g. Trained on 2023 customers from one country only."),
+    "owner": ("Who looks after it?", "e.g. Sam, customer team (sam@example.com)"),
+    "notes": ("Anything else a reader should know?", ""),
+}
 
 models = store.list_models()
 need(bool(models), "No models yet. Train one and it appears here as version 1.", "pages/2_Train.py", "Train a model →")
 
-st.dataframe(charts.models_table(models), hide_index=True)
-
-names = sorted({m.name for m in models})
-metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
-if metric_keys:
-    default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
-    metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default), format_func=metric_name)
-    with guard(stop=False):
-        chart(charts.metric_over_versions_figure(models, metric))
-
 by_id = {m.id: m for m in models}
-info = choose("Look at one version", models, state.MODEL_ID, lambda m: f"{m.label} ({m.stage})")
+info = choose("Look at one version", models, state.MODEL_ID, model_words)
 
 left, mid, right = st.columns(3)
 if info.stage == "champion":
@@ -48,15 +52,52 @@ with right, guard(stop=False):
         file_name=f"model-card-{info.id}.html",
         mime="text/html",
     )
+st.caption(
+    esc(
+        f"{info.label} predicts '{info.target}' from {len(info.schema.get('features', []))} columns "
+        f"(kind of model: {model_kind(info.algorithm)})."
+    )
+)
 
-st.markdown("**Stage history**")
-st.dataframe(charts.stage_history_table(store.stage_history(info.id)), hide_index=True)
+cut_off = cut_off_words(info)
+if cut_off:
+    st.info(esc(cut_off), icon="✂️")
+    if st.button("Go back to the most likely answer (no cut-off)", key=f"cut_off_default_{info.id}"):
+        with guard():
+            store.set_threshold(info.id, None, reason="back to the default, on 'My models'")
+            st.session_state[state.FLASH] = f"{esc(info.label)} answers with the likelier answer again."
+            st.rerun()
+
+st.header("Model card")
+st.caption(
+    "What the downloaded card says about this version beyond the numbers. Write it for someone who was not there."
+)
+with st.form(f"card_{info.id}"):
+    fields = {
+        key: st.text_area(question, value=info.card.get(key, ""), placeholder=example, max_chars=4000, height=80)
+        for key, (question, example) in CARD_QUESTIONS.items()
+        if key in store.CARD_FIELDS
+    }
+    if st.form_submit_button("Save the model card"):
+        with guard():
+            store.update_card(info.id, fields)
+            st.session_state[state.FLASH] = f"Saved the card of {esc(info.label)}; the download includes it."
+            st.rerun()
+
+st.header("All versions")
+st.dataframe(charts.models_table(models), hide_index=True)
+metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
+if metric_keys:
+    default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
+    metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default), format_func=metric_name)
+    with guard(stop=False):
+        chart(charts.metric_over_versions_figure(models, metric))
 
 # versions of the same model first (the comparison that means something), then the rest
 others = sorted((m for m in models if m.id != info.id), key=lambda m: (m.name != info.name, -m.version))
 if others:
-    st.subheader("Side by side")
-    other_id = st.selectbox("Compare with", [m.id for m in others], format_func=lambda i: by_id[i].label)
+    st.header("Side by side")
+    other_id = st.selectbox("Compare with", [m.id for m in others], format_func=lambda i: model_words(by_id[i]))
     other = by_id[other_id]
     st.dataframe(charts.side_by_side_table(info, other), hide_index=True)
     if other.name == info.name:
@@ -70,10 +111,9 @@ if others:
             "These are different models, possibly of different data: compare them only if they "
             "predict the same thing for the same rows."
         )
-    st.caption(
-        f"{esc(info.label)}: {esc(info.algorithm)}, {len(info.schema.get('features', []))} columns · "
-        f"{esc(other.label)}: {esc(other.algorithm)}, {len(other.schema.get('features', []))} columns"
-    )
+
+with details("Stage history of this version"):
+    st.dataframe(charts.stage_history_table(store.stage_history(info.id)), hide_index=True)
 
 with st.expander("Delete this version"):
     st.warning(

@@ -10,14 +10,15 @@ from core.models import to_safe_csv
 from core.paths import keel_home
 from core.vocab import percent
 from ui import state
-from ui.common import chart, choose, esc, finished_job, guard, need, page, show_error
+from ui.common import chart, choose, details, esc, finished_job, guard, page, show_error
+from ui.upload import FILE_KINDS, upload_table
+from ui.words import dataset_words
 
 page("Forecast & order", "📈")
 st.title("📈 Forecast & order")
-st.caption(
-    "Keel tries several forecasting methods on each product, checks each on past months it did not "
-    "look at, keeps the one that did best (with an eye on which did best for your other products), and "
-    "turns the forecast into an order list."
+st.markdown(
+    "Upload your sales history: one row per date, and per product if you sell several. Keel forecasts what "
+    "comes next, checks itself on your past sales, and turns the forecast into an order list."
 )
 
 SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
@@ -34,38 +35,48 @@ def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...])
     return timeseries.guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
 
 
+upload_table(f"Upload your sales history — {FILE_KINDS}", key="forecast_upload")
 datasets = store.list_datasets()
-need(
-    bool(datasets),
-    "Upload your sales history first (one row per date and product).",
-    "pages/1_Data.py",
-    "Check my data →",
+if not datasets:
+    st.info("Upload your sales history above, or open the shop's sample on the Home page.", icon="👆")
+    st.page_link("app.py", label="Go to the samples", icon="🏠")
+    st.stop()
+info = choose(
+    "Sales history", datasets, state.DATASET_ID, dataset_words, placeholder="Choose a table, or upload one above"
 )
-info = choose("Sales history", datasets, state.DATASET_ID, lambda d: f"{d.label} — {d.rows:,} rows")
+if info is None:
+    st.info("Choose the table with your sales history, or upload it above.", icon="👆")
+    st.stop()
 dataset_id = info.id
 with guard():
     frame = frame_of(dataset_id, info.sha256, str(keel_home()))
 columns = [str(c) for c in frame.columns]
 try:
     guess = timeseries.suggest_columns(frame)
-    g_date, g_value, g_id = guess.date, guess.value, guess.id
-except KeelError as exc:  # no date-like column: say so, but let the user pick anyway
-    st.warning(esc(exc.message) + " " + esc(exc.hint), icon="⚠️")
-    g_date = g_value = g_id = None
+except KeelError as exc:  # no date-like column: this table cannot be forecast
+    st.info(
+        f"'{esc(info.label)}' cannot be forecast: {esc(exc.message)} {esc(exc.hint)} "
+        "Upload your sales history above, or choose another table.",
+        icon="👆",
+    )
+    st.stop()
 
+if not guess.value_sure and guess.value_question:
+    # two columns could be meant (say revenue and units): ask rather than forecast money as pieces
+    st.info(esc(guess.value_question), icon="❓")
 c1, c2, c3 = st.columns(3)
-date = c1.selectbox("Date column", columns, index=columns.index(g_date) if g_date in columns else 0)
+date = c1.selectbox("Date column", columns, index=columns.index(guess.date) if guess.date in columns else 0)
 values = c2.multiselect(
     "What to forecast",
     columns,
-    default=[g_value] if g_value in columns else [],
+    default=[guess.value] if guess.value in columns and guess.value_sure else [],
     help="The column with the numbers to forecast. In a table with one column per product, "
     "pick them all: each becomes its own forecast.",
 )
 id_cols = c3.multiselect(
     "One forecast per… (optional)",
     columns,
-    default=[g_id] if g_id in columns else [],
+    default=[guess.id] if guess.id in columns else [],
     placeholder="— one series —",
     help="The column that names each product. Pick two (a store and a product) for one forecast per pair.",
 )
@@ -83,7 +94,7 @@ if names:
     chosen = st.multiselect("Products (leave empty for all)", names[:5000])
     ids = tuple(chosen)
 
-c4, c5, c6, c7 = st.columns(4)
+c4, c5 = st.columns(2)
 aggregate = c5.selectbox(
     "Add up to",
     [None, "h", "D", "W", "M", "Q", "Y"],
@@ -110,22 +121,36 @@ horizon = int(
         key=f"horizon-{step.code if step else ''}",
     )
 )
-level = float(c6.slider("Interval (%)", 50, 99, 90, help="How sure the shaded range should be."))
-fill = c7.selectbox(
-    "A date with no row means…",
-    ["auto", "zero", "missing"],
-    format_func={"auto": "let Keel suggest", "zero": "nothing sold", "missing": "unknown"}.get,
-)
-season = st.number_input(
-    "Season length (0 = let Keel find it)",
-    min_value=0,
-    max_value=400,
-    value=0,
-    help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.",
-)
+with st.expander("More settings"):
+    c6, c7, c8 = st.columns(3)
+    # the same words as the forecast's warnings and the command line's --fill help (core.forecasting)
+    try:
+        suggested: str | None = timeseries.suggest_file_fill(frame, values[0], (date, *id_cols))[0]
+    except (KeelError, ValueError, TypeError):
+        suggested = None
+    fill = c6.selectbox(
+        timeseries.FILL_QUESTION,
+        list(timeseries.FILL_CHOICES),
+        format_func=lambda f: (
+            f"{timeseries.fill_label(f)}: {timeseries.fill_label(suggested)}"
+            if f == "auto" and suggested
+            else timeseries.fill_label(f)
+        ),
+        help=" ".join(f"'{label}': {what}" for label, what in timeseries.FILL_CHOICES.values()),
+    )
+    level = float(
+        c7.slider("How sure the shaded range should be (%)", 50, 99, 90, help="The range around the forecast.")
+    )
+    season = c8.number_input(
+        "Season length (0 = let Keel find it)",
+        min_value=0,
+        max_value=400,
+        value=0,
+        help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.",
+    )
 
 if st.button("Forecast", type="primary"):
-    st.session_state[state.FORECAST_JOB] = jobs.submit(
+    job_id = jobs.submit(
         "Forecasting",
         workflows.run_forecast,
         dataset_id,
@@ -139,23 +164,43 @@ if st.button("Forecast", type="primary"):
         fill=fill,
         aggregate_to=aggregate,
     )
+    # What the forecast is of travels with it: it is shown only with its own table, and labelled with the
+    # column it forecast, whatever the controls above say later.
+    st.session_state[state.FORECAST_JOB] = {"job": job_id, "dataset_id": dataset_id, "value": value}
     st.session_state.pop(state.FORECAST_RESULT, None)
 
+running = st.session_state.get(state.FORECAST_JOB)
+if running is not None and running["dataset_id"] == dataset_id:
+    job = finished_job(running["job"])
+    if job is not None:
+        st.session_state.pop(state.FORECAST_JOB, None)
+        if job.status == "failed":
+            show_error(job.error)
+        else:
+            forecast_id, result = job.result
+            st.session_state[state.FORECAST_RESULT] = {**running, "forecast_id": forecast_id, "result": result}
+elif running is not None:
+    st.caption("A forecast of another table is still running; choose that table again to see it.")
 
-if state.FORECAST_RESULT not in st.session_state:
-    job = finished_job(st.session_state.get(state.FORECAST_JOB))
-    if job is not None and job.status == "failed":
-        show_error(job.error)
-    elif job is not None:
-        st.session_state[state.FORECAST_RESULT] = job.result[1]
-result = st.session_state.get(state.FORECAST_RESULT)
-if result is None:
+shown = st.session_state.get(state.FORECAST_RESULT)
+if shown is None:
     st.stop()
+if shown["dataset_id"] != dataset_id:
+    other = next((d for d in datasets if d.id == shown["dataset_id"]), None)
+    st.caption(
+        f"Your last forecast was of another table{f', {esc(other.label)}' if other else ''}: choose it above to "
+        "see it again, or press Forecast for this one."
+    )
+    st.stop()
+result = shown["result"]
+value = shown["value"]
 
 cov = result.coverage
+value_label = value if isinstance(value, str) else "value"
 st.success(
-    f"Forecast {len(result.series)} series "
-    f"({esc(result.frequency_label)}) in {result.elapsed_seconds:.0f} s."
+    f"Forecast {len(result.series)} series ({esc(result.frequency_label)}) of "
+    + (f"'{esc(value)}'" if isinstance(value, str) else f"{len(value)} columns")
+    + f" from {esc(info.label)} in {result.elapsed_seconds:.0f} s."
     + (
         f" In the check on past data, {percent(cov, 0)} of real values fell inside the {percent(result.level / 100, 0)} range."
         if cov is not None
@@ -168,32 +213,7 @@ for finding in result.findings:
 result = charts.biggest_first(result)  # the table, the chart picker and the order list follow
 
 # one series without an id is named by its column (a wide table's series are named by theirs already)
-value_label = value if isinstance(value, str) else "value"
 labels = result.series_labels(value_label)
-st.dataframe(
-    charts.forecast_summary_table(result, value_label),
-    hide_index=True,
-    column_config={
-        "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
-        "range hit rate": st.column_config.NumberColumn(format="%.0f %%"),
-        "typical error": st.column_config.NumberColumn(format="%.3g"),
-        "error %": st.column_config.NumberColumn(format="%.0f %%"),
-    },
-)
-st.caption(
-    "Keel checked each forecast on the last stretches of history. 'Error vs. simply repeating' compares its "
-    "typical miss with that of repeating the last season (or the last value): below 1 × Keel did better, "
-    "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
-    "the real value fell inside the shaded range."
-)
-
-st.download_button(
-    "Download the forecast (CSV)",
-    to_safe_csv(result.download_frame(value_label)),
-    file_name="forecast.csv",
-    mime="text/csv",
-)
-
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]
 for note in chosen.notes:
@@ -204,9 +224,34 @@ for finding in chosen.findings:
 value_name = value if isinstance(value, str) else str(chosen.id).split(timeseries.ID_JOIN)[-1]
 with guard(stop=False):
     chart(charts.forecast_figure(chosen, level=result.level, value_name=value_name))
-    chart(charts.backtest_figure(chosen, value_name=value_name))
 
-st.subheader("What to order")
+with details("How well did each forecast do on past sales?"):
+    st.dataframe(
+        charts.forecast_summary_table(result, value_label),
+        hide_index=True,
+        column_config={
+            "error vs. simply repeating": st.column_config.NumberColumn(format="%.2f ×"),
+            "range hit rate": st.column_config.NumberColumn(format="%.0f %%"),
+            "typical error": st.column_config.NumberColumn(format="%.3g"),
+            "error %": st.column_config.NumberColumn(format="%.0f %%"),
+        },
+    )
+    st.caption(
+        "Keel checked each forecast on the last stretches of history. 'Error vs. simply repeating' compares its "
+        "typical miss with that of repeating the last season (or the last value): below 1 × Keel did better, "
+        "1 × or more means repeating did as well, so treat that forecast as rough. 'Range hit rate' is how often "
+        "the real value fell inside the shaded range."
+    )
+    with guard(stop=False):
+        chart(charts.backtest_figure(chosen, value_name=value_name))
+    st.download_button(
+        "Download the forecast (CSV)",
+        to_safe_csv(result.download_frame(value_label)),
+        file_name="forecast.csv",
+        mime="text/csv",
+    )
+
+st.header("What to order")
 unit = result.freq.unit if result.freq else "period"
 o1, o2, o3 = st.columns(3)
 weekly_default = 7 if unit == "day" else 1  # daily data: a typical small shop orders weekly
@@ -217,7 +262,7 @@ stock = st.data_editor(
     pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}),
     hide_index=True,
     disabled=["product"],
-    key="stock",
+    key=f"stock_{shown['forecast_id']}",
 )
 with guard(stop=False):
     plan = order_plan(

@@ -5,28 +5,27 @@ import streamlit as st
 from core import charts, jobs, store, workflows
 from core.data import read_table
 from core.monitoring import alerts, history_table, monitor_batch
+from core.vocab import is_lower_better, metric_phrase
 from core.vocab import minutes as minutes_text
 from ui import state
-from ui.common import chart, choose, esc, guard, need, page
+from ui.common import chart, choose, details, esc, guard, need, page
+from ui.words import model_words
 
 page("Monitor", "🩺")
 st.title("🩺 Monitor")
-st.caption(
-    "Upload each new batch of data (say, last month's). Keel compares it with what the model learned "
-    "from, estimates how well the model is doing — even before you know the real outcomes — and tells "
-    "you whether to retrain."
+st.markdown(
+    "Upload each new batch of data (say, last month's). Keel compares it with what the model learned from, "
+    "tells you whether the model still does its job, even before you know the real outcomes, and when to retrain."
 )
 
-ACTION_WORDS = {
-    "none": ("✅ Nothing to do", "success"),
-    "review": ("👀 Take a look", "warning"),
-    "retrain": ("🔁 Retrain recommended", "error"),
-}
+# The headline's words are core.monitoring's ('No action needed', 'Retrain recommended'), the same as the
+# command line's and the alerts'; the page adds a mark and a colour.
+ACTION_BOX = {"none": ("✅", "success"), "review": ("👀", "warning"), "retrain": ("🔁", "error")}
 
 models = store.list_models()
 need(bool(models), "Train a model first; then you can watch it here.", "pages/2_Train.py", "Train a model →")
 ordered = sorted(models, key=lambda m: (m.stage != "champion", -m.id))
-info = choose("Model", ordered, state.MODEL_ID, lambda m: f"{m.label} — predicts '{m.target}' ({m.stage})")
+info = choose("Model", ordered, state.MODEL_ID, model_words)
 
 uploaded = st.file_uploader("New batch of data", key="monitor_upload")
 if uploaded is not None:
@@ -43,20 +42,21 @@ if uploaded is not None:
         with guard(), st.spinner("Comparing with the training data…"):
             result = monitor_batch(info.id, table.frame, labels_column=labels)
             st.session_state[state.MONITOR_RESULT] = result
-            st.session_state[state.MONITOR_FRAME] = table.frame
+            st.session_state[state.MONITOR_FRAME] = (info.id, table.frame)  # the batch, for retraining this model
 
+# A checked batch belongs to the model it was checked against: another model (or the new version after a
+# retrain) never shows it.
 result = st.session_state.get(state.MONITOR_RESULT)
 if result is not None and result.model.get("id") == info.id:
-    words, box = ACTION_WORDS.get(result.action, (result.action, "info"))
-    getattr(st, box)(f"**{esc(words)}.** {esc(result.explain)}")
-    for t in result.triggers:
-        mark = "🔔" if t.fired else "·"
-        st.markdown(f"{mark} {esc(t.detail)}" + (" (recently alerted; waiting)" if t.cooling_down else ""))
+    mark, box = ACTION_BOX.get(result.action, ("ℹ️", "info"))
+    headline = result.headline or result.action
+    rest = " ".join(result.explain.replace(headline, " ").split())  # the explanation repeats the headline
+    getattr(st, box)(f"{mark} **{esc(headline)}** {esc(rest)}")
     if result.performance is not None:
-        st.subheader("How well is it doing?")
+        st.header("How well is it doing?")
         st.markdown(esc(result.performance.explain))
     if result.drift is not None:
-        st.subheader("What changed in the data")
+        st.header("What changed in the data")
         with guard(stop=False):
             chart(charts.drift_overview_figure(result.drift))
         st.dataframe(charts.drift_table(result.drift), hide_index=True)
@@ -68,8 +68,18 @@ if result is not None and result.model.get("id") == info.id:
             column = st.selectbox("Compare one column", names, index=first)
             with guard(stop=False):
                 chart(charts.drift_histogram_figure(compared[names.index(column)]))
+    with details():
+        st.markdown("**The rules Keel checked**")
+        for t in result.triggers:
+            mark = "🔔" if t.fired else "·"
+            st.markdown(f"{mark} {esc(t.detail)}" + (" (already reported; waiting)" if t.cooling_down else ""))
+        for note in result.notes:
+            st.caption(f"ℹ️ {esc(note)}")
+        if result.drift is not None:
+            st.markdown("**How each column was compared**")
+            st.dataframe(charts.drift_details_table(result.drift), hide_index=True)
 
-st.subheader("Over time")
+st.header("Over time")
 with guard(stop=False):
     batches = store.list_batches(info.id)
     if not batches:
@@ -77,13 +87,14 @@ with guard(stop=False):
     else:
         chart(charts.drift_timeline_figure(batches))
         chart(charts.performance_timeline_figure(batches))
-        st.dataframe(history_table(info.id, batches), hide_index=True)
+        with details():
+            st.dataframe(history_table(info.id, batches), hide_index=True)
 
-st.subheader("Alerts")
+st.header("Alerts")
 with guard(stop=False):
     open_alerts = alerts(info.id, include_acknowledged=False)
     if not open_alerts:
-        st.caption("No open alerts.")
+        st.caption("No open alerts for this model.")
     for i, alert in enumerate(open_alerts[:20]):
         cols = st.columns([5, 1])
         cols[0].markdown(
@@ -94,26 +105,40 @@ with guard(stop=False):
             store.acknowledge_alert(alert.batch_id, alert.rule)
             st.rerun()
 
-st.subheader("Retrain")
+st.header("Retrain")
 st.caption(
     "Keel trains a new model on the training data plus the new batch's labelled rows, keeps the newest "
     "rows aside, scores the current model and the new one on exactly those rows, and switches only if "
     "the new one is clearly better. You can always switch back."
 )
-frame_for_retrain = st.session_state.get(state.MONITOR_FRAME)
-margin = st.slider("The new model must be better by at least (points)", 0.0, 10.0, 1.0, 0.5) / 100
+kept = st.session_state.get(state.MONITOR_FRAME)
+frame_for_retrain = kept[1] if kept is not None and kept[0] == info.id else None
+measure = str(info.params.get("primary_metric") or "")
+measure = "mae" if measure == "r2" else measure  # a number model is watched, and judged, by its typical error
+named = f"The new model's {esc(metric_phrase(measure))}" if measure else "The new model"
+unit = "(% of the current one's)" if measure and is_lower_better(measure) else "(percentage points)"
+margin = st.slider(f"{named} must be better by at least {unit}", 0.0, 10.0, 1.0, 0.5) / 100
 if frame_for_retrain is None:
     st.caption("Check a batch that includes the real outcomes first.")
 elif st.button("Retrain with this batch"):
     with guard(), st.spinner("Training a challenger and comparing it with the current model…"):
         outcome = workflows.retrain_with_gate(info.id, frame_for_retrain, margin=margin)
-    box = st.success if outcome.decision.decision == "promote" else st.info
-    box(
-        f"New version {esc(outcome.challenger.label)}: {esc(outcome.decision.reason)} "
-        f"(compared on {outcome.holdout_rows:,} recent rows)."
+    promoted = outcome.decision.decision == "promote"
+    # The page starts again on the model now in use: its picker lists the new version, and the old
+    # version's verdict and alerts (which the retrain answered) are no longer shown as this model's.
+    st.session_state[state.MODEL_ID] = outcome.challenger.id if promoted else info.id
+    if promoted:
+        st.session_state.pop(state.MONITOR_RESULT, None)
+        st.session_state.pop(state.MONITOR_FRAME, None)
+    st.session_state[state.FLASH] = esc(
+        f"New version {outcome.challenger.label}: {outcome.decision.reason} "
+        f"(compared on {outcome.holdout_rows:,} recent rows). "
+        + (f"{outcome.challenger.label} is now in use; watch it here." if promoted else f"{info.label} stays in use.")
     )
+    st.rerun()
 if store.previous_champion(info.name) is not None and st.button("↩️ Go back to the previous model in use"):
     with guard():
         back = workflows.rollback(info.name)
+        st.session_state[state.MODEL_ID] = back.id
         st.session_state[state.FLASH] = f"{esc(back.label)} is in use again."
         st.rerun()

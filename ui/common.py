@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ import streamlit as st
 
 from core import jobs
 from core.bugs import log_bug
+from core.charts import split_title
 from core.errors import KeelError
 from core.team import Access
 from core.vocab import exposure_warning
@@ -106,9 +108,22 @@ def inert_figure(figure: Any) -> Any:
     return go.Figure(data)
 
 
+# No plotly toolbar: on a phone it covered the top of every chart, and zoom/pan/lasso are not what a
+# shop owner came for. Streamlit's own fullscreen button stays.
+PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
 def chart(figure: Any, where: Any = st) -> None:
-    """Draw a core.charts figure (``where``: st, a column or a container) with its texts made inert."""
-    where.plotly_chart(inert_figure(figure), theme=None)
+    """Draw a core.charts figure (``where``: st, a column or a container) with its texts made inert.
+
+    The title (and subtitle) are written above the figure as text: there they wrap at any width (a
+    plotly title is cut off at phone width) and screen readers read them."""
+    title, sub, figure = split_title(inert_figure(figure))
+    if title:
+        where.markdown(f"**{esc(title)}**")
+    if sub:
+        where.caption(esc(sub))
+    where.plotly_chart(figure, theme=None, config=PLOTLY_CONFIG)
 
 
 # Streamlit's spinners and fades ignore the visitor's "reduce motion" setting. Honour it (WCAG 2.3.3).
@@ -119,6 +134,17 @@ REDUCED_MOTION_CSS = """<style>
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation: none !important; transition: none !important; }
 }
+</style>"""
+
+# Streamlit's light theme draws captions and small print in a grey that reads at 3.8:1 on white and on the
+# sidebar (axe-core: serious, WCAG 1.4.3 asks 4.5:1). This grey reads at 6.5:1 on white, 6.1:1 on the sidebar.
+# Streamlit also draws a caption at 60 % opacity, which pales any colour to 2.7:1: captions are drawn opaque.
+CAPTION_GREY = "#5f5e5c"
+READABLE_CSS = f"""<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] small,
+[data-testid="stWidgetLabel"] small, [data-testid="stTooltipHoverTarget"] {{ color: {CAPTION_GREY} !important; }}
+[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
 </style>"""
 
 
@@ -169,9 +195,9 @@ def page(title: str, icon: str = "⚓") -> Access:
     and a one-shot flash message. Returns who is asking and what they may do (everything, for one person)."""
     st.set_page_config(page_title=f"{title} · Keel", page_icon=icon, layout="wide")
     _start_preload()
-    st.html(REDUCED_MOTION_CSS)  # style only: Streamlit puts it out of the page flow, it takes no space
+    st.html(REDUCED_MOTION_CSS + READABLE_CSS)  # style only: Streamlit puts it out of the page flow
     with st.sidebar:
-        st.markdown("### ⚓ Keel")
+        st.markdown("**⚓ Keel**")  # not a heading: the page's own title is the first one
         st.caption("Look after your models — no data science degree needed.")
         for path, label, emoji in PAGES:
             st.page_link(path, label=label, icon=emoji)
@@ -215,18 +241,30 @@ def guard(stop: bool = True) -> Iterator[None]:
             st.stop()
 
 
-def choose(label: str, items: Sequence[Any], key: str, describe: Callable[[Any], str]) -> Any:
+def choose(
+    label: str, items: Sequence[Any], key: str, describe: Callable[[Any], str], placeholder: str | None = None
+) -> Any:
     """A selectbox of stored things (datasets or models, by id) that starts on, and remembers in ``key``,
     the one the user last worked on; the chosen item. ``describe`` names an item (plain text: selectbox
-    options are not Markdown)."""
+    options are not Markdown); two items it names alike get their number added, so they can be told apart.
+    With a ``placeholder``, a visit that has chosen nothing yet starts on nothing, and gets None."""
     by_id = {item.id: item for item in items}
     ids = list(by_id)
+    names = {i: describe(item) for i, item in by_id.items()}
+    seen = Counter(names.values())
+    names = {i: name + (f" · no. {i}" if seen[name] > 1 else "") for i, name in names.items()}
     current = st.session_state.get(key)
-    chosen = st.selectbox(
-        label, ids, index=ids.index(current) if current in by_id else 0, format_func=lambda i: describe(by_id[i])
-    )
+    index = ids.index(current) if current in by_id else (None if placeholder else 0)
+    chosen = st.selectbox(label, ids, index=index, format_func=names.__getitem__, placeholder=placeholder or "")
+    if chosen is None:
+        return None
     st.session_state[key] = chosen
     return by_id[chosen]
+
+
+def details(label: str = "Details for specialists") -> Any:
+    """A closed expander for what a data scientist wants and a shop owner can skip (tests, scores, tables)."""
+    return st.expander(label, expanded=False)
 
 
 def need(condition: bool, message: str, link: str, label: str) -> None:

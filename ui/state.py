@@ -9,6 +9,7 @@ TRAIN_DATASET = "keel_train_dataset"  # the dataset that run is training on
 KEPT_UPLOAD = "keel_kept_upload"  # the file id of the upload already kept (Data), so a rerun keeps it once
 UPLOAD_SHEET = "keel_upload_sheet"  # the workbook sheet the user chose for the upload (Data)
 RECALIBRATION = "keel_recal_helps"  # (model id, whether recalibrating helps) from the last check (Evaluate)
+CUT_OFF_FOUND = "keel_cut_off_found"  # (model id, the cut-off the cost finder chose), until used (Evaluate)
 FORECAST_JOB = "keel_forecast_job"  # a forecast running in the background (Forecast)
 FORECAST_RESULT = "keel_forecast_result"  # its result, once done
 MONITOR_RESULT = "keel_monitor_result"  # the last checked batch's result (Monitor)

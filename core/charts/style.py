@@ -9,6 +9,7 @@ Results may be the frozen dataclasses of ``core`` or their ``to_dict()`` form (t
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any, TypeGuard, TypeVar
 
@@ -135,6 +136,38 @@ def subtitle(fig: go.Figure, text: str) -> go.Figure:
     top = fig.layout.margin.t or 50
     fig.update_layout(margin={"t": top + 25}, height=(fig.layout.height or 320) + 25)
     return fig
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(text: object) -> str:
+    """A figure's text as a reader sees it: Keel's tags (``<br>``, ``<b>``…) gone, entities turned back into
+    characters. For drawing the text outside the figure, where it is escaped again for that place."""
+    if text is None:
+        return ""
+    return " ".join(html.unescape(_TAG.sub(" ", str(text))).split())
+
+
+TITLE_SPACE = 40  # of the top margin, what :func:`layout` keeps for the title
+SUBTITLE_SPACE = 25  # and what :func:`subtitle` adds for its line
+
+
+def split_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
+    """The title and subtitle as plain text, and the figure without them (its top margin and height shrunk
+    by the room they took). A page writes the title as text above the chart, where it wraps at any width
+    and no chart toolbar covers it; the figure keeps only the legend, the axes and the data."""
+    title = plain_text(fig.layout.title.text)
+    sub = plain_text(fig.layout.title.subtitle.text)
+    if not title and not sub:
+        return title, sub, fig
+    room = (TITLE_SPACE if title else 0) + (SUBTITLE_SPACE if sub else 0)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 50
+    height = fig.layout.height or 320
+    out = go.Figure(fig)
+    out.update_layout(title={"text": None, "subtitle": {"text": None}})
+    out.update_layout(margin={"t": max(top - room, 10)}, height=max(height - room, 160))
+    return title, sub, out
 
 
 def metric_axis(key: str) -> tuple[str, bool, str]:

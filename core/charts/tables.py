@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from core.monitoring import DriftReport
     from core.store import AuditEntry, DatasetInfo, ModelInfo
 
+
+def _kind(algorithm: str) -> str:
+    """A model's kind as a person reads it ('random forest', not 'random_forest')."""
+    return algorithm.replace("_", " ")
+
+
 STAGE_WORDS = {"champion": "🏆 in use", "candidate": "🧪 candidate", "retired": "📦 retired"}
 
 
@@ -50,7 +56,7 @@ def versions_table(datasets: Iterable[DatasetInfo]) -> pd.DataFrame:
             "what changed": [d.change for d in family],
             "rows": [d.rows for d in family],
             "columns": [d.n_columns for d in family],
-            "kept at (UTC)": [d.created_at for d in family],
+            "kept at (UTC)": [str(minutes(d.created_at)) for d in family],
             "from file": [d.original_name for d in family],
         }
     )
@@ -62,7 +68,7 @@ def dataset_history_table(log: Iterable[AuditEntry], dataset_ids: Iterable[int])
     events = [e for e in log if e.object_type == "dataset" and e.object_id in ids]
     return pd.DataFrame(
         {
-            "when (UTC)": [e.at for e in events],
+            "when (UTC)": [str(minutes(e.at)) for e in events],
             "what": [e.action for e in events],
             "version id": [e.object_id for e in events],
             "details": [json.dumps(e.detail)[:200] for e in events],
@@ -78,7 +84,7 @@ def leaderboard_table(result: TrainResult) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "model": r.algorithm,
+                "model": _kind(r.algorithm),
                 **{metric_label(k): round(v, 4) for k, v in r.metrics.items() if v is not None},
                 "fit seconds": r.fit_seconds,
                 "ms per 1,000 predictions": r.predict_ms_per_1000,
@@ -109,6 +115,30 @@ def metrics_table(ev: evaluate.Evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def per_class_table(ev: evaluate.Evaluation) -> pd.DataFrame:
+    """Per answer: how often the model is right when it gives it, how many of the real ones it finds, the
+    balance of the two and how many test rows have it (precision, recall, F1 and support, named)."""
+    return pd.DataFrame(
+        [
+            {
+                "answer": c.label,
+                "right when it says this (precision)": None if c.precision is None else round(c.precision, 3),
+                "real ones it finds (recall)": None if c.recall is None else round(c.recall, 3),
+                "balance of the two (F1)": None if c.f1 is None else round(c.f1, 3),
+                "test rows": c.support,
+            }
+            for c in ev.per_class
+        ],
+        columns=[
+            "answer",
+            "right when it says this (precision)",
+            "real ones it finds (recall)",
+            "balance of the two (F1)",
+            "test rows",
+        ],
+    )
+
+
 def models_table(models: Sequence[ModelInfo]) -> pd.DataFrame:
     """The registry: each version, its stage in words, what it predicts and its numeric measures."""
     return pd.DataFrame(
@@ -118,7 +148,7 @@ def models_table(models: Sequence[ModelInfo]) -> pd.DataFrame:
                 "model": m.label,
                 "stage": STAGE_WORDS.get(m.stage, m.stage),
                 "predicts": m.target,
-                "kind": m.algorithm,
+                "kind": _kind(m.algorithm),
                 "trained (UTC)": minutes(m.created_at),
                 **{metric_label(k): round(v, 3) for k, v in m.metrics.items() if isinstance(v, (int, float))},
             }
@@ -140,7 +170,7 @@ def side_by_side_table(one: ModelInfo, other: ModelInfo) -> pd.DataFrame:
     keys = sorted(set(one.metrics) | set(other.metrics))
     return pd.DataFrame(
         {
-            "measure": keys,
+            "measure": [metric_label(k) for k in keys],
             one.label: [one.metrics.get(k) for k in keys],
             other.label: [other.metrics.get(k) for k in keys],
         }
@@ -179,18 +209,26 @@ def forecast_summary_table(result: ForecastResult, value_name: str) -> pd.DataFr
 
 
 def drift_table(report: DriftReport) -> pd.DataFrame:
-    """One row per column of a drift check: the verdict, what was seen, the test and its numbers."""
+    """One row per column of a drift check, in words: has it changed, and what was seen."""
+    return pd.DataFrame(
+        [{"column": c.column, "changed?": c.verdict, "what we saw": c.explain} for c in report.columns],
+        columns=["column", "changed?", "what we saw"],
+    )
+
+
+def drift_details_table(report: DriftReport) -> pd.DataFrame:
+    """For specialists: per column, the statistical test, the size of the change it measured, the limit
+    above which Keel calls it drifted, and the p-value where the test has one."""
     return pd.DataFrame(
         [
             {
                 "column": c.column,
-                "verdict": c.verdict,
-                "what we saw": c.explain,
                 "test": c.method,
                 "size of change": c.statistic,
                 "limit": c.threshold,
                 "p-value": c.p_value,
             }
             for c in report.columns
-        ]
+        ],
+        columns=["column", "test", "size of change", "limit", "p-value"],
     )

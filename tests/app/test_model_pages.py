@@ -10,6 +10,7 @@ from core import jobs, store, workflows
 from core.data import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
+from ui.words import cut_off_words, model_words
 
 
 def wait_for(job_id: str, timeout: float = 180) -> jobs.Job:
@@ -121,7 +122,7 @@ def test_models_page_compares_versions_of_the_same_model_first(trained: store.Mo
     at = open_page("pages/5_Models.py", **{state.MODEL_ID: second.id})
     assert not at.exception
     compare = [s for s in at.selectbox if s.label == "Compare with"][0]
-    assert compare.value == trained.id and compare.options[-1] == other.label
+    assert compare.value == trained.id and compare.options[-1] == model_words(other)
     assert "Each version was scored on the test rows of its own training data" in texts(at)
     stages = [d.value for d in at.dataframe if "when" in d.value.columns][0]
     assert list(stages.columns) == ["when", "from", "to", "reason"] and len(stages["when"].iloc[0]) == 16
@@ -129,3 +130,42 @@ def test_models_page_compares_versions_of_the_same_model_first(trained: store.Mo
     listing = at.dataframe[0].value
     assert "Right answers (accuracy)" in listing.columns and "accuracy" not in listing.columns
     assert len(listing["trained (UTC)"].iloc[0]) == 16
+
+
+def test_models_page_writes_the_model_card(trained: store.ModelInfo) -> None:
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: trained.id})
+    use = [t for t in at.text_area if t.label == "What is it for?"][0]
+    assert use.value == ""
+    use.input("Sort penguins seen on the boat trips.")
+    [t for t in at.text_area if t.label == "Who looks after it?"][0].input("Sam, the field team")
+    [b for b in at.button if b.label == "Save the model card"][0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    card = store.get_model(trained.id).card
+    assert card["intended_use"] == "Sort penguins seen on the boat trips." and card["owner"] == "Sam, the field team"
+    assert "Sort penguins seen on the boat trips." in workflows.model_card(store.get_model(trained.id))
+    assert [t for t in at.text_area if t.label == "What is it for?"][0].value == card["intended_use"]  # shown back
+
+
+def test_evaluate_page_applies_the_cost_cut_off_and_models_page_clears_it() -> None:
+    info = load_sample("customer_churn")
+    model = workflows.train_and_register(info.id, target="churned", time_budget_s=30).model
+    assert model.threshold is None
+    at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: model.id})
+    assert not [b for b in at.button if b.label == "Use this cut-off for predictions"]  # nothing found yet
+    miss = [n for n in at.number_input if n.label.startswith("Cost of a miss")][0]
+    miss.set_value(20.0).run()
+    [b for b in at.button if b.label == "Find the best cut-off"][0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [b for b in at.button if b.label == "Use this cut-off for predictions"][0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    kept = store.get_model(model.id).threshold
+    assert kept is not None and kept < 0.5  # a miss costs 20 false alarms: say 'yes' sooner
+    sentence = cut_off_words(store.get_model(model.id))
+    assert sentence and "a cut-off you chose" in sentence and sentence in texts(at)
+    at = open_page("pages/4_Predict.py", **{state.MODEL_ID: model.id})
+    assert sentence in texts(at)  # predictions say which cut-off they follow
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: model.id})
+    assert sentence in texts(at)
+    [b for b in at.button if b.label == "Go back to the most likely answer (no cut-off)"][0].click().run()
+    assert not at.exception and store.get_model(model.id).threshold is None
+    assert "a cut-off you chose" not in texts(at)

@@ -149,7 +149,8 @@ def _setup_call(path: Path) -> ast.Call | None:
     body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
     body = body[1:] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else body
     first = body[0] if body else None
-    if imported and isinstance(first, ast.Expr) and isinstance(first.value, ast.Call):
+    # page() returns who is asking (ui.access): a page that needs it keeps it, `access = page(...)`
+    if imported and isinstance(first, (ast.Expr, ast.Assign)) and isinstance(first.value, ast.Call):
         func = first.value.func
         if isinstance(func, ast.Name) and func.id == "page":
             return first.value

@@ -10,14 +10,15 @@ import pytest
 
 from core import jobs, store, workflows
 from core.data import DATA_DIR, load_sample
-from tests.app.helpers import open_page, texts
+from core.forecasting import timeseries
+from tests.app.helpers import open_page, plain, texts
 from ui import state
 
 
 def press_forecast(at) -> str:
     """Press Forecast and wait for the job (it runs in a worker, outside the script run); its id."""
     [b for b in at.button if b.label == "Forecast"][0].click().run()
-    job_id = at.session_state[state.FORECAST_JOB]
+    job_id = at.session_state[state.FORECAST_JOB]["job"]  # the job travels with the table and column it is of
     deadline = time.monotonic() + 180
     while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -109,7 +110,7 @@ def test_monitor_page_checks_a_batch() -> None:
     assert not at.exception
     body = texts(at)
     assert not at.error, [e.value for e in at.error]
-    assert "Nothing to do" in body
+    assert "No action needed" in body
     assert "What changed in the data" in body
     assert len(store.list_batches(model.id)) == 1
     # one column before and after, drawn from the shares the drift check kept (the training data is not re-read)
@@ -117,7 +118,10 @@ def test_monitor_page_checks_a_batch() -> None:
     chosen = [s for s in at.selectbox if s.label == "Compare one column"][0].value
     column = next(c for c in result.drift.columns if c.column == chosen)
     figures = [pio.from_json(el.proto.spec) for el in at.get("plotly_chart")]
-    [drawn] = [f for f in figures if f.layout.title.text == f"Has '{chosen}' changed since training?"]
+    # the title is written above the chart as text (it wraps at phone width); the figure keeps the axes
+    assert f"Has '{chosen}' changed since training?" in texts(at)
+    assert all(not f.layout.title.text for f in figures)
+    [drawn] = [f for f in figures if str(f.layout.xaxis.title.text).startswith(chosen)]
     assert column.histogram and list(drawn.data[0].y) == pytest.approx([100 * v for v in column.histogram["reference"]])
     assert list(drawn.data[1].y) == pytest.approx([100 * v for v in column.histogram["current"]])
     history = at.dataframe[-1].value  # over time: plain headings, minutes not microseconds
@@ -142,3 +146,67 @@ def test_forecast_page_keeps_going_when_one_product_is_too_short() -> None:
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Forecast 2 series (daily)" in texts(at)
     assert [b.proto.label for b in at.get("download_button")][0] == "Download the forecast (CSV)"
+
+
+def _monthly(name: str, column: str, start: str, base: int) -> store.DatasetInfo:
+    months = pd.date_range(start, periods=48, freq="MS")
+    frame = pd.DataFrame({"month": months, column: [base + (i % 12) * 3 for i in range(48)]})
+    return store.save_dataset(frame, name, original_name=f"{name}.csv", source_format="csv", size_bytes=0,
+                              notes=(), change="test")
+
+
+def test_forecast_page_shows_a_forecast_only_with_the_table_it_is_of() -> None:
+    """The bug: forecast one file, upload another, and the page showed the first file's forecast labelled
+    with the second file's column."""
+    first = _monthly("bakery", "loaves", "2019-01-01", 100)
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: first.id})
+    press_forecast(at)
+    at.run()
+    assert "of 'loaves' from bakery" in texts(at) and "What to order" in texts(at)
+    # another table arrives through the page's own upload
+    months = pd.date_range("1958-01-01", periods=48, freq="MS")
+    other = pd.DataFrame({"month": months.strftime("%Y-%m-%d"), "Takings": [300 + (i % 12) * 9 for i in range(48)]})
+    at.file_uploader(key="forecast_upload").upload("takings.csv", other.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    body = texts(at)
+    assert at.selectbox[0].value != first.id  # the upload is the table now worked on
+    assert "What to order" not in body and "Forecast 1 series" not in body and not at.download_button
+    assert "Your last forecast was of another table, bakery" in body
+    at.selectbox[0].set_value(first.id).run()  # back to the first table: its forecast, with its own column
+    body = texts(at)
+    assert "of 'loaves' from bakery" in body and "Takings" not in body
+
+
+def test_forecast_page_offers_an_upload_for_a_table_without_dates() -> None:
+    credit = pd.DataFrame({"income": [1200, 3400, 560] * 20, "granted": ["yes", "no", "yes"] * 20})
+    info = store.save_dataset(credit, "credit")  # the last table worked on, with no dates in it
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    assert not at.exception
+    assert "cannot be forecast: No column looks like dates" in texts(at)
+    assert "Upload your sales history above" in texts(at)
+    sales = (DATA_DIR / "shop_sales.csv").read_bytes()
+    at.file_uploader(key="forecast_upload").upload("shop.csv", sales, "text/csv").run()
+    assert not at.exception and "cannot be forecast" not in texts(at)
+    assert at.multiselect[0].value == ["units_sold"]
+
+
+def test_forecast_page_asks_which_column_when_unsure_and_names_the_fill_choice_as_warnings_do() -> None:
+    days = pd.date_range("2025-01-01", periods=60, freq="D")
+    pizza = pd.DataFrame({"date": days.repeat(2), "pizza": ["classic", "veggie"] * 60,
+                          "revenue": [104.5, 88.0] * 60, "pizzas_sold": [11, 8] * 60})
+    info = store.save_dataset(pizza, "pizzeria")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    assert at.multiselect[0].value == ["pizzas_sold"]  # pieces, not dollars: the order list counts pieces
+    assert not [i for i in at.info if "Which column should Keel forecast" in i.value]
+    fill = [s for s in at.selectbox if s.label == timeseries.FILL_QUESTION][0]
+    assert fill.options == [f"let Keel suggest: {timeseries.fill_label('zero')}", timeseries.fill_label("zero"),
+                            timeseries.fill_label("missing")]
+    unsure = pd.DataFrame({"date": days, "revenue": [float(i % 7) + 0.5 for i in range(60)],
+                           "profit": [i * 1.5 + 0.25 for i in range(60)]})
+    info = store.save_dataset(unsure, "unsure")
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    guess = timeseries.suggest_columns(unsure)
+    assert not guess.value_sure
+    assert at.multiselect[0].value == []  # asked, not guessed
+    assert plain(at.info[0].value) == guess.value_question
+    assert "Choose what to forecast" in texts(at)

@@ -18,6 +18,7 @@ EXPECTED = [
     ("Models", "My models"),
     ("Forecast", "Forecast & order"),
     ("Monitor", "Monitor"),
+    ("People", "People"),
 ]
 
 

@@ -63,14 +63,24 @@ def test_train_monitor_drifted_batch_then_retrain_with_the_gate(server, page: Pa
     expect(page.get_by_role("button", name="Check this batch")).to_be_visible(timeout=30_000)
     wait_idle(page)
     page.get_by_role("button", name="Check this batch").click()
-    expect(page.get_by_text(re.compile(r"Retrain recommended|Take a look"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"Retrain recommended|Worth a review"))).to_be_visible(timeout=120_000)
     wait_idle(page)
+    page.get_by_text("Details for specialists").first.click()  # the rules Keel checked, for a specialist
     expect(page.get_by_text("🔔").first).to_be_visible()
     shot(page, "monitor_drift")
 
     page.get_by_role("button", name="Retrain with this batch").click()
-    expect(page.get_by_text(re.compile(r"New version customer-churn-churned:2: (Promote|Keep the champion)"))).to_be_visible(
-        timeout=240_000)
+    done = re.compile(r"New version customer-churn-churned:\u2060?2: (Promote|Keep the champion)")  # esc() joins ':2:'
+    expect(page.get_by_text(done)).to_be_visible(timeout=240_000)
     wait_idle(page)
     assert "Sorry — something went wrong" not in page.content()
     shot(page, "monitor_retrain")
+    # the page goes on with the model now in use: after a promotion the picker shows version 2 and the old
+    # version's verdict is gone (the retrain answered it); else version 1 and its verdict stay
+    promoted = "Promote" in page.get_by_text(done).inner_text()
+    box = page.get_by_test_id("stSelectbox").first  # the model picker, the page's first box
+    shown = box.inner_text() + " " + " ".join(i.input_value() for i in box.locator("input").all())
+    assert ("customer-churn-churned:2 " if promoted else "customer-churn-churned:1 ") in shown, shown
+    if promoted:
+        expect(page.get_by_text(re.compile(r"Retrain recommended|Worth a review"))).to_have_count(0)
+        expect(page.get_by_text("No batches recorded yet for this model.")).to_be_visible()
