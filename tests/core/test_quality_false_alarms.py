@@ -112,6 +112,20 @@ def test_a_typo_in_a_seasonal_series_is_still_found_with_its_date() -> None:
     assert "9999 (2014-03)" in f.message and "Peaks that come back every year are not counted." in f.message
 
 
+@pytest.mark.parametrize("kind", ["december-peak", "december-double", "august-dip"])
+def test_seasonal_peaks_do_not_make_a_series_lopsided(kind: str) -> None:
+    frame = monthly(seasonal(1, kind))
+    assert "skew" in codes(frame.drop(columns="Month"))  # the same numbers without their dates are lopsided
+    assert "skew" not in codes(frame)  # was: "'Sales' is strongly skewed … consider log(1 + Sales)"
+
+
+def test_a_lopsided_series_is_still_called_lopsided() -> None:
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2024-01-01", periods=600, freq="D")
+    frame = pd.DataFrame({"day": days, "orders": np.round(np.exp(rng.normal(0, 1.5, 600)) * 10)})
+    assert "skew" in codes(frame)
+
+
 def test_seasonal_residuals_leave_a_repeating_peak_and_the_ends_alone() -> None:
     rest, log = seasonal_residuals(seasonal(0, "december-peak"), 12)
     assert log

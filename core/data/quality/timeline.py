@@ -115,12 +115,14 @@ def _median_of_others(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def seasonal_residuals(values: np.ndarray, season: int) -> tuple[np.ndarray, bool]:
+def seasonal_residuals(values: np.ndarray, season: int, log: bool | None = None) -> tuple[np.ndarray, bool]:
     """What a trend and a season do not explain, for values in date order (NaN kept); and whether the
-    values were judged on a log scale (all positive: a peak that grows with the trend stays ordinary)."""
+    values were judged on a log scale (by default when all are positive: a peak that grows with the trend
+    stays ordinary)."""
     x = np.asarray(values, dtype="float64")
     finite = x[np.isfinite(x)]
-    log = bool(len(finite)) and bool(np.all(finite > 0))
+    if log is None:
+        log = bool(len(finite)) and bool(np.all(finite > 0))
     with np.errstate(all="ignore"):
         y = np.log(x) if log else x.copy()
     y[~np.isfinite(y)] = np.nan
