@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.forecasting.timeseries import Frequency
+from core.forecasting.timeseries import Frequency, parse_dates
 from core.forecasting.timeseries.frequency import period_keys
 
 EVENT_COLUMNS = ("date", "event", "before", "after")
@@ -80,7 +80,10 @@ def parse_events(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, str, int, int]
             f"The events table has no '{missing[0]}' column (columns: {shown}).",
             "Name its columns date, event and optionally before and after (days around the date).",
         )
-    dates = pd.to_datetime(frame[cols["date"]], errors="coerce", format="mixed")
+    try:  # as the data's own dates are read (day-first dates, plain years, database numbers)
+        dates = parse_dates(frame[cols["date"]], "date")[0]
+    except InputError:
+        dates = pd.to_datetime(frame[cols["date"]], errors="coerce", format="mixed")
     bad = dates.isna()
     if bad.any():
         first = frame[cols["date"]][bad].iloc[0]

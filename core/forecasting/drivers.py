@@ -78,8 +78,11 @@ def split_future(
 
 def numeric_driver(raw: pd.Series, name: str) -> pd.Series:
     """A driver's values as numbers: numbers stay, yes/no and true/false become 1/0."""
-    num = pd.to_numeric(raw, errors="coerce")
     text = raw.astype("string").str.strip().str.lower()
+    # '1,250', '£5.20', '12%' as numbers (a share stays in its own units: 12)
+    plain = text.str.replace(r"[\s,](?=\d{3}\b)", "", regex=True).str.strip("£$€ %")
+    num = pd.to_numeric(raw, errors="coerce").astype(float)
+    num = num.fillna(pd.to_numeric(plain, errors="coerce").astype(float))
     words = num.isna() & raw.notna()
     num = num.where(~(words & text.isin(TRUE_WORDS)), 1.0).where(~(words & text.isin(FALSE_WORDS - {""})), 0.0)
     bad = num.isna() & raw.notna() & (text != "")

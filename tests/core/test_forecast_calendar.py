@@ -363,3 +363,15 @@ def test_cli_drivers_and_stockout_in_json(capsys: pytest.CaptureFixture[str], tm
     assert s["id"] is None and set(s["drivers_used"]) <= {"promo", "price"}
     assert s["stockout"]["periods"] == 5 and s["stockout"]["lost_demand"] > 0
     assert len(s["forecast"]) == 7
+
+
+def test_events_dates_are_read_as_the_datas_own_dates_are() -> None:
+    rows = parse_events(pd.DataFrame({"date": ["24/12/2025", "31/12/2025"], "event": ["Eve", "New Year's Eve"]}))
+    assert [r[0] for r in rows] == [pd.Timestamp("2025-12-24"), pd.Timestamp("2025-12-31")]
+
+
+def test_driver_values_written_with_currency_thousands_or_yes_no_are_numbers() -> None:
+    from core.forecasting.drivers import numeric_driver
+
+    got = numeric_driver(pd.Series(["£5.20", "1,250", "12%", "yes", "no", None]), "price").tolist()
+    assert got[:5] == [5.2, 1250.0, 12.0, 1.0, 0.0] and np.isnan(got[5])
