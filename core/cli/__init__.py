@@ -47,6 +47,7 @@ COMMANDS: tuple[Callable[[AddCommand], None], ...] = (
     serve.add_serve,
     serve.add_apikey,
     learn.add_export,
+    learn.add_explore,
 )
 
 __all__ = ["COMMANDS", "build_parser", "main"]

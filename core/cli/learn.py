@@ -24,3 +24,17 @@ def add_export(command: AddCommand) -> None:
     where.add_argument("--script", default=None, metavar="OUT.py", help="write a Python script")
     p.add_argument("--overwrite", action="store_true", help="replace the file if it already exists")
 
+
+def cmd_explore(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core.data.relations import explore, explore_text
+
+    table = read(args.file, args.sheet)
+    found = explore(table.frame, target=args.target)
+    return found.to_json(), explore_text(found)
+
+
+def add_explore(command: AddCommand) -> None:
+    p = command("explore", cmd_explore, "How the columns relate to each other and to a target.")
+    p.add_argument("file")
+    p.add_argument("--target", default=None, help="the column to explain: each column's relationship with it")
+    p.add_argument("--sheet", default=None)
