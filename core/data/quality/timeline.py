@@ -16,6 +16,7 @@ import numpy as np
 from core.data.quality.facts import Facts
 
 TIME_MIN_PERIODS = 10  # fewer dates than this: not a series worth judging as one
+TIME_MAX_PERIODS = 20_000  # longer (sensor readings, years of hours): judged as plain columns, fast and fair there
 TIME_REGULAR = 0.8  # >= 80% of steps equal the usual step (±10%): a regular series
 TIME_ONE_PER_PERIOD = 0.95  # >= 95% of rows have their own date: one row per period (not a panel)
 _CHUNK = 20_000
@@ -57,7 +58,7 @@ def time_index(facts: dict[str, Facts], kinds: dict[str, str], rows: int) -> Tim
     for col, f in facts.items():
         if kinds.get(col) != "datetime" or f.family != "datetime":
             continue
-        if f.n_unique < TIME_MIN_PERIODS or f.n_unique < TIME_ONE_PER_PERIOD * rows:
+        if not TIME_MIN_PERIODS <= f.n_unique <= TIME_MAX_PERIODS or f.n_unique < TIME_ONE_PER_PERIOD * rows:
             continue
         ticks = np.sort(np.asarray(f.uniques.asi8, dtype="float64"))
         steps = np.diff(ticks)
@@ -85,13 +86,28 @@ def _level_around(z: np.ndarray, window: int, min_values: int) -> np.ndarray:
     for start in range(0, len(z), _CHUNK):  # sliding windows a chunk at a time: memory stays small
         stop = min(start + _CHUNK, len(z))
         windows = np.lib.stride_tricks.sliding_window_view(padded[start : stop + 2 * half], window)[:, keep]
-        enough = np.sum(~np.isnan(windows), axis=1) >= min_values
-        with np.errstate(all="ignore"):
-            level = np.full(len(windows), np.nan)
-            if enough.any():
+        gaps = np.isnan(windows)
+        holed = gaps.any(axis=1)
+        level = np.full(len(windows), np.nan)
+        level[~holed] = _median_rows(windows[~holed])  # most windows: many times faster than nanmedian
+        enough = holed & (np.sum(~gaps, axis=1) >= min_values)
+        if enough.any():
+            with np.errstate(all="ignore"):
                 level[enough] = np.nanmedian(windows[enough], axis=1)
         out[start:stop] = level
     return out
+
+
+def _median_rows(rows: np.ndarray) -> np.ndarray:
+    """The median of each row (no gaps), by partial sorting."""
+    k = rows.shape[1]
+    if not len(rows) or not k:
+        return np.full(len(rows), np.nan)
+    mid = k // 2
+    if k % 2:
+        return np.partition(rows, mid, axis=1)[:, mid]
+    part = np.partition(rows, [mid - 1, mid], axis=1)
+    return (part[:, mid - 1] + part[:, mid]) / 2
 
 
 def _median_of_others(z: np.ndarray) -> np.ndarray:
