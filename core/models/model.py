@@ -19,6 +19,7 @@ job: this module never touches the store, so the store can use the file format w
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from core.errors import IntegrityError
 from core.models.features import (  # noqa: F401  (re-exported: callers read them from here)
@@ -47,6 +48,17 @@ from core.models.features import (  # noqa: F401  (re-exported: callers read the
 CHUNK_ROWS = 50_000
 
 # --------------------------------------------------------------------------- the model
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_thread() -> Any:
+    """Native libraries (BLAS, OpenMP) limited to one thread while a block runs. The libraries are found once per
+    process: finding them reads /proc/self/maps, about 10 ms, which one-row scoring (the API) cannot afford."""
+    return _controller().limit(limits=1)
 
 
 class KeelModel:
@@ -96,7 +108,7 @@ class KeelModel:
             proba = self.predict_proba(frame, prepared=prepared)
             return label_array(self.classes_)[proba.argmax(axis=1)]
         prep = (lambda part: part) if prepared else self.prepare
-        with threadpool_limits(1):
+        with one_thread():
             parts = [np.asarray(self.pipeline.predict(prep(part)), dtype=float) for part in self._chunks(frame)]
         return np.concatenate(parts) if parts else np.empty(0)
 
@@ -107,7 +119,7 @@ class KeelModel:
         prep = (lambda part: part) if prepared else self.prepare
         # One thread per native library: a shared server scores for several sessions at once, and
         # busy-waiting OpenMP threads cost far more than they save when the cores are busy.
-        with threadpool_limits(1):
+        with one_thread():
             parts = [
                 aligned_proba(
                     self.pipeline, prep(part), self.classes_, on_codes=getattr(self, "fitted_on_codes", False)

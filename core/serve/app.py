@@ -2,8 +2,9 @@
 
 Every answer but ``/health`` needs a key. A request is checked in this order: the key (401), its rate (429),
 the model reference (404), the key's scope (403), the body's size (413), the rows (422); problems are JSON
-problem details (RFC 9457) carrying Keel's own message and hint. Scoring runs in a worker thread, so one slow
-batch does not hold up the server; counts and latency go to :class:`~core.serve.traffic.Traffic`.
+problem details (RFC 9457) carrying Keel's own message and hint. Checking and scoring run in worker threads, so
+one slow batch does not hold up the server; small JSON requests for one model arriving together are scored in
+one call (:mod:`core.serve.batching`); counts and latency go to :class:`~core.serve.traffic.Traffic`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+import pandas as pd
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -27,9 +29,11 @@ from starlette.routing import Route
 from core import store
 from core.bugs import log_bug
 from core.errors import KeelError, NotFoundError
+from core.models import KeelModel
+from core.serve.batching import Batcher
 from core.serve.keys import KeyRing, RateLimiter, in_scope
 from core.serve.openapi import openapi_document
-from core.serve.scoring import BadRows, ModelCache, TooLarge, rows_frame, score_csv, score_rows
+from core.serve.scoring import BadRows, ModelCache, TooLarge, prepared_rows, records, rows_frame, score_csv
 from core.serve.traffic import Traffic
 from core.vocab import jsonable
 
@@ -53,6 +57,7 @@ class _State:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     models: ModelCache = field(default_factory=ModelCache)
     traffic: Traffic = field(default_factory=Traffic)
+    batcher: Batcher = field(default_factory=Batcher)
 
 
 class Problem(Exception):
@@ -220,24 +225,35 @@ def _resolve(ref: str, key: store.ApiKey) -> store.ModelInfo:
     return info
 
 
-def _score(state: _State, info: store.ModelInfo, data: bytes, csv: bool) -> tuple[Response, int]:
+def _csv(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
+    payload, rows, warnings = score_csv(data, state.models.get(info), state.settings.max_rows)
+    headers = {"X-Keel-Model": info.label}
+    if warnings:
+        headers["X-Keel-Warnings"] = str(len(warnings))
+    return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), rows
+
+
+def _prepared(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel, pd.DataFrame, list[str]]:
     model = state.models.get(info)
-    if csv:
-        payload, rows, warnings = score_csv(data, model, state.settings.max_rows)
-        headers = {"X-Keel-Model": info.label}
-        if warnings:
-            headers["X-Keel-Warnings"] = str(len(warnings))
-        return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), rows
     try:
         body = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise BadRows(
             "The request body is not valid JSON.", 'Send {"rows": [{"column": value, …}, …]} as UTF-8 JSON.'
         ) from None
-    frame = rows_frame(body, state.settings.max_rows)
-    result = score_rows(frame, model)
-    result["model"] = {k: v for k, v in _model_json(info).items() if k not in ("features", "classes")}
-    return _json(result), len(frame)
+    prepared, warnings = prepared_rows(rows_frame(body, state.settings.max_rows), model)
+    return model, prepared, warnings
+
+
+async def _json_rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
+    model, prepared, warnings = await run_in_threadpool(_prepared, state, info, data)
+    added = await state.batcher.score((info.id, info.artifact_sha256, info.threshold), model, prepared)
+    model_json = {k: v for k, v in _model_json(info).items() if k not in ("features", "classes")}
+
+    def answer() -> Response:
+        return _json({**records(added, warnings), "model": model_json})
+
+    return (answer() if len(added) <= 100 else await run_in_threadpool(answer)), len(added)
 
 
 async def predict(request: Request) -> Response:
@@ -255,7 +271,10 @@ async def predict(request: Request) -> Response:
     info = await run_in_threadpool(_resolve, ref, key)
     request.state.model_id = info.id
     data = await _body(request, state.settings.max_body_bytes)
-    response, rows = await run_in_threadpool(_score, state, info, data, media == "text/csv")
+    if media == "text/csv":
+        response, rows = await run_in_threadpool(_csv, state, info, data)
+    else:
+        response, rows = await _json_rows(state, info, data)
     request.state.rows = rows
     return response
 

@@ -4,7 +4,8 @@ answers as ``python -m core predict``.
 * :class:`ModelCache` resolves the reference on every request (so a new champion is served at once, with no
   restart) and keeps loaded models by id, file fingerprint and cut-off, so a model file is read once.
 * :func:`rows_frame` turns JSON rows into a table, naming the row and column of anything that is not a plain
-  value; :func:`score_rows` and :func:`score_csv` run the CLI's schema check and scoring.
+  value; :func:`prepared_rows` runs the CLI's schema check on them and :func:`outputs` scores them as
+  ``predict_frame`` would; :func:`score_csv` answers a CSV file exactly as ``predict --out`` writes it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 from core import store
 from core.errors import InputError
 from core.models import KeelModel, check_schema, load_registered, predict_frame, to_safe_csv
-from core.models.predict import CUTOFF_COLUMN, with_cells_as_written
+from core.models.predict import CUTOFF_COLUMN, apply_cutoff, cutoff_of, with_cells_as_written
 from core.vocab import jsonable
 
 CACHE_SIZE = 8
@@ -130,23 +131,39 @@ def checked(frame: pd.DataFrame, model: KeelModel, hint: str) -> Any:
     return report
 
 
-def _added_columns(scored: pd.DataFrame) -> list[str]:
-    return [c for c in scored.columns if c in ("prediction", CUTOFF_COLUMN) or str(c).startswith("proba_")]
-
-
-def score_rows(frame: pd.DataFrame, model: KeelModel) -> dict[str, Any]:
-    """``{"predictions": [...], "warnings": [...]}`` for JSON rows: each row's ``prediction`` and, for a
-    classifier, its ``proba_<class>`` (and ``cutoff`` for a yes/no model with one), as the CLI computes them."""
+def prepared_rows(frame: pd.DataFrame, model: KeelModel) -> tuple[pd.DataFrame, list[str]]:
+    """JSON rows checked as the CLI checks a file, then turned into the model's input table (numbers, categories as
+    text, date parts), each request on its own (a date format is read per request, as a file's is per file).
+    Returns that table and the check's warnings."""
     report = checked(
         frame,
         model,
         "Send every column the model needs, with numbers as numbers (or text holding a number) and dates as "
         "text such as 2026-12-07. Rows count from 1 in the order sent.",
     )
-    scored = predict_frame(frame, model, check=False)
-    added = scored[_added_columns(scored)]
-    records = added.astype(object).where(added.notna(), None).to_dict("records")
-    return jsonable({"predictions": records, "warnings": list(report.warnings)})
+    return model.prepare(frame), list(report.warnings)
+
+
+def outputs(prepared: pd.DataFrame, model: KeelModel) -> pd.DataFrame:
+    """What :func:`core.models.predict_frame` adds to a table, from the model's input table: ``prediction``, one
+    ``proba_<class>`` per class and ``cutoff`` for a yes/no model with one. Row by row the same numbers, so
+    several requests' rows can be scored in one call (:mod:`core.serve.batching`)."""
+    if model.task != "classification":
+        return pd.DataFrame({"prediction": model.predict(prepared, prepared=True)}, index=prepared.index)
+    proba = model.predict_proba(prepared, prepared=True)
+    used = cutoff_of(model)
+    added: dict[str, Any] = {"prediction": apply_cutoff(proba, model.classes_, used)}
+    for j, cls in enumerate(model.classes_):
+        added[f"proba_{cls}"] = proba[:, j]
+    if used is not None:
+        added[CUTOFF_COLUMN] = used
+    return pd.DataFrame(added, index=prepared.index)
+
+
+def records(added: pd.DataFrame, warnings: list[str]) -> dict[str, Any]:
+    """The JSON answer: ``{"predictions": [...], "warnings": [...]}``."""
+    rows = added.astype(object).where(added.notna(), None).to_dict("records")
+    return jsonable({"predictions": rows, "warnings": warnings})
 
 
 def score_csv(data: bytes, model: KeelModel, max_rows: int) -> tuple[bytes, int, list[str]]:

@@ -292,6 +292,7 @@ def test_a_new_champion_is_served_without_a_restart(api: Api, monkeypatch: pytes
 # --------------------------------------------------------------------------- the server's life
 
 
+@pytest.mark.slow
 def test_traffic_reaches_the_store_and_a_stop_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "keel_home"
     monkeypatch.setenv("KEEL_HOME", str(home))
@@ -327,26 +328,46 @@ def test_a_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
     assert "hint: Stop that program, or choose another port" in done.stderr
 
 
-def test_apikey_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # the CLI runs in-process: its working directory stays in the sandbox
+    return tmp_path
+
+
+@pytest.mark.cli_sandbox
+@pytest.mark.usefixtures("in_tmp")
+def test_apikey_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main
+
     home = tmp_path / "keel_home"
     monkeypatch.setenv("KEEL_HOME", str(home))
     register(train(make_churn(120), "churn", time_budget_s=20, candidates=("logistic_regression",)), "churn", None)
-    made = cli(home, "apikey", "create", "web-form", "--models", "churn", "--json")
-    assert made.returncode == 0, made.stderr
-    secret = json.loads(made.stdout)["key"]
-    assert json.loads(made.stdout)["name"] == "web-form" and secret.startswith("keel_") and len(secret) > 40
-    listed = cli(home, "apikey", "list", "--json")
-    assert secret not in listed.stdout and secret not in made.stderr
-    assert json.loads(listed.stdout)["keys"][0]["models"] == ["churn"]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["apikey", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run("create", "web-form", "--models", "churn", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    secret = made["key"]
+    assert made["name"] == "web-form" and secret.startswith("keel_") and len(secret) > 40
+    code, out, err = run("list", "--json")
+    assert secret not in out and secret not in err
+    assert json.loads(out)["keys"][0]["models"] == ["churn"]
     assert secret not in (home / "keel.db").read_bytes().decode("latin-1")  # only its fingerprint is kept
     for args, error in ((("create", "web-form"), "error: There is already a key called 'web-form'."),
                         (("create", "x", "--models", "nope"), "error: No model matches 'nope'."),
                         (("create", "bad name!"), "error: 'bad name!' is not a usable key name."),
                         (("revoke", "nobody"), "error: There is no API key called 'nobody'.")):
-        done = cli(home, "apikey", *args)
-        assert done.returncode == 2 and error in done.stderr and "hint: " in done.stderr, done.stderr
-    assert cli(home, "apikey", "revoke", "web-form").returncode == 0
-    assert json.loads(cli(home, "apikey", "--json").stdout) == {"keys": []}
+        code, out, err = run(*args)
+        assert code == 2 and error in err and "hint: " in err and out == "", err
+    code, out, _ = run("create", "till", "--json")
+    assert code == 0 and set(json.loads(out)) >= {"name", "key"}
+    code, out, _ = run("revoke", "web-form", "--json")
+    assert code == 0 and json.loads(out) == {"name": "web-form", "revoked": True}
+    assert [k["name"] for k in json.loads(run("--json")[1])["keys"]] == ["till"]
 
 
 # --------------------------------------------------------------------------- the OpenAPI document
