@@ -36,3 +36,26 @@ def test_a_model_trained_on_each_says_which_file(tmp_path) -> None:
     second = store.save_dataset(pd.DataFrame({"a": [3, 4]}), "reference.csv", original_name="reference.csv")
     assert workflows.default_model_name(first, "y") == workflows.default_model_name(second, "y")  # one name, versions
     assert store.get_dataset(first.id).label != store.get_dataset(second.id).label
+
+
+def test_the_datasets_command_tells_two_files_of_one_name_apart(capsys) -> None:
+    import json
+
+    from core.cli import main
+
+    store.save_dataset(pd.DataFrame({"a": [1, 2]}), "reference.csv", original_name="reference.csv")
+    store.save_dataset(pd.DataFrame({"a": [3, 4, 5]}), "reference.csv", original_name="reference.csv")
+    assert main(["datasets", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["datasets"]
+    assert [d["label"] for d in listed] == ["reference.csv (2) (v1)", "reference.csv (v1)"]  # newest first
+    assert {d["original_name"] for d in listed} == {"reference.csv"} and [d["rows"] for d in listed] == [3, 2]
+    assert main(["datasets"]) == 0
+    text = capsys.readouterr().out
+    assert "reference.csv (2) (v1)" in text and "reference.csv (v1)" in text
+
+
+def test_the_datasets_command_on_an_empty_store(capsys) -> None:
+    from core.cli import main
+
+    assert main(["datasets"]) == 0
+    assert capsys.readouterr().out.strip() == "no datasets yet"
