@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -293,11 +294,11 @@ def connect(home: Path | None = None) -> Iterator[Any]:
     ensure_schema(home)
     url = database_url()
     if url:
-        pg = open_postgres(url)
+        pg = _take_connection(url)
         try:
             yield pg
         finally:
-            pg.close()
+            _give_back(pg)
         return
     with _database_errors(home):
         db = Database(raw_connect(db_path(home)))
@@ -305,6 +306,32 @@ def connect(home: Path | None = None) -> Iterator[Any]:
             yield db
         finally:
             db.close()
+
+
+# A few idle PostgreSQL connections kept per process: opening one costs ~15 ms (a page makes several store
+# calls). A connection goes back only when it is healthy and outside any transaction; the rest are closed.
+_IDLE_MAX = 4
+_idle: list[PgDatabase] = []
+_idle_lock = threading.Lock()
+
+
+def _take_connection(url: str) -> PgDatabase:
+    with _idle_lock:
+        while _idle:
+            pg = _idle.pop()
+            if pg.url == url and pg.reusable() and pg.alive():
+                return pg
+            pg.close()
+    return open_postgres(url)
+
+
+def _give_back(pg: PgDatabase) -> None:
+    if pg.reusable():
+        with _idle_lock:
+            if len(_idle) < _IDLE_MAX:
+                _idle.append(pg)
+                return
+    pg.close()
 
 
 @contextlib.contextmanager

@@ -210,6 +210,20 @@ class PgDatabase:
     def close(self) -> None:
         self.conn.close()
 
+    def reusable(self) -> bool:
+        """Open, healthy and outside any transaction (so the next user starts clean)."""
+        from psycopg.pq import TransactionStatus
+
+        return not self.conn.closed and self.conn.info.transaction_status == TransactionStatus.IDLE
+
+    def alive(self) -> bool:
+        """The server still answers on this connection (it may have restarted since it was kept)."""
+        try:
+            self.conn.execute("SELECT 1")
+            return True
+        except Exception:
+            return False
+
     # --------------------------------------------------------------------------- migrations
 
     def applied_migrations(self) -> list[str]:
