@@ -76,6 +76,15 @@ def run_case(port: int, ref: str, key: str, rows: list[dict], clients: int, seco
     }
 
 
+def _typed(text: str) -> str | float | None:
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def _cli(env: dict, *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -95,8 +104,8 @@ def main() -> None:
                  "--time-budget", str(args.time_budget))
         )
         key = json.loads(_cli(env, "apikey", "create", "bench", "--rate", "100000000", "--json"))["key"]
-        with SAMPLE.open(newline="") as fh:
-            table = [{k: v for k, v in r.items() if k != "churned"} for r in csv.DictReader(fh)]
+        with SAMPLE.open(newline="") as fh:  # as a program sends them: numbers as JSON numbers, blanks as null
+            table = [{k: _typed(v) for k, v in r.items() if k != "churned"} for r in csv.DictReader(fh)]
         log = Path(tmp) / "server.log"
         server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", "0"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=log.open("wb"))

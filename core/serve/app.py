@@ -33,7 +33,7 @@ from core.models import KeelModel
 from core.serve.batching import Batcher
 from core.serve.keys import KeyRing, RateLimiter, in_scope
 from core.serve.openapi import openapi_document
-from core.serve.scoring import BadRows, ModelCache, TooLarge, prepared_rows, records, rows_frame, score_csv
+from core.serve.scoring import BadRows, ModelCache, TooLarge, records, rows_frame, score_csv
 from core.serve.traffic import Traffic
 from core.vocab import jsonable
 
@@ -233,7 +233,7 @@ def _csv(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, i
     return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), rows
 
 
-def _prepared(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel, pd.DataFrame, list[str]]:
+def _rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel, pd.DataFrame]:
     model = state.models.get(info)
     try:
         body = json.loads(data)
@@ -241,13 +241,12 @@ def _prepared(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelMo
         raise BadRows(
             "The request body is not valid JSON.", 'Send {"rows": [{"column": value, …}, …]} as UTF-8 JSON.'
         ) from None
-    prepared, warnings = prepared_rows(rows_frame(body, state.settings.max_rows), model)
-    return model, prepared, warnings
+    return model, rows_frame(body, state.settings.max_rows)
 
 
 async def _json_rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
-    model, prepared, warnings = await run_in_threadpool(_prepared, state, info, data)
-    added = await state.batcher.score((info.id, info.artifact_sha256, info.threshold), model, prepared)
+    model, frame = await run_in_threadpool(_rows, state, info, data)
+    added, warnings = await state.batcher.score((info.id, info.artifact_sha256, info.threshold), model, frame)
     model_json = {k: v for k, v in _model_json(info).items() if k not in ("features", "classes")}
 
     def answer() -> Response:

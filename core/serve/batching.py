@@ -1,43 +1,92 @@
 """Scoring small requests together: while one batch is being scored, the requests that arrive for the same model
 wait, then go in one call.
 
-Scoring one row costs almost what scoring a hundred does (the cost is in pandas and scikit-learn's per-call
-work, not in the rows), so ten clients asking at once are answered in about the time of one call, not ten. Nothing
-waits on a timer: a request that finds the model idle is scored at once. Each request's rows are checked and
-prepared on their own first (:func:`core.serve.scoring.prepared_rows`); only the model's input tables are put
-together, and each request gets back exactly its own rows.
+Checking, preparing and scoring one row costs almost what a hundred do (the cost is pandas' and scikit-learn's
+work per call and per column, not per row), so ten clients asking at once are answered in about the time of one
+call, not ten. Nothing waits on a timer: a request that finds the model idle is scored at once.
+
+Requests are put together only when that cannot change an answer: the same columns with the same types, and
+dates (if any are text) written as ISO 8601, which read the same whatever else is in the batch. The batch is
+checked once; if the check finds anything to say (an error, a category never seen), each request is checked and
+answered on its own, so every message names that request's own rows. Each request gets back exactly its rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
 
-from core.models import KeelModel
-from core.serve.scoring import outputs
+from core.errors import KeelError
+from core.models import KeelModel, check_schema
+from core.serve.scoring import outputs, prepared_rows
 
-MAX_BATCH_ROWS = 2_000  # a bigger request is scored on its own
+MAX_BATCH_ROWS = 2_000  # a request this big is scored on its own
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?")
+
+Answer = tuple[pd.DataFrame, list[str]]  # the outputs for a request's rows, and the check's warnings
 
 
 @dataclass
 class _Job:
-    prepared: pd.DataFrame
-    future: asyncio.Future[pd.DataFrame]
+    frame: pd.DataFrame
+    future: asyncio.Future[Answer]
 
 
-def _score_together(prepared: list[pd.DataFrame], model: KeelModel) -> list[pd.DataFrame]:
-    if len(prepared) == 1:
-        return [outputs(prepared[0], model)]
-    together = outputs(pd.concat(prepared, ignore_index=True), model)
-    parts, at = [], 0
-    for part in prepared:
-        parts.append(together.iloc[at : at + len(part)].set_axis(part.index))
-        at += len(part)
+def _signature(frame: pd.DataFrame, model: KeelModel) -> tuple[object, ...] | None:
+    """What must match for two requests to be checked and scored together; None: this one goes alone."""
+    for feat in model.schema["features"]:
+        if feat["kind"] != "datetime" or feat["name"] not in frame.columns:
+            continue
+        col = frame[feat["name"]]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        if not all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in col.dropna()):
+            return None
+    return tuple((str(c), str(t)) for c, t in frame.dtypes.items())
+
+
+def _alone(frame: pd.DataFrame, model: KeelModel) -> Answer | KeelError:
+    try:
+        prepared, warnings = prepared_rows(frame, model)
+    except KeelError as exc:
+        return exc
+    return outputs(prepared, model), warnings
+
+
+def _together(frames: list[pd.DataFrame], model: KeelModel) -> list[Answer] | None:
+    batch = pd.concat(frames, ignore_index=True)
+    report = check_schema(batch, model, raise_errors=False)
+    if not report.ok or report.warnings:
+        return None
+    added = outputs(model.prepare(batch), model)
+    parts: list[Answer] = []
+    at = 0
+    for frame in frames:
+        parts.append((added.iloc[at : at + len(frame)].set_axis(frame.index), []))
+        at += len(frame)
     return parts
+
+
+def score_jobs(frames: list[pd.DataFrame], model: KeelModel) -> list[Answer | KeelError]:
+    """Each request's answer (or the user error it raised), putting together the requests that may be."""
+    answers: list[Answer | KeelError | None] = [None] * len(frames)
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, frame in enumerate(frames):
+        signature = _signature(frame, model)
+        if signature is not None:
+            groups.setdefault(signature, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        parts = _together([frames[i] for i in members], model)
+        for i, part in zip(members, parts or [], strict=False):
+            answers[i] = part
+    return [answer if answer is not None else _alone(frames[i], model) for i, answer in enumerate(answers)]
 
 
 class Batcher:
@@ -48,25 +97,30 @@ class Batcher:
         self._queues: dict[Hashable, list[_Job]] = {}
         self._running: dict[Hashable, asyncio.Task[None]] = {}
 
-    async def score(self, slot: Hashable, model: KeelModel, prepared: pd.DataFrame) -> pd.DataFrame:
-        """The outputs for ``prepared`` (see :func:`core.serve.scoring.outputs`)."""
-        if len(prepared) >= self._max_rows:
-            return await run_in_threadpool(outputs, prepared, model)
-        future: asyncio.Future[pd.DataFrame] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(slot, []).append(_Job(prepared, future))
-        if slot not in self._running:
-            self._running[slot] = asyncio.create_task(self._drain(slot, model))
-        return await future
+    async def score(self, slot: Hashable, model: KeelModel, frame: pd.DataFrame) -> Answer:
+        """The outputs for ``frame``'s rows (see :func:`core.serve.scoring.outputs`) and the check's warnings;
+        a :class:`KeelError` when the rows do not fit the model."""
+        if len(frame) >= self._max_rows:
+            answer = await run_in_threadpool(_alone, frame, model)
+        else:
+            future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            self._queues.setdefault(slot, []).append(_Job(frame, future))
+            if slot not in self._running:
+                self._running[slot] = asyncio.create_task(self._drain(slot, model))
+            return await future
+        if isinstance(answer, KeelError):
+            raise answer
+        return answer
 
     def _take(self, slot: Hashable) -> list[_Job]:
         queue, rows = self._queues.get(slot, []), 0
         taken: list[_Job] = []
-        while queue and (not taken or rows + len(queue[0].prepared) <= self._max_rows):
+        while queue and (not taken or rows + len(queue[0].frame) <= self._max_rows):
             job = queue.pop(0)
             if job.future.cancelled():  # the client went away
                 continue
             taken.append(job)
-            rows += len(job.prepared)
+            rows += len(job.frame)
         return taken
 
     async def _drain(self, slot: Hashable, model: KeelModel) -> None:
@@ -76,15 +130,19 @@ class Batcher:
                 if not jobs:
                     continue
                 try:
-                    parts = await run_in_threadpool(_score_together, [j.prepared for j in jobs], model)
-                except Exception as exc:  # every request of the batch gets the same error (a bug: logged there)
+                    answers = await run_in_threadpool(score_jobs, [j.frame for j in jobs], model)
+                except Exception as exc:  # a bug: every request of the batch gets it (and logs it)
                     for job in jobs:
                         if not job.future.done():
                             job.future.set_exception(exc)
                     continue
-                for job, part in zip(jobs, parts, strict=True):
-                    if not job.future.done():
-                        job.future.set_result(part)
+                for job, answer in zip(jobs, answers, strict=True):
+                    if job.future.done():
+                        continue
+                    if isinstance(answer, KeelError):
+                        job.future.set_exception(answer)
+                    else:
+                        job.future.set_result(answer)
         finally:  # no await since the queue was last seen empty: nothing can have been added meanwhile
             self._running.pop(slot, None)
             self._queues.pop(slot, None)
