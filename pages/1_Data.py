@@ -65,12 +65,11 @@ with guard():
         )
 
 counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_WORDS}
-m = st.columns(5)
-m[0].metric("Rows", f"{report.rows:,}")
-m[1].metric("Columns", len(report.columns))
-m[2].metric("Fix before training", counts["critical"])
-m[3].metric("Worth a look", counts["warning"])
-m[4].metric("Good to know", counts["info"])
+# one line, not five big numbers: on a phone those stacked into a screenful before the first finding
+st.markdown(
+    f"**{plural(report.rows, 'row')} × {plural(len(report.columns), 'column')}** · "
+    + " · ".join(f"{heading}: **{counts[s]}**" for s, (heading, _) in SEVERITY_WORDS.items())
+)
 for note in info.notes:
     st.caption(f"ℹ️ {esc(note)}")
 next_steps = st.columns(3)

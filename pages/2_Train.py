@@ -138,13 +138,22 @@ def show_result(outcome: workflows.TrainOutcome, waited: float) -> None:
     for warning in result.warnings:
         st.warning(esc(warning), icon="⚠️")
     primary = result.primary_metric
+    # the headline in the plainest measure (right answers; the typical error for a number), whatever the
+    # measure the candidates were compared on, which stays one click away
+    shown = next((k for k in ("accuracy", "mae") if result.holdout_metrics.get(k) is not None), primary)
     c = st.columns(3)
-    c[0].metric(esc(metric_name(primary)), format_metric(primary, result.holdout_metrics.get(primary)))
-    c[1].metric("The simplest guess", format_metric(primary, result.baseline_metrics.get(primary)))
+    c[0].metric(esc(metric_name(shown)), format_metric(shown, result.holdout_metrics.get(shown)))
+    c[1].metric("The simplest guess", format_metric(shown, result.baseline_metrics.get(shown)))
     c[2].metric("Kind of model", esc(model_kind(model.algorithm)))
     st.caption(f"Measured on the test rows, which the model never saw. {esc(result.split.description)}")
     st.page_link("pages/3_Evaluate.py", label="See how good it is →", icon="📏")
     with details():
+        if shown != primary:
+            st.markdown(
+                f"The candidates were compared on {esc(metric_name(primary))}: "
+                f"{format_metric(primary, result.holdout_metrics.get(primary))} on the test rows, "
+                f"{format_metric(primary, result.baseline_metrics.get(primary))} for the simplest guess."
+            )
         st.markdown("**How the candidates compared** (cross-validated on the training rows):")
         st.dataframe(charts.leaderboard_table(result), hide_index=True)
 

@@ -88,7 +88,8 @@ st.header("All versions")
 st.dataframe(charts.models_table(models), hide_index=True)
 metric_keys = sorted({k for m in models for k, v in m.metrics.items() if isinstance(v, (int, float))})
 if metric_keys:
-    default = "roc_auc" if "roc_auc" in metric_keys else ("r2" if "r2" in metric_keys else metric_keys[0])
+    # the plainest measure first: right answers for a classifier, the typical error for a number
+    default = next((k for k in ("accuracy", "mae", "roc_auc", "r2") if k in metric_keys), metric_keys[0])
     metric = st.selectbox("Compare versions on", metric_keys, index=metric_keys.index(default), format_func=metric_name)
     with guard(stop=False):
         chart(charts.metric_over_versions_figure(models, metric))

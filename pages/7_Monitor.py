@@ -20,6 +20,7 @@ st.markdown(
 
 # The headline's words are core.monitoring's ('No action needed', 'Retrain recommended'), the same as the
 # command line's and the alerts'; the page adds a mark and a colour.
+ALERT_WORDS = {"review": "Worth a review", "retrain": "Retrain recommended"}  # core.monitoring's words
 ACTION_BOX = {"none": ("✅", "success"), "review": ("👀", "warning"), "retrain": ("🔁", "error")}
 
 models = store.list_models()
@@ -98,7 +99,8 @@ with guard(stop=False):
     for i, alert in enumerate(open_alerts[:20]):
         cols = st.columns([5, 1])
         cols[0].markdown(
-            f"🔔 **{esc(alert.action)}** · batch {alert.batch_id} · {esc(minutes_text(alert.created_at))} — "
+            f"🔔 **{esc(ALERT_WORDS.get(alert.action, alert.action))}** · batch {alert.batch_id} · "
+            f"{esc(minutes_text(alert.created_at))} — "
             f"{esc(alert.detail)}"
         )
         if cols[1].button("Seen", key=f"ack_{alert.batch_id}_{alert.rule}_{i}"):

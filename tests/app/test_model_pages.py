@@ -44,6 +44,9 @@ def test_train_page_trains_in_the_background_and_shows_the_leaderboard() -> None
     assert not at.exception
     body = texts(at)
     assert "Model trained in" in body and "penguins-species:1" in body
+    # the headline in plain words (right answers), the measure the candidates were compared on one click away
+    assert at.metric[0].label == "Right answers (accuracy)" and at.metric[0].value.endswith("%")
+    assert at.metric[2].value == "random forest" or "_" not in at.metric[2].value
     assert at.session_state[state.MODEL_ID] == store.list_models()[0].id
     other = load_sample("customer_churn")  # on another dataset the last run's scores would read as this one's
     at.session_state[state.DATASET_ID] = other.id
