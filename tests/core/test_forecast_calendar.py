@@ -375,3 +375,29 @@ def test_driver_values_written_with_currency_thousands_or_yes_no_are_numbers() -
 
     got = numeric_driver(pd.Series(["£5.20", "1,250", "12%", "yes", "no", None]), "price").tolist()
     assert got[:5] == [5.2, 1250.0, 12.0, 1.0, 0.0] and np.isnan(got[5])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--orders-out", "o.csv", "--lead-time", "-1"), "The lead time must be a whole number of periods, 0 or more"),
+        (("--orders-out", "o.csv", "--service-level", "150"), "The service level must be between 50% and 99.9%"),
+        (("--out", "same.csv", "--orders-out", "same.csv"), "--out and --orders-out name the same file"),
+    ],
+    ids=["negative-lead-time", "service-level", "same-file"],
+)
+def test_cli_bad_order_settings_are_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: tuple[str, ...],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "beans.csv"
+    shop(("Espresso beans 1kg",)).to_csv(data, index=False)
+    code, _, err = run(
+        capsys, "forecast", str(data), "--date", "date", "--value", "units_sold", "--horizon", "7", *extra
+    )
+    assert code == 2 and message in err and "hint: " in err
+    assert not (tmp_path / "o.csv").exists()
