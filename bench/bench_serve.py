@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_serve.py                 # 10 s per case
     .venv/bin/python bench/bench_serve.py --seconds 3     # a quick look
+    .venv/bin/python bench/bench_serve.py --workers 2     # one server process per core
 
 In a temporary KEEL_HOME it trains a model on the churn sample (``data/customer_churn.csv``, Keel's own choice
 of algorithm within ``--time-budget``), makes an API key, starts a real server on a free loopback port, then
@@ -96,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each case runs")
     parser.add_argument("--time-budget", type=float, default=30.0, help="training time for the model")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="keel-bench-serve-") as tmp:
         env = {**os.environ, "KEEL_HOME": str(Path(tmp) / "keel_home")}
@@ -107,7 +109,7 @@ def main() -> None:
         with SAMPLE.open(newline="") as fh:  # as a program sends them: numbers as JSON numbers, blanks as null
             table = [{k: _typed(v) for k, v in r.items() if k != "churned"} for r in csv.DictReader(fh)]
         log = Path(tmp) / "server.log"
-        server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", "0"], cwd=ROOT, env=env,
+        server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", "0", "--workers", str(args.workers)], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=log.open("wb"))
         try:
             port = 0
@@ -119,10 +121,10 @@ def main() -> None:
                 time.sleep(0.1)
             if not port:
                 raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
-            run_case(port, "churn", key, table[:1], 1, 1.0)  # warm up: load the model once
+            run_case(port, "churn", key, table[:1], 10, 3.0)  # warm up: every worker process loads the model
             model = trained["model"]
             print(f"model: {model['name']}:{model['version']} ({model['algorithm']}), cores: {os.cpu_count()}, "
-                  f"{args.seconds:g} s per case", file=sys.stderr)
+                  f"{args.workers} server process(es), {args.seconds:g} s per case", file=sys.stderr)
             results = []
             for rows in (table[:1], table[:1000]):
                 for clients in (1, 10):
@@ -138,7 +140,8 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
         one_row_10 = next(r for r in results if r["rows_per_request"] == 1 and r["clients"] == 10)
-        print(json.dumps({"algorithm": model["algorithm"], "cores": os.cpu_count(), "results": results,
+        print(json.dumps({"algorithm": model["algorithm"], "cores": os.cpu_count(), "workers": args.workers,
+                          "results": results,
                           "target_met": one_row_10["p95_ms"] < 50}))
 
 

@@ -10,8 +10,10 @@ one call (:mod:`core.serve.batching`); counts and latency go to :class:`~core.se
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
+import os
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from core.vocab import jsonable
 
 MAX_ROWS = 50_000
 MAX_BODY_BYTES = 8 * 1024 * 1024
+SETTINGS_ENV = "KEEL_SERVE_SETTINGS"
 DRAIN_BYTES = 64 * 1024 * 1024  # a body over the limit but under this is read and dropped before the 413
 
 
@@ -48,6 +51,16 @@ class Settings:
     max_body_bytes: int = MAX_BODY_BYTES
     key_refresh_s: float = 2.0
     traffic_flush_s: float = 5.0
+    workers: int = 1  # processes sharing the socket; each enforces 1/workers of a key's rate
+
+    def to_env(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """The settings a worker process of ``serve --workers N`` was started with (``KEEL_SERVE_SETTINGS``)."""
+        raw = os.environ.get(SETTINGS_ENV, "")
+        return cls(**json.loads(raw)) if raw else cls()
 
 
 @dataclass
@@ -324,9 +337,14 @@ async def _http_problem(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    """The application; ``settings`` bound the requests it takes."""
-    settings = settings or Settings()
-    state = _State(settings, KeyRing(settings.key_refresh_s), traffic=Traffic(settings.traffic_flush_s))
+    """The application; ``settings`` bound the requests it takes (default: :meth:`Settings.from_env`)."""
+    settings = settings or Settings.from_env()
+    state = _State(
+        settings,
+        KeyRing(settings.key_refresh_s),
+        limiter=RateLimiter(share=1 / settings.workers),
+        traffic=Traffic(settings.traffic_flush_s),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -92,19 +92,17 @@ class _Bucket:
 
 class RateLimiter:
     """A token bucket per key: ``rate_per_minute`` tokens a minute, up to a burst of ten seconds' worth (at least
-    one). :meth:`take` returns 0 when the request may go ahead, else the seconds to wait."""
+    one). :meth:`take` returns 0 when the request may go ahead, else the seconds to wait. In memory, per process:
+    ``share`` is the part of each key's rate this process allows."""
 
-    def __init__(self) -> None:
+    def __init__(self, share: float = 1.0) -> None:
+        self._share = share  # with N worker processes, each allows 1/N of a key's rate
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def capacity(rate_per_minute: int) -> float:
-        return max(1.0, math.ceil(rate_per_minute / 6))
-
     def take(self, name: str, rate_per_minute: int) -> float:
-        per_second = rate_per_minute / 60.0
-        cap = self.capacity(rate_per_minute)
+        per_second = rate_per_minute * self._share / 60.0
+        cap = max(1.0, math.ceil(rate_per_minute * self._share / 6))
         now = time.monotonic()
         with self._lock:
             bucket = self._buckets.get(name)

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+import uvicorn
+
 from core.errors import InputError
-from core.serve.app import Settings, create_app
+from core.serve.app import SETTINGS_ENV, Settings, create_app
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+APP_FACTORY = "core.serve.app:create_app"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -52,28 +56,21 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server_class() -> Any:
-    import uvicorn
+class Server(uvicorn.Server):
+    """uvicorn's server, but a stop by Ctrl+C or SIGTERM is a normal end: uvicorn would raise the signal again once
+    shut down (killing the process before Keel reports), so the signals it caught are forgotten here."""
 
-    class Server(uvicorn.Server):
-        """uvicorn's server, but a stop by Ctrl+C or SIGTERM is a normal end: uvicorn would raise the signal again
-        once shut down (killing the process before Keel reports), so the signals it caught are forgotten here."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            with super().capture_signals():
-                yield
-                caught = getattr(self, "_captured_signals", None)
-                if isinstance(caught, list):
-                    caught.clear()
-
-    return Server
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            caught = getattr(self, "_captured_signals", None)
+            if isinstance(caught, list):
+                caught.clear()
 
 
 def serve(host: str = "127.0.0.1", port: int = 8600, settings: Settings | None = None) -> tuple[str, int]:
     """Serve until stopped; returns the host and port it listened on."""
-    import uvicorn
-
     sock = bind(host, port)
     bound_port = int(sock.getsockname()[1])
     shown = f"[{host}]" if ":" in host else host
@@ -85,16 +82,23 @@ def serve(host: str = "127.0.0.1", port: int = 8600, settings: Settings | None =
             file=sys.stderr,
             flush=True,
         )
-    config = uvicorn.Config(
-        create_app(settings),
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
+    settings = settings or Settings()
+    common: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+        "server_header": False,
+    }
     try:
-        _server_class()(config).run(sockets=[sock])
+        if settings.workers == 1:
+            Server(uvicorn.Config(create_app(settings), **common)).run(sockets=[sock])
+        else:  # worker processes build the app themselves, from the settings in their environment
+            from uvicorn.supervisors import Multiprocess
+
+            os.environ[SETTINGS_ENV] = settings.to_env()
+            config = uvicorn.Config(APP_FACTORY, factory=True, workers=settings.workers, **common)
+            Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()
     return host, bound_port

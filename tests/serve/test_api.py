@@ -317,6 +317,21 @@ def test_traffic_reaches_the_store_and_a_stop_is_clean(tmp_path: Path, monkeypat
     assert sum(t.requests for t in traffic if t.status == 401 and t.key_name == "") == 1
 
 
+@pytest.mark.slow
+def test_two_worker_processes_answer_and_stop_cleanly(api: Api, tmp_path: Path) -> None:
+    one = {"rows": api.new_rows[:3]}
+    expected = call(api.url + "/v1/models/churn/predict", api.key, one).json()["predictions"]
+    server = Server(api.home, tmp_path / "server.log", "--workers", "2")
+    try:
+        for _ in range(6):
+            answer = call(server.url + "/v1/models/churn/predict", api.key, one)
+            assert answer.status == 200 and answer.json()["predictions"] == expected
+        assert call(server.url + "/v1/models").status == 401
+    finally:
+        code, out = server.stop()
+    assert code == 0 and json.loads(out)["stopped"] is True, (tmp_path / "server.log").read_text()[-2000:]
+
+
 def test_a_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
