@@ -142,6 +142,14 @@ def seasonal_residuals(values: np.ndarray, season: int, log: bool | None = None)
     with np.errstate(all="ignore"):
         y = np.log(x) if log else x.copy()
     y[~np.isfinite(y)] = np.nan
+    # take away a straight-line trend first (its slope: the median change over a season, or a period), so a
+    # window cut short at either end does not lag behind a rising or falling series
+    lag = season if season and len(y) >= 2 * season else 1
+    if len(y) > lag:
+        changes = y[lag:] - y[:-lag]
+        changes = changes[np.isfinite(changes)]
+        if len(changes):
+            y = y - float(np.median(changes)) / lag * np.arange(len(y))
     window = max(season, 6) | 1  # odd, so the window is centred on the period
     if season and len(y) >= 2 * season:
         # the season from full windows only (a half window at either end would tilt it), then the trend
