@@ -34,7 +34,12 @@ def cmd_serve(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.serve import Settings, serve
 
     store.list_models()  # a missing or damaged store stops here, with its own message, before listening
-    settings = Settings(max_rows=args.max_rows, max_body_bytes=args.max_body_mb * 1024 * 1024, workers=args.workers)
+    settings = Settings(
+        max_rows=args.max_rows,
+        max_body_bytes=args.max_body_mb * 1024 * 1024,
+        workers=args.workers,
+        keep_inputs_rows=args.keep_inputs or 0,
+    )
     host, port = serve(args.host, args.port, settings)
     return {"host": host, "port": port, "stopped": True}, f"the scoring API on {host}:{port} has stopped"
 
@@ -88,6 +93,16 @@ def add_serve(command: AddCommand) -> None:
     p.add_argument("--port", type=_port, default=8600, help="port to listen on (default 8600; 0: any free port)")
     p.add_argument("--max-rows", type=_positive, default=50_000, help="most rows in one request (default 50,000)")
     p.add_argument("--max-body-mb", type=_positive, default=8, help="largest request in megabytes (default 8)")
+    p.add_argument(
+        "--keep-inputs",
+        type=_positive,
+        nargs="?",
+        const=1000,
+        default=None,
+        metavar="ROWS",
+        help="keep the rows the API scores, as a monitored batch every ROWS rows (default 1,000), so Monitor checks "
+        "them for drift; without it no row is kept",
+    )
     p.add_argument(
         "--workers",
         type=_positive,

@@ -5,6 +5,7 @@
 ``keys``       API keys (only their hash is stored), scopes, the per-key rate limit
 ``scoring``    the model a reference names now (cached by fingerprint), JSON or CSV rows, the CLI's checks
 ``batching``   small requests for one model arriving together, scored in one call
+``inputs``     the rows scored, kept as monitored batches only with --keep-inputs
 ``traffic``    request counts and latency, written to the store in batches
 ``openapi``    the OpenAPI 3.1 document served at /openapi.json
 ``server``     running it with uvicorn on a socket Keel binds itself (a port in use is a plain error)

@@ -33,6 +33,7 @@ from core.bugs import log_bug
 from core.errors import KeelError, NotFoundError
 from core.models import KeelModel
 from core.serve.batching import Batcher
+from core.serve.inputs import InputKeeper
 from core.serve.keys import KeyRing, RateLimiter, in_scope
 from core.serve.openapi import openapi_document
 from core.serve.scoring import BadRows, ModelCache, TooLarge, records, rows_frame, score_csv
@@ -52,6 +53,7 @@ class Settings:
     key_refresh_s: float = 2.0
     traffic_flush_s: float = 5.0
     workers: int = 1  # processes sharing the socket; each enforces 1/workers of a key's rate
+    keep_inputs_rows: int = 0  # >0: scored rows become monitored batches of this many rows (serve --keep-inputs)
 
     def to_env(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -71,6 +73,7 @@ class _State:
     models: ModelCache = field(default_factory=ModelCache)
     traffic: Traffic = field(default_factory=Traffic)
     batcher: Batcher = field(default_factory=Batcher)
+    inputs: InputKeeper | None = None
 
 
 class Problem(Exception):
@@ -239,11 +242,13 @@ def _resolve(ref: str, key: store.ApiKey) -> store.ModelInfo:
 
 
 def _csv(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
-    payload, rows, warnings = score_csv(data, state.models.get(info), state.settings.max_rows)
+    payload, frame, warnings = score_csv(data, state.models.get(info), state.settings.max_rows)
+    if state.inputs is not None:
+        state.inputs.add(info.id, frame)
     headers = {"X-Keel-Model": info.label}
     if warnings:
         headers["X-Keel-Warnings"] = str(len(warnings))
-    return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), rows
+    return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), len(frame)
 
 
 def _rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel, pd.DataFrame]:
@@ -260,6 +265,8 @@ def _rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel,
 async def _json_rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
     model, frame = await run_in_threadpool(_rows, state, info, data)
     added, warnings = await state.batcher.score((info.id, info.artifact_sha256, info.threshold), model, frame)
+    if state.inputs is not None:
+        state.inputs.add(info.id, frame)
     model_json = {k: v for k, v in _model_json(info).items() if k not in ("features", "classes")}
 
     def answer() -> Response:
@@ -344,15 +351,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         KeyRing(settings.key_refresh_s),
         limiter=RateLimiter(share=1 / settings.workers),
         traffic=Traffic(settings.traffic_flush_s),
+        inputs=InputKeeper(settings.keep_inputs_rows) if settings.keep_inputs_rows else None,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state.traffic.start()
+        if state.inputs is not None:
+            state.inputs.start()
         try:
             yield
         finally:
             state.traffic.stop()
+            if state.inputs is not None:
+                state.inputs.stop()
 
     routes = [
         Route("/health", _guarded(health), methods=["GET"]),

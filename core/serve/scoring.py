@@ -166,9 +166,9 @@ def records(added: pd.DataFrame, warnings: list[str]) -> dict[str, Any]:
     return jsonable({"predictions": rows, "warnings": warnings})
 
 
-def score_csv(data: bytes, model: KeelModel, max_rows: int) -> tuple[bytes, int, list[str]]:
+def score_csv(data: bytes, model: KeelModel, max_rows: int) -> tuple[bytes, pd.DataFrame, list[str]]:
     """The CSV ``python -m core predict MODEL FILE --out OUT.csv`` would write for this file, byte for byte; with
-    its row count and the schema check's warnings."""
+    the table read from it and the schema check's warnings."""
     from core.data import read_table
 
     name = "request.csv"
@@ -185,4 +185,4 @@ def score_csv(data: bytes, model: KeelModel, max_rows: int) -> tuple[bytes, int,
         "header). Fix or blank out the values listed, then try again.",
     )
     scored = with_cells_as_written(predict_frame(table.frame, model, check=False), data, table, name)
-    return to_safe_csv(scored), len(scored), list(report.warnings)
+    return to_safe_csv(scored), table.frame, list(report.warnings)

@@ -332,6 +332,29 @@ def test_two_worker_processes_answer_and_stop_cleanly(api: Api, tmp_path: Path) 
     assert code == 0 and json.loads(out)["stopped"] is True, (tmp_path / "server.log").read_text()[-2000:]
 
 
+@pytest.mark.slow
+def test_scored_rows_become_monitored_batches_only_when_asked(api: Api, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEEL_HOME", str(api.home))
+    model_id = store.resolve_model("churn:2").id
+    before = len(store.list_batches(model_id))
+    three = {"rows": api.new_rows[:3]}
+    call(api.url + "/v1/models/churn:2/predict", api.key, three)  # the module's server keeps nothing
+    server = Server(api.home, tmp_path / "server.log", "--keep-inputs", "10")
+    try:
+        for _ in range(4):
+            assert call(server.url + "/v1/models/churn:2/predict", api.key, three).status == 200
+        csv_answer = call(server.url + "/v1/models/churn:2/predict", api.key, content_type="text/csv",
+                          data=api.new_csv.read_bytes())
+        assert csv_answer.status == 200
+    finally:
+        code, _ = server.stop()
+    assert code == 0, (tmp_path / "server.log").read_text()[-2000:]
+    batches = store.list_batches(model_id)[before:]
+    assert [b["rows"] for b in batches] == [12, 40]  # once 10 rows or more wait: the 4 requests, then the file
+    assert all(b["dataset_id"] is not None for b in batches)  # the rows themselves are kept, for drift
+
+
 def test_a_port_in_use_is_a_plain_error(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
