@@ -51,8 +51,9 @@ result = st.session_state.get(state.MONITOR_RESULT)
 if result is not None and result.model.get("id") == info.id:
     mark, box = ACTION_BOX.get(result.action, ("ℹ️", "info"))
     headline = result.headline or result.action
-    rest = " ".join(result.explain.replace(headline, " ").split())  # the explanation repeats the headline
-    getattr(st, box)(f"{mark} **{esc(headline)}** {esc(rest)}")
+    # the verdict and what moved, in a few sentences; how well it does has its own section below, and the
+    # rules that fired (with their levels) are for specialists
+    getattr(st, box)(f"{mark} **{esc(headline)}** {esc(result.drift.explain if result.drift is not None else '')}")
     if result.performance is not None:
         st.header("How well is it doing?")
         st.markdown(esc(result.performance.explain))

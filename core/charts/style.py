@@ -166,8 +166,21 @@ def split_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
     height = fig.layout.height or 320
     out = go.Figure(fig)
     out.update_layout(title={"text": None, "subtitle": {"text": None}})
-    out.update_layout(margin={"t": max(top - room, 10)}, height=max(height - room, 160))
+    least = ANNOTATION_SPACE if _annotated_above(out) else 10
+    out.update_layout(margin={"t": max(top - room, least)}, height=max(height - room, 160))
     return title, sub, out
+
+
+ANNOTATION_SPACE = 30  # the top margin kept for a label written above the plot (e.g. 'alarm level' on a line)
+
+
+def _annotated_above(fig: go.Figure) -> bool:
+    """Whether a label sits on the plot's top edge or above it (drawn in the top margin)."""
+    for a in fig.layout.annotations or ():
+        ref = str(a.yref or "")
+        if ("paper" in ref or "domain" in ref) and a.y is not None and float(a.y) >= 0.99:
+            return True
+    return False
 
 
 def metric_axis(key: str) -> tuple[str, bool, str]:

@@ -14,7 +14,7 @@ from tests.e2e.conftest import ROOT, open_sample_and_train, shot, wait_idle
 
 
 @pytest.mark.browser
-def test_shop_sales_forecast_to_order_list_download(server, page: Page) -> None:
+def test_shop_sales_forecast_to_order_list_download(server, page: Page, tmp_path: Path) -> None:
     page.goto(server.url)
     wait_idle(page)
     page.get_by_role("button", name="Open this sample").nth(0).click()  # shop sales
@@ -38,6 +38,26 @@ def test_shop_sales_forecast_to_order_list_download(server, page: Page) -> None:
     assert len(orders) == 11 and {"product", "order_now", "explanation"} <= set(orders.columns)
     assert (orders["order_now"] >= 0).all()
     shot(page, "forecast")
+
+    # Another file arrives (the same shop's takings per month, made from the sample): the first file's
+    # forecast and order list must not be shown under the new file's name (the bug in issue 16).
+    sales = pd.read_csv(ROOT / "data" / "shop_sales.csv", parse_dates=["date"])
+    sales["takings"] = sales["units_sold"] * sales["price"]
+    monthly = sales.groupby(sales["date"].dt.to_period("M").dt.to_timestamp())["takings"].sum().reset_index()
+    path = tmp_path / "monthly takings.csv"
+    monthly.to_csv(path, index=False)
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(path))
+    expect(page.get_by_text(re.compile(r"Kept 'monthly takings\.csv'"))).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"Your last forecast was of another table"))).to_be_visible()
+    expect(page.get_by_role("heading", name="What to order")).to_have_count(0)
+    expect(page.get_by_role("button", name="Download the order list (CSV)")).to_have_count(0)
+    page.get_by_role("button", name="Forecast", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Forecast 1 series \([a-z]+\) of 'takings' from monthly takings"))).to_be_visible(
+        timeout=240_000
+    )
+    wait_idle(page)
+    shot(page, "forecast_second_file")
 
 
 def drifted_batch(path: Path) -> Path:
