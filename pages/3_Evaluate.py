@@ -46,6 +46,11 @@ sentences = evaluate.explain_evaluation(ev)
 st.header("In short")
 for sentence in sentences[:2]:
     st.markdown(esc(sentence))
+if cut_off_words(info):  # the stored report was measured answering with the likelier answer: say so
+    st.caption(
+        f"✂️ {esc(cut_off_words(info))} The measures here are for answering with the likelier answer; "
+        "'Yes/no cut-off' below shows what your cut-off changes."
+    )
 for warning in info.params.get("warnings", []):
     st.warning(esc(warning), icon="⚠️")
 with details():

@@ -50,3 +50,58 @@ def test_train_evaluate_keep_predict_download(server, page: Page) -> None:
     assert {"prediction", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"} <= set(scored.columns)
     assert (scored["prediction"] == scored["species"]).mean() > 0.9
     shot(page, "predict")
+
+
+@pytest.mark.browser
+def test_student_uploads_a_file_sees_its_warnings_trains_evaluates_and_uses_a_cut_off(server, page: Page) -> None:
+    """A student's own file (data/customer_churn.csv, as Keel ships it): personal data asked about before
+    anything is kept, the column that gives the answer away named and left out, a model trained, its report
+    in plain words first, and a cut-off from costs put to use by predictions (no dead end)."""
+    page.goto(f"{server.url}/Data")
+    wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(ROOT / "data" / "customer_churn.csv"))
+    expect(page.get_by_text(re.compile(r"Personal data found in"))).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.get_by_test_id("stRadio").first.get_by_text("drop", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Keep this dataset").click()
+    expect(page.get_by_text(re.compile(r"Kept 'customer_churn\.csv': [0-9,]+ rows"))).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("combobox", name=re.compile(r"Which column would you like to predict")).click()
+    page.get_by_role("option", name="churned", exact=True).click()
+    expect(page.get_by_text(re.compile(r"'cancellation_date' alone predicts 'churned'"))).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    shot(page, "student_data")
+
+    page.get_by_role("link", name="Next: predict a column").click()
+    expect(page.get_by_role("heading", name="Train a model")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("Put back 'cancellation_date'")).to_be_visible()  # left out, with a way back
+    page.get_by_role("button", name="Train and compare").click()
+    expect(page.get_by_text(re.compile(r"Model trained in \d+ s and kept as"))).to_be_visible(timeout=300_000)
+    wait_idle(page)
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("Right answers")  # not ROC AUC first
+    shot(page, "student_trained")
+
+    page.get_by_role("link", name="See how good it is").click()
+    expect(page.get_by_role("heading", name="How good is it?")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"right \d+% of the time")).first).to_be_visible()
+    assert "Brier" not in page.get_by_test_id("stMain").inner_text()  # one click away, not in the lead
+    page.get_by_role("tab", name="Yes/no cut-off").click()
+    page.get_by_role("spinbutton", name=re.compile(r"Cost of a miss")).fill("20")
+    page.get_by_role("spinbutton", name=re.compile(r"Cost of a miss")).press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Find the best cut-off").click()
+    expect(page.get_by_role("button", name="Use this cut-off for predictions")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Use this cut-off for predictions").click()
+    expect(page.get_by_text(re.compile(r"Predictions use it\."))).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    shot(page, "student_cut_off")
+
+    page.get_by_role("link", name="Make predictions").click()
+    expect(page.get_by_role("heading", name="Make predictions")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"\(a cut-off you chose\)"))).to_be_visible()
+    assert "Sorry — something went wrong" not in page.content()
