@@ -210,3 +210,18 @@ def test_forecast_page_asks_which_column_when_unsure_and_names_the_fill_choice_a
     assert at.multiselect[0].value == []  # asked, not guessed
     assert plain(at.info[0].value) == guess.value_question
     assert "Choose what to forecast" in texts(at)
+
+
+def test_forecast_page_warns_that_an_order_list_of_money_is_not_pieces() -> None:
+    info = _monthly("cafe", "revenue", "2019-01-01", 900)
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
+    assert at.multiselect[0].value == ["revenue"]  # the only number there is
+    press_forecast(at)
+    at.run()
+    assert not at.exception and "What to order" in texts(at)
+    assert any("'revenue' looks like money" in plain(w.value) for w in at.warning)
+    loaves = _monthly("bakery", "loaves", "2019-01-01", 100)  # a count: no such warning
+    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: loaves.id})
+    press_forecast(at)
+    at.run()
+    assert "What to order" in texts(at) and not any("looks like money" in w.value for w in at.warning)
