@@ -11,9 +11,11 @@ from core.cli.common import AddCommand, read
 
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import cluster
     from core.forecasting import forecast, order_plan
 
     targets = _targets(args)  # refused before any work: an existing file, a path inside KEEL_HOME
+    cluster.choose(args.cluster)  # per-series work on a Dask cluster (--cluster or KEEL_DASK_SCHEDULER)
     table = read(args.file, args.sheet)
     events = read(args.events).frame if args.events else None
 
@@ -111,6 +113,12 @@ def _write(path: Path, frame: Any) -> None:
 def add_forecast(command: AddCommand) -> None:
     p = command("forecast", cmd_forecast, "Forecast the next H periods of each series.")
     p.add_argument("file")
+    p.add_argument(
+        "--cluster",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the per-series work on this Dask scheduler's workers (default: KEEL_DASK_SCHEDULER, else here)",
+    )
     p.add_argument("--date", required=True)
     p.add_argument(
         "--value",

@@ -6,14 +6,21 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from typing import Any
 
 
 @contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+def worker_pool(workers: int) -> Iterator[Executor | None]:
     """Worker processes for a forecast (None: run here). Fork in a single-threaded process (the CLI);
-    with threads around (Streamlit) forking is unsafe, so a clean fork server."""
+    with threads around (Streamlit) forking is unsafe, so a clean fork server. With a Dask cluster configured
+    (``--cluster``, ``KEEL_DASK_SCHEDULER``; :mod:`core.cluster`) the work goes to its workers instead."""
+    from core import cluster
+
+    if cluster.address() is not None:
+        with cluster.executor() as remote:
+            yield remote
+        return
     if workers <= 1:
         yield None
         return
@@ -34,7 +41,7 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def map_chunks(
-    pool: ProcessPoolExecutor | None,
+    pool: Executor | None,
     workers: int,
     func: Callable,
     items: list[tuple],

@@ -1,0 +1,120 @@
+"""forecast --cluster: the per-series work on a real Dask cluster (a `dask scheduler` and two `dask worker`
+processes on loopback, in the test's temporary folder) gives exactly the local result; an unreachable scheduler
+or a wrong address is a plain error (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.sandbox import sandbox_env
+
+ROOT = Path(__file__).resolve().parents[2]
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=sandbox_env(KEEL_HOME=str(home), **env))
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Dask scheduler and two workers, every port on 127.0.0.1; all stopped afterwards."""
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    env = sandbox_env()
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
+             "--scheduler-file", str(info)], cwd=folder, env=env, stdout=subprocess.DEVNULL,
+            stderr=(folder / "scheduler.log").open("wb")))
+        deadline = time.monotonic() + 60
+        while not (info.exists() and info.stat().st_size):
+            assert time.monotonic() < deadline and procs[0].poll() is None, (folder / "scheduler.log").read_text()
+            time.sleep(0.2)
+        for name in ("w1", "w2"):
+            procs.append(subprocess.Popen(
+                [DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1", "--dashboard-address",
+                 "127.0.0.1:0", "--nthreads", "1", "--nworkers", "1", "--name", name,
+                 "--local-directory", str(folder / name)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                stderr=(folder / f"{name}.log").open("wb")))
+        address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        _stop(procs[::-1])
+
+
+def sales_file(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=150, freq="D")
+    frames = [pd.DataFrame({"date": days, "product": f"p{i}",
+                            "units": rng.poisson(20 + 5 * i + 8 * (days.day_of_week >= 5))}) for i in range(4)]
+    path = folder / "sales.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_forecast_on_the_cluster_equals_the_local_forecast(scheduler: str, tmp_path: Path) -> None:
+    path = sales_file(tmp_path)
+    args = ("forecast", str(path), "--date", "date", "--value", "units", "--id", "product", "--horizon", "14",
+            "--json")
+    local = cli(tmp_path / "keel_home", *args)
+    remote = cli(tmp_path / "keel_home", *args, "--cluster", scheduler)
+    from_env = cli(tmp_path / "keel_home", *args, KEEL_DASK_SCHEDULER=scheduler)
+    for done in (local, remote, from_env):
+        assert done.returncode == 0, done.stderr[-2000:]
+    results = [json.loads(d.stdout) for d in (local, remote, from_env)]
+    for result in results:
+        result.pop("elapsed_seconds", None)
+    assert len(results[0]["series"]) == 4
+    assert results[1] == results[0] and results[2] == results[0]  # the same numbers, to the last digit
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_a_plain_error(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    path = sales_file(tmp_path)
+    done = cli(tmp_path / "keel_home", "forecast", str(path), "--date", "date", "--value", "units", "--id",
+               "product", "--horizon", "7", "--cluster", f"tcp://127.0.0.1:{port}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"error: Keel cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in done.stderr
+    assert "hint: Check that `dask scheduler` is running there" in done.stderr
+
+
+def test_a_wrong_address_is_a_plain_error(tmp_path: Path) -> None:
+    path = sales_file(tmp_path)
+    done = cli(tmp_path / "keel_home", "forecast", str(path), "--date", "date", "--value", "units", "--id",
+               "product", "--horizon", "7", "--cluster", "scheduler.example:8786")
+    assert done.returncode == 2
+    assert "error: 'scheduler.example:8786' is not a Dask scheduler address." in done.stderr
+    assert "hint: Write it as tcp://HOST:PORT" in done.stderr
