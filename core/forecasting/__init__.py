@@ -7,6 +7,9 @@ them by backtest, and the order list built from a forecast.
 * ``plan`` -> ``fitting`` -> ``backtest`` -> ``choice``: one series from plan to chosen, calibrated forecast;
   ``engine`` runs them over a table (``parallel``: worker processes); ``results`` and ``scoring``.
 * ``orders``: an order list from a forecast.
+* ``calendar`` (holidays and the user's events), ``drivers`` (columns known ahead, stock-outs) and ``adjust``
+  (their effects, a candidate that must win its place in the backtest): what the shop knows, used when
+  :func:`forecast` is given ``holidays``, ``events``, ``drivers`` or ``stockout``.
 
 Pages, the CLI and other packages import these names from ``core.forecasting``; ``timeseries`` is public
 as a module (helpers for choosing columns, frequency and horizon).

@@ -8,6 +8,8 @@ several past dates, each model is fitted on what was known at that date only and
 next. With three or more series in one table, a series' own backtest is steadied by how each model did
 on the other series' backtests, and the interval is calibrated on the backtest
 (:mod:`core.forecasting.choice`). Results and metric conventions: :mod:`core.forecasting.results`.
+Told the calendar, drivers or stock-outs, each chosen forecast is tried again with them at the same
+backtest origins and kept only when clearly better (:mod:`core.forecasting.adjust`).
 """
 
 from __future__ import annotations
