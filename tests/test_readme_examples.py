@@ -10,6 +10,7 @@ a closed local port, so nothing leaves the machine.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -97,6 +98,22 @@ def make_inputs(folder: Path) -> None:
 def test_readme_has_command_examples() -> None:
     commands = [args[0] for args, _ in examples(README.read_text(encoding="utf-8"))]
     assert {"profile", "train", "predict", "forecast", "drift", "monitor", "models", "check"} <= set(commands)
+
+
+def test_check_says_plainly_that_the_server_is_unreachable(tmp_path: Path, keel_home: Path) -> None:
+    """The team block's promise: `check` says plainly if the server is unreachable (not: restore a backup)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "check", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KEEL_HOME": str(keel_home), "PYTHONPATH": str(ROOT), "KEEL_DATABASE_URL": CLOSED_PORT},
+    )
+    assert proc.returncode == 2
+    (problem,) = json.loads(proc.stdout)["problems"]
+    assert problem["detail"].startswith("Keel cannot reach its database at postgresql://keel@127.0.0.1:9/keel")
+    assert "Check that the server is running" in problem["hint"] and "restore" not in problem["hint"].lower()
 
 
 def test_every_readme_example_runs_as_written(tmp_path: Path, keel_home: Path) -> None:

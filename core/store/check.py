@@ -14,6 +14,7 @@ from core.store.db import (
     BUSY_TIMEOUT_MS,
     RESTORE_HINT,
     StoreDamagedError,
+    StoreUnavailableError,
     applied_migrations,
     check_is_keel,
     database_problem,
@@ -56,10 +57,15 @@ class _Contents:
 def check(home: Path | None = None) -> CheckReport:
     """Integrity of the database and of every stored file, without changing anything."""
     home = home or keel_home()
+    url = database_url()
+    if url:  # a server that cannot be reached is not damaged: say what to check, not to restore a backup
+        try:
+            open_postgres(url).close()
+        except StoreUnavailableError as exc:
+            return _failed(Problem("database", exc.message, exc.hint))
     problem = database_problem(home)
     if problem:
         return _failed(Problem("database", problem + ".", RESTORE_HINT))
-    url = database_url()
     if not url and not db_path(home).exists():
         return CheckReport(True, (), ("Keel has stored nothing here yet.",), 0, 0, 0)
     notes: list[str] = []
