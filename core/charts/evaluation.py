@@ -45,8 +45,11 @@ def _yes(ev: evaluate.Evaluation) -> str:
 def roc_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
     """ROC curve of a yes/no model (``Evaluation`` or its dict), with the 'guessing' diagonal."""
     ev = _evaluation(evaluation)
-    title = "How well does the model put real 'yes' cases ahead of the rest?"
-    x_t, y_t = "false alarms: share of real 'no' flagged", "caught: share of real 'yes' flagged"
+    yes_raw = _yes(ev)  # the model's own answers (a 0/1 target reads '1' and '0', not 'yes' and 'no')
+    others = [str(k) for k in ev.classes if str(k) != yes_raw]
+    no_raw = others[0] if len(others) == 1 else "other"
+    title = f"How well does the model put real '{yes_raw}' cases ahead of the rest?"
+    x_t, y_t = f"false alarms: share of real '{no_raw}' flagged", f"caught: share of real '{yes_raw}' flagged"
     c = ev.roc_curve
     if c is None or not c.x:
         return empty(title, "This chart needs a yes/no model that gives chances.", x_t, y_t)

@@ -33,3 +33,22 @@ def test_a_figure_without_a_title_is_left_as_it_is() -> None:
     fig = go.Figure(go.Bar(x=[1], y=[2]))
     title, sub, out = split_title(fig)
     assert (title, sub) == ("", "") and out is fig
+
+
+def test_the_roc_chart_names_the_models_own_answers_not_yes_and_no() -> None:
+    """A 0/1 target: the curve's titles say '1' and '0' (the issue saw 'yes'/'no' over labels 0/1)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from core.charts import roc_figure
+    from core.models import evaluate
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=300)})
+    y = pd.Series((X["x"] + rng.normal(scale=0.8, size=300) > 0).astype(int))
+    model = LogisticRegression().fit(X, y)
+    fig = roc_figure(evaluate.evaluate(model, X, y, "classification", n_boot=20))
+    assert fig.layout.title.text == "How well does the model put real '1' cases ahead of the rest?"
+    assert fig.layout.xaxis.title.text == "false alarms: share of real '0' flagged"
+    assert fig.layout.yaxis.title.text == "caught: share of real '1' flagged"
