@@ -269,6 +269,7 @@ def _lost(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict[s
     return {
         "periods": marked,
         "lost_demand": round(lost, 2),
-        "sentence": f"On the {count(marked, unit)} marked out of stock about {number(lost)} more would likely have "
-        "sold (estimated from the demand around them); those days did not pull the forecast down.",
+        "sentence": f"On the {count(marked, unit)} marked out of stock "
+        + (f"about {number(lost)} more would likely have sold" if lost >= 0.5 else "little or no demand was lost")
+        + " (estimated from the demand around them); those days did not pull the forecast down.",
     }
