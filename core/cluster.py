@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.errors import KeelError
@@ -59,6 +59,15 @@ def using(chosen: str | None) -> Iterator[None]:
 def choose(chosen: str | None) -> None:
     """Use the cluster at ``chosen`` for the rest of this command (None: as the environment says)."""
     _ADDRESS.set(check_address(chosen) if chosen else None)
+
+
+def run_all(func: Callable[..., Any], items: list[tuple[Any, ...]]) -> list[Any]:
+    """``func(*item)`` for every item on the cluster's workers; the results in the items' order."""
+    with executor() as remote:
+        if remote is None:
+            return [func(*item) for item in items]
+        futures = [remote.submit(func, *item) for item in items]
+        return [f.result() for f in futures]
 
 
 def keel_here() -> str:

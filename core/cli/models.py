@@ -61,7 +61,10 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
 
 def cmd_predict(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import cluster
     from core.models import predict_command
+
+    cluster.choose(args.cluster)  # chunks of a big table scored on a Dask cluster (--cluster, KEEL_DASK_SCHEDULER)
 
     if args.out is None and not args.json:
         raise InputError(
@@ -167,6 +170,13 @@ def add_predict(command: AddCommand) -> None:
         help="the CSV file to write (refused if it exists, unless --overwrite); without it, --json prints the rows",
     )
     p.add_argument("--overwrite", action="store_true", help="replace --out if it already exists")
+    p.add_argument(
+        "--cluster",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="score the table's chunks (50,000 rows each) on this Dask scheduler's workers (default: "
+        "KEEL_DASK_SCHEDULER, else here)",
+    )
     p.add_argument(
         "--explain",
         action="store_true",

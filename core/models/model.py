@@ -107,27 +107,38 @@ class KeelModel:
         if self.task == "classification":
             proba = self.predict_proba(frame, prepared=prepared)
             return label_array(self.classes_)[proba.argmax(axis=1)]
-        prep = (lambda part: part) if prepared else self.prepare
-        with one_thread():
-            parts = [np.asarray(self.pipeline.predict(prep(part)), dtype=float) for part in self._chunks(frame)]
+        parts = self._scored_chunks(frame, proba=False, prepared=prepared)
         return np.concatenate(parts) if parts else np.empty(0)
 
     def predict_proba(self, frame: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
         """One column per class, in the order of ``classes_``."""
         if self.task != "classification":
             raise TypeError("predict_proba is only available for a classification model")
-        prep = (lambda part: part) if prepared else self.prepare
+        parts = self._scored_chunks(frame, proba=True, prepared=prepared)
+        proba = np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
+        return temper(proba, getattr(self, "temperature", 1.0))
+
+    def score_chunk(self, part: pd.DataFrame, *, proba: bool, prepared: bool) -> np.ndarray:
+        """One chunk's chances (``proba``) or predicted numbers."""
+        X = part if prepared else self.prepare(part)
+        if proba:
+            return aligned_proba(self.pipeline, X, self.classes_, on_codes=getattr(self, "fitted_on_codes", False))
+        return np.asarray(self.pipeline.predict(X), dtype=float)
+
+    def _scored_chunks(self, frame: pd.DataFrame, *, proba: bool, prepared: bool) -> list[np.ndarray]:
+        """Every chunk scored: here, or on a Dask cluster when one is configured (``predict --cluster``) and the
+        table has more than one chunk. The cluster's workers rebuild the model from its file format."""
+        chunks = self._chunks(frame)
+        if len(chunks) > 1:
+            from core import cluster
+
+            if cluster.address() is not None:
+                payload = self.to_bytes()
+                return cluster.run_all(score_remote, [(payload, part, proba, prepared) for part in chunks])
         # One thread per native library: a shared server scores for several sessions at once, and
         # busy-waiting OpenMP threads cost far more than they save when the cores are busy.
         with one_thread():
-            parts = [
-                aligned_proba(
-                    self.pipeline, prep(part), self.classes_, on_codes=getattr(self, "fitted_on_codes", False)
-                )
-                for part in self._chunks(frame)
-            ]
-        proba = np.vstack(parts) if parts else np.empty((0, len(self.classes_)))
-        return temper(proba, getattr(self, "temperature", 1.0))
+            return [self.score_chunk(part, proba=proba, prepared=prepared) for part in chunks]
 
     scores_prepared = True  # predict(..., prepared=True) works
 
@@ -406,3 +417,18 @@ def _walk_estimators(estimator: Any) -> list[Any]:
         for part in getattr(estimator, attr, None) or []:
             found.extend(_walk_estimators(part[1]))
     return found
+
+
+_REMOTE_MODELS: dict[str, KeelModel] = {}
+
+
+def score_remote(payload: bytes, part: pd.DataFrame, proba: bool, prepared: bool) -> np.ndarray:
+    """Run on a cluster worker: the model rebuilt from its file (once per worker and model), one chunk scored."""
+    import hashlib
+
+    key = hashlib.sha256(payload).hexdigest()
+    model = _REMOTE_MODELS.get(key)
+    if model is None:
+        model = _REMOTE_MODELS[key] = KeelModel.from_bytes(payload)
+    with one_thread():
+        return model.score_chunk(part, proba=proba, prepared=prepared)

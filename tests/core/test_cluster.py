@@ -1,4 +1,4 @@
-"""forecast --cluster: the per-series work on a real Dask cluster (a `dask scheduler` and two `dask worker`
+"""forecast --cluster and predict --cluster: the per-series (per-chunk) work on a real Dask cluster (a `dask scheduler` and two `dask worker`
 processes on loopback, in the test's temporary folder) gives exactly the local result; an unreachable scheduler
 or a wrong address is a plain error (exit 2)."""
 
@@ -71,6 +71,12 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(procs[::-1])
 
 
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again: nothing listens there
+
+
 def sales_file(folder: Path) -> Path:
     rng = np.random.default_rng(0)
     days = pd.date_range("2024-01-01", periods=150, freq="D")
@@ -99,10 +105,30 @@ def test_forecast_on_the_cluster_equals_the_local_forecast(scheduler: str, tmp_p
 
 
 @pytest.mark.slow
+def test_predict_on_the_cluster_writes_the_same_file(scheduler: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.models.registry import register
+    from core.models.train import train
+    from tests.core.test_train import make_churn
+
+    home = tmp_path / "keel_home"
+    monkeypatch.setenv("KEEL_HOME", str(home))
+    register(train(make_churn(200), "churn", time_budget_s=20, candidates=("logistic_regression",)), "churn", None)
+    big = make_churn(60_001, seed=3).drop(columns=["churn", "cancel_code"])  # two chunks of 50,000 rows at most
+    path = tmp_path / "new.csv"
+    big.to_csv(path, index=False)
+    local = cli(home, "predict", "churn", str(path), "--out", str(tmp_path / "local.csv"))
+    remote = cli(home, "predict", "churn", str(path), "--out", str(tmp_path / "remote.csv"), "--cluster", scheduler)
+    assert local.returncode == 0 and remote.returncode == 0, remote.stderr[-2000:]
+    assert (tmp_path / "remote.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    nowhere = cli(home, "predict", "churn", str(path), "--out", str(tmp_path / "x.csv"), "--cluster",
+                  f"tcp://127.0.0.1:{closed_port()}")
+    assert nowhere.returncode == 2 and "cannot reach the Dask scheduler" in nowhere.stderr  # it did go out
+
+
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_plain_error(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    port = closed_port()
     path = sales_file(tmp_path)
     done = cli(tmp_path / "keel_home", "forecast", str(path), "--date", "date", "--value", "units", "--id",
                "product", "--horizon", "7", "--cluster", f"tcp://127.0.0.1:{port}")
