@@ -12,7 +12,10 @@ FAILED_ON = 3  # the exit status of `monitor --fail-on` when the model calls for
 
 
 def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from core import cluster
     from core.monitoring import compare
+
+    cluster.choose(args.cluster)  # one column per task on a Dask cluster (--cluster, KEEL_DASK_SCHEDULER)
 
     report = compare(read(args.reference).frame, read(args.current).frame)
     out = report.to_json()
@@ -37,6 +40,12 @@ def add_drift(command: AddCommand) -> None:
     p = command("drift", cmd_drift, "Compare two files column by column.")
     p.add_argument("reference")
     p.add_argument("current")
+    p.add_argument(
+        "--cluster",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="compare the columns on this Dask scheduler's workers (default: KEEL_DASK_SCHEDULER, else here)",
+    )
 
 
 def add_monitor(command: AddCommand) -> None:

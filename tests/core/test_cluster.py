@@ -1,4 +1,4 @@
-"""forecast --cluster and predict --cluster: the per-series (per-chunk) work on a real Dask cluster (a `dask scheduler` and two `dask worker`
+"""forecast, predict and drift with --cluster: the per-series (per-chunk, per-column) work on a real Dask cluster (a `dask scheduler` and two `dask worker`
 processes on loopback, in the test's temporary folder) gives exactly the local result; an unreachable scheduler
 or a wrong address is a plain error (exit 2)."""
 
@@ -124,6 +124,23 @@ def test_predict_on_the_cluster_writes_the_same_file(scheduler: str, tmp_path: P
     nowhere = cli(home, "predict", "churn", str(path), "--out", str(tmp_path / "x.csv"), "--cluster",
                   f"tcp://127.0.0.1:{closed_port()}")
     assert nowhere.returncode == 2 and "cannot reach the Dask scheduler" in nowhere.stderr  # it did go out
+
+
+@pytest.mark.slow
+def test_drift_on_the_cluster_equals_the_local_comparison(scheduler: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 3000
+    reference = pd.DataFrame({"price": rng.normal(10, 2, n), "plan": rng.choice(["a", "b", "c"], n),
+                              "member": rng.choice([True, False], n), "visits": rng.poisson(3, n)})
+    current = reference.assign(price=rng.normal(11, 2, n), plan=rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1]))
+    reference.to_csv(tmp_path / "reference.csv", index=False)
+    current.to_csv(tmp_path / "current.csv", index=False)
+    args = ("drift", str(tmp_path / "reference.csv"), str(tmp_path / "current.csv"), "--json")
+    local = cli(tmp_path / "keel_home", *args)
+    remote = cli(tmp_path / "keel_home", *args, "--cluster", scheduler)
+    assert local.returncode == 0 and remote.returncode == 0, remote.stderr[-2000:]
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert json.loads(local.stdout)["dataset_drift"] in (True, False)
 
 
 @pytest.mark.slow

@@ -122,6 +122,7 @@ def _compare_planned(
     n_compared = sum(1 for _, k in plan if compare_as(k) is not None)
     ref_idx = _sample_index(len(reference), s.sample_size, s.seed)
     cur_idx = _sample_index(len(current), s.sample_size, s.seed + 1)
+    work: list[tuple[Any, tuple[Any, ...]]] = []
     for name, kind in plan:
         how = compare_as(kind)
         label = str(name)
@@ -143,12 +144,36 @@ def _compare_planned(
             continue
         cs = _column_settings(label, how, s, thresholds)
         col_alpha = cs.alpha / max(n_compared, 1)
+        work.append((name, (label, how, kind, reference[name], current[name], ref_idx, cur_idx, cs, col_alpha)))
+    from core import cluster
+
+    if cluster.address() is not None:  # drift --cluster: one column per task on the Dask cluster's workers
+        for (name, _), result in zip(work, cluster.run_all(compare_one, [task for _, task in work]), strict=True):
+            results[name] = result
+        return
+    for name, task in work:
+        results[name] = compare_one(*task)
+
+
+def compare_one(
+    label: str,
+    how: str,
+    kind: str,
+    reference: pd.Series,
+    current: pd.Series,
+    ref_idx: np.ndarray | None,
+    cur_idx: np.ndarray | None,
+    cs: DriftSettings,
+    col_alpha: float,
+) -> ColumnDrift:
+    """One column compared (here, or on a cluster worker)."""
+    with np.errstate(all="ignore"):
         if how == NUMERIC:
-            rside, cside = numeric_side(reference[name], ref_idx), numeric_side(current[name], cur_idx)
+            rside, cside = numeric_side(reference, ref_idx), numeric_side(current, cur_idx)
         else:
             boolean = kind == "boolean"
-            rside, cside = categorical_side(reference[name], boolean), categorical_side(current[name], boolean)
-        results[name] = compare_column(label, how, rside, cside, cs, col_alpha, kind)
+            rside, cside = categorical_side(reference, boolean), categorical_side(current, boolean)
+        return compare_column(label, how, rside, cside, cs, col_alpha, kind)
 
 
 def _column_settings(name: str, how: str, base: DriftSettings, thresholds: Thresholds | None) -> DriftSettings:
