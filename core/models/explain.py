@@ -44,8 +44,8 @@ from core.vocab import number, percent, points
 
 TOLERANCE = 1e-6  # base + contributions vs the explained output
 BACKGROUND_ROWS = 2_000  # training rows whose average a linear model's contributions start from
-_SEGMENTS = 16  # steps along the line from the base scores to a row's, for more than two classes
-_EXACT_CLASSES = 6  # up to this many classes, each step is shared among them by exact Shapley values
+_SEGMENTS = 8  # steps along the line from the base scores to a row's, for more than two classes
+_EXACT_CLASSES = 4  # up to this many classes, each step is shared among them by exact Shapley values
 _STEP = 1e-5  # central differences of the chance along the line
 
 

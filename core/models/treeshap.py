@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MAX_SLOTS = 12  # distinct features on one path: 2**12 patterns per leaf are tabulated
-MAX_TABLE = 3_000_000  # patterns x leaves x slots held for one tree
+MAX_SLOTS = 10  # distinct features on one path: up to 2**10 patterns per leaf are tabulated once per tree
+MAX_TABLE = 500_000  # patterns x leaves x slots tabulated for one tree (else only the patterns rows show)
+MAX_PATH_CELLS = 150_000  # leaves x path length over all trees: beyond, the path method (deep forests)
 _CHUNK_CELLS = 8_000_000  # rows x leaves x path length held at once
 
 
@@ -55,69 +56,92 @@ class _Tree:
     leaf_nodes: np.ndarray  # (leaves,) the leaf's node id in the fitted tree
 
 
-def _walk(left: np.ndarray, right: np.ndarray) -> list[tuple[int, list[tuple[int, bool]]]]:
-    leaves: list[tuple[int, list[tuple[int, bool]]]] = []
-    stack: list[tuple[int, list[tuple[int, bool]]]] = [(0, [])]
-    while stack:
-        node, path = stack.pop()
-        if left[node] < 0:
-            leaves.append((node, path))
-            continue
-        stack.append((int(left[node]), [*path, (node, True)]))
-        stack.append((int(right[node]), [*path, (node, False)]))
-    return leaves
+def _depths(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parent, went left from the parent, depth) of every node; the root's parent is -1."""
+    n = len(left)
+    parent = np.full(n, -1, dtype=np.intp)
+    is_left = np.zeros(n, dtype=bool)
+    internal = np.flatnonzero(left >= 0)
+    parent[left[internal]], parent[right[internal]] = internal, internal
+    is_left[left[internal]] = True
+    depth = np.zeros(n, dtype=np.intp)
+    level, d = np.array([0]), 0
+    while len(level):
+        depth[level] = d
+        inner = level[left[level] >= 0]
+        level, d = np.concatenate([left[inner], right[inner]]), d + 1
+    return parent, is_left, depth
 
 
-def _node_means(left: np.ndarray, right: np.ndarray, cover: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Every node's average answer over the training rows that reach it (leaves: their value)."""
+def _node_means(
+    left: np.ndarray, right: np.ndarray, cover: np.ndarray, values: np.ndarray, depth: np.ndarray
+) -> np.ndarray:
+    """Every node's average answer over the training rows that reach it (leaves: their value), deepest first."""
     means = values.astype(float).copy()
-    order = [0]
-    for node in order:
-        if left[node] >= 0:
-            order += [int(left[node]), int(right[node])]
-    for node in reversed(order):
-        if left[node] >= 0:
-            lc, rc = left[node], right[node]
-            total = max(cover[lc] + cover[rc], 1e-300)
-            means[node] = (means[lc] * cover[lc] + means[rc] * cover[rc]) / total
+    for d in range(int(depth.max()) - 1, -1, -1):
+        at = np.flatnonzero((depth == d) & (left >= 0))
+        lc, rc = left[at], right[at]
+        total = np.maximum(cover[lc] + cover[rc], 1e-300)[:, None]
+        means[at] = (means[lc] * cover[lc][:, None] + means[rc] * cover[rc][:, None]) / total
     return means
 
 
+def _slots(feat: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, int]:
+    """(leaves, depth) slot of each path step: its feature's rank among the path's distinct features, in order of
+    first appearance; and the most slots any leaf needs."""
+    same = (feat[:, :, None] == feat[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    first = np.argmax(same, axis=1)  # first step with the same feature, for every step
+    is_first = (first == np.arange(feat.shape[1])[None, :]) & valid
+    order = np.cumsum(is_first, axis=1) - 1
+    slot = np.take_along_axis(order, first, axis=1)
+    return np.where(valid, slot, 0), max(1, int(is_first.sum(axis=1).max()))
+
+
 def _build_tree(left: np.ndarray, right: np.ndarray, cover: np.ndarray, values: np.ndarray, split: dict) -> _Tree:
-    """Precompute each leaf's path: its features, their cover fractions and the directions taken."""
+    """Precompute each leaf's path: its features, their cover fractions and the directions taken (vectorised
+    over the leaves, one step up the tree at a time)."""
     internal = np.flatnonzero(left >= 0)
-    position = {int(n): i for i, n in enumerate(internal)}
-    leaves = _walk(left, right)
-    leaf_position = {leaf: i for i, (leaf, _) in enumerate(leaves)}
-    depth = max(1, max(len(p) for _, p in leaves))
-    slots = max(1, max(len({split["feature"][position[n]] for n, _ in p}) for _, p in leaves))
-    n_leaves, n_int = len(leaves), len(internal)
-    means = _node_means(left, right, cover, values)
-    path_nodes = np.full((n_leaves, depth), n_int, dtype=np.intp)  # column n_int of the directions is all True
-    path_left = np.ones((n_leaves, depth), dtype=bool)
-    path_slot = np.zeros((n_leaves, depth), dtype=np.intp)
-    path_gain = np.zeros((n_leaves, depth, values.shape[1]))
+    position = np.full(len(left), -1, dtype=np.intp)
+    position[internal] = np.arange(len(internal))
+    parent, is_left, node_depth = _depths(left, right)
+    means = _node_means(left, right, cover, values, node_depth)
+    leaf_ids = np.flatnonzero(left < 0)
+    n_leaves, n_int = len(leaf_ids), len(internal)
+    depth = max(1, int(node_depth[leaf_ids].max()))
+    steps = np.full((n_leaves, depth), -1, dtype=np.intp)  # node id at each step from the root
+    went = np.ones((n_leaves, depth), dtype=bool)
+    child_at = np.zeros((n_leaves, depth), dtype=np.intp)
+    cur, rows = leaf_ids.copy(), np.arange(n_leaves)
+    for _ in range(depth):
+        up = parent[cur]
+        moving = up >= 0
+        where = node_depth[cur[moving]] - 1
+        steps[rows[moving], where] = up[moving]
+        went[rows[moving], where] = is_left[cur[moving]]
+        child_at[rows[moving], where] = cur[moving]
+        cur = np.where(moving, up, cur)
+    valid = steps >= 0
+    safe = np.where(valid, steps, 0)
+    features = np.append(np.asarray(split["feature"], dtype=np.intp), -1)  # a one-leaf tree has none
+    feat = np.where(valid, features[np.where(valid, position[safe], -1)], -1)
+    slot, slots = _slots(feat, valid)
+    path_nodes = np.where(valid, position[safe], n_int)  # column n_int of the directions is all True
+    gain = np.where(valid[..., None], means[child_at] - means[safe], 0.0)
+    ratio = np.where(valid, cover[child_at] / np.maximum(cover[safe], 1e-300), 1.0)
     slot_z = np.ones((n_leaves, slots))
     slot_feature = np.full((n_leaves, slots), -1, dtype=np.intp)
-    for i, (_, path) in enumerate(leaves):
-        seen: dict[int, int] = {}
-        for p, (node, went_left) in enumerate(path):
-            f = int(split["feature"][position[node]])
-            s = seen.setdefault(f, len(seen))
-            child = left[node] if went_left else right[node]
-            path_nodes[i, p], path_left[i, p], path_slot[i, p] = position[node], went_left, s
-            path_gain[i, p] = means[child] - means[node]
-            slot_z[i, s] *= cover[child] / max(cover[node], 1e-300)
-            slot_feature[i, s] = f
+    r, c = np.nonzero(valid)
+    np.multiply.at(slot_z, (r, slot[r, c]), ratio[r, c])
+    slot_feature[r, slot[r, c]] = feat[r, c]
+    leaf_position = np.full(len(left), -1, dtype=np.intp)
+    leaf_position[leaf_ids] = np.arange(n_leaves)
     children = np.zeros((n_int, 2), dtype=np.intp)
-    for node, at in position.items():
-        for side, child in enumerate((left[node], right[node])):
-            children[at, side] = position[int(child)] if left[child] >= 0 else -1 - leaf_position[int(child)]
-    leaf_ids = np.asarray([leaf for leaf, _ in leaves])
+    for side, kids in enumerate((left[internal], right[internal])):
+        children[:, side] = np.where(left[kids] >= 0, position[kids], -1 - leaf_position[kids])
     return _Tree(
-        **split, path_nodes=path_nodes, path_left=path_left, path_slot=path_slot, slot_z=slot_z,
+        **split, path_nodes=path_nodes, path_left=went, path_slot=slot, slot_z=slot_z,
         slot_feature=slot_feature, values=values[leaf_ids], expected=means[0], children=children,
-        path_gain=path_gain, leaf_nodes=leaf_ids,
+        path_gain=gain, leaf_nodes=leaf_ids,
     )  # fmt: skip
 
 
@@ -229,8 +253,9 @@ def _pattern_table(tree: _Tree) -> np.ndarray:
 def _patterns(tree: _Tree, dirs: np.ndarray) -> np.ndarray:
     """(rows, leaves): bit s set where the row agrees with the leaf's path on the leaf's feature s."""
     ok = dirs[:, tree.path_nodes] == tree.path_left[None]
-    bits = np.left_shift(1, tree.path_slot).astype(np.int16)
-    disagree = np.bitwise_or.reduce(np.where(ok, np.int16(0), bits[None]), axis=2)
+    kind = np.int16 if tree.slot_z.shape[1] < 15 else np.int64
+    bits = np.left_shift(np.int64(1), tree.path_slot).astype(kind)
+    disagree = np.bitwise_or.reduce(np.where(ok, kind(0), bits[None]), axis=2)
     full = (1 << tree.slot_z.shape[1]) - 1
     return np.asarray(full & ~disagree)
 
@@ -314,19 +339,31 @@ def _unique_rows(
 # --------------------------------------------------------------------------- the ensembles
 
 
-def _tree_part(tree: _Tree, X: np.ndarray, table: np.ndarray | None, used: np.ndarray) -> np.ndarray:
+def _realized_shares(tree: _Tree, codes: np.ndarray) -> np.ndarray:
+    """(rows, leaves, slots): the shares for the patterns the rows really show, each distinct (leaf, pattern)
+    computed once (for trees whose every pattern would be too many to tabulate)."""
+    n_leaves, slots = tree.slot_z.shape
+    key = codes.astype(np.int64) * n_leaves + np.arange(n_leaves)[None, :]
+    distinct, inverse = np.unique(key.ravel(), return_inverse=True)
+    leaf, code = distinct % n_leaves, distinct // n_leaves
+    o = ((code[:, None] >> np.arange(slots)[None, :]) & 1).astype(float)
+    return _shares(o, tree.slot_z[leaf])[inverse].reshape(*codes.shape, slots)
+
+
+def _tree_part(tree: _Tree, X: np.ndarray, used: np.ndarray, shap: bool) -> np.ndarray:
     """(rows, used inputs x outputs): one tree's contributions for the rows of ``X``."""
     outputs = tree.values.shape[1]
     n_leaves, slots = tree.slot_z.shape
     out = np.empty((len(X), len(used) * outputs))
     chunk = max(1, _CHUNK_CELLS // max(1, tree.path_nodes.size + tree.slot_z.size))
-    if table is not None:
+    if shap:
+        table = _pattern_table(tree) if slots <= MAX_SLOTS and tree.slot_z.size * 2**slots <= MAX_TABLE else None
         onehot = (tree.slot_feature[..., None] == used[None, None, :]).astype(float)  # (leaves, slots, used)
         value_map = (onehot[..., None] * tree.values[:, None, None, :]).reshape(n_leaves * slots, -1)
         leaf_index = np.arange(n_leaves)[None, :]
         for s in range(0, len(X), chunk):
             codes = _patterns(tree, _directions(tree, X[s : s + chunk]))
-            shares = table[leaf_index, codes]  # (rows, leaves, slots)
+            shares = table[leaf_index, codes] if table is not None else _realized_shares(tree, codes)
             out[s : s + chunk] = shares.reshape(len(shares), -1) @ value_map
         return out
     flat = _leaf_gains(tree, used)
@@ -346,39 +383,56 @@ def _leaf_gains(tree: _Tree, used: np.ndarray) -> np.ndarray:
 
 
 def _forest_paths(estimator: Any, trees: Sequence[tuple[_Tree, int]], X: np.ndarray, n_outputs: int) -> np.ndarray:
-    """Path contributions of a forest: scikit-learn finds each row's leaf in every tree."""
-    phi = np.zeros((len(X), X.shape[1], n_outputs))
-    landed = estimator.apply(X.astype(np.float32))  # (rows, trees) node ids
-    for (tree, _), nodes in zip(trees, landed.T):
+    """Path contributions of a forest: scikit-learn finds each row's leaf in every tree; one sparse product
+    (rows x every leaf of every tree) then sums the leaves' contributions."""
+    from scipy import sparse
+
+    n, p = X.shape
+    landed = np.asarray(estimator.apply(X.astype(np.float32)), dtype=np.intp)  # (rows, trees) node ids
+    tables, offset = [], 0
+    for t, (tree, _) in enumerate(trees):
         used = np.unique(tree.slot_feature[tree.slot_feature >= 0])
-        if not len(used):
-            continue
+        full = np.zeros((len(tree.leaf_nodes), p, n_outputs))
+        if len(used):
+            full[:, used, :] = _leaf_gains(tree, used).reshape(len(tree.leaf_nodes), len(used), n_outputs)
         where = np.zeros(int(tree.leaf_nodes.max()) + 1, dtype=np.intp)
-        where[tree.leaf_nodes] = np.arange(len(tree.leaf_nodes))
-        phi[:, used, :] += _leaf_gains(tree, used)[where[nodes]].reshape(len(X), len(used), n_outputs)
-    return phi
+        where[tree.leaf_nodes] = np.arange(len(tree.leaf_nodes)) + offset
+        landed[:, t] = where[landed[:, t]]  # now the row's leaf among every tree's leaves
+        tables.append(full.reshape(len(full), -1))
+        offset += len(full)
+    if not tables:
+        return np.zeros((n, p, n_outputs))
+    k = landed.shape[1]
+    landing = sparse.csr_matrix((np.ones(n * k), landed.ravel(), np.arange(0, n * k + 1, k)), shape=(n, offset))
+    return np.asarray(landing @ np.vstack(tables)).reshape(n, p, n_outputs)
 
 
-def _uses_table(trees: Sequence[tuple[_Tree, int]]) -> bool:
-    """TreeSHAP's pattern table fits for every tree (else the model is explained by the path method)."""
-    return all(t.slot_z.shape[1] <= MAX_SLOTS and t.slot_z.size * 2 ** t.slot_z.shape[1] <= MAX_TABLE for t, _ in trees)
+def _uses_shap(trees: Sequence[tuple[_Tree, int]]) -> bool:
+    """TreeSHAP's cost per row (leaves x path length, summed over the trees) is affordable; a forest of deep
+    trees is explained by the path method instead."""
+    return sum(t.path_nodes.size for t, _ in trees) <= MAX_PATH_CELLS and all(t.slot_z.shape[1] <= 62 for t, _ in trees)
 
 
 def _ensemble(trees: Sequence[tuple[_Tree, int]], X: np.ndarray, n_outputs: int, shap: bool) -> np.ndarray:
     """(rows, inputs, outputs) summed over the trees. ``trees`` pairs a tree with its output (-1: a tree whose
     leaves hold every output, as a forest's classifier trees do)."""
     n, p = X.shape
-    phi = np.zeros((n, p, n_outputs))
+    phi = np.zeros((n_outputs, n, p)) if trees and trees[0][1] >= 0 else np.zeros((1, n, p * n_outputs))
     bins = _global_bins(trees, X)
     for tree, out in trees:
-        outs = slice(None) if out < 0 else slice(out, out + 1)
         used = np.unique(tree.slot_feature[tree.slot_feature >= 0])
         if not len(used):
             continue
         first, inverse = _unique_rows(tree, X, bins)
-        part = _tree_part(tree, X[first], _pattern_table(tree) if shap else None, used)
-        phi[:, used, outs] += part.reshape(len(first), len(used), -1)[inverse]
-    return phi
+        part = _tree_part(tree, X[first], used, shap)
+        k = tree.values.shape[1]
+        full = np.zeros((len(first), p, k))
+        full[:, used, :] = part.reshape(len(first), len(used), k)
+        target = phi[max(out, 0)]
+        target += full.reshape(len(first), -1)[inverse]  # whole rows: much faster than scattering columns
+    if trees and trees[0][1] >= 0:
+        return np.moveaxis(phi, 0, -1)
+    return phi[0].reshape(n, p, n_outputs)
 
 
 def _trees_of(estimator: Any, n_classes: int) -> tuple[list[tuple[_Tree, int]], np.ndarray]:
@@ -410,7 +464,7 @@ def tree_contributions(estimator: Any, X: np.ndarray, n_classes: int) -> tuple[n
     The outputs are a forest's chances (one per class, or its number) or a booster's raw score (one for a
     yes/no model or numbers, one per class otherwise), before any link to chances."""
     trees, const = _trees_of(estimator, n_classes)
-    shap = _uses_table(trees)
+    shap = _uses_shap(trees)
     order = np.arange(X.shape[1])
     pre = getattr(estimator, "_preprocessor", None)
     if pre is not None:  # boosting with categories puts them first, as codes of its own

@@ -237,3 +237,15 @@ def test_ten_thousand_rows_are_explained_quickly() -> None:
     elapsed = time.perf_counter() - started
     assert np.abs(_added_up(found) - found.explained).max() <= TOLERANCE
     assert elapsed < 60, f"{elapsed:.1f}s for 10,000 rows"  # bench/bench_explain.py: well under 10 s alone
+
+
+def test_the_path_method_equals_shapley_values_on_stumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.models import treeshap
+
+    X, y = load_diabetes(return_X_y=True)
+    forest = RandomForestRegressor(n_estimators=30, max_depth=1, random_state=0).fit(X, y)
+    monkeypatch.setattr(treeshap, "MAX_PATH_CELLS", 0)  # as for a forest of deep trees
+    phi, base, method = tree_contributions(forest, X, 0)
+    assert method == "tree_path"
+    np.testing.assert_allclose(phi, _shap_values(forest, X), rtol=0, atol=1e-9)  # one split: the same
+    np.testing.assert_allclose(base + phi.sum(axis=1)[:, 0], forest.predict(X), rtol=0, atol=1e-9)
