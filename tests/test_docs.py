@@ -38,7 +38,7 @@ def test_every_page_exists_and_sets_itself_up() -> None:
     has a title; the stronger AST check is tests/app/test_structure.py."""
     for path, label, _ in PAGES:
         source = (ROOT / path).read_text()
-        assert re.search(r"^page\(", source, flags=re.M), path
+        assert re.search(r"^(\w+ = )?page\(", source, flags=re.M), path
         assert "st.title(" in source, path
     assert sorted(p.name for p in (ROOT / "pages").glob("*.py")) == sorted(
         Path(path).name for path, _, _ in PAGES if path.startswith("pages/"))
