@@ -4,6 +4,7 @@ or a wrong address is a plain error (exit 2)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -39,10 +40,9 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Dask scheduler and two workers, every port on 127.0.0.1; all stopped afterwards."""
-    folder = tmp_path_factory.mktemp("dask")
+@contextlib.contextmanager
+def dask_cluster(folder: Path) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A Dask scheduler and two workers, every port on 127.0.0.1, files in ``folder``; all stopped afterwards."""
     info = folder / "scheduler.json"
     env = sandbox_env()
     procs: list[subprocess.Popen] = []
@@ -66,9 +66,25 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
         with Client(address, timeout=30, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=120)
-        yield address
+        yield address, procs
     finally:
         _stop(procs[::-1])
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with dask_cluster(tmp_path_factory.mktemp("dask")) as (address, _):
+        yield address
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a `dask worker` and the worker process its nanny started (as a machine dying would)."""
+    import psutil
+
+    parent = psutil.Process(pid)
+    for proc in [*parent.children(recursive=True), parent]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
 
 
 def closed_port() -> int:
@@ -77,11 +93,12 @@ def closed_port() -> int:
         return int(s.getsockname()[1])  # closed again: nothing listens there
 
 
-def sales_file(folder: Path) -> Path:
+def sales_file(folder: Path, products: int = 4) -> Path:
     rng = np.random.default_rng(0)
     days = pd.date_range("2024-01-01", periods=150, freq="D")
     frames = [pd.DataFrame({"date": days, "product": f"p{i}",
-                            "units": rng.poisson(20 + 5 * i + 8 * (days.day_of_week >= 5))}) for i in range(4)]
+                            "units": rng.poisson(20 + 5 * (i % 7) + 8 * (days.day_of_week >= 5))})
+              for i in range(products)]
     path = folder / "sales.csv"
     pd.concat(frames).to_csv(path, index=False)
     return path
@@ -161,3 +178,36 @@ def test_a_wrong_address_is_a_plain_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "error: 'scheduler.example:8786' is not a Dask scheduler address." in done.stderr
     assert "hint: Write it as tcp://HOST:PORT" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_forecast_still_gives_the_whole_result(tmp_path: Path) -> None:
+    path = sales_file(tmp_path, products=120)
+    args = ["forecast", str(path), "--date", "date", "--value", "units", "--id", "product", "--horizon", "7",
+            "--json"]
+    local = cli(tmp_path / "keel_home", *args)
+    assert local.returncode == 0, local.stderr[-2000:]
+    (tmp_path / "dask").mkdir()
+    with dask_cluster(tmp_path / "dask") as (address, procs):
+        job = subprocess.Popen([sys.executable, "-m", "core", *args, "--cluster", address], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=sandbox_env(KEEL_HOME=str(tmp_path / "keel_home")))
+        try:
+            assert job.stderr is not None
+            for line in job.stderr:  # the work is under way on the cluster: kill one worker (and its nanny)
+                if "series done" in line:
+                    kill_tree(procs[2].pid)
+                    break
+            out, err = job.communicate(timeout=600)
+        finally:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
+    assert job.returncode in (0, 2), err[-2000:]
+    if job.returncode == 2:  # a clear error, never a partial result
+        assert "error: The Dask cluster" in err and out == ""
+        return
+    remote, expected = json.loads(out), json.loads(local.stdout)
+    remote.pop("elapsed_seconds", None)
+    expected.pop("elapsed_seconds", None)
+    assert len(remote["series"]) == 120 and remote == expected
