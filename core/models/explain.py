@@ -354,6 +354,11 @@ def explain_frame(
     return Explanations(start, table, target, output, is_share, method, predicted, correction)
 
 
+def needs_background(model: KeelModel) -> bool:
+    """Only a linear model's contributions start from an average over training rows."""
+    return hasattr(_model_parts(model)[1], "coef_")
+
+
 def background_for(dataset_id: int | None) -> pd.DataFrame | None:
     """A seeded sample of the stored dataset a model learned from (None when it is not in the store)."""
     if dataset_id is None:

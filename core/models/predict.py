@@ -385,9 +385,9 @@ def _score_file(
     report = check_schema(table.frame, model)
     background = None
     if explain:
-        from core.models.explain import background_for
+        from core.models.explain import background_for, needs_background
 
-        background = background_for(info.dataset_id)
+        background = background_for(info.dataset_id) if needs_background(model) else None
     scored = predict_frame(table.frame, model, check=False, explain=explain, background=background)
     scored = with_cells_as_written(scored, source, table)
     result: dict[str, Any] = {
