@@ -1,0 +1,120 @@
+"""Benchmark: ``forecast --cluster`` on a loopback Dask cluster next to the same forecast run locally (issue 19).
+
+    .venv/bin/python bench/bench_cluster.py                   # 20,000 daily series (long on 2 cores)
+    .venv/bin/python bench/bench_cluster.py --series 500      # a quick look
+
+Makes ``--series`` daily series of 150 days (weekly pattern, noise), then times ``python -m core forecast … --json``
+end to end: locally (Keel's own worker processes), and on a Dask cluster started here on 127.0.0.1 with 1, then
+2, … ``--max-workers`` workers (one thread each). Prints seconds, series per second and the scaling efficiency
+per added worker (speed-up over one worker / number of workers), checks that every cluster run gives exactly the
+local numbers, and ends with a paper estimate for 60,000 series on 10 machines from the measured per-series cost.
+On one 2-core machine, workers beyond 2 only share the same cores: the efficiency says how much the cluster's
+own overhead costs, not how a real cluster scales.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+@contextlib.contextmanager
+def loopback_cluster(folder: Path, workers: int) -> Iterator[str]:
+    info = folder / f"scheduler-{workers}.json"
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address",
+                               "127.0.0.1:0", "--scheduler-file", str(info)], cwd=folder,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        while not (info.exists() and info.stat().st_size):
+            time.sleep(0.2)
+        for i in range(workers):
+            procs.append(subprocess.Popen([DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1",
+                                           "--dashboard-address", "127.0.0.1:0", "--nthreads", "1",
+                                           "--local-directory", str(folder / f"w{workers}-{i}")], cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=300)
+        yield address
+    finally:
+        for proc in procs[::-1]:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+
+
+def make_series(path: Path, count: int) -> None:
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=150, freq="D")
+    weekend = (days.day_of_week >= 5).astype(float)
+    frames = [
+        pd.DataFrame({"date": days, "id": f"s{i:05d}", "units": rng.poisson(10 + (i % 50) + 6 * weekend)})
+        for i in range(count)
+    ]
+    pd.concat(frames).to_csv(path, index=False)
+
+
+def timed_forecast(path: Path, env: dict, *extra: str) -> tuple[float, dict]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "core", "forecast", str(path), "--date", "date", "--value", "units",
+                           "--id", "id", "--horizon", "14", "--json", *extra], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"forecast failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout)
+    result.pop("elapsed_seconds", None)
+    return seconds, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", type=int, default=20_000)
+    parser.add_argument("--max-workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="keel-bench-cluster-") as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "KEEL_HOME": str(folder / "keel_home")}
+        env.pop("KEEL_DASK_SCHEDULER", None)
+        path = folder / "series.csv"
+        make_series(path, args.series)
+        local_s, expected = timed_forecast(path, env)
+        rows = [{"run": "local", "workers": None, "seconds": round(local_s, 1),
+                 "series_per_s": round(args.series / local_s, 1), "efficiency": None, "same_as_local": True}]
+        print(f"local: {local_s:.1f} s ({args.series / local_s:.1f} series/s)", file=sys.stderr)
+        one_worker_s = None
+        for workers in range(1, args.max_workers + 1):
+            with loopback_cluster(folder, workers) as address:
+                seconds, result = timed_forecast(path, env, "--cluster", address)
+            one_worker_s = one_worker_s or seconds
+            efficiency = one_worker_s / seconds / workers
+            rows.append({"run": "cluster", "workers": workers, "seconds": round(seconds, 1),
+                         "series_per_s": round(args.series / seconds, 1), "efficiency": round(efficiency, 2),
+                         "same_as_local": result == expected})
+            print(f"cluster, {workers} worker(s): {seconds:.1f} s ({args.series / seconds:.1f} series/s), "
+                  f"efficiency {efficiency:.0%}, same as local: {result == expected}", file=sys.stderr)
+        per_series_cpu_s = (one_worker_s or local_s) / args.series  # one worker = one core's worth
+        estimate = 60_000 * per_series_cpu_s / (10 * 8 * 0.85)  # 10 machines x 8 cores, 85 % efficiency
+        print(f"paper estimate: 60,000 series on 10 machines of 8 cores at 85 % efficiency ≈ {estimate:.0f} s "
+              f"({per_series_cpu_s * 1000:.0f} ms of one core per series, measured here)", file=sys.stderr)
+        print(json.dumps({"series": args.series, "runs": rows, "estimate_60000_on_10x8_cores_s": round(estimate)}))
+
+
+if __name__ == "__main__":
+    main()
