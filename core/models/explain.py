@@ -11,7 +11,7 @@ How the contributions are found (no sampling; the model is never approximated):
 
 1. **Raw scores, exactly additive.** A linear model's input ``f`` adds ``w_f · (x_f − mean_f)`` to its score
    (the mean over a background sample of the training rows: the stored dataset the model learned from, or
-   the scored rows when there is none). Tree ensembles get TreeSHAP (or path contributions for very deep
+   one typical row from the model's schema when there is none, :func:`typical_row`). Tree ensembles get TreeSHAP (or path contributions for very deep
    forests): see :mod:`core.models.treeshap`. The baseline model ignores every column: all zero.
 2. **From scores to chances.** A yes/no model's chance is one curve of one score, after its temper and
    recalibration too. The change from the base score to the row's score is shared in proportion to each
@@ -168,7 +168,7 @@ def _raw(
         return np.zeros((n, n_features, 1)), np.zeros(1), "constant", "constant", estimator
     X = np.asarray(prepare.transform(model.prepare(frame)), dtype=float)
     if hasattr(estimator, "coef_"):
-        bg = frame if background is None or not len(background) else background
+        bg = typical_row(model) if background is None or not len(background) else background
         B = np.asarray(prepare.transform(model.prepare(bg)), dtype=float)
         phi, base, link, method = _linear(model, estimator, X, B)
     else:
@@ -312,7 +312,7 @@ def explain_frame(
 ) -> Explanations:
     """Each input column's contribution to each row's prediction (see the module's docstring).
 
-    ``background``: rows like the training data (only linear models use it; default: ``frame``).
+    ``background``: rows like the training data (only linear models use it; default: :func:`typical_row`).
     ``outputs``: the scored output, when known (chances (rows, classes) or predictions); computed otherwise.
     """
     phi, base, link, method, estimator = _raw(model, frame, background)
@@ -352,6 +352,30 @@ def explain_frame(
     start, contrib, correction = _close(start, contrib, target)
     table = pd.DataFrame(contrib, index=frame.index, columns=names)
     return Explanations(start, table, target, output, is_share, method, predicted, correction)
+
+
+def typical_row(model: KeelModel) -> pd.DataFrame:
+    """One row of typical values from the model's schema (medians, middle dates, most common categories): the
+    starting point of a linear model's contributions when no training rows are at hand."""
+    row: dict[str, Any] = {}
+    for feat in model.schema["features"]:
+        if feat["kind"] in ("numeric", "boolean"):
+            row[feat["name"]] = feat.get("median")
+        elif feat["kind"] == "datetime" and feat.get("min") and feat.get("max"):
+            low, high = pd.Timestamp(feat["min"]), pd.Timestamp(feat["max"])
+            row[feat["name"]] = low + (high - low) / 2
+        else:
+            row[feat["name"]] = (feat.get("categories") or [None])[0]
+    return pd.DataFrame({k: [v] for k, v in row.items()})
+
+
+def explain_one(values: dict[str, Any], model: KeelModel, *, background: pd.DataFrame | None = None) -> RowExplanation:
+    """The one-row form's explanation: the few columns that pushed this answer most, in a sentence. Empty fields
+    are missing values, as :func:`core.models.predict.predict_one` treats them."""
+    names = model.feature_names
+    blank = {n for n in names if values.get(n) is None or (isinstance(values.get(n), str) and not values[n].strip())}
+    row = pd.DataFrame({n: [np.nan if n in blank else values.get(n)] for n in names})
+    return explain_row(explain_frame(row, model, background=background), row, 0)
 
 
 def needs_background(model: KeelModel) -> bool:

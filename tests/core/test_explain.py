@@ -249,3 +249,17 @@ def test_the_path_method_equals_shapley_values_on_stumps(monkeypatch: pytest.Mon
     assert method == "tree_path"
     np.testing.assert_allclose(phi, _shap_values(forest, X), rtol=0, atol=1e-9)  # one split: the same
     np.testing.assert_allclose(base + phi.sum(axis=1)[:, 0], forest.predict(X), rtol=0, atol=1e-9)
+
+
+def test_the_one_row_form_gets_its_reasons() -> None:
+    from core.models.explain import explain_one
+    from core.models.predict import predict_one
+
+    frame, result = trained("binary", "linear")
+    values = frame.drop(columns=["churned"]).iloc[3].to_dict()
+    values["monthly_fee"] = ""  # an empty field: a missing value, as predict_one treats it
+    row = explain_one(values, result.model)
+    chance = predict_one(values, result.model).probabilities["yes"]
+    assert abs(row.base + sum(row.contributions.values()) - chance) <= TOLERANCE
+    assert row.output == pytest.approx(chance, abs=1e-12)
+    assert row.sentence.startswith("Mostly because") and "monthly_fee" in row.contributions
