@@ -58,6 +58,7 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "stage": "promote",
     "threshold": "promote",
     "acknowledge": "retrain",
+    "gate": "retrain",
     "delete": "delete",
     "restore": "restore",
     "channel": "manage_alerts",
@@ -65,7 +66,12 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "schedule": "manage_schedules",
     "schedule_removed": "manage_schedules",
     "role": "manage_people",
+    "apikey": "manage_people",
+    "apikey_revoke": "manage_people",
 }
+
+# Audited writes Keel makes on its own behalf, whoever's page or command caused them: never refused.
+OWN_ACTIONS = ("alert_sent", "alert_failed")
 
 
 def plural_role(role: str) -> str:
