@@ -259,7 +259,7 @@ def test_the_store_refuses_a_write_the_acting_role_does_not_allow_and_keeps_noth
     assert store.list_datasets() == [] and store.audit_log() == []
     with store.acting_as("cy", "editor"):
         kept = store.save_dataset(frame, "sales.csv")
-        with pytest.raises(AccessDenied, match="^cy is an editor: editors cannot change who has which role"):
+        with pytest.raises(AccessDenied, match=r"^cy is an editor: editors cannot change who has which role"):
             store.set_role("dee", "admin")
     assert [e.actor for e in store.audit_log()] == ["cy"] and store.list_people() == []
     store.save_dataset(frame.assign(b=1), "more.csv")  # no role set: one person on a laptop, or Keel itself
