@@ -93,8 +93,11 @@ def drift_overview_figure(report: DriftReport | Stored) -> go.Figure:
     more = f" (top {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
     fig = layout(fig, f"{title} {n_drift} of {len(rows)} columns changed{more}", x_t, "")
     fig.update_xaxes(range=[0, cap * 1.12])
+    # the axis title in short lines: in one it ran past the right edge at phone width (390 px), where the
+    # plot is narrow and pushed right by the column names
+    fig.update_xaxes(title_text=safe(x_t).replace(" (", "<br>(", 1).replace("; ", ";<br>", 1))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(height=max(240, 24 * len(shown) + 110))
+    fig.update_layout(height=max(240, 24 * len(shown) + 150), margin={"b": 90})
     return fig
 
 

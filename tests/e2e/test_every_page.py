@@ -109,7 +109,7 @@ def go(page: Page, link: str, heading: str) -> None:
 
 @pytest.mark.browser
 def test_every_page_reads_at_phone_and_desktop_width_with_no_serious_accessibility_problem(
-    seeded_server: Server, page: Page
+    seeded_server: Server, page: Page, tmp_path: Path
 ) -> None:
     problems: dict[str, list[str]] = {}
     page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
@@ -146,11 +146,19 @@ def test_every_page_reads_at_phone_and_desktop_width_with_no_serious_accessibili
     go(page, "Monitor", "🩺 Monitor")
     expect(page.get_by_role("heading", name="Over time")).to_be_visible()
     look(page, "monitor", problems)
+    # and with a checked batch: the verdict, the drift overview, the table and one column's before/after
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(drifted_batch(tmp_path / "b.csv")))
+    expect(page.get_by_role("button", name="Check this batch")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Check this batch").click()
+    expect(page.get_by_role("heading", name="What changed in the data")).to_be_visible(timeout=120_000)
+    wait_idle(page)
+    look(page, "monitor_checked", problems)
 
     go(page, "People", "👥 People")
     look(page, "people", problems)
 
-    assert len(problems) == 9 * len(WIDTHS)
+    assert len(problems) == 10 * len(WIDTHS)
     found = "\n".join(f"{where}: {line}" for where, lines in problems.items() for line in lines)
     (SHOTS / "pages" / "axe.txt").write_text(found or "no serious or critical violation\n")
     assert not found, "axe-core found serious or critical problems:\n" + found
