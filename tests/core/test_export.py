@@ -94,3 +94,10 @@ def test_export_refuses_what_it_must(keel_home: Path, tmp_path: Path) -> None:
     assert existing.read_text() == "mine"
     ok = _cli("export", "1", "--script", str(existing), "--overwrite", home=keel_home)
     assert ok.returncode == 0 and "train.train(" in existing.read_text()
+    from core import store
+
+    store.delete_model(1, home=keel_home)  # an export of a deleted model
+    gone = _cli("export", "1", "--script", str(tmp_path / "b.py"), "--json", home=keel_home)
+    assert gone.returncode == 2 and "error:" in gone.stderr and "hint:" in gone.stderr and gone.stdout == "", (
+        gone.stderr
+    )
