@@ -32,6 +32,18 @@ def test_train_page_without_data_points_back() -> None:
     assert "First give Keel some data" in texts(at)
 
 
+def test_train_page_takes_an_upload_and_learns_from_it() -> None:
+    at = open_page("pages/2_Train.py")
+    assert [e for e in at.expander if e.label == "Upload a file to learn from"]  # open: there is no data yet
+    at.file_uploader(key="train_upload").upload("penguins.csv", (DATA_DIR / "penguins.csv").read_bytes(),
+                                                "text/csv").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [info] = store.list_datasets()
+    assert at.session_state[state.DATASET_ID] == info.id and at.selectbox[0].value == info.id
+    assert "Kept 'penguins.csv': 344 rows" in texts(at)
+    assert "Which column should the model predict?" in [s.label for s in at.selectbox]
+
+
 def test_train_page_trains_in_the_background_and_shows_the_leaderboard() -> None:
     info = load_sample("penguins")
     at = open_page("pages/2_Train.py", **{state.DATASET_ID: info.id, state.TARGET: {info.id: "species"}})
