@@ -189,8 +189,11 @@ def run(case: Case) -> Outcome | None:
 
 def _codes(values: pd.Series, classes: tuple[Any, ...]) -> np.ndarray:
     """Class codes 0..k-1 as train made them (the bench's targets are text or whole numbers)."""
-    index = {str(c): i for i, c in enumerate(classes)}
-    return np.array([index[str(v)] for v in values.tolist()], dtype=int)
+    def key(v: Any) -> str:  # 1, 1.0 and "1" are one class (a float column of whole numbers, as in anes96)
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    index = {key(c): i for i, c in enumerate(classes)}
+    return np.array([index[key(v)] for v in values.tolist()], dtype=int)
 
 
 SHORT = {
