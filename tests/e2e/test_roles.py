@@ -22,6 +22,7 @@ def team_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
     home = tmp_path / "keel_home"
     store.set_role("ana", "admin", home=home)
     store.set_role("bo", "viewer", home=home)
+    store.set_role("cy", "editor", home=home)
     monkeypatch.setenv("KEEL_TRUSTED_PROXY", "127.0.0.1")
     srv = Server(home, tmp_path / "streamlit.log")
     yield srv, home
@@ -55,6 +56,26 @@ def test_a_viewer_sees_plainly_what_they_cannot_do(team_server: tuple[Server, Pa
         context.close()
 
 
+def test_an_editor_adds_data_but_does_not_give_roles(team_server: tuple[Server, Path], browser: Browser) -> None:
+    srv, home = team_server
+    context, page = _as(browser, "cy")
+    try:
+        page.goto(srv.url)
+        wait_idle(page)
+        expect(page.get_by_text("Signed in as cy · editor")).to_be_visible()
+        page.get_by_role("button", name="Open this sample").first.click()
+        deadline = time.monotonic() + 120
+        while not store.list_datasets(home=home) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert len(store.list_datasets(home=home)) == 1
+        assert [e.actor for e in store.audit_log(home=home) if e.action == "upload"] == ["cy"]
+        page.goto(f"{srv.url}/People")
+        wait_idle(page)
+        expect(page.get_by_text("cy is an editor: editors cannot change who has which role.")).to_be_visible()
+    finally:
+        context.close()
+
+
 def test_an_admin_gives_a_role_and_the_audit_log_names_them(team_server: tuple[Server, Path], browser: Browser) -> None:
     srv, home = team_server
     context, page = _as(browser, "ana")
@@ -62,16 +83,16 @@ def test_an_admin_gives_a_role_and_the_audit_log_names_them(team_server: tuple[S
         page.goto(f"{srv.url}/People")
         wait_idle(page)
         expect(page.get_by_text("Signed in as ana · admin")).to_be_visible()
-        page.get_by_label("Name (as the login proxy sends it)").fill("cy")
+        page.get_by_label("Name (as the login proxy sends it)").fill("dee")
         page.get_by_text("editor", exact=True).click()
         page.get_by_role("button", name="Save").click()
         deadline = time.monotonic() + 30
-        while store.get_person("cy", home=home) is None and time.monotonic() < deadline:
+        while store.get_person("dee", home=home) is None and time.monotonic() < deadline:
             time.sleep(0.2)
         wait_idle(page)
         shot(page, "roles_admin_people")
         people = {p.name: p.role for p in store.list_people(home=home)}
-        assert people == {"ana": "admin", "bo": "viewer", "cy": "editor"}
+        assert people == {"ana": "admin", "bo": "viewer", "cy": "editor", "dee": "editor"}
         last = store.audit_log(home=home)[0]
         assert (last.action, last.actor) == ("role", "ana")
     finally:
