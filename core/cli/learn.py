@@ -9,7 +9,7 @@ from core.cli.common import AddCommand, read
 
 
 def cmd_export(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.models.export import export_model
+    from core.models import export_model
 
     out = export_model(args.model, notebook=args.notebook, script=args.script, overwrite=args.overwrite)
     run = f"jupyter lab {out['out']}" if out["kind"] == "notebook" else f"python {out['out']}"
@@ -26,7 +26,7 @@ def add_export(command: AddCommand) -> None:
 
 
 def cmd_explore(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from core.data.relations import explore, explore_text
+    from core.data import explore, explore_text
 
     table = read(args.file, args.sheet)
     found = explore(table.frame, target=args.target)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from core.data.fixes import FIXES, Fix, apply_fix
     from core.data.ingest import Table, read_table
     from core.data.quality import CHECKS, Check, ColumnProfile, Profile, infer_kinds, profile
+    from core.data.relations import explore, explore_text
     from core.data.samples import DATA_DIR, SAMPLES, Sample, get_sample, load_sample
 
 _HOME = {
@@ -32,6 +33,8 @@ _HOME = {
     "Profile": "core.data.quality",
     "infer_kinds": "core.data.quality",
     "profile": "core.data.quality",
+    "explore": "core.data.relations",
+    "explore_text": "core.data.relations",
     "DATA_DIR": "core.data.samples",
     "SAMPLES": "core.data.samples",
     "Sample": "core.data.samples",
@@ -65,6 +68,8 @@ __all__ = [
     "Sample",
     "Table",
     "apply_fix",
+    "explore",
+    "explore_text",
     "get_sample",
     "infer_kinds",
     "load_sample",

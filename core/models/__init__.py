@@ -25,6 +25,7 @@ training function is ``train.train``.
 from core.models import evaluate, train
 from core.models.card import model_card_html
 from core.models.encoding import CategoryCodes
+from core.models.export import export_model
 from core.models.model import TRUSTED_TYPES, KeelModel, RecalibratedKeelModel, convert_legacy_artifact
 from core.models.predict import (
     OnePrediction,
@@ -51,6 +52,7 @@ __all__ = [
     "check_schema",
     "convert_legacy_artifact",
     "evaluate",
+    "export_model",
     "load_registered",
     "model_card_html",
     "predict_command",
