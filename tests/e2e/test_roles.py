@@ -84,7 +84,7 @@ def test_an_admin_gives_a_role_and_the_audit_log_names_them(team_server: tuple[S
         wait_idle(page)
         expect(page.get_by_text("Signed in as ana · admin")).to_be_visible()
         page.get_by_label("Name (as the login proxy sends it)").fill("dee")
-        page.get_by_text("editor", exact=True).click()
+        page.get_by_test_id("stRadioGroup").get_by_text("editor", exact=True).click()
         page.get_by_role("button", name="Save").click()
         deadline = time.monotonic() + 30
         while store.get_person("dee", home=home) is None and time.monotonic() < deadline:
