@@ -99,12 +99,13 @@ def output_path(raw: str | Path, *, overwrite: bool = False, what: str = "output
     return path
 
 
-def write_output(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
+def write_output(path: Path, content: bytes | Callable[[IO[bytes]], None]) -> Path:
     """Write a user's output file through a temporary file beside it and an atomic rename.
 
-    ``write`` receives a binary file object. A failure removes the temporary file and leaves
-    whatever was at ``path`` before untouched. A symbolic link at ``path`` is replaced by the new
-    file; the file it pointed to is not written through.
+    ``content`` is the bytes to write, or a function that writes into a binary file object. A failure removes
+    the temporary file and leaves whatever was at ``path`` before untouched; a system refusal (no space, no
+    permission) is the user's :class:`InputError`. A symbolic link at ``path`` is replaced by the new file;
+    the file it pointed to is not written through.
     """
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -115,14 +116,22 @@ def write_output(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
         ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)
+            if isinstance(content, bytes):
+                fh.write(content)
+            else:
+                content(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # as an ordinary new file would be (mkstemp makes 0600)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError(
+                f"Keel could not write '{path}': {exc.strerror or 'permission denied'}.",
+                "Choose a folder you can write to, or another file name.",
+            ) from None
         raise
     return path
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from core.cli.common import AddCommand
 from core.errors import InputError
@@ -97,12 +97,7 @@ def _export(info: ModelInfo, raw: str, overwrite: bool) -> Path:
         )
     path = output_path(raw, overwrite=overwrite, what="model card")
     text = _markdown(info) if suffix == ".md" else workflows.model_card(info)
-    data = text.encode("utf-8")
-
-    def write(f: IO[bytes]) -> None:
-        f.write(data)
-
-    return write_output(path, write)
+    return write_output(path, text.encode("utf-8"))
 
 
 def cmd_card(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

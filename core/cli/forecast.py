@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from core.cli.common import AddCommand, read
 
@@ -92,22 +92,10 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _write(path: Path, frame: Any) -> None:
-    from core.errors import InputError
     from core.models import to_safe_csv
     from core.paths import write_output
 
-    payload = to_safe_csv(frame)
-
-    def write(fh: IO[bytes]) -> None:
-        fh.write(payload)
-
-    try:
-        write_output(path, write)
-    except OSError as exc:
-        raise InputError(
-            f"Keel could not write '{path}': {exc.strerror or 'permission denied'}.",
-            "Choose a folder you can write to, or another file name.",
-        ) from None
+    write_output(path, to_safe_csv(frame))
 
 
 def add_forecast(command: AddCommand) -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from core.cli.common import AddCommand, seconds
 from core.errors import InputError
@@ -244,13 +243,6 @@ def add_schedule(command: AddCommand) -> None:
     _json_flag(remove)
 
 
-def _writer(data: bytes) -> Callable[[IO[bytes]], None]:
-    def write(fh: IO[bytes]) -> None:
-        fh.write(data)
-
-    return write
-
-
 def _print_unit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import team
     from core.paths import output_path, write_output
@@ -270,7 +262,7 @@ def _print_unit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             else [first, output_path(Path(first).with_suffix(".timer"), overwrite=args.overwrite)]
         )
         for target, text in zip(targets, texts.values(), strict=True):
-            write_output(target, _writer(text.encode("utf-8")))
+            write_output(target, text.encode("utf-8"))
             written.append(str(target))
     out = {**texts, "written": written}
     text = "\n".join(texts.values()) if not written else "wrote " + " and ".join(written)

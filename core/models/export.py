@@ -21,7 +21,7 @@ import json
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from core import store
 from core.errors import InputError
@@ -177,18 +177,7 @@ def export_model(
     kind = "notebook" if notebook is not None else "script"
     out = output_path(notebook if notebook is not None else str(script), overwrite=overwrite, what=f"{kind} file")
     recipe = recipe_for(model_ref)
-    payload = (notebook_json(recipe) if kind == "notebook" else script_text(recipe)).encode("utf-8")
-
-    def write(fh: IO[bytes]) -> None:
-        fh.write(payload)
-
-    try:
-        write_output(out, write)
-    except OSError as exc:
-        raise InputError(
-            f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
-            "Choose a folder you can write to, or another file name.",
-        ) from None
+    write_output(out, (notebook_json(recipe) if kind == "notebook" else script_text(recipe)).encode("utf-8"))
     return {
         "model": recipe.model,
         "out": str(out),

@@ -14,7 +14,7 @@ import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -407,18 +407,7 @@ def _score_file(
     if out is None:
         result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
         return result
-    payload = to_safe_csv(scored)
-
-    def write(fh: IO[bytes]) -> None:
-        fh.write(payload)
-
-    try:
-        write_output(out, write)
-    except OSError as exc:
-        raise InputError(
-            f"Keel could not write '{out}': {exc.strerror or 'permission denied'}.",
-            "Choose a folder you can write to, or another file name.",
-        ) from None
+    write_output(out, to_safe_csv(scored))
     return result
 
 
