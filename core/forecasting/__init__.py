@@ -7,6 +7,8 @@ them by backtest, and the order list built from a forecast.
 * ``plan`` -> ``fitting`` -> ``backtest`` -> ``choice``: one series from plan to chosen, calibrated forecast;
   ``engine`` runs them over a table (``parallel``: worker processes); ``results`` and ``scoring``.
 * ``orders``: an order list from a forecast.
+* ``known``: what the page offers about the shop (holiday countries and regions, driver and stock-out
+  columns, how far ahead each driver is filled in); ``stored``: a stored table's forecast, kept (the page's job).
 * ``calendar`` (holidays and the user's events), ``drivers`` (columns known ahead, stock-outs) and ``adjust``
   (their effects, a candidate that must win its place in the backtest): what the shop knows, used when
   :func:`forecast` is given ``holidays``, ``events``, ``drivers`` or ``stockout``.
@@ -17,20 +19,28 @@ as a module (helpers for choosing columns, frequency and horizon).
 
 from core.forecasting import timeseries
 from core.forecasting.engine import every_choice, forecast, forecast_panel
+from core.forecasting.known import KnownColumns, driver_days_ahead, holiday_countries, holiday_regions, known_columns
 from core.forecasting.orders import OrderLine, OrderPlan, order_plan
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
+from core.forecasting.stored import forecast_dataset
 
 __all__ = [
     "Backtest",
     "BacktestWindow",
     "ForecastResult",
+    "KnownColumns",
     "ModelScore",
     "OrderLine",
     "OrderPlan",
     "SeriesForecast",
+    "driver_days_ahead",
     "every_choice",
     "forecast",
+    "forecast_dataset",
     "forecast_panel",
+    "holiday_countries",
+    "holiday_regions",
+    "known_columns",
     "order_plan",
     "timeseries",
 ]

@@ -161,11 +161,11 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
         )
     trial = {**state, "preds": {**state["preds"], best: preds}, "scores": {**scores, best: new}}
     factor, bt, windows = calibrate(trial, best)
-    mean, lo, hi = final
-    lo, hi = mean - factor * (mean - lo), mean + factor * (hi - mean)
-    if state["plan"].nonneg:
-        mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
-    events = [_event(n, eff.beta[j], mult, y) for j, n in enumerate(extras.names) if extras.kinds[j] == "event"]
+    shut = _closed(extras, y, past, use) if mult else set()
+    mean, lo, hi = _shut(extras, shut, _widen(final, factor, state["plan"].nonneg))
+    events = [
+        _event(n, eff.beta[j], mult, y, j in shut) for j, n in enumerate(extras.names) if extras.kinds[j] == "event"
+    ]
     drivers = [
         {
             **_driver(n, eff.per_unit(j), mult, y, bool(np.isin(past[:, j], (0.0, 1.0)).all())),
@@ -215,10 +215,45 @@ def _what(extras: Extras) -> str:
     return " and ".join(parts) or "nothing"
 
 
-def _event(name: str, beta: float, mult: bool, y: np.ndarray) -> dict[str, Any]:
+def _closed(extras: Extras, y: np.ndarray, past: np.ndarray, use: np.ndarray) -> set[int]:
+    """The events (their columns) on whose every day in the history nothing sold: the shop was closed."""
+    out = set()
+    for j, kind in enumerate(extras.kinds):
+        on = (past[:, j] > 0) & use & np.isfinite(y)
+        if kind == "event" and on.any() and np.all(y[on] == 0) and np.nanmean(y[~on & use]) > 0:
+            out.add(j)
+    return out
+
+
+def _widen(forecast: Forecast, factor: float, nonneg: bool) -> Forecast:
+    """The interval scaled by the backtest's calibration ``factor``; nothing below 0 for sales."""
+    mean, lo, hi = forecast
+    lo, hi = mean - factor * (mean - lo), mean + factor * (hi - mean)
+    if nonneg:
+        mean, lo, hi = np.maximum(mean, 0), np.maximum(lo, 0), np.maximum(hi, 0)
+    return mean, lo, hi
+
+
+def _shut(extras: Extras, shut: set[int], forecast: Forecast) -> Forecast:
+    """The forecast with nothing sold on the future days of events the shop was always closed on."""
+    if not shut:
+        return forecast
+    off = (extras.future[:, sorted(shut)] > 0).any(axis=1)
+    mean, lo, hi = (np.where(off, 0.0, a) for a in forecast)
+    return mean, lo, hi
+
+
+def _event(name: str, beta: float, mult: bool, y: np.ndarray, closed: bool = False) -> dict[str, Any]:
     """An event's learnt effect: a share of the usual level (sales) or a number of units."""
     if beta == 0:
         return {"event": name, "effect": None, "sentence": f"{name}: not in the history, so no effect was learnt."}
+    if closed:
+        return {
+            "event": name,
+            "effect": -1.0,
+            "closed": True,
+            "sentence": f"{name}: closed (nothing sold on it in the history, so none is forecast)",
+        }
     level = float(np.mean(y)) or 1.0
     share = math.expm1(beta) if mult else beta / level
     if share <= -0.9:

@@ -54,6 +54,7 @@ def parse_regions(text: str | Sequence[str] | None) -> list[tuple[str, str | Non
                 "Use a two-letter ISO country code, optionally with a region: US, GB, DE, AU-VIC.",
             )
         regions = list(supported[country])
+        region = next((r for r in regions if r.upper() == region), region)  # 'AU-NSW Western', 'DE-Augsburg'
         if region and region not in regions:
             shown = ", ".join(f"{country}-{r}" for r in regions[:8]) or "none (use the country alone)"
             raise InputError(

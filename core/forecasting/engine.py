@@ -175,6 +175,8 @@ def forecast(
             stockout=stockout,
             t0=t0,
         )
+    if _has_future_rows(frame, date, value):  # rows after a series' last value with it empty: the future, not zeros
+        frame = split_future(frame, date, str(value), id)[0]
     panel = prepare(
         frame,
         date,
@@ -186,6 +188,12 @@ def forecast(
         stockouts_as_missing=stockouts_as_missing,
     )
     return forecast_panel(panel, h, lv, season, progress, windows=windows, workers=workers, t0=t0)
+
+
+def _has_future_rows(frame: Any, date: str, value: Any) -> bool:
+    """Could the table hold rows after a series' last value with the value empty (one value column)?"""
+    ok = isinstance(value, str) and isinstance(frame, pd.DataFrame) and {value, date} <= set(frame.columns)
+    return bool(ok and frame[value].isna().any())
 
 
 def forecast_known(
@@ -211,6 +219,7 @@ def forecast_known(
         raise InputError("The table is empty.", "Upload a file with one row per date (and per product).")
     if drivers or stockout:
         value = check_known(frame, value, drivers, stockout)
+    if isinstance(value, str):  # rows after a series' last value with it empty are the future, not zeros
         history, ahead = split_future(frame, date, value, id)
     else:
         history, ahead = frame, frame.iloc[:0]

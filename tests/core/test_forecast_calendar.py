@@ -15,7 +15,14 @@ from hypothesis.extra.pandas import column, data_frames
 
 from core.cli import main
 from core.errors import InputError
-from core.forecasting import forecast
+from core.forecasting import (
+    driver_days_ahead,
+    forecast,
+    forecast_dataset,
+    holiday_countries,
+    holiday_regions,
+    known_columns,
+)
 from core.forecasting.calendar import build_calendar, parse_events, parse_regions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -401,3 +408,120 @@ def test_cli_bad_order_settings_are_exit_2(
     )
     assert code == 2 and message in err and "hint: " in err
     assert not (tmp_path / "o.csv").exists()
+
+
+# --------------------------------------------------------------------------- the shop sample and the page's helpers
+CALENDAR_SHOP = ROOT / "data" / "shop_calendar.csv"
+
+
+def calendar_shop(products: tuple[str, ...] | None = None) -> pd.DataFrame:
+    frame = pd.read_csv(CALENDAR_SHOP)
+    return frame if products is None else frame[frame["product"].isin(products)].reset_index(drop=True)
+
+
+def test_rows_after_the_last_sale_with_the_value_empty_are_the_future_not_zeros() -> None:
+    frame = calendar_shop(("House blend 250g",))
+    res = forecast(frame, "date", "units_sold", "product", horizon=7)
+    (house,) = res.series
+    assert house.dates[0] == pd.Timestamp("2026-01-01")  # right after the last sale, not after the empty rows
+    assert min(house.yhat) > 5  # 31 empty days read as zeros would pull this towards 0
+    assert not any("ends with" in f.message for f in res.all_findings())
+
+
+def test_the_espresso_january_is_forecast_at_januarys_level_not_decembers() -> None:
+    frame = calendar_shop(("Espresso beans 1kg",))
+    res = forecast(frame, "date", "units_sold", "product", horizon=31, holidays="GB-ENG")
+    (beans,) = res.series
+    sold = frame.dropna(subset=["units_sold"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    january = sold[sold["date"].dt.month == 1]["units_sold"].mean()
+    december = sold[sold["date"].dt.month == 12]["units_sold"].mean()
+    assert december > 2.3 * january  # the sample holds the problem
+    assert abs(np.mean(beans.yhat) - january) < 0.3 * january < abs(np.mean(beans.yhat) - december)
+
+
+def test_a_day_the_shop_was_always_closed_is_said_so_and_forecast_at_zero() -> None:
+    frame = calendar_shop(("House blend 250g",))
+    res = forecast(frame, "date", "units_sold", "product", horizon=10, holidays="GB")
+    (house,) = res.series
+    effects = {e["event"]: e for e in house.events}
+    assert effects["New Year's Day"]["sentence"] == (
+        "New Year's Day: closed (nothing sold on it in the history, so none is forecast)"
+    )
+    assert effects["Christmas Day"]["effect"] == -1.0
+    assert house.yhat[0] == 0.0 and house.hi[0] == 0.0  # 1 January 2026
+    assert min(house.yhat[1:]) > 5
+    assert effects["Boxing Day"].get("closed") is None and -0.8 < effects["Boxing Day"]["effect"] < 0
+
+
+def test_the_shop_sample_with_a_planned_promotion_and_stock_outs() -> None:
+    frame = calendar_shop(("House blend 250g", "Green tea 50 bags"))
+    res = forecast(
+        frame, "date", "units_sold", "product", horizon=31, holidays="GB-ENG", drivers=["on_promotion"],
+        stockout="out_of_stock",
+    )  # fmt: skip
+    house, tea = (next(s for s in res.series if s.id == name) for name in ("House blend 250g", "Green tea 50 bags"))
+    assert "on_promotion" in house.drivers_used
+    promo = next(d for d in house.drivers if d["driver"] == "on_promotion")
+    assert 0.3 < promo["effect_per_unit"] < 1.2  # made with +70 %
+    week = [y for d, y in zip(house.dates, house.yhat) if pd.Timestamp("2026-01-12") <= d <= pd.Timestamp("2026-01-18")]
+    before = [
+        y for d, y in zip(house.dates, house.yhat) if pd.Timestamp("2026-01-05") <= d <= pd.Timestamp("2026-01-11")
+    ]
+    assert sum(week) > 1.3 * sum(before)
+    assert tea.stockout is not None and tea.stockout["periods"] == 16 and tea.stockout["lost_demand"] > 40
+
+
+def test_holiday_countries_and_regions_have_plain_names() -> None:
+    countries = dict(holiday_countries())
+    assert countries["GB"] == "United Kingdom" and countries["DE"] == "Germany" and len(countries) > 100
+    assert list(countries.values()) == sorted(countries.values())
+    assert ("ENG", "England") in holiday_regions("GB") and holiday_regions("gb") == holiday_regions("GB")
+    assert holiday_regions("XX") == ()
+    for code, _ in holiday_regions("AU"):  # every region offered is one the forecast accepts
+        assert parse_regions(f"AU-{code}")
+
+
+def test_known_columns_and_how_far_ahead_drivers_are_filled_in() -> None:
+    frame = calendar_shop()
+    known = known_columns(frame, "date", "units_sold", "product")
+    assert known.drivers == ("price", "on_promotion", "out_of_stock")  # not case_pack: fixed per product
+    assert known.stock_marks == ("on_promotion", "out_of_stock")
+    assert driver_days_ahead(frame, "date", "units_sold", "product", ["price", "on_promotion"]) == {
+        "price": 31,
+        "on_promotion": 31,
+    }
+    short = frame[~((frame["product"] == "Decaf beans 250g") & (frame["date"] > "2026-01-10"))]
+    assert driver_days_ahead(short, "date", "units_sold", "product", ["price"]) == {"price": 10}
+    history = frame.dropna(subset=["units_sold"])
+    assert driver_days_ahead(history, "date", "units_sold", "product", ["price"]) == {"price": 0}
+
+
+def test_the_shop_sample_is_small_and_remade_from_its_seed(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_shop_sample", ROOT / "data" / "make_shop_sample.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--out", str(tmp_path)]) == 0
+    assert (tmp_path / module.FILE).read_bytes() == CALENDAR_SHOP.read_bytes()
+    assert CALENDAR_SHOP.stat().st_size < 1_000_000
+    frame = calendar_shop()
+    assert frame.groupby("category")["product"].nunique().to_dict() == {"coffee": 3, "tea": 3}
+    closed = frame[frame["date"].isin(["2024-12-25", "2025-01-01", "2025-12-25"])]
+    assert (closed["units_sold"] == 0).all()
+
+
+def test_forecast_dataset_keeps_the_calendar_with_the_forecast() -> None:
+    from core import store
+    from core.data import load_sample
+
+    info = load_sample("shop_calendar")
+    forecast_id, res = forecast_dataset(
+        info.id, date="date", value="units_sold", id="product", ids=("House blend 250g",), horizon=14,
+        holidays="GB", events=pd.DataFrame({"date": ["2026-01-09"], "event": ["Open day"]}),
+    )  # fmt: skip
+    assert [s.id for s in res.series] == ["House blend 250g"]
+    assert forecast_id > 0
+    assert any(e["event"] == "Christmas Day" for e in res.series[0].events) or res.series[0].notes
+    assert store.load_dataset(info.id).shape[0] == 4572
