@@ -5,7 +5,7 @@ fairness. Measures with their ranges, curves and per-answer scores are one click
 import streamlit as st
 
 from core import charts, store, workflows
-from core.models import evaluate
+from core.models import evaluate, load_registered
 from core.vocab import percent
 from ui import state
 from ui.common import chart, choose, details, esc, guard, need, page
@@ -18,8 +18,21 @@ models = store.list_models()
 need(bool(models), "Train a model first; then its report card appears here.", "pages/2_Train.py", "Train a model →")
 info = choose("Model", sorted(models, key=lambda m: m.id, reverse=True), state.MODEL_ID, model_words)
 
+
+@st.cache_data(show_spinner="Measuring the model at your cut-off…", max_entries=16)
+def at_cut_off(model_id: int, cut_off: float) -> evaluate.Report:
+    """The stored report measured again on the test rows at the model's cut-off (it is part of the key: a new
+    cut-off measures again), the way its predictions answer."""
+    chosen, model = load_registered(model_id)
+    X, y = workflows.holdout(chosen)
+    return evaluate.at_cutoff(workflows.stored_report(chosen), model, X, y)
+
+
 with guard():
     report = workflows.stored_report(info)
+if report is not None and info.threshold is not None:
+    with guard(stop=False):  # if the test rows cannot be read again, the stored report stays and says so below
+        report = at_cut_off(info.id, float(info.threshold))
 if report is None:
     st.info("This model has no stored evaluation. Train it again to get one.")
     st.stop()
@@ -46,11 +59,12 @@ sentences = evaluate.explain_evaluation(ev)
 st.header("In short")
 for sentence in sentences[:2]:
     st.markdown(esc(sentence))
-if cut_off_words(info):  # the stored report was measured answering with the likelier answer: say so
+if info.threshold is not None and ev.cutoff is None:
     st.caption(
-        f"✂️ {esc(cut_off_words(info))} The measures here are for answering with the likelier answer; "
-        "'Yes/no cut-off' below shows what your cut-off changes."
+        f"✂️ {esc(cut_off_words(info))} These figures could not be measured at it: they count the likelier answer."
     )
+elif evaluate.explain_cutoff(ev):  # which cut-off the right answers, the mix-ups and the groups are counted at
+    st.caption(f"✂️ {esc(evaluate.explain_cutoff(ev))}")
 for warning in info.params.get("warnings", []):
     st.warning(esc(warning), icon="⚠️")
 with details():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
-from core import jobs, store, workflows
+from core import jobs, models, store, workflows
 from core.data import DATA_DIR, load_sample
 from tests.app.helpers import open_page, texts
 from ui import state
@@ -184,3 +185,28 @@ def test_evaluate_page_applies_the_cost_cut_off_and_models_page_clears_it() -> N
     [b for b in at.button if b.label == "Go back to the most likely answer (no cut-off)"][0].click().run()
     assert not at.exception and store.get_model(model.id).threshold is None
     assert "a cut-off you chose" not in texts(at)
+
+
+def test_evaluate_page_measures_at_the_chosen_cut_off_and_says_so() -> None:
+    from core.models import evaluate
+
+    info = load_sample("customer_churn")
+    model = workflows.train_and_register(info.id, target="churned", time_budget_s=30).model
+    at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: model.id})
+    stored = workflows.stored_report(model).evaluation
+    assert "These figures count the answer the model finds likelier" in texts(at)
+    store.set_threshold(model.id, 0.2, reason="test")
+    at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: model.id})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    body = texts(at)
+    said = "These figures use your cut-off: the model answers 'yes' when its chance is at least 20%, as its predictions do."
+    assert said in body and "count the likelier answer" not in body
+    _, loaded = models.load_registered(model.id)
+    X, y = workflows.holdout(model)
+    measured = evaluate.evaluate(loaded, X, y, "classification").metrics["accuracy"]
+    assert measured != stored.metrics["accuracy"]  # a 20% cut-off answers 'yes' far more often
+    measured_at = evaluate.at_cutoff(workflows.stored_report(model), loaded, X, y).evaluation
+    headline = evaluate.explain_metric(measured_at, "accuracy")
+    assert headline in body and evaluate.explain_metric(stored, "accuracy") not in body
+    heatmaps = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t["type"] == "heatmap"]
+    assert [h["text"] for h in heatmaps] == [[[f"{v:,}" for v in row] for row in measured_at.confusion]]

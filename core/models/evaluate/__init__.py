@@ -18,7 +18,8 @@ return them. One module per concern:
 ``parity``             fairness(model, X, y, sensitive_column) -> FairnessReport
 ``perturb``            robustness(model, X, y, task) -> RobustnessReport
 ``importance``         drivers(model, X, y, task) -> DriverReport (importance + partial dependence)
-``report``             full_report(model, X, y, task, ...) -> Report (all of the above, one JSON blob)
+``report``             full_report(model, X, y, task, ...) -> Report (all of the above, one JSON blob);
+                       at_cutoff(report, model, X, y) -> Report measured again at a yes/no cut-off
 ``inputs``, ``serial``  checking what is given; the JSON round trip
 =====================  =================================================================
 
@@ -48,6 +49,7 @@ from core.models.evaluate.performance import (
     Gap,
     Residuals,
     evaluate,
+    explain_cutoff,
     explain_evaluation,
     explain_gap,
     explain_metric,
@@ -64,7 +66,7 @@ from core.models.evaluate.reliability import (
     explain_recalibration,
     recalibrate,
 )
-from core.models.evaluate.report import Report, full_report
+from core.models.evaluate.report import Report, at_cutoff, full_report
 from core.models.evaluate.slicing import Slice, SliceReport, explain_slices, slices
 
 __all__ = [
@@ -93,11 +95,13 @@ __all__ = [
     "Slice",
     "SliceReport",
     "ThresholdChoice",
+    "at_cutoff",
     "calibration",
     "choose_threshold",
     "drivers",
     "evaluate",
     "explain_calibration",
+    "explain_cutoff",
     "explain_drivers",
     "explain_evaluation",
     "explain_fairness",

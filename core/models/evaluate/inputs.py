@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
+from core.models.predict import apply_cutoff
 from core.vocab import count
 
 TASKS = ("classification", "regression")
@@ -93,8 +94,26 @@ def predict_proba(model: Any, X: pd.DataFrame) -> np.ndarray | None:
     return proba if proba.ndim == 2 else None
 
 
-def predict_codes(model: Any, X: pd.DataFrame, classes: np.ndarray) -> np.ndarray:
-    """The model's answers as positions in ``classes``."""
+def answering_cutoff(model: Any, classes: np.ndarray, cutoff: float | None = None) -> float | None:
+    """The cut-off a yes/no model's answers follow: ``cutoff`` when given, else the one stored with the model
+    (a registered model loaded by :func:`core.models.load_registered` carries it, and predictions follow it);
+    None for other models, which answer with the most likely answer."""
+    if len(classes) != 2:
+        return None
+    chosen = cutoff if cutoff is not None else getattr(model, "cutoff", None)
+    return None if chosen is None else float(chosen)
+
+
+def predict_codes(
+    model: Any, X: pd.DataFrame, classes: np.ndarray, cutoff: float | None = None, proba: np.ndarray | None = None
+) -> np.ndarray:
+    """The model's answers as positions in ``classes``: its most likely answer, or for a yes/no model with a
+    ``cutoff`` the rule predictions use (:func:`core.models.predict.apply_cutoff`: the second answer where its
+    chance, ``proba``'s second column, reaches the cut-off)."""
+    if cutoff is not None and len(classes) == 2:
+        chances = proba if proba is not None else predict_proba(model, X)
+        if chances is not None and chances.shape == (len(X), 2):
+            return np.asarray(apply_cutoff(chances, (0, 1), cutoff), dtype=np.int64)
     pred = np.asarray(model.predict(X))
     idx = pd.Index(classes).get_indexer(pd.Index(pred))
     if (idx < 0).any():  # a model predicting labels not in classes_: should never happen

@@ -12,7 +12,9 @@ import pandas as pd
 from core.errors import InputError
 from core.models.evaluate.inputs import (
     answer_codes,
+    answering_cutoff,
     model_classes,
+    model_features,
     positive_index,
     predict_codes,
     prepare_rows,
@@ -65,15 +67,27 @@ def fairness(
     positive_label: Any = None,
     min_count: int = 30,
     max_groups: int = 8,
+    cutoff: float | None = None,
 ) -> FairnessReport:
     """Yes/no models only: per group of ``sensitive_column`` (numeric columns in quarters) the
     share flagged 'yes', recall (share of real 'yes' caught) and precision, and the largest
-    gaps between groups with at least ``min_count`` rows."""
+    gaps between groups with at least ``min_count`` rows.
+
+    Groups come only from a column the model reads, as slices do: a column left out of training (an
+    identifier, a leak, one the user removed) is refused. The model's answers follow its cut-off as in
+    :func:`~core.models.evaluate.evaluate` (``cutoff``, else the one stored with it)."""
     X, y, _ = prepare_rows(X, y)
     if sensitive_column not in X.columns:
         raise InputError(
             f"Column {quoted(sensitive_column)} is not in the table.",
             "Pick the column that holds the group (e.g. sex, age band).",
+        )
+    read = model_features(model, X)
+    if sensitive_column not in read:
+        shown = ", ".join(quoted(c) for c in read[:8]) + (", …" if len(read) > 8 else "")
+        raise InputError(
+            f"The model was trained without {quoted(sensitive_column)}, so its groups are not compared.",
+            f"Pick one of the columns the model learned from: {shown}.",
         )
     classes = model_classes(model)
     if len(classes) != 2:
@@ -83,7 +97,7 @@ def fairness(
         )
     pos = positive_index(classes, positive_label)
     actual = answer_codes(y, classes) == pos
-    flagged = predict_codes(model, X, classes) == pos
+    flagged = predict_codes(model, X, classes, answering_cutoff(model, classes, cutoff)) == pos
     grouped = group_rows(X[sensitive_column], max_groups)
     if grouped is None:
         raise InputError(

@@ -14,6 +14,7 @@ import pandas as pd
 from core.errors import InputError
 from core.models.evaluate.inputs import (
     answer_codes,
+    answering_cutoff,
     check_task,
     model_classes,
     positive_index,
@@ -105,6 +106,9 @@ class Evaluation(Serial):
     baseline_metrics: dict[str, float | None] = field(default_factory=dict)
     gap: Gap | None = None
     notes: tuple[str, ...] = ()
+    # a yes/no model's cut-off its answers (and so accuracy, the confusion, per answer) followed: the chance of
+    # the second answer in ``classes`` at or above which it answers that; None: the most likely answer
+    cutoff: float | None = None
 
     HEADLINE: ClassVar[dict[str, str]] = {"classification": "accuracy", "regression": "mae"}
 
@@ -127,21 +131,25 @@ class _Scored:
     pc: np.ndarray | None = None  # predicted answers as codes
     proba: np.ndarray | None = None
     pos: int = -1  # the code of 'yes' for a yes/no model
+    cutoff: float | None = None  # the yes/no cut-off the answers followed
     y_num: np.ndarray | None = None  # regression: the truth
     pred: np.ndarray | None = None  # and the predictions
 
 
-def _score_classifier(model: Any, X: pd.DataFrame, y: pd.Series, positive_label: Any) -> _Scored:
+def _score_classifier(
+    model: Any, X: pd.DataFrame, y: pd.Series, positive_label: Any, cutoff: float | None = None
+) -> _Scored:
     classes = model_classes(model)
     k = len(classes)
     yc = answer_codes(y, classes)
-    pc = predict_codes(model, X, classes)
     proba = predict_proba(model, X)
     if proba is not None and proba.shape != (len(y), k):
         proba = None
+    used = answering_cutoff(model, classes, cutoff) if proba is not None else None
+    pc = predict_codes(model, X, classes, used, proba)
     pos = positive_index(classes, positive_label) if k == 2 else -1
     stats = classification_stats(yc, pc, proba, k, pos)
-    return _Scored("classification", classes, stats, yc=yc, pc=pc, proba=proba, pos=pos)
+    return _Scored("classification", classes, stats, yc=yc, pc=pc, proba=proba, pos=pos, cutoff=used)
 
 
 def _score_regressor(model: Any, X: pd.DataFrame, y: pd.Series, target: str | None) -> _Scored:
@@ -280,8 +288,14 @@ def evaluate(
     row_noun: str = "rows",
     seed: int = 0,
     n_boot: int = 200,
+    cutoff: float | None = None,
 ) -> Evaluation:
     """Score ``model`` on hold-out rows ``X`` with true answers ``y``.
+
+    A yes/no model answers as its predictions do: by ``cutoff`` when given, else by the cut-off stored with
+    it (a registered model's ``cutoff``), else with the most likely answer. The cut-off changes accuracy,
+    balanced accuracy, F1, the confusion and the per-answer table; the measures of its chances (ROC AUC,
+    average precision, log loss, Brier, calibration) do not depend on it. ``Evaluation.cutoff`` says which.
 
     Every headline number gets a seeded bootstrap 95% interval (``n_boot`` resamples of the
     rows) and one plain sentence. ``baseline`` is another fitted model to compare against; when
@@ -294,7 +308,7 @@ def evaluate(
     n = len(y)
     target = None if y.name is None else str(y.name)
     if task == "classification":
-        s = _score_classifier(model, X, y, positive_label)
+        s = _score_classifier(model, X, y, positive_label, cutoff)
     else:
         s = _score_regressor(model, X, y, target)
     metrics = {key: (None if stat is None else point(stat, n)) for key, stat in s.stats.items()}
@@ -320,6 +334,7 @@ def evaluate(
         gap=Gap(gap_key, g_val, g_ci[0] if g_ci else None, g_ci[1] if g_ci else None, ""),
         notes=tuple(notes),
         positive_label=details.pop("positive_label", None),
+        cutoff=s.cutoff,
         **details,
     )
     assert ev.gap is not None
@@ -374,6 +389,22 @@ def explain_metric(ev: Evaluation, key: str) -> str:
         "always guessing the average).",
     }
     return sentences.get(key, f"{metric_label(key)}: {as_metric(v)}")
+
+
+def explain_cutoff(ev: Evaluation) -> str:
+    """Which cut-off a yes/no model's figures use, in one sentence ('' for other models)."""
+    if ev.task != "classification" or len(ev.classes) != 2:
+        return ""
+    second = quoted(ev.classes[-1])
+    if ev.cutoff is None:
+        return (
+            f"These figures count the answer the model finds likelier: {second} when its chance is 50% or more "
+            "(no cut-off chosen)."
+        )
+    return (
+        f"These figures use your cut-off: the model answers {second} when its chance is at least "
+        f"{percent(ev.cutoff, None if float(100 * ev.cutoff).is_integer() else 1)}, as its predictions do."
+    )
 
 
 def _signed_points(x: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import pandas as pd
 
 from core.models.evaluate.costs import ThresholdChoice, choose_threshold
 from core.models.evaluate.importance import DriverReport, drivers
-from core.models.evaluate.inputs import model_classes, positive_index, predict_proba, prepare_rows
+from core.models.evaluate.inputs import answering_cutoff, model_classes, positive_index, predict_proba, prepare_rows
 from core.models.evaluate.parity import FairnessReport, fairness
 from core.models.evaluate.performance import Evaluation, evaluate
 from core.models.evaluate.perturb import RobustnessReport, robustness
@@ -72,3 +73,35 @@ def full_report(
         if sensitive_column is not None:
             fa = fairness(model, X, y, sensitive_column, positive_label=positive_label)
     return Report(ev, sl, rb, dr, th, fa)
+
+
+def at_cutoff(
+    report: Report,
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    cutoff: float | None = None,
+    row_noun: str = "rows",
+    seed: int = 0,
+    n_boot: int = 200,
+) -> Report:
+    """``report`` with what a yes/no model's cut-off changes measured again on its test rows ``X``/``y``: the
+    headline measures, the gap to a simple guess, the confusion and per-answer table, and the groups (slices),
+    all at ``cutoff`` (else the one stored with the model, as predictions use). The measures of its chances
+    (ROC AUC, log loss, Brier, calibration) come out as before. Without a cut-off the report is returned as it is."""
+    ev = report.evaluation
+    if ev.task != "classification" or len(ev.classes) != 2:
+        return report
+    used = answering_cutoff(model, model_classes(model), cutoff)
+    if used is None:
+        return report
+    measured = evaluate(
+        model, X, y, ev.task, positive_label=ev.positive_label, row_noun=row_noun, seed=seed, n_boot=n_boot, cutoff=used
+    )
+    groups = (
+        None
+        if report.slices is None
+        else slices(model, X, y, ev.task, row_noun=row_noun, seed=seed, n_boot=n_boot, cutoff=used)
+    )
+    return dataclasses.replace(report, evaluation=measured, slices=groups)

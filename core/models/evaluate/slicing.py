@@ -13,9 +13,11 @@ import pandas as pd
 from core.errors import InputError
 from core.models.evaluate.inputs import (
     answer_codes,
+    answering_cutoff,
     check_task,
     is_numeric,
     model_classes,
+    model_features,
     predict_codes,
     prepare_rows,
     quoted,
@@ -52,6 +54,7 @@ class SliceReport(Serial):
     sentences: tuple[str, ...]
     hidden: int = 0  # groups under ``min_count`` rows: not listed (a rare value, a name, must not show)
     min_count: int = 30
+    cutoff: float | None = None  # a yes/no model's cut-off its answers followed (None: the most likely answer)
 
 
 def _quarters(s: pd.Series) -> list[tuple[str, np.ndarray]] | None:
@@ -106,6 +109,7 @@ def slices(
     row_noun: str = "rows",
     seed: int = 0,
     n_boot: int = 200,
+    cutoff: float | None = None,
 ) -> SliceReport:
     """How the model does on each group of rows: per value of each categorical column (top
     ``max_categories`` values + 'other') and per quarter of each numeric column.
@@ -115,23 +119,23 @@ def slices(
     ``hidden``): a one-passenger group says nothing and may name a person. A slice is called out
     (``worse``) only when it has ``min_share`` of all rows too, and the overall figure lies outside the
     slice's interval on the bad side. ``columns`` defaults to the model's own input columns when it
-    has ``feature_names`` (a column the model left out, e.g. a name, is not sliced).
+    has ``feature_names`` (a column the model left out, e.g. a name, is not sliced). A yes/no model's answers
+    follow its cut-off as in :func:`~core.models.evaluate.evaluate` (``cutoff``, else the one stored with it).
     """
     check_task(task)
     X, y, _ = prepare_rows(X, y)
     n = len(y)
-    if columns is None:
-        used = getattr(model, "feature_names", None)
-        columns = [c for c in X.columns if c in set(used)] if isinstance(used, list) else list(X.columns)
-    columns = list(columns)
+    columns = model_features(model, X) if columns is None else list(columns)
     missing = [c for c in columns if c not in X.columns]
     if missing:
         raise InputError(
             f"Column {quoted(missing[0])} is not in the table.", f"Pick from: {', '.join(map(str, X.columns[:10]))}."
         )
+    used_cutoff = None
     if task == "classification":
         classes = model_classes(model)
-        per_row = (answer_codes(y, classes) == predict_codes(model, X, classes)).astype(float)
+        used_cutoff = answering_cutoff(model, classes, cutoff)
+        per_row = (answer_codes(y, classes) == predict_codes(model, X, classes, used_cutoff)).astype(float)
         key = "accuracy"
     else:
         per_row = np.abs(y.to_numpy(dtype=float) - np.asarray(model.predict(X), dtype=float))
@@ -160,7 +164,7 @@ def slices(
             big = cnt / n >= min_share
             beyond = (high is not None and overall > high) if key == "accuracy" else (low is not None and overall < low)
             out.append(Slice(str(col), label, kind, cnt, cnt / n, float(vals.mean()), low, high, bool(big and beyond)))
-    report = SliceReport(task, key, overall, n, tuple(out), tuple(skipped), (), hidden, min_count)
+    report = SliceReport(task, key, overall, n, tuple(out), tuple(skipped), (), hidden, min_count, used_cutoff)
     return dataclasses.replace(report, sentences=tuple(explain_slices(report, row_noun=row_noun)))
 
 
