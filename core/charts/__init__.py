@@ -4,7 +4,8 @@ drawing needs.
 
 The modules follow the domains: ``data`` (a table's columns), ``evaluation`` (curves and headline measures),
 ``diagnostics`` (slices, robustness, drivers, cut-off, fairness), ``models`` (one row's chances, versions),
-``forecast``, ``monitoring`` (drift, batches over time) and ``tables``; ``style`` holds what they share.
+``forecast``, ``monitoring`` (drift, batches over time), ``relations`` (how columns relate, one row's
+explanation) and ``tables``; ``style`` holds what they share.
 Pages and the CLI use the names below (``charts.roc_figure(...)``).
 """
 
@@ -33,6 +34,7 @@ from core.charts.monitoring import (
     drift_timeline_figure,
     performance_timeline_figure,
 )
+from core.charts.relations import contributions_figure, relations_figure, target_relation_figure
 from core.charts.style import PALETTE, plain_text, split_title
 from core.charts.tables import (
     STAGE_WORDS,
@@ -60,6 +62,7 @@ __all__ = [
     "column_figure",
     "columns_table",
     "confusion_figure",
+    "contributions_figure",
     "dataset_history_table",
     "drift_details_table",
     "drift_histogram_figure",
@@ -82,6 +85,7 @@ __all__ = [
     "plain_text",
     "pr_figure",
     "probability_figure",
+    "relations_figure",
     "residuals_figure",
     "robustness_figure",
     "roc_figure",
@@ -89,6 +93,7 @@ __all__ = [
     "slices_figure",
     "split_title",
     "stage_history_table",
+    "target_relation_figure",
     "threshold_figure",
     "versions_table",
 ]

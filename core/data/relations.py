@@ -23,7 +23,7 @@ the rest pooled).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,8 @@ MAX_LEVELS = 30  # categories kept per column; the rest are pooled as "other"
 MIN_ROWS = 10  # fewer rows with both values: no measure
 ENOUGH_ROWS = 30  # fewer: the measure is given, marked as resting on too little data
 MAX_PAIRS = 200  # pairs listed, strongest first
+SENTENCE_PAIRS = 20  # the strongest pairs also get a sentence (the rest: "")
+REDUNDANT = 0.95  # a pair at least this strong says the same thing twice: a model needs only one of them
 _BINS = 10
 
 
@@ -50,6 +52,12 @@ class Pair:
     rows: int
     p_value: float | None
     enough_data: bool
+    sentence: str = ""  # what a teacher would say (the strongest pairs only)
+
+    @property
+    def redundant(self) -> bool:
+        """The two columns say (nearly) the same thing."""
+        return abs(self.strength) >= REDUNDANT
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class TargetLink:
     rows: int
     p_value: float | None
     enough_data: bool
+    column_kind: str = "category"  # how the column was measured: "number" | "category"
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class Relations:
     target: tuple[TargetLink, ...] | None
     skipped: dict[str, str] = field(default_factory=dict)  # column -> why it was left out
     notes: tuple[str, ...] = ()
+    target_kind: str | None = None  # how the target was measured: "number" | "category" (None: no target)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +91,7 @@ class Relations:
             "target": None if self.target is None else [vars(t) for t in self.target],
             "skipped": [{"column": c, "reason": r} for c, r in self.skipped.items()],
             "notes": list(self.notes),
+            "target_kind": self.target_kind,
         }
 
 
@@ -344,7 +355,13 @@ def _pairs(columns: list[_Column]) -> list[Pair]:
             mi = mutual_information(bins[a.name], bins[b.name])
             found.append(Pair(a.name, b.name, measure, round(strength, 6), round(mi, 6), rows, p, rows >= ENOUGH_ROWS))
     found.sort(key=lambda p: -abs(p.strength))
-    return found[:MAX_PAIRS]
+    by_name = {c.name: c for c in columns}
+    return [
+        replace(p, sentence=_pair_sentence(by_name[p.a], by_name[p.b], p.measure, p.strength))
+        if i < SENTENCE_PAIRS
+        else p
+        for i, p in enumerate(found[:MAX_PAIRS])
+    ]
 
 
 # --------------------------------------------------------------------------- against a target, in words
@@ -365,9 +382,19 @@ def _sentence(col: _Column, target: _Column, measure: str, strength: float) -> s
         direction = "higher" if strength > 0 else "lower"
         return f"{head}: where '{col.name}' is higher, '{target.name}' tends to be {direction}."
     if col.kind == "category" and target.kind == "category":
-        return head + ": " + _rates(col, target)
-    cat, num = (col, target) if col.kind == "category" else (target, col)
-    return head + ": " + _typical(cat, num)
+        detail = _rates(col, target)
+    else:
+        cat, num = (col, target) if col.kind == "category" else (target, col)
+        detail = _typical(cat, num)
+    return f"{head}: {detail}" if detail else f"{head}."
+
+
+def _pair_sentence(a: _Column, b: _Column, measure: str, strength: float) -> str:
+    """A pair's sentence; a pair that says the same thing twice says so."""
+    said = _sentence(a, b, measure, strength)
+    if abs(strength) >= REDUNDANT:
+        said += " They say nearly the same thing, so a model needs only one of them."
+    return said
 
 
 def _rates(col: _Column, target: _Column) -> str:
@@ -421,7 +448,9 @@ def _links(columns: list[_Column], target: _Column) -> list[TargetLink]:
         mi = mutual_information(_bins(col), tbins)
         sentence = _sentence(col, target, measure, strength)
         out.append(
-            TargetLink(col.name, measure, round(strength, 6), sentence, round(mi, 6), rows, p, rows >= ENOUGH_ROWS)
+            TargetLink(
+                col.name, measure, round(strength, 6), sentence, round(mi, 6), rows, p, rows >= ENOUGH_ROWS, col.kind
+            )
         )
     out.sort(key=lambda link: -abs(link.strength))
     return out
@@ -464,7 +493,8 @@ def explore(frame: pd.DataFrame, target: str | None = None, *, seed: int = 0) ->
             f"{count(len(skipped), 'column')} left out: " + "; ".join(f"'{c}' {r}" for c, r in skipped.items()) + "."
         )
     links = None if target_column is None else tuple(_links(columns, target_column))
-    return Relations(len(frame), len(sample), tuple(_pairs(columns)), links, skipped, tuple(notes))
+    kind = None if target_column is None else target_column.kind
+    return Relations(len(frame), len(sample), tuple(_pairs(columns)), links, skipped, tuple(notes), kind)
 
 
 def explore_text(found: Relations, top: int = 8) -> str:

@@ -25,7 +25,8 @@ training function is ``train.train``.
 from core.models import evaluate, train
 from core.models.card import model_card_html
 from core.models.encoding import CategoryCodes
-from core.models.export import export_model
+from core.models.explain import RowExplanation, common_categories, explain_one
+from core.models.export import export_content, export_model
 from core.models.model import TRUSTED_TYPES, KeelModel, RecalibratedKeelModel, convert_legacy_artifact
 from core.models.predict import (
     OnePrediction,
@@ -47,11 +48,15 @@ __all__ = [
     "LeaderboardRow",
     "OnePrediction",
     "RecalibratedKeelModel",
+    "RowExplanation",
     "SchemaReport",
     "TrainResult",
     "check_schema",
+    "common_categories",
     "convert_legacy_artifact",
     "evaluate",
+    "explain_one",
+    "export_content",
     "export_model",
     "load_registered",
     "model_card_html",

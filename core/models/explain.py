@@ -94,6 +94,9 @@ class RowExplanation:
     reasons: tuple[Reason, ...]  # the columns that pushed most, largest push first
     sentence: str
     contributions: dict[str, float]  # every input column
+    is_share: bool = True  # pushes are chances (percentage points), not numbers in the target's units
+    explained: str = ""  # the output explained: "proba_yes", "the predicted class's chance" or "prediction"
+    headline: str = ""  # what the sentence explains: "Why the chance of 'yes' is 40%"
 
 
 # --------------------------------------------------------------------------- the model's input columns
@@ -369,9 +372,18 @@ def typical_row(model: KeelModel) -> pd.DataFrame:
     return pd.DataFrame({k: [v] for k, v in row.items()})
 
 
-def explain_one(values: dict[str, Any], model: KeelModel, *, background: pd.DataFrame | None = None) -> RowExplanation:
+def explain_one(
+    values: dict[str, Any],
+    model: KeelModel,
+    *,
+    background: pd.DataFrame | None = None,
+    dataset_id: int | None = None,
+) -> RowExplanation:
     """The one-row form's explanation: the few columns that pushed this answer most, in a sentence. Empty fields
-    are missing values, as :func:`core.models.predict.predict_one` treats them."""
+    are missing values, as :func:`core.models.predict.predict_one` treats them. ``dataset_id`` (the stored
+    dataset the model learned from) gives a linear model its average training row to start from."""
+    if background is None and dataset_id is not None and needs_background(model):
+        background = background_for(dataset_id)
     names = model.feature_names
     blank = {n for n in names if values.get(n) is None or (isinstance(values.get(n), str) and not values[n].strip())}
     row = pd.DataFrame({n: [np.nan if n in blank else values.get(n)] for n in names})
@@ -395,6 +407,25 @@ def background_for(dataset_id: int | None) -> pd.DataFrame | None:
     except (KeelError, OSError):
         return None
     return data.sample(BACKGROUND_ROWS, random_state=0) if len(data) > BACKGROUND_ROWS else data
+
+
+def common_categories(model: KeelModel, training: pd.DataFrame | None, least: int = 2) -> dict[str, list[str]]:
+    """For each category column of the model, the categories its schema lists that at least ``least`` training
+    rows have (a value seen once taught the model nothing it can use, so a form should not offer it), most
+    common first. Without the training rows (``None``, or a column missing from them), the schema's list."""
+    from core.models.features import to_category_text
+
+    out: dict[str, list[str]] = {}
+    for feat in model.schema["features"]:
+        if feat["kind"] in ("numeric", "boolean", "datetime"):
+            continue
+        name, listed = str(feat["name"]), [str(c) for c in feat.get("categories", [])]
+        if training is None or name not in training.columns:
+            out[name] = listed
+            continue
+        counts = to_category_text(training[name]).value_counts(dropna=True)
+        out[name] = [c for c in listed if int(counts.get(c, 0)) >= least]
+    return out
 
 
 # --------------------------------------------------------------------------- in words
@@ -430,4 +461,11 @@ def explain_row(explanations: Explanations, frame: pd.DataFrame, i: int, top: in
     else:
         listed = ", ".join(r.words for r in reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1].words
         sentence = f"Mostly because {listed}; the usual answer is {usual}."
-    return RowExplanation(base, output, tuple(reasons), sentence, {str(k): float(v) for k, v in row.items()})
+    contributions = {str(k): float(v) for k, v in row.items()}
+    if explanations.is_share and i < len(explanations.predicted):
+        headline = f"Why the chance of '{explanations.predicted[i]}' is {percent(output)}"
+    else:
+        headline = f"Why the prediction is {number(output)}"
+    return RowExplanation(
+        base, output, tuple(reasons), sentence, contributions, explanations.is_share, explanations.output, headline
+    )

@@ -159,6 +159,14 @@ def notebook_json(r: Recipe) -> str:
     return str(nbformat.writes(book))
 
 
+def export_content(model_ref: str | int, kind: str) -> bytes:
+    """The reproduction as bytes, for a download button (``kind``: "notebook" or "script"); nothing is written."""
+    if kind not in ("notebook", "script"):
+        raise InputError(f"Keel exports a notebook or a script, not '{kind}'.", "Choose 'notebook' or 'script'.")
+    recipe = recipe_for(model_ref)
+    return (notebook_json(recipe) if kind == "notebook" else script_text(recipe)).encode("utf-8")
+
+
 def export_model(
     model_ref: str | int,
     *,

@@ -4,6 +4,7 @@ so the same thing is always said the same way.
 """
 
 from core.vocab.fmt import count, date, duration, minutes, number, percent, plural, points, signed_percent
+from core.vocab.glossary import TERMS, Term, explain_term
 from core.vocab.jsonable import jsonable
 from core.vocab.metrics import (
     CLASSIFICATION_METRICS,
@@ -36,12 +37,15 @@ __all__ = [
     "METRICS",
     "REGRESSION_METRICS",
     "SEVERITY_WORDS",
+    "TERMS",
     "TRUE_WORDS",
     "Metric",
+    "Term",
     "count",
     "date",
     "duration",
     "explain_stage",
+    "explain_term",
     "exposure_warning",
     "format_metric",
     "is_lower_better",
