@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, store, workflows
-from core.data import FIXES, KINDS
+from core.data import FIXES, KINDS, explore
 from core.paths import keel_home
 from core.vocab import KIND_WORDS, SEVERITY_WORDS
 from core.vocab import count as plural
-from ui import state
+from ui import learn, state
 from ui.common import chart, choose, esc, guard, page
 from ui.upload import FILE_KINDS, upload_table
 from ui.words import dataset_words
@@ -22,6 +22,11 @@ st.title("🔎 Check my data")
 @st.cache_data(max_entries=16, show_spinner=False)
 def dataset_report(dataset_id: int, sha256: str, home: str, target: str | None, kinds_json: str):
     return workflows.dataset_profile(dataset_id, target)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def dataset_relations(dataset_id: int, sha256: str, home: str, target: str | None):
+    return explore(dataset_frame(dataset_id, sha256, home), target)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -76,7 +81,9 @@ next_steps = st.columns(3)
 next_steps[0].page_link("pages/2_Train.py", label="Next: predict a column →", icon="🏋️")
 next_steps[1].page_link("pages/6_Forecast.py", label="Or: forecast sales →", icon="📈")
 
-tab_findings, tab_columns, tab_preview, tab_versions = st.tabs(["Findings", "Columns", "Preview", "Versions & history"])
+tab_findings, tab_columns, tab_relations, tab_preview, tab_versions = st.tabs(
+    ["Findings", "Columns", "Relationships", "Preview", "Versions & history"]
+)
 
 with tab_findings:
     if not report.findings:
@@ -132,6 +139,11 @@ with tab_columns:
     column = st.selectbox("See how a column is spread", names, index=names.index(first))
     kind = {c.name: c.kind for c in report.columns}[column]
     chart(charts.column_figure(frame[column], kind))
+
+with tab_relations, guard(stop=False):
+    with st.spinner("Measuring how the columns go together…"):
+        found = dataset_relations(dataset_id, info.sha256, str(keel_home()), target)
+    learn.relationships(found, frame, target, report.findings)
 
 with tab_preview:
     st.caption(f"The first {min(len(frame), 500):,} of {len(frame):,} rows.")

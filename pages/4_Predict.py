@@ -5,9 +5,19 @@ import datetime as dt
 import streamlit as st
 
 from core import charts, jobs, store
-from core.models import KeelModel, load_registered, predict_one, score_upload, to_safe_csv
+from core.errors import KeelError
+from core.models import (
+    KeelModel,
+    RowExplanation,
+    common_categories,
+    explain_one,
+    load_registered,
+    predict_one,
+    score_upload,
+    to_safe_csv,
+)
 from core.paths import keel_home
-from ui import state
+from ui import learn, state
 from ui.common import chart, choose, esc, guard, need, page
 from ui.words import cut_off_words, model_words
 
@@ -30,8 +40,25 @@ def loaded_model(model_id: int, sha: str, home: str) -> KeelModel:
     return load_registered(model_id)[1]
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def form_categories(model_id: int, sha: str, home: str) -> dict[str, list[str]]:
+    """Each category column's choices for the one-row form: those at least two training rows have."""
+    try:
+        training = store.load_dataset(info.dataset_id) if info.dataset_id is not None else None
+    except KeelError:  # the training data was deleted: the schema's list
+        training = None
+    return common_categories(loaded_model(model_id, sha, home), training)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def why(model_id: int, sha: str, home: str, values: dict) -> RowExplanation:
+    """The one row's explanation; a linear model starts from its training rows' average."""
+    return explain_one(values, loaded_model(model_id, sha, home), dataset_id=info.dataset_id)
+
+
 with guard():
     model = loaded_model(info.id, info.artifact_sha256, str(keel_home()))
+    choices = form_categories(info.id, info.artifact_sha256, str(keel_home()))
 features = info.schema.get("features", [])
 
 tab_file, tab_row = st.tabs(["Score a file", "One row"])
@@ -99,7 +126,9 @@ with tab_row:
                 values[name] = st.date_input(label, value=None, min_value=dt.date(1900, 1, 1))
             else:
                 values[name] = st.selectbox(
-                    label, [None, *f.get("categories", [])], format_func=lambda v: "unknown" if v is None else v
+                    label,
+                    [None, *choices.get(name, f.get("categories", []))],
+                    format_func=lambda v: "unknown" if v is None else v,
                 )
         submitted = st.form_submit_button("Predict", type="primary")
     if submitted:
@@ -110,3 +139,5 @@ with tab_row:
                 chart(charts.probability_figure(result.probabilities, result.prediction))
             for note in result.notes:
                 st.caption(f"ℹ️ {esc(note)}")
+        with guard(stop=False):
+            learn.row_explanation(why(info.id, info.artifact_sha256, str(keel_home()), values))
