@@ -3,12 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, jobs, store, workflows
+from core import charts, jobs, store
+from core.data import read_table
 from core.errors import KeelError
-from core.forecasting import order_plan, timeseries
+from core.forecasting import (
+    driver_days_ahead,
+    forecast_dataset,
+    holiday_countries,
+    holiday_regions,
+    known_columns,
+    order_plan,
+    timeseries,
+)
 from core.models import to_safe_csv
 from core.paths import keel_home
-from core.vocab import percent
+from core.vocab import number, percent
 from ui import state
 from ui.common import chart, choose, details, esc, finished_job, guard, page, show_error
 from ui.upload import FILE_KINDS, upload_table
@@ -33,6 +42,16 @@ def frame_of(dataset_id: int, sha256: str, home: str) -> pd.DataFrame:
 def data_step(dataset_id: int, sha256: str, date: str, id_cols: tuple[str, ...]) -> timeseries.Frequency | None:
     frame = frame_of(dataset_id, sha256, str(keel_home()))
     return timeseries.guess_frequency(frame[[date, *[c for c in id_cols if c != date]]], date, list(id_cols) or None)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def known_step(dataset_id: int, sha256: str, date: str, value: str, id_cols: tuple[str, ...]):  # -> KnownColumns
+    frame = frame_of(dataset_id, sha256, str(keel_home()))
+    return known_columns(frame, date, value, list(id_cols) or None)
+
+
+def read_events(upload) -> pd.DataFrame | None:  # the CLI's --events format: date, event[, before, after]
+    return None if upload is None else read_table(upload.getvalue(), name=upload.name).frame
 
 
 upload_table(f"Upload your sales history — {FILE_KINDS}", key="forecast_upload")
@@ -149,10 +168,94 @@ with st.expander("More settings"):
         help="e.g. 7 for a weekly pattern in daily data, 12 for a yearly one in monthly data.",
     )
 
+COUNTRIES = dict(holiday_countries())
+EMPTY_EVENTS = pd.DataFrame(
+    {"date": pd.Series(dtype="datetime64[ns]"), "event": pd.Series(dtype="str"), "before": pd.Series(dtype="Int64"),
+     "after": pd.Series(dtype="Int64")}
+)  # fmt: skip
+with st.expander("Your calendar and shop: holidays, events, promotions, stock-outs"):
+    st.caption(
+        "Optional. Keel learns from your past sales what each of these did, and uses them only where that "
+        "made its forecasts of the past clearly better."
+    )
+    k1, k2 = st.columns(2)
+    country = k1.selectbox(
+        "Public holidays of",
+        [None, *COUNTRIES],
+        format_func=lambda c: "no public holidays" if c is None else COUNTRIES[c],
+        help="Closed days and holidays then read as what they are, not as unusual sales.",
+    )
+    regions = dict(holiday_regions(country)) if country else {}
+    region = k2.selectbox(
+        "Region",
+        [None, *regions],
+        format_func=lambda r: "the whole country" if r is None else regions[r],
+        disabled=not regions,
+        help="Some holidays are only kept in one region (England, Bavaria, Victoria).",
+    )
+    holidays = f"{country}-{region}" if country and region else country
+    typed, events_file = EMPTY_EVENTS, None
+    if st.toggle("Add your own events: promotions, closures, paydays, a local fair", key="forecast_own_events"):
+        st.caption("One row per event, with the days before and after it that it also touches.")
+        typed = st.data_editor(
+            EMPTY_EVENTS,
+            num_rows="dynamic",
+            hide_index=True,
+            column_config={
+                "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+                "event": st.column_config.TextColumn("event"),
+                "before": st.column_config.NumberColumn("days before", min_value=0, max_value=60, step=1),
+                "after": st.column_config.NumberColumn("days after", min_value=0, max_value=60, step=1),
+            },
+            key="forecast_events",
+        )
+        events_file = st.file_uploader(
+            "…or upload them: a CSV with columns date, event and optionally before, after", key="forecast_events_file"
+        )
+    drivers: list[str] = []
+    stockout = None
+    if isinstance(value, str):
+        known = known_step(dataset_id, info.sha256, date, value, tuple(id_cols))
+        d1, d2 = st.columns(2)
+        stockout = d2.selectbox(
+            "Days without stock are marked in",
+            [None, *known.stock_marks],
+            format_func=lambda c: "no column (not marked)" if c is None else c,
+            help="A column with 1 on days the shelf was empty and 0 otherwise. Those days' sales are not "
+            "taken as low demand, and Keel says how much more would likely have sold.",
+        )
+        drivers = d1.multiselect(
+            "Known ahead (drivers)",
+            [c for c in known.drivers if c != stockout],
+            placeholder="none",
+            help="Numbers or yes/no you know in advance: price, a planned promotion, opening days.",
+        )
+        st.caption(
+            f"A driver's future values go in rows after the last sale, with '{esc(value)}' left empty: one row per "
+            "date (and product) up to the forecast's last date."
+        )
+        with guard(stop=False):
+            ahead = driver_days_ahead(frame, date, value, id_col, drivers) if drivers else {}
+            for name, days in ahead.items():
+                if days < horizon:
+                    have = "has no future values" if days == 0 else f"is filled in for only {days} of the {horizon}"
+                    st.warning(
+                        f"'{esc(name)}' {have} {step.unit if step else 'period'}s ahead. Add rows after the last "
+                        f"sale with '{esc(value)}' empty and '{esc(name)}' filled in, forecast fewer "
+                        f"{step.unit if step else 'period'}s, or leave it out.",
+                        icon="⚠️",
+                    )
+    else:
+        st.caption("Drivers and stock-outs need one column to forecast (one row per date and product).")
+
 if st.button("Forecast", type="primary"):
+    typed = typed.dropna(how="all")
+    with guard():
+        given = [f for f in (typed if len(typed) else None, read_events(events_file)) if f is not None]
+        events = pd.concat(given, ignore_index=True) if given else None
     job_id = jobs.submit(
         "Forecasting",
-        workflows.run_forecast,
+        forecast_dataset,
         dataset_id,
         date=date,
         value=value,
@@ -163,6 +266,10 @@ if st.button("Forecast", type="primary"):
         season=int(season) or None,
         fill=fill,
         aggregate_to=aggregate,
+        holidays=holidays,
+        events=events,
+        drivers=drivers,
+        stockout=stockout,
     )
     # What the forecast is of travels with it: it is shown only with its own table, and labelled with the
     # column it forecast, whatever the controls above say later.
@@ -211,13 +318,31 @@ st.success(
 for finding in result.findings:
     st.warning(esc(finding.message) + " " + esc(finding.advice))
 result = charts.biggest_first(result)  # the table, the chart picker and the order list follow
+lost = [(s, s.stockout["lost_demand"]) for s in result.series if s.stockout and s.stockout.get("lost_demand")]
+if lost:
+    st.info(
+        f"Days out of stock likely cost about {number(sum(v for _, v in lost))} sales: "
+        + "; ".join(f"{esc(s.id)} about {number(v)}" for s, v in sorted(lost, key=lambda x: -x[1])[:5])
+        + ". Those days did not pull the forecasts down.",
+        icon="📦",
+    )
 
 # one series without an id is named by its column (a wide table's series are named by theirs already)
 labels = result.series_labels(value_label)
 pick = st.selectbox("Look at", range(len(labels)), format_func=lambda i: labels[i])
 chosen = result.series[pick]
+# what the calendar and the shop did: closed days first, then the biggest effects
+learnt = sorted(
+    (e for e in chosen.events if e.get("effect") is not None), key=lambda e: (not e.get("closed"), -abs(e["effect"]))
+)
+said = [e["sentence"] for e in learnt] + [f"{d['sentence']}; {d['moved']['sentence']}." for d in chosen.drivers]
+said += [chosen.stockout["sentence"]] if chosen.stockout and chosen.stockout.get("periods") else []
 for note in chosen.notes:
-    st.caption(f"ℹ️ {esc(note)}")
+    if note not in said:
+        st.caption(f"ℹ️ {esc(note)}")
+if said:
+    st.markdown(f"**What your calendar and shop did to '{esc(labels[pick])}'**")
+    st.markdown("\n".join(f"- {esc(text)}" for text in said))
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
 # a wide table: each series is a column, named by its last part ('North · Apples' -> 'Apples')

@@ -6,6 +6,7 @@ the columns that can be drivers or a stock-out mark, and how far ahead each driv
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,12 @@ def holiday_countries() -> tuple[tuple[str, str], ...]:
         doc = (getattr(cls, "__doc__", None) or "").strip().splitlines()
         name = doc[0].removesuffix(".").removesuffix(" holidays").removesuffix(" (the)").strip() if doc else ""
         out[code] = name or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", class_name)
-    return tuple(sorted(out.items(), key=lambda item: item[1]))
+    return tuple(sorted(out.items(), key=lambda item: _plain(item[1])))
+
+
+def _plain(name: str) -> str:
+    """A name as it sorts in a list: 'Åland Islands' with the A's."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 @lru_cache(maxsize=64)
