@@ -4,8 +4,7 @@ import streamlit as st
 
 from core import charts, jobs, store, workflows
 from core.data import read_table
-from core.monitoring import alerts, history_table, monitor_batch
-from core.vocab import is_lower_better, metric_phrase
+from core.monitoring import alerts, history_table, margin_words, monitor_batch, rules_table
 from core.vocab import minutes as minutes_text
 from ui import state
 from ui.common import chart, choose, details, esc, guard, need, page
@@ -51,14 +50,19 @@ result = st.session_state.get(state.MONITOR_RESULT)
 if result is not None and result.model.get("id") == info.id:
     mark, box = ACTION_BOX.get(result.action, ("ℹ️", "info"))
     headline = result.headline or result.action
-    # the verdict and what moved, in a few sentences; how well it does has its own section below, and the
-    # rules that fired (with their levels) are for specialists
-    getattr(st, box)(f"{mark} **{esc(headline)}** {esc(result.drift.explain if result.drift is not None else '')}")
+    drift_words = result.drift.explain if result.drift is not None else ""
+    held = [t for t in result.triggers if t.fired]
+    # the verdict and why, in at most three sentences: the rules that hold say it in plain words (every rule,
+    # with its measure and limit, is one click away); with none, what moved in the data
+    why = " ".join(t.detail for t in held[:2]) + (" (and more below)" if len(held) > 2 else "")
+    getattr(st, box)(f"{mark} **{esc(headline)}** {esc(why or drift_words)}")
     if result.performance is not None:
         st.header("How well is it doing?")
         st.markdown(esc(result.performance.explain))
     if result.drift is not None:
         st.header("What changed in the data")
+        if why:
+            st.markdown(esc(drift_words))
         with guard(stop=False):
             chart(charts.drift_overview_figure(result.drift))
         st.dataframe(charts.drift_table(result.drift), hide_index=True)
@@ -71,10 +75,13 @@ if result is not None and result.model.get("id") == info.id:
             with guard(stop=False):
                 chart(charts.drift_histogram_figure(compared[names.index(column)]))
     with details():
-        st.markdown("**The rules Keel checked**")
+        st.markdown("**Every rule Keel checked**")
         for t in result.triggers:
-            mark = "🔔" if t.fired else "·"
-            st.markdown(f"{mark} {esc(t.detail)}" + (" (already reported; waiting)" if t.cooling_down else ""))
+            st.markdown(
+                f"{'🔔' if t.fired else '·'} {esc(t.detail)}"
+                + (" (already reported; waiting)" if t.cooling_down else "")
+            )
+        st.dataframe(rules_table(result.triggers), hide_index=True)
         for note in result.notes:
             st.caption(f"ℹ️ {esc(note)}")
         if result.drift is not None:
@@ -116,11 +123,9 @@ st.caption(
 )
 kept = st.session_state.get(state.MONITOR_FRAME)
 frame_for_retrain = kept[1] if kept is not None and kept[0] == info.id else None
-measure = str(info.params.get("primary_metric") or "")
-measure = "mae" if measure == "r2" else measure  # a number model is watched, and judged, by its typical error
-named = f"The new model's {esc(metric_phrase(measure))}" if measure else "The new model"
-unit = "(% of the current one's)" if measure and is_lower_better(measure) else "(percentage points)"
-margin = st.slider(f"{named} must be better by at least {unit}", 0.0, 10.0, 1.0, 0.5) / 100
+# in the measure the gate judges by (a number model's typical error, not R²), named in plain words
+asked = margin_words(info.params.get("primary_metric"))
+margin = st.slider(esc(asked.label), 0.0, 10.0, 1.0, 0.5, help=esc(asked.help)) / 100
 if frame_for_retrain is None:
     st.caption("Check a batch that includes the real outcomes first.")
 elif st.button("Retrain with this batch"):

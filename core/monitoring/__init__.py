@@ -14,12 +14,12 @@ public as modules too.
 from core.monitoring import drift, monitor
 from core.monitoring.drift import ColumnDrift, DriftReport, DriftSettings, compare, compare_series
 from core.monitoring.estimates import MetricEstimate, estimate_performance
-from core.monitoring.gate import GateDecision, gate
+from core.monitoring.gate import GateDecision, MarginWords, gate, margin_words
 from core.monitoring.history import Alert, alerts, history_table, timeline
 from core.monitoring.labels import to_classes
 from core.monitoring.monitor import MonitorResult, monitor_batch, monitor_model
-from core.monitoring.performance import Performance, measure_performance
-from core.monitoring.triggers import DEFAULT_RULES, TriggerResult, TriggerRule, evaluate_triggers
+from core.monitoring.performance import Performance, measure_performance, plain_metric
+from core.monitoring.triggers import DEFAULT_RULES, TriggerResult, TriggerRule, evaluate_triggers, rules_table
 
 __all__ = [
     "DEFAULT_RULES",
@@ -28,6 +28,7 @@ __all__ = [
     "DriftReport",
     "DriftSettings",
     "GateDecision",
+    "MarginWords",
     "MetricEstimate",
     "MonitorResult",
     "Performance",
@@ -41,10 +42,13 @@ __all__ = [
     "evaluate_triggers",
     "gate",
     "history_table",
+    "margin_words",
     "measure_performance",
     "monitor",
     "monitor_batch",
     "monitor_model",
+    "plain_metric",
+    "rules_table",
     "timeline",
     "to_classes",
 ]

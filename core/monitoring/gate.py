@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.monitoring.performance import as_float
-from core.vocab import METRICS, format_metric, is_lower_better, metric_phrase, percent, points
+from core.monitoring.performance import as_float, plain_metric
+from core.vocab import METRICS, format_metric, is_lower_better, metric_label, metric_phrase, percent, points
 
 # Scores on a fixed 0–1 scale get an absolute margin (points); open-ended errors a relative one.
 RELATIVE_MARGIN = {"mae", "rmse", "log_loss", "mase", "mape"}
@@ -135,3 +135,45 @@ def gate(
     if improvement > 0:
         return decide("keep", f"Keep the model in use: the {facts}, less than the required {need}.", improvement)
     return decide("keep", f"Keep the model in use: the {facts}; the new model is not better.", improvement)
+
+
+@dataclass(frozen=True)
+class MarginWords:
+    """How a page asks for the gate's margin: the setting's label in plain words, its help (what the limit
+    means, an example, and the measure's specialist name), and whether the margin is a share of the current
+    model's value (an open-ended error) rather than percentage points."""
+
+    label: str
+    help: str
+    relative: bool
+
+
+def margin_words(primary_metric: str | None) -> MarginWords:
+    """The words for the margin a retrained model must win by, for a model trained with ``primary_metric``
+    (the measure :func:`gate` judges it by)."""
+    key = MONITORED_MEASURE.get(primary_metric or "", primary_metric or "")
+    if not key:
+        return MarginWords(
+            "Switch only if the new model is better by at least (percentage points)",
+            "Keel scores both models on the newest rows of the batch and switches only when the new one wins by "
+            "more than this.",
+            False,
+        )
+    relative, lower = key in RELATIVE_MARGIN, is_lower_better(key)
+    plain = plain_metric(key).lower()
+    better = "smaller" if lower else "better"
+    unit = "% of the current model's" if relative else "percentage points"
+    if relative:
+        example = f"at 1, a {plain} of 10 for the current model must fall below 9.9 for the new one"
+    elif lower:
+        example = "at 1, 20% for the current model must fall below 19% for the new one"
+    else:
+        example = "at 1, 80% for the current model must become more than 81% for the new one"
+    meaning = METRICS[key].meaning if key in METRICS else ""
+    return MarginWords(
+        f"Switch only if the new model's {plain} is {better} by at least ({unit})",
+        f"Keel scores the current model and the new one on the newest rows of the batch and puts the new one in "
+        f"use only when its {plain} is {better} by more than this: {example}. 0 switches to any model that does "
+        f"better. {meaning} (For specialists: {metric_label(key)}.)",
+        relative,
+    )

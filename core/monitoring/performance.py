@@ -13,7 +13,14 @@ import pandas as pd
 
 from core.monitoring.estimates import MetricEstimate, normalise, rank_auc
 from core.monitoring.labels import class_codes
-from core.vocab import count, jsonable, number, percent
+from core.vocab import count, jsonable, metric_label, number, percent
+
+
+def plain_metric(key: str) -> str:
+    """A measure's everyday name, without the specialist's one in brackets ('Right answers', 'Ranking
+    quality', 'Typical error'): :func:`core.vocab.metric_label` up to its bracket, which keeps the full label
+    for the details."""
+    return metric_label(key).split(" (")[0]
 
 
 def as_float(x: Any) -> float | None:

@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from core.errors import InputError
 from core.monitoring.drift import DriftReport
-from core.monitoring.performance import Performance, as_float
+from core.monitoring.performance import Performance, as_float, plain_metric
 from core.vocab import count, date, metric_phrase, number, percent, points, signed_percent
 
 ACTIONS = ("none", "review", "retrain")
@@ -41,19 +43,24 @@ class TriggerRule:
 
 DEFAULT_RULES: tuple[TriggerRule, ...] = (
     # Half the features moved: the world the model learned from has changed.
-    TriggerRule("drift_share", "Many features drifted", 0.5, "retrain", worse_by=0.1),
+    TriggerRule("drift_share", "Many columns changed", 0.5, "retrain", worse_by=0.1),
     # One of the model's 3 most important features moved: predictions can shift a lot.
-    TriggerRule("important_feature_drift", "An important feature drifted", 1, "review"),
+    TriggerRule("important_feature_drift", "A column that matters most changed", 1, "review"),
     # Measured metric 5 points worse (or typical error 20 % bigger) than at training: retrain.
     TriggerRule(
-        "metric_drop_measured", "Measured performance dropped", 0.05, "retrain", worse_by=0.02, regression_level=0.20
+        "metric_drop_measured",
+        "It does worse on the real outcomes",
+        0.05,
+        "retrain",
+        worse_by=0.02,
+        regression_level=0.20,
     ),
     # The estimate relies on calibration, so a drop seen only through it asks for a look first.
-    TriggerRule("metric_drop_estimated", "Estimated performance dropped", 0.05, "review", worse_by=0.02),
+    TriggerRule("metric_drop_estimated", "It probably does worse (estimated)", 0.05, "review", worse_by=0.02),
     # A quarter of a year: most business data changes with the seasons.
-    TriggerRule("model_age", "Model is getting old", 90, "review", worse_by=30),
+    TriggerRule("model_age", "The model is getting old", 90, "review", worse_by=30),
     # Half or double the rows of the last batch: a feed may be broken or a segment added.
-    TriggerRule("volume_change", "Batch size changed a lot", 0.5, "review", worse_by=0.25),
+    TriggerRule("volume_change", "The batch size changed a lot", 0.5, "review", worse_by=0.25),
 )
 
 
@@ -114,17 +121,37 @@ class Facts:
 Value = tuple[float | None, str, bool]  # (value, detail, fired before the cool-down); larger values are worse
 
 
-def _change(delta: float) -> str:
-    """A change of a share in words: 'down 32 percentage points'."""
-    return "no change" if delta == 0 else f"{'up' if delta > 0 else 'down'} {points(delta)}"
+#: What a rule asks for when it holds, inside a sentence: 'more than the 5-point drop that calls for a retrain'.
+ASKS = {"retrain": "calls for a retrain", "review": "is worth a review", "none": "Keel notes"}
+
+
+def _point_limit(level: float) -> str:
+    """A limit on a share as an adjective: '5-point' (percentage points)."""
+    return f"{points(level).split(' ')[0]}-point"
+
+
+def _than(value: float, limit: float) -> str:
+    """How a value stands to its limit, inside a sentence: 'more than', 'as much as', 'less than'."""
+    return "more than" if value > limit else "as much as" if value == limit else "less than"
+
+
+def _names(columns: Sequence[str]) -> str:
+    """Column names in a sentence: "'a'", "'a' and 'b'", "'a', 'b' and 'c'"."""
+    quoted = [f"'{c}'" for c in columns]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _drift_share(rule: TriggerRule, b: Facts) -> Value:
     if b.drift is None or b.drift.drift_share is None:
         return None, "No drift verdict for this batch.", False
     v = b.drift.drift_share
-    detail = f"{b.drift.n_drifted} of {b.drift.n_judged} features drifted ({percent(v)}; level {percent(rule.level)})."
-    return v, detail, v >= rule.level
+    fires = v >= rule.level
+    said = f"{b.drift.n_drifted} of the {b.drift.n_judged} columns compared changed ({percent(v)})"
+    if fires:
+        detail = f"{said}, reaching the {percent(rule.level)} that {ASKS[rule.action]}: the data has moved away from what the model learned."
+    else:
+        detail = f"{said}, under the {percent(rule.level)} that {ASKS[rule.action]}."
+    return v, detail, fires
 
 
 def _important_feature(rule: TriggerRule, b: Facts) -> Value:
@@ -135,14 +162,11 @@ def _important_feature(rule: TriggerRule, b: Facts) -> Value:
     top = [c for c, _ in sorted(b.importance.items(), key=lambda kv: -kv[1])[:TOP_FEATURES]]
     moved = [c.column for c in b.drift.columns if c.drifted and c.column in top]
     if not moved:
-        return (
-            0.0,
-            f"None of the {len(top)} most important features ({', '.join(repr(c) for c in top)}) drifted.",
-            False,
-        )
+        return 0.0, f"None of the {len(top)} columns that matter most to the model ({_names(top)}) changed.", False
+    verb = "changed; it is" if len(moved) == 1 else "changed; they are"
     detail = (
-        f"Important feature(s) drifted: {', '.join(repr(c) for c in moved)} "
-        f"(top {TOP_FEATURES}: {', '.join(repr(c) for c in top)})."
+        f"{_names(moved)} {verb} among the {len(top)} columns that matter most to the model ({_names(top)}), "
+        "so its answers may shift."
     )
     return float(len(moved)), detail, len(moved) >= rule.level
 
@@ -157,21 +181,27 @@ def _model_age(rule: TriggerRule, b: Facts) -> Value:
     if born.tzinfo is None:
         born = born.replace(tzinfo=dt.UTC)
     days = (b.now - born).total_seconds() / 86400
-    return (
-        days,
-        f"Trained {count(round(days), 'day')} ago (level {count(round(rule.level), 'day')}).",
-        days >= rule.level,
-    )
+    limit = count(round(rule.level), "day")
+    if days >= rule.level:
+        return days, f"Trained {count(round(days), 'day')} ago: past {limit}, an age that {ASKS[rule.action]}.", True
+    return days, f"Trained {count(round(days), 'day')} ago; a model older than {limit} {ASKS[rule.action]}.", False
 
 
 def _volume_change(rule: TriggerRule, b: Facts) -> Value:
     if not b.previous_rows:
         return None, "First batch: nothing to compare its size with.", False
     change = abs(b.rows / b.previous_rows - 1)
-    detail = (
-        f"{count(b.rows, 'row')} against {count(b.previous_rows, 'row')} in the previous batch "
-        f"({signed_percent(b.rows / b.previous_rows - 1)}; level ±{percent(rule.level)})."
+    said = (
+        f"This batch has {count(b.rows, 'row')} against {count(b.previous_rows, 'row')} in the previous one "
+        f"({signed_percent(b.rows / b.previous_rows - 1)})"
     )
+    if change >= rule.level:
+        detail = (
+            f"{said}, a change of more than {percent(rule.level)} either way, which {ASKS[rule.action]}: "
+            "a feed may be broken or a new group added."
+        )
+    else:
+        detail = f"{said}, within the {percent(rule.level)} either way that Keel lets pass."
     return change, detail, change >= rule.level
 
 
@@ -192,11 +222,17 @@ def _class_drop(rule: TriggerRule, perf: Performance) -> Value:
             return None, "Measured accuracy is not available for this batch (no labels).", False
         return None, "The model has no accuracy from training to compare with.", False
     drop, metric, current, ref = max(drops)
-    detail = (
-        f"Measured {metric_phrase(metric)} {percent(current, 1)} against {percent(ref, 1)} when tested after "
-        f"training ({_change(-drop)}; level: down {points(rule.level)})."
+    name = plain_metric(metric) + ("," if "," in plain_metric(metric) else "")  # 'Right answers, each …, fell'
+    moved = (
+        f"{name} fell from {percent(ref, 1)} when tested after training to {percent(current, 1)} "
+        "on this batch's labelled rows"
+        if drop > 0
+        else f"{name} went from {percent(ref, 1)} when tested after training to "
+        f"{percent(current, 1)} on this batch's labelled rows"
     )
     fires = drop >= rule.level
+    limit = f"the {_point_limit(rule.level)} drop that {ASKS[rule.action]}"
+    detail = f"{moved}, {_than(drop, rule.level)} {limit}." if drop > 0 else f"{moved}: no drop."
     n_ref, n_cur = perf.reference_rows, perf.rows_labelled
     if fires and n_ref and n_cur:
         pooled = (ref * n_ref + current * n_cur) / (n_ref + n_cur)  # the two-proportion test's pooled rate
@@ -215,10 +251,12 @@ def _error_rise(rule: TriggerRule, perf: Performance, how: str, current: float, 
     worse than always predicting the average."""
     level = rule.regression_level if rule.regression_level is not None else rule.level
     drop = (current - ref) / ref if ref > 0 else (math.inf if current > 0 else 0.0)
-    detail = (
-        f"{how} typical error {number(current)} against {number(ref)} when tested after training "
-        f"({signed_percent(drop)}; level {signed_percent(level)})."
-    )
+    where = "on this batch's labelled rows" if how == "Measured" else "on this batch (estimated)"
+    said = f"from {number(ref)} when tested after training to {number(current)} {where} ({signed_percent(drop)})"
+    if drop <= 0:
+        detail = f"The {metric_phrase('mae')} went {said}: no rise."
+    else:
+        detail = f"The {metric_phrase('mae')} grew {said}, {_than(drop, level)} the {percent(level)} rise that {ASKS[rule.action]}."
     r2, r2_ref = perf.measured.get("r2"), perf.reference.get("r2")
     if drop < level and r2 is not None and r2 < 0 and r2_ref is not None and r2_ref > 0.1:
         # the misses grew less than the level, but the model now does worse than always answering the
@@ -260,17 +298,19 @@ def _estimated_drop(rule: TriggerRule, perf: Performance) -> Value:
     low = est.low if est.low is not None else est.value
     drop = ref - top
     said = (
-        f"Estimated accuracy {percent(est.value, 1)} (probably between {percent(low, 1)} and {percent(top, 1)}) "
-        f"against {percent(ref, 1)} when tested after training"
+        f"Judging from the model's own confidence, {plain_metric('accuracy').lower()} are probably between "
+        f"{percent(low, 1)} and {percent(top, 1)} on this batch (about {percent(est.value, 1)}), against "
+        f"{percent(ref, 1)} when tested after training"
     )
+    limit = f"the {_point_limit(rule.level)} drop that {ASKS[rule.action]}"
     if drop >= rule.level:
-        return drop, f"{said}: even the top of that range is {points(drop)} lower (level: {points(rule.level)}).", True
+        return (
+            drop,
+            f"{said}: even the top of that range is {points(drop)} lower, {_than(drop, rule.level)} {limit}.",
+            True,
+        )
     where = f"{points(-drop)} above" if drop < 0 else f"only {points(drop)} below" if drop > 0 else "level with"
-    return (
-        drop,
-        f"{said}: the top of that range is {where} it, so this is no clear drop (level: {points(rule.level)} below).",
-        False,
-    )
+    return drop, f"{said}: the top of that range is {where} it, less than {limit}, so this is no clear drop.", False
 
 
 #: What each rule measures, by the rule's name.
@@ -347,3 +387,20 @@ def evaluate_triggers(
     fired_actions = [r.action for r in results if r.fired]
     action = max(fired_actions, key=ACTIONS.index) if fired_actions else "none"
     return results, action
+
+
+def rules_table(triggers: Sequence[TriggerResult], rules: Sequence[TriggerRule] = DEFAULT_RULES) -> pd.DataFrame:
+    """The rules checked on a batch, for specialists: each rule's plain title, whether it holds, what it
+    recommends, the value it measured against its limit (in the rule's own units: shares, days, rows), and the
+    rule's name as the command line and the alert log write it."""
+    titles = {r.rule: r.title for r in rules}
+    return pd.DataFrame(
+        {
+            "check": [titles.get(t.rule, t.rule.replace("_", " ")) for t in triggers],
+            "holds": ["yes" if t.fired else "no" for t in triggers],
+            "recommends": [t.action if t.fired else "—" for t in triggers],
+            "measured": [number(t.value) for t in triggers],
+            "limit": [number(t.level) for t in triggers],
+            "rule": [t.rule for t in triggers],
+        }
+    )

@@ -225,3 +225,29 @@ def test_forecast_page_warns_that_an_order_list_of_money_is_not_pieces() -> None
     press_forecast(at)
     at.run()
     assert "What to order" in texts(at) and not any("looks like money" in w.value for w in at.warning)
+
+
+def test_monitor_page_says_why_in_sentences_and_names_the_retrain_measure_plainly() -> None:
+    import numpy as np
+
+    info = load_sample("customer_churn")
+    model = workflows.train_and_register(info.id, target="churned", time_budget_s=30).model
+    assert model.params.get("primary_metric") == "roc_auc"
+    batch = pd.read_csv(DATA_DIR / "customer_churn.csv").sample(800, random_state=1)
+    # the real outcomes no longer follow the inputs: right answers fall far past the 5-point limit
+    batch["churned"] = np.random.default_rng(0).permutation(batch["churned"].to_numpy())
+    at = open_page("pages/7_Monitor.py", **{state.MODEL_ID: model.id})
+    at.file_uploader(key="monitor_upload").upload("batch.csv", batch.to_csv(index=False).encode(), "text/csv").run()
+    [b for b in at.button if b.label == "Check this batch"][0].click().run()
+    assert not at.exception
+    [box] = [plain(e.value) for e in at.error]  # a retrain is the red box: the verdict, then why, in sentences
+    assert box.startswith("**Retrain recommended.** Right answers") and " fell from " in box
+    assert "more than the 5-point drop that calls for a retrain." in box and "level" not in box
+    rules = at.dataframe[[i for i, d in enumerate(at.dataframe) if "rule" in d.value.columns][0]].value
+    assert "metric_drop_measured" in rules["rule"].tolist()  # the specialist's name, one click away
+    [slider] = [s for s in at.slider if "new model" in s.label]
+    assert plain(slider.label) == "Switch only if the new model's ranking quality is better by at least (percentage points)"
+    assert "ROC AUC" not in slider.label and "For specialists: Ranking quality (ROC AUC)." in plain(slider.help)
+    assert "at 1, 80% for the current model must become more than 81% for the new one" in plain(slider.help)
+    alerts = [plain(m.value) for m in at.markdown if m.value.startswith("🔔 **Retrain recommended** · batch")]
+    assert any("Right answers" in a and "more than the 5-point drop" in a for a in alerts)  # the alert log too

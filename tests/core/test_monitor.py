@@ -155,7 +155,9 @@ def test_drifted_batch_with_labels_shows_estimate_beside_measurement_and_fires(t
     assert perf.explain.startswith(f"Accuracy probably fell from {round(100 * metrics['accuracy'])}% to ")
     fired = {t.rule: t for t in result.triggers if t.fired}
     assert set(fired) >= {"drift_share", "important_feature_drift", "metric_drop_measured", "metric_drop_estimated"}
-    assert fired["important_feature_drift"].detail.startswith("Important feature(s) drifted: 'x1', 'x2'")
+    assert fired["important_feature_drift"].detail == (
+        "'x1' and 'x2' changed; they are among the 3 columns that matter most to the model ('x1', 'x2' and 'x3'), "
+        "so its answers may shift.")
     assert result.action == "retrain"
     assert result.target_drift is not None and result.prediction_drift is not None
     assert result.explain.startswith("The data has drifted: 3 of 4 columns (75%) changed — 'x1', 'x2', 'segment'.")
@@ -224,7 +226,9 @@ def test_regression_model_measures_with_labels_and_never_estimates():
     assert result.performance.estimated == {}
     assert result.performance.measured["mae"] == pytest.approx(2.0, abs=0.1)
     by = {t.rule: t for t in result.triggers}
-    assert by["metric_drop_measured"].fired and "level +20%" in by["metric_drop_measured"].detail
+    assert by["metric_drop_measured"].fired and by["metric_drop_measured"].detail == (
+        "The typical error grew from 0.4 when tested after training to 2.02 on this batch's labelled rows (+404%), "
+        "more than the 20% rise that calls for a retrain.")
     assert by["metric_drop_estimated"].detail == "Estimating performance without labels is only possible for classifiers."
 
 
@@ -453,7 +457,8 @@ def test_a_fall_in_balanced_accuracy_counts_even_when_accuracy_rises():
     t, action = _measured_rule(_perf("classification", {"accuracy": 0.90, "balanced_accuracy": 0.53},
                                      {"accuracy": 0.88, "balanced_accuracy": 0.85}))
     assert t.fired and action == "retrain"
-    assert t.detail.startswith("Measured balanced accuracy 53.0% against 85.0% when tested after training")
+    assert t.detail == ("Right answers, each answer counted equally, fell from 85.0% when tested after training to 53.0% "
+                        "on this batch's labelled rows, more than the 5-point drop that calls for a retrain.")
 
 
 def test_a_gap_a_small_hold_out_explains_by_chance_does_not_fire():
