@@ -31,6 +31,7 @@ st.markdown(
 )
 
 SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
+SHOWN_EVENTS = 6  # learnt holiday and event effects per product: closed days first, then the biggest
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -320,9 +321,14 @@ for finding in result.findings:
 result = charts.biggest_first(result)  # the table, the chart picker and the order list follow
 lost = [(s, s.stockout["lost_demand"]) for s in result.series if s.stockout and s.stockout.get("lost_demand")]
 if lost:
+    lost.sort(key=lambda x: -x[1])
     st.info(
-        f"Days out of stock likely cost about {number(sum(v for _, v in lost))} sales: "
-        + "; ".join(f"{esc(s.id)} about {number(v)}" for s, v in sorted(lost, key=lambda x: -x[1])[:5])
+        f"Days out of stock likely cost about {number(sum(v for _, v in lost))} sales"
+        + (
+            f" of {esc(lost[0][0].id)}"
+            if len(lost) == 1
+            else ": " + "; ".join(f"{esc(s.id)} about {number(v)}" for s, v in lost[:5])
+        )
         + ". Those days did not pull the forecasts down.",
         icon="📦",
     )
@@ -335,14 +341,17 @@ chosen = result.series[pick]
 learnt = sorted(
     (e for e in chosen.events if e.get("effect") is not None), key=lambda e: (not e.get("closed"), -abs(e["effect"]))
 )
-said = [e["sentence"] for e in learnt] + [f"{d['sentence']}; {d['moved']['sentence']}." for d in chosen.drivers]
+said = [e["sentence"] for e in learnt[:SHOWN_EVENTS]]
+said += [f"{d['sentence']}; {d['moved']['sentence']}." for d in chosen.drivers]
 said += [chosen.stockout["sentence"]] if chosen.stockout and chosen.stockout.get("periods") else []
 for note in chosen.notes:
-    if note not in said:
+    if note not in said and note not in {e["sentence"] for e in chosen.events}:
         st.caption(f"ℹ️ {esc(note)}")
 if said:
     st.markdown(f"**What your calendar and shop did to '{esc(labels[pick])}'**")
     st.markdown("\n".join(f"- {esc(text)}" for text in said))
+    if len(learnt) > SHOWN_EVENTS:
+        st.caption(f"…and {len(learnt) - SHOWN_EVENTS} smaller holiday and event effects.")
 for finding in chosen.findings:
     st.caption(f"⚠️ {esc(finding.message)} {esc(finding.advice)}")
 # a wide table: each series is a column, named by its last part ('North · Apples' -> 'Apples')

@@ -29,14 +29,6 @@ SAMPLES: tuple[Sample, ...] = (
         "Two years of daily units sold for eleven products. Forecast next month and get an order list.",
     ),
     Sample(
-        "shop_calendar",
-        "shop_calendar.csv",
-        "A coffee-and-tea shop's sales, holidays and promotions",
-        "For shop owners",
-        "Two years of daily sales of six products, closed on Christmas and New Year's Day, with promotions "
-        "(one planned for January), days out of stock and case packs. Forecast January with England's holidays.",
-    ),
-    Sample(
         "customer_churn",
         "customer_churn.csv",
         "Customers who left (or stayed)",
@@ -53,6 +45,14 @@ SAMPLES: tuple[Sample, ...] = (
         "A real, well-known dataset: body measurements of 344 penguins of three species. "
         "Can a simple model tell the species apart?",
         target="species",
+    ),
+    Sample(
+        "shop_calendar",
+        "shop_calendar.csv",
+        "A coffee-and-tea shop's sales, holidays and promotions",
+        "For shop owners",
+        "Two years of daily sales of six products, closed on Christmas and New Year's Day, with promotions "
+        "(one planned for January), days out of stock and case packs. Forecast January with England's holidays.",
     ),
 )
 

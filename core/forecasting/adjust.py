@@ -124,7 +124,7 @@ def improve(state: dict[str, Any], done: dict[str, Any], extras: Extras) -> dict
     out = dict(done)
     out["events"], out["drivers_used"], out["drivers"] = [], [], []
     out["stockout"] = _lost(state, done, extras)
-    if out["stockout"]:
+    if out["stockout"] and out["stockout"]["periods"]:  # a product never out of stock needs no note
         _note(out, out["stockout"]["sentence"])
     if state.get("done") is not None or not extras.names:
         return out
