@@ -78,12 +78,14 @@ def test_the_estimated_drop_rule_judges_the_band_not_its_middle() -> None:
     # mroz in issue 16: estimated 77.6 %, measured 86.2 %; the band reached past the training figure
     t = _estimated_rule(_perf(MetricEstimate("accuracy", 0.776, 0.70, 0.85), 0.862))
     assert not t.fired and t.action == "none"
-    assert t.detail == ("Estimated accuracy 77.6% (probably between 70.0% and 85.0%) against 86.2% when tested after "
-                        "training: the top of that range is only 1.2 percentage points below it, so this is no clear "
-                        "drop (level: 5 percentage points below).")
+    assert t.detail == ("Judging from the model's own confidence, right answers are probably between 70.0% and 85.0% "
+                        "on this batch (about 77.6%), against 86.2% when tested after training: the top of that range "
+                        "is only 1.2 percentage points below it, less than the 5-point drop that is worth a review, so "
+                        "this is no clear drop.")
     low = _estimated_rule(_perf(MetricEstimate("accuracy", 0.74, 0.70, 0.78), 0.862))
     assert low.fired and low.action == "review" and low.value == pytest.approx(0.082)
-    assert low.detail.endswith("even the top of that range is 8.2 percentage points lower (level: 5 percentage points).")
+    assert low.detail.endswith("even the top of that range is 8.2 percentage points lower, more than the 5-point drop "
+                               "that is worth a review.")
 
 
 # --------------------------------------------------------------------------- a chosen cut-off
