@@ -11,7 +11,9 @@ For each product, over the *protection period* P = lead time + review period (in
 - order now        Q = max(0, S - on hand - on order), rounded up to whole units
 - reorder point    ROP = D_L + z_service * sigma_L over the lead time L alone (for continuous review)
 
-Everything is in the forecast's units and periods.
+Everything is in the forecast's units and periods. When the forecast column is money (takings, revenue:
+:func:`core.forecasting.timeseries.value_kind`), the list is money too: each line says so, and
+``OrderPlan.warning`` says in one plain paragraph what that means and which column to forecast instead.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from scipy.stats import norm
 
 from core.errors import InputError
 from core.forecasting.results import ForecastResult, SeriesForecast
+from core.forecasting.timeseries import value_kind
 from core.vocab import count, number
 
 
@@ -51,6 +54,7 @@ class OrderPlan:
     unit: str  # "week", "day", ...
     notes: tuple[str, ...] = ()
     value_name: str | None = None  # names the product of a table with one series
+    warning: str | None = None  # when the forecast column is money: the list is in money, not things to order
 
     def to_frame(self) -> pd.DataFrame:
         """One row per product, for the CSV download."""
@@ -101,6 +105,39 @@ def _sum_over(s: SeriesForecast, periods: int, z_level: float) -> tuple[float, f
     return float(yhat[:periods].sum()), float(math.sqrt(np.sum(sd[:periods] ** 2))), extra
 
 
+def _is_money(column: str | None, frame: pd.DataFrame | None) -> bool:
+    if not column:
+        return False
+    table = frame if frame is not None and column in frame.columns else pd.DataFrame({column: []})
+    return value_kind(table, column) == "money"
+
+
+def money_warning(column: str | None, frame: pd.DataFrame | None = None) -> str | None:
+    """When the forecast column ``column`` holds money (takings, revenue), the order list's warning in plain
+    words: the list is in money, not in things to order, and which column to forecast instead (the columns of
+    ``frame`` that count what is sold, when it is given and has some). None for any other column."""
+    if not _is_money(column, frame):
+        return None
+    table = frame if frame is not None else pd.DataFrame()
+    counts = [
+        str(c)
+        for c in table.columns
+        if c != column and pd.api.types.is_numeric_dtype(table[c]) and value_kind(table, str(c)) == "quantity"
+    ]
+    if counts:
+        names = " or ".join(f"'{c}'" for c in counts[:3])
+        instead = f"To get how many to order, forecast {names} instead."
+    else:
+        instead = (
+            "To get how many to order, forecast a column that counts what you sell (pieces, packs, kilos) instead; "
+            "this table has none, so add one."
+        )
+    return (
+        f"'{column}' is money, not a count of things, so this list is in money too: 'order 900' means about 900 "
+        f"worth at the prices in '{column}', not 900 pieces. Use it to plan a budget. {instead}"
+    )
+
+
 def order_plan(
     result: ForecastResult,
     lead_time: int,
@@ -108,12 +145,15 @@ def order_plan(
     service_level: float = 0.95,
     on_hand: dict[str | None, float] | float | None = None,
     on_order: dict[str | None, float] | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> OrderPlan:
     """Safety stock, reorder point and order quantity for every series of a forecast.
 
     ``lead_time`` and ``review_period`` are in forecast periods (weeks for weekly data...).
     ``service_level`` is the chance of not running out before the next delivery (0.5-0.999).
     ``on_hand``: current stock per product id (or one number for all; default 0).
+    ``frame``: the table forecast, when at hand: a money column is judged on its values too, and the warning
+    (:func:`money_warning`) names the columns to forecast instead.
     """
     if not isinstance(lead_time, (int, np.integer)) or lead_time < 0:
         raise InputError(
@@ -128,6 +168,7 @@ def order_plan(
     sl = _service_level(service_level)
     z_level = float(norm.ppf(0.5 + result.level / 200.0))
     unit = result.freq.unit if result.freq else "period"
+    money = result.value_name if _is_money(result.value_name, frame) else None
     p = int(lead_time) + int(review_period)
     notes = []
     lines = []
@@ -143,7 +184,7 @@ def order_plan(
                 f"Lead time plus review period ({count(p, unit)}) is longer than the forecast; "
                 f"the last forecast {unit} was repeated."
             )
-        lines.append(_line(s.id, d_p, sig_p, d_l, sig_l, float(have), float(coming), sl, count(p, unit)))
+        lines.append(_line(s.id, d_p, sig_p, d_l, sig_l, float(have), float(coming), sl, count(p, unit), money))
     return OrderPlan(
         lines=tuple(lines),
         lead_time=int(lead_time),
@@ -152,6 +193,7 @@ def order_plan(
         unit=unit,
         notes=tuple(dict.fromkeys(notes)),
         value_name=result.value_name,
+        warning=money_warning(result.value_name, frame),
     )
 
 
@@ -181,8 +223,10 @@ def _line(
     coming: float,
     sl: float,
     protection: str,
+    money: str | None = None,
 ) -> OrderLine:
-    """One product's order: up to demand over the protection period plus safety stock, less what it has."""
+    """One product's order: up to demand over the protection period plus safety stock, less what it has.
+    ``money``: the forecast column when it is money; the sentence then speaks of an amount, not pieces."""
     z_sl = float(norm.ppf(sl))
     ss = z_sl * sig_p
     up_to = d_p + ss
@@ -190,7 +234,17 @@ def _line(
     q = max(0, math.ceil(up_to - have - coming - 1e-9))
     name = f"'{sid}'" if sid is not None else "this item"
     conf = f"{number(sl * 100)}%"
-    if q > 0:
+    if money is not None and q > 0:
+        sentence = (
+            f"Order about {q:,} worth of {name} now (money, as in '{money}', not pieces): covers the next "
+            f"{protection} with {conf} confidence."
+        )
+    elif money is not None:
+        sentence = (
+            f"No need to order {name} now: the {number(have + coming)} worth in stock or on order (money, as in "
+            f"'{money}') cover the next {protection} with {conf} confidence."
+        )
+    elif q > 0:
         sentence = f"Order {q:,} of {name} now: covers the next {protection} with {conf} confidence."
     else:
         sentence = (
