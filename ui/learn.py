@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
-from core.vocab import TERMS, explain_term
+from core.vocab import TERMS, count, explain_term
 from ui.common import chart, details, esc
 
 MEASURE_WORDS = {
@@ -86,7 +86,7 @@ def relationships(found: Any, frame: pd.DataFrame, target: str | None, findings:
                 st.caption(f"ℹ️ Only {link.rows} rows have both values: read this with care.")
     rest = found.target[TARGET_CHARTS:]
     if rest:
-        with details(f"The other {len(rest)} columns"):
+        with details(f"The other {count(len(rest), 'column')}"):
             st.markdown("\n".join(f"- {esc(link.sentence)}" for link in rest))
 
 
@@ -95,4 +95,4 @@ def row_explanation(explanation: Any) -> None:
     st.markdown(f"**{esc(explanation.headline)}**")
     st.info(esc(explanation.sentence), icon="💡")
     chart(charts.contributions_figure(explanation, is_share=explanation.is_share))
-    st.caption(esc(explain_term("contribution")))
+    st.caption(esc(TERMS["contribution"].meaning))

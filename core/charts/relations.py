@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts.style import MAX_SCATTER, PALETTE, empty, hover_text, layout, safe, subtitle, unique_labels
+from core.charts.style import MAX_SCATTER, PALETTE, empty, hover_text, layout, legend, safe, subtitle, unique_labels
 from core.vocab import number, percent
 
 MAX_MATRIX = 12  # columns in the matrix: the ones in the strongest pairs (a 30 x 30 grid reads on no phone)
 MAX_GROUPS = 12  # categories drawn against a target; the rest pooled as "other"
-_LABEL = 14  # characters of a column name on the matrix's axes
+_LABEL = 18  # characters of a column name on the matrix's axes
 _BLUES = [[0.0, "#f7fbff"], [0.3, "#c6dbef"], [0.6, "#4f9cc9"], [1.0, PALETTE[0]]]
 
 
@@ -90,7 +90,7 @@ def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
     fig.update_xaxes(type="category", tickangle=-45, tickfont={"size": 11}, side="bottom")
     fig.update_layout(
-        height=max(260, 150 + 34 * (k - 1)), margin={"l": 10, "r": 10, "t": 75, "b": 10}, plot_bgcolor="white"
+        height=max(240, 125 + 34 * (k - 1)), margin={"l": 10, "r": 10, "t": 75, "b": 10}, plot_bgcolor="white"
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -100,10 +100,26 @@ def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
 # --------------------------------------------------------------------------- one column against the target
 
 
-def _as_numbers(s: pd.Series) -> pd.Series:
+def _as_numbers(s: pd.Series, kind: str = "number") -> pd.Series:
+    """Numbers as floats; dates (``kind`` "date", as text or dates) as seconds since 1970; NaN where missing."""
+    if kind == "date":
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stamps = pd.to_datetime(s, errors="coerce")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(None)
+        seconds = stamps.astype("datetime64[s]").astype("int64").astype(float)
+        return seconds.where(stamps.notna())
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
         return pd.Series(np.nan, index=s.index)
     return pd.to_numeric(s, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan)
+
+
+def _shown(values: Any, kind: str) -> Any:
+    """Seconds back as dates for a date axis; numbers as they are."""
+    return pd.to_datetime(np.asarray(values, dtype=float), unit="s") if kind == "date" else values
 
 
 def _as_groups(s: pd.Series, limit: int = MAX_GROUPS) -> pd.Series:
@@ -147,6 +163,7 @@ def _rate_figure(col: pd.Series, target: pd.Series, name: str, tname: str) -> go
         fig = layout(
             fig, f"How often '{tname}' is '{focus}', by '{name}'", f"rows where '{tname}' is '{focus}' (%)", ""
         )
+        fig.update_layout(height=max(200, 110 + 30 * len(labels)))
         subtitle(fig, f"The dashed line: {percent(overall)} of all rows.")
         fig.update_xaxes(range=[0, 112], ticksuffix="%")
     else:
@@ -163,18 +180,18 @@ def _rate_figure(col: pd.Series, target: pd.Series, name: str, tname: str) -> go
                 )
             )
         fig = layout(fig, f"The mix of '{tname}' in each group of '{name}'", "share of rows (%)", "")
-        fig.update_layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0})
+        fig.update_layout(barmode="stack", height=max(200, 110 + 30 * len(labels)))
         fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(height=max(200, 110 + 30 * len(labels)), margin={"l": 10, "r": 30})
-    fig.update_yaxes(automargin=True)
+        legend(fig, 360)  # above the plot, where it never meets the axis title (a phone's width)
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    fig.update_layout(margin={"l": 10, "r": 30})
     return fig
 
 
-def _spread_figure(groups: pd.Series, values: pd.Series, gname: str, vname: str) -> go.Figure:
-    """A number by category: one box per category (middle half, median, whiskers to the 5th and 95th percentile),
-    computed here so the figure holds five numbers per box, whatever the rows."""
-    frame = pd.DataFrame({"g": _as_groups(groups), "x": _as_numbers(values)}).dropna()
+def _spread_figure(groups: pd.Series, values: pd.Series, gname: str, vname: str, kind: str) -> go.Figure:
+    """A number (or date) by category: one box per category (middle half, median, whiskers to the 5th and 95th
+    percentile), computed here so the figure holds five numbers per box, whatever the rows."""
+    frame = pd.DataFrame({"g": _as_groups(groups), "x": _as_numbers(values, kind)}).dropna()
     if frame.empty:
         return empty(f"'{vname}' by '{gname}'", "No row has both values.")
     stats = frame.groupby("g")["x"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
@@ -184,11 +201,11 @@ def _spread_figure(groups: pd.Series, values: pd.Series, gname: str, vname: str)
     fig = go.Figure(
         go.Box(
             y=labels,
-            q1=stats[0.25].to_numpy(),
-            median=stats[0.5].to_numpy(),
-            q3=stats[0.75].to_numpy(),
-            lowerfence=stats[0.05].to_numpy(),
-            upperfence=stats[0.95].to_numpy(),
+            q1=_shown(stats[0.25], kind),
+            median=_shown(stats[0.5], kind),
+            q3=_shown(stats[0.75], kind),
+            lowerfence=_shown(stats[0.05], kind),
+            upperfence=_shown(stats[0.95], kind),
             orientation="h",
             marker_color=PALETTE[0],
             fillcolor="rgba(31,111,139,0.25)",
@@ -197,22 +214,31 @@ def _spread_figure(groups: pd.Series, values: pd.Series, gname: str, vname: str)
         )
     )
     fig = layout(fig, f"How '{vname}' is spread in each group of '{gname}'", vname, "")
+    _whole_ticks(fig, frame["x"], kind)
     subtitle(fig, "Boxes: the middle half of the rows, the line in a box its middle value.")
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
     fig.update_layout(height=max(200, 120 + 34 * len(labels)), margin={"l": 10, "r": 20})
     return fig
 
 
-def _scatter_figure(col: pd.Series, target: pd.Series, name: str, tname: str) -> go.Figure:
-    frame = pd.DataFrame({"x": _as_numbers(col), "y": _as_numbers(target)}).dropna()
+def _whole_ticks(fig: go.Figure, values: pd.Series, kind: str) -> None:
+    """Whole numbers (years, counts, scores) get whole ticks without a thousands comma: 2007, 2008, not 2,007.5."""
+    if kind != "number" or not len(values) or not bool((values == values.round()).all()):
+        return
+    span = float(values.max() - values.min())
+    fig.update_xaxes(tickformat="d", **({"dtick": 1} if span <= 12 else {}))
+
+
+def _scatter_figure(col: pd.Series, target: pd.Series, name: str, tname: str, kinds: tuple[str, str]) -> go.Figure:
+    frame = pd.DataFrame({"x": _as_numbers(col, kinds[0]), "y": _as_numbers(target, kinds[1])}).dropna()
     if frame.empty:
         return empty(f"'{tname}' against '{name}'", "No row has both values.")
     if len(frame) > MAX_SCATTER:
         frame = frame.sample(MAX_SCATTER, random_state=0)
     fig = go.Figure(
         go.Scatter(
-            x=frame["x"],
-            y=frame["y"],
+            x=_shown(frame["x"], kinds[0]),
+            y=_shown(frame["y"], kinds[1]),
             mode="markers",
             marker={"color": PALETTE[0], "size": 5, "opacity": 0.5},
             hovertemplate=f"{hover_text(name)} %{{x:.4g}}: {hover_text(tname)} %{{y:.4g}}<extra></extra>",
@@ -222,17 +248,17 @@ def _scatter_figure(col: pd.Series, target: pd.Series, name: str, tname: str) ->
 
 
 def target_relation_figure(column: pd.Series, target: pd.Series, column_kind: str, target_kind: str) -> go.Figure:
-    """One column against the target, as a teacher would draw it. Kinds are "number" or "category" (as
+    """One column against the target, as a teacher would draw it. Kinds are "number", "date" or "category" (as
     :func:`core.data.explore` measured them): two categories give the rate of the target in each category,
-    a category and a number the spread of the number in each category, two numbers a scatter."""
+    a category and a number (or date) the spread of the number in each category, two numbers a scatter."""
     name, tname = str(column.name), str(target.name)
     if column_kind == "category" and target_kind == "category":
         return _rate_figure(column, target, name, tname)
-    if column_kind == "number" and target_kind == "number":
-        return _scatter_figure(column, target, name, tname)
+    if column_kind != "category" and target_kind != "category":
+        return _scatter_figure(column, target, name, tname, (column_kind, target_kind))
     if column_kind == "category":
-        return _spread_figure(column, target, name, tname)
-    return _spread_figure(target, column, tname, name)
+        return _spread_figure(column, target, name, tname, target_kind)
+    return _spread_figure(target, column, tname, name, column_kind)
 
 
 # --------------------------------------------------------------------------- one row's explanation
@@ -245,10 +271,11 @@ def contributions_figure(explanation: Any, top: int = 8, is_share: bool = True) 
     (drawn in percentage points) rather than numbers in the target's units."""
     title = "What pushed this answer up or down"
     items = sorted((_get(explanation, "contributions") or {}).items(), key=lambda kv: -abs(kv[1]))
-    items = [(c, v) for c, v in items if abs(v) > 0][:top]
+    scale = 100.0 if is_share else 1.0
+    shown = [(c, v) for c, v in items if abs(v) > 0]
+    items = [(c, v) for c, v in shown if abs(scale * v) >= 0.05][:top] or shown[:1]  # not a bar labelled "+0"
     if not items:
         return empty(title, "No column moved this answer from the usual one.")
-    scale = 100.0 if is_share else 1.0
     values = [scale * float(v) for _, v in items]
     words = [("+" if v >= 0 else "−") + number(round(abs(v), 1) if is_share else abs(v)) for v in values]
     fig = go.Figure(
@@ -258,18 +285,18 @@ def contributions_figure(explanation: Any, top: int = 8, is_share: bool = True) 
             orientation="h",
             marker_color=[PALETTE[1] if v >= 0 else PALETTE[0] for v in values],
             text=words,
-            textposition="outside",
+            textposition="auto",  # inside a long bar, outside a short one: never over the column names
+            insidetextfont={"color": "white"},
             cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    unit = "percentage points" if is_share else "the answer's units"
-    fig = layout(fig, title, f"push on the answer ({unit})", "")
+    fig = layout(fig, title, "push (percentage points)" if is_share else "push (in the answer's units)", "")
     usual = _get(explanation, "base")
     if usual is not None:
         subtitle(fig, f"Starting from the usual answer, {percent(usual) if is_share else number(usual)}.")
     reach = max(abs(v) for v in values)
-    fig.update_xaxes(range=[-1.35 * reach if min(values) < 0 else 0, 1.35 * reach if max(values) > 0 else 0])
+    fig.update_xaxes(range=[-1.4 * reach if min(values) < 0 else 0, 1.4 * reach if max(values) > 0 else 0])
     fig.update_xaxes(zeroline=True, zerolinecolor=PALETTE[4])
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
     fig.update_layout(height=max(180, 100 + 30 * len(items)), margin={"l": 10, "r": 20})

@@ -70,7 +70,7 @@ class TargetLink:
     rows: int
     p_value: float | None
     enough_data: bool
-    column_kind: str = "category"  # how the column was measured: "number" | "category"
+    column_kind: str = "category"  # how the column was measured: "number" | "date" (a number) | "category"
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Relations:
     target: tuple[TargetLink, ...] | None
     skipped: dict[str, str] = field(default_factory=dict)  # column -> why it was left out
     notes: tuple[str, ...] = ()
-    target_kind: str | None = None  # how the target was measured: "number" | "category" (None: no target)
+    target_kind: str | None = None  # how the target was measured: "number" | "date" | "category" (None: no target)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -438,6 +438,11 @@ def _typical(cat: _Column, num: _Column) -> str:
     )
 
 
+def _kind(c: _Column) -> str:
+    """How a column was measured, as a chart needs to know it: "number", "date" or "category"."""
+    return "date" if c.is_date else c.kind
+
+
 def _links(columns: list[_Column], target: _Column) -> list[TargetLink]:
     tbins = _bins(target)
     out = []
@@ -449,7 +454,7 @@ def _links(columns: list[_Column], target: _Column) -> list[TargetLink]:
         sentence = _sentence(col, target, measure, strength)
         out.append(
             TargetLink(
-                col.name, measure, round(strength, 6), sentence, round(mi, 6), rows, p, rows >= ENOUGH_ROWS, col.kind
+                col.name, measure, round(strength, 6), sentence, round(mi, 6), rows, p, rows >= ENOUGH_ROWS, _kind(col)
             )
         )
     out.sort(key=lambda link: -abs(link.strength))
@@ -493,7 +498,7 @@ def explore(frame: pd.DataFrame, target: str | None = None, *, seed: int = 0) ->
             f"{count(len(skipped), 'column')} left out: " + "; ".join(f"'{c}' {r}" for c, r in skipped.items()) + "."
         )
     links = None if target_column is None else tuple(_links(columns, target_column))
-    kind = None if target_column is None else target_column.kind
+    kind = None if target_column is None else _kind(target_column)
     return Relations(len(frame), len(sample), tuple(_pairs(columns)), links, skipped, tuple(notes), kind)
 
 

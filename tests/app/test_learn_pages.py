@@ -91,9 +91,9 @@ def test_a_pair_that_says_the_same_thing_points_to_the_findings() -> None:
 
 def test_one_row_prediction_is_explained_in_a_sentence_and_a_chart(boat_model: store.ModelInfo) -> None:
     at = open_page("pages/4_Predict.py", **{state.MODEL_ID: boat_model.id})
-    [n for n in at.number_input if n.label == "fare"][0].set_value(90.0)
-    [s for s in at.selectbox if s.label == "sex"][0].set_value("female")
-    [b for b in at.button if b.label == "Predict"][0].click().run()
+    next(n for n in at.number_input if n.label == "fare").set_value(90.0)
+    next(s for s in at.selectbox if s.label == "sex").set_value("female")
+    next(b for b in at.button if b.label == "Predict").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     body = texts(at)
     assert "Why the chance of 'yes' is" in body
@@ -111,7 +111,7 @@ def test_the_one_row_form_does_not_offer_a_category_seen_once(boat_model: store.
     assert "Zeebrugge" in boat_model.schema["features"][2]["categories"]  # the model's schema lists it
     at = open_page("pages/4_Predict.py", **{state.MODEL_ID: boat_model.id})
     assert not at.exception
-    port = [s for s in at.selectbox if s.label == "port"][0]
+    port = next(s for s in at.selectbox if s.label == "port")
     assert sorted(o for o in port.options if o != "unknown") == ["Cherbourg", "Queenstown", "Southampton"]
 
 
