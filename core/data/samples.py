@@ -49,10 +49,10 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "shop_calendar",
         "shop_calendar.csv",
-        "A coffee-and-tea shop's sales, holidays and promotions",
+        "A shop's sales with holidays",
         "For shop owners",
-        "Two years of daily sales of six products, closed on Christmas and New Year's Day, with promotions "
-        "(one planned for January), days out of stock and case packs. Forecast January with England's holidays.",
+        "Six products, two years: closed at Christmas and New Year, promotions (one planned for January), days out of "
+        "stock. Forecast January with England's holidays.",
     ),
 )
 
