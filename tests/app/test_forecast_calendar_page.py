@@ -106,3 +106,15 @@ def test_typed_events_are_learnt_and_shown_per_event() -> None:
     assert press_forecast(at) == "done", [e.value for e in at.error]
     assert not at.exception and not at.error
     assert "Shop shut: closed (nothing sold on it in the history, so none is forecast)" in texts(at)
+
+
+def test_a_driver_known_for_fewer_days_than_the_horizon_is_said_plainly() -> None:
+    at = shop_page(["House blend 250g"], 40)  # the sample's future rows cover 31 days
+    widget(at, "multiselect", "Known ahead (drivers)").set_value(["on_promotion"]).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "'on_promotion' is filled in for only 31 of the 40 days ahead. Add rows after the last sale with "
+        "'units_sold' empty and 'on_promotion' filled in, forecast fewer days, or leave it out."
+    ]
+    at.number_input[0].set_value(31).run()
+    assert not at.warning
