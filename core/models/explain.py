@@ -47,6 +47,8 @@ BACKGROUND_ROWS = 2_000  # training rows whose average a linear model's contribu
 _SEGMENTS = 8  # steps along the line from the base scores to a row's, for more than two classes
 _EXACT_CLASSES = 4  # up to this many classes, each step is shared among them by exact Shapley values
 _STEP = 1e-5  # central differences of the chance along the line
+_OUTPUTS = ("prediction", "cutoff")  # columns a scored batch gains (with the prefixes below): never inputs
+_OUTPUT_PREFIXES = ("proba_", "chance_", "contribution_")
 
 
 # --------------------------------------------------------------------------- results
@@ -67,15 +69,23 @@ class Explanations:
 
     def columns(self, names: list[str] | None = None) -> pd.DataFrame:
         """``contribution_base`` and one ``contribution_<column>`` per column in ``names`` (default: the model's
-        input columns); a column the model does not use contributes 0."""
+        input columns); a column the model does not use contributes 0.
+
+        A column whose name would clash with another output (a feature literally named ``base`` against
+        ``contribution_base``) gets `` (column)`` added, so every push is kept and they still add up. Keel's
+        own output columns in ``names`` (``prediction``, ``proba_…``, ``chance_…``, ``contribution_…``, ``cutoff``:
+        a batch scored before) are not inputs and get no column, unless the model learned from them."""
         names = list(self.contributions.columns) if names is None else names
         out: dict[str, Any] = {"contribution_base": self.base}
         for c in names:
             key = str(c)
-            if key == "base":
-                continue  # would overwrite contribution_base; its (zero) share is left out
             found = key in self.contributions.columns
-            out[f"contribution_{key}"] = self.contributions[key].to_numpy() if found else 0.0
+            if not found and (key in _OUTPUTS or key.startswith(_OUTPUT_PREFIXES)):
+                continue
+            name = f"contribution_{key}"
+            while name in out:
+                name += " (column)"
+            out[name] = self.contributions[key].to_numpy() if found else 0.0
         return pd.DataFrame(out, index=self.contributions.index)
 
 

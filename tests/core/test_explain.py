@@ -263,3 +263,32 @@ def test_the_one_row_form_gets_its_reasons() -> None:
     assert abs(row.base + sum(row.contributions.values()) - chance) <= TOLERANCE
     assert row.output == pytest.approx(chance, abs=1e-12)
     assert row.sentence.startswith("Mostly because") and "monthly_fee" in row.contributions
+
+
+# --------------------------------------------------------------------------- awkward column names
+
+
+def _two_columns(first: str) -> tuple[pd.DataFrame, object]:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({first: rng.normal(size=300), "x": rng.normal(size=300)})
+    frame["y"] = np.where(2 * frame[first] + frame["x"] + rng.normal(0, 0.5, 300) > 0, "yes", "no")
+    return frame, train(frame, "y", time_budget_s=30, seed=0, candidates=("logistic_regression",)).model
+
+
+def test_a_column_named_base_keeps_its_push_and_the_sum_holds() -> None:
+    frame, model = _two_columns("base")
+    scored = predict_frame(frame.drop(columns="y"), model, explain=True, background=frame)
+    pushes = [c for c in scored.columns if str(c).startswith("contribution_")]
+    assert pushes == ["contribution_base", "contribution_base (column)", "contribution_x"]
+    assert scored["contribution_base (column)"].abs().max() > 0.01  # the column's own push, not dropped
+    gap = scored[pushes].sum(axis=1) - scored["proba_yes"]
+    assert gap.abs().max() <= TOLERANCE
+
+
+def test_a_batch_scored_before_gets_no_pushes_for_keels_own_output_columns() -> None:
+    frame, model = _two_columns("fare")
+    once = predict_frame(frame.drop(columns="y"), model, explain=True, background=frame)
+    found = explain_frame(once, model, background=frame)
+    columns = found.columns([str(c) for c in once.columns])
+    assert list(columns.columns) == ["contribution_base", "contribution_fare", "contribution_x"]
+    assert (columns.sum(axis=1) - once["proba_yes"]).abs().max() <= TOLERANCE

@@ -101,3 +101,41 @@ def test_export_refuses_what_it_must(keel_home: Path, tmp_path: Path) -> None:
     assert gone.returncode == 2 and "error:" in gone.stderr and "hint:" in gone.stderr and gone.stdout == "", (
         gone.stderr
     )
+
+
+def test_a_retrained_version_exports_its_own_data_and_reproduces_its_own_metrics(keel_home: Path, tmp_path: Path) -> None:
+    """Version 2 from a retrain learned from a new dataset version (the old rows plus a labelled batch): its export
+    reads that version, not the first one's, and prints version 2's hold-out metrics."""
+    from core import store, workflows
+    from core.models import export_content, export_model
+
+    frame = pd.read_csv(DATA / "penguins.csv").sample(frac=1.0, random_state=0).reset_index(drop=True)
+    first = store.save_dataset(frame.iloc[:240], "penguins, first rows")
+    v1 = workflows.train_and_register(first.id, target="species", time_budget_s=60).model
+    v2 = workflows.retrain_with_gate(v1.id, frame.iloc[240:], time_budget_s=60).challenger
+    assert (v2.name, v2.version) == (v1.name, 2) and v2.dataset_id != v1.dataset_id
+    script = tmp_path / "v2.py"
+    out = export_model(f"{v2.name}:2", script=script)
+    assert out["model"] == f"{v2.name}:2" and out["dataset_id"] == v2.dataset_id
+    assert f"DATASET_ID = {v2.dataset_id!r}" in script.read_text()
+    assert export_content(v2.id, "script") == script.read_bytes()  # the download is the same file
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KEEL_HOME": str(keel_home)},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    _same_metrics(json.loads(run.stdout.strip().splitlines()[-1]), store.get_model(v2.id).metrics)
+
+
+def test_export_content_makes_a_notebook_in_memory_and_refuses_another_kind(keel_home: Path) -> None:
+    from core import store, workflows
+    from core.errors import InputError
+    from core.models import export_content
+
+    info = store.save_dataset(pd.read_csv(DATA / "penguins.csv"), "penguins")
+    model = workflows.train_and_register(info.id, target="species", time_budget_s=30).model
+    book = nbformat.reads(export_content(model.id, "notebook").decode("utf-8"), as_version=4)
+    assert "train.train(" in "".join(c.source for c in book.cells if c.cell_type == "code")
+    with pytest.raises(InputError, match="a notebook or a script, not 'pdf'"):
+        export_content(model.id, "pdf")
+    assert not list(Path(keel_home).rglob("*.ipynb")) and not list(Path(keel_home).rglob("*.py"))  # nothing written
