@@ -42,18 +42,28 @@ def _yes(ev: evaluate.Evaluation) -> str:
     return str(ev.positive_label if ev.positive_label is not None else (ev.classes[-1] if ev.classes else "yes"))
 
 
+def _named(ev: evaluate.Evaluation, label: str) -> str:
+    """An answer as the charts say it: a yes/no answer by the target's name ('churned', 'not churned' rather
+    than '1', '0'), any other by itself (:func:`core.models.evaluate.answer_name`)."""
+    from core.models import evaluate
+
+    return evaluate.answer_name(label, ev.target)
+
+
 def roc_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
     """ROC curve of a yes/no model (``Evaluation`` or its dict), with the 'guessing' diagonal."""
     ev = _evaluation(evaluation)
-    yes_raw = _yes(ev)  # the model's own answers (a 0/1 target reads '1' and '0', not 'yes' and 'no')
-    others = [str(k) for k in ev.classes if str(k) != yes_raw]
-    no_raw = others[0] if len(others) == 1 else "other"
+    # the model's own answers, by the target's name when they are yes/no ('churned', not '1'); never a bare
+    # 'yes'/'no' over answers the user wrote as 1/0
+    yes_raw = _named(ev, _yes(ev))
+    others = [str(k) for k in ev.classes if str(k) != _yes(ev)]
+    no_raw = _named(ev, others[0]) if len(others) == 1 else "other"
     title = f"How well does the model put real '{yes_raw}' cases ahead of the rest?"
     x_t, y_t = f"false alarms: share of real '{no_raw}' flagged", f"caught: share of real '{yes_raw}' flagged"
     c = ev.roc_curve
     if c is None or not c.x:
         return empty(title, "This chart needs a yes/no model that gives chances.", x_t, y_t)
-    yes = hover_text(_yes(ev))
+    yes = hover_text(yes_raw)
     thr = list(c.thresholds) if len(c.thresholds) == len(c.x) else [None] * len(c.x)
     auc = ev.metrics.get("roc_auc")
     name = "the model" + (f" (AUC {float(auc):.2f})" if finite(auc) else "")
@@ -83,7 +93,8 @@ def roc_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
 def pr_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
     """Precision-recall curve of a yes/no model, with the share of 'yes' as the guessing line."""
     ev = _evaluation(evaluation)
-    yes_raw = _yes(ev)
+    label = _yes(ev)
+    yes_raw = _named(ev, label)
     title = f"Of the cases flagged '{yes_raw}', how many really are, as more are caught?"
     x_t, y_t = f"caught: share of real '{yes_raw}' flagged", "right when flagged (precision)"
     c = ev.pr_curve
@@ -95,8 +106,8 @@ def pr_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
     base = None
     if ev.per_class and ev.n_rows:
         support = {pc.label: pc.support for pc in ev.per_class}
-        if yes_raw in support:
-            base = support[yes_raw] / ev.n_rows
+        if label in support:
+            base = support[label] / ev.n_rows
     if base is not None:
         fig.add_trace(
             go.Scatter(
@@ -135,7 +146,9 @@ def confusion_figure(evaluation: evaluate.Evaluation | Stored) -> go.Figure:
     if cm.ndim != 2 or cm.size == 0:
         return empty(title, "This chart is for models that sort rows into groups.", x_t, y_t)
     k = cm.shape[0]
-    labels = unique_labels(ev.classes if len(ev.classes) == k else range(k), 24)
+    named = [_named(ev, str(c)) for c in ev.classes]  # 'churned (yes)': the target's name, and the answer as written
+    shown = [n if n == str(c) else f"{n} ({c})" for n, c in zip(named, ev.classes)]
+    labels = unique_labels(shown if len(ev.classes) == k else range(k), 24)
     row_tot = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, row_tot, out=np.zeros_like(cm), where=row_tot > 0)
     text = [[f"{int(v):,}" for v in row] for row in cm] if k <= 20 else None

@@ -372,7 +372,7 @@ def test_fairness_reports_planted_gap():
     X = pd.DataFrame({"score": rng.normal(0, 1, n), "group": rng.choice(["A", "B"], n)})
     # group B's scores are shifted down, so the model flags it less
     X.loc[X["group"] == "B", "score"] -= 1.0
-    y = pd.Series((X["score"] + rng.normal(0, 0.5, n) > 0).astype(int))
+    y = pd.Series((X["score"] + rng.normal(0, 0.5, n) > 0).astype(int), name="approved")
     model = make_pipeline(
         ColumnTransformer([("n", "passthrough", ["score"]), ("c", OneHotEncoder(), ["group"])]), LogisticRegression()
     ).fit(X, y)
@@ -383,7 +383,7 @@ def test_fairness_reports_planted_gap():
     assert rates["A"] > rates["B"] + 0.2
     gap = next(g for g in report.gaps if g.measure == "positive_rate")
     assert gap.highest_group == "A" and gap.lowest_group == "B"
-    assert report.sentences[0].startswith("By 'group', the model flags '1' ")
+    assert report.sentences[0].startswith("By 'group', the model flags 'approved' ")  # its answer 1
     assert any("four-fifths" in s for s in report.sentences)
     assert E.FairnessReport.from_dict(report.to_dict()) == report
 

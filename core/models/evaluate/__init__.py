@@ -38,7 +38,7 @@ from core.models.evaluate.importance import (
     explain_drivers,
     permutation_importance,
 )
-from core.models.evaluate.inputs import TASKS
+from core.models.evaluate.inputs import TASKS, answer_name
 from core.models.evaluate.parity import FairnessGap, FairnessReport, GroupRates, explain_fairness, fairness
 from core.models.evaluate.performance import (
     CLASSIFICATION_KEYS,
@@ -95,6 +95,7 @@ __all__ = [
     "Slice",
     "SliceReport",
     "ThresholdChoice",
+    "answer_name",
     "at_cutoff",
     "calibration",
     "choose_threshold",

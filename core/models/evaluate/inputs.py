@@ -10,9 +10,32 @@ import pandas as pd
 
 from core.errors import InputError
 from core.models.predict import apply_cutoff
-from core.vocab import count
+from core.vocab import count, yes_no
 
 TASKS = ("classification", "regression")
+
+
+#: Target names that say nothing about what 'yes' means: a '1' of 'y' stays '1'.
+BARE_TARGETS = frozenset({"y", "target", "label", "class", "outcome", "answer", "result"})
+
+
+def answer_name(label: Any, target: str | None = None) -> str:
+    """An answer as a person reads it: a yes/no answer (1/0, true/false, yes/no: :func:`core.vocab.yes_no`) of
+    a target with a telling name is said with that name ('churned', 'not churned' for 'yes', 'no' of
+    'churned'); any other answer is itself."""
+    text = str(label)
+    said = yes_no(text)
+    if said is None or not target or str(target).strip().lower() in BARE_TARGETS:
+        return text
+    return str(target) if said else f"not {target}"
+
+
+def target_name(X: pd.DataFrame, y: pd.Series) -> str | None:
+    """The name of what the model predicts: the answers' name, unless the table holds a column of that name
+    (pandas names values computed from a column after it, and an input is never the target)."""
+    if y.name is None or y.name in X.columns:
+        return None
+    return str(y.name)
 
 
 def quoted(value: Any) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from core.errors import InputError
 from core.models.evaluate.inputs import (
     answer_codes,
+    answer_name,
     answering_cutoff,
     model_classes,
     model_features,
@@ -19,6 +20,7 @@ from core.models.evaluate.inputs import (
     predict_codes,
     prepare_rows,
     quoted,
+    target_name,
 )
 from core.models.evaluate.serial import Serial
 from core.models.evaluate.slicing import group_rows
@@ -56,6 +58,7 @@ class FairnessReport(Serial):
     groups: tuple[GroupRates, ...]
     gaps: tuple[FairnessGap, ...]
     sentences: tuple[str, ...]
+    target: str | None = None  # what the model predicts: names a yes/no answer ('churned' for '1')
 
 
 def fairness(
@@ -120,7 +123,8 @@ def fairness(
                 enough=cnt >= min_count,
             )
         )
-    report = FairnessReport(str(sensitive_column), str(classes[pos]), tuple(rows), _gaps(rows), ())
+    target = target_name(X, y)
+    report = FairnessReport(str(sensitive_column), str(classes[pos]), tuple(rows), _gaps(rows), (), target)
     return dataclasses.replace(report, sentences=tuple(explain_fairness(report)))
 
 
@@ -138,7 +142,7 @@ def _gaps(rows: list[GroupRates]) -> tuple[FairnessGap, ...]:
 
 
 def explain_fairness(r: FairnessReport) -> list[str]:
-    col, yes = quoted(r.column), quoted(r.positive_label)
+    col, yes = quoted(r.column), quoted(answer_name(r.positive_label, r.target))
     if not r.gaps:
         return [f"Too few {col} groups with enough rows (30+) to compare fairly."]
     words = {

@@ -22,6 +22,7 @@ from core.models.evaluate.inputs import (
     predict_proba,
     prepare_rows,
     quoted,
+    target_name,
 )
 from core.models.evaluate.intervals import boot_many
 from core.models.evaluate.reliability import Calibration, calibration
@@ -306,7 +307,7 @@ def evaluate(
     check_task(task)
     X, y, notes = prepare_rows(X, y)
     n = len(y)
-    target = None if y.name is None else str(y.name)
+    target = target_name(X, y)
     if task == "classification":
         s = _score_classifier(model, X, y, positive_label, cutoff)
     else:
