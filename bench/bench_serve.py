@@ -10,6 +10,10 @@ for one row and for 1,000 rows per request, with 1 and with 10 clients at once (
 kept-alive connection, requests back to back), counts requests a second and the latency each client saw
 (p50/p95, milliseconds). Clients and server share this machine's cores, as they would on one small box.
 Target (issue 19): p95 under 50 ms for one row at 10 clients on 2 cores.
+
+Latency on a shared machine moves with whatever else runs, so each case also gives the machine's load average
+and the server's own CPU time per request (its processes' user + system time, from /proc): that number hardly
+depends on the neighbours, and is the one to compare between two versions of the server.
 """
 
 from __future__ import annotations
@@ -50,20 +54,34 @@ def _client(port: int, path: str, key: str, body: bytes, seconds: float, start_a
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_case(port: int, ref: str, key: str, rows: list[dict], clients: int, seconds: float) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children")).split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(c)) for c in children)
+
+
+def run_case(port: int, ref: str, key: str, rows: list[dict], clients: int, seconds: float, server_pid: int = 0,
+             query: str = "") -> dict:
     body = json.dumps({"rows": rows}).encode()
+    cpu_before = _cpu_seconds(server_pid) if server_pid else 0.0
     out: mp.Queue = mp.Queue()
     start_at = time.time() + 1.0
-    path = f"/v1/models/{ref}/predict"
+    path = f"/v1/models/{ref}/predict{query}"
     procs = [mp.Process(target=_client, args=(port, path, key, body, seconds, start_at, out)) for _ in range(clients)]
     for p in procs:
         p.start()
     results = [out.get(timeout=seconds + 120) for _ in procs]
     for p in procs:
         p.join()
+    cpu = _cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     latencies = [x for lat, _ in results for x in lat]
     return {
         "rows_per_request": len(rows),
@@ -74,6 +92,8 @@ def run_case(port: int, ref: str, key: str, rows: list[dict], clients: int, seco
         "rows_per_s": round(len(latencies) * len(rows) / seconds),
         "p50_ms": round(_percentile(latencies, 0.50), 1),
         "p95_ms": round(_percentile(latencies, 0.95), 1),
+        "server_cpu_ms_per_request": round(cpu * 1000 / max(1, len(latencies)), 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -98,6 +118,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each case runs")
     parser.add_argument("--time-budget", type=float, default=30.0, help="training time for the model")
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument("--explain", action="store_true", help="also one row with ?explain=true, 1 client")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="keel-bench-serve-") as tmp:
         env = {**os.environ, "KEEL_HOME": str(Path(tmp) / "keel_home")}
@@ -126,20 +147,25 @@ def main() -> None:
             print(f"model: {model['name']}:{model['version']} ({model['algorithm']}), cores: {os.cpu_count()}, "
                   f"{args.workers} server process(es), {args.seconds:g} s per case", file=sys.stderr)
             results = []
-            for rows in (table[:1], table[:1000]):
-                for clients in (1, 10):
-                    result = run_case(port, "churn@champion", key, rows, clients, args.seconds)
-                    results.append(result)
-                    print(
-                        f"{result['rows_per_request']:>5} rows x {clients:>2} clients: "
-                        f"{result['requests_per_s']:>7.1f} req/s ({result['rows_per_s']:>8,} rows/s), "
-                        f"p50 {result['p50_ms']:>7.1f} ms, p95 {result['p95_ms']:>7.1f} ms, errors {result['errors']}",
-                        file=sys.stderr,
-                    )
+            cases = [(rows, clients, "") for rows in (table[:1], table[:1000]) for clients in (1, 10)]
+            if args.explain:
+                cases.append((table[:1], 1, "?explain=true"))
+            for rows, clients, query in cases:
+                result = run_case(port, "churn@champion", key, rows, clients, args.seconds, server.pid, query)
+                result["explain"] = bool(query)
+                results.append(result)
+                print(
+                    f"{result['rows_per_request']:>5} rows x {clients:>2} clients{' explain' if query else ''}: "
+                    f"{result['requests_per_s']:>7.1f} req/s ({result['rows_per_s']:>8,} rows/s), "
+                    f"p50 {result['p50_ms']:>7.1f} ms, p95 {result['p95_ms']:>7.1f} ms, "
+                    f"server CPU {result['server_cpu_ms_per_request']:>6.2f} ms/req, "
+                    f"load {result['load_average_1min']:.2f}, errors {result['errors']}",
+                    file=sys.stderr,
+                )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-        one_row_10 = next(r for r in results if r["rows_per_request"] == 1 and r["clients"] == 10)
+        one_row_10 = next(r for r in results if r["rows_per_request"] == 1 and r["clients"] == 10 and not r["explain"])
         print(json.dumps({"algorithm": model["algorithm"], "cores": os.cpu_count(), "workers": args.workers,
                           "results": results,
                           "target_met": one_row_10["p95_ms"] < 50}))

@@ -5,6 +5,11 @@ the model reference (404), the key's scope (403), the body's size (413), the row
 problem details (RFC 9457) carrying Keel's own message and hint. Checking and scoring run in worker threads, so
 one slow batch does not hold up the server; small JSON requests for one model arriving together are scored in
 one call (:mod:`core.serve.batching`); counts and latency go to :class:`~core.serve.traffic.Traffic`.
+
+A small JSON request whose model is loaded and whose reference was looked up in the last second never leaves the
+event loop until it is scored: its rows are checked in plain Python (:mod:`core.serve.plain`; anything the CLI's
+check would have something to say about takes that full check instead) and scored with the others waiting.
+``?explain=true`` adds each row's contributions and sentence (:mod:`core.serve.explaining`).
 """
 
 from __future__ import annotations
@@ -33,10 +38,22 @@ from core.bugs import log_bug
 from core.errors import KeelError, NotFoundError
 from core.models import KeelModel
 from core.serve.batching import Batcher
+from core.serve.explaining import Backgrounds, explained
 from core.serve.inputs import InputKeeper
-from core.serve.keys import KeyRing, RateLimiter, in_scope
+from core.serve.keys import KeyRing, RateLimiter, in_scope, needs_store
 from core.serve.openapi import openapi_document
-from core.serve.scoring import BadRows, ModelCache, TooLarge, records, rows_frame, score_csv
+from core.serve.plain import plain_rows
+from core.serve.scoring import (
+    BadRows,
+    ModelCache,
+    Resolver,
+    TooLarge,
+    checked,
+    records,
+    rows_frame,
+    score_csv,
+    slot_of,
+)
 from core.serve.traffic import Traffic
 from core.vocab import jsonable
 
@@ -44,6 +61,10 @@ MAX_ROWS = 50_000
 MAX_BODY_BYTES = 8 * 1024 * 1024
 SETTINGS_ENV = "KEEL_SERVE_SETTINGS"
 DRAIN_BYTES = 64 * 1024 * 1024  # a body over the limit but under this is read and dropped before the 413
+INLINE_BYTES = 64 * 1024  # a JSON body up to this size is read and checked without leaving the event loop
+INLINE_ROWS = 100  # an answer of up to this many rows is written without leaving the event loop
+_YES = ("true", "1", "yes")
+_NO = ("false", "0", "no", "")
 
 
 @dataclass
@@ -54,6 +75,7 @@ class Settings:
     traffic_flush_s: float = 5.0
     workers: int = 1  # processes sharing the socket; each enforces 1/workers of a key's rate
     keep_inputs_rows: int = 0  # >0: scored rows become monitored batches of this many rows (serve --keep-inputs)
+    model_refresh_s: float = 1.0  # a reference's model is looked up again once its answer is this old
 
     def to_env(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -71,6 +93,8 @@ class _State:
     keys: KeyRing
     limiter: RateLimiter = field(default_factory=RateLimiter)
     models: ModelCache = field(default_factory=ModelCache)
+    resolver: Resolver = field(default_factory=Resolver)
+    backgrounds: Backgrounds = field(default_factory=Backgrounds)
     traffic: Traffic = field(default_factory=Traffic)
     batcher: Batcher = field(default_factory=Batcher)
     inputs: InputKeeper | None = None
@@ -229,9 +253,9 @@ async def list_models(request: Request) -> Response:
     return _json({"models": await run_in_threadpool(visible)})
 
 
-def _resolve(ref: str, key: store.ApiKey) -> store.ModelInfo:
-    info = store.resolve_model(ref)
-    if not in_scope(key, info):
+def _resolve(state: _State, ref: str, key: store.ApiKey) -> store.ModelInfo:
+    info = state.resolver.resolve(ref)
+    if not in_scope(key, info, state.resolver.resolve):
         raise Problem(
             403,
             f"Key '{key.name}' may not score model {info.label}.",
@@ -241,8 +265,10 @@ def _resolve(ref: str, key: store.ApiKey) -> store.ModelInfo:
     return info
 
 
-def _csv(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
-    payload, frame, warnings = score_csv(data, state.models.get(info), state.settings.max_rows)
+def _csv(state: _State, info: store.ModelInfo, data: bytes, explain: bool) -> tuple[Response, int]:
+    model = state.models.get(info)
+    background = state.backgrounds.get(info, model) if explain else None
+    payload, frame, warnings = score_csv(data, model, state.settings.max_rows, explain, background)
     if state.inputs is not None:
         state.inputs.add(info.id, frame)
     headers = {"X-Keel-Model": info.label}
@@ -251,20 +277,51 @@ def _csv(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, i
     return Response(payload, headers=headers, media_type="text/csv; charset=utf-8"), len(frame)
 
 
-def _rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[KeelModel, pd.DataFrame]:
-    model = state.models.get(info)
+Answer = tuple[pd.DataFrame, list[str]]  # the outputs for a request's rows, and the check's warnings
+
+
+def _parsed(data: bytes) -> Any:
     try:
-        body = json.loads(data)
+        return json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise BadRows(
             "The request body is not valid JSON.", 'Send {"rows": [{"column": value, …}, …]} as UTF-8 JSON.'
         ) from None
-    return model, rows_frame(body, state.settings.max_rows)
 
 
-async def _json_rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple[Response, int]:
-    model, frame = await run_in_threadpool(_rows, state, info, data)
-    added, warnings = await state.batcher.score((info.id, info.artifact_sha256, info.threshold), model, frame)
+def _explained(state: _State, info: store.ModelInfo, model: KeelModel, body: Any) -> tuple[pd.DataFrame, Answer]:
+    frame = rows_frame(body, state.settings.max_rows)
+    report = checked(
+        frame,
+        model,
+        "Send every column the model needs, with numbers as numbers (or text holding a number) and dates as "
+        "text such as 2026-12-07. Rows count from 1 in the order sent.",
+    )
+    return frame, (explained(frame, model, state.backgrounds.get(info, model)), list(report.warnings))
+
+
+async def _scored(state: _State, info: store.ModelInfo, data: bytes, explain: bool) -> tuple[pd.DataFrame, Answer]:
+    """The rows sent and their answer: on the fast path when the rows certainly fit, else after the full check."""
+    found = state.models.peek(info)
+    if found is None:
+        found = await run_in_threadpool(state.models.loaded, info)
+    model, rules = found
+    small = len(data) <= INLINE_BYTES
+    body = _parsed(data) if small else await run_in_threadpool(_parsed, data)
+    if explain:
+        return await run_in_threadpool(_explained, state, info, model, body)
+    limit = state.settings.max_rows
+    rows = plain_rows(body, rules, limit) if small else await run_in_threadpool(plain_rows, body, rules, limit)
+    if rows is not None:
+        answer = await state.batcher.score_rows(slot_of(info), model, rows)
+        frame = pd.DataFrame.from_records(rows) if state.inputs is not None else pd.DataFrame()
+        return frame, answer
+    frame = await run_in_threadpool(rows_frame, body, limit)
+    return frame, await state.batcher.score(slot_of(info), model, frame)
+
+
+async def _json_rows(state: _State, info: store.ModelInfo, data: bytes, explain: bool) -> tuple[Response, int]:
+    frame, (added, warnings) = await _scored(state, info, data, explain)
     if state.inputs is not None:
         state.inputs.add(info.id, frame)
     model_json = {k: v for k, v in _model_json(info).items() if k not in ("features", "classes")}
@@ -272,7 +329,26 @@ async def _json_rows(state: _State, info: store.ModelInfo, data: bytes) -> tuple
     def answer() -> Response:
         return _json({**records(added, warnings), "model": model_json})
 
-    return (answer() if len(added) <= 100 else await run_in_threadpool(answer)), len(added)
+    return (answer() if len(added) <= INLINE_ROWS else await run_in_threadpool(answer)), len(added)
+
+
+def _explain_asked(request: Request) -> bool:
+    value = request.query_params.get("explain", "").strip().lower()
+    if value in _YES or value in _NO:
+        return value in _YES
+    raise Problem(
+        400,
+        f"'explain' must be true or false, not '{value[:40]}'.",
+        "Add ?explain=true to have each row's contributions and a sentence saying why, or leave it out.",
+        "bad_parameter",
+    )
+
+
+async def _model_for(state: _State, ref: str, key: store.ApiKey) -> store.ModelInfo:
+    """The model ``ref`` names, in the key's scope; without leaving the event loop when nothing needs the store."""
+    if state.resolver.cached(ref) is not None and not needs_store(key):
+        return _resolve(state, ref, key)
+    return await run_in_threadpool(_resolve, state, ref, key)
 
 
 async def predict(request: Request) -> Response:
@@ -286,14 +362,14 @@ async def predict(request: Request) -> Response:
             "Send JSON (Content-Type: application/json) or a CSV file (Content-Type: text/csv).",
             "unsupported_media_type",
         )
-    ref = request.path_params["ref"]
-    info = await run_in_threadpool(_resolve, ref, key)
+    explain = _explain_asked(request)
+    info = await _model_for(state, request.path_params["ref"], key)
     request.state.model_id = info.id
     data = await _body(request, state.settings.max_body_bytes)
     if media == "text/csv":
-        response, rows = await run_in_threadpool(_csv, state, info, data)
+        response, rows = await run_in_threadpool(_csv, state, info, data, explain)
     else:
-        response, rows = await _json_rows(state, info, data)
+        response, rows = await _json_rows(state, info, data, explain)
     request.state.rows = rows
     return response
 
@@ -349,6 +425,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     state = _State(
         settings,
         KeyRing(settings.key_refresh_s),
+        resolver=Resolver(settings.model_refresh_s),
         limiter=RateLimiter(share=1 / settings.workers),
         traffic=Traffic(settings.traffic_flush_s),
         inputs=InputKeeper(settings.keep_inputs_rows) if settings.keep_inputs_rows else None,

@@ -9,6 +9,9 @@ Requests are put together only when that cannot change an answer: the same colum
 dates (if any are text) written as ISO 8601, which read the same whatever else is in the batch. The batch is
 checked once; if the check finds anything to say (an error, a category never seen), each request is checked and
 answered on its own, so every message names that request's own rows. Each request gets back exactly its rows.
+
+Rows that passed the fast path's check (:mod:`core.serve.plain`: certainly nothing for the CLI's check to say)
+skip the table check altogether: every such request's rows make one table, prepared and scored in one call.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import asyncio
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import KeelError
 from core.models import KeelModel, check_schema
+from core.serve.plain import plain_frame, rules_for
 from core.serve.scoring import outputs, prepared_rows
 
 MAX_BATCH_ROWS = 2_000  # a request this big is scored on its own
@@ -33,8 +38,13 @@ Answer = tuple[pd.DataFrame, list[str]]  # the outputs for a request's rows, and
 
 @dataclass
 class _Job:
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None  # rows for the full check, or
+    rows: list[dict[str, Any]] | None  # rows that passed the fast path's check
     future: asyncio.Future[Answer]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) if self.rows is not None else len(self.frame) if self.frame is not None else 0
 
 
 def _signature(frame: pd.DataFrame, model: KeelModel) -> tuple[object, ...] | None:
@@ -72,6 +82,33 @@ def _together(frames: list[pd.DataFrame], model: KeelModel) -> list[Answer] | No
     return parts
 
 
+def score_plain(requests: list[list[dict[str, Any]]], model: KeelModel) -> list[Answer]:
+    """Each request's outputs, for requests whose rows passed the fast path's check, scored in one call."""
+    frame = plain_frame([row for rows in requests for row in rows], rules_for(model))
+    added = outputs(model.prepare(frame), model, frame)
+    parts: list[Answer] = []
+    at = 0
+    for rows in requests:
+        parts.append((added.iloc[at : at + len(rows)].set_axis(pd.RangeIndex(len(rows))), []))
+        at += len(rows)
+    return parts
+
+
+def _score_all(jobs: list[_Job], model: KeelModel) -> list[Answer | KeelError]:
+    answers: list[Answer | KeelError | None] = [None] * len(jobs)
+    plain = [i for i, job in enumerate(jobs) if job.rows is not None]
+    if plain:
+        for i, answer in zip(plain, score_plain([jobs[i].rows or [] for i in plain], model), strict=True):
+            answers[i] = answer
+    full = [i for i, job in enumerate(jobs) if job.frame is not None]
+    if full:
+        for i, found in zip(
+            full, score_jobs([jobs[i].frame for i in full if jobs[i].frame is not None], model), strict=True
+        ):
+            answers[i] = found
+    return [a for a in answers if a is not None]
+
+
 def score_jobs(frames: list[pd.DataFrame], model: KeelModel) -> list[Answer | KeelError]:
     """Each request's answer (or the user error it raised), putting together the requests that may be."""
     answers: list[Answer | KeelError | None] = [None] * len(frames)
@@ -102,25 +139,32 @@ class Batcher:
         a :class:`KeelError` when the rows do not fit the model."""
         if len(frame) >= self._max_rows:
             answer = await run_in_threadpool(_alone, frame, model)
-        else:
-            future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-            self._queues.setdefault(slot, []).append(_Job(frame, future))
-            if slot not in self._running:
-                self._running[slot] = asyncio.create_task(self._drain(slot, model))
-            return await future
-        if isinstance(answer, KeelError):
-            raise answer
-        return answer
+            if isinstance(answer, KeelError):
+                raise answer
+            return answer
+        return await self._queued(slot, model, _Job(frame, None, asyncio.get_running_loop().create_future()))
+
+    async def score_rows(self, slot: Hashable, model: KeelModel, rows: list[dict[str, Any]]) -> Answer:
+        """The outputs for rows that passed the fast path's check (:func:`core.serve.plain.plain_rows`)."""
+        if len(rows) >= self._max_rows:
+            return (await run_in_threadpool(score_plain, [rows], model))[0]
+        return await self._queued(slot, model, _Job(None, rows, asyncio.get_running_loop().create_future()))
+
+    async def _queued(self, slot: Hashable, model: KeelModel, job: _Job) -> Answer:
+        self._queues.setdefault(slot, []).append(job)
+        if slot not in self._running:
+            self._running[slot] = asyncio.create_task(self._drain(slot, model))
+        return await job.future
 
     def _take(self, slot: Hashable) -> list[_Job]:
         queue, rows = self._queues.get(slot, []), 0
         taken: list[_Job] = []
-        while queue and (not taken or rows + len(queue[0].frame) <= self._max_rows):
+        while queue and (not taken or rows + queue[0].size <= self._max_rows):
             job = queue.pop(0)
             if job.future.cancelled():  # the client went away
                 continue
             taken.append(job)
-            rows += len(job.frame)
+            rows += job.size
         return taken
 
     async def _drain(self, slot: Hashable, model: KeelModel) -> None:
@@ -130,7 +174,7 @@ class Batcher:
                 if not jobs:
                     continue
                 try:
-                    answers = await run_in_threadpool(score_jobs, [j.frame for j in jobs], model)
+                    answers = await run_in_threadpool(_score_all, jobs, model)
                 except Exception as exc:  # a bug: every request of the batch gets it (and logs it)
                     for job in jobs:
                         if not job.future.done():

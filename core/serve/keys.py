@@ -15,6 +15,7 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import store
@@ -40,18 +41,30 @@ def new_key(name: str, scope: tuple[str, ...] = (), rate_per_minute: int = DEFAU
     return secret
 
 
-def in_scope(key: store.ApiKey, info: store.ModelInfo) -> bool:
+def _bare_name(ref: str) -> bool:
+    return not any(ch in ref for ch in ":@") and not ref.isdigit()
+
+
+def needs_store(key: store.ApiKey) -> bool:
+    """Must :func:`in_scope` look a reference up for this key (its scope names a version, a stage or an id)?"""
+    return not all(_bare_name(ref) for ref in key.scope)
+
+
+def in_scope(
+    key: store.ApiKey, info: store.ModelInfo, resolve: Callable[[str], store.ModelInfo] = store.resolve_model
+) -> bool:
     """May ``key`` score the model ``info``? A bare name in the scope covers every version of that name; an id,
-    ``name:version`` or ``name@stage`` covers the model it names at the time of the request."""
+    ``name:version`` or ``name@stage`` covers the model it names at the time of the request (as ``resolve``
+    finds it: the store, or the server's :class:`core.serve.scoring.Resolver`)."""
     if not key.scope:
         return True
     for ref in key.scope:
-        if not any(ch in ref for ch in ":@") and not ref.isdigit():
+        if _bare_name(ref):
             if ref == info.name:
                 return True
             continue
         try:
-            if store.resolve_model(ref).id == info.id:
+            if resolve(ref).id == info.id:
                 return True
         except NotFoundError:  # a scope entry whose model was deleted covers nothing
             continue

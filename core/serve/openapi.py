@@ -68,9 +68,22 @@ _SCHEMAS: dict[str, Any] = {
                 "items": {
                     "type": "object",
                     "required": ["prediction"],
-                    "properties": {"prediction": _SCALAR, "cutoff": {"type": "number"}},
+                    "properties": {
+                        "prediction": _SCALAR,
+                        "cutoff": {"type": "number"},
+                        "contribution_base": {
+                            "type": ["number", "null"],
+                            "description": "with explain=true: the model's usual answer the contributions start "
+                            "from (as `predict --explain`)",
+                        },
+                        "explanation": {
+                            "type": "string",
+                            "description": "with explain=true: the columns that pushed this answer most, in a sentence",
+                        },
+                    },
                     "additionalProperties": {"type": ["number", "null"]},
-                    "description": "prediction, and for a classifier one proba_<class> per class (as the CLI).",
+                    "description": "prediction, and for a classifier one proba_<class> per class (as the CLI); with "
+                    "explain=true also contribution_base, one contribution_<column> per column sent and explanation.",
                 },
             },
             "model": {"$ref": "#/components/schemas/Model"},
@@ -116,7 +129,17 @@ def _predict_operation() -> dict[str, Any]:
                 "required": True,
                 "description": "a model id, name (the version in use), name:version or name@champion",
                 "schema": {"type": "string"},
-            }
+            },
+            {
+                "name": "explain",
+                "in": "query",
+                "required": False,
+                "description": "true: each row also gets what `python -m core predict --explain` adds "
+                "(contribution_base and one contribution_<column> per column: base + contributions equal the "
+                "explained chance or number) and `explanation`, a sentence naming the columns that pushed it most. "
+                "For CSV, the contribution columns of `predict --out OUT.csv --explain`.",
+                "schema": {"type": "boolean", "default": False},
+            },
         ],
         "requestBody": {
             "required": True,
@@ -134,6 +157,7 @@ def _predict_operation() -> dict[str, Any]:
                 },
             },
             **_AUTH_PROBLEMS,
+            "400": _problem("A query parameter Keel cannot read (explain must be true or false)."),
             "403": _problem("The key may not score this model."),
             "404": _problem("No model matches the reference."),
             "413": _problem("More rows or bytes than the server takes in one request."),

@@ -261,6 +261,26 @@ def test_bad_rows_get_422_naming_the_row_and_column(api: Api) -> None:
     assert xml.status == 415
 
 
+def test_a_wrong_type_deep_in_a_large_request_names_its_row_and_column(api: Api) -> None:
+    rows = [dict(api.new_rows[i % 40]) for i in range(700)]  # over 64 KB: read and checked in a worker thread
+    rows[576] = dict(rows[576], spend="lots")
+    answer = call(api.url + "/v1/models/churn/predict", api.key, {"rows": rows})
+    assert answer.status == 422
+    problem = answer.json()
+    assert problem["detail"] == ("This table does not fit the model: 'spend' should hold numbers, but 1 value is "
+                                 "not (row 577: 'lots').")
+    assert problem["errors"] == [{"row": 577, "column": "spend", "value": "lots", "expected": "numbers"}]
+
+
+def test_an_unknown_model_gets_404_naming_it(api: Api) -> None:
+    for ref in ("churnn", "churn:9", "churn@retired", "999"):
+        answer = call(api.url + f"/v1/models/{ref}/predict", api.key, {"rows": api.new_rows[:1]})
+        assert answer.status == 404 and answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert problem["detail"] == f"No model matches '{ref}'." and problem["code"] == "not_found"
+        assert "`python -m core models` lists them" in problem["hint"]
+
+
 def test_too_many_rows_or_bytes_get_413(api: Api) -> None:
     many = call(api.url + "/v1/models/churn/predict", api.key, {"rows": api.new_rows[:1] * 1001})
     assert many.status == 413
@@ -268,8 +288,62 @@ def test_too_many_rows_or_bytes_get_413(api: Api) -> None:
     huge_cell = dict(api.new_rows[0], plan="x" * (2 * 1024 * 1024))  # one 2 MB row (the server takes 1 MB)
     big = call(api.url + "/v1/models/churn/predict", api.key, {"rows": [huge_cell]})
     assert big.status == 413 and "larger than the 1 MB this server takes" in big.json()["detail"]
+    ten_mb = dict(api.new_rows[0], plan="x" * (10 * 1024 * 1024))  # one 10 MB row: refused, and answered
+    huge = call(api.url + "/v1/models/churn/predict", api.key, {"rows": [ten_mb]})
+    assert huge.status == 413 and huge.json()["code"] == "too_large"
+    assert huge.json()["hint"] == "Split the rows into smaller requests."
     just_enough = call(api.url + "/v1/models/churn/predict", api.key, {"rows": api.new_rows[:1] * 1000})
     assert just_enough.status == 200 and len(just_enough.json()["predictions"]) == 1000
+
+
+def test_explain_gives_the_cli_contributions_and_a_sentence_per_row(api: Api) -> None:
+    done = cli(api.home, "predict", "churn", str(api.new_csv), "--json", "--explain")
+    assert done.returncode == 0, done.stderr
+    expected = [{k: v for k, v in row.items() if k.startswith("contribution_")} for row in json.loads(done.stdout)["rows"]]
+    sent = list(api.new_rows[0])  # every column sent has a contribution (0 for one the model does not use)
+    assert set(expected[0]) == {"contribution_base", *(f"contribution_{c}" for c in sent)}
+    assert expected[0]["contribution_email"] == 0 and expected[0]["contribution_age"] != 0
+    answer = call(api.url + "/v1/models/churn/predict?explain=true", api.key, {"rows": api.new_rows})
+    assert answer.status == 200, answer.body
+    predictions = answer.json()["predictions"]
+    assert len(predictions) == len(expected) == 40
+    for got, want in zip(predictions, expected, strict=True):
+        contributions = {k: v for k, v in got.items() if k.startswith("contribution_")}
+        assert contributions.keys() == want.keys()
+        for name, value in want.items():
+            assert contributions[name] == pytest.approx(value, rel=0, abs=1e-12), name
+        assert sum(contributions.values()) == pytest.approx(got["proba_yes"], abs=1e-6)
+    plain = call(api.url + "/v1/models/churn/predict", api.key, {"rows": api.new_rows}).json()["predictions"]
+    assert [{k: p[k] for k in ("prediction", "proba_no", "proba_yes")} for p in predictions] == plain
+    assert not any(k.startswith("contribution_") or k == "explanation" for k in plain[0])
+    sentences = [p["explanation"] for p in predictions]
+    assert all(s.startswith("Mostly because '") and "; the usual answer is " in s for s in sentences)
+    assert any("'age' is " in s for s in sentences) and len(set(sentences)) > 1
+
+
+def test_explain_on_a_csv_is_the_cli_file_and_a_bad_flag_is_400(api: Api, tmp_path: Path) -> None:
+    out = tmp_path / "explained.csv"
+    done = cli(api.home, "predict", "price", str(api.new_csv), "--out", str(out), "--explain")
+    assert done.returncode == 0, done.stderr
+    answer = call(api.url + "/v1/models/price/predict?explain=1", api.key, data=api.new_csv.read_bytes(),
+                  content_type="text/csv")
+    assert answer.status == 200 and answer.body == out.read_bytes()
+    assert b"contribution_base" in answer.body.splitlines()[0]
+    bad = call(api.url + "/v1/models/churn/predict?explain=maybe", api.key, {"rows": api.new_rows[:1]})
+    assert bad.status == 400 and bad.json()["detail"] == "'explain' must be true or false, not 'maybe'."
+    off = call(api.url + "/v1/models/churn/predict?explain=false", api.key, {"rows": api.new_rows[:1]})
+    assert off.status == 200 and "explanation" not in off.json()["predictions"][0]
+
+
+def _served_version(url: str, key: str, ref: str, body: dict, version: int, within_s: float = 5.0) -> dict:
+    """The answer for ``ref`` once it comes from ``version`` (the server looks a reference up again every second)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        answer = call(url + f"/v1/models/{ref}/predict", key, body).json()
+        if answer["model"]["version"] == version:
+            return answer
+        assert time.monotonic() < deadline, f"{ref} is still version {answer['model']['version']} after {within_s} s"
+        time.sleep(0.1)
 
 
 def test_a_new_champion_is_served_without_a_restart(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -281,12 +355,14 @@ def test_a_new_champion_is_served_without_a_restart(api: Api, monkeypatch: pytes
     second = store.resolve_model("churn:2")
     store.set_stage(second.id, "champion", reason="test")
     try:
-        after = call(api.url + "/v1/models/churn@champion/predict", api.key, one).json()
-        assert after["model"]["version"] == 2 and after["predictions"] == v2["predictions"]
-        assert call(api.url + "/v1/models/churn/predict", api.key, one).json()["model"]["version"] == 2
+        started = time.monotonic()
+        after = _served_version(api.url, api.key, "churn@champion", one, 2)
+        assert time.monotonic() - started < 3.0  # within about a second (the lookup is kept 1 s)
+        assert after["predictions"] == v2["predictions"]
+        assert _served_version(api.url, api.key, "churn", one, 2)["predictions"] == v2["predictions"]
     finally:
         store.set_stage(store.resolve_model("churn:1").id, "champion", reason="test")
-    assert call(api.url + "/v1/models/churn/predict", api.key, one).json()["predictions"] == before["predictions"]
+    assert _served_version(api.url, api.key, "churn", one, 1)["predictions"] == before["predictions"]
 
 
 # --------------------------------------------------------------------------- the server's life
@@ -417,6 +493,12 @@ def test_the_openapi_document_is_served_and_valid(api: Api) -> None:
     document = call(api.url + "/openapi.json", api.key).json()
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/health", "/v1/models", "/v1/models/{ref}/predict"}
+    predict = document["paths"]["/v1/models/{ref}/predict"]["post"]
+    explain = next(p for p in predict["parameters"] if p["name"] == "explain")
+    assert explain["in"] == "query" and explain["schema"] == {"type": "boolean", "default": False}
+    item = document["components"]["schemas"]["PredictResponse"]["properties"]["predictions"]["items"]
+    assert item["properties"]["explanation"] == {"type": "string", "description": item["properties"]["explanation"]
+                                                 ["description"]}
     schemathesis.openapi.from_dict(document).validate()  # against the OpenAPI 3.1 meta-schema
     broken = {**document, "paths": {"/health": {"get": {"responses": "none"}}}}
     with pytest.raises(Exception):  # noqa: B017  (the check can fail: a broken document is refused)
