@@ -17,6 +17,11 @@ Synthetic, from a fixed seed: the same numpy and pandas versions write the same 
   planned for 12-18 January 2026.
 * Green tea ran out of stock three times (``out_of_stock`` = 1): nothing sold, although people asked.
 * ``case_pack``: how many units the supplier packs in a case (constant per product).
+* A summer fair in the street on one Saturday each July: about +80 % for every product that day.
+
+It also writes ``shop_calendar_events.csv``, the shop's own events in the format the Forecast page's
+upload and ``forecast --events`` read (``date, event, before, after``): the fairs and the Christmas
+shopping weeks.
 """
 
 from __future__ import annotations
@@ -30,6 +35,15 @@ import pandas as pd
 SEED = 20260117
 HERE = Path(__file__).resolve().parent
 FILE = "shop_calendar.csv"
+EVENTS_FILE = "shop_calendar_events.csv"
+FAIRS = ("2024-07-13", "2025-07-12")  # the street's summer fair: +80 % that day
+FAIR_LIFT = 1.8
+EVENTS = (  # date, event, days before, days after
+    ("2024-07-13", "Summer fair", 0, 0),
+    ("2025-07-12", "Summer fair", 0, 0),
+    ("2024-12-24", "Christmas shopping", 23, 7),
+    ("2025-12-24", "Christmas shopping", 23, 7),
+)
 COLUMNS = ("date", "product", "category", "price", "on_promotion", "out_of_stock", "case_pack", "units_sold")
 START, END, FUTURE_END = "2024-01-01", "2025-12-31", "2026-01-31"
 CLOSED = ("12-25", "01-01")  # month-day: Christmas Day, New Year's Day
@@ -82,13 +96,14 @@ def make_shop_calendar(seed: int = SEED) -> pd.DataFrame:
     future = pd.date_range(pd.Timestamp(END) + pd.Timedelta(days=1), FUTURE_END, freq="D")
     closed = past.strftime("%m-%d").isin(CLOSED)
     bank = past.isin(pd.to_datetime(BANK_HOLIDAYS))
+    fair = past.isin(pd.to_datetime(FAIRS))
     frames = []
     for name, category, price, level, lift, dip, dispersion, pack in PRODUCTS:
         t = np.arange(len(past)) / 365.25
         mean = level * (1.0 + 0.06 * t) * WEEKDAY[np.asarray(past.day_of_week)]
         mean = mean * (1.0 + lift * december(past)) * (1.0 - dip * january(past))
         promo = promotions(rng, past, PROMOTED[name]) if name in PROMOTED else np.zeros(len(past), bool)
-        mean = mean * np.where(promo, PROMO_LIFT, 1.0) * np.where(bank, 0.6, 1.0)
+        mean = mean * np.where(promo, PROMO_LIFT, 1.0) * np.where(bank, 0.6, 1.0) * np.where(fair, FAIR_LIFT, 1.0)
         units = rng.negative_binomial(dispersion, dispersion / (dispersion + mean)).astype(float)
         units[closed] = 0
         out = np.zeros(len(past), dtype=int)
@@ -123,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / FILE
     make_shop_calendar().to_csv(path, index=False, lineterminator="\n")
-    print(f"{path}: {path.stat().st_size:,} bytes")
+    events = pd.DataFrame(list(EVENTS), columns=["date", "event", "before", "after"])
+    events.to_csv(args.out / EVENTS_FILE, index=False, lineterminator="\n")
+    print(f"{path}: {path.stat().st_size:,} bytes; {args.out / EVENTS_FILE}: {len(events)} events")
     return 0
 
 

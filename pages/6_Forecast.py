@@ -17,7 +17,7 @@ from core.forecasting import (
 )
 from core.models import to_safe_csv
 from core.paths import keel_home
-from core.vocab import number, percent
+from core.vocab import count, number, percent
 from ui import state
 from ui.common import chart, choose, details, esc, finished_job, guard, page, show_error
 from ui.upload import FILE_KINDS, upload_table
@@ -51,8 +51,9 @@ def known_step(dataset_id: int, sha256: str, date: str, value: str, id_cols: tup
     return known_columns(frame, date, value, list(id_cols) or None)
 
 
-def read_events(upload) -> pd.DataFrame | None:  # the CLI's --events format: date, event[, before, after]
-    return None if upload is None else read_table(upload.getvalue(), name=upload.name).frame
+@st.cache_data(max_entries=4, show_spinner=False)
+def read_events(data: bytes, name: str) -> pd.DataFrame:  # the CLI's --events format: date, event[, before, after]
+    return read_table(data, name=name).frame
 
 
 upload_table(f"Upload your sales history — {FILE_KINDS}", key="forecast_upload")
@@ -195,7 +196,7 @@ with st.expander("Your calendar and shop: holidays, events, promotions, stock-ou
         help="Some holidays are only kept in one region (England, Bavaria, Victoria).",
     )
     holidays = f"{country}-{region}" if country and region else country
-    typed, events_file = EMPTY_EVENTS, None
+    typed, uploaded = EMPTY_EVENTS, None
     if st.toggle("Add your own events: promotions, closures, paydays, a local fair", key="forecast_own_events"):
         st.caption("One row per event, with the days before and after it that it also touches.")
         typed = st.data_editor(
@@ -213,6 +214,10 @@ with st.expander("Your calendar and shop: holidays, events, promotions, stock-ou
         events_file = st.file_uploader(
             "…or upload them: a CSV with columns date, event and optionally before, after", key="forecast_events_file"
         )
+        if events_file is not None:
+            with guard(stop=False):
+                uploaded = read_events(events_file.getvalue(), events_file.name)
+                st.caption(f"{count(len(uploaded), 'row')} read from '{esc(events_file.name)}'.")
     drivers: list[str] = []
     stockout = None
     if isinstance(value, str):
@@ -251,9 +256,8 @@ with st.expander("Your calendar and shop: holidays, events, promotions, stock-ou
 
 if st.button("Forecast", type="primary"):
     typed = typed.dropna(how="all")
-    with guard():
-        given = [f for f in (typed if len(typed) else None, read_events(events_file)) if f is not None]
-        events = pd.concat(given, ignore_index=True) if given else None
+    given = [f for f in (typed if len(typed) else None, uploaded) if f is not None]
+    events = pd.concat(given, ignore_index=True) if given else None
     job_id = jobs.submit(
         "Forecasting",
         forecast_dataset,

@@ -200,3 +200,31 @@ def censor(panel: Panel, extras: list[Extras]) -> Panel:
             s = replace(s, values=np.where(e.out_of_stock, np.nan, s.values))
         series.append(s)
     return replace(panel, series=tuple(series))
+
+
+def drop_explained(panel: Panel, extras: list[Extras]) -> Panel:
+    """The panel without 'unusual value' findings that the user's calendar, drivers or stock-out marks
+    explain: every flagged period falls on an event, a switched-on yes/no driver or a day without stock."""
+    from dataclasses import replace
+
+    series = []
+    for s, e in zip(panel.series, extras):
+        marked = np.zeros(s.n, dtype=bool)
+        for j, kind in enumerate(e.kinds):
+            col = e.past[:, j]
+            if kind == "event" or np.isin(col[np.isfinite(col)], (0.0, 1.0)).all():
+                marked |= col > 0
+        if e.out_of_stock is not None:
+            marked |= e.out_of_stock
+        kept = tuple(
+            f
+            for f in s.findings
+            if not (
+                f.code == "outliers"
+                and f.details.get("positions")
+                and len(f.details["positions"]) == f.details.get("n")
+                and all(0 <= i < s.n and marked[i] for i in f.details["positions"])
+            )
+        )
+        series.append(replace(s, findings=kept) if len(kept) != len(s.findings) else s)
+    return replace(panel, series=tuple(series))

@@ -27,7 +27,7 @@ from core.forecasting.adjust import improve
 from core.forecasting.backtest import DEFAULT_WINDOWS, backtest
 from core.forecasting.calendar import build_calendar, parse_regions
 from core.forecasting.choice import finish, panel_priors, relative_errors
-from core.forecasting.drivers import Extras, censor, check_known, series_extras, split_future
+from core.forecasting.drivers import Extras, censor, check_known, drop_explained, series_extras, split_future
 from core.forecasting.methods import LABELS
 from core.forecasting.parallel import map_chunks, worker_pool
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
@@ -229,6 +229,7 @@ def forecast_known(
     end = max(future_dates(s.dates[-1], h, panel.frequency)[-1] for s in panel.series)
     calendar = build_calendar([f"{c}-{r}" if r else c for c, r in regions], events, start, end)
     extras = series_extras(panel, history, ahead, id, h, drivers, stockout, calendar)
+    panel = drop_explained(panel, extras)  # a sale on a day the user explained is not 'unusual'
     if stockout:
         panel = censor(panel, extras)
     return forecast_panel(panel, h, level, season, progress, windows=windows, workers=workers, t0=t0, extras=extras)

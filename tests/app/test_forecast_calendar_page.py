@@ -88,6 +88,7 @@ def test_an_uploaded_events_file_outside_the_data_is_refused_with_cores_message(
     events = b"date,event,before,after\n2019-06-01,Summer fair,1,1\n"
     at.toggle(key="forecast_own_events").set_value(True).run()
     at.file_uploader(key="forecast_events_file").upload("events.csv", events, "text/csv").run()
+    assert "1 row read from 'events.csv'." in texts(at)
     assert press_forecast(at) == "failed"
     assert not at.exception
     assert any(

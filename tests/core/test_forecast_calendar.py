@@ -506,11 +506,34 @@ def test_the_shop_sample_is_small_and_remade_from_its_seed(tmp_path: Path) -> No
     spec.loader.exec_module(module)
     assert module.main(["--out", str(tmp_path)]) == 0
     assert (tmp_path / module.FILE).read_bytes() == CALENDAR_SHOP.read_bytes()
+    assert (tmp_path / module.EVENTS_FILE).read_bytes() == (ROOT / "data" / module.EVENTS_FILE).read_bytes()
     assert CALENDAR_SHOP.stat().st_size < 1_000_000
     frame = calendar_shop()
     assert frame.groupby("category")["product"].nunique().to_dict() == {"coffee": 3, "tea": 3}
     closed = frame[frame["date"].isin(["2024-12-25", "2025-01-01", "2025-12-25"])]
     assert (closed["units_sold"] == 0).all()
+
+
+def test_the_samples_own_events_file_teaches_the_fair_and_the_christmas_weeks() -> None:
+    frame = calendar_shop(("House blend 250g", "Espresso beans 1kg"))
+    events = pd.read_csv(ROOT / "data" / "shop_calendar_events.csv")
+    res = forecast(frame, "date", "units_sold", "product", horizon=31, holidays="GB-ENG", events=events)
+    house, beans = (next(s for s in res.series if s.id == name) for name in ("House blend 250g", "Espresso beans 1kg"))
+    fair = next(e for e in house.events if e["event"] == "Summer fair")
+    assert 0.4 < fair["effect"] < 1.2 and fair["sentence"].startswith("Summer fair: about +")  # made with +80 %
+    rush = next(e for e in beans.events if e["event"] == "Christmas shopping")
+    assert rush["effect"] > 0.5  # made with up to +120 %
+    assert 3.5 < np.mean(beans.yhat) < 5.5  # January's level (about 4.4 in 2024 and 2025), not December's (12)
+
+
+def test_a_sale_on_a_day_the_user_explained_is_not_called_unusual() -> None:
+    frame = calendar_shop(("House blend 250g",))
+    events = pd.read_csv(ROOT / "data" / "shop_calendar_events.csv")
+    plain = forecast(frame, "date", "units_sold", "product", horizon=7)
+    told = forecast(frame, "date", "units_sold", "product", horizon=7, events=events)
+    unusual = [f for f in plain.series[0].findings if f.code == "outliers"]
+    assert unusual and "57 where about 18 was typical" in unusual[0].message  # the summer fair of 2025
+    assert not [f for f in told.series[0].findings if f.code == "outliers"]
 
 
 def test_forecast_dataset_keeps_the_calendar_with_the_forecast() -> None:

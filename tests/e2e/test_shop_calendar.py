@@ -1,5 +1,6 @@
 """The shop owner tells Keel their calendar (issue 17), in a real browser: the coffee-and-tea shop sample,
-England's public holidays, the planned promotion and the stock-out mark, then the forecast and the order list."""
+England's public holidays, its events file uploaded, the planned promotion and the stock-out mark, then the
+forecast and the order list."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import ROOT, wait_idle
 
 SHOTS = Path(os.environ.get("KEEL_SHOTS", "/tmp/keel-shots"))  # looked at by eye; never in the repository
 
@@ -18,10 +19,14 @@ SHOTS = Path(os.environ.get("KEEL_SHOTS", "/tmp/keel-shots"))  # looked at by ey
 def pick(page: Page, label: str, option: str) -> None:
     """Choose ``option`` in the selectbox or multiselect labelled ``label`` (typing filters the list)."""
     box = page.get_by_test_id(re.compile(r"stSelectbox|stMultiSelect")).filter(has_text=label)
+    wait_idle(page)
     box.locator("input").first.click()
     page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
     page.keyboard.press("Escape")
+    # chosen: a selectbox shows it as its input's value, a multiselect as a chip (wait for the rerun to finish)
+    expect(box.locator(f'input[value="{option}"]').or_(box.get_by_text(option, exact=True)).first).to_be_visible()
+    page.wait_for_timeout(300)
     wait_idle(page)
 
 
@@ -52,6 +57,10 @@ def test_shop_sample_with_holidays_forecasts_and_lists_orders(server, page: Page
     expect(page.get_by_text("has no future values")).to_have_count(0)
     page.get_by_text("Add your own events: promotions, closures, paydays, a local fair").click()
     expect(page.get_by_test_id("stDataFrame").or_(page.get_by_test_id("stDataEditor")).first).to_be_visible()
+    events = page.get_by_test_id("stFileUploaderDropzoneInput").nth(1)  # the first is the sales-history upload
+    events.set_input_files(str(ROOT / "data" / "shop_calendar_events.csv"))
+    expect(page.get_by_text("4 rows read from 'shop_calendar_events.csv'.")).to_be_visible(timeout=30_000)
+    wait_idle(page)
     screenshot(page, "calendar-controls", 1400)
     screenshot(page, "calendar-controls", 390)
     page.set_viewport_size({"width": 1366, "height": 2200})
@@ -61,6 +70,7 @@ def test_shop_sample_with_holidays_forecasts_and_lists_orders(server, page: Page
     expect(page.get_by_text(re.compile(r"Days out of stock likely cost about \d+ sales of Green tea"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"What your calendar and shop did to"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"closed \(nothing sold on it in the history")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Summer fair: about \+\d+")).first).to_be_visible()  # from the uploaded events
     expect(page.get_by_role("heading", name="What to order")).to_be_visible()
     expect(page.get_by_role("button", name="Download the order list (CSV)")).to_be_visible()
     assert "Traceback" not in page.content() and "Sorry — something went wrong" not in page.content()
