@@ -603,6 +603,6 @@ def test_a_gap_near_zero_reads_plus_zero_not_minus_zero():
     from core.models.evaluate import Gap, explain_gap
 
     ev = SimpleNamespace(gap=Gap("accuracy", np.float64(0.021), np.float64(-0.003), np.float64(0.049), ""),
-                         baseline_name="always guessing the most common answer")
+                         baseline_name="always guessing the most common answer", cutoff=None)
     text = explain_gap(ev)
     assert "(+2 percentage points, likely between +0 and +5 percentage points)" in text and "-0" not in text

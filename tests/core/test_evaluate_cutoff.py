@@ -75,8 +75,8 @@ def test_at_cutoff_remeasures_the_stored_report_and_says_which_cut_off(churn) ->
     report = E.full_report(model, X, y, "classification", n_boot=N_BOOT)
     assert E.at_cutoff(report, model, X, y) is report  # no cut-off: the report as it was
     assert E.explain_cutoff(report.evaluation) == (
-        "These figures count the answer the model finds likelier: 'yes' when its chance is 50% or more "
-        "(no cut-off chosen)."
+        "These figures count the answer the model finds likelier: 'churned' when it gives it a chance of 50% or "
+        "more (no cut-off chosen)."
     )
     moved = E.at_cutoff(report, model, X, y, cutoff=0.25, n_boot=N_BOOT)
     assert moved.evaluation.cutoff == 0.25 and moved.slices is not None and moved.slices.cutoff == 0.25
@@ -85,8 +85,8 @@ def test_at_cutoff_remeasures_the_stored_report_and_says_which_cut_off(churn) ->
     assert moved.evaluation.metrics["roc_auc"] == pytest.approx(report.evaluation.metrics["roc_auc"])
     assert moved.drivers == report.drivers and moved.robustness == report.robustness
     assert E.explain_cutoff(moved.evaluation) == (
-        "These figures use your cut-off: the model answers 'yes' when its chance is at least 25%, as its "
-        "predictions do."
+        "These figures use your cut-off: the model answers 'churned' when it gives it a chance of at least 25%, as "
+        "its predictions do."
     )
     assert "37.5%" in E.explain_cutoff(E.at_cutoff(report, model, X, y, cutoff=0.375, n_boot=N_BOOT).evaluation)
     assert E.Report.from_dict(moved.to_dict()) == moved
@@ -120,3 +120,17 @@ def test_group_comparisons_use_only_the_columns_the_model_learned_from(churn) ->
     assert caught.value.message == "The model was trained without 'customer', so its groups are not compared."
     assert caught.value.hint == "Pick one of the columns the model learned from: 'tenure', 'plan', 'region'."
     assert {g.column for g in E.slices(model, X, y, "classification", n_boot=N_BOOT).slices} <= {"tenure", "plan", "region"}
+
+
+def test_at_a_cut_off_fewer_right_answers_are_the_price_named_not_a_verdict_on_the_model(churn) -> None:
+    model, X, y = churn.model, churn.X_test, churn.y_test
+    low = E.evaluate(model, X, y, "classification", n_boot=N_BOOT, cutoff=0.1)
+    assert low.gap.high < 0  # far more 'yes' answers: right less often than always guessing 'no'
+    assert low.gap.sentence.startswith("At your cut-off it is not right more often than always guessing the most common answer (")
+    assert low.gap.sentence.endswith(
+        "it answers 'churned' more often, catching more of them at the price of more false alarms. Whether that "
+        "pays depends on what each mistake costs ('Yes/no cut-off')."
+    )
+    assert "do not use it" not in low.gap.sentence and "learned little" not in low.gap.sentence
+    high = E.evaluate(model, X, y, "classification", n_boot=N_BOOT, cutoff=0.9)
+    assert "less often, with fewer false alarms at the price of missing more of them" in high.gap.sentence

@@ -14,6 +14,7 @@ import pandas as pd
 from core.errors import InputError
 from core.models.evaluate.inputs import (
     answer_codes,
+    answer_name,
     answering_cutoff,
     check_task,
     model_classes,
@@ -396,15 +397,16 @@ def explain_cutoff(ev: Evaluation) -> str:
     """Which cut-off a yes/no model's figures use, in one sentence ('' for other models)."""
     if ev.task != "classification" or len(ev.classes) != 2:
         return ""
-    second = quoted(ev.classes[-1])
+    second = quoted(answer_name(ev.classes[-1], ev.target))
     if ev.cutoff is None:
         return (
-            f"These figures count the answer the model finds likelier: {second} when its chance is 50% or more "
-            "(no cut-off chosen)."
+            f"These figures count the answer the model finds likelier: {second} when it gives it a chance of 50% "
+            "or more (no cut-off chosen)."
         )
+    at = percent(ev.cutoff, None if float(100 * ev.cutoff).is_integer() else 1)
     return (
-        f"These figures use your cut-off: the model answers {second} when its chance is at least "
-        f"{percent(ev.cutoff, None if float(100 * ev.cutoff).is_integer() else 1)}, as its predictions do."
+        f"These figures use your cut-off: the model answers {second} when it gives it a chance of at least {at}, "
+        "as its predictions do."
     )
 
 
@@ -436,9 +438,27 @@ def explain_gap(ev: Evaluation) -> str:
     paren = f" ({span})" if span else ""
     if low is not None and low > 0:
         return f"{'It is' if g.key == 'accuracy' else 'Its'} {better} than {name}{paren}."
+    if g.key == "accuracy" and ev.cutoff is not None and len(ev.classes) == 2:
+        return _cutoff_gap(ev, name, said, span)
     if high is not None and high < 0:
         return f"{'It is' if g.key == 'accuracy' else 'Its'} {worse} than {name}{paren}: do not use it."
     return f"{unclear} ({said}{', ' + span if span else ''}): it may have learned little."
+
+
+def _cutoff_gap(ev: Evaluation, name: str, said: str, span: str) -> str:
+    """The gap to a simple guess of a yes/no model answering by a chosen cut-off, when it is not clearly
+    better: right answers are what a cut-off from costs gives up, so that is said, not 'do not use it'."""
+    yes = quoted(answer_name(ev.classes[-1], ev.target))
+    cutoff = float(ev.cutoff or 0.5)
+    trade = (
+        f"it answers {yes} more often, catching more of them at the price of more false alarms"
+        if cutoff < 0.5
+        else f"it answers {yes} less often, with fewer false alarms at the price of missing more of them"
+    )
+    return (
+        f"At your cut-off it is not right more often than {name} ({said}{', ' + span if span else ''}): {trade}. "
+        "Whether that pays depends on what each mistake costs ('Yes/no cut-off')."
+    )
 
 
 def explain_evaluation(ev: Evaluation) -> list[str]:
