@@ -54,7 +54,9 @@ if result is not None and result.model.get("id") == info.id:
     held = [t for t in result.triggers if t.fired]
     # the verdict and why, in at most three sentences: the rules that hold say it in plain words (every rule,
     # with its measure and limit, is one click away); with none, what moved in the data
-    why = " ".join(t.detail for t in held[:2]) + (" (and more below)" if len(held) > 2 else "")
+    why = " ".join(
+        t.finding or t.detail for t in held[:2]
+    )  # a cool-down is said once, in the headline + (" (and more below)" if len(held) > 2 else "")
     getattr(st, box)(f"{mark} **{esc(headline)}** {esc(why or drift_words)}")
     if result.performance is not None:
         st.header("How well is it doing?")

@@ -334,6 +334,9 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
     )
     metric = metric or ("mae" if task == "regression" else "accuracy")
     word, share, y_t = metric_axis(metric)
+    from core.monitoring import plain_metric  # the measure's everyday name: 'right answers', not 'accuracy'
+
+    word = plain_metric(metric).lower()
     title = f"Is the model still as good as in training? {capitalised(word)} per batch"
     s = _scores(items, metric, 100.0 if share else 1.0)
     if not s.est and not s.mea:

@@ -129,13 +129,15 @@ def explain_performance(
             tail = (
                 f"at {percent(est.value)}" if verb == "stayed" else f"from {percent(ref_acc)} to {percent(est.value)}"
             )
-            parts.append(f"Accuracy probably {verb} {tail}{band}, judging from the model's own confidence.")
+            parts.append(f"Right answers probably {verb} {tail}{band}, judging from the model's own confidence.")
         else:
-            parts.append(f"Accuracy is probably {percent(est.value)}{band}, judging from the model's own confidence.")
+            parts.append(
+                f"Right answers are probably {percent(est.value)}{band}, judging from the model's own confidence."
+            )
     accuracy = measured.get("accuracy")
     if task == "classification" and accuracy is not None:
         parts.append(
-            f"Measured on {count(rows_labelled, 'labelled row')} it is {percent(accuracy)}"
+            f"Measured on {count(rows_labelled, 'labelled row')}, it was right {percent(accuracy)} of the time"
             + (f" (it was {percent(ref_acc)} when tested after training)." if ref_acc is not None else ".")
         )
         if answers is not None and answers[1] < 0.99:  # one answer in (nearly) every row: nothing to compare
@@ -144,10 +146,10 @@ def explain_performance(
                 bal = measured.get("balanced_accuracy")
                 parts.append(
                     f"But always answering '{common}' would have been right for {percent(share)} of these rows: "
-                    "by accuracy the model does no better than that blind guess here. Judge it by the "
+                    "by right answers alone the model does no better than that blind guess here. Judge it by the "
                     "mistakes it makes"
                     + (
-                        f" (its balanced accuracy, which weighs every answer equally, is {percent(bal)}; "
+                        f" (counting every answer equally, it is right {percent(bal)} of the time; "
                         f"a blind guess scores {percent(1 / n_classes)})."
                         if bal is not None
                         else "."

@@ -74,6 +74,7 @@ class TriggerResult:
     detail: str
     cooling_down: bool = False  # it holds, but already raised its alert recently: no new alert
     reported_at: str | None = None  # when cooling down: when the alert was raised (ISO time)
+    finding: str = ""  # what the rule found, without the cool-down's sentence ('detail' has both)
 
     @property
     def alerting(self) -> bool:
@@ -372,6 +373,7 @@ def evaluate_triggers(
         if rule.rule not in RULE_VALUES:
             raise InputError(f"Unknown trigger rule '{rule.rule}'.", "Use one of: " + ", ".join(RULE_VALUES))
         value, detail, fires = RULE_VALUES[rule.rule](rule, facts)
+        finding = detail
         ago, when = _cooling(rule, value, history) if fires and rule.cooldown > 0 else (0, None)
         if ago:
             on = f" on {date(when)}" if when else ""
@@ -381,7 +383,15 @@ def evaluate_triggers(
             )
         results.append(
             TriggerResult(
-                rule.rule, bool(fires), rule.action if fires else "none", value, rule.level, detail, bool(ago), when
+                rule.rule,
+                bool(fires),
+                rule.action if fires else "none",
+                value,
+                rule.level,
+                detail,
+                bool(ago),
+                when,
+                finding,
             )
         )
     fired_actions = [r.action for r in results if r.fired]

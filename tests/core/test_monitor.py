@@ -152,7 +152,7 @@ def test_drifted_batch_with_labels_shows_estimate_beside_measurement_and_fires(t
     perf = result.performance
     assert perf.method == "cbpe+labels" and perf.rows_labelled == 5_000
     assert perf.estimated["accuracy"].value == pytest.approx(perf.measured["accuracy"], abs=0.03)
-    assert perf.explain.startswith(f"Accuracy probably fell from {round(100 * metrics['accuracy'])}% to ")
+    assert perf.explain.startswith(f"Right answers probably fell from {round(100 * metrics['accuracy'])}% to ")
     fired = {t.rule: t for t in result.triggers if t.fired}
     assert set(fired) >= {"drift_share", "important_feature_drift", "metric_drop_measured", "metric_drop_estimated"}
     assert fired["important_feature_drift"].detail == (
@@ -431,7 +431,8 @@ def test_accuracy_no_better_than_always_giving_the_common_answer_is_said_plainly
     measured = {"accuracy": 0.73, "balanced_accuracy": 0.74}
     text = explain_performance("classification", {}, measured, {"accuracy": 0.77}, 800, ("no", 0.73, 0.60, 2))
     assert "always answering 'no' would have been right for 73% of these rows" in text
-    assert "balanced accuracy, which weighs every answer equally, is 74%" in text
+    assert "counting every answer equally, it is right 74% of the time" in text
+    assert text.startswith("Measured on 800 labelled rows, it was right 73% of the time (it was 77% when tested")
     assert "It answered 'no' for 60% of the rows; in fact 73% were 'no'." in text
     calm = explain_performance("classification", {}, {"accuracy": 0.9}, {"accuracy": 0.9}, 800, ("no", 0.73, 0.71, 2))
     assert "always answering" not in calm and "in fact" not in calm

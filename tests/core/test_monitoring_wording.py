@@ -98,3 +98,15 @@ def test_no_rule_speaks_in_levels_or_raw_measure_names() -> None:
     assert len(details) == len(DEFAULT_RULES)
     for detail in details:
         assert "level" not in detail and "balanced accuracy" not in detail and "features" not in detail, detail
+
+
+def test_a_cool_down_is_said_apart_from_what_the_rule_found() -> None:
+    perf = _perf(measured={"accuracy": 0.81}, reference={"accuracy": 0.88})
+    before = [{"rows": 500, "result": {"created_at": "2026-12-06T10:00:00+00:00", "triggers": [
+        {"rule": "metric_drop_measured", "fired": True, "alerting": True, "value": 0.07}]}}]
+    t = _detail("metric_drop_measured", performance=perf, history=before)
+    assert t.fired and t.cooling_down and not t.alerting
+    assert t.finding == ("Right answers fell from 88.0% when tested after training to 81.0% on this batch's labelled "
+                         "rows, more than the 5-point drop that calls for a retrain.")
+    assert t.detail == t.finding + (" Still true; already reported on 6 Dec 2026 10:00 (1 batch ago) and not worse since, so "
+                                    "no new alert for up to 3 batches unless it gets worse.")

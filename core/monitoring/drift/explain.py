@@ -72,7 +72,7 @@ def explain_report(
     if share is None:
         parts.append("No column could be judged (too few rows, or nothing comparable).")
     elif n_drift == 0:
-        parts.append(f"Nothing moved: all {len(judged)} compared columns look like the reference.")
+        parts.append(f"Nothing moved: all {len(judged)} compared columns look the same as before.")
     else:
         names = ", ".join(f"'{c.column}'" for c in judged if c.drifted)
         head = "The data has drifted" if dataset else "Some columns moved"
@@ -83,5 +83,5 @@ def explain_report(
     if only_ref:
         parts.append(f"Missing from the new data: {', '.join(repr(c) for c in only_ref)}.")
     if only_cur:
-        parts.append(f"New columns not in the reference: {', '.join(repr(c) for c in only_cur)}.")
+        parts.append(f"New columns that were not there before: {', '.join(repr(c) for c in only_cur)}.")
     return " ".join(parts)
