@@ -72,38 +72,6 @@ if cut_off:
             st.session_state[state.FLASH] = f"{esc(info.label)} answers with the likelier answer again."
             st.rerun()
 
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def reproduction(model_id: int, home: str, kind: str) -> bytes:
-    """The notebook or script that reruns this version's training (made in memory, never written)."""
-    return export_content(model_id, kind)
-
-
-st.header("Take the work away")
-stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", info.name).strip(".-") or "model"
-st.caption(
-    "A notebook (Jupyter) or a Python script that reruns what Keel did for this version: it reads the same "
-    "data from Keel's store, trains the same candidates with the same split and seed, and prints the same "
-    "hold-out scores. Change it to learn from it."
-)
-with guard(stop=False):
-    book, script = (reproduction(info.id, str(keel_home()), kind) for kind in ("notebook", "script"))
-    left, right = st.columns(2)
-    left.download_button(
-        "📓 Download as a notebook (.ipynb)",
-        book,
-        file_name=f"{stem}-v{info.version}.ipynb",
-        mime="application/x-ipynb+json",
-        key=f"export_notebook_{info.id}",
-    )
-    right.download_button(
-        "🐍 Download as a script (.py)",
-        script,
-        file_name=f"{stem}-v{info.version}.py",
-        mime="text/x-python",
-        key=f"export_script_{info.id}",
-    )
-
 st.header("Model card")
 st.caption(
     "What the downloaded card says about this version beyond the numbers. Write it for someone who was not there."
@@ -148,6 +116,40 @@ if others:
             "These are different models, possibly of different data: compare them only if they "
             "predict the same thing for the same rows."
         )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def reproduction(model_id: int, sha: str, home: str, kind: str) -> bytes:
+    """The notebook or script that reruns this version's training (made in memory, never written)."""
+    return export_content(model_id, kind)
+
+
+st.header("Rerun it yourself")
+stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", info.name).strip(".-") or "model"
+st.caption(
+    "A notebook (Jupyter) or a Python script that reruns what Keel did for this version: it reads the same "
+    "data from Keel's store, trains the same candidates with the same split and seed, and prints the same "
+    "hold-out scores. Change it to learn from it."
+)
+with guard(stop=False):
+    book, script = (
+        reproduction(info.id, info.artifact_sha256, str(keel_home()), kind) for kind in ("notebook", "script")
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        "📓 Download as a notebook (.ipynb)",
+        book,
+        file_name=f"{stem}-v{info.version}.ipynb",
+        mime="application/x-ipynb+json",
+        key=f"export_notebook_{info.id}",
+    )
+    right.download_button(
+        "🐍 Download as a script (.py)",
+        script,
+        file_name=f"{stem}-v{info.version}.py",
+        mime="text/x-python",
+        key=f"export_script_{info.id}",
+    )
 
 with details("Stage history of this version"):
     st.dataframe(charts.stage_history_table(store.stage_history(info.id)), hide_index=True)

@@ -9,14 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
-from core.vocab import TERMS, count, explain_term
+from core.charts import MEASURE_WORDS
+from core.vocab import TERMS, count, explain_term, number
 from ui.common import chart, details, esc
 
-MEASURE_WORDS = {
-    "spearman": "rank correlation",
-    "cramers_v": "Cramér's V",
-    "correlation_ratio": "correlation ratio",
-}
 TOP_PAIRS = 6  # pairs told in sentences
 TARGET_CHARTS = 6  # columns drawn against the target; the others in sentences
 
@@ -63,8 +59,8 @@ def relationships(found: Any, frame: pd.DataFrame, target: str | None, findings:
         about = _findings_about((p.a, p.b), findings)
         more = (" The Findings tab says about them: " + " ".join(esc(m) for m in about)) if about else ""
         st.warning(
-            f"'{esc(p.a)}' and '{esc(p.b)}' say nearly the same thing ({esc(MEASURE_WORDS[p.measure])} "
-            f"{abs(p.strength):.2f}). A model needs only one of them; keeping both can make its reasons "
+            f"'{esc(p.a)}' and '{esc(p.b)}' say nearly the same thing ({MEASURE_WORDS[p.measure]} "
+            f"{esc(number(round(p.strength, 2)))}). A model needs only one of them; keeping both can make its reasons "
             f"hard to read.{more}",
             icon="👯",
         )
@@ -81,7 +77,7 @@ def relationships(found: Any, frame: pd.DataFrame, target: str | None, findings:
     for link in found.target[:TARGET_CHARTS]:
         with st.container(border=True):
             chart(charts.target_relation_figure(frame[link.column], frame[target], link.column_kind, found.target_kind))
-            st.markdown(esc(link.sentence))
+            st.markdown(esc(link.sentence), help=term_help(link.measure))
             if not link.enough_data:
                 st.caption(f"ℹ️ Only {link.rows} rows have both values: read this with care.")
     rest = found.target[TARGET_CHARTS:]
@@ -92,7 +88,7 @@ def relationships(found: Any, frame: pd.DataFrame, target: str | None, findings:
 
 def row_explanation(explanation: Any) -> None:
     """Why the model gave this answer for this row: the sentence and the bar chart of the biggest pushes."""
-    st.markdown(f"**{esc(explanation.headline)}**")
+    st.markdown(f"**{esc(explanation.headline)}**", help=term_help("base"))
     st.info(esc(explanation.sentence), icon="💡")
     chart(charts.contributions_figure(explanation, is_share=explanation.is_share))
     st.caption(esc(TERMS["contribution"].meaning))

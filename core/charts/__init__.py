@@ -34,7 +34,7 @@ from core.charts.monitoring import (
     drift_timeline_figure,
     performance_timeline_figure,
 )
-from core.charts.relations import contributions_figure, relations_figure, target_relation_figure
+from core.charts.relations import MEASURE_WORDS, contributions_figure, relations_figure, target_relation_figure
 from core.charts.style import PALETTE, plain_text, split_title
 from core.charts.tables import (
     STAGE_WORDS,
@@ -54,6 +54,7 @@ from core.charts.tables import (
 )
 
 __all__ = [
+    "MEASURE_WORDS",
     "PALETTE",
     "STAGE_WORDS",
     "backtest_figure",

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from core.charts.style import MAX_SCATTER, PALETTE, empty, hover_text, layout, legend, safe, subtitle, unique_labels
 from core.vocab import number, percent
 
-MAX_MATRIX = 12  # columns in the matrix: the ones in the strongest pairs (a 30 x 30 grid reads on no phone)
+MEASURE_WORDS = {"spearman": "rank correlation", "cramers_v": "Cramér's V", "correlation_ratio": "correlation ratio"}
+MAX_MATRIX = 10  # columns in the grid: those of the strongest pairs (9 cells of "-0.3" still fit a phone's width)
 MAX_GROUPS = 12  # categories drawn against a target; the rest pooled as "other"
 _LABEL = 18  # characters of a column name on the matrix's axes
 _BLUES = [[0.0, "#f7fbff"], [0.3, "#c6dbef"], [0.6, "#4f9cc9"], [1.0, PALETTE[0]]]
@@ -45,7 +46,8 @@ def _matrix_columns(pairs: list[Any], limit: int) -> list[str]:
 
 def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
     """How strongly each pair of columns goes together, as a grid (0 to 1; a rank correlation's sign is
-    written in its cell: −0.5 means one goes down as the other goes up). Only the lower half is drawn."""
+    written in its cell: −0.5 means one goes down as the other goes up). Only the lower half is drawn; cells
+    show one decimal (two on hover) and nothing where the pair is unrelated."""
     title = "How strongly each pair of columns goes together"
     pairs = list(_get(relations, "pairs") or ())
     if not pairs:
@@ -63,8 +65,8 @@ def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
         i, j = sorted((where[a], where[b]), reverse=True)  # row below the diagonal
         s = float(_get(p, "strength"))
         z[i, j] = abs(s)
-        text[i][j] = number(round(s, 2))
-        measure = str(_get(p, "measure")).replace("_", " ")
+        text[i][j] = number(round(s, 1)) if abs(round(s, 1)) > 0 else ""  # one decimal fits a phone; 0 is blank
+        measure = MEASURE_WORDS.get(str(_get(p, "measure")), str(_get(p, "measure")))
         hover[i][j] = f"{hover_text(a)} and {hover_text(b)}: {measure} {number(round(s, 2))}"
     labels = unique_labels(names, _LABEL)
     fig = go.Figure(

@@ -49,8 +49,9 @@ def test_relationships_tab_draws_the_grid_and_tells_the_strongest_pairs() -> Non
     assert "How strongly each pair of columns goes together" in body  # the chart's title, written as text
     grid = [f for f in figures(at) if f["data"] and f["data"][0]["type"] == "heatmap"]
     assert len(grid) == 1 and not grid[0]["layout"].get("title", {}).get("text")  # no title inside the figure
-    cells = [c for row in grid[0]["data"][0]["text"] for c in row if c]
-    assert "0.84" in cells  # flipper length and body mass, the strongest pair
+    hover = [c for row in grid[0]["data"][0]["customdata"] for c in row if c]
+    assert "flipper_length_mm and body_mass_g: rank correlation 0.84" in hover  # the strongest pair
+    assert "0.8" in [c for row in grid[0]["data"][0]["text"] for c in row]
     assert "'flipper_length_mm' and 'body_mass_g' go together strongly" in body
     assert "Choose a column to predict at the top of the page" in body
     meanings = [e for e in at.expander if e.label == "What these measures mean"]

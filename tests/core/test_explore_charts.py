@@ -24,12 +24,14 @@ def test_the_grid_holds_each_pair_once_below_the_diagonal(penguins: pd.DataFrame
     heat = fig.data[0]
     assert heat.type == "heatmap" and fig.layout.title.text == "How strongly each pair of columns goes together"
     columns = len(heat.x) + 1
-    filled = [(i, j) for i, row in enumerate(heat.text) for j, cell in enumerate(row) if cell]
+    filled = [(i, j) for i, row in enumerate(heat.customdata) for j, cell in enumerate(row) if cell]
     assert len(filled) == columns * (columns - 1) // 2  # every pair of the shown columns, once
     assert all(j <= i for i, j in filled)  # only the lower half
+    z = np.asarray(heat.z, dtype=float)
+    assert all(heat.text[i][j] == "" for i, j in filled if z[i, j] < 0.05)  # unrelated pairs: a blank cell
     strongest = found.pairs[0]  # the species and the flipper length
     assert (heat.y[0], heat.x[0]) in ((strongest.a, strongest.b), (strongest.b, strongest.a))
-    assert heat.text[0][0] == f"{strongest.strength:.2f}"
+    assert heat.text[0][0] == f"{strongest.strength:.1f}" and f"{strongest.strength:.2f}" in heat.customdata[0][0]
     assert heat.zmin == 0 and heat.zmax == 1 and np.nanmax(np.asarray(heat.z, dtype=float)) <= 1
 
 
@@ -72,7 +74,7 @@ def test_a_number_is_drawn_as_its_spread_in_each_class(penguins: pd.DataFrame) -
     box = fig.data[0]
     medians = penguins.groupby("species")["flipper_length_mm"].median()
     assert dict(zip(box.y, box.median)) == pytest.approx(medians.to_dict())
-    assert list(box.y)[0] == "Gentoo"  # the highest middle value first
+    assert box.y[0] == "Gentoo"  # the highest middle value first
 
 
 def test_whole_numbers_get_whole_ticks(penguins: pd.DataFrame) -> None:
