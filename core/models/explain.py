@@ -30,6 +30,7 @@ flags) and summed back to the user's columns.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ import pandas as pd
 from core.models.features import DATE_PARTS, date_part_name
 from core.models.model import KeelModel, temper
 from core.models.treeshap import is_tree_ensemble, tree_contributions
-from core.vocab import number, percent, points
+from core.vocab import date, number, percent, points
 
 TOLERANCE = 1e-6  # base + contributions vs the explained output
 BACKGROUND_ROWS = 2_000  # training rows whose average a linear model's contributions start from
@@ -446,6 +447,8 @@ def _value_words(value: Any) -> str:
         return "missing"
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return number(value)
+    if isinstance(value, (datetime.date, np.datetime64)):  # pd.Timestamp and datetime are dates too
+        return date(value)
     return f"'{str(value)[:40]}'"
 
 

@@ -292,3 +292,20 @@ def test_a_batch_scored_before_gets_no_pushes_for_keels_own_output_columns() -> 
     columns = found.columns([str(c) for c in once.columns])
     assert list(columns.columns) == ["contribution_base", "contribution_fare", "contribution_x"]
     assert (columns.sum(axis=1) - once["proba_yes"]).abs().max() <= TOLERANCE
+
+
+def test_one_row_with_a_date_says_the_date_as_a_person_writes_it() -> None:
+    import datetime as dt
+
+    from core.models import explain_one
+
+    rng = np.random.default_rng(1)
+    days = pd.Series(pd.date_range("2024-01-01", periods=12, freq="MS")).sample(300, replace=True, random_state=1)
+    frame = pd.DataFrame({"day": days.to_numpy(), "x": rng.normal(size=300)})
+    frame["sales"] = 5 * frame["day"].dt.month + 3 * frame["x"] + rng.normal(0, 1, 300)
+    model = train(frame, "sales", time_budget_s=30, seed=0, candidates=("ridge",), include=("day", "x")).model
+    assert "day" in model.feature_names
+    row = explain_one({"day": dt.date(2024, 9, 1), "x": 1.0}, model, background=frame)
+    assert not row.is_share and row.headline.startswith("Why the prediction is ")
+    assert "'day' is 1 Sep 2024 (+" in row.sentence and "'2024-09-01'" not in row.sentence
+    assert abs(row.base + sum(row.contributions.values()) - row.output) <= TOLERANCE
