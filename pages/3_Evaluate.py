@@ -146,10 +146,11 @@ def stored_cut_off(chosen: float, positive: object) -> float:
 if is_binary:
     with tabs[5], guard(stop=False):
         positive = ev.positive_label or ev.classes[-1]
+        named = evaluate.answer_name(positive, ev.target)  # 'churned' for 'yes', 'Survived' for 1
+        yes = f"'{esc(named)}'" + ("" if named == str(positive) else f" ({esc(positive)})")
         st.markdown(
-            f"The model gives each row a chance of '{esc(positive)}'. Above a cut-off it answers "
-            f"'{esc(positive)}'. Tell Keel what each kind of mistake costs you and it picks the cut-off "
-            "that costs least on the test rows."
+            f"The model gives each row a chance of {yes}. Above a cut-off it answers {yes}. Tell Keel what each "
+            "kind of mistake costs you and it picks the cut-off that costs least on the test rows."
         )
         in_use = cut_off_words(info)
         if in_use:
@@ -160,8 +161,8 @@ if is_binary:
                     st.session_state[state.FLASH] = f"{esc(info.label)} answers with the likelier answer again."
                     st.rerun()
         c1, c2, c3 = st.columns(3)
-        cost_fa = c1.number_input(f"Cost of a false alarm (says '{esc(positive)}' wrongly)", min_value=0.0, value=1.0)
-        cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{esc(positive)}')", min_value=0.0, value=5.0)
+        cost_fa = c1.number_input(f"Cost of a false alarm (says '{esc(named)}' wrongly)", min_value=0.0, value=1.0)
+        cost_miss = c2.number_input(f"Cost of a miss (fails to spot a '{esc(named)}' case)", min_value=0.0, value=5.0)
         unit = c3.text_input("Unit", value="£", max_chars=10)
         if st.button("Find the best cut-off"):
             found = workflows.rescore(

@@ -199,7 +199,7 @@ def test_evaluate_page_measures_at_the_chosen_cut_off_and_says_so() -> None:
     at = open_page("pages/3_Evaluate.py", **{state.MODEL_ID: model.id})
     assert not at.exception and not at.error, [e.value for e in at.error]
     body = texts(at)
-    said = ("These figures use your cut-off: the model answers 'churned' when it gives it a chance of at least 20%, as "
+    said = ("These figures use your cut-off: the model answers 'churned' (yes) when it gives it a chance of at least 20%, as "
             "its predictions do.")
     assert said in body and "count the likelier answer" not in body
     _, loaded = models.load_registered(model.id)

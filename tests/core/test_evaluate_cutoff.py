@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from core.errors import InputError
 from core import store
+from core.errors import InputError
 from core.models import evaluate as E
 from core.models import load_registered, predict_frame, register
 from core.models.train import train
@@ -75,7 +75,7 @@ def test_at_cutoff_remeasures_the_stored_report_and_says_which_cut_off(churn) ->
     report = E.full_report(model, X, y, "classification", n_boot=N_BOOT)
     assert E.at_cutoff(report, model, X, y) is report  # no cut-off: the report as it was
     assert E.explain_cutoff(report.evaluation) == (
-        "These figures count the answer the model finds likelier: 'churned' when it gives it a chance of 50% or "
+        "These figures count the answer the model finds likelier: 'churned' (yes) when it gives it a chance of 50% or "
         "more (no cut-off chosen)."
     )
     moved = E.at_cutoff(report, model, X, y, cutoff=0.25, n_boot=N_BOOT)
@@ -85,7 +85,7 @@ def test_at_cutoff_remeasures_the_stored_report_and_says_which_cut_off(churn) ->
     assert moved.evaluation.metrics["roc_auc"] == pytest.approx(report.evaluation.metrics["roc_auc"])
     assert moved.drivers == report.drivers and moved.robustness == report.robustness
     assert E.explain_cutoff(moved.evaluation) == (
-        "These figures use your cut-off: the model answers 'churned' when it gives it a chance of at least 25%, as "
+        "These figures use your cut-off: the model answers 'churned' (yes) when it gives it a chance of at least 25%, as "
         "its predictions do."
     )
     assert "37.5%" in E.explain_cutoff(E.at_cutoff(report, model, X, y, cutoff=0.375, n_boot=N_BOOT).evaluation)

@@ -397,7 +397,8 @@ def explain_cutoff(ev: Evaluation) -> str:
     """Which cut-off a yes/no model's figures use, in one sentence ('' for other models)."""
     if ev.task != "classification" or len(ev.classes) != 2:
         return ""
-    second = quoted(answer_name(ev.classes[-1], ev.target))
+    named = answer_name(ev.classes[-1], ev.target)  # 'churned' (yes): the plain word, and what predictions write
+    second = quoted(named) + ("" if named == ev.classes[-1] else f" ({ev.classes[-1]})")
     if ev.cutoff is None:
         return (
             f"These figures count the answer the model finds likelier: {second} when it gives it a chance of 50% "

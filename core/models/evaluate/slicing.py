@@ -198,5 +198,6 @@ def explain_slices(r: SliceReport, *, row_noun: str = "rows", top: int = 3) -> l
                 f"{number(s.high)}), against {number(r.overall)} overall."
             )
     if len(worse) > top:
-        out.append(f"{len(worse) - top} more groups do clearly worse; see the table.")
+        more = len(worse) - top
+        out.append(f"{count(more, 'more group')} {'does' if more == 1 else 'do'} clearly worse; see the chart.")
     return out + small
