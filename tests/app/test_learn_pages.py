@@ -126,3 +126,12 @@ def test_models_page_offers_the_notebook_and_the_script(boat_model: store.ModelI
     assert "📓 Download as a notebook (.ipynb)" in labels and "🐍 Download as a script (.py)" in labels
     assert "reruns what Keel did for this version" in texts(at)
 
+
+
+def test_a_target_with_one_value_is_explained_in_the_tab_and_the_page_stays() -> None:
+    frame = pd.DataFrame({"x": np.arange(40.0), "kind": ["a", "b"] * 20, "same": ["yes"] * 40})
+    info = store.save_dataset(frame, "one answer")
+    at = open_page("pages/1_Data.py", **{state.DATASET_ID: info.id, state.TARGET: {info.id: "same"}})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("The target 'same' has only one value" in plain(e.value) for e in at.error)
+    assert "Versions & history" in [t.label for t in at.tabs] and at.dataframe  # the rest of the page is there

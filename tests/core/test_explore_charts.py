@@ -127,3 +127,12 @@ def test_the_strongest_pairs_are_told_and_a_pair_that_says_the_same_thing_says_s
     assert twin.sentence.endswith("They say nearly the same thing, so a model needs only one of them.")
     assert all(p.sentence for p in found.pairs) and not any(p.redundant for p in found.pairs[1:])
     assert found.to_json()["pairs"][0]["sentence"] == twin.sentence
+
+
+def test_every_measure_the_grid_names_has_a_glossary_entry() -> None:
+    from core.charts import MEASURE_WORDS
+    from core.vocab import TERMS
+
+    assert set(MEASURE_WORDS) == {"spearman", "cramers_v", "correlation_ratio"}
+    for key, words in MEASURE_WORDS.items():
+        assert TERMS[key].meaning and words.lower() in TERMS[key].title.lower(), key
