@@ -209,5 +209,9 @@ def test_evaluate_page_measures_at_the_chosen_cut_off_and_says_so() -> None:
     measured_at = evaluate.at_cutoff(workflows.stored_report(model), loaded, X, y).evaluation
     headline = evaluate.explain_metric(measured_at, "accuracy")
     assert headline in body and evaluate.explain_metric(stored, "accuracy") not in body
+    # groups to compare come only from the columns the model learned from: not the identifier or the e-mail
+    [groups] = [b for b in at.selectbox if b.label == "Sensitive column"]
+    offered = {o for o in groups.options if o != "— choose —"}
+    assert offered and offered <= set(loaded.feature_names) and not {"customer_id", "email"} & offered
     heatmaps = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t["type"] == "heatmap"]
     assert [h["text"] for h in heatmaps] == [[[f"{v:,}" for v in row] for row in measured_at.confusion]]
