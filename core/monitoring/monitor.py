@@ -319,7 +319,8 @@ def _holdout(info: store.ModelInfo, m: _Model, model: Any, reference: pd.DataFra
     if part.empty or any(f not in part.columns for f in m.features):
         return None
     truth = class_codes(part[m.target].to_numpy(), m.classes)
-    return HoldOut(np.asarray(model.predict_proba(part), dtype=float), truth)
+    order = reference.index.get_indexer(part.index)  # where each row sits in the training file
+    return HoldOut(np.asarray(model.predict_proba(part), dtype=float), truth, order)
 
 
 def _reference_metrics(info: store.ModelInfo, m: _Model, holdout: HoldOut | None) -> dict[str, float | None]:

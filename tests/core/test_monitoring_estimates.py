@@ -146,3 +146,59 @@ def test_monitoring_scores_a_yes_no_model_with_its_chosen_cut_off() -> None:
     est = cut.performance.estimated["accuracy"]
     assert est.low <= measured["accuracy"] <= est.high
     assert abs(est.value - plain.performance.estimated["accuracy"].value) > 0.02
+
+
+# --------------------------------------------------------------------------- the hit rate moving along the file
+
+
+def _periods(n: int, seed: int, rates: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Stated chances of 0.7-0.99 while the share of right answers is ``rates[i]`` in the i-th period of the rows."""
+    rng = np.random.default_rng(seed)
+    proba, _ = _overconfident(n, seed)
+    answer = given_answers(proba)
+    rate = np.repeat(rates, -(-n // len(rates)))[:n]
+    return proba, np.where(rng.random(n) < rate, answer, 1 - answer)
+
+
+def test_a_shuffled_hold_out_measures_no_movement_and_keeps_the_band() -> None:
+    proba, truth = _overconfident(1200, 5)
+    order = np.random.default_rng(6).permutation(1200)
+    moved = [HoldOut(proba, truth, np.random.default_rng(s).permutation(1200)).reliability() for s in range(20)]
+    assert np.median([r.stretch_variance for r in moved]) < 2e-4  # chance alone: at most about a point's spread
+    batch, _ = _overconfident(1500, 7)
+    with_order = estimate_performance(batch, n_boot=20, holdout=HoldOut(proba, truth, order))["accuracy"]
+    without = estimate_performance(batch, n_boot=20, holdout=HoldOut(proba, truth))["accuracy"]
+    assert with_order.value == without.value
+    assert (with_order.high - with_order.low) - (without.high - without.low) < 0.03
+
+
+def test_a_hit_rate_that_moved_from_period_to_period_widens_the_band_so_it_holds_a_later_period() -> None:
+    held_with = held_without = 0
+    for seed in range(20):
+        # the training file, in time order: each of 8 periods (a season, a year) has its own share of right answers
+        rates = np.random.default_rng(seed).normal(0.8, 0.06, 9).clip(0.55, 0.98)
+        proba, truth = _periods(1600, seed, list(rates[:8]))
+        order = np.arange(1600)
+        curve = HoldOut(proba, truth, order).reliability()
+        assert curve is not None
+        later, later_truth = _periods(1000, 100 + seed, [rates[8]])  # the next period
+        measured = float(np.mean(given_answers(later) == later_truth))
+        est = estimate_performance(later, n_boot=20, holdout=HoldOut(proba, truth, order))["accuracy"]
+        old = estimate_performance(later, n_boot=20, holdout=HoldOut(proba, truth))["accuracy"]
+        assert est.low <= old.low and est.high >= old.high
+        held_with += est.low <= measured <= est.high
+        held_without += old.low <= measured <= old.high
+    assert held_without <= 4  # without the movement the band is sure to within about 3 points and nearly always misses
+    assert held_with >= 16  # a 90 % band: 18 of 20 expected
+
+
+def test_monitoring_reads_the_hold_out_rows_in_file_order() -> None:
+    train = _rows(2000, 3)
+    model = _Model(LogisticRegression().fit(train[["x", "z"]].to_numpy(), train["bought"]))
+    ds = store.save_dataset(train, "train")
+    rows = [1999, 5, 1500, 700]
+    info = store.save_model(b"stand-in", name="shop", task="classification", algorithm="logistic_regression",
+                            dataset_id=ds.id, target="bought", metrics={"accuracy": 0.8},
+                            params={"classes": ["no", "yes"]}, schema=model.schema, report={"holdout_rows": rows})
+    held = monitor._holdout(info, monitor._Model.of(info, model), model, store.load_dataset(ds.id))
+    assert held is not None and sorted(held.order.tolist()) == sorted(rows)
