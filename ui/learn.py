@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import charts
 from core.charts import MEASURE_WORDS
-from core.vocab import TERMS, count, explain_term, number
+from core.vocab import TERMS, count, explain_term, number, percent
 from ui.common import chart, details, esc
 
 TOP_PAIRS = 6  # pairs told in sentences
@@ -79,7 +79,13 @@ def relationships(found: Any, frame: pd.DataFrame, target: str | None, findings:
             chart(charts.target_relation_figure(frame[link.column], frame[target], link.column_kind, found.target_kind))
             st.markdown(esc(link.sentence), help=term_help(link.measure))
             if not link.enough_data:
-                st.caption(f"ℹ️ Only {link.rows} rows have both values: read this with care.")
+                st.caption(f"ℹ️ Only {count(link.rows, 'row')} have both values: read this with care.")
+            elif link.p_value is not None and link.p_value > 0.05 and abs(link.strength) >= 0.1:
+                st.caption(
+                    f"ℹ️ This could well be chance: a pattern at least this strong shows up by chance alone in "
+                    f"{percent(link.p_value)} of tables like this one.",
+                    help=term_help("p_value"),
+                )
     rest = found.target[TARGET_CHARTS:]
     if rest:
         with details(f"The other {count(len(rest), 'column')}"):

@@ -44,6 +44,16 @@ def _matrix_columns(pairs: list[Any], limit: int) -> list[str]:
     return out
 
 
+def _doubt(pair: Any) -> str:
+    """What the hover adds about a pair's uncertainty: too few rows, or a strength chance alone often gives."""
+    if _get(pair, "enough_data") is False:
+        return f"<br>only {number(_get(pair, 'rows'))} rows: read with care"
+    p = _get(pair, "p_value")
+    if p is not None and p > 0.05:
+        return f"<br>could well be chance (p-value {number(p)})"
+    return ""
+
+
 def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
     """How strongly each pair of columns goes together, as a grid (0 to 1; a rank correlation's sign is
     written in its cell: −0.5 means one goes down as the other goes up). Only the lower half is drawn; cells
@@ -67,7 +77,7 @@ def relations_figure(relations: Any, limit: int = MAX_MATRIX) -> go.Figure:
         z[i, j] = abs(s)
         text[i][j] = number(round(s, 1)) if abs(round(s, 1)) > 0 else ""  # one decimal fits a phone; 0 is blank
         measure = MEASURE_WORDS.get(str(_get(p, "measure")), str(_get(p, "measure")))
-        hover[i][j] = f"{hover_text(a)} and {hover_text(b)}: {measure} {number(round(s, 2))}"
+        hover[i][j] = f"{hover_text(a)} and {hover_text(b)}: {measure} {number(round(s, 2))}" + _doubt(p)
     labels = unique_labels(names, _LABEL)
     fig = go.Figure(
         go.Heatmap(

@@ -136,3 +136,15 @@ def test_every_measure_the_grid_names_has_a_glossary_entry() -> None:
     assert set(MEASURE_WORDS) == {"spearman", "cramers_v", "correlation_ratio"}
     for key, words in MEASURE_WORDS.items():
         assert TERMS[key].meaning and words.lower() in TERMS[key].title.lower(), key
+
+
+def test_the_grid_says_when_a_pair_rests_on_few_rows_or_could_be_chance() -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    frame["c"] = np.where(np.arange(400) < 15, rng.normal(size=400), np.nan)  # 15 rows with a value
+    found = explore(frame)
+    hover = {tuple(sorted(h.split(":")[0].split(" and "))): h for row in relations_figure(found).data[0].customdata
+             for h in row if h}  # fmt: skip
+    ab = next(p for p in found.pairs if {p.a, p.b} == {"a", "b"})
+    assert ab.p_value > 0.05 and "could well be chance (p-value" in hover[("a", "b")]
+    assert "only 15 rows: read with care" in hover[("a", "c")]
