@@ -148,3 +148,22 @@ def test_the_grid_says_when_a_pair_rests_on_few_rows_or_could_be_chance() -> Non
     ab = next(p for p in found.pairs if {p.a, p.b} == {"a", "b"})
     assert ab.p_value > 0.05 and "could well be chance (p-value" in hover[("a", "b")]
     assert "only 15 rows: read with care" in hover[("a", "c")]
+
+
+def test_charts_of_hostile_names_hold_no_live_tag() -> None:
+    import re
+
+    from tests.app.helpers import hostile_frame, hostile_names
+
+    frame, names = hostile_frame(), hostile_names(9)
+    found = explore(frame, names["target"])
+    figures = [relations_figure(found)]
+    for link in found.target:
+        figures.append(target_relation_figure(frame[link.column], frame[names["target"]], link.column_kind,
+                                              found.target_kind))  # fmt: skip
+    figures.append(contributions_figure(RowExplanation(0.5, 0.6, (), "", {n: 0.05 for n in names.values()})))
+    assert {f.data[0].type for f in figures} >= {"heatmap", "box", "bar"}
+    for fig in figures:
+        text = fig.to_json()
+        assert "evil" in text or "127.0.0.1" in text  # the hostile names are there, as text
+        assert not re.search(r"<(?!/?(br|b|i|em|sup|sub|extra)\s*/?>)", text, re.IGNORECASE), text[:300]
