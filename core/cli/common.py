@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from core.errors import InputError
 
 if TYPE_CHECKING:
-    from core.data import Table
+    from core.data import LargeTable, Table
 
 # A command returns its JSON object and its human summary, and optionally an exit status (0 otherwise).
 Result = tuple[dict[str, Any], str] | tuple[dict[str, Any], str, int]
@@ -74,6 +74,18 @@ def read(raw: str, sheet: str | None = None) -> Table:
 
     path = input_path(raw)
     return read_table(path, name=path.name, sheet=sheet)
+
+
+def read_or_sample(raw: str, sheet: str | None = None) -> tuple[Table, LargeTable | None]:
+    """The table in the file; a file too large to read at once (CSV or Parquet) is read in pieces: exact counts
+    and a random sample (the second value, None when the whole file was read)."""
+    from core.data import fits_in_memory, read_large
+
+    path = input_path(raw)
+    if fits_in_memory(path):
+        return read(raw, sheet), None
+    large = read_large(path, name=path.name)
+    return large.table, large
 
 
 def progress(fraction: float, text: str) -> None:

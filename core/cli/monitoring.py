@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli.common import AddCommand, read
+from core.cli.common import AddCommand, read, read_or_sample
 
 ACTION_ORDER = {"none": 0, "review": 1, "retrain": 2}
 FAILED_ON = 3  # the exit status of `monitor --fail-on` when the model calls for at least that action
@@ -17,9 +17,16 @@ def cmd_drift(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 
     cluster.choose(args.cluster)  # one column per task on a Dask cluster (--cluster, KEEL_DASK_SCHEDULER)
 
-    report = compare(read(args.reference).frame, read(args.current).frame)
+    (reference, ref_large), (current, cur_large) = read_or_sample(args.reference), read_or_sample(args.current)
+    report = compare(reference.frame, current.frame)
     out = report.to_json()
     lines = [report.verdict]
+    samples = {"reference": ref_large, "current": cur_large}
+    if any(samples.values()):  # a file larger than memory: compared on its random sample, said so
+        out["samples"] = {
+            k: {"rows": v.rows, "sample_rows": v.sample_rows, "seed": v.seed} for k, v in samples.items() if v
+        }
+        lines += [v.note for v in samples.values() if v]
     lines += [f"  moved: {c.explain}" for c in report.columns if c.drifted]
     return out, "\n".join(lines)
 

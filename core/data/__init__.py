@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.data.findings import KINDS, SEVERITIES, Finding
     from core.data.fixes import FIXES, Fix, apply_fix
-    from core.data.ingest import Table, read_table
+    from core.data.ingest import LargeTable, Table, fits_in_memory, read_in_pieces, read_large, read_table
     from core.data.quality import CHECKS, Check, ColumnProfile, Profile, infer_kinds, profile
     from core.data.relations import explore, explore_text
     from core.data.samples import DATA_DIR, SAMPLES, Sample, get_sample, load_sample
@@ -27,6 +27,10 @@ _HOME = {
     "apply_fix": "core.data.fixes",
     "Table": "core.data.ingest",
     "read_table": "core.data.ingest",
+    "LargeTable": "core.data.ingest",
+    "fits_in_memory": "core.data.ingest",
+    "read_large": "core.data.ingest",
+    "read_in_pieces": "core.data.ingest",
     "CHECKS": "core.data.quality",
     "Check": "core.data.quality",
     "ColumnProfile": "core.data.quality",
@@ -64,15 +68,19 @@ __all__ = [
     "ColumnProfile",
     "Finding",
     "Fix",
+    "LargeTable",
     "Profile",
     "Sample",
     "Table",
     "apply_fix",
     "explore",
     "explore_text",
+    "fits_in_memory",
     "get_sample",
     "infer_kinds",
     "load_sample",
     "profile",
+    "read_in_pieces",
+    "read_large",
     "read_table",
 ]

@@ -73,13 +73,15 @@ class OnePrediction:
 # --------------------------------------------------------------------------- checking
 
 
-def _bad_examples(original: pd.Series, parsed: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
+def _bad_examples(
+    original: pd.Series, parsed: pd.Series, first_row: int = 1
+) -> tuple[int, tuple[tuple[int, str], ...]]:
     bad = original.notna().to_numpy() & parsed.isna().to_numpy()
     if isinstance(original.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(original):
         blank = original.astype(str).str.strip().eq("").to_numpy()
         bad &= ~blank  # an empty cell is a missing value, not a wrong one
     positions = np.flatnonzero(bad)
-    examples = tuple((int(p) + 1, str(original.iloc[p])[:40]) for p in positions[:MAX_EXAMPLES])
+    examples = tuple((int(p) + first_row, str(original.iloc[p])[:40]) for p in positions[:MAX_EXAMPLES])
     return len(positions), examples
 
 
@@ -105,7 +107,7 @@ def _missing_and_extra(
     return missing, extra, errors, notes
 
 
-def _unreadable(name: str, kind: str, col: pd.Series) -> BadValues | None:
+def _unreadable(name: str, kind: str, col: pd.Series, first_row: int = 1) -> BadValues | None:
     """Cells of a number, yes/no or date column that cannot be read as such."""
     if kind == "numeric":
         if pd.api.types.is_numeric_dtype(col):
@@ -119,7 +121,7 @@ def _unreadable(name: str, kind: str, col: pd.Series) -> BadValues | None:
         if pd.api.types.is_datetime64_any_dtype(col):
             return None
         parsed, expected = to_datetime(col), "dates"
-    n_bad, examples = _bad_examples(col, parsed)
+    n_bad, examples = _bad_examples(col, parsed, first_row)
     return BadValues(name, expected, n_bad, examples) if n_bad else None
 
 
@@ -134,12 +136,15 @@ def _unseen(name: str, feat: dict[str, Any], col: pd.Series) -> UnseenCategories
     return UnseenCategories(name, len(new), tuple(str(v)[:40] for v in pd.unique(new)[:MAX_EXAMPLES]))
 
 
-def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = True) -> SchemaReport:
+def check_schema(
+    frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = True, first_row: int = 1
+) -> SchemaReport:
     """Compare ``frame`` with the columns the model was trained on.
 
     Errors (raise ``InputError`` listing them all when ``raise_errors``): a feature column is
     missing; a number/yes-no/date column holds values that cannot be read as such. Warnings:
     categories never seen in training (the model treats them as uncommon). Notes: extra columns.
+    ``first_row``: the number of the frame's first row in the user's file (a file scored in pieces).
     """
     features = model.schema["features"]
     missing, extra, errors, notes = _missing_and_extra([f["name"] for f in features], frame)
@@ -152,7 +157,7 @@ def check_schema(frame: pd.DataFrame, model: KeelModel, *, raise_errors: bool = 
         if name not in present:
             continue
         if kind in ("numeric", "boolean", "datetime"):
-            found = _unreadable(name, kind, frame[name])
+            found = _unreadable(name, kind, frame[name], first_row)
             if found is not None:
                 bad.append(found)
                 shown = ", ".join(f"row {r}: {v!r}" for r, v in found.examples)
@@ -369,7 +374,7 @@ def _score_file(
     overwrite: bool = False,
     explain: bool = False,
 ) -> dict[str, Any]:
-    from core.data.ingest import read_table
+    from core.data.ingest import fits_in_memory, read_table
     from core.paths import output_path, write_output
 
     out = None
@@ -381,18 +386,36 @@ def _score_file(
                 "Choose another name for the output, e.g. 'scored.csv'.",
             )
     info, model = load_registered(model_ref)
-    table = read_table(source)
-    report = check_schema(table.frame, model)
     background = None
     if explain:
         from core.models.explain import background_for, needs_background
 
         background = background_for(info.dataset_id) if needs_background(model) else None
+    if isinstance(source, (str, Path)) and not fits_in_memory(Path(source)):
+        if out is None:
+            raise InputError(
+                f"'{Path(source).name}' is too large to print its predictions.", "Add --out scored.csv to write them."
+            )
+        rows, report = _score_in_pieces(Path(source), model, out, explain, background)
+        return {**_summary(info, model, report), "rows": rows, "out": str(out)}
+    table = read_table(source)
+    report = check_schema(table.frame, model)
     scored = predict_frame(table.frame, model, check=False, explain=explain, background=background)
     scored = with_cells_as_written(scored, source, table)
     result: dict[str, Any] = {
         "rows": len(scored),
         "out": None if out is None else str(out),
+        **_summary(info, model, report),
+    }
+    if out is None:
+        result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
+        return result
+    write_output(out, to_safe_csv(scored))
+    return result
+
+
+def _summary(info: Any, model: KeelModel, report: SchemaReport) -> dict[str, Any]:
+    return {
         "model": {
             "id": info.id,
             "name": info.name,
@@ -404,11 +427,44 @@ def _score_file(
         "notes": list(report.notes),
         "cutoff": _cutoff_json(model),
     }
-    if out is None:
-        result["rows"] = scored.astype(object).where(scored.notna(), None).to_dict("records")
-        return result
-    write_output(out, to_safe_csv(scored))
-    return result
+
+
+#: rows scored at a time when a file is too large to read at once
+PIECE_ROWS = 200_000
+
+
+def _score_in_pieces(
+    path: Path, model: KeelModel, out: Path, explain: bool, background: Any
+) -> tuple[int, SchemaReport]:
+    """Score a file too large to read at once, a piece at a time, into ``out`` (through a temporary file: a
+    failure in any piece leaves no partial output). Every piece is checked against the model first; the
+    report names rows by their number in the whole file. Returns the rows scored and the combined report."""
+    from core.data.ingest import read_in_pieces, read_table
+    from core.paths import write_output
+
+    rows, reports = 0, []
+
+    def write(fh: Any) -> None:
+        nonlocal rows
+        header: bytes | None = None
+        for data, first in read_in_pieces(path, path.name, rows=PIECE_ROWS):
+            table = read_table(data, name=path.name)
+            reports.append(check_schema(table.frame, model, first_row=first))
+            scored = predict_frame(table.frame, model, check=False, explain=explain, background=background)
+            body = to_safe_csv(with_cells_as_written(scored, data, table, path.name))
+            if header is None:
+                header = to_safe_csv(with_cells_as_written(scored.iloc[:0], data, table, path.name).iloc[:0])
+                fh.write(body)
+            else:
+                fh.write(body[len(header) :] if body.startswith(header) else body.split(b"\n", 1)[1])
+            rows += len(scored)
+
+    write_output(out, write)
+    warnings = tuple(dict.fromkeys(w for r in reports for w in r.warnings))
+    notes = tuple(dict.fromkeys(n for r in reports for n in r.notes))
+    first = reports[0]
+    report = SchemaReport(rows, first.missing_columns, first.extra_columns, (), (), (), warnings, notes)
+    return rows, report
 
 
 def _cutoff_json(model: KeelModel) -> dict[str, Any] | None:

@@ -57,6 +57,7 @@ Arrow) · ``finish`` (names, types, totals rows, pandas) · ``recognise`` with `
 ``numbers``, ``dates`` and their shared ``values``, ``notes`` (the sentences), ``totals``.
 """
 
+from core.data.ingest.large import LargeTable, fits_in_memory, read_in_pieces, read_large
 from core.data.ingest.read import read_table
 from core.data.ingest.source import (
     CONVERT_SHARE,
@@ -89,6 +90,10 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "MAX_ZIP_MEMBERS",
     "MAX_ZIP_RATIO",
+    "LargeTable",
     "Table",
+    "fits_in_memory",
+    "read_in_pieces",
+    "read_large",
     "read_table",
 ]

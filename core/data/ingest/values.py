@@ -45,6 +45,7 @@ ERROR_WORDS = frozenset(
 )
 _MISSING_WORDS = _NA_WORDS | ERROR_WORDS
 _NA_TOKENS = pa.array(sorted(_MISSING_WORDS), pa.string())
+MISSING_TOKENS = _NA_TOKENS  # the words a reader takes as an empty cell
 ERROR_TOKENS = pa.array(sorted(ERROR_WORDS), pa.string())
 
 
