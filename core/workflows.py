@@ -231,7 +231,29 @@ def model_card(info: store.ModelInfo) -> str:
         "limits": [line.strip("-• ").strip() for line in info.card.get("limitations", "").splitlines() if line.strip()],
         "threshold": info.threshold,
     }
-    return card.model_card_html(card_info, report.evaluation, findings, {"report": report})
+    examples = _card_examples(info, findings)
+    return card.model_card_html(card_info, report.evaluation, findings, {"report": report, "examples": examples})
+
+
+def example_rows(info: store.ModelInfo, hidden: Sequence[str] = ()) -> tuple[Any, ...]:
+    """A few typical and a few surprising hold-out rows of a registered model, each with why it answered so
+    (:func:`core.models.example_rows`); empty when the hold-out rows are no longer in the store."""
+    from core import models
+    from core.errors import KeelError
+
+    try:
+        X, y = holdout(info)
+        _, model = models.load_registered(info.id)
+    except (KeelError, OSError):
+        return ()
+    background = models.background_for(info.dataset_id) if models.needs_background(model) else None
+    return models.example_rows(model, X, y, hidden=tuple(hidden), background=background)
+
+
+def _card_examples(info: store.ModelInfo, findings: Sequence[Any]) -> list[dict[str, Any]]:
+    """The card's example rows: the values of columns holding personal data are never written on it."""
+    hidden = [f.column for f in findings if getattr(f, "code", None) == "pii" and f.column]
+    return [e.to_json() for e in example_rows(info, hidden)]
 
 
 def run_forecast(

@@ -25,7 +25,8 @@ training function is ``train.train``.
 from core.models import evaluate, train
 from core.models.card import model_card_html
 from core.models.encoding import CategoryCodes
-from core.models.explain import RowExplanation, common_categories, explain_one
+from core.models.examples import ExampleRow, example_rows
+from core.models.explain import RowExplanation, background_for, common_categories, explain_one, needs_background
 from core.models.export import export_content, export_model
 from core.models.model import TRUSTED_TYPES, KeelModel, RecalibratedKeelModel, convert_legacy_artifact
 from core.models.predict import (
@@ -44,6 +45,7 @@ from core.models.train import LeaderboardRow, TrainResult
 __all__ = [
     "TRUSTED_TYPES",
     "CategoryCodes",
+    "ExampleRow",
     "KeelModel",
     "LeaderboardRow",
     "OnePrediction",
@@ -51,15 +53,18 @@ __all__ = [
     "RowExplanation",
     "SchemaReport",
     "TrainResult",
+    "background_for",
     "check_schema",
     "common_categories",
     "convert_legacy_artifact",
     "evaluate",
+    "example_rows",
     "explain_one",
     "export_content",
     "export_model",
     "load_registered",
     "model_card_html",
+    "needs_background",
     "predict_command",
     "predict_frame",
     "predict_one",

@@ -10,8 +10,10 @@ The page is ``templates/model_card.html``, a jinja2 template rendered with autoe
 only gathers plain values (numbers written through :mod:`core.vocab`, chart geometry), and every
 user-provided string (names, columns, values, free text) is escaped by the template engine.
 
-Privacy: no data rows are written. Slice rows smaller than ``MIN_CARD_SLICE`` rows are left out
-so a rare value (a name, an id) cannot leak through a group label.
+Privacy: no whole data rows are written. The few example rows (``extras["examples"]``, issue 20) show only
+the values of the up to three model columns that explain each answer, never those of columns found to hold
+personal data. Slice rows smaller than ``MIN_CARD_SLICE`` rows are left out so a rare value (a name, an id)
+cannot leak through a group label.
 
 ``info`` is a plain dict, e.g. built from ``core.store.ModelInfo``::
 
@@ -370,6 +372,14 @@ def _drivers(dr: E.DriverReport | None) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _examples(rows: Any) -> dict[str, list[dict[str, str]]] | None:
+    """The typical and surprising hold-out rows (:func:`core.models.example_rows`, as dicts), in two lists."""
+    if not rows:
+        return None
+    rows = [r if isinstance(r, dict) else r.to_json() for r in rows]
+    return {kind: [r for r in rows if r.get("kind") == kind] for kind in ("typical", "surprising")}
+
+
 def _normalise_extras(extras: dict | None) -> dict:
     x = dict(extras or {})
     report = x.pop("report", None)
@@ -394,7 +404,7 @@ def _normalise_extras(extras: dict | None) -> dict:
 def model_card_html(
     info: dict, evaluation: E.Evaluation | dict, findings: list | None = None, extras: dict | None = None
 ) -> str:
-    """A self-contained HTML model card (no scripts, no external files, no data rows)."""
+    """A self-contained HTML model card (no scripts, no external files, no whole data rows)."""
     ev = E.Evaluation.from_dict(evaluation) if isinstance(evaluation, dict) else evaluation
     x = _normalise_extras(extras)
     fs = [finding_dict(f) for f in (findings or [])]
@@ -415,6 +425,7 @@ def model_card_html(
             fairness=_fairness(x["fairness"]),
             robustness=_robustness(x["robustness"]),
             drivers=_drivers(x["drivers"]),
+            examples=_examples(x.get("examples")),
             limits=limits,
             risk=risk_blocks(info, ev, fs, x, limits),
             generated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -249,6 +249,9 @@ def predict_frame(
             added[CUTOFF_COLUMN] = used
     else:
         added = {"prediction": model.predict(frame)}
+    if explain:  # a batch explained before: its old contributions are replaced, not kept beside the new ones
+        features = set(model.feature_names)
+        out = out.drop(columns=[c for c in out.columns if str(c).startswith("contribution_") and c not in features])
     parts = [out, pd.DataFrame(added, index=frame.index)]
     if explain:
         from core.models.explain import explain_frame

@@ -309,3 +309,11 @@ def test_one_row_with_a_date_says_the_date_as_a_person_writes_it() -> None:
     assert not row.is_share and row.headline.startswith("Why the prediction is ")
     assert "'day' is 1 Sep 2024 (+" in row.sentence and "'2024-09-01'" not in row.sentence
     assert abs(row.base + sum(row.contributions.values()) - row.output) <= TOLERANCE
+
+
+def test_explaining_an_explained_batch_again_replaces_its_old_pushes() -> None:
+    frame, model = _two_columns("fare")
+    once = predict_frame(frame.drop(columns="y"), model, explain=True, background=frame)
+    twice = predict_frame(once, model, explain=True, background=frame)
+    assert list(twice.columns) == list(once.columns)  # no second set of contribution columns
+    pd.testing.assert_frame_equal(twice, once)
