@@ -268,9 +268,16 @@ def run_forecast(
     season: int | None = None,
     fill: str = "auto",
     aggregate_to: str | None = None,
+    holidays: str | None = None,
+    events: pd.DataFrame | None = None,
+    drivers: Sequence[str] | None = None,
+    stockout: str | None = None,
     progress: Callable[[float, str], None] | None = None,
 ):  # -> tuple[int, core.forecast.ForecastResult]
-    """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version."""
+    """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version.
+
+    ``holidays``, ``events``, ``drivers`` and ``stockout`` are what the shop knows, as the CLI's ``forecast``
+    takes them (:func:`core.forecasting.forecast`); they are kept with the forecast."""
     from core.forecasting.engine import forecast
     from core.forecasting.timeseries import long_format
 
@@ -289,6 +296,10 @@ def run_forecast(
         fill=fill,
         aggregate_to=aggregate_to,
         progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
+        holidays=holidays or None,
+        events=events,
+        drivers=list(drivers or []) or None,
+        stockout=stockout or None,
     )
     params = {
         "date": date,
@@ -300,6 +311,10 @@ def run_forecast(
         "season": season,
         "fill": fill,
         "aggregate_to": aggregate_to,
+        "holidays": holidays or None,
+        "events": None if events is None else events.astype(str).to_dict("records"),
+        "drivers": list(drivers or []),
+        "stockout": stockout or None,
     }
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
     return forecast_id, result

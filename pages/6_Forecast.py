@@ -3,12 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, jobs, store
+from core import charts, jobs, store, workflows
 from core.data import read_table
 from core.errors import KeelError
 from core.forecasting import (
     driver_days_ahead,
-    forecast_dataset,
     holiday_countries,
     holiday_regions,
     known_columns,
@@ -260,7 +259,7 @@ if st.button("Forecast", type="primary"):
     events = pd.concat(given, ignore_index=True) if given else None
     job_id = jobs.submit(
         "Forecasting",
-        forecast_dataset,
+        workflows.run_forecast,
         dataset_id,
         date=date,
         value=value,

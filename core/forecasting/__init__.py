@@ -22,7 +22,6 @@ from core.forecasting.engine import every_choice, forecast, forecast_panel
 from core.forecasting.known import KnownColumns, driver_days_ahead, holiday_countries, holiday_regions, known_columns
 from core.forecasting.orders import OrderLine, OrderPlan, order_plan
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
-from core.forecasting.stored import forecast_dataset
 
 __all__ = [
     "Backtest",
@@ -36,7 +35,6 @@ __all__ = [
     "driver_days_ahead",
     "every_choice",
     "forecast",
-    "forecast_dataset",
     "forecast_panel",
     "holiday_countries",
     "holiday_regions",

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
+from core import workflows
 from core.cli import main
 from core.errors import InputError
 from core.forecasting import (
     driver_days_ahead,
     forecast,
-    forecast_dataset,
     holiday_countries,
     holiday_regions,
     known_columns,
@@ -536,12 +536,12 @@ def test_a_sale_on_a_day_the_user_explained_is_not_called_unusual() -> None:
     assert not [f for f in told.series[0].findings if f.code == "outliers"]
 
 
-def test_forecast_dataset_keeps_the_calendar_with_the_forecast() -> None:
+def test_a_stored_forecast_keeps_the_calendar_with_it() -> None:
     from core import store
     from core.data import load_sample
 
     info = load_sample("shop_calendar")
-    forecast_id, res = forecast_dataset(
+    forecast_id, res = workflows.run_forecast(
         info.id, date="date", value="units_sold", id="product", ids=("House blend 250g",), horizon=14,
         holidays="GB", events=pd.DataFrame({"date": ["2026-01-09"], "event": ["Open day"]}),
     )  # fmt: skip
