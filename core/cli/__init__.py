@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core.bugs import log_bug
-from core.cli import card, data, datasets, forecast, learn, models, monitoring, serve, store, team
+from core.cli import card, compact, data, datasets, forecast, learn, models, monitoring, serve, store, team
 from core.cli.common import PROG, AddCommand, Command, Parser
 from core.errors import KeelError
 from core.vocab import jsonable
@@ -38,6 +38,7 @@ COMMANDS: tuple[Callable[[AddCommand], None], ...] = (
     store.add_restore,
     store.add_check,
     models.add_models,
+    compact.add_compact,
     datasets.add_datasets,
     card.add_card,
     card.add_cutoff,

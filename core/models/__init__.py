@@ -14,6 +14,7 @@ format and registry, scoring new data, and the model card.
 ``train``          train(): check, choose columns, split, compare, choose, refit, warn
 ``evaluate/``      honest evaluation, one module per concern (see its docstring)
 ``predict``        schema checks, scoring a table or one row, CSV that cannot run as a formula
+``compact``        smaller, faster variants of a model (fewer/shallower trees, distilled, float32)
 ``card``           the model card (``templates/model_card.html``; ``card_svg``, ``card_risk``)
 =================  ======================================================================================
 
@@ -24,6 +25,7 @@ training function is ``train.train``.
 
 from core.models import evaluate, train
 from core.models.card import model_card_html
+from core.models.compact import CompactReport, Variant, compact_variants, keep_variant
 from core.models.encoding import CategoryCodes
 from core.models.examples import ExampleRow, example_rows
 from core.models.explain import RowExplanation, background_for, common_categories, explain_one, needs_background
@@ -45,6 +47,7 @@ from core.models.train import LeaderboardRow, TrainResult
 __all__ = [
     "TRUSTED_TYPES",
     "CategoryCodes",
+    "CompactReport",
     "ExampleRow",
     "KeelModel",
     "LeaderboardRow",
@@ -53,15 +56,18 @@ __all__ = [
     "RowExplanation",
     "SchemaReport",
     "TrainResult",
+    "Variant",
     "background_for",
     "check_schema",
     "common_categories",
+    "compact_variants",
     "convert_legacy_artifact",
     "evaluate",
     "example_rows",
     "explain_one",
     "export_content",
     "export_model",
+    "keep_variant",
     "load_registered",
     "model_card_html",
     "needs_background",
