@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -70,11 +72,15 @@ def run_all(func: Callable[..., Any], items: list[tuple[Any, ...]]) -> list[Any]
         return [f.result() for f in futures]
 
 
-def keel_here() -> str:
-    """Run on a worker: proves it can import and run Keel's code."""
+def keel_version() -> str:
+    """Run on every worker (``client.run``): the version of Keel it has. A worker without Keel cannot even load this
+    function (it lives in Keel), and says so instead of answering."""
     import core
 
-    return str(getattr(core, "__name__", "core"))
+    return str(core.__version__)
+
+
+keel_here = keel_version  # the old name
 
 
 def _connect(where: str) -> Any:
@@ -90,7 +96,13 @@ def _connect(where: str) -> Any:
         ) from None
 
 
+def _named(workers: list[str]) -> str:
+    shown = ", ".join(workers[:3])
+    return shown + (f" and {len(workers) - 3} more" if len(workers) > 3 else "")
+
+
 def _check_workers(client: Any, where: str) -> None:
+    """Every worker the scheduler has can run this Keel: it imports ``core`` and has the same version."""
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
     except (OSError, TimeoutError):
@@ -98,14 +110,66 @@ def _check_workers(client: Any, where: str) -> None:
             f"The Dask scheduler at {where} has no workers.",
             f"Start some with `dask worker {where}` on machines that have Keel installed.",
         ) from None
+    import core
+
+    here = str(core.__version__)
     try:
-        client.submit(keel_here, pure=False).result(timeout=WORKERS_TIMEOUT_S)
-    except Exception as exc:
+        answers: dict[str, Any] = client.run(keel_version, on_error="return")
+    except (OSError, TimeoutError) as exc:
         raise ClusterError(
-            f"A Dask worker at {where} cannot run Keel's code ({type(exc).__name__}: {str(exc)[:120]}).",
-            "Install Keel on every worker machine (the same version, `pip install -e .` in its folder) and restart "
-            "the workers.",
+            f"The Dask cluster at {where} stopped answering while Keel checked its workers ({type(exc).__name__}).",
+            "Check that the scheduler and its workers are running, then run the command again.",
         ) from None
+    install = (
+        f"Install Keel {here} (the version on this computer) on every worker machine, e.g. `pip install -e .` in a "
+        "copy of the same Keel, and restart the workers; or leave out --cluster (and unset "
+        f"{ENV}) to run on this computer."
+    )
+    broken = sorted(w for w, answer in answers.items() if isinstance(answer, BaseException))
+    if broken:
+        text = str(answers[broken[0]])
+        missing = re.search(r"No module named '[^']+'", text)
+        why = missing.group(0) if missing else (text.strip()[:120] or type(answers[broken[0]]).__name__)
+        count = f"{len(broken)} of the {len(answers)} workers" if len(broken) < len(answers) else "the workers"
+        raise ClusterError(f"{count.capitalize()} at {where} cannot run Keel ({_named(broken)}: {why}).", install)
+    other = sorted((w, str(v)) for w, v in answers.items() if str(v) != here)
+    if other:
+        versions = ", ".join(sorted({v for _, v in other}))
+        raise ClusterError(
+            f"The workers at {where} have another version of Keel ({_named([w for w, _ in other])}: Keel "
+            f"{versions[:40]}; this computer has Keel {here}). Results must come from the same code.",
+            install,
+        )
+
+
+def _lost(exc: BaseException) -> bool:
+    """The cluster lost the work: a worker or the scheduler died, or a worker could not load Keel's code."""
+    if isinstance(exc, KeelError):
+        return False
+    if type(exc).__name__ in ("KilledWorker", "CommClosedError", "FutureCancelledError", "CancelledError"):
+        return True
+    return "No module named 'core'" in str(exc)
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's client logs a lost scheduler as an error with a traceback on stderr; Keel says it in plain words
+    instead (the CLI's stderr carries only ``error:`` and ``hint:``). Its loggers are muted while Keel uses it."""
+    import distributed  # noqa: F401  (its loggers exist from here on)
+
+    loggers = [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name == "distributed" or name.startswith("distributed.")
+    ] or [logging.getLogger("distributed")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -115,16 +179,23 @@ def executor() -> Iterator[Any | None]:
     if where is None:
         yield None
         return
+    with _quiet_dask():
+        yield from _remote(where)
+
+
+def _remote(where: str) -> Iterator[Any]:
     client = _connect(where)
     try:
         _check_workers(client, where)
         yield client.get_executor(pure=False)
     except Exception as exc:
-        if type(exc).__name__ not in ("KilledWorker", "CommClosedError", "FutureCancelledError", "CancelledError"):
+        if not _lost(exc):
             raise
         raise ClusterError(
-            f"The Dask cluster at {where} lost the work ({type(exc).__name__}): workers died while running it.",
-            "Nothing partial was kept. Check the workers' memory and logs, then run the command again.",
+            f"The Dask cluster at {where} lost the work ({type(exc).__name__}): a worker or the scheduler stopped "
+            "while running it, or a worker without Keel joined.",
+            "Nothing partial was kept. Check the scheduler's and workers' logs (and that every worker has Keel "
+            "installed), then run the command again.",
         ) from None
     finally:
         client.close()

@@ -8,6 +8,11 @@ If the worker dies — out of memory, a fault in a native library, killed — on
 with a plain message; the server and everyone else's session carry on, and the store is intact
 because every store write is a transaction.
 
+The worker gets the server's environment. With ``KEEL_DASK_SCHEDULER`` set there (:mod:`core.cluster`), a
+forecast's per-series work and a big file's scoring chunks go from the worker to that Dask cluster, exactly as
+``python -m core forecast/predict --cluster`` does; a cluster that cannot be used fails the job with a plain
+message (:class:`core.cluster.ClusterError` comes back as a Keel error, with its hint).
+
 The job id is a random token: only a session that holds it (kept in that session's state) can
 see the job. Results come back pickled from our own child process — never from a user's file.
 """

@@ -1,6 +1,7 @@
 """forecast, predict and drift with --cluster: the per-series (per-chunk, per-column) work on a real Dask cluster (a `dask scheduler` and two `dask worker`
-processes on loopback, in the test's temporary folder) gives exactly the local result; an unreachable scheduler
-or a wrong address is a plain error (exit 2)."""
+processes on loopback, in the test's temporary folder) gives exactly the local result; an unreachable scheduler,
+a wrong address, a worker without Keel (a separate venv that cannot import it) or with another version of it, and a
+scheduler killed mid-job are plain errors (exit 2), never a traceback, a hang or a partial result."""
 
 from __future__ import annotations
 
@@ -41,10 +42,14 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 @contextlib.contextmanager
-def dask_cluster(folder: Path) -> Iterator[tuple[str, list[subprocess.Popen]]]:
-    """A Dask scheduler and two workers, every port on 127.0.0.1, files in ``folder``; all stopped afterwards."""
+def dask_cluster(folder: Path, odd: dict[str, tuple[str, dict[str, str]]] | None = None,
+                 ) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A Dask scheduler and two workers, every port on 127.0.0.1, files in ``folder``; all stopped afterwards.
+    ``odd``: a worker's name (w1, w2) -> the Python it runs on and its environment, started in ``folder`` (not in
+    the project) to play a machine set up otherwise."""
     info = folder / "scheduler.json"
     env = sandbox_env()
+    odd = odd or {}
     procs: list[subprocess.Popen] = []
     try:
         procs.append(subprocess.Popen(
@@ -56,11 +61,13 @@ def dask_cluster(folder: Path) -> Iterator[tuple[str, list[subprocess.Popen]]]:
             assert time.monotonic() < deadline and procs[0].poll() is None, (folder / "scheduler.log").read_text()
             time.sleep(0.2)
         for name in ("w1", "w2"):
+            python, worker_env = odd.get(name, (None, env))
+            start = [python, "-m", "distributed.cli.dask_worker"] if python else [DASK, "worker"]
             procs.append(subprocess.Popen(
-                [DASK, "worker", "--scheduler-file", str(info), "--host", "127.0.0.1", "--dashboard-address",
+                [*start, "--scheduler-file", str(info), "--host", "127.0.0.1", "--dashboard-address",
                  "127.0.0.1:0", "--nthreads", "1", "--nworkers", "1", "--name", name,
-                 "--local-directory", str(folder / name)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                stderr=(folder / f"{name}.log").open("wb")))
+                 "--local-directory", str(folder / name)], cwd=folder if python else ROOT, env=worker_env,
+                stdout=subprocess.DEVNULL, stderr=(folder / f"{name}.log").open("wb")))
         address = json.loads(info.read_text())["address"]
         from distributed import Client
 
@@ -207,6 +214,114 @@ def test_a_worker_killed_mid_forecast_still_gives_the_whole_result(tmp_path: Pat
     if job.returncode == 2:  # a clear error, never a partial result
         assert "error: The Dask cluster" in err and out == ""
         return
+    remote, expected = json.loads(out), json.loads(local.stdout)
+    remote.pop("elapsed_seconds", None)
+    expected.pop("elapsed_seconds", None)
+    assert len(remote["series"]) == 120 and remote == expected
+
+
+def keel_less_python(folder: Path) -> str:
+    """A Python like a worker machine's without Keel: a fresh venv that sees this venv's libraries (pandas,
+    distributed, …) through a path file, but not the editable install of Keel (that venv's own path files are not
+    read) and not the project's folder. Returns its interpreter; proves first that ``import core`` fails there."""
+    import sysconfig
+    import venv
+
+    venv.create(folder / "venv", with_pip=False)
+    python = folder / "venv" / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    probe = subprocess.run([str(python), "-c", "import distributed\nimport core"], cwd=folder, capture_output=True,
+                           text=True, env=plain_env())
+    assert probe.returncode == 1 and "No module named 'core'" in probe.stderr, probe.stderr[-1000:]
+    return str(python)
+
+
+def plain_env(**extra: str) -> dict[str, str]:
+    env = sandbox_env(**extra)
+    env.pop("PYTHONPATH", None)
+    return {**env, **extra}
+
+
+def forecast_args(path: Path) -> list[str]:
+    return ["forecast", str(path), "--date", "date", "--value", "units", "--id", "product", "--horizon", "7",
+            "--json"]
+
+
+@pytest.mark.slow
+def test_a_worker_without_keel_is_named_before_any_work(tmp_path: Path) -> None:
+    import core
+
+    path = sales_file(tmp_path)
+    (tmp_path / "dask").mkdir()
+    python = keel_less_python(tmp_path / "dask")
+    with dask_cluster(tmp_path / "dask", odd={"w2": (python, plain_env())}) as (address, _):
+        start = time.monotonic()
+        done = cli(tmp_path / "keel_home", *forecast_args(path), "--cluster", address)
+        seconds = time.monotonic() - start
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"error: 1 of the 2 workers at {address} cannot run Keel (tcp://127.0.0.1:" in done.stderr
+    assert "No module named 'core'" in done.stderr
+    assert f"hint: Install Keel {core.__version__} (the version on this computer) on every worker machine" in (
+        done.stderr)
+    assert seconds < 120  # refused up front, not after a hang
+
+
+@pytest.mark.slow
+def test_workers_with_another_version_of_keel_are_refused(tmp_path: Path) -> None:
+    import shutil
+
+    import core
+
+    path = sales_file(tmp_path)
+    (tmp_path / "dask").mkdir()
+    python = keel_less_python(tmp_path / "dask")
+    older = tmp_path / "dask" / "older"  # this Keel's code under another version number
+    shutil.copytree(ROOT / "core", older / "core", ignore=shutil.ignore_patterns("__pycache__"))
+    init = older / "core" / "__init__.py"
+    init.write_text(init.read_text().replace(f'__version__ = "{core.__version__}"', '__version__ = "0.0.9"'))
+    assert '__version__ = "0.0.9"' in init.read_text()
+    env = plain_env(PYTHONPATH=str(older))
+    with dask_cluster(tmp_path / "dask", odd={"w1": (python, env), "w2": (python, env)}) as (address, _):
+        done = cli(tmp_path / "keel_home", *forecast_args(path), "--cluster", address)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"error: The workers at {address} have another version of Keel (tcp://127.0.0.1:" in done.stderr
+    assert f"Keel 0.0.9; this computer has Keel {core.__version__})" in done.stderr
+    assert "hint: Install Keel" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_forecast_gives_the_whole_result_or_a_clear_error(tmp_path: Path) -> None:
+    path = sales_file(tmp_path, products=120)
+    args = forecast_args(path)
+    (tmp_path / "dask").mkdir()
+    with dask_cluster(tmp_path / "dask") as (address, procs):
+        job = subprocess.Popen([sys.executable, "-m", "core", *args, "--cluster", address], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=sandbox_env(KEEL_HOME=str(tmp_path / "keel_home")))
+        try:
+            assert job.stderr is not None
+            killed = False
+            for line in job.stderr:  # the work is under way: the scheduler's machine dies
+                if "series done" in line:
+                    kill_tree(procs[0].pid)
+                    killed = True
+                    break
+            assert killed, "the forecast never started on the cluster"
+            start = time.monotonic()
+            out, err = job.communicate(timeout=300)
+            after_kill = time.monotonic() - start
+        finally:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
+    assert job.returncode in (0, 2) and "Traceback" not in err, err[-2000:]
+    assert after_kill < 240  # no hang waiting for a scheduler that is gone
+    if job.returncode == 2:  # a clear error, never a partial result
+        assert "error: The Dask cluster" in err and out == ""
+        return
+    local = cli(tmp_path / "keel_home", *args)
     remote, expected = json.loads(out), json.loads(local.stdout)
     remote.pop("elapsed_seconds", None)
     expected.pop("elapsed_seconds", None)
