@@ -173,7 +173,7 @@ if is_binary:
         if kept is not None and kept[0] == info.id:
             choice = kept[1]
             st.success(esc(evaluate.explain_threshold(choice, positive_label=positive)))
-            chart(charts.threshold_figure(choice, positive_label=positive))
+            chart(charts.threshold_figure(choice, positive_label=named))
             if abs(choice.threshold - 0.5) > 1e-9 and st.button("Use this cut-off for predictions", type="primary"):
                 with guard():
                     store.set_threshold(

@@ -389,13 +389,6 @@ with details("How well did each forecast do on past sales?"):
     )
 
 st.header("What to order")
-if isinstance(value, str) and value in frame.columns and timeseries.value_kind(frame, value) == "money":
-    # an order list counts pieces: one made from takings would read as 'order 9,331 of classic'
-    st.warning(
-        f"'{esc(value)}' looks like money, not a count of things sold, so this list is in money too. Read it as "
-        "what to budget, or forecast a column that counts what you sell to get quantities to order.",
-        icon="⚠️",
-    )
 unit = result.freq.unit if result.freq else "period"
 o1, o2, o3 = st.columns(3)
 weekly_default = 7 if unit == "day" else 1  # daily data: a typical small shop orders weekly
@@ -415,7 +408,10 @@ with guard(stop=False):
         review_period=review,
         service_level=service,
         on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])},
+        frame=frame if isinstance(value, str) and value in frame.columns else None,
     )
+    if plan.warning:  # an order list counts pieces: one made from takings would read as 'order 9,331 of classic'
+        st.warning(esc(plan.warning), icon="⚠️")
     for line in plan.lines[:SHOWN_LINES]:
         st.markdown(f"- {esc(line.sentence)}")
     if len(plan.lines) > SHOWN_LINES:

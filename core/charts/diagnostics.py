@@ -73,7 +73,9 @@ def slices_figure(slices: evaluate.SliceReport | Stored) -> go.Figure:
         annotation_text=f"all rows: {overall:.3g}{'%' if acc else ''}",
         annotation_position="top",
     )
-    fig = layout(fig, title + (f" ({dropped} smaller groups not shown)" if dropped else ""), x_t, "")
+    # groups drawn vs listed: the report's own sentence counts the groups too small to list at all
+    left_off = f" ({dropped} more {'group' if dropped == 1 else 'groups'} left off the chart)"
+    fig = layout(fig, title + (left_off if dropped else ""), x_t, "")
     fig.update_yaxes(autorange="reversed", type="category")
     if acc:
         fig.update_xaxes(ticksuffix="%")
@@ -303,7 +305,7 @@ def fairness_figure(fairness: evaluate.FairnessReport | Stored) -> go.Figure:
     from core.models import evaluate
 
     report = load(evaluate.FairnessReport, fairness)
-    yes = report.positive_label
+    yes = evaluate.answer_name(report.positive_label, report.target)  # 'churned' for a '1', as the sentences say
     title = f"Does the model treat each '{report.column}' group alike?"
     x_t, y_t = report.column, "share (%)"
     groups = list(report.groups)

@@ -44,6 +44,9 @@ def timeline(
     return pd.DataFrame(rows)
 
 
+ACTION_WORDS = {"none": "No action needed", "review": "Worth a review", "retrain": "Retrain recommended"}
+
+
 def history_table(model_id: int, batches: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """The batches as a person reads them: when, rows, share of columns drifted, measured scores, advice."""
     raw = timeline(model_id, batches=batches)
@@ -60,7 +63,7 @@ def history_table(model_id: int, batches: Sequence[Mapping[str, Any]] | None = N
     for key in ("accuracy", "balanced_accuracy", "mae", "r2"):
         if f"measured_{key}" in raw:
             plain[metric_label(key)] = raw[f"measured_{key}"].astype(float).round(3)
-    plain["advice"] = raw["action"]
+    plain["advice"] = raw["action"].map(lambda a: ACTION_WORDS.get(a, a))
     return plain
 
 

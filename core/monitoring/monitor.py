@@ -39,7 +39,7 @@ from core.monitoring.estimates import (
     given_answers,
 )
 from core.monitoring.gate import GateDecision, gate
-from core.monitoring.history import Alert, alerts, history_table, timeline
+from core.monitoring.history import ACTION_WORDS, Alert, alerts, history_table, timeline
 from core.monitoring.labels import as_text, class_codes, clean_labels, to_classes
 from core.monitoring.performance import (
     Performance,
@@ -79,7 +79,6 @@ __all__ = [
 MAX_REFERENCE_ROWS_TO_SCORE = 50_000
 
 #: The recommended action as a person reads it at the top of a batch's result.
-ACTION_WORDS = {"none": "No action needed", "review": "Worth a review", "retrain": "Retrain recommended"}
 
 
 @dataclass(frozen=True)

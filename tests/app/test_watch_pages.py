@@ -126,7 +126,7 @@ def test_monitor_page_checks_a_batch() -> None:
     assert list(drawn.data[1].y) == pytest.approx([100 * v for v in column.histogram["current"]])
     history = at.dataframe[-1].value  # over time: plain headings, minutes not microseconds
     assert list(history.columns[:4]) == ["batch", "checked", "rows", "columns drifted (%)"]
-    assert "Right answers (accuracy)" in history.columns and history["advice"].tolist() == ["none"]
+    assert "Right answers (accuracy)" in history.columns and history["advice"].tolist() == ["No action needed"]
     assert len(history["checked"].iloc[0]) == 16
     [b for b in at.button if b.label == "Retrain with this batch"][0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -219,12 +219,12 @@ def test_forecast_page_warns_that_an_order_list_of_money_is_not_pieces() -> None
     press_forecast(at)
     at.run()
     assert not at.exception and "What to order" in texts(at)
-    assert any("'revenue' looks like money" in plain(w.value) for w in at.warning)
+    assert any("'revenue' is money, not a count of things" in plain(w.value) for w in at.warning)
     loaves = _monthly("bakery", "loaves", "2019-01-01", 100)  # a count: no such warning
     at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: loaves.id})
     press_forecast(at)
     at.run()
-    assert "What to order" in texts(at) and not any("looks like money" in w.value for w in at.warning)
+    assert "What to order" in texts(at) and not any("is money, not a count" in w.value for w in at.warning)
 
 
 def test_monitor_page_says_why_in_sentences_and_names_the_retrain_measure_plainly() -> None:

@@ -214,7 +214,7 @@ def test_slices_figure_caps_rows_and_keeps_the_worse_ones(report):
     many = [evaluate.Slice("c", f"v{i}", "category", 100 + i, 0.01, 0.9, 0.85, 0.95, i == 3) for i in range(90)]
     sr = evaluate.SliceReport("classification", "accuracy", 0.9, 9000, tuple(many), (), ())
     fig = charts.slices_figure(sr)
-    assert len(fig.data[0].y) == 40 and "c: v3" in fig.data[0].y and "50 smaller groups" in fig.layout.title.text
+    assert len(fig.data[0].y) == 40 and "c: v3" in fig.data[0].y and "50 more groups left off the chart" in fig.layout.title.text
     assert base is not None
 
 

@@ -333,7 +333,7 @@ def test_monitor_batch_with_a_real_registered_keel_model():
     plain = monitor.history_table(info.id, store.list_batches(info.id))  # as a person reads it
     assert list(plain.columns) == ["batch", "checked", "rows", "columns drifted (%)", "Right answers (accuracy)",
                                    "Right answers, each answer counted equally (balanced accuracy)", "advice"]
-    assert len(plain["checked"].iloc[0]) == 16 and plain["advice"].tolist() == [result.action]
+    assert len(plain["checked"].iloc[0]) == 16 and plain["advice"].tolist() == [monitor.ACTION_WORDS[result.action]]
 
 
 # --------------------------------------------------------------------------- champion / challenger gate
