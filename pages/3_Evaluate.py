@@ -19,6 +19,12 @@ need(bool(models), "Train a model first; then its report card appears here.", "p
 info = choose("Model", sorted(models, key=lambda m: m.id, reverse=True), state.MODEL_ID, model_words)
 
 
+@st.cache_data(show_spinner="Explaining a few test rows…", max_entries=16)
+def example_rows(model_id: int) -> tuple:
+    """A few typical and surprising test rows with why (kept per model: explaining them takes a moment)."""
+    return workflows.example_rows(store.get_model(model_id))
+
+
 @st.cache_data(show_spinner="Measuring the model at your cut-off…", max_entries=16)
 def at_cut_off(model_id: int, cut_off: float) -> evaluate.Report:
     """The stored report measured again on the test rows at the model's cut-off (it is part of the key: a new
@@ -134,6 +140,20 @@ with tabs[4], guard(stop=False):
         explained(evaluate.explain_drivers(report.drivers, info.target), charts.importance_figure(report.drivers))
         for item in report.drivers.partial_dependence:
             chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target))
+    rows = example_rows(info.id)
+    if rows:
+        st.subheader("Rows that show how it thinks")
+        st.caption(
+            "A few test rows it got right as it usually does, and the ones it got most wrong: the columns that "
+            "pushed its answer most. Surprises often point at a missing value, a typing slip or a case it never saw."
+        )
+        for kind, heading in (("typical", "Typical rows"), ("surprising", "Its biggest surprises")):
+            st.markdown(f"**{heading}**")
+            for r in (r for r in rows if r.kind == kind):
+                st.markdown(
+                    f"- Row {r.row}: true answer **{esc(r.truth)}**, it said **{esc(r.answer)}** ({esc(r.how_sure)}). "
+                    f"{esc(r.sentence)}"
+                )
 
 
 def stored_cut_off(chosen: float, positive: object) -> float:

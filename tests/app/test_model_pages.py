@@ -93,6 +93,12 @@ def test_evaluate_page_shows_the_report(trained: store.ModelInfo) -> None:
     n_rows = workflows.stored_report(trained).evaluation.n_rows
     assert n_rows > 0 and f"Measured on {n_rows:,} rows the model never saw while training" in body
     assert at.get("plotly_chart")
+    # typical and surprising test rows, each with why (issue 20)
+    assert "Rows that show how it thinks" in body and "Its biggest surprises" in body
+    rows = workflows.example_rows(trained)
+    assert len(rows) == 6
+    for r in rows:
+        assert f"Row {r.row}: true answer **{r.truth}**" in body and r.sentence in body
 
 
 def test_predict_page_scores_a_file_and_one_row(trained: store.ModelInfo) -> None:
