@@ -62,12 +62,16 @@ def test_an_exported_script_reproduces_the_hold_out_metrics(keel_home: Path, tmp
     _same_metrics(json.loads(run.stdout.strip().splitlines()[-1]), trained["metrics"])
 
 
-def test_an_exported_notebook_runs_headless_and_reproduces_the_metrics(keel_home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sample", ["penguins", "churn"])
+def test_an_exported_notebook_runs_headless_and_reproduces_the_metrics(
+    keel_home: Path, tmp_path: Path, churn_file: Path, sample: str
+) -> None:
     from nbclient import NotebookClient
 
-    trained = _train(DATA / "penguins.csv", "species", keel_home)
+    path, target = (DATA / "penguins.csv", "species") if sample == "penguins" else (churn_file, "churned")
+    trained = _train(path, target, keel_home)
     book = tmp_path / "rerun.ipynb"
-    proc = _cli("export", "penguins-species", "--notebook", str(book), home=keel_home)
+    proc = _cli("export", str(trained["model"]["id"]), "--notebook", str(book), home=keel_home)
     assert proc.returncode == 0, proc.stderr
     nb = nbformat.read(book, as_version=4)
     assert [c.cell_type for c in nb.cells[:2]] == ["markdown", "code"]
