@@ -14,7 +14,7 @@ from core.forecasting import (
     order_plan,
     timeseries,
 )
-from core.models import to_safe_csv
+from core.models import export_content, to_safe_csv
 from core.paths import keel_home
 from core.vocab import count, number, percent
 from ui import state
@@ -387,6 +387,26 @@ with details("How well did each forecast do on past sales?"):
         file_name="forecast.csv",
         mime="text/csv",
     )
+    with st.expander("Rerun it yourself (a notebook or a Python script)"):
+        st.caption(
+            "The same table, settings and calendar through Keel's Python functions, with each step explained: "
+            "run it where Keel keeps your data and it prints the same backtest scores."
+        )
+        left, right = st.columns(2)
+        with guard(stop=False):
+            kept_id = int(shown["forecast_id"])
+            left.download_button(
+                "Notebook (.ipynb)",
+                export_content(None, "notebook", forecast_id=kept_id),
+                file_name=f"forecast-{kept_id}.ipynb",
+                mime="application/x-ipynb+json",
+            )
+            right.download_button(
+                "Script (.py)",
+                export_content(None, "script", forecast_id=kept_id),
+                file_name=f"forecast-{kept_id}.py",
+                mime="text/x-python",
+            )
 
 st.header("What to order")
 unit = result.freq.unit if result.freq else "period"

@@ -11,14 +11,26 @@ from core.cli.common import AddCommand, read
 def cmd_export(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core.models import export_model
 
-    out = export_model(args.model, notebook=args.notebook, script=args.script, overwrite=args.overwrite)
+    out = export_model(
+        args.model, notebook=args.notebook, script=args.script, overwrite=args.overwrite, forecast_id=args.forecast
+    )
     run = f"jupyter lab {out['out']}" if out["kind"] == "notebook" else f"python {out['out']}"
-    return out, f"wrote a {out['kind']} that reruns model {out['model']} → {out['out']} (run it: {run})"
+    what = f"model {out['model']}" if "model" in out else f"forecast {out['forecast']}"
+    return out, f"wrote a {out['kind']} that reruns {what} → {out['out']} (run it: {run})"
 
 
 def add_export(command: AddCommand) -> None:
-    p = command("export", cmd_export, "Write a notebook or script that reruns a model's training and evaluation.")
-    p.add_argument("model", help="id, name (the version in use), name:version or name@champion")
+    p = command(
+        "export",
+        cmd_export,
+        "Write a notebook or script that reruns a model's training and evaluation (or a forecast).",
+    )
+    p.add_argument(
+        "model", nargs="?", default=None, help="id, name (the version in use), name:version or name@champion"
+    )
+    p.add_argument(
+        "--forecast", type=int, default=None, metavar="ID", help="instead of a model: a forecast Keel kept (its id)"
+    )
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--notebook", default=None, metavar="OUT.ipynb", help="write a Jupyter notebook")
     where.add_argument("--script", default=None, metavar="OUT.py", help="write a Python script")

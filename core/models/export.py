@@ -136,10 +136,74 @@ def _steps(r: Recipe) -> list[tuple[str, str]]:
     ]
 
 
-def script_text(r: Recipe) -> str:
+def forecast_steps(forecast_id: int) -> list[tuple[str, str]]:
+    """A kept forecast's reproduction (issue 20): the same stored table, series, settings and calendar through
+    ``core.forecasting.forecast``; its last line is each series' chosen method and backtest scores as JSON,
+    which match the ones Keel kept with the forecast."""
+    kept = store.get_forecast(forecast_id)
+    p = kept.params
+    if kept.dataset_id is None:
+        raise InputError(
+            f"Forecast {forecast_id} was not made from a dataset Keel keeps, so there is nothing to rerun.",
+            "Forecast the table again from the Forecast page, then export that forecast.",
+        )
+    dataset = store.get_dataset(kept.dataset_id)
+    settings = {k: p.get(k) for k in ("horizon", "level", "season", "fill", "aggregate_to")}
+    calendar = {k: p.get(k) or None for k in ("holidays", "drivers", "stockout")}
+    return [
+        (
+            f"# Reproduce Keel forecast {forecast_id}\n\n"
+            "This reruns what Keel did: the same table, the same series, the same settings and calendar. Keel "
+            "tries several forecasting methods on each series, checks each on the last stretches of history it "
+            "already knows (the backtest), and keeps the best. Its last line is each series' chosen method and "
+            "backtest scores as one JSON object; they should equal the ones Keel kept with the forecast.\n\n"
+            "It runs with the Python that has Keel installed, and the same `KEEL_HOME`.",
+            "import json\nimport sys\n\nimport pandas as pd\n\nfrom core import store\n"
+            "from core.forecasting import forecast\nfrom core.forecasting.timeseries import long_format",
+        ),
+        (
+            f"## 1. The data\n\nThe table is dataset {dataset.id} in Keel's store ({dataset.label}, SHA-256 "
+            f"{dataset.sha256[:12]}…), read as stored. Each series is one product (or the whole table).",
+            f"DATASET_ID = {dataset.id!r}\n"
+            "try:\n"
+            "    table = store.load_dataset(DATASET_ID)\n"
+            "except Exception as exc:  # the store on this machine does not hold it\n"
+            '    sys.exit(f"Dataset {DATASET_ID} is not in this Keel store ({exc}). Set KEEL_HOME to the folder '
+            'where the forecast was made.")\n'
+            f"DATE, VALUE, ID, IDS = {p.get('date')!r}, {p.get('value')!r}, {p.get('id')!r}, {list(p.get('ids') or [])!r}\n"
+            "frame, value, key = long_format(table, DATE, VALUE, ID)\n"
+            "if key is not None and IDS:\n"
+            "    frame = frame[frame[key].astype(str).isin(set(IDS))]",
+        ),
+        (
+            "## 2. The forecast and its backtest\n\nThe same horizon, interval, season and treatment of gaps, "
+            "and what you told Keel about your calendar (holidays, events, drivers, stock-outs).",
+            f"SETTINGS = {settings!r}\nCALENDAR = {calendar!r}\nEVENTS = {p.get('events')!r}\n"
+            "result = forecast(\n"
+            "    frame, date=DATE, value=value, id=key, **SETTINGS,\n"
+            "    events=None if EVENTS is None else pd.DataFrame(EVENTS), **CALENDAR,\n"
+            ")\n"
+            "for s in result.series:\n"
+            "    print(s.id, s.model_label, 'backtest:', json.dumps(s.backtest.to_json()))",
+        ),
+        (
+            "## 3. What to compare\n\nEach series' chosen method and its backtest scores.",
+            "scores = {str(s.id): {'model': s.model, **s.backtest.to_json()} for s in result.series}\n"
+            "print(json.dumps(scores, allow_nan=False))",
+        ),
+    ]
+
+
+def kept_forecast_scores(forecast_id: int) -> dict[str, Any]:
+    """The scores a reproduction of a kept forecast prints last: {series id: {model, backtest scores…}}."""
+    series = store.get_forecast(forecast_id).result.get("series", [])
+    return {str(s.get("id")): {"model": s.get("model"), **(s.get("backtest") or {})} for s in series}
+
+
+def script_text(r: Recipe | list[tuple[str, str]]) -> str:
     """The steps as one Python script; the words become comments."""
     parts = []
-    for words, code in _steps(r):
+    for words, code in _steps(r) if isinstance(r, Recipe) else r:
         lines: list[str] = []
         for line in words.splitlines():
             text = line.lstrip("# ")
@@ -148,33 +212,42 @@ def script_text(r: Recipe) -> str:
     return "\n\n".join(parts)
 
 
-def notebook_json(r: Recipe) -> str:
+def notebook_json(r: Recipe | list[tuple[str, str]]) -> str:
     import nbformat
 
     cells = []
-    for words, code in _steps(r):
+    for words, code in _steps(r) if isinstance(r, Recipe) else r:
         cells += [nbformat.v4.new_markdown_cell(words), nbformat.v4.new_code_cell(code)]
     book = nbformat.v4.new_notebook(cells=cells)
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return str(nbformat.writes(book))
 
 
-def export_content(model_ref: str | int, kind: str) -> bytes:
-    """The reproduction as bytes, for a download button (``kind``: "notebook" or "script"); nothing is written."""
+def export_content(model_ref: str | int | None, kind: str, *, forecast_id: int | None = None) -> bytes:
+    """The reproduction as bytes, for a download button (``kind``: "notebook" or "script"); nothing is written.
+    ``forecast_id`` (with no model): a kept forecast's reproduction."""
     if kind not in ("notebook", "script"):
         raise InputError(f"Keel exports a notebook or a script, not '{kind}'.", "Choose 'notebook' or 'script'.")
+    if forecast_id is not None:
+        steps = forecast_steps(forecast_id)
+        return (notebook_json(steps) if kind == "notebook" else script_text(steps)).encode("utf-8")
+    assert model_ref is not None
     recipe = recipe_for(model_ref)
     return (notebook_json(recipe) if kind == "notebook" else script_text(recipe)).encode("utf-8")
 
 
 def export_model(
-    model_ref: str | int,
+    model_ref: str | int | None,
     *,
     notebook: str | Path | None = None,
     script: str | Path | None = None,
     overwrite: bool = False,
+    forecast_id: int | None = None,
 ) -> dict[str, Any]:
-    """Write the reproduction; returns the CLI's JSON object (``model``, ``out``, ``kind``, ``dataset_id``, ``metrics``)."""
+    """Write the reproduction; returns the CLI's JSON object (``model``, ``out``, ``kind``, ``dataset_id``, ``metrics``).
+
+    With ``forecast_id`` (and no model) the reproduction of a forecast Keel kept: ``forecast``, ``out``,
+    ``kind``, ``dataset_id`` and ``scores`` (each series' chosen method and backtest scores)."""
     from core.paths import output_path, write_output
 
     if (notebook is None) == (script is None):
@@ -182,8 +255,25 @@ def export_model(
             "Say whether to write a notebook or a script.",
             "Add --notebook analysis.ipynb or --script analysis.py (one of the two).",
         )
+    if (model_ref is None) == (forecast_id is None):
+        raise InputError(
+            "Say which model or which forecast to export.",
+            "Give a model (export MODEL --script rerun.py) or a forecast (export --forecast ID --script rerun.py).",
+        )
     kind = "notebook" if notebook is not None else "script"
     out = output_path(notebook if notebook is not None else str(script), overwrite=overwrite, what=f"{kind} file")
+    if forecast_id is not None:
+        steps = forecast_steps(forecast_id)
+        write_output(out, (notebook_json(steps) if kind == "notebook" else script_text(steps)).encode("utf-8"))
+        kept = store.get_forecast(forecast_id)
+        return {
+            "forecast": forecast_id,
+            "out": str(out),
+            "kind": kind,
+            "dataset_id": kept.dataset_id,
+            "scores": kept_forecast_scores(forecast_id),
+        }
+    assert model_ref is not None
     recipe = recipe_for(model_ref)
     write_output(out, (notebook_json(recipe) if kind == "notebook" else script_text(recipe)).encode("utf-8"))
     return {

@@ -42,7 +42,16 @@ from core.store.apikeys import (
     save_api_key,
 )
 from core.store.backup import RestoreReport, backup, restore
-from core.store.batches import AuditEntry, acknowledge_alert, audit_log, list_batches, save_batch, save_forecast
+from core.store.batches import (
+    AuditEntry,
+    StoredForecast,
+    acknowledge_alert,
+    audit_log,
+    get_forecast,
+    list_batches,
+    save_batch,
+    save_forecast,
+)
 from core.store.check import CheckReport, Problem, check
 from core.store.datasets import (
     DatasetInfo,
@@ -146,6 +155,7 @@ __all__ = [
     "Schedule",
     "StoreDamagedError",
     "StoreUnavailableError",
+    "StoredForecast",
     "TrafficRow",
     "acknowledge_alert",
     "acting_as",
@@ -170,6 +180,7 @@ __all__ = [
     "finish_file",
     "forget_checked",
     "get_dataset",
+    "get_forecast",
     "get_model",
     "get_person",
     "integrity_check",

@@ -92,3 +92,25 @@ def save_forecast(
         )
         audit_event(db, "forecast", "forecast", forecast_id, dataset_id=dataset_id)
     return int(forecast_id)
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    id: int
+    dataset_id: int | None
+    created_at: str
+    params: dict[str, Any]  # what run_forecast was asked: date, value, id, ids, horizon, level, season, …
+    result: dict[str, Any]  # the forecast as its to_json() wrote it
+
+
+def get_forecast(forecast_id: int, home: Path | None = None) -> StoredForecast:
+    """A forecast Keel kept (NotFoundError when there is no such forecast)."""
+    with connect(home) as db:
+        row = get_row(db, "forecasts", forecast_id, "forecast")
+    return StoredForecast(
+        int(row["id"]),
+        row["dataset_id"],
+        str(row["created_at"]),
+        json.loads(row["params_json"] or "{}"),
+        json.loads(row["result_json"] or "{}"),
+    )

@@ -69,6 +69,9 @@ def test_holidays_drivers_and_stockouts_on_the_shop_sample() -> None:
     assert "'on_promotion' on: about +" in body
     assert "No period was marked out of stock" not in body  # nothing to say for a product never out of stock
     assert "What to order" in body and at.download_button
+    # the kept forecast can be taken away as a notebook or a script that reruns it (issue 20)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Notebook (.ipynb)" in labels and "Script (.py)" in labels
 
 
 def test_a_driver_without_future_values_is_said_before_and_refused_with_cores_message() -> None:

@@ -143,3 +143,37 @@ def test_export_content_makes_a_notebook_in_memory_and_refuses_another_kind(keel
     with pytest.raises(InputError, match="a notebook or a script, not 'pdf'"):
         export_content(model.id, "pdf")
     assert not list(Path(keel_home).rglob("*.ipynb")) and not list(Path(keel_home).rglob("*.py"))  # nothing written
+
+
+def test_an_exported_forecast_reruns_and_prints_the_kept_backtest(keel_home: Path, tmp_path: Path) -> None:
+    from core import store, workflows
+    from core.data import read_table
+
+    frame = read_table(DATA / "shop_calendar.csv").frame
+    dataset = store.save_dataset(frame, "shop calendar")
+    ids = tuple(sorted(frame["product"].astype(str).unique())[:2])
+    forecast_id, _ = workflows.run_forecast(
+        dataset.id, date="date", value="units_sold", id="product", ids=ids, horizon=14, holidays="GB-ENG"
+    )
+    script = tmp_path / "rerun_forecast.py"
+    proc = _cli("export", "--forecast", str(forecast_id), "--script", str(script), "--json", home=keel_home)
+    assert proc.returncode == 0, proc.stderr
+    kept = json.loads(proc.stdout)["scores"]
+    assert set(kept) == set(ids) and all(v["model"] and v["mase"] is not None for v in kept.values())
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KEEL_HOME": str(keel_home)},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout.strip().splitlines()[-1])
+    assert set(printed) == set(kept)
+    for series, scores in kept.items():
+        assert printed[series]["model"] == scores["model"]
+        for key, value in scores.items():
+            if isinstance(value, float):
+                assert abs(printed[series][key] - value) <= 1e-9, (series, key)
+    # neither a model nor a forecast, or both: said plainly
+    neither = _cli("export", "--script", str(tmp_path / "x.py"), home=keel_home)
+    assert neither.returncode == 2 and "Say which model or which forecast" in neither.stderr
+    missing = _cli("export", "--forecast", "999", "--script", str(tmp_path / "y.py"), home=keel_home)
+    assert missing.returncode == 2 and "no forecast with id 999" in missing.stderr
