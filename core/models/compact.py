@@ -443,6 +443,11 @@ def _compact(model_ref: str | int, seed: int | None, latency_calls: int, only: s
                 key, label, f"Made from {data.info.label}: {how}.", small.algorithm, measured, agree, sentence, small
             )
         )
+    if not variants and only is None:
+        notes.append(
+            f"Keel found no smaller variant of {data.info.label}: a linear model is already small and fast, and "
+            "keeping its numbers as 32-bit floats would change an answer on the test rows."
+        )
     if data.info.threshold is not None:
         notes.append(
             f"The cut-off chosen for {data.info.label} is not carried over: a variant's chances differ, so choose "
