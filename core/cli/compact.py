@@ -66,13 +66,13 @@ def _cell(key: str, value: Any) -> str:
 
 
 def _table(report: Any) -> str:
-    from core.vocab import metric_label
+    from core.vocab import metric_phrase
 
     p, q = report.primary, report.proper
     first = f"original ({report.info.algorithm})"
     names = [first, *(v.key for v in report.variants)]
-    w, wp, wq = max(map(len, names)), len(metric_label(p)), len(metric_label(q))
-    lines = [f"{'':<{w}}  {'size':>10}  {'one row':>9}  {metric_label(p):>{wp}}  {metric_label(q):>{wq}}"]
+    w, wp, wq = max(map(len, names)), len(metric_phrase(p)), len(metric_phrase(q))
+    lines = [f"{'':<{w}}  {'size':>10}  {'one row':>9}  {metric_phrase(p):>{wp}}  {metric_phrase(q):>{wq}}"]
 
     def row(name: str, m: Any) -> str:
         return (
@@ -96,7 +96,8 @@ def cmd_compact(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         v = report.variant(args.keep)
         text = (
             f"kept {v.key} of {report.info.label} as {kept.label} (stage {kept.stage}): {v.verdict}\n"
-            f"Promote it when you want it served: `python -m core models` lists it."
+            f"The champion is unchanged. To serve {kept.label}, open it on the Models page and choose "
+            "'Make this the one in use'."
         )
         return compact_json(report, kept), "\n".join([text, *report.notes])
     report = compact_variants(args.model)
