@@ -3,10 +3,13 @@
 Keel does not schedule anything itself: :func:`executor` connects to a running Dask scheduler and hands out its
 ``concurrent.futures`` executor, which :mod:`core.forecasting.parallel` uses in place of local worker processes.
 The work is the same functions on the same pieces, so results are identical to a local run; a worker that dies
-mid-job has its pieces run again elsewhere by Dask. Without an address nothing here is imported or used.
+mid-job has its pieces run again elsewhere by Dask, and a scheduler that dies is a plain error with nothing
+partial. Without an address nothing here is imported or used.
 
-Before any work goes out, Keel checks that the scheduler answers, that it has workers, and that they can run
-Keel's own code; each failure is a plain error (the CLI exits 2) naming what to fix.
+Before any work goes out, Keel checks that the scheduler answers, that it has workers, and that every worker can
+run Keel's own code at this version (``core.__version__``, asked of each with ``client.run``); each failure is a
+plain error (the CLI exits 2) naming what to fix. The app's background jobs (:mod:`core.jobs`) inherit
+``KEEL_DASK_SCHEDULER`` and go the same way.
 """
 
 from __future__ import annotations
@@ -130,16 +133,21 @@ def _check_workers(client: Any, where: str) -> None:
         text = str(answers[broken[0]])
         missing = re.search(r"No module named '[^']+'", text)
         why = missing.group(0) if missing else (text.strip()[:120] or type(answers[broken[0]]).__name__)
-        count = f"{len(broken)} of the {len(answers)} workers" if len(broken) < len(answers) else "the workers"
-        raise ClusterError(f"{count.capitalize()} at {where} cannot run Keel ({_named(broken)}: {why}).", install)
-    other = sorted((w, str(v)) for w, v in answers.items() if str(v) != here)
-    if other:
-        versions = ", ".join(sorted({v for _, v in other}))
         raise ClusterError(
-            f"The workers at {where} have another version of Keel ({_named([w for w, _ in other])}: Keel "
+            f"{_how_many(broken, answers)} at {where} cannot run Keel ({_named(broken)}: {why}).", install
+        )
+    other = sorted(w for w, v in answers.items() if str(v) != here)
+    if other:
+        versions = ", ".join(sorted({str(answers[w]) for w in other}))
+        raise ClusterError(
+            f"{_how_many(other, answers)} at {where} have another version of Keel ({_named(other)}: Keel "
             f"{versions[:40]}; this computer has Keel {here}). Results must come from the same code.",
             install,
         )
+
+
+def _how_many(some: list[str], of: dict[str, Any]) -> str:
+    return f"{len(some)} of the {len(of)} workers" if len(some) < len(of) else "The workers"
 
 
 def _lost(exc: BaseException) -> bool:
