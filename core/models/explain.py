@@ -473,7 +473,11 @@ def explain_row(explanations: Explanations, frame: pd.DataFrame, i: int, top: in
         sentence = f"This answer is the model's usual one ({usual}): no column moved it."
     else:
         listed = ", ".join(r.words for r in reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1].words
-        sentence = f"Mostly because {listed}; the usual answer is {usual}."
+        if explanations.is_share and i < len(explanations.predicted):
+            usual_words = f"the usual chance of '{explanations.predicted[i]}' is {usual}"
+        else:
+            usual_words = f"the usual prediction is {usual}"
+        sentence = f"Mostly because {listed}; {usual_words}."
     contributions = {str(k): float(v) for k, v in row.items()}
     if explanations.is_share and i < len(explanations.predicted):
         headline = f"Why the chance of '{explanations.predicted[i]}' is {percent(output)}"

@@ -317,7 +317,7 @@ def test_explain_gives_the_cli_contributions_and_a_sentence_per_row(api: Api) ->
     assert [{k: p[k] for k in ("prediction", "proba_no", "proba_yes")} for p in predictions] == plain
     assert not any(k.startswith("contribution_") or k == "explanation" for k in plain[0])
     sentences = [p["explanation"] for p in predictions]
-    assert all(s.startswith("Mostly because '") and "; the usual answer is " in s for s in sentences)
+    assert all(s.startswith("Mostly because '") and "; the usual chance of " in s for s in sentences)
     assert any("'age' is " in s for s in sentences) and len(set(sentences)) > 1
 
 
