@@ -140,7 +140,8 @@ def _check_workers(client: Any, where: str) -> None:
     if other:
         versions = ", ".join(sorted({str(answers[w]) for w in other}))
         raise ClusterError(
-            f"{_how_many(other, answers)} at {where} have another version of Keel ({_named(other)}: Keel "
+            f"{_how_many(other, answers)} at {where} {'has' if len(other) == 1 < len(answers) else 'have'} another "
+            f"version of Keel ({_named(other)}: Keel "
             f"{versions[:40]}; this computer has Keel {here}). Results must come from the same code.",
             install,
         )
