@@ -5,8 +5,9 @@ import re
 import streamlit as st
 
 from core import charts, store, workflows
-from core.models import export_content
+from core.models import compact_variants, export_content, keep_variant
 from core.paths import keel_home
+from core.vocab import format_metric, number
 from core.vocab import metric_label as metric_name
 from ui import state
 from ui.common import chart, choose, details, esc, guard, need, page
@@ -123,6 +124,48 @@ def reproduction(model_id: int, sha: str, home: str, kind: str) -> bytes:
     """The notebook or script that reruns this version's training (made in memory, never written)."""
     return export_content(model_id, kind)
 
+
+st.header("Make it smaller")
+st.caption(
+    "Keel can make smaller, faster copies of this version (fewer or shallower trees, or a small model that "
+    "learned from this one's answers) and measure them on the same test rows. Keep one as a new version if it "
+    "is nearly as good; you decide which version is in use."
+)
+if st.button("Measure smaller copies", key=f"compact_{info.id}"):
+    with guard(stop=False), st.spinner("Making and measuring smaller copies…"):
+        found = compact_variants(info.id)
+        rows = [("this version", found.original, "")] + [(v.label, v.measured, v.verdict) for v in found.variants]
+        table = [
+            {
+                "version": name,
+                "file size (KB)": round(m.size_bytes / 1024, 1),
+                "one answer takes (ms)": round(m.latency_ms, 1),
+                metric_name(found.primary): format_metric(found.primary, m.metrics.get(found.primary)),
+                metric_name(found.proper): format_metric(found.proper, m.metrics.get(found.proper)),
+                "in short": verdict,
+            }
+            for name, m, verdict in rows
+        ]
+        offered = {v.key: v.label for v in found.variants}
+        st.session_state[state.COMPACT] = (info.id, table, offered, list(found.notes), found.holdout_rows)
+kept_compact = st.session_state.get(state.COMPACT)
+if kept_compact is not None and kept_compact[0] == info.id:
+    _, table, offered, notes, rows_measured = kept_compact
+    st.caption(f"Measured on the same {number(rows_measured)} test rows.")
+    st.dataframe(table, hide_index=True)
+    for note in notes:
+        st.caption(f"ℹ️ {esc(note)}")
+    if offered:
+        pick = st.selectbox("Keep which copy?", list(offered), format_func=lambda k: offered[k])
+        if st.button("Keep it as a new version", type="primary"):
+            with guard(stop=False), st.spinner("Making it again and keeping it…"):
+                _, new = keep_variant(info.id, pick)
+                st.session_state.pop(state.COMPACT, None)
+                st.session_state[state.FLASH] = (
+                    f"Kept {esc(new.label)} ({esc(offered[pick])}) as a candidate. Open it above and choose "
+                    "'Make this the one in use' to serve it."
+                )
+                st.rerun()
 
 st.header("Rerun it yourself")
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", info.name).strip(".-") or "model"

@@ -14,3 +14,4 @@ FORECAST_JOB = "keel_forecast_job"  # a forecast running in the background (Fore
 FORECAST_RESULT = "keel_forecast_result"  # its result, once done
 MONITOR_RESULT = "keel_monitor_result"  # the last checked batch's result (Monitor)
 MONITOR_FRAME = "keel_monitor_frame"  # that batch's rows, kept for retraining with it
+COMPACT = "keel_compact"  # (model id, the smaller variants measured beside it) until one is kept (Models)

@@ -221,3 +221,22 @@ def test_evaluate_page_measures_at_the_chosen_cut_off_and_says_so() -> None:
     assert offered and offered <= set(loaded.feature_names) and not {"customer_id", "email"} & offered
     heatmaps = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t["type"] == "heatmap"]
     assert [h["text"] for h in heatmaps] == [[[f"{v:,}" for v in row] for row in measured_at.confusion]]
+
+
+def test_models_page_measures_smaller_copies_and_keeps_one_as_a_candidate(trained: store.ModelInfo) -> None:
+    at = open_page("pages/5_Models.py", **{state.MODEL_ID: trained.id})
+    [b for b in at.button if b.label == "Measure smaller copies"][0].click().run(timeout=600)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = [d.value for d in at.dataframe if "file size (KB)" in getattr(d.value, "columns", [])]
+    assert shown, "no table of smaller copies"
+    table = shown[0]
+    assert table["version"].iloc[0] == "this version" and len(table) >= 2
+    assert (table["file size (KB)"].iloc[1:] < table["file size (KB)"].iloc[0]).any()  # something smaller
+    chosen = [s for s in at.selectbox if s.label == "Keep which copy?"][0].value
+    at = [b for b in at.button if b.label == "Keep it as a new version"][0].click().run(timeout=600)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    versions = [m for m in store.list_models() if m.name == trained.name]
+    assert len(versions) == 2
+    new = max(versions, key=lambda m: m.version)
+    assert new.stage == "candidate" and store.get_model(trained.id).stage == "champion"
+    assert (new.params or {}).get("compact", {}).get("variant") == chosen
