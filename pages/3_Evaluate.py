@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import charts, store, workflows
 from core.models import evaluate, load_registered
+from core.paths import keel_home
 from core.vocab import percent
 from ui import state
 from ui.common import chart, choose, details, esc, guard, need, page
@@ -20,15 +21,17 @@ info = choose("Model", sorted(models, key=lambda m: m.id, reverse=True), state.M
 
 
 @st.cache_data(show_spinner="Explaining a few test rows…", max_entries=16)
-def example_rows(model_id: int) -> tuple:
-    """A few typical and surprising test rows with why (kept per model: explaining them takes a moment)."""
+def example_rows(model_id: int, sha: str, home: str) -> tuple:
+    """A few typical and surprising test rows with why (kept per model file and store: explaining them takes a
+    moment, and another store may hold another model under the same id)."""
     return workflows.example_rows(store.get_model(model_id))
 
 
 @st.cache_data(show_spinner="Measuring the model at your cut-off…", max_entries=16)
-def at_cut_off(model_id: int, cut_off: float) -> evaluate.Report:
+def at_cut_off(model_id: int, cut_off: float, sha: str, home: str) -> evaluate.Report:
     """The stored report measured again on the test rows at the model's cut-off (it is part of the key: a new
-    cut-off measures again), the way its predictions answer."""
+    cut-off measures again), the way its predictions answer. The model file and the store are in the key too:
+    another store may hold another model under the same id."""
     chosen, model = load_registered(model_id)
     X, y = workflows.holdout(chosen)
     return evaluate.at_cutoff(workflows.stored_report(chosen), model, X, y)
@@ -38,7 +41,7 @@ with guard():
     report = workflows.stored_report(info)
 if report is not None and info.threshold is not None:
     with guard(stop=False):  # if the test rows cannot be read again, the stored report stays and says so below
-        report = at_cut_off(info.id, float(info.threshold))
+        report = at_cut_off(info.id, float(info.threshold), info.artifact_sha256, str(keel_home()))
 if report is None:
     st.info("This model has no stored evaluation. Train it again to get one.")
     st.stop()
@@ -140,7 +143,7 @@ with tabs[4], guard(stop=False):
         explained(evaluate.explain_drivers(report.drivers, info.target), charts.importance_figure(report.drivers))
         for item in report.drivers.partial_dependence:
             chart(charts.partial_dependence_figure(item, of_class=report.drivers.of_class, target=info.target))
-    rows = example_rows(info.id)
+    rows = example_rows(info.id, info.artifact_sha256, str(keel_home()))
     if rows:
         st.subheader("Rows that show how it thinks")
         st.caption(

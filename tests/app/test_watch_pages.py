@@ -50,7 +50,12 @@ def test_forecast_page_forecasts_and_builds_an_order_list() -> None:
     assert at.dataframe[0].value["series"].tolist() == [s.id for s in biggest]
     assert [s.id for s in result.series] == ["Ceramic mug", "Oat milk 1L"]  # as computed, by name
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download the forecast (CSV)", "Download the order list (CSV)"]
+    assert labels == [
+        "Download the forecast (CSV)",
+        "Notebook (.ipynb)",  # rerun it yourself (issue 20)
+        "Script (.py)",
+        "Download the order list (CSV)",
+    ]
 
 
 def test_forecast_page_makes_one_series_per_pair_of_columns() -> None:
