@@ -24,6 +24,7 @@ from core.errors import InputError, NotFoundError
 KEY_PREFIX = "keel_"
 DEFAULT_RATE_PER_MINUTE = 600
 REFRESH_SECONDS = 2.0
+MISS_REREAD_SECONDS = 0.25  # an unknown secret re-reads the keys at most this often (a new key works at once)
 
 
 def key_hash(secret: str) -> str:
@@ -88,10 +89,25 @@ class KeyRing:
             return self._keys
 
     def find(self, secret: str) -> store.ApiKey | None:
-        """The key whose secret this is, or None. Every stored hash is compared in constant time."""
+        """The key whose secret this is, or None. Every stored hash is compared in constant time. A secret not
+        in the copy makes the ring read the store again (at most every ``MISS_REREAD_SECONDS``), so a key made a
+        moment ago works at once; revoking still takes up to ``refresh_s``."""
         presented = key_hash(secret)
+        found = self._match(presented, self._current())
+        if found is None:
+            with self._lock:
+                stale = time.monotonic() - self._read_at >= MISS_REREAD_SECONDS
+            if stale:
+                with self._lock:
+                    self._keys = store.list_api_keys()
+                    self._read_at = time.monotonic()
+                found = self._match(presented, self._keys)
+        return found
+
+    @staticmethod
+    def _match(presented: str, keys: list[store.ApiKey]) -> store.ApiKey | None:
         found = None
-        for key in self._current():
+        for key in keys:
             if hmac.compare_digest(presented, key.key_sha256):
                 found = key
         return found
