@@ -47,6 +47,12 @@ def penguins() -> pd.DataFrame:
         pytest.param(gen.SHOP_FILE, (7523, 6), gen.SHOP_COLUMNS, id="shop_sales"),
         pytest.param(gen.CHURN_FILE, (4020, 16), gen.CHURN_COLUMNS, id="customer_churn"),
         pytest.param(gen.PENGUINS_FILE, (344, 8), gen.PENGUINS_COLUMNS, id="penguins"),
+        pytest.param(
+            "shop_calendar.csv",
+            (4572, 8),
+            ("date", "product", "category", "price", "on_promotion", "out_of_stock", "case_pack", "units_sold"),
+            id="shop_calendar",
+        ),
     ],
 )
 def test_committed_csv_is_small_and_has_documented_shape(name: str, shape: tuple, columns: tuple) -> None:
