@@ -16,13 +16,7 @@ def compact_json(report: Any, kept: Any = None) -> dict[str, Any]:
     """The ``compact --json`` object: the model, the original's measures, each variant's beside them."""
     info = report.info
     return {
-        "model": {
-            "id": info.id,
-            "name": info.name,
-            "version": info.version,
-            "task": info.task,
-            "algorithm": info.algorithm,
-        },
+        "model": info.brief(),
         "primary_metric": report.primary,
         "proper_metric": report.proper,
         "holdout_rows": report.holdout_rows,
@@ -40,15 +34,7 @@ def compact_json(report: Any, kept: Any = None) -> dict[str, Any]:
             }
             for v in report.variants
         ],
-        "kept": None
-        if kept is None
-        else {
-            "id": kept.id,
-            "name": kept.name,
-            "version": kept.version,
-            "stage": kept.stage,
-            "algorithm": kept.algorithm,
-        },
+        "kept": None if kept is None else kept.brief("stage"),
         "notes": list(report.notes),
     }
 

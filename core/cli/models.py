@@ -28,14 +28,7 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     )
     info = outcome.model
     out = {
-        "model": {
-            "id": info.id,
-            "name": info.name,
-            "version": info.version,
-            "task": info.task,
-            "algorithm": info.algorithm,
-            "stage": info.stage,
-        },
+        "model": info.brief("stage"),
         "metrics": info.metrics,
         "baseline_metrics": outcome.result.baseline_metrics,
         "leaderboard": [

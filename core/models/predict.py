@@ -419,13 +419,7 @@ def _score_file(
 
 def _summary(info: Any, model: KeelModel, report: SchemaReport) -> dict[str, Any]:
     return {
-        "model": {
-            "id": info.id,
-            "name": info.name,
-            "version": info.version,
-            "task": info.task,
-            "algorithm": info.algorithm,
-        },
+        "model": info.brief(),
         "warnings": list(report.warnings),
         "notes": list(report.notes),
         "cutoff": _cutoff_json(model),

@@ -65,6 +65,10 @@ class ModelInfo:
     def label(self) -> str:
         return f"{self.name}:{self.version}"
 
+    def brief(self, *fields: str) -> dict[str, Any]:
+        """The model as the CLI's JSON names it: id, name, version, task and algorithm, then any ``fields``."""
+        return {k: getattr(self, k) for k in ("id", "name", "version", "task", "algorithm", *fields)}
+
 
 def _model_from_row(row: dict[str, Any]) -> ModelInfo:
     return ModelInfo(

@@ -227,8 +227,9 @@ def test_cli_json_and_table(mass_ridge, capsys):
         "id": 2,
         "name": "mass",
         "version": 2,
-        "stage": "candidate",
+        "task": "regression",
         "algorithm": "ridge",
+        "stage": "candidate",
     }
 
 
