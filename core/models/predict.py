@@ -437,28 +437,30 @@ def _score_in_pieces(
     failure in any piece leaves no partial output). Every piece is checked against the model first; the
     report names rows by their number in the whole file. Returns the rows scored and the combined report."""
     from core.data.ingest import read_in_pieces, read_table
+    from core.data.ingest.large import skipped_words
     from core.paths import write_output
 
-    rows, reports = 0, []
+    rows, skipped, reports = 0, 0, []
 
     def write(fh: Any) -> None:
-        nonlocal rows
-        header: bytes | None = None
-        for data, first in read_in_pieces(path, path.name, rows=PIECE_ROWS):
+        nonlocal rows, skipped
+        header = b""
+        for data, first, skipped_so_far in read_in_pieces(path, path.name, rows=PIECE_ROWS):
             table = read_table(data, name=path.name)
             reports.append(check_schema(table.frame, model, first_row=first))
             scored = predict_frame(table.frame, model, check=False, explain=explain, background=background)
-            body = to_safe_csv(with_cells_as_written(scored, data, table, path.name))
-            if header is None:
-                header = to_safe_csv(with_cells_as_written(scored.iloc[:0], data, table, path.name).iloc[:0])
+            written = with_cells_as_written(scored, data, table, path.name)
+            body = to_safe_csv(written)
+            if not header:  # the first piece writes the header line; the others only their rows
+                header = to_safe_csv(written.iloc[:0])
                 fh.write(body)
             else:
                 fh.write(body[len(header) :] if body.startswith(header) else body.split(b"\n", 1)[1])
-            rows += len(scored)
+            rows, skipped = rows + len(scored), skipped_so_far
 
     write_output(out, write)
     warnings = tuple(dict.fromkeys(w for r in reports for w in r.warnings))
-    notes = tuple(dict.fromkeys(n for r in reports for n in r.notes))
+    notes = tuple(dict.fromkeys(n for r in reports for n in r.notes)) + ((skipped_words(skipped),) if skipped else ())
     first = reports[0]
     report = SchemaReport(rows, first.missing_columns, first.extra_columns, (), (), (), warnings, notes)
     return rows, report

@@ -218,3 +218,18 @@ def test_predict_in_pieces_writes_exactly_what_reading_the_whole_file_writes(tmp
     assert not (tmp_path / "bad_out.csv").exists() and not list(tmp_path.glob(".bad_out.csv.*"))
     printed = _cli(tmp_path, "predict", "shop", "batch.csv", "--json", KEEL_READ_AT_ONCE_MB="1")
     assert printed.returncode == 2 and "--out" in printed.stderr
+
+
+def test_a_line_that_cannot_be_read_in_pieces_is_counted_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    lines = _shop(3_000).to_csv(index=False).splitlines()
+    lines.insert(1_500, "1,2.5,3,north,2024-01-01 00:00,an extra value")
+    path.write_text("\n".join(lines) + "\n")
+    large = read_large(path, sample_rows=1_000)
+    assert large.rows == 3_000 and large.bad_lines == 1
+    assert large.note.endswith("1 line could not be read as rows (a value too many or too few) and was left out.")
+    from core.data import read_in_pieces
+
+    pieces = list(read_in_pieces(path, rows=1_000))
+    assert sum(pd.read_csv(__import__("io").BytesIO(data)).shape[0] for data, _, _ in pieces) == 3_000
+    assert pieces[-1][2] == 1

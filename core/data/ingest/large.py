@@ -55,14 +55,20 @@ class LargeTable:
 
     @property
     def note(self) -> str:
+        skipped = f" {skipped_words(self.bad_lines)}" if self.bad_lines else ""
         return (
             f"'{self.table.source_name}' has {count(self.rows, 'row')}, more than fit in memory at once: Keel counted "
             f"every row and every empty cell, and judged everything else on a random sample of "
-            f"{count(self.sample_rows, 'row')} (the same sample every time)."
+            f"{count(self.sample_rows, 'row')} (the same sample every time).{skipped}"
         )
 
     def missing_share(self, column: str) -> float | None:
         return self.missing[column] / self.rows if column in self.missing and self.rows else None
+
+
+def skipped_words(lines: int) -> str:
+    """What a read in pieces says of the lines it could not read (a field too many or too few)."""
+    return f"{count(lines, 'line')} could not be read as rows (a value too many or too few) and {'was' if lines == 1 else 'were'} left out."
 
 
 def memory_left() -> int | None:
@@ -139,10 +145,10 @@ def read_large(path: Path, name: str | None = None, *, sample_rows: int = SAMPLE
     return LargeTable(table, sampler.rows, missing, min(sample_rows, sampler.rows), seed, pieces.bad[0])
 
 
-def read_in_pieces(path: Path, name: str | None = None, *, rows: int = 200_000) -> Iterator[tuple[bytes, int]]:
-    """A file too large to read at once, as pieces of about ``rows`` rows, each the bytes of a small file of the
-    same format (with the header), and the 1-based number of its first row in the whole file. Refused at the end
-    if the file changed while it was read."""
+def read_in_pieces(path: Path, name: str | None = None, *, rows: int = 200_000) -> Iterator[tuple[bytes, int, int]]:
+    """A file too large to read at once, as pieces of about ``rows`` rows: each the bytes of a small file of the
+    same format (with the header), the 1-based number of its first row in the whole file, and how many lines
+    could not be read so far. Refused at the end if the file changed while it was read."""
     label = name or path.name
     before = _fingerprint(path)
     with _reading(label, "even read in pieces"):
@@ -153,11 +159,11 @@ def read_in_pieces(path: Path, name: str | None = None, *, rows: int = 200_000) 
             held.append(batch)
             if sum(b.num_rows for b in held) >= rows:
                 piece = pa.Table.from_batches(held)
-                yield pieces.write(piece), first
+                yield pieces.write(piece), first, pieces.bad[0]
                 first += piece.num_rows
                 held = []
         if held:
-            yield pieces.write(pa.Table.from_batches(held)), first
+            yield pieces.write(pa.Table.from_batches(held)), first, pieces.bad[0]
     _check_unchanged(path, label, before)
 
 
@@ -224,7 +230,6 @@ class _Sampler:
         self.names, self.size = names, size
         self.rng = np.random.default_rng(seed)
         self.rows = 0
-        self.bad = 0
         self.missing = dict.fromkeys(names, 0)  # empty cells: missing whatever the column holds
         self.blank = dict.fromkeys(names, 0)  # and blank or 'N/A'-like ones: missing in a number or date column
         self.kept: list[tuple[pa.RecordBatch, np.ndarray]] = []  # each kept batch with its rows' keys
