@@ -142,19 +142,20 @@ if st.button("Measure smaller copies", key=f"compact_{info.id}"):
                 "one answer takes (ms)": round(m.latency_ms, 1),
                 metric_name(found.primary): format_metric(found.primary, m.metrics.get(found.primary)),
                 metric_name(found.proper): format_metric(found.proper, m.metrics.get(found.proper)),
-                "in short": verdict,
             }
-            for name, m, verdict in rows
+            for name, m, _ in rows
         ]
+        # the verdicts are sentences: said below the table, where a phone shows them whole
+        verdicts = [f"{name}: {verdict}" for name, _, verdict in rows if verdict]
         offered = {v.key: v.label for v in found.variants}
-        st.session_state[state.COMPACT] = (info.id, table, offered, list(found.notes), found.holdout_rows)
+        st.session_state[state.COMPACT] = (info.id, table, offered, verdicts + list(found.notes), found.holdout_rows)
 kept_compact = st.session_state.get(state.COMPACT)
 if kept_compact is not None and kept_compact[0] == info.id:
     _, table, offered, notes, rows_measured = kept_compact
     st.caption(f"Measured on the same {number(rows_measured)} test rows.")
     st.dataframe(table, hide_index=True)
     for note in notes:
-        st.caption(f"ℹ️ {esc(note)}")
+        st.markdown(f"- {esc(note)}")
     if offered:
         pick = st.selectbox("Keep which copy?", list(offered), format_func=lambda k: offered[k])
         if st.button("Keep it as a new version", type="primary"):
