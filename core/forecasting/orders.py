@@ -1,31 +1,53 @@
-"""Turn a forecast into an order list (periodic review, order-up-to policy).
+"""Turn a forecast into an order list (periodic review, order-up-to policy), as suppliers take orders.
 
-For each product, over the *protection period* P = lead time + review period (in forecast periods):
+For each product, over the *protection period* P = L + R (lead time + review period, in forecast periods):
 
-- expected demand  D_P = sum of the forecast over the next P periods
-- its uncertainty  sigma_P = sqrt(sum of per-period sigma^2), where each period's sigma is read
-  from the upper half of the forecast interval: sigma_k = (hi_k - yhat_k) / z_level (the lower half
-  may be cut at zero for sales)
+- expected demand  D_P = sum of the forecast over the next P periods (a fractional period counts in part)
+- its uncertainty  sigma_P, from two sources:
+
+  * the forecast's own: each period's sigma is read from the upper half of the forecast interval,
+    sigma_k = (hi_k - yhat_k) / z_level (the lower half may be cut at zero for sales), and the periods
+    add up as independent: sum over k <= P of sigma_k^2;
+  * the lead time's, when it varies (standard deviation sigma_L periods): the review period R is fixed, so
+    only L is random, and with per-period demand d and per-period sigma_d the standard result for a random
+    number of periods is Var = E[P] sigma_d^2 + d^2 sigma_L^2. The first term is the sum above (the
+    forecast's sigma varies by period); d is the forecast's mean rate over the protection period, D_P / P:
+
+        sigma_P = sqrt( sum_{k<=P} sigma_k^2 + (D_P / P)^2 * sigma_L^2 )
+
+    which is the textbook sigma = sqrt(P sigma_d^2 + d^2 sigma_L^2) when the forecast is flat, and exactly the
+    forecast's own sigma when the lead time does not vary.
 - safety stock     SS = z_service * sigma_P
 - order-up-to      S = D_P + SS
-- order now        Q = max(0, S - on hand - on order), rounded up to whole units
-- reorder point    ROP = D_L + z_service * sigma_L over the lead time L alone (for continuous review)
+- the need         N = S - on hand - on order
+- order now        Q = 0 when N <= 0; else N rounded up to whole units, raised to the supplier's minimum order
+                   when below it, then rounded up to whole cases (:func:`round_order`)
+- reorder point    ROP = D_L + z_service * sigma_L' over the lead time L alone (for continuous review), with
+                   sigma_L' = sqrt(sum_{k<=L} sigma_k^2 + (D_L / L)^2 * sigma_L^2)
+
+Per product, the case pack, minimum order, lead time and its variability, stock on hand and on order come
+from :class:`core.forecasting.order_settings.OrderSettings` (a settings table or the forecast table's
+columns: :func:`core.forecasting.order_settings.read_order_settings`); what a product does not set, the
+values for all apply.
 
 Everything is in the forecast's units and periods. When the forecast column is money (takings, revenue:
 :func:`core.forecasting.timeseries.value_kind`), the list is money too: each line says so, and
-``OrderPlan.warning`` says in one plain paragraph what that means and which column to forecast instead.
+``OrderPlan.warning`` says in one plain paragraph what that means and which column to forecast instead;
+case packs and minimums are then not applied.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from core.errors import InputError
+from core.forecasting.order_settings import OrderSettings
 from core.forecasting.results import ForecastResult, SeriesForecast
 from core.forecasting.timeseries import value_kind
 from core.vocab import count, number
@@ -43,6 +65,13 @@ class OrderLine:
     on_order: float
     order_quantity: int
     sentence: str
+    need: float = 0.0  # order-up-to less stock on hand and on order, before rounding
+    case_pack: int | None = None
+    min_order: float | None = None
+    lead_time: float | None = None  # this product's lead time, in periods
+    lead_time_sd: float = 0.0
+    cases: int | None = None  # whole cases ordered, when there is a case pack
+    rounding: str | None = None  # None, 'cases', 'minimum' or 'minimum_cases': how the need became the order
 
 
 @dataclass(frozen=True)
@@ -70,6 +99,11 @@ class OrderPlan:
                     "reorder_point": round(ln.reorder_point, 2),
                     "order_up_to": round(ln.order_up_to, 2),
                     "explanation": ln.sentence,
+                    "case_pack": ln.case_pack,
+                    "min_order": ln.min_order,
+                    "lead_time": ln.lead_time,
+                    "lead_time_sd": ln.lead_time_sd,
+                    "cases": ln.cases,
                 }
                 for ln in self.lines
             ],
@@ -83,6 +117,11 @@ class OrderPlan:
                 "reorder_point",
                 "order_up_to",
                 "explanation",
+                "case_pack",
+                "min_order",
+                "lead_time",
+                "lead_time_sd",
+                "cases",
             ],
         )
 
@@ -90,19 +129,24 @@ class OrderPlan:
         return self.to_frame().to_csv(index=False).encode("utf-8")
 
 
-def _sum_over(s: SeriesForecast, periods: int, z_level: float) -> tuple[float, float, bool]:
-    """(expected demand, sigma) over the first ``periods`` forecast steps; bool = extrapolated."""
+def _sum_over(s: SeriesForecast, periods: float, z_level: float) -> tuple[float, float, bool]:
+    """(expected demand, sigma) over the first ``periods`` forecast steps (a fraction of a step counts in
+    part); bool = extrapolated."""
     yhat = np.maximum(np.asarray(s.yhat, float), 0.0)
     # the upper half of the interval: the lower half may be cut at zero for sales
     sd = (np.asarray(s.hi, float) - np.asarray(s.yhat, float)) / z_level
     sd = np.maximum(sd, 0.0)
+    whole = math.floor(periods + 1e-9)
+    part = max(0.0, periods - whole)
+    steps = whole + (1 if part > 1e-9 else 0)
     extra = False
-    if periods > yhat.size:  # beyond the horizon: repeat the last forecast step
-        k = periods - yhat.size
+    if steps > yhat.size:  # beyond the horizon: repeat the last forecast step
+        k = steps - yhat.size
         yhat = np.r_[yhat, np.full(k, yhat[-1] if yhat.size else 0.0)]
         sd = np.r_[sd, np.full(k, sd[-1] if sd.size else 0.0)]
         extra = True
-    return float(yhat[:periods].sum()), float(math.sqrt(np.sum(sd[:periods] ** 2))), extra
+    weight = np.r_[np.ones(whole), [part] if steps > whole else []]
+    return float(yhat[:steps] @ weight), float(math.sqrt(np.sum(weight * sd[:steps] ** 2))), extra
 
 
 def _is_money(column: str | None, frame: pd.DataFrame | None) -> bool:
@@ -144,14 +188,18 @@ def order_plan(
     review_period: int = 1,
     service_level: float = 0.95,
     on_hand: dict[str | None, float] | float | None = None,
-    on_order: dict[str | None, float] | None = None,
+    on_order: dict[str | None, float] | float | None = None,
     frame: pd.DataFrame | None = None,
+    settings: Mapping[str | None, OrderSettings] | OrderSettings | None = None,
 ) -> OrderPlan:
     """Safety stock, reorder point and order quantity for every series of a forecast.
 
     ``lead_time`` and ``review_period`` are in forecast periods (weeks for weekly data...).
     ``service_level`` is the chance of not running out before the next delivery (0.5-0.999).
-    ``on_hand``: current stock per product id (or one number for all; default 0).
+    ``on_hand`` / ``on_order``: current stock and stock ordered but not arrived, per product id (or one number
+    for all; default 0).
+    ``settings``: per product id (or one for all) the case pack, minimum order, lead time and its variability,
+    stock on hand and on order (:class:`OrderSettings`); a product's own setting wins over the values for all.
     ``frame``: the table forecast, when at hand: a money column is judged on its values too, and the warning
     (:func:`money_warning`) names the columns to forecast instead.
     """
@@ -169,22 +217,35 @@ def order_plan(
     z_level = float(norm.ppf(0.5 + result.level / 200.0))
     unit = result.freq.unit if result.freq else "period"
     money = result.value_name if _is_money(result.value_name, frame) else None
-    p = int(lead_time) + int(review_period)
     notes = []
     lines = []
     for s in result.series:
         if not s.yhat:
             continue
-        have = on_hand.get(s.id, 0.0) if isinstance(on_hand, dict) else float(on_hand or 0.0)
-        coming = (on_order or {}).get(s.id, 0.0)
+        own = settings if isinstance(settings, OrderSettings) else (settings or {}).get(s.id, OrderSettings())
+        lt = float(own.lead_time) if own.lead_time is not None else float(lead_time)
+        sd_l = float(own.lead_time_sd or 0.0)
+        have = own.on_hand if own.on_hand is not None else _for(on_hand, s.id)
+        coming = own.on_order if own.on_order is not None else _for(on_order, s.id)
+        p = lt + int(review_period)
         d_p, sig_p, extra = _sum_over(s, p, z_level)
-        d_l, sig_l, _ = _sum_over(s, int(lead_time), z_level) if lead_time else (0.0, 0.0, False)
+        d_l, sig_l, _ = _sum_over(s, lt, z_level) if lt else (0.0, 0.0, False)
+        # a lead time that varies: sigma^2 = sum of the periods' sigma^2 + (demand per period)^2 * sigma_L^2
+        sig_p = math.sqrt(sig_p**2 + (d_p / p) ** 2 * sd_l**2)
+        rate_l = d_l / lt if lt else d_p / p
+        sig_l = math.sqrt(sig_l**2 + rate_l**2 * sd_l**2) if lt or sd_l else 0.0
         if extra:
             notes.append(
-                f"Lead time plus review period ({count(p, unit)}) is longer than the forecast; "
+                f"Lead time plus review period ({_span(p, unit)}) is longer than the forecast; "
                 f"the last forecast {unit} was repeated."
             )
-        lines.append(_line(s.id, d_p, sig_p, d_l, sig_l, float(have), float(coming), sl, count(p, unit), money))
+        if money is not None and (own.case_pack or own.min_order):
+            notes.append("Case packs and minimum orders were not applied: this list is in money, not pieces.")
+            own = replace(own, case_pack=None, min_order=None)
+        own = replace(own, lead_time=lt, lead_time_sd=sd_l)
+        lines.append(
+            _line(s.id, d_p, sig_p, d_l, sig_l, float(have), float(coming), sl, _span(p, unit), money, own, lead_time)
+        )
     return OrderPlan(
         lines=tuple(lines),
         lead_time=int(lead_time),
@@ -195,6 +256,39 @@ def order_plan(
         value_name=result.value_name,
         warning=money_warning(result.value_name, frame),
     )
+
+
+def _for(value: Mapping[str | None, float] | float | None, sid: str | None) -> float:
+    """A product's number from a per-product dict, or the one number for all (default 0)."""
+    if isinstance(value, Mapping):
+        return float(value.get(sid, 0.0))
+    return float(value or 0.0)
+
+
+def _span(periods: float, unit: str) -> str:
+    """'14 days', '2.5 weeks'."""
+    if float(periods).is_integer():
+        return count(int(periods), unit)
+    return f"{number(periods)} {unit}s"
+
+
+def round_order(need: float, case_pack: int | None = None, min_order: float | None = None) -> tuple[int, str | None]:
+    """The order for a ``need`` (units short of the order-up-to level), as a supplier takes it.
+
+    No order when nothing is needed; else the need rounded up to whole units, raised to ``min_order`` when
+    below it, then rounded up to whole cases of ``case_pack``. Returns (quantity, how): how is None (whole
+    units only), 'cases' (rounded up to whole cases), 'minimum' (raised to the minimum) or 'minimum_cases'
+    (raised to the minimum, then to whole cases)."""
+    if not need > 1e-9:
+        return 0, None
+    q = math.ceil(need - 1e-9)
+    how = None
+    if min_order and q < min_order:
+        q, how = math.ceil(min_order - 1e-9), "minimum"
+    if case_pack and case_pack > 1 and q % case_pack:
+        q = math.ceil(q / case_pack) * case_pack
+        how = "minimum_cases" if how else "cases"
+    return int(q), how
 
 
 def _service_level(service_level: float) -> float:
@@ -224,16 +318,22 @@ def _line(
     sl: float,
     protection: str,
     money: str | None = None,
+    own: OrderSettings | None = None,
+    lead_for_all: float | None = None,
 ) -> OrderLine:
-    """One product's order: up to demand over the protection period plus safety stock, less what it has.
-    ``money``: the forecast column when it is money; the sentence then speaks of an amount, not pieces."""
+    """One product's order: up to demand over the protection period plus safety stock, less what it has,
+    rounded as the supplier takes it (``own``: its case pack, minimum, lead time). ``money``: the forecast
+    column when it is money; the sentence then speaks of an amount, not pieces."""
+    own = own or OrderSettings()
     z_sl = float(norm.ppf(sl))
     ss = z_sl * sig_p
     up_to = d_p + ss
     rop = d_l + z_sl * sig_l
-    q = max(0, math.ceil(up_to - have - coming - 1e-9))
+    need = up_to - have - coming
+    q, how = round_order(need, own.case_pack, own.min_order)
     name = f"'{sid}'" if sid is not None else "this item"
     conf = f"{number(sl * 100)}%"
+    cases = q // own.case_pack if own.case_pack else None
     if money is not None and q > 0:
         sentence = (
             f"Order about {q:,} worth of {name} now (money, as in '{money}', not pieces): covers the next "
@@ -245,12 +345,25 @@ def _line(
             f"'{money}') cover the next {protection} with {conf} confidence."
         )
     elif q > 0:
-        sentence = f"Order {q:,} of {name} now: covers the next {protection} with {conf} confidence."
+        packed = f" ({count(int(cases or 0), 'case')} of {number(own.case_pack)})" if own.case_pack else ""
+        if how is None:
+            sentence = f"Order {q:,} of {name} now{packed}: covers the next {protection} with {conf} confidence."
+        else:
+            why = {
+                "cases": "the supplier sells whole cases",
+                "minimum": f"raised to the supplier's minimum of {number(own.min_order)}",
+                "minimum_cases": f"raised to the supplier's minimum of {number(own.min_order)}, then to whole cases",
+            }[how]
+            sentence = (
+                f"Order {q:,} of {name} now{packed}: you need about {number(max(1, round(need)))} more to "
+                f"cover the next {protection} with {conf} confidence; {why}."
+            )
     else:
         sentence = (
             f"No need to order {name} now: the {number(have + coming)} in stock or on order "
             f"cover the next {protection} with {conf} confidence."
         )
+    sentence += _delivery(own, lead_for_all, protection.split(" ", 1)[-1])
     return OrderLine(
         id=sid,
         demand=d_p,
@@ -262,4 +375,26 @@ def _line(
         on_order=coming,
         order_quantity=int(q),
         sentence=sentence,
+        need=need,
+        case_pack=own.case_pack,
+        min_order=own.min_order,
+        lead_time=own.lead_time,
+        lead_time_sd=float(own.lead_time_sd or 0.0),
+        cases=cases,
+        rounding=how,
     )
+
+
+def _delivery(own: OrderSettings, lead_for_all: float | None, units: str) -> str:
+    """A product's own delivery time, said when it differs from the one for all or varies."""
+    lt, sd = own.lead_time, float(own.lead_time_sd or 0.0)
+    if lt is None:
+        return ""
+    unit = units.rstrip("s") or "period"
+    if sd > 0:
+        return (
+            f" Its delivery takes about {_span(lt, unit)}, give or take {number(sd)}; the extra stock allows for that."
+        )
+    if lead_for_all is not None and lt != float(lead_for_all):
+        return f" Its delivery takes {_span(lt, unit)}."
+    return ""
