@@ -21,6 +21,7 @@ as a module (helpers for choosing columns, frequency and horizon).
 
 from core.forecasting import timeseries
 from core.forecasting.engine import every_choice, forecast, forecast_panel
+from core.forecasting.families import FamilyForecast, FamilyNode, MethodScore, NewProduct, forecast_families
 from core.forecasting.known import KnownColumns, driver_days_ahead, holiday_countries, holiday_regions, known_columns
 from core.forecasting.order_settings import SETTING_COLUMNS, OrderSettings, SettingsRead, read_order_settings
 from core.forecasting.orders import OrderLine, OrderPlan, order_plan, round_order
@@ -32,9 +33,13 @@ __all__ = [
     "Backtest",
     "BacktestWindow",
     "Change",
+    "FamilyForecast",
+    "FamilyNode",
     "ForecastResult",
     "KnownColumns",
+    "MethodScore",
     "ModelScore",
+    "NewProduct",
     "OrderLine",
     "OrderPlan",
     "OrderSettings",
@@ -45,6 +50,7 @@ __all__ = [
     "driver_days_ahead",
     "every_choice",
     "forecast",
+    "forecast_families",
     "forecast_panel",
     "holiday_countries",
     "holiday_regions",
