@@ -12,34 +12,36 @@ from core.cli.common import AddCommand, read
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import cluster
-    from core.forecasting import forecast, order_plan
+    from core.forecasting import forecast, order_plan, what_if
 
     targets = _targets(args)  # refused before any work: an existing file, a path inside KEEL_HOME
     cluster.choose(args.cluster)  # per-series work on a Dask cluster (--cluster or KEEL_DASK_SCHEDULER)
     table = read(args.file, args.sheet)
     events = read(args.events).frame if args.events else None
+    settings_table = read(args.order_settings).frame if args.order_settings else None
 
     def columns(name: str) -> str | list[str]:  # 'store,item': several columns
         if name not in table.frame.columns and "," in name:
             return [c.strip() for c in name.split(",")]
         return name
 
-    result = forecast(
-        table.frame,
-        date=args.date,
-        value=columns(args.value),
-        id=columns(args.id) if args.id else None,
-        horizon=args.horizon,
-        level=args.level,
-        season=args.season,
-        fill=args.fill,
-        aggregate_to=args.aggregate,
-        progress=lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
-        holidays=args.holidays,
-        events=events,
-        drivers=[c.strip() for c in args.drivers.split(",") if c.strip()] if args.drivers else None,
-        stockout=args.stockout,
-    )
+    kw: dict[str, Any] = {
+        "date": args.date,
+        "value": columns(args.value),
+        "id": columns(args.id) if args.id else None,
+        "horizon": args.horizon,
+        "level": args.level,
+        "season": args.season,
+        "fill": args.fill,
+        "aggregate_to": args.aggregate,
+        "progress": lambda done, total: print(f"[{done}/{total}] series done", file=sys.stderr),
+        "holidays": args.holidays,
+        "events": events,
+        "drivers": [c.strip() for c in args.drivers.split(",") if c.strip()] if args.drivers else None,
+        "stockout": args.stockout,
+    }
+    changed = what_if(table.frame, args.what_if, **kw) if args.what_if else None
+    result = changed.baseline if changed is not None else forecast(table.frame, **kw)
     out = result.to_json()
     labels = result.series_labels()
     lines = [f"frequency {out.get('frequency')}, {len(out.get('series', []))} series"]
@@ -53,21 +55,64 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines += [f"    {text}" for text in shown + ([s.stockout["sentence"]] if s.stockout else [])]
     if len(labels) > 20:
         lines.append(f"  … and {len(labels) - 20} more (--json or --out for all)")
+    if changed is not None:
+        lines.append("what if:")
+        lines += [f"  {ln.sentence}" for ln in changed.lines[:20]]
     if "out" in targets:
         _write(targets["out"], result.download_frame())
         lines.append(f"forecast → {targets['out']}")
+    out["order_settings"] = None
     if "orders" in targets:
+        settings, said = _order_settings(args, table.frame, settings_table, result, kw)
+        out["order_settings"] = said
+        told = [*said["sentences"], *said["notes"]]
+        lines += ["order settings:", *[f"  {text}" for text in told]] if told else []
         plan = order_plan(
             result,
             lead_time=args.lead_time,
             review_period=args.review_period,
             service_level=args.service_level,
+            settings=settings,
         )
         _write(targets["orders"], plan.to_frame())
         lines.append(f"order list → {targets['orders']}")
     out["out"] = str(targets["out"]) if "out" in targets else None
     out["orders_out"] = str(targets["orders"]) if "orders" in targets else None
+    if changed is not None:
+        out["what_if"] = changed.to_json()
     return out, "\n".join(lines)
+
+
+def _order_settings(
+    args: argparse.Namespace, frame: Any, settings_table: Any, result: Any, kw: dict[str, Any]
+) -> tuple[dict[Any, Any], dict[str, Any]]:
+    """Each product's order settings: the forecast file's own columns (case_pack, min_order, lead_time,
+    lead_time_sd, on_hand, on_order), then --order-settings on top; what was read, for the JSON and the summary."""
+    from core.forecasting import merge_settings, read_order_settings
+
+    settings: dict[Any, Any] = {}
+    said: dict[str, Any] = {"file": args.order_settings, "columns": [], "from_forecast_file": [], "sentences": [],
+                            "notes": []}  # fmt: skip
+    if isinstance(kw["value"], str):  # one column to forecast: the file's rows are per date and product
+        own = read_order_settings(frame, result, id=kw["id"], where="the forecast file", history=True)
+        settings = own.settings
+        said["from_forecast_file"] = list(own.columns)
+        said["sentences"] += [own.sentence("the forecast file's own columns")] if own.settings else []
+    if settings_table is not None:
+        name = f"'{Path(args.order_settings).name}'"
+        given = read_order_settings(settings_table, result, where=name)
+        settings = merge_settings(settings, given.settings)
+        said["columns"] = list(given.columns)
+        said["sentences"] += [given.sentence(name)] if given.settings else []
+        said["notes"] += list(given.notes)
+        if not given.columns:
+            said["notes"].append(
+                f"{name} has none of the columns case_pack, min_order, lead_time, lead_time_sd, on_hand, on_order; "
+                "nothing was read from it."
+            )
+    said["products"] = len(settings)
+    said["sentences"] = [t for t in said["sentences"] if t]
+    return settings, said
 
 
 def _targets(args: argparse.Namespace) -> dict[str, Path]:
@@ -162,10 +207,30 @@ def add_forecast(command: AddCommand) -> None:
     p.add_argument(
         "--out", default=None, metavar="FILE", help="write the forecast as CSV (series, date, forecast, lower, upper)"
     )
+    _add_order_options(p)
+    p.add_argument("--overwrite", action="store_true", help="replace --out / --orders-out if they exist")
+
+
+def _add_order_options(p: argparse.ArgumentParser) -> None:
+    """The order list's options: --orders-out and how products are ordered; --what-if."""
     p.add_argument("--orders-out", default=None, metavar="FILE", help="write the order list as CSV")
+    p.add_argument(
+        "--order-settings",
+        default=None,
+        metavar="FILE",
+        help="per product, for --orders-out: a table with a product column and any of case_pack, min_order, "
+        "lead_time, lead_time_sd (periods), on_hand, on_order; the forecast file's own columns of those names are "
+        "used too (each product's last non-empty value), this file wins",
+    )
     p.add_argument("--lead-time", type=int, default=1, help="periods a delivery takes, for --orders-out (default 1)")
     p.add_argument("--review-period", type=int, default=1, help="periods between orders, for --orders-out (default 1)")
     p.add_argument(
         "--service-level", type=float, default=95.0, help="chance of not running out, in percent (default 95)"
     )
-    p.add_argument("--overwrite", action="store_true", help="replace --out / --orders-out if they exist")
+    p.add_argument(
+        "--what-if",
+        default=None,
+        metavar="COL=VALUE|COL*F|COL-P%",
+        help="also forecast with one driver's future values changed (on_promotion=1, price*0.9, price-10%%): "
+        "adds 'what_if' to the JSON",
+    )

@@ -23,7 +23,13 @@ from core.forecasting import timeseries
 from core.forecasting.engine import every_choice, forecast, forecast_panel
 from core.forecasting.families import FamilyForecast, FamilyNode, MethodScore, NewProduct, forecast_families
 from core.forecasting.known import KnownColumns, driver_days_ahead, holiday_countries, holiday_regions, known_columns
-from core.forecasting.order_settings import SETTING_COLUMNS, OrderSettings, SettingsRead, read_order_settings
+from core.forecasting.order_settings import (
+    SETTING_COLUMNS,
+    OrderSettings,
+    SettingsRead,
+    merge_settings,
+    read_order_settings,
+)
 from core.forecasting.orders import OrderLine, OrderPlan, order_plan, round_order
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
 from core.forecasting.whatif import Change, WhatIf, WhatIfLine, parse_change, what_if
@@ -55,6 +61,7 @@ __all__ = [
     "holiday_countries",
     "holiday_regions",
     "known_columns",
+    "merge_settings",
     "order_plan",
     "parse_change",
     "read_order_settings",

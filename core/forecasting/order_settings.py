@@ -109,12 +109,14 @@ def read_order_settings(
     result: ForecastResult,
     id: str | Sequence[str] | None = None,
     where: str = "the order settings",
+    history: bool = False,
 ) -> SettingsRead:
     """Per-product order settings for the series of ``result``.
 
     ``id`` None: ``table`` is a settings table (a ``product`` column, any of :data:`SETTING_COLUMNS`).
-    ``id`` given: ``table`` is the forecast's own table and ``id`` its product column(s); each product's last
-    non-empty value of each setting column is used (a table with one series: the column's last value).
+    ``id`` given, or ``history``: ``table`` is the forecast's own table and ``id`` its product column(s); each
+    product's last non-empty value of each setting column is used (a table with one series: the column's last
+    value).
     ``where`` names the table in messages. InputError for values that cannot be a setting (a case pack of 0,
     a negative lead time, text where a number belongs), naming the product and the column.
     """
@@ -126,7 +128,7 @@ def read_order_settings(
     }
     if not cols:
         return SettingsRead({}, ())
-    if id is not None or _product_column(table) is None:
+    if history or id is not None or _product_column(table) is None:
         return _from_history(table, result, id, cols, labels, where)
     return _from_settings(table, cols, labels, where)
 
@@ -249,3 +251,14 @@ def _check(product: str, k: str, v: float) -> None:
 
 def _show(v: Any) -> str:
     return "empty" if v is None else number(v)
+
+
+def merge_settings(
+    base: dict[str | None, OrderSettings], over: dict[str | None, OrderSettings]
+) -> dict[str | None, OrderSettings]:
+    """``base`` with each product's settings in ``over`` laid on top (a setting ``over`` leaves empty keeps
+    ``base``'s): the forecast table's columns, then a settings table."""
+    out = dict(base)
+    for sid, own in over.items():
+        out[sid] = replace(out.get(sid, OrderSettings()), **own.given())
+    return out
