@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import charts, jobs, store, workflows
 from core.data import read_table
-from core.monitoring import alerts, history_table, margin_words, monitor_batch, rules_table
+from core.monitoring import alerts, api_traffic_summary, history_table, margin_words, monitor_batch, rules_table
 from core.vocab import minutes as minutes_text
 from ui import state
 from ui.common import chart, choose, details, esc, guard, need, page
@@ -116,6 +116,21 @@ with guard(stop=False):
         if cols[1].button("Seen", key=f"ack_{alert.batch_id}_{alert.rule}_{i}"):
             store.acknowledge_alert(alert.batch_id, alert.rule)
             st.rerun()
+
+st.header("Requests from other programs")
+with guard(stop=False):
+    traffic = api_traffic_summary([m.id for m in models if m.name == info.name])
+    if traffic is None:
+        st.caption(
+            "No program has asked this model for predictions in the last 24 hours. A till, a web form or a "
+            "spreadsheet can: start Keel's scoring service with `python -m core serve` and give it a key "
+            "(`python -m core apikey create NAME`); its requests show up here within seconds."
+        )
+    else:
+        st.markdown(esc(traffic.sentence))
+        if traffic.refused_sentence:
+            st.markdown(esc(traffic.refused_sentence))
+        chart(charts.api_traffic_figure(traffic))
 
 st.header("Retrain")
 st.caption(

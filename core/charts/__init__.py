@@ -29,6 +29,7 @@ from core.charts.evaluation import (
 from core.charts.forecast import backtest_figure, forecast_figure
 from core.charts.models import metric_over_versions_figure, probability_figure
 from core.charts.monitoring import (
+    api_traffic_figure,
     drift_histogram_figure,
     drift_overview_figure,
     drift_timeline_figure,
@@ -57,6 +58,7 @@ __all__ = [
     "MEASURE_WORDS",
     "PALETTE",
     "STAGE_WORDS",
+    "api_traffic_figure",
     "backtest_figure",
     "biggest_first",
     "calibration_figure",

@@ -30,7 +30,7 @@ from core.charts.style import (
 from core.vocab import number
 
 if TYPE_CHECKING:
-    from core.monitoring import ColumnDrift, DriftReport
+    from core.monitoring import ColumnDrift, DriftReport, Traffic
 
 
 # --------------------------------------------------------------------------- drift
@@ -369,3 +369,41 @@ def performance_timeline_figure(batches: Sequence[Stored], metric: str | None = 
     if share:
         fig.update_yaxes(ticksuffix="%")
     return _one_moment(legend(fig), s.est_x + s.mea_x)
+
+
+# --------------------------------------------------------------------------- the scoring API's traffic
+
+
+def api_traffic_figure(traffic: Traffic) -> go.Figure:
+    """Requests to a model from other programs per minute (or hour): answered and refused, stacked; the
+    hover gives the mean time an answer took."""
+    step = traffic.bucket
+    title = f"Requests from other programs, per {step}"
+    frame = traffic.per_step
+    if frame.empty:
+        return empty(title, "No requests in this window.", step, "requests")
+    fig = go.Figure()
+    mean_ms = [f"{number(v)} ms" if finite(v) else "-" for v in frame["mean_ms"]]
+    fig.add_trace(
+        go.Bar(
+            x=frame["time"].tolist(),
+            y=frame["answered"].tolist(),
+            name="answered",
+            marker_color=OK,
+            customdata=mean_ms,
+            hovertemplate="%{x}<br>%{y:,} answered, %{customdata} on average<extra></extra>",
+        )
+    )
+    if int(frame["refused"].sum()):
+        fig.add_trace(
+            go.Bar(
+                x=frame["time"].tolist(),
+                y=frame["refused"].tolist(),
+                name="refused",
+                marker_color=WARN,
+                hovertemplate="%{x}<br>%{y:,} refused<extra></extra>",
+            )
+        )
+    fig = layout(fig, title, f"time (UTC, per {step})", "requests")
+    fig.update_layout(barmode="stack")
+    return legend(fig)

@@ -5,7 +5,7 @@ retraining triggers, alerts) and the champion/challenger gate.
 * ``monitor``: one batch for a registered model, recorded; ``history``: the batches and alerts read back.
 * ``estimates``: label-free performance (CBPE); ``performance``: measured performance and its paragraph.
 * ``triggers``: the rules, their cool-downs and the recommended action; ``gate``: champion or challenger.
-* ``labels``: a batch's labels as the model's classes.
+* ``labels``: a batch's labels as the model's classes; ``traffic``: what the scoring API answered, per model.
 
 Pages, the CLI and other packages import these names from ``core.monitoring``; ``monitor`` and ``drift`` are
 public as modules too.
@@ -19,6 +19,7 @@ from core.monitoring.history import Alert, alerts, history_table, timeline
 from core.monitoring.labels import to_classes
 from core.monitoring.monitor import MonitorResult, monitor_batch, monitor_model
 from core.monitoring.performance import Performance, measure_performance, plain_metric
+from core.monitoring.traffic import Traffic, api_traffic_summary
 from core.monitoring.triggers import DEFAULT_RULES, TriggerResult, TriggerRule, evaluate_triggers, rules_table
 
 __all__ = [
@@ -32,9 +33,11 @@ __all__ = [
     "MetricEstimate",
     "MonitorResult",
     "Performance",
+    "Traffic",
     "TriggerResult",
     "TriggerRule",
     "alerts",
+    "api_traffic_summary",
     "compare",
     "compare_series",
     "drift",
