@@ -11,6 +11,17 @@ kept-alive connection, requests back to back), counts requests a second and the 
 (p50/p95, milliseconds). Clients and server share this machine's cores, as they would on one small box.
 Target (issue 19): p95 under 50 ms for one row at 10 clients on 2 cores.
 
+Measured 2026-12-07 on this 2-core machine, quiet (load average 0.8), one server process, churn:1 (logistic
+regression), 10 s per case:
+
+    1 row     x  1 client:    67.9 req/s, p50 13.9 ms, p95  20.6 ms, server CPU 14.3 ms/req
+    1 row     x 10 clients:  298.4 req/s, p50 31.5 ms, p95  46.4 ms, server CPU  3.3 ms/req   (target met)
+    1000 rows x  1 client:    24.6 req/s (24,600 rows/s), p50  38.9 ms, p95  54.8 ms
+    1000 rows x 10 clients:   31.6 req/s (31,600 rows/s), p50 323.4 ms, p95 396.3 ms
+
+On the same machine with other work running (load 6-7.5), one row at 10 clients had p95 69-144 ms: the clients
+and the server then wait for a core, which the server's CPU time per request shows is not its own cost.
+
 Latency on a shared machine moves with whatever else runs, so each case also gives the machine's load average
 and the server's own CPU time per request (its processes' user + system time, from /proc): that number hardly
 depends on the neighbours, and is the one to compare between two versions of the server.
