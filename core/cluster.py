@@ -116,12 +116,14 @@ def _check_workers(client: Any, where: str) -> None:
     import core
 
     here = str(core.__version__)
-    try:
-        answers: dict[str, Any] = client.run(keel_version, on_error="return")
+    try:  # a worker that is stuck (frozen, swapping) would make this wait for ever: bounded
+        answers: dict[str, Any] = client.run(keel_version, on_error="return", callback_timeout=WORKERS_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
-            f"The Dask cluster at {where} stopped answering while Keel checked its workers ({type(exc).__name__}).",
-            "Check that the scheduler and its workers are running, then run the command again.",
+            f"Not every worker of the Dask cluster at {where} answered within {WORKERS_TIMEOUT_S} s while Keel "
+            f"checked them ({type(exc).__name__}): one may be stuck, overloaded or gone.",
+            "Check that the scheduler and its workers are running (restart a stuck `dask worker`), then run the "
+            f"command again; or leave out --cluster (and unset {ENV}) to run on this computer.",
         ) from None
     install = (
         f"Install Keel {here} (the version on this computer) on every worker machine, e.g. `pip install -e .` in a "

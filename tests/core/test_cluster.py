@@ -326,3 +326,30 @@ def test_a_scheduler_killed_mid_forecast_gives_the_whole_result_or_a_clear_error
     remote.pop("elapsed_seconds", None)
     expected.pop("elapsed_seconds", None)
     assert len(remote["series"]) == 120 and remote == expected
+
+
+@pytest.mark.slow
+def test_a_frozen_worker_is_a_plain_error_not_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that stops answering (its processes frozen, as a machine swapping to death would be) is found
+    by the check before any work goes out, within the time limit: a plain error, never a wait for ever."""
+    import psutil
+
+    from core import cluster
+
+    monkeypatch.setattr(cluster, "WORKERS_TIMEOUT_S", 5)
+    (tmp_path / "dask").mkdir()
+    with dask_cluster(tmp_path / "dask") as (address, procs):
+        frozen = [psutil.Process(procs[-1].pid), *psutil.Process(procs[-1].pid).children(recursive=True)]
+        for proc in frozen:
+            proc.suspend()
+        try:
+            start = time.monotonic()
+            with pytest.raises(cluster.ClusterError) as err, cluster.using(address), cluster.executor():
+                pass
+            seconds = time.monotonic() - start
+        finally:
+            for proc in frozen:
+                proc.resume()
+    assert f"Not every worker of the Dask cluster at {address} answered within 5 s" in str(err.value)
+    assert "restart a stuck `dask worker`" in err.value.hint
+    assert seconds < 60
