@@ -126,13 +126,18 @@ def level_scores(
 
 
 def mase_scales(series: list[SeriesForecast | None]) -> list[float | None]:
-    """Each series' MASE denominator: the seasonal naive's in-sample error before the first backtest window."""
+    """Each series' MASE denominator: the seasonal naive's in-sample error before the first backtest window,
+    exactly as the series' own backtest computed it when it has one (so the unreconciled scores are the
+    backtest's own MASE), else from its history before the first window of the first total."""
     ref = series[0].windows if series[0] is not None else ()
     start = ref[0].dates[0] if ref else None
     out: list[float | None] = []
     for s in series:
         if s is None or not s.history:
             out.append(None)
+            continue
+        if s.backtest.mase and s.backtest.mae is not None and s.windows and s.windows[0].dates[0] == start:
+            out.append(s.backtest.mae / s.backtest.mase)
             continue
         y = np.asarray(s.history, dtype=float)
         if start is not None:
