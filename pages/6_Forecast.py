@@ -11,7 +11,6 @@ from core.forecasting import (
     holiday_countries,
     holiday_regions,
     known_columns,
-    order_plan,
     timeseries,
 )
 from core.models import export_content, to_safe_csv
@@ -19,6 +18,7 @@ from core.paths import keel_home
 from core.vocab import count, number, percent
 from ui import state
 from ui.common import chart, choose, details, esc, finished_job, guard, page, show_error
+from ui.forecast_orders import order_section, what_if_section
 from ui.upload import FILE_KINDS, upload_table
 from ui.words import dataset_words
 
@@ -29,7 +29,6 @@ st.markdown(
     "comes next, checks itself on your past sales, and turns the forecast into an order list."
 )
 
-SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 SHOWN_EVENTS = 6  # learnt holiday and event effects per product: closed days first, then the biggest
 
 
@@ -257,27 +256,25 @@ if st.button("Forecast", type="primary"):
     typed = typed.dropna(how="all")
     given = [f for f in (typed if len(typed) else None, uploaded) if f is not None]
     events = pd.concat(given, ignore_index=True) if given else None
-    job_id = jobs.submit(
-        "Forecasting",
-        workflows.run_forecast,
-        dataset_id,
-        date=date,
-        value=value,
-        id=id_col,
-        ids=ids or None,
-        horizon=horizon,
-        level=level,
-        season=int(season) or None,
-        fill=fill,
-        aggregate_to=aggregate,
-        holidays=holidays,
-        events=events,
-        drivers=drivers,
-        stockout=stockout,
-    )
+    params = {
+        "date": date,
+        "value": value,
+        "id": id_col,
+        "ids": ids or None,
+        "horizon": horizon,
+        "level": level,
+        "season": int(season) or None,
+        "fill": fill,
+        "aggregate_to": aggregate,
+        "holidays": holidays,
+        "drivers": drivers,
+        "stockout": stockout,
+    }
+    job_id = jobs.submit("Forecasting", workflows.run_forecast, dataset_id, events=events, **params)
     # What the forecast is of travels with it: it is shown only with its own table, and labelled with the
-    # column it forecast, whatever the controls above say later.
-    st.session_state[state.FORECAST_JOB] = {"job": job_id, "dataset_id": dataset_id, "value": value}
+    # column it forecast, whatever the controls above say later. Its settings go with it for 'What if'.
+    kept = {**params, "events": None if events is None else events.to_dict("records")}
+    st.session_state[state.FORECAST_JOB] = {"job": job_id, "dataset_id": dataset_id, "value": value, "params": kept}
     st.session_state.pop(state.FORECAST_RESULT, None)
 
 running = st.session_state.get(state.FORECAST_JOB)
@@ -408,42 +405,5 @@ with details("How well did each forecast do on past sales?"):
                 mime="text/x-python",
             )
 
-st.header("What to order")
-unit = result.freq.unit if result.freq else "period"
-o1, o2, o3 = st.columns(3)
-weekly_default = 7 if unit == "day" else 1  # daily data: a typical small shop orders weekly
-lead = int(o1.number_input(f"Delivery takes ({unit}s)", min_value=0, max_value=366, value=weekly_default))
-review = int(o2.number_input(f"You order every ({unit}s)", min_value=1, max_value=366, value=weekly_default))
-service = o3.slider("Chance of not running out (%)", 50, 99, 95) / 100
-stock = st.data_editor(
-    pd.DataFrame({"product": labels, "in stock now": [0.0] * len(labels)}),
-    hide_index=True,
-    disabled=["product"],
-    key=f"stock_{shown['forecast_id']}",
-)
-with guard(stop=False):
-    plan = order_plan(
-        result,
-        lead_time=lead,
-        review_period=review,
-        service_level=service,
-        on_hand={s.id: float(v) for s, v in zip(result.series, stock["in stock now"])},
-        frame=frame if isinstance(value, str) and value in frame.columns else None,
-    )
-    if plan.warning:  # an order list counts pieces: one made from takings would read as 'order 9,331 of classic'
-        st.warning(esc(plan.warning), icon="⚠️")
-    for line in plan.lines[:SHOWN_LINES]:
-        st.markdown(f"- {esc(line.sentence)}")
-    if len(plan.lines) > SHOWN_LINES:
-        st.caption(
-            f"The {SHOWN_LINES} biggest sellers are shown; the order list below has all {len(plan.lines):,} products."
-        )
-    for note in plan.notes:
-        st.caption(f"ℹ️ {esc(note)}")
-    st.download_button(
-        "Download the order list (CSV)",
-        to_safe_csv(plan.to_frame()),
-        file_name="order-list.csv",
-        mime="text/csv",
-        type="primary",
-    )
+orders = order_section(result, frame, value, shown, labels)
+what_if_section(shown, info, result, pick, orders)
