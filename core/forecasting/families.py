@@ -153,7 +153,7 @@ class FamilyForecast:
                     "family": n.key,
                     "products": list(n.products),
                     "forecast": [
-                        {"date": pd.Timestamp(d).isoformat(), "yhat": jsonable(y), "lo": jsonable(a), "hi": jsonable(b)}
+                        {"date": iso(d), "yhat": jsonable(y), "lo": jsonable(a), "hi": jsonable(b)}
                         for d, y, a, b in zip(n.dates, n.yhat, n.lo, n.hi)
                     ],
                 }
@@ -172,6 +172,12 @@ class FamilyForecast:
                 for p in self.new_products
             ],
         }
+
+
+def iso(d: Any) -> str:
+    """A date as ISO 8601: the day alone unless it has a time."""
+    t = pd.Timestamp(d)
+    return t.isoformat() if t != t.normalize() else t.strftime("%Y-%m-%d")
 
 
 # --- checking the input

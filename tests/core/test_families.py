@@ -146,6 +146,7 @@ def test_json_and_totals_frame(plain: FamilyForecast) -> None:
     assert out["method"] == plain.method and out["sentence"] == plain.sentence
     assert [t["family"] for t in out["totals"]] == ["All products", "coffee", "tea"]
     assert len(out["totals"][1]["forecast"]) == H
+    assert out["totals"][1]["forecast"][0]["date"] == "2026-01-01"
     chosen = [s for s in out["scores"] if s["chosen"]]
     assert len(chosen) == 1 and set(chosen[0]["mase"]) == {"total", "category", "product"}
     frame = plain.totals_frame()
@@ -274,8 +275,13 @@ def test_a_look_alike_with_and_without_history() -> None:
         "product",
         "category",
         horizon=H,
-        look_alike={"House blend 250g": "Espresso beans 1kg", "Oat latte": "Decaf beans 250g"},
+        look_alike={
+            "House blend 250g": "Espresso beans 1kg",
+            "Oat latte": "Decaf beans 250g",
+            "Earl Grey 100 bags": "Green tea 50 bags",
+        },
     )
+    assert "'Earl Grey 100 bags' has enough history for its own forecast; its look-alike was not needed." in r.notes
     nodes = {n.key: n for n in r.nodes}
     by = {p.product: p for p in r.new_products}
     assert (
