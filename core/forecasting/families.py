@@ -61,7 +61,7 @@ from core.forecasting.family_scores import (
     window_table,
 )
 from core.forecasting.reconcile import BOTTOM_UP, WLS_STRUCT, reconcile
-from core.forecasting.results import ForecastResult, SeriesForecast
+from core.forecasting.results import Backtest, ForecastResult, SeriesForecast
 from core.vocab import count, jsonable, number, percent
 
 TOTAL = "total"
@@ -549,7 +549,7 @@ def assemble(
             lo=tuple(map(float, lo[i])),
             hi=tuple(map(float, hi[i])),
             base=tuple(map(float, base[i])),
-            model_label=describe(i, series, sources, borrowed, nodes),
+            model_label=describe(key, series[i], news if lv == id else []),
             history_dates=series[i].history_dates if series[i] is not None else (),  # type: ignore[union-attr]
             history=series[i].history if series[i] is not None else (),  # type: ignore[union-attr]
         )
@@ -562,7 +562,7 @@ def assemble(
         level=own.level,
         frequency_label=own.frequency_label,
         nodes=fam_nodes,
-        products=products_result(own, fam_nodes, series, news, id),
+        products=products_result(own, fam_nodes, series, sources, news, id),
         own=own,
         totals_own=totals,
         method=chosen,
@@ -574,17 +574,14 @@ def assemble(
     )
 
 
-def describe(
-    i: int,
-    series: list[SeriesForecast | None],
-    sources: dict[int, tuple[tuple[int, ...], float]],
-    borrowed: set[int],
-    nodes: list[tuple[str, str, tuple[str, ...]]],
-) -> str:
-    """The method behind a series' own forecast, for people."""
-    if i in borrowed:
-        return "borrowed from " + " + ".join(f"'{nodes[j][1]}'" for j in sources[i][0])
-    s = series[i]
+def describe(key: str, s: SeriesForecast | None, news: list[NewProduct]) -> str:
+    """What a series' own forecast follows, for people ('forecast with ...'); ``news``: the new products
+    (empty for a total)."""
+    new = next((p for p in news if p.product == key), None)
+    if new is not None and new.source == "look_alike":
+        return f"the forecast of its look-alike '{new.borrowed_from}'"
+    if new is not None:
+        return f"the '{new.borrowed_from}' family's pattern"
     return s.model_label if s is not None else "none"
 
 
@@ -592,6 +589,7 @@ def products_result(
     own: ForecastResult,
     fam_nodes: tuple[FamilyNode, ...],
     series: list[SeriesForecast | None],
+    sources: dict[int, tuple[tuple[int, ...], float]],
     news: list[NewProduct],
     id: str,
 ) -> ForecastResult:
@@ -599,12 +597,15 @@ def products_result(
     in the products' order; a product with no sales and a look-alike is added."""
     note = {p.product: p.note for p in news}
     out = []
-    for n, s in zip(fam_nodes, series):
+    for i, (n, s) in enumerate(zip(fam_nodes, series)):
         if n.level != id:
             continue
         if s is None:  # no sales at all: the look-alike's series carries the dates and the model
-            src = next(x for x in series if x is not None and x.id is not None and n.model_label.endswith(f"'{x.id}'"))
+            src = series[sources[i][0][0]]
+            assert src is not None
             s = replace(src, id=n.key, history=(), history_dates=(), windows=(), findings=(), leaderboard=())
+            s = replace(s, backtest=Backtest(), notes=())
+        label = n.model_label if n.key in note else s.model_label
         extra = (note[n.key],) if n.key in note else ()
-        out.append(replace(s, yhat=n.yhat, lo=n.lo, hi=n.hi, notes=tuple(s.notes) + extra))
+        out.append(replace(s, yhat=n.yhat, lo=n.lo, hi=n.hi, model_label=label, notes=tuple(s.notes) + extra))
     return replace(own, series=tuple(out))

@@ -260,6 +260,8 @@ def test_the_new_product_note() -> None:
     assert new.note in r.notes
     mine = next(s for s in r.products.series if s.id == "House blend 250g")
     assert new.note in mine.notes
+    assert mine.model_label == "the 'coffee' family's pattern"
+    assert mine.summary().startswith("'House blend 250g': forecast with the 'coffee' family's pattern")
     # its own forecast is the family's established products' (Decaf, Espresso) times its factor
     nodes = {n.key: n for n in r.nodes}
     fellows = np.array(nodes["Decaf beans 250g"].base) + np.array(nodes["Espresso beans 1kg"].base)
@@ -298,7 +300,9 @@ def test_a_look_alike_with_and_without_history() -> None:
     )
     assert nodes["Oat latte"].base == nodes["Decaf beans 250g"].base
     assert "Oat latte" in nodes["coffee"].products
-    assert "Oat latte" in [s.id for s in r.products.series]
+    oat = next(s for s in r.products.series if s.id == "Oat latte")
+    assert oat.model_label == "the forecast of its look-alike 'Decaf beans 250g'" and oat.backtest.mae is None
+    assert oat.yhat == nodes["Oat latte"].yhat and not oat.history
     assert sums_checked(r) == 3
 
 
