@@ -359,3 +359,23 @@ def test_mint_moves_a_total_towards_its_products_when_the_total_errs_more() -> N
     rec, used = reconcile(base, S, MINT, errors)
     assert used == MINT_SHRINK
     assert abs(rec[0, 0] - 22.0) < 1.0 and abs(rec[1, 0] - 10.0) < 1.0
+
+
+def test_the_shrinkage_intensity_follows_schafer_strimmer_pair_by_pair() -> None:
+    """lambda = sum over pairs of Var(r_ij) / sum of r_ij², with Var(r_ij) from the products of the
+    standardised errors, computed here pair by pair with plain loops."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 4)) @ rng.normal(size=(4, 4))
+    n, p = x.shape
+    sd = np.sqrt((x**2).mean(axis=0))
+    num = den = 0.0
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                w = x[:, i] * x[:, j] / (sd[i] * sd[j])
+                num += ((w - w.mean()) ** 2).sum() / (n * (n - 1))
+                den += w.mean() ** 2
+    W, lam = shrunk_covariance(x)
+    assert lam == pytest.approx(num / den, rel=1e-12) and 0 < lam < 1
+    cov = x.T @ x / n
+    np.testing.assert_allclose(W, lam * np.diag(np.diag(cov)) + (1 - lam) * cov, rtol=1e-12)
