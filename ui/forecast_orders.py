@@ -27,26 +27,34 @@ from ui.common import chart, esc, guard
 SHOWN_LINES = 50  # order sentences on the page; the CSV has every product
 
 #: The editor's columns: the settings' own names (read back by core.forecasting.read_order_settings).
-EDITOR = ("product", "on_hand", "on_order", "case_pack", "min_order", "lead_time", "lead_time_sd")
+EDITOR = ("product", "on_hand", "case_pack", "on_order", "min_order", "lead_time", "lead_time_sd")
 
 
-def settings_table(result: ForecastResult, frame: pd.DataFrame | None, id_col: Any, labels: list[str]) -> pd.DataFrame:
-    """The editor's first rows: one per product, stock 0, the rest from the data's own columns when it has
-    them (the shop sample's case_pack), else empty (the values for all apply)."""
+def settings_table(
+    result: ForecastResult, frame: pd.DataFrame | None, id_col: Any, labels: list[str], lead: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """The editor's first rows and the data's columns they came from: one per product, from the data's own columns when it has them (the shop
+    sample's case_pack), else nothing in stock or on order, no minimum, the delivery time for all (``lead``)
+    and no give-or-take; a case pack left empty means single units."""
     own: dict[Any, OrderSettings] = {}
+    found: list[str] = []
     if frame is not None:
         with guard(stop=False):
-            own = read_order_settings(frame, result, id=id_col, where="your sales history", history=True).settings
+            read = read_order_settings(frame, result, id=id_col, where="your sales history", history=True)
+            own, found = read.settings, list(read.columns)
     rows = []
     for s, label in zip(result.series, labels):
         got = own.get(s.id, OrderSettings())
         rows.append({
             "product": label,
             "on_hand": got.on_hand if got.on_hand is not None else 0.0,
+            "case_pack": got.case_pack,
             "on_order": got.on_order if got.on_order is not None else 0.0,
-            **{k: getattr(got, k) for k in ("case_pack", "min_order", "lead_time", "lead_time_sd")},
+            "min_order": got.min_order if got.min_order is not None else 0.0,
+            "lead_time": got.lead_time if got.lead_time is not None else float(lead),
+            "lead_time_sd": got.lead_time_sd if got.lead_time_sd is not None else 0.0,
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=list(EDITOR)).astype({k: "float64" for k in EDITOR[1:]})
+    return pd.DataFrame(rows, columns=list(EDITOR)).astype({k: "float64" for k in EDITOR[1:]}), found
 
 
 def order_section(result: ForecastResult, frame: pd.DataFrame, value: Any, shown: dict[str, Any], labels: list[str]):
@@ -61,14 +69,13 @@ def order_section(result: ForecastResult, frame: pd.DataFrame, value: Any, shown
     service = o3.slider("Chance of not running out (%)", 50, 99, 95) / 100
     one_column = isinstance(value, str) and value in frame.columns
     id_col = (shown.get("params") or {}).get("id")
-    start = settings_table(result, frame if one_column else None, id_col, labels)
-    filled = [c for c in ("case_pack", "min_order", "lead_time", "lead_time_sd") if start[c].notna().any()]
+    start, filled = settings_table(result, frame if one_column else None, id_col, labels, lead)
     st.markdown("**Your stock and how each product is ordered**")
     st.caption(
-        "Type what you have in stock and on order. A case pack rounds each order up to whole cases; a minimum "
-        f"order raises a small order to the supplier's minimum. Leave the delivery time empty to use the "
-        f"{number(lead)} {unit}s above."
-        + (f" Prefilled from your data's own columns: {', '.join(filled)}." if filled else "")
+        "Type what you have in stock and on order. A case pack rounds each order up to whole cases (empty: single "
+        "units); a minimum order raises a small order to the supplier's minimum. Change a product's delivery time "
+        f"where its supplier takes longer or shorter than {number(lead)} {unit}s, and 'give or take' where "
+        "deliveries vary." + (f" Prefilled from your data's own columns: {', '.join(filled)}." if filled else "")
     )
     edited = st.data_editor(
         start,
@@ -157,18 +164,19 @@ def what_if_section(shown: dict[str, Any], info: Any, result: ForecastResult, pi
         return
     with guard(stop=False):
         w = what_if_step(info.id, info.sha256, params, driver, to, factor)
-        for line in w.lines[:SHOWN_LINES]:
-            st.markdown(f"- {esc(line.sentence)}")
+        order = [s.id for s in result.series]  # the page's order: the biggest sellers first
+        st.markdown("\n".join(f"- {esc(text)}" for text in w.sentences(order)[:SHOWN_LINES]))
         base = result.series[pick]
         i = [s.id for s in w.baseline.series].index(base.id)
         label = str(base.id) if base.id is not None else str(params["value"])
-        chart(overlay(w.baseline.series[i], w.changed.series[i], w.change.words(), str(params["value"]), label))
+        words = w.change.words()
+        chart(overlay(w.baseline.series[i], w.changed.series[i], words, str(params["value"]), label, result.level))
         if orders is not None:
             lead, review, service, settings, frame = orders
             before = order_plan(w.baseline, lead, review, service, settings=settings, frame=frame)
             after = order_plan(w.changed, lead, review, service, settings=settings, frame=frame)
             st.markdown("**Both order lists**")
-            st.dataframe(both_orders(before, after, w.baseline), hide_index=True)
+            st.dataframe(both_orders(before, after, w.baseline, order), hide_index=True)
             st.download_button(
                 "Download the order list with the change (CSV)",
                 to_safe_csv(after.to_frame()),
@@ -177,9 +185,9 @@ def what_if_section(shown: dict[str, Any], info: Any, result: ForecastResult, pi
             )
 
 
-def overlay(baseline: Any, changed: Any, words: str, value_name: str, label: str):  # -> plotly Figure
+def overlay(baseline: Any, changed: Any, words: str, value_name: str, label: str, level: float):  # -> plotly Figure
     """The product's forecast chart (as above) with the changed forecast drawn over it, dashed."""
-    fig = charts.forecast_figure(baseline, value_name=value_name)
+    fig = charts.forecast_figure(baseline, level=level, value_name=value_name)
     fig.add_scatter(
         x=list(changed.dates),
         y=list(changed.yhat),
@@ -192,11 +200,13 @@ def overlay(baseline: Any, changed: Any, words: str, value_name: str, label: str
     return fig
 
 
-def both_orders(before: OrderPlan, after: OrderPlan, result: ForecastResult) -> pd.DataFrame:
-    """Product, order as it is, order with the change."""
+def both_orders(before: OrderPlan, after: OrderPlan, result: ForecastResult, order: list[Any]) -> pd.DataFrame:
+    """Product, order as it is, order with the change (in ``order`` of ids: the page's, biggest first)."""
     name = dict(zip([s.id for s in result.series], result.series_labels()))
+    rank = {sid: i for i, sid in enumerate(order)}
+    pairs = sorted(zip(before.lines, after.lines), key=lambda p: rank.get(p[0].id, len(rank)))
     return pd.DataFrame({
-        "product": [name.get(ln.id, str(ln.id)) for ln in before.lines],
-        "order as it is": [ln.order_quantity for ln in before.lines],
-        "order with the change": [ln.order_quantity for ln in after.lines],
+        "product": [name.get(a.id, str(a.id)) for a, _ in pairs],
+        "order as it is": [a.order_quantity for a, _ in pairs],
+        "order with the change": [b.order_quantity for _, b in pairs],
     })  # fmt: skip

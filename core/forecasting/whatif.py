@@ -68,6 +68,23 @@ class WhatIf:
     lines: tuple[WhatIfLine, ...]
     rows_changed: int  # future rows whose driver value was changed
 
+    def sentences(self, order: Sequence[str | None] | None = None) -> list[str]:
+        """One sentence per product the change moves (in ``order`` of ids when given, else the biggest first),
+        then one for all the products whose forecasts do not use the driver."""
+        rank = {sid: i for i, sid in enumerate(order or ())}
+        lines = sorted(self.lines, key=lambda ln: (rank.get(ln.id, len(rank)), -ln.before))
+        moved = [ln.sentence for ln in lines if ln.uses_driver]
+        same = [ln for ln in lines if not ln.uses_driver]
+        if len(same) == 1:
+            moved.append(same[0].sentence)
+        elif same:
+            names = ", ".join(f"'{ln.label}'" for ln in same[:-1]) + f" and '{same[-1].label}'"
+            moved.append(
+                f"{names} would sell the same either way: their forecasts do not use '{self.change.column}' "
+                "(it did not help on their past)."
+            )
+        return moved
+
     def to_json(self) -> dict[str, Any]:
         return {
             "change": self.change.to_json(),

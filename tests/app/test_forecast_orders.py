@@ -58,9 +58,10 @@ def test_order_settings_prefilled_from_the_case_pack_column_and_used() -> None:
     assert "Prefilled from your data's own columns: case_pack." in texts(at)
     editor = at.data_editor[0]
     table = editor.value
-    assert list(table.columns) == ["product", "on_hand", "on_order", "case_pack", "min_order", "lead_time",
+    assert list(table.columns) == ["product", "on_hand", "case_pack", "on_order", "min_order", "lead_time",
                                    "lead_time_sd"]  # fmt: skip
     assert dict(zip(table["product"], table["case_pack"])) == {"Espresso beans 1kg": 6, "Green tea 50 bags": 24}
+    assert table["lead_time"].tolist() == [7.0, 7.0] and table["min_order"].tolist() == [0.0, 0.0]  # none empty
     lines = order_lines(at)
     assert len(lines) == 2
     assert all(re.search(r"\(\d+ cases? of (6|24)\)", ln) for ln in lines), lines
@@ -76,6 +77,13 @@ def test_order_settings_prefilled_from_the_case_pack_column_and_used() -> None:
     assert espresso.endswith("raised to the supplier's minimum of 500, then to whole cases.")
     # stock that covers everything: no order, whatever the minimum
     edit(at, editor, row, {"min_order": 500.0, "on_hand": 10_000.0})
+    espresso = next(ln for ln in order_lines(at) if "'Espresso beans 1kg'" in ln)
+    assert espresso.startswith("- No need to order 'Espresso beans 1kg' now: the 10,000 in stock or on order")
+    # a longer delivery for all: the editor follows, the stock typed in stays
+    widget(at, "number_input", "Delivery takes (days)").set_value(10).run()
+    assert not at.exception and not at.error
+    assert at.data_editor[0].value["lead_time"].tolist() == [10.0, 10.0]
+    assert any("the next 17 days" in ln for ln in order_lines(at))
     espresso = next(ln for ln in order_lines(at) if "'Espresso beans 1kg'" in ln)
     assert espresso.startswith("- No need to order 'Espresso beans 1kg' now: the 10,000 in stock or on order")
     assert "What if" not in [h.value for h in at.header]  # no drivers: no what-if section

@@ -3,6 +3,7 @@ side with the forecast as it is; real fits on data/shop_calendar.csv, no mocks."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,16 @@ def test_a_promotion_switched_on_lifts_the_products_that_use_it_and_says_so(prom
     assert js["change"] == {"column": "on_promotion", "value": 1.0, "factor": None,
                             "words": "'on_promotion' set to 1"}  # fmt: skip
     assert len(js["series"][0]["forecast"]) == 31 and js["series"][0]["sentence"] == promotion.lines[0].sentence
+
+
+def test_products_the_change_does_not_move_are_said_together(promotion) -> None:
+    said = promotion.sentences(["House blend 250g", "Espresso beans 1kg"])
+    assert said == [promotion.lines[1].sentence, promotion.lines[0].sentence]  # moved first, then the rest
+    three = replace(promotion, lines=(*promotion.lines, replace(promotion.lines[0], id="X", label="X")))
+    assert three.sentences()[-1] == (
+        "'Espresso beans 1kg' and 'X' would sell the same either way: their forecasts do not use 'on_promotion' "
+        "(it did not help on their past)."
+    )
 
 
 def test_a_lower_price_as_a_percent_change() -> None:
