@@ -48,3 +48,16 @@ def test_the_families_section_draws_the_totals_the_sentence_and_the_notes(result
     assert "<b>" not in captions.replace(r"\<b\>", "")
     assert len(at.get("plotly_chart")) == 1
     assert at.expander[0].label == "How the ways of making them add up did on the past"
+
+
+def test_with_two_family_columns_the_reader_picks_which_totals() -> None:
+    frame = pd.read_csv(ROOT / "data" / "shop_calendar.csv").dropna(subset=["units_sold"])
+    frame["shelf"] = frame["product"].str.contains("bags|beans").map({True: "loose", False: "other"})
+    two = forecast_families(frame, "date", "units_sold", "product", ["category", "shelf"], horizon=7)
+    at = AppTest.from_function(families_section, args=(two,), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.info[0].value.startswith("Category and shelf totals now equal the sum of their products")
+    assert list(at.dataframe[0].value.columns) == ["date", "coffee", "tea"]
+    at.radio[0].set_value("shelf").run()
+    assert list(at.dataframe[0].value.columns) == ["date", "loose", "other"]
