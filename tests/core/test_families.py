@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.charts.families import family_totals_figure
 from core.errors import InputError
 from core.forecasting import FamilyForecast, forecast_families, order_plan
 from core.forecasting.family_scores import MINT, NONE, MethodScore, choose
@@ -151,6 +152,17 @@ def test_json_and_totals_frame(plain: FamilyForecast) -> None:
     assert len(chosen) == 1 and set(chosen[0]["mase"]) == {"total", "category", "product"}
     frame = plain.totals_frame()
     assert len(frame) == 3 * H and set(frame["family"]) == {"All products", "coffee", "tea"}
+
+
+def test_the_totals_chart_has_one_forecast_line_per_family(plain: FamilyForecast) -> None:
+    fig = family_totals_figure(plain, value_name="units_sold")
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert [t.name for t in lines] == ["coffee", "tea"]
+    coffee = plain.level_nodes("category")[0]
+    assert tuple(lines[0].y) == coffee.yhat and len(lines[0].x) == H
+    bands = [t for t in fig.data if t.fill == "tonexty"]
+    assert [tuple(t.y) for t in bands] == [n.hi for n in plain.level_nodes("category")]
+    assert fig.layout.title.text == "'units_sold' per category: what happened and what comes next"
 
 
 # --- bad input
