@@ -70,7 +70,7 @@ class OrderSettings:
     on_hand: float | None = None  # in stock now
     on_order: float | None = None  # ordered, not yet arrived
 
-    def given(self) -> dict[str, float]:
+    def given(self) -> dict[str, Any]:
         """The settings that are set, by column name."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
