@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.charts.families import family_totals_figure
+from core.charts import family_totals_figure
 from core.forecasting import FamilyForecast
 from core.vocab import number
 from ui.common import chart, esc

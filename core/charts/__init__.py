@@ -4,7 +4,7 @@ drawing needs.
 
 The modules follow the domains: ``data`` (a table's columns), ``evaluation`` (curves and headline measures),
 ``diagnostics`` (slices, robustness, drivers, cut-off, fairness), ``models`` (one row's chances, versions),
-``forecast``, ``monitoring`` (drift, batches over time), ``relations`` (how columns relate, one row's
+``forecast`` (and ``families``: product families' totals), ``monitoring`` (drift, batches over time), ``relations`` (how columns relate, one row's
 explanation) and ``tables``; ``style`` holds what they share.
 Pages and the CLI use the names below (``charts.roc_figure(...)``).
 """
@@ -26,6 +26,7 @@ from core.charts.evaluation import (
     residuals_figure,
     roc_figure,
 )
+from core.charts.families import family_totals_figure
 from core.charts.forecast import backtest_figure, forecast_figure
 from core.charts.models import metric_over_versions_figure, probability_figure
 from core.charts.monitoring import (
@@ -73,6 +74,7 @@ __all__ = [
     "drift_table",
     "drift_timeline_figure",
     "fairness_figure",
+    "family_totals_figure",
     "forecast_figure",
     "forecast_summary_table",
     "importance_figure",
