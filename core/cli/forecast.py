@@ -12,9 +12,16 @@ from core.cli.common import AddCommand, read
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import cluster
-    from core.forecasting import forecast, order_plan, what_if
+    from core.forecasting import forecast, what_if
 
     targets = _targets(args)  # refused before any work: an existing file, a path inside KEEL_HOME
+    if args.order_settings and "orders" not in targets:
+        from core.errors import InputError
+
+        raise InputError(
+            "--order-settings says how each product is ordered, but no order list was asked for.",
+            "Add --orders-out FILE to write the order list, or leave --order-settings out.",
+        )
     cluster.choose(args.cluster)  # per-series work on a Dask cluster (--cluster or KEEL_DASK_SCHEDULER)
     table = read(args.file, args.sheet)
     events = read(args.events).frame if args.events else None
@@ -41,6 +48,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "stockout": args.stockout,
     }
     changed = what_if(table.frame, args.what_if, **kw) if args.what_if else None
+    both: list[dict[str, Any]] | None = None
     result = changed.baseline if changed is not None else forecast(table.frame, **kw)
     out = result.to_json()
     labels = result.series_labels()
@@ -63,24 +71,53 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines.append(f"forecast → {targets['out']}")
     out["order_settings"] = None
     if "orders" in targets:
-        settings, said = _order_settings(args, table.frame, settings_table, result, kw)
-        out["order_settings"] = said
-        told = [*said["sentences"], *said["notes"]]
-        lines += ["order settings:", *[f"  {text}" for text in told]] if told else []
-        plan = order_plan(
-            result,
-            lead_time=args.lead_time,
-            review_period=args.review_period,
-            service_level=args.service_level,
-            settings=settings,
+        out["order_settings"], told, both = _orders(
+            args, targets["orders"], table.frame, settings_table, result, kw, changed
         )
-        _write(targets["orders"], plan.to_frame())
-        lines.append(f"order list → {targets['orders']}")
+        lines += told
     out["out"] = str(targets["out"]) if "out" in targets else None
     out["orders_out"] = str(targets["orders"]) if "orders" in targets else None
     if changed is not None:
-        out["what_if"] = changed.to_json()
+        out["what_if"] = {**changed.to_json(), "orders": both}
     return out, "\n".join(lines)
+
+
+def _orders(
+    args: argparse.Namespace,
+    path: Path,
+    frame: Any,
+    settings_table: Any,
+    result: Any,
+    kw: dict[str, Any],
+    changed: Any,
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]] | None]:
+    """Write the order list; what the settings were (for the JSON), the summary's lines, and with --what-if
+    both order lists side by side (product, order_now, with_change)."""
+    from core.forecasting import order_plan
+
+    settings, said = _order_settings(args, frame, settings_table, result, kw)
+    told = [*said["sentences"], *said["notes"]]
+    lines = ["order settings:", *[f"  {text}" for text in told]] if told else []
+    how = {
+        "lead_time": args.lead_time,
+        "review_period": args.review_period,
+        "service_level": args.service_level,
+        "settings": settings,
+    }
+    plan = order_plan(result, **how)
+    _write(path, plan.to_frame())
+    lines.append(f"order list → {path}")
+    if changed is None:
+        return said, lines, None
+    other = order_plan(changed.changed, **how)  # both order lists: as it is, and with the change
+    names = dict(zip([s.id for s in result.series], result.series_labels()))
+    both = [
+        {"product": names.get(a.id, a.id), "order_now": a.order_quantity, "with_change": b.order_quantity}
+        for a, b in zip(plan.lines, other.lines)
+    ]
+    lines.append(f"orders with {changed.change.words()}:")
+    lines += [f"  {b['product']}: {b['with_change']:,} instead of {b['order_now']:,}" for b in both[:20]]
+    return said, lines, both
 
 
 def _order_settings(

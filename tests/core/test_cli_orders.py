@@ -107,7 +107,8 @@ def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.Captu
     common = ["--drivers", "on_promotion", "--holidays", "GB-ENG", "--json"]
     code, plain, err = run(capsys, *base(data, *common))
     assert code == 0, err
-    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "on_promotion=1"))
+    orders = tmp_path / "orders.csv"
+    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "on_promotion=1", "--orders-out", str(orders)))
     assert code == 0, err
     out, before = json.loads(stdout), json.loads(plain)
     assert [s["forecast"] for s in out["series"]] == [s["forecast"] for s in before["series"]]
@@ -116,6 +117,21 @@ def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.Captu
     house = next(s for s in w["series"] if s["id"] == "House blend 250g")
     assert house["uses_driver"] and house["after"] > house["before"]
     assert house["sentence"].startswith("With 'on_promotion' set to 1 for the next 14 days, 'House blend 250g' would")
-    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "price*0.9"))
+    both = {b["product"]: b for b in w["orders"]}  # both order lists
+    plan = pd.read_csv(orders).set_index("product")
+    assert both["House blend 250g"]["order_now"] == plan.loc["House blend 250g", "order_now"]
+    assert both["House blend 250g"]["with_change"] > both["House blend 250g"]["order_now"]
+    assert both["Espresso beans 1kg"]["with_change"] == both["Espresso beans 1kg"]["order_now"]
+    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "price*0.9", "--overwrite"))
     assert code == 2 and "error: 'price' is not a driver of this forecast." in err
     assert "hint: Change one of its drivers: 'on_promotion'." in err
+
+
+def test_order_settings_without_an_order_list_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data, settings = tmp_path / "shop.csv", tmp_path / "settings.csv"
+    TWO.to_csv(data, index=False)
+    settings.write_text("product,case_pack\nEspresso beans 1kg,6\n")
+    code, stdout, err = run(capsys, *base(data, "--order-settings", str(settings), "--json"))
+    assert code == 2 and stdout == ""
+    assert "error: --order-settings says how each product is ordered, but no order list was asked for." in err
+    assert "hint: Add --orders-out FILE to write the order list, or leave --order-settings out." in err
