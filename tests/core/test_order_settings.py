@@ -5,6 +5,7 @@ the rounding's plain sentences; a property test of the rounding; the shop sample
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -264,3 +265,12 @@ def test_a_table_with_one_series_and_no_product_column() -> None:
     got = read_order_settings(frame, res, where="the sales history")
     assert got.settings == {None: OrderSettings(case_pack=12)}
     assert order_plan(res, lead_time=7, settings=got.settings).lines[0].order_quantity % 12 == 0
+
+
+def test_a_money_forecast_is_not_put_in_cases() -> None:
+    res = replace(_result([100.0] * 20, [0.0] * 20), value_name="takings")
+    plan = order_plan(res, lead_time=7, review_period=7, settings=OrderSettings(case_pack=6, min_order=5_000))
+    ln = plan.lines[0]
+    assert ln.order_quantity == 1_400 and ln.case_pack is None and ln.rounding is None
+    assert ln.sentence.startswith("Order about 1,400 worth of 'Espresso beans 1kg' now (money, as in 'takings'")
+    assert plan.notes == ("Case packs and minimum orders were not applied: this list is in money, not pieces.",)
