@@ -30,6 +30,7 @@ from core.forecasting.choice import finish, panel_priors, relative_errors
 from core.forecasting.drivers import Extras, censor, check_known, drop_explained, series_extras, split_future
 from core.forecasting.methods import LABELS
 from core.forecasting.parallel import map_chunks, worker_pool
+from core.forecasting.pooled import try_pooled
 from core.forecasting.results import Backtest, BacktestWindow, ForecastResult, ModelScore, SeriesForecast
 from core.forecasting.scoring import mase_scale, metrics
 from core.forecasting.timeseries import Frequency, Panel, Series, future_dates, prepare
@@ -297,6 +298,7 @@ def forecast_panel(
             kw,
             lambda done: report(tested + done * (total - tested) // total),
         )
+    out = try_pooled(panel, states, out, extras)  # one model learnt across all series, where it wins
     series = tuple(_to_series(panel.series[i], out[i], freq, horizon) for i in range(total))
     return ForecastResult(
         frequency=freq.alias,

@@ -35,7 +35,13 @@ MODELS: dict[str, type[Model]] = {
 #: The engine's own answer besides the models: the average of the best few.
 COMBINATION = "combination"
 
-LABELS: dict[str, str] = {k: v.label for k, v in MODELS.items()} | {COMBINATION: "average of the best models"}
+#: The model learnt across all series of a table at once (:mod:`core.forecasting.pooled`).
+POOLED = "pooled"
+
+LABELS: dict[str, str] = {k: v.label for k, v in MODELS.items()} | {
+    COMBINATION: "average of the best models",
+    POOLED: "learnt across all products (gradient boosting)",
+}
 
 __all__ = [
     "ARIMA",
@@ -43,6 +49,7 @@ __all__ = [
     "ETS",
     "LABELS",
     "MODELS",
+    "POOLED",
     "SES",
     "Croston",
     "HoltWinters",
