@@ -272,35 +272,46 @@ def run_forecast(
     events: pd.DataFrame | None = None,
     drivers: Sequence[str] | None = None,
     stockout: str | None = None,
+    family: str | None = None,
     progress: Callable[[float, str], None] | None = None,
-):  # -> tuple[int, core.forecast.ForecastResult]
+):  # -> tuple[int, ForecastResult] or, with a family, tuple[int, ForecastResult, FamilyForecast]
     """Forecast a stored dataset (optionally only some series) and keep the forecast with its data version.
 
     ``holidays``, ``events``, ``drivers`` and ``stockout`` are what the shop knows, as the CLI's ``forecast``
-    takes them (:func:`core.forecasting.forecast`); they are kept with the forecast."""
-    from core.forecasting.engine import forecast
+    takes them (:func:`core.forecasting.forecast`); they are kept with the forecast. ``family`` (a column
+    grouping the products, e.g. 'category'): the family totals are forecast too and reconciled with the
+    products (:func:`core.forecasting.forecast_families`); the products' forecast kept is the reconciled one,
+    and the family result comes third."""
+    from core.forecasting import forecast, forecast_families
     from core.forecasting.timeseries import long_format
 
     frame, value_col, key = long_format(store.load_dataset(dataset_id), date, value, id)
     if key is not None and ids:
         frame = frame[frame[key].astype(str).isin(set(ids))]
     report = progress or (lambda fraction, text: None)
-    result = forecast(
-        frame,
-        date=date,
-        value=value_col,
-        id=key,
-        horizon=horizon,
-        level=level,
-        season=season,
-        fill=fill,
-        aggregate_to=aggregate_to,
-        progress=lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
-        holidays=holidays or None,
-        events=events,
-        drivers=list(drivers or []) or None,
-        stockout=stockout or None,
-    )
+    settings: dict[str, Any] = {
+        "horizon": horizon,
+        "level": level,
+        "season": season,
+        "fill": fill,
+        "aggregate_to": aggregate_to,
+        "progress": lambda done, total: report(done / max(total, 1), f"{done} of {total} series done"),
+        "holidays": holidays or None,
+        "events": events,
+        "drivers": list(drivers or []) or None,
+        "stockout": stockout or None,
+    }
+    families = None
+    if family:
+        if key is None:
+            raise InputError(
+                f"Totals per '{family}' need a product column: the forecast has one series.",
+                "Choose the column that names each product under 'One forecast per…'.",
+            )
+        families = forecast_families(frame, date, value_col, key, family, **settings)
+        result = families.products
+    else:
+        result = forecast(frame, date=date, value=value_col, id=key, **settings)
     params = {
         "date": date,
         "value": value if isinstance(value, str) else list(value),
@@ -316,8 +327,10 @@ def run_forecast(
         "drivers": list(drivers or []),
         "stockout": stockout or None,
     }
+    if family:
+        params["family"] = family
     forecast_id = store.save_forecast(dataset_id, params, result.to_json())
-    return forecast_id, result
+    return (forecast_id, result) if families is None else (forecast_id, result, families)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from core.paths import keel_home
 from core.vocab import count, number, percent
 from ui import state
 from ui.common import chart, choose, details, esc, finished_job, guard, page, show_error
+from ui.forecast_families import render_families
 from ui.forecast_orders import order_section, what_if_section
 from ui.upload import FILE_KINDS, upload_table
 from ui.words import dataset_words
@@ -218,6 +219,7 @@ with st.expander("Your calendar and shop: holidays, events, promotions, stock-ou
                 st.caption(f"{count(len(uploaded), 'row')} read from '{esc(events_file.name)}'.")
     drivers: list[str] = []
     stockout = None
+    family = None
     if isinstance(value, str):
         known = known_step(dataset_id, info.sha256, date, value, tuple(id_cols))
         d1, d2 = st.columns(2)
@@ -249,6 +251,15 @@ with st.expander("Your calendar and shop: holidays, events, promotions, stock-ou
                         f"{step.unit if step else 'period'}s, or leave it out.",
                         icon="⚠️",
                     )
+        if isinstance(id_col, str) and known.families:
+            family = st.selectbox(
+                "Also forecast the totals per",
+                [None, *known.families],
+                format_func=lambda c: "no totals" if c is None else c,
+                help="A column that groups the products (a category, a store). Keel forecasts each group's total "
+                "too and makes the totals and the products agree; a product with only a few weeks of sales "
+                "borrows its group's pattern.",
+            )
     else:
         st.caption("Drivers and stock-outs need one column to forecast (one row per date and product).")
 
@@ -269,6 +280,7 @@ if st.button("Forecast", type="primary"):
         "holidays": holidays,
         "drivers": drivers,
         "stockout": stockout,
+        "family": family,
     }
     job_id = jobs.submit("Forecasting", workflows.run_forecast, dataset_id, events=events, **params)
     # What the forecast is of travels with it: it is shown only with its own table, and labelled with the
@@ -285,8 +297,13 @@ if running is not None and running["dataset_id"] == dataset_id:
         if job.status == "failed":
             show_error(job.error)
         else:
-            forecast_id, result = job.result
-            st.session_state[state.FORECAST_RESULT] = {**running, "forecast_id": forecast_id, "result": result}
+            forecast_id, result, *families = job.result  # with a family column: its totals come third
+            st.session_state[state.FORECAST_RESULT] = {
+                **running,
+                "forecast_id": forecast_id,
+                "result": result,
+                "families": families[0] if families else None,
+            }
 elif running is not None:
     st.caption("A forecast of another table is still running; choose that table again to see it.")
 
@@ -405,5 +422,8 @@ with details("How well did each forecast do on past sales?"):
                 mime="text/x-python",
             )
 
+if shown.get("families") is not None:
+    with guard(stop=False):
+        render_families(shown["families"], value_name=value_label)
 orders = order_section(result, frame, value, shown, labels)
 what_if_section(shown, info, result, pick, orders)

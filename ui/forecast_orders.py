@@ -134,6 +134,7 @@ def what_if_step(
     if key is not None and ids:
         frame = frame[frame[key].astype(str).isin(set(ids))]
     events = p.pop("events", None)
+    p.pop("family", None)  # what if compares the products' own forecasts, before any family reconciliation
     change = Change(driver, value=to, factor=factor)
     return what_if(
         frame, change, date=params["date"], value=value, id=key, events=pd.DataFrame(events) if events else None, **p

@@ -49,7 +49,11 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     }
     changed = what_if(table.frame, args.what_if, **kw) if args.what_if else None
     both: list[dict[str, Any]] | None = None
-    result = changed.baseline if changed is not None else forecast(table.frame, **kw)
+    families = _families(args, table.frame, columns, kw)
+    if families is not None:
+        result = families.products
+    else:
+        result = changed.baseline if changed is not None else forecast(table.frame, **kw)
     out = result.to_json()
     labels = result.series_labels()
     lines = [f"frequency {out.get('frequency')}, {len(out.get('series', []))} series"]
@@ -63,6 +67,9 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines += [f"    {text}" for text in shown + ([s.stockout["sentence"]] if s.stockout else [])]
     if len(labels) > 20:
         lines.append(f"  … and {len(labels) - 20} more (--json or --out for all)")
+    if families is not None:
+        out["families"] = families.to_json()
+        lines += ["families:", f"  {families.sentence}", *[f"  {note}" for note in families.notes]]
     if changed is not None:
         lines.append("what if:")
         lines += [f"  {ln.sentence}" for ln in changed.lines[:20]]
@@ -80,6 +87,35 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if changed is not None:
         out["what_if"] = {**changed.to_json(), "orders": both}
     return out, "\n".join(lines)
+
+
+def _families(args: argparse.Namespace, frame: Any, columns: Any, kw: dict[str, Any]) -> Any:
+    """With --family: the products, their family totals and the grand total, reconciled (a FamilyForecast)."""
+    from core.errors import InputError
+    from core.forecasting import forecast_families
+
+    if not args.family:
+        if args.look_alike:
+            raise InputError(
+                "--look-alike lends a product's pattern within a family, but no --family was given.",
+                "Add --family COL (the column grouping the products, e.g. category), or leave --look-alike out.",
+            )
+        return None
+    if args.what_if:
+        raise InputError(
+            "--what-if and --family cannot be used together yet.",
+            "Run the what-if without --family (it compares the products' own forecasts), then the families.",
+        )
+    look = {}
+    for pair in args.look_alike or []:
+        new, sep, old = str(pair).partition("=")
+        if not sep or not new.strip() or not old.strip():
+            raise InputError(
+                f"--look-alike takes NEW=OLD, a new product and one it sells like (got '{str(pair)[:80]}').",
+                "Write e.g. --look-alike 'Oat latte=Chai latte mix 500g'.",
+            )
+        look[new.strip()] = old.strip()
+    return forecast_families(frame, family=columns(args.family), look_alike=look, **kw)
 
 
 def _orders(
@@ -250,6 +286,20 @@ def add_forecast(command: AddCommand) -> None:
 
 def _add_order_options(p: argparse.ArgumentParser) -> None:
     """The order list's options: --orders-out and how products are ordered; --what-if."""
+    p.add_argument(
+        "--family",
+        default=None,
+        metavar="COL[,COL]",
+        help="a column grouping the products (category, store; several joined by commas): its totals are "
+        "forecast too and reconciled so they equal the sum of their products",
+    )
+    p.add_argument(
+        "--look-alike",
+        action="append",
+        default=None,
+        metavar="NEW=OLD",
+        help="with --family: a new product follows this older product's pattern (repeat for several)",
+    )
     p.add_argument("--orders-out", default=None, metavar="FILE", help="write the order list as CSV")
     p.add_argument(
         "--order-settings",

@@ -54,10 +54,12 @@ def holiday_regions(country: str) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True)
 class KnownColumns:
     """The columns of a table that can tell a forecast what is known: ``drivers`` (numbers or yes/no that
-    change within a series) and ``stock_marks`` (0/1 columns, for the days without stock)."""
+    change within a series), ``stock_marks`` (0/1 columns, for the days without stock) and ``families``
+    (columns of words that group the products: each product in one group, fewer groups than products)."""
 
     drivers: tuple[str, ...]
     stock_marks: tuple[str, ...]
+    families: tuple[str, ...] = ()
 
 
 def known_columns(frame: pd.DataFrame, date: str, value: str, id: str | Sequence[str] | None) -> KnownColumns:
@@ -66,7 +68,7 @@ def known_columns(frame: pd.DataFrame, date: str, value: str, id: str | Sequence
     taken = {date, value, *ids}
     keyed, key = series_key(frame, ids or None)
     groups = keyed[key].astype("string").fillna("") if key else pd.Series("", index=frame.index)
-    drivers, marks = [], []
+    drivers, marks, families = [], [], []
     for col in frame.columns:
         if col in taken:
             continue
@@ -76,11 +78,22 @@ def known_columns(frame: pd.DataFrame, date: str, value: str, id: str | Sequence
             marks.append(str(col))
         try:
             num = numeric_driver(raw, str(col))
-        except ValueError:  # words: not a driver
+        except ValueError:  # words: not a driver, perhaps a family
+            if len(ids) == 1 and _groups_products(raw, groups):
+                families.append(str(col))
             continue
         if num.notna().any() and (num.groupby(groups.to_numpy()).nunique() > 1).any():
             drivers.append(str(col))
-    return KnownColumns(tuple(drivers), tuple(marks))
+    return KnownColumns(tuple(drivers), tuple(marks), tuple(families))
+
+
+def _groups_products(column: pd.Series, products: pd.Series) -> bool:
+    """Does a column of words put every product in one group, with at least two groups and fewer groups
+    than products (a category, a store)?"""
+    pairs = pd.DataFrame({"p": products.to_numpy(), "f": column.astype("string").to_numpy()}).dropna()
+    per_product = pairs.groupby("p")["f"].nunique()
+    n_groups = pairs["f"].nunique()
+    return bool(len(per_product) and (per_product == 1).all() and 2 <= n_groups < len(per_product))
 
 
 def driver_days_ahead(

@@ -159,7 +159,7 @@ def forecast_steps(forecast_id: int) -> list[tuple[str, str]]:
             "backtest scores as one JSON object; they should equal the ones Keel kept with the forecast.\n\n"
             "It runs with the Python that has Keel installed, and the same `KEEL_HOME`.",
             "import json\nimport sys\n\nimport pandas as pd\n\nfrom core import store\n"
-            "from core.forecasting import forecast\nfrom core.forecasting.timeseries import long_format",
+            "from core.forecasting import forecast, forecast_families\nfrom core.forecasting.timeseries import long_format",
         ),
         (
             f"## 1. The data\n\nThe table is dataset {dataset.id} in Keel's store ({dataset.label}, SHA-256 "
@@ -179,11 +179,20 @@ def forecast_steps(forecast_id: int) -> list[tuple[str, str]]:
             "## 2. The forecast and its backtest\n\nThe same horizon, interval, season and treatment of gaps, "
             "and what you told Keel about your calendar (holidays, events, drivers, stock-outs).",
             f"SETTINGS = {settings!r}\nCALENDAR = {calendar!r}\nEVENTS = {p.get('events')!r}\n"
-            "result = forecast(\n"
-            "    frame, date=DATE, value=value, id=key, **SETTINGS,\n"
-            "    events=None if EVENTS is None else pd.DataFrame(EVENTS), **CALENDAR,\n"
-            ")\n"
-            "for s in result.series:\n"
+            + (
+                f"# the family totals reconciled with the products (Keel kept the products' reconciled forecast)\n"
+                f"FAMILY = {p['family']!r}\n"
+                "result = forecast_families(\n"
+                "    frame, DATE, value, key, FAMILY, **SETTINGS,\n"
+                "    events=None if EVENTS is None else pd.DataFrame(EVENTS), **CALENDAR,\n"
+                ").products\n"
+                if p.get("family")
+                else "result = forecast(\n"
+                "    frame, date=DATE, value=value, id=key, **SETTINGS,\n"
+                "    events=None if EVENTS is None else pd.DataFrame(EVENTS), **CALENDAR,\n"
+                ")\n"
+            )
+            + "for s in result.series:\n"
             "    print(s.id, s.model_label, 'backtest:', json.dumps(s.backtest.to_json()))",
         ),
         (

@@ -177,3 +177,30 @@ def test_an_exported_forecast_reruns_and_prints_the_kept_backtest(keel_home: Pat
     assert neither.returncode == 2 and "Say which model or which forecast" in neither.stderr
     missing = _cli("export", "--forecast", "999", "--script", str(tmp_path / "y.py"), home=keel_home)
     assert missing.returncode == 2 and "no forecast with id 999" in missing.stderr
+
+
+def test_an_exported_family_forecast_reruns_the_reconciliation(keel_home: Path, tmp_path: Path) -> None:
+    from core import store, workflows
+    from core.data import read_table
+
+    frame = read_table(DATA / "shop_calendar.csv").frame
+    dataset = store.save_dataset(frame, "shop calendar")
+    forecast_id, result, families = workflows.run_forecast(
+        dataset.id, date="date", value="units_sold", id="product", horizon=14, family="category"
+    )
+    assert result is families.products and store.get_forecast(forecast_id).params["family"] == "category"
+    script = tmp_path / "rerun_family.py"
+    proc = _cli("export", "--forecast", str(forecast_id), "--script", str(script), "--json", home=keel_home)
+    assert proc.returncode == 0, proc.stderr
+    assert "forecast_families(" in script.read_text()
+    run = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "KEEL_HOME": str(keel_home)},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout.strip().splitlines()[-1])
+    kept = json.loads(proc.stdout)["scores"]
+    assert set(printed) == set(kept) and len(kept) == 6
+    for series, scores in kept.items():
+        assert printed[series]["model"] == scores["model"]
+        assert abs(printed[series]["mase"] - scores["mase"]) <= 1e-9, series

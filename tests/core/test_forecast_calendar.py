@@ -497,6 +497,18 @@ def test_known_columns_and_how_far_ahead_drivers_are_filled_in() -> None:
     assert driver_days_ahead(history, "date", "units_sold", "product", ["price"]) == {"price": 0}
 
 
+def test_family_columns_are_offered_only_when_they_group_the_products() -> None:
+    frame = calendar_shop()
+    assert known_columns(frame, "date", "units_sold", "product").families == ("category",)
+    assert known_columns(frame, "date", "units_sold", ("product",)).families == ("category",)  # as the page asks
+    assert known_columns(frame, "date", "units_sold", None).families == ()  # one series: nothing to group
+    split = frame.copy()
+    split.loc[split.index[0], "category"] = "snacks"  # a product in two groups is not a family column
+    assert known_columns(split, "date", "units_sold", "product").families == ()
+    one = frame.assign(category="all")  # one group for every product: no totals worth forecasting
+    assert known_columns(one, "date", "units_sold", "product").families == ()
+
+
 def test_the_shop_sample_is_small_and_remade_from_its_seed(tmp_path: Path) -> None:
     import importlib.util
 
