@@ -1,5 +1,6 @@
 """Orders as suppliers take them and What if, in a real browser (issue 17): the coffee-and-tea shop sample
-forecast with England's holidays, the stock-out mark and its promotion and price as drivers; the order list in
+forecast with England's holidays, the stock-out mark, its promotion and price as drivers and its two categories'
+totals; the order list in
 whole cases from the sample's case_pack column; the promotion switched on for every day, both forecasts on one
 chart and both order lists. Screenshots at 1400 and 390 px go under /tmp (looked at by eye)."""
 
@@ -61,9 +62,13 @@ def test_orders_in_cases_and_what_if_on_the_shop_sample(server, page: Page) -> N
     pick(page, "Days without stock are marked in", "out_of_stock")
     pick(page, "Known ahead (drivers)", "on_promotion")
     pick(page, "Known ahead (drivers)", "price")
+    pick(page, "Also forecast the totals per", "category")  # coffee and tea: totals that add up
     page.get_by_role("button", name="Forecast", exact=True).click()
     expect(page.get_by_text(re.compile(r"Forecast 6 series \(daily\)"))).to_be_visible(timeout=240_000)
     wait_idle(page)
+    expect(page.get_by_role("heading", name="Product families")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Category totals now equal the sum of their products"))).to_be_visible()
+    screenshot(page, "families", "Product families")
     expect(page.get_by_text("Prefilled from your data's own columns: case_pack.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Order \d+ of 'Espresso beans 1kg' now \(\d+ cases of 6\)"))).to_be_visible()
     expect(page.get_by_role("button", name="Download the order list (CSV)")).to_be_visible()
