@@ -113,8 +113,9 @@ def try_pooled(
         with one_thread():  # OpenMP threads on a busy machine wait on each other far longer than they work
             fits = {w: _fit(table, width - w * table.h) for w in steps}
             final = _fit(table, width, effects=True)
-    except (ValueError, MemoryError, FloatingPointError):
-        return out
+    except Exception:  # a candidate that cannot be fitted leaves every forecast as it was, and says so
+        note = f"Keel also tried one model learnt across all {count(len(members), 'product')}; it could not be fitted."
+        return {**out, **{i: {**out[i], "notes": [*out[i].get("notes", []), note]} for i in members}}
     tested = [_tested(states[i], k, fits) for k, i in enumerate(members)]
     steady = _steadied([_relative(states[i], out[i], new) for i, (_, new) in zip(members, tested)])
     result = dict(out)
