@@ -56,18 +56,23 @@ def test_chosen_where_products_share_what_each_is_too_short_to_show(monkeypatch)
     # and it pays on the days nobody had seen: the held-out fortnight
     assert held_out_error(with_pooled, held) < 0.97 * held_out_error(without, held)
     s = chosen[0]
-    assert s.model_label == "learnt across all products (gradient boosting)"
+    assert s.model_label == "average of its own model and one learnt across all products (gradient boosting)"
+    assert s.components  # the series' own model(s), averaged with the pooled one
     assert [m.model for m in s.leaderboard if m.chosen] == ["pooled"]
-    assert any("One model learnt across all 30 products of this table" in n and "so Keel uses it" in n for n in s.notes)
+    assert any(
+        n.startswith("Averaged with one model learnt across all 30 products of this table")
+        and n.endswith("so Keel uses the average.")
+        for n in s.notes
+    )
     assert s.drivers_used == ("promo",)
-    assert s.drivers[0]["sentence"].startswith("'promo' on: about +")
+    assert s.drivers and "'promo' on: about +" in s.drivers[0]["sentence"]
     # its interval is calibrated on its own backtest, as every model's
     assert s.backtest.windows == 3 and s.backtest.coverage is not None
     assert all(lo <= y <= hi for lo, y, hi in zip(s.lo, s.yhat, s.hi))
     # the others tried it and say why they kept their own
     kept = [s for s in with_pooled.series if s.model != "pooled"]
     assert kept and all(any(m.model == "pooled" and not m.chosen for m in s.leaderboard) for s in kept)
-    assert all(any("Keel also tried one model learnt across all 30 products" in n for n in s.notes) for s in kept)
+    assert all(any("Keel also tried averaging this forecast with one model learnt" in n for n in s.notes) for s in kept)
 
 
 def random_walks(n_series: int = 12, days: int = 200, seed: int = 5) -> pd.DataFrame:

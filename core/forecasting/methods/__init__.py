@@ -35,12 +35,12 @@ MODELS: dict[str, type[Model]] = {
 #: The engine's own answer besides the models: the average of the best few.
 COMBINATION = "combination"
 
-#: The model learnt across all series of a table at once (:mod:`core.forecasting.pooled`).
+#: A series' own forecast averaged with a model learnt across all series of a table (:mod:`core.forecasting.pooled`).
 POOLED = "pooled"
 
 LABELS: dict[str, str] = {k: v.label for k, v in MODELS.items()} | {
     COMBINATION: "average of the best models",
-    POOLED: "learnt across all products (gradient boosting)",
+    POOLED: "average of its own model and one learnt across all products (gradient boosting)",
 }
 
 __all__ = [
