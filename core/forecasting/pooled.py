@@ -334,8 +334,8 @@ def _fit(table: _Table, cut: int, effects: bool = False) -> dict[str, Any]:
         **BOOSTING,
     )
     with np.errstate(all="ignore"):
-        # the share of the recent level, weighted by that level: Poisson regression with the level as offset
-        model.fit(x, target / base, sample_weight=base)
+        # the share of the recent level (sample weights would make this fit several times slower)
+        model.fit(x, target / base)
         err = (model.predict(x) * base - target) * level[g]
     n = np.bincount(g, minlength=level.size)
     sd = np.sqrt(np.bincount(g, weights=err**2, minlength=level.size) / np.maximum(n, 1))
