@@ -62,7 +62,9 @@ from core.vocab import count, number, percent, signed_percent
 
 LABEL = LABELS[POOLED]
 MIN_SERIES = 10  # fewer series than this rarely teach a shared model more than each series' own
-MIN_ROWS = 1000  # training rows in the first backtest window
+MIN_ROWS = (
+    2000  # training rows in the first backtest window: fewer rarely teach ~25 features more than each series knows
+)
 RECENT = 365  # training targets per series and fit: the latest year (older rows add time, little accuracy)
 MAX_ROWS = 60_000  # rows per fit at most (a fixed sample beyond): about 1.5 s of one core per fit
 LEVEL_POINTS = 182  # a series' level: the mean of its last half year of known values
