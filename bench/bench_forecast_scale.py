@@ -27,7 +27,10 @@ switches that candidate off (for this comparison only). Target: <= 60 s on 2 cor
 two corpora that it is tried on (ten or more series of one dataset ending on the same date: quarterly
 macro data, yearly fertility, yearly Grunfeld investment, quarterly Australian visitor nights and prisoners,
 monthly US employment), each forecast as one table with and without it at the last K origins (default 3).
-Printed: mean MASE (M4 convention, as there) per panel and origin, and over all.
+Printed: mean MASE (M4 convention, as there) per panel and origin, and over all. Measured before the pooled
+model was limited to daily tables: identical on all but monthly US employment, where the average was chosen for
+15 of 148 series and the mean MASE went from 0.316 to 0.327 at the last origin; since then these panels (none
+daily) are left alone, and this mode guards that.
 """
 
 from __future__ import annotations
