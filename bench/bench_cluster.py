@@ -7,6 +7,12 @@ Measured 2026-12-07 on the shared 2-core machine (load average 5-6 from other wo
 1 worker 232.7 s, 2 workers 229.1 s, all three identical; 116 ms of a (shared) core per series; paper estimates
 20,000 series ≈ 2,150 s locally here, 60,000 on 10 machines of 8 cores ≈ 103 s.
 
+Measured 2026-12-07 on the same machine with nothing else running, --series 5000: local 205.0 s (24.4 series/s),
+1 worker 515.7 s, 2 workers 256.2 s (scaling efficiency 101 % for the second worker), all three identical;
+103 ms of one core per series; paper estimates: 20,000 series here ≈ 820 s locally and ≈ 1,025 s on the loopback
+cluster of 2 (the whole 20,000 run, three configurations, ≈ 55 minutes of an idle machine), 60,000 series on
+10 machines of 8 cores ≈ 91 s.
+
 Makes ``--series`` daily series of 150 days (weekly pattern, noise), then times ``python -m core forecast … --json``
 end to end: locally (Keel's own worker processes), and on a Dask cluster started here on 127.0.0.1 with 1, then
 2, … ``--max-workers`` workers (one thread each). Prints seconds, series per second and the scaling efficiency
