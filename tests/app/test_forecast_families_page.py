@@ -4,14 +4,11 @@ order list is made from the reconciled products. Real fits."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from core import jobs
 from core.data import load_sample
 from tests.app.helpers import open_page, texts
-from tests.app.test_forecast_orders import widget
+from tests.app.test_forecast_calendar_page import press_forecast, widget
 from ui import state
 
 
@@ -23,13 +20,7 @@ def test_family_totals_on_the_page() -> None:
     assert picker.options == ["no totals", "category"]
     picker.set_value("category").run()
     at.number_input[0].set_value(14).run()
-    widget(at, "button", "Forecast").click().run()
-    job_id = at.session_state[state.FORECAST_JOB]["job"]
-    deadline = time.monotonic() + 240
-    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    at.run()
-    assert jobs.get(job_id).status == "done" and not at.exception and not at.error, [e.value for e in at.error]
+    assert press_forecast(at) == "done" and not at.exception and not at.error, [e.value for e in at.error]
     body = texts(at)
     assert "Product families" in body and "Category totals now equal the sum of their products" in body
     assert body.index("Product families") < body.index("What to order")

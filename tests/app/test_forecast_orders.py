@@ -7,38 +7,20 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
-from core import jobs
-from core.data import load_sample
-from tests.app.helpers import open_page, texts
-from ui import state
-
-
-def widget(at, kind: str, label: str):
-    found = [w for w in getattr(at, kind) if w.label == label]
-    assert found, f"no {kind} labelled {label!r}: {[w.label for w in getattr(at, kind)]}"
-    return found[0]
+from tests.app.helpers import texts
+from tests.app.test_forecast_calendar_page import press_forecast, shop_page, widget
 
 
 def forecast_shop(products: list[str], drivers: list[str] | None = None):
-    info = load_sample("shop_calendar")
-    at = open_page("pages/6_Forecast.py", **{state.DATASET_ID: info.id})
-    assert not at.exception
-    widget(at, "multiselect", "Products (leave empty for all)").set_value(products).run()
-    at.number_input[0].set_value(14).run()
+    at = shop_page(products, 14)
     if drivers:  # England's holidays and the stock-out mark too: then the promotion earns its place on the past
         widget(at, "selectbox", "Public holidays of").set_value("GB").run()
         widget(at, "selectbox", "Region").set_value("ENG").run()
         widget(at, "selectbox", "Days without stock are marked in").set_value("out_of_stock").run()
         widget(at, "multiselect", "Known ahead (drivers)").set_value(drivers).run()
-    widget(at, "button", "Forecast").click().run()
-    job_id = at.session_state[state.FORECAST_JOB]["job"]
-    deadline = time.monotonic() + 180
-    while jobs.get(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    at.run()
-    assert jobs.get(job_id).status == "done" and not at.exception and not at.error, [e.value for e in at.error]
+    status = press_forecast(at)
+    assert status == "done" and not at.exception and not at.error, [e.value for e in at.error]
     return at
 
 

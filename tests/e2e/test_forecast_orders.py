@@ -14,21 +14,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_idle
+from tests.e2e.test_shop_calendar import pick
 
 SHOTS = Path(os.environ.get("KEEL_SHOTS", "/tmp/keel-shots"))  # never in the repository
-
-
-def pick(page: Page, label: str, option: str) -> None:
-    """Choose ``option`` in the selectbox or multiselect labelled ``label`` (typing filters the list)."""
-    box = page.get_by_test_id(re.compile(r"stSelectbox|stMultiSelect")).filter(has_text=label)
-    wait_idle(page)
-    box.locator("input").first.click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
-    page.keyboard.press("Escape")
-    expect(box.locator(f'input[value="{option}"]').or_(box.get_by_text(option, exact=True)).first).to_be_visible()
-    page.wait_for_timeout(300)
-    wait_idle(page)
 
 
 def screenshot(page: Page, name: str, heading: str) -> None:
