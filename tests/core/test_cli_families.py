@@ -11,16 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
+from tests.core.test_cli_orders import run
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = pd.read_csv(ROOT / "data" / "shop_calendar.csv")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, got.err
 
 
 def base(data: Path, *extra: str) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_idle
-from tests.e2e.test_shop_calendar import pick
+from tests.e2e.test_shop_calendar import pick, shop_with_calendar
 
 SHOTS = Path(os.environ.get("KEEL_SHOTS", "/tmp/keel-shots"))  # never in the repository
 
@@ -35,20 +35,7 @@ def screenshot(page: Page, name: str, heading: str) -> None:
 @pytest.mark.browser
 def test_orders_in_cases_and_what_if_on_the_shop_sample(server, page: Page) -> None:
     page.set_viewport_size({"width": 1400, "height": 1800})
-    page.goto(server.url)
-    wait_idle(page)
-    page.get_by_role("button", name="Open this sample").nth(3).click()  # the coffee-and-tea shop
-    expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
-    wait_idle(page)
-    page.get_by_role("link", name="Forecast & order").click()
-    expect(page.get_by_role("heading", name="Forecast & order")).to_be_visible(timeout=30_000)
-    wait_idle(page)
-    page.get_by_text("Your calendar and shop: holidays, events, promotions, stock-outs").click()
-    wait_idle(page)
-    pick(page, "Public holidays of", "United Kingdom")
-    pick(page, "Region", "England")
-    pick(page, "Days without stock are marked in", "out_of_stock")
-    pick(page, "Known ahead (drivers)", "on_promotion")
+    shop_with_calendar(page, server.url)
     pick(page, "Known ahead (drivers)", "price")
     pick(page, "Also forecast the totals per", "category")  # coffee and tea: totals that add up
     page.get_by_role("button", name="Forecast", exact=True).click()

@@ -38,9 +38,10 @@ def screenshot(page: Page, name: str, width: int) -> None:
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
 
-@pytest.mark.browser
-def test_shop_sample_with_holidays_forecasts_and_lists_orders(server, page: Page) -> None:
-    page.goto(server.url)
+def shop_with_calendar(page: Page, url: str) -> None:
+    """From the home page: open the coffee-and-tea shop sample, go to Forecast & order, and tell it England's
+    holidays, the stock-out mark and the promotion as a driver."""
+    page.goto(url)
     wait_idle(page)
     page.get_by_role("button", name="Open this sample").nth(3).click()  # the coffee-and-tea shop
     expect(page.get_by_role("heading", name="Check my data")).to_be_visible(timeout=30_000)
@@ -54,6 +55,11 @@ def test_shop_sample_with_holidays_forecasts_and_lists_orders(server, page: Page
     pick(page, "Region", "England")
     pick(page, "Days without stock are marked in", "out_of_stock")
     pick(page, "Known ahead (drivers)", "on_promotion")
+
+
+@pytest.mark.browser
+def test_shop_sample_with_holidays_forecasts_and_lists_orders(server, page: Page) -> None:
+    shop_with_calendar(page, server.url)
     expect(page.get_by_text("has no future values")).to_have_count(0)
     page.get_by_text("Add your own events: promotions, closures, paydays, a local fair").click()
     expect(page.get_by_test_id("stDataFrame").or_(page.get_by_test_id("stDataEditor")).first).to_be_visible()
