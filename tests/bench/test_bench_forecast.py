@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.bench_forecast import Item, earlier, evaluate, hindsight, mase, snaive
+from bench.bench_forecast import Item, _splice, _stored_statsforecast, earlier, evaluate, hindsight, mase, snaive
 
 
 def _item(n: int, h: int) -> Item:
@@ -45,3 +45,23 @@ def test_hindsight_is_a_ceiling_for_keels_own_choice():
     assert np.all(np.isfinite(best))
     # Keel's choice is one of the models scored in hindsight, so it can do no better than the best
     assert np.all(best <= sc.mase["Keel"] + 1e-12)
+
+
+def test_statsforecast_scores_are_reused_only_for_the_same_origin_and_series(tmp_path, monkeypatch):
+    import json
+
+    items = [_item(72, 12), _item(84, 12)]
+    names = [f"test:{it.name}" for it in items]
+    dump = tmp_path / "dump.json"
+    mase_ = {"Keel": [9.0, 9.0], "SeasonalNaive": [1.0, 1.0], "AutoETS": [0.5, 2.0], "AutoARIMA": [0.7, 0.9]}
+    dump.write_text(json.dumps([{"origin": "-1h", "series": names, "keel_model": ["ets", "ets"], "mase": mase_}]))
+    monkeypatch.setenv("KEEL_BENCH_REUSE", str(dump))
+    stored = _stored_statsforecast("-1h", items)
+    assert set(stored) == {"AutoETS", "AutoARIMA"}  # Keel's and seasonal naive's own scores are never reused
+    np.testing.assert_array_equal(stored["AutoETS"], [0.5, 2.0])
+    assert _stored_statsforecast("last", items) is None  # another origin: refitted
+    assert _stored_statsforecast("-1h", items[:1]) is None  # other series: refitted
+    sc = evaluate(items, with_statsforecast=False)
+    _splice(sc, stored)
+    assert sc.methods == ["Keel", "SeasonalNaive", "AutoETS", "AutoARIMA"]
+    assert sc.mase["AutoARIMA"].tolist() == [0.7, 0.9] and "AutoARIMA" not in sc.cover
