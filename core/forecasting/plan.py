@@ -31,8 +31,15 @@ class Plan:
 
 
 def use_log(y: np.ndarray, m: int) -> bool:
-    """Log scale if positive data whose spread grows with their level (multiplicative pattern)."""
-    if y.size < 8 or np.min(y) <= 0:
+    """Log scale if positive data whose seasonal spread grows with their level (multiplicative pattern).
+
+    Only with a season: without one, the spread of a stretch of points measures the trend, not noise
+    that grows with the level, and a trend on the log scale compounds (a series that grew 10 % a year
+    is forecast to keep growing 10 % a year). On the forecasting benchmarks the original scale was
+    better for series without a season: the summed MASE of the yearly and daily series fell at all
+    six origins of the two corpora but one (+0.4 %).
+    """
+    if m <= 1 or y.size < 8 or np.min(y) <= 0:
         return False
     if np.allclose(y, np.round(y)) and np.min(y) < 3:
         return False  # small counts: a zero is likely soon, and the log scale cannot take it

@@ -332,6 +332,35 @@ def test_auto_arima_differences_more_when_no_stationary_model_fits():
     assert np.all(np.isfinite(mean)) and mean[-1] < y[-1]
 
 
+def test_auto_arima_searches_orders_beyond_two_for_a_long_cycle():
+    # yearly sunspots, 1700-1998 (statsmodels' data), the last 10 years held out: the 11-year cycle
+    # needs an MA(3) (statsforecast's AutoARIMA finds the same ARIMA(2,1,3) on R's sunspotarea); the
+    # old search stopped at p, q <= 2, and its best there missed the held-out years by more
+    import statsmodels.api as sm
+
+    y = sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(float)
+    train, actual = y[:-10], y[-10:]
+
+    class UpToTwo(ARIMA):
+        MAX_PQ = 2
+
+    m, small = ARIMA().fit(train), UpToTwo().fit(train)
+    assert max(m.order_[0], m.order_[2]) >= 3 and max(small.order_[0], small.order_[2]) <= 2
+    assert np.mean(np.abs(m.predict(10)[0] - actual)) < np.mean(np.abs(small.predict(10)[0] - actual))
+
+
+def test_a_trend_without_a_season_stays_on_the_original_scale():
+    # ten years of 10 % growth, then flat: on the log scale the trend would compound
+    from core.forecasting.plan import use_log
+
+    t = np.arange(16)
+    rng = np.random.default_rng(1)
+    grow = 100 * 1.1**t * (1 + 0.02 * rng.normal(size=16))
+    assert not use_log(grow, 1)
+    seasonal = np.tile([1.0, 1.5, 0.7, 1.2], 12) * np.repeat(100 * 1.1 ** np.arange(12), 4)
+    assert use_log(seasonal, 4)  # a season whose swing grows with the level still does
+
+
 def test_ets_picks_trend_for_trending_data():
     y = 3 * np.arange(80.0) + np.random.default_rng(0).normal(0, 1, 80)
     assert ETS().fit(y).trend_ in ("A", "Ad")
