@@ -27,9 +27,9 @@ overhead, not how a real cluster scales.
 Makes ``--series`` daily series of 150 days (weekly pattern, noise), then times ``python -m core forecast … --json``
 end to end: locally (Keel's own worker processes), and on a Dask cluster started here on 127.0.0.1 with 1, then
 2, … ``--max-workers`` workers (one thread each; ``--workers 2`` runs only those sizes, and
-``--one-worker-seconds`` gives the 1-worker time of an earlier run for the efficiency). Prints seconds, series per second and the scaling efficiency
-per added worker (speed-up over one worker / number of workers), checks that every cluster run gives exactly the
-local numbers, and ends with a paper estimate for 60,000 series on 10 machines from the measured per-series cost.
+``--one-worker-seconds`` gives the 1-worker time of an earlier run for the efficiency). Prints seconds,
+series per second and the scaling efficiency per added worker (speed-up over one worker / number of
+workers), checks that every cluster run gives exactly the local numbers, and ends with a paper estimate for 60,000 series on 10 machines from the measured per-series cost.
 On one 2-core machine, workers beyond 2 only share the same cores: the efficiency says how much the cluster's
 own overhead costs, not how a real cluster scales.
 """
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=20_000)
     parser.add_argument("--max-workers", type=int, default=2)
     parser.add_argument("--workers", type=str, default=None,
-                        help="only these cluster sizes, e.g. '2' (default: 1 to --max-workers); a long run can be split")
+                        help="only these cluster sizes, e.g. '2' (default: 1 to --max-workers): a long run, split")
     parser.add_argument("--one-worker-seconds", type=float, default=None,
                         help="the 1-worker time of an earlier run of the same --series, for the efficiency when 1 "
                              "is not among --workers")

@@ -131,27 +131,19 @@ class ARIMA(Model):
                 if best is None or aicc < best[0]:
                     best = (aicc, (p, d, q), mean, params, e)
 
-        if self.season > 1:  # the season was removed first: a short search (the orders above, up to 2)
-            attempt([(0, 0), (1, 0), (0, 1), (1, 1)])
-            for _ in range(self.MAX_PQ_SEASONAL):
-                if best is None:
-                    break
-                p0, _, q0 = best[1]
-                before = best[1]
-                attempt([(min(p0 + 1, self.MAX_PQ_SEASONAL), q0), (p0, min(q0 + 1, self.MAX_PQ_SEASONAL))])
-                if best[1] == before:
-                    break
-            return best
-        # auto.arima's stepwise search: the simple orders and (2, 2) first, then move to the best
-        # neighbour (p and q each one up, one down or kept) until none is better
-        attempt([(2, 2), (0, 0), (1, 0), (0, 1), (1, 1)])
-        for _ in range(4 * self.MAX_PQ):
+        if self.season > 1:  # the season was removed first: the simple orders, then p or q one up, to 2
+            top, rounds, first = self.MAX_PQ_SEASONAL, self.MAX_PQ_SEASONAL, []
+            moves = [(1, 0), (0, 1)]
+        else:  # auto.arima's stepwise search: (2, 2) too, then p and q each one up, one down or kept, to 5
+            top, rounds, first = self.MAX_PQ, 4 * self.MAX_PQ, [(2, 2)]
+            moves = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b]
+        attempt([*first, (0, 0), (1, 0), (0, 1), (1, 1)])
+        for _ in range(rounds):  # move to the best neighbour until none is better
             if best is None:
                 break
             p0, _, q0 = best[1]
             before = best[1]
-            steps = [(p0 + a, q0 + b) for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b]
-            attempt([(p, q) for p, q in steps if 0 <= p <= self.MAX_PQ and 0 <= q <= self.MAX_PQ])
+            attempt([(p0 + a, q0 + b) for a, b in moves if 0 <= p0 + a <= top and 0 <= q0 + b <= top])
             if best[1] == before:
                 break
         return best
