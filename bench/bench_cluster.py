@@ -29,7 +29,8 @@ end to end: locally (Keel's own worker processes), and on a Dask cluster started
 2, … ``--max-workers`` workers (one thread each; ``--workers 2`` runs only those sizes, and
 ``--one-worker-seconds`` gives the 1-worker time of an earlier run for the efficiency). Prints seconds,
 series per second and the scaling efficiency per added worker (speed-up over one worker / number of
-workers), checks that every cluster run gives exactly the local numbers, and ends with a paper estimate for 60,000 series on 10 machines from the measured per-series cost.
+workers), checks that every cluster run gives exactly the local numbers, and ends with a paper estimate for
+60,000 series on 10 machines from the measured per-series cost.
 On one 2-core machine, workers beyond 2 only share the same cores: the efficiency says how much the cluster's
 own overhead costs, not how a real cluster scales.
 """
