@@ -20,7 +20,7 @@ import numpy as np
 
 from core.forecasting.choice import REFIT_SPEC_POINTS, calibrate
 from core.forecasting.drivers import Extras
-from core.forecasting.fitting import fit_predict
+from core.forecasting.fitting import combine, fit_predict
 from core.forecasting.methods import COMBINATION
 from core.forecasting.scoring import metrics
 from core.vocab import count, number, percent, signed_percent
@@ -110,7 +110,7 @@ def _forecast(
         # the structure the backtest found (as its later windows and a long final fit reuse it)
         spec = state["specs"].get(c) if not final or y.size > REFIT_SPEC_POINTS else None
         fits.append(fit_predict(c, base, h, level, plan, spec)[:3])
-    mean, lo, hi = (np.mean([f[k] for f in fits], axis=0) for k in range(3))
+    mean, lo, hi = combine(fits)
     back = eff.contribution(ahead)
     if mult:
         mean, lo, hi = (np.expm1(np.log1p(np.maximum(a, 0.0)) + back) for a in (mean, lo, hi))

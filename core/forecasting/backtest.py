@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from core.forecasting.fitting import clean, fit_predict
+from core.forecasting.fitting import clean, combine, fit_predict
 from core.forecasting.methods import COMBINATION, LABELS, MODELS, SeasonalAdjuster, season_history
 from core.forecasting.plan import LAST_VALUE, Plan, candidates, make_plan
 from core.forecasting.scoring import mase_scale, metrics
@@ -19,7 +19,6 @@ from core.forecasting.timeseries import season_candidates
 from core.vocab import count
 
 DEFAULT_WINDOWS = 3
-COMBINE_TOP = 3
 MAX_FIT_POINTS = 1500  # older history adds little but costs time
 
 Predictions = dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
@@ -193,19 +192,17 @@ def _run(
 def _score(
     actuals: list[np.ndarray], preds: Predictions, ok: list[str], crit: str, scale: float | None
 ) -> tuple[dict[str, dict], list[str], list[str]]:
-    """Each model's backtest metrics, the models ranked by ``crit``, and the best few averaged as the
-    combination (added to ``preds``, ``ok`` and the scores when there are two or more)."""
+    """Each model's backtest metrics, the models ranked by ``crit``, and the models the combination
+    averages (its forecasts added to ``preds``, ``ok`` and the scores when there are two or more)."""
     act = np.concatenate(actuals)
     scores: dict[str, dict] = {}
     for c in ok:
         pm = np.concatenate([p[0] for p in preds[c]])
         scores[c] = metrics(act, pm, scale)
     ranked = sorted(ok, key=lambda c: scores[c][crit])
-    top = [c for c in ranked if MODELS[c].combinable][:COMBINE_TOP]
+    top = [c for c in ranked if MODELS[c].combinable]
     if len(top) >= 2:
-        preds[COMBINATION] = [
-            tuple(np.mean([preds[c][i][k] for c in top], axis=0) for k in range(3)) for i in range(len(actuals))
-        ]
+        preds[COMBINATION] = [combine([preds[c][i] for c in top]) for i in range(len(actuals))]
         scores[COMBINATION] = metrics(act, np.concatenate([p[0] for p in preds[COMBINATION]]), scale)
         ok.append(COMBINATION)
     return scores, ranked, top

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.forecasting.fitting import fit_predict
+from core.forecasting.fitting import combine, fit_predict
 from core.forecasting.methods import COMBINATION, LABELS, MODELS
 from core.forecasting.plan import default_model, fallback_model
 from core.forecasting.scoring import interval_scale, needed
@@ -184,7 +184,7 @@ def _final_fit(state: dict[str, Any], best: str, components: list[str], notes: l
                     f"The {LABELS.get(c, c)} model failed on the full history and was left out of the average."
                 )
         if finals:
-            return best, tuple(np.mean([f[k] for f in finals], axis=0) for k in range(3))
+            return best, combine(finals)
         best = fb
         notes.append(f"Every averaged model failed on the full history; Keel fell back to {LABELS[best]}.")
     # if the chosen model cannot be fitted to the whole history, the next best of the backtest answers

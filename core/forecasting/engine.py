@@ -2,7 +2,7 @@
 
 For each series Keel tries the registered models that suit it (:mod:`core.forecasting.methods`: naive,
 seasonal naive, Theta, ETS, ARIMA, Croston/SBA for intermittent demand, Holt-Winters and the airline
-seasonal ARIMA for monthly and quarterly data, and the average of the best few) and picks the one with
+seasonal ARIMA for monthly and quarterly data, and the average of them all) and picks the one with
 the smallest error in a rolling-origin backtest (:mod:`core.forecasting.backtest`): the series is cut at
 several past dates, each model is fitted on what was known at that date only and scored on what came
 next. With three or more series in one table, a series' own backtest is steadied by how each model did

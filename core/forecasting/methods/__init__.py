@@ -32,14 +32,15 @@ MODELS: dict[str, type[Model]] = {
     m.alias: m for m in (Naive, Croston, SES, Mean, SeasonalNaive, Theta, ETS, ARIMA, HoltWinters, SeasonalARIMA)
 }
 
-#: The engine's own answer besides the models: the average of the best few.
+#: The engine's own answer besides the models: the average of the tested models (highest and lowest left out
+#: when there are five or more; :func:`core.forecasting.fitting.combine`).
 COMBINATION = "combination"
 
 #: A series' own forecast averaged with a model learnt across all series of a table (:mod:`core.forecasting.pooled`).
 POOLED = "pooled"
 
 LABELS: dict[str, str] = {k: v.label for k, v in MODELS.items()} | {
-    COMBINATION: "average of the best models",
+    COMBINATION: "average of the tested models",
     POOLED: "average of its own model and one learnt across all products (gradient boosting)",
 }
 

@@ -60,7 +60,7 @@ class Model:
     repeat: ClassVar[bool] = False
     #: Scored for reference only, never chosen.
     baseline: ClassVar[bool] = False
-    #: May be part of the average of the best models.
+    #: May be part of the average of the tested models.
     combinable: ClassVar[bool] = True
     #: The choice when the history is too short to test any model.
     default: ClassVar[bool] = False
