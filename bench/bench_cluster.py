@@ -109,17 +109,28 @@ def timed_forecast(path: Path, env: dict, *extra: str) -> tuple[float, dict]:
     return seconds, result
 
 
+def _sizes(text: str) -> list[int]:
+    """--workers: comma-separated cluster sizes of at least 1 ("1,2"); argparse turns the error into a usage line."""
+    try:
+        sizes = [int(w) for w in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers such as '1,2'") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: each cluster size must be 1 or more")
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--series", type=int, default=20_000)
     parser.add_argument("--max-workers", type=int, default=2)
-    parser.add_argument("--workers", type=str, default=None,
+    parser.add_argument("--workers", type=_sizes, default=None,
                         help="only these cluster sizes, e.g. '2' (default: 1 to --max-workers): a long run, split")
     parser.add_argument("--one-worker-seconds", type=float, default=None,
                         help="the 1-worker time of an earlier run of the same --series, for the efficiency when 1 "
                              "is not among --workers")
     args = parser.parse_args()
-    sizes = [int(w) for w in args.workers.split(",")] if args.workers else list(range(1, args.max_workers + 1))
+    sizes = args.workers or list(range(1, args.max_workers + 1))
     with tempfile.TemporaryDirectory(prefix="keel-bench-cluster-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "KEEL_HOME": str(folder / "keel_home")}

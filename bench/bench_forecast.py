@@ -740,8 +740,16 @@ def _stored_statsforecast(label: str, its: list[Item]) -> dict | None:
         return None
     import json
 
-    with open(path) as fh:
-        runs = json.load(fh)
+    try:
+        with open(path) as fh:
+            runs = json.load(fh)
+        usable = isinstance(runs, list) and all(isinstance(r, dict) and {"origin", "series", "mase"} <= set(r) for r in runs)
+    except (OSError, ValueError) as exc:
+        usable, why = False, f"{type(exc).__name__}: {exc}"
+    else:
+        why = "not a list of runs with origin, series and mase"
+    if not usable:
+        sys.exit(f"KEEL_BENCH_REUSE={path} cannot be used ({why}): give a file written by KEEL_BENCH_DUMP.")
     names = [f"{it.dataset}:{it.name}" for it in its]
     for run in runs:
         if run["origin"] == label and run["series"] == names:

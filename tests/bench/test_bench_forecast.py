@@ -65,3 +65,15 @@ def test_statsforecast_scores_are_reused_only_for_the_same_origin_and_series(tmp
     _splice(sc, stored)
     assert sc.methods == ["Keel", "SeasonalNaive", "AutoETS", "AutoARIMA"]
     assert sc.mase["AutoARIMA"].tolist() == [0.7, 0.9] and "AutoARIMA" not in sc.cover
+
+
+@pytest.mark.parametrize("text", [None, "not json", '{"origin": "last"}', "[1, 2]"], ids=str)
+def test_a_reuse_file_that_is_missing_or_not_a_dump_stops_with_a_plain_message(tmp_path, monkeypatch, text):
+    path = tmp_path / "dump.json"
+    if text is not None:
+        path.write_text(text)
+    monkeypatch.setenv("KEEL_BENCH_REUSE", str(path))
+    with pytest.raises(SystemExit) as stop:
+        _stored_statsforecast("last", [_item(72, 12)])
+    assert f"KEEL_BENCH_REUSE={path} cannot be used" in str(stop.value)
+    assert "give a file written by KEEL_BENCH_DUMP" in str(stop.value)
