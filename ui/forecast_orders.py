@@ -134,8 +134,7 @@ def what_if_step(
     if key is not None and ids:
         frame = frame[frame[key].astype(str).isin(set(ids))]
     events = p.pop("events", None)
-    p.pop("family", None)  # what if compares the products' own forecasts, before any family reconciliation
-    change = Change(driver, value=to, factor=factor)
+    change = Change(driver, value=to, factor=factor)  # with a family column: the reconciled forecasts, and its totals
     return what_if(
         frame, change, date=params["date"], value=value, id=key, events=pd.DataFrame(events) if events else None, **p
     )
@@ -166,7 +165,7 @@ def what_if_section(shown: dict[str, Any], info: Any, result: ForecastResult, pi
     with guard(stop=False):
         w = what_if_step(info.id, info.sha256, params, driver, to, factor)
         order = [s.id for s in result.series]  # the page's order: the biggest sellers first
-        st.markdown("\n".join(f"- {esc(text)}" for text in w.sentences(order)[:SHOWN_LINES]))
+        st.markdown("\n".join(f"- {esc(text)}" for text in w.sentences(order, limit=SHOWN_LINES)))
         base = result.series[pick]
         i = [s.id for s in w.baseline.series].index(base.id)
         label = str(base.id) if base.id is not None else str(params["value"])

@@ -12,7 +12,7 @@ from core.cli.common import AddCommand, read
 
 def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from core import cluster
-    from core.forecasting import forecast, what_if
+    from core.forecasting import forecast, forecast_families, what_if
 
     targets = _targets(args)  # refused before any work: an existing file, a path inside KEEL_HOME
     if args.order_settings and "orders" not in targets:
@@ -47,9 +47,12 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "drivers": [c.strip() for c in args.drivers.split(",") if c.strip()] if args.drivers else None,
         "stockout": args.stockout,
     }
-    changed = what_if(table.frame, args.what_if, **kw) if args.what_if else None
+    family = _family_kw(args, columns)  # {} without --family
+    changed = what_if(table.frame, args.what_if, **kw, **family) if args.what_if else None
     both: list[dict[str, Any]] | None = None
-    families = _families(args, table.frame, columns, kw)
+    families = changed.families if changed is not None else None  # with --family: the what-if's baseline
+    if family and changed is None:
+        families = forecast_families(table.frame, **family, **kw)
     if families is not None:
         result = families.products
     else:
@@ -72,7 +75,7 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines += ["families:", f"  {families.sentence}", *[f"  {note}" for note in families.notes]]
     if changed is not None:
         lines.append("what if:")
-        lines += [f"  {ln.sentence}" for ln in changed.lines[:20]]
+        lines += [f"  {ln.sentence}" for ln in [*changed.lines[:20], *changed.totals]]
     if "out" in targets:
         _write(targets["out"], result.download_frame())
         lines.append(f"forecast → {targets['out']}")
@@ -89,10 +92,9 @@ def cmd_forecast(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return out, "\n".join(lines)
 
 
-def _families(args: argparse.Namespace, frame: Any, columns: Any, kw: dict[str, Any]) -> Any:
-    """With --family: the products, their family totals and the grand total, reconciled (a FamilyForecast)."""
+def _family_kw(args: argparse.Namespace, columns: Any) -> dict[str, Any]:
+    """With --family: the family column(s) and the --look-alike pairs for the families' forecast; else {}."""
     from core.errors import InputError
-    from core.forecasting import forecast_families
 
     if not args.family:
         if args.look_alike:
@@ -100,12 +102,7 @@ def _families(args: argparse.Namespace, frame: Any, columns: Any, kw: dict[str, 
                 "--look-alike lends a product's pattern within a family, but no --family was given.",
                 "Add --family COL (the column grouping the products, e.g. category), or leave --look-alike out.",
             )
-        return None
-    if args.what_if:
-        raise InputError(
-            "--what-if and --family cannot be used together yet.",
-            "Run the what-if without --family (it compares the products' own forecasts), then the families.",
-        )
+        return {}
     look = {}
     for pair in args.look_alike or []:
         new, sep, old = str(pair).partition("=")
@@ -115,7 +112,7 @@ def _families(args: argparse.Namespace, frame: Any, columns: Any, kw: dict[str, 
                 "Write e.g. --look-alike 'Oat latte=Chai latte mix 500g'.",
             )
         look[new.strip()] = old.strip()
-    return forecast_families(frame, family=columns(args.family), look_alike=look, **kw)
+    return {"family": columns(args.family), "look_alike": look}
 
 
 def _orders(
@@ -319,5 +316,5 @@ def _add_order_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="COL=VALUE|COL*F|COL-P%",
         help="also forecast with one driver's future values changed (on_promotion=1, price*0.9, price-10%%): "
-        "adds 'what_if' to the JSON",
+        "adds 'what_if' to the JSON (with --family, each total's change too)",
     )

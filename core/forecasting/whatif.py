@@ -6,13 +6,19 @@ inputs; the changed forecast is the same call on a copy of the table whose *futu
 last observed value, with the value empty) carry the changed driver. The model choice and the learnt effects
 come from the history alone, so only the driver's effect on the future moves: a product whose forecast did
 not keep the driver (it did not help on its past) is forecast the same either way, and says so.
+
+With product families (``family``), the baseline is :func:`core.forecasting.forecast_families`' reconciled
+forecast. Only the products' own models know the drivers (the totals are forecast without them), so
+reconciling the changed forecasts again would treat a promotion's lift as a disagreement with the totals and
+shrink it. Instead each product's change in its own forecast is added to its reconciled forecast, and each
+total moves by the sum of its products' changes: the changed forecasts still add up, family by family.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +27,7 @@ import pandas as pd
 from core.errors import InputError
 from core.forecasting.drivers import numeric_driver, split_future
 from core.forecasting.engine import forecast
+from core.forecasting.families import TOTAL, FamilyForecast, forecast_families, split_unsold
 from core.forecasting.results import ForecastResult
 from core.vocab import count, number, percent, signed_percent
 
@@ -67,10 +74,13 @@ class WhatIf:
     changed: ForecastResult
     lines: tuple[WhatIfLine, ...]
     rows_changed: int  # future rows whose driver value was changed
+    families: FamilyForecast | None = None  # with families: the baseline's families (totals reconciled)
+    totals: tuple[WhatIfLine, ...] = ()  # with families: each family's total and the grand total
 
-    def sentences(self, order: Sequence[str | None] | None = None) -> list[str]:
+    def sentences(self, order: Sequence[str | None] | None = None, limit: int | None = None) -> list[str]:
         """One sentence per product the change moves (in ``order`` of ids when given, else the biggest first),
-        then one for all the products whose forecasts do not use the driver."""
+        then one for all the products whose forecasts do not use the driver (at most ``limit`` of these), then
+        one per family total."""
         rank = {sid: i for i, sid in enumerate(order or ())}
         lines = sorted(self.lines, key=lambda ln: (rank.get(ln.id, len(rank)), -ln.before))
         moved = [ln.sentence for ln in lines if ln.uses_driver]
@@ -83,7 +93,7 @@ class WhatIf:
                 f"{names} would sell the same either way: their forecasts do not use '{self.change.column}' "
                 "(it did not help on their past)."
             )
-        return moved
+        return moved[:limit] + [ln.sentence for ln in self.totals]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +114,17 @@ class WhatIf:
                     ],
                 }
                 for i, ln in enumerate(self.lines)
+            ],
+            "totals": [
+                {
+                    "level": ln.id,
+                    "label": ln.label,
+                    "before": round(ln.before, 6),
+                    "after": round(ln.after, 6),
+                    "change": None if ln.change is None else round(ln.change, 6),
+                    "sentence": ln.sentence,
+                }
+                for ln in self.totals
             ],
         }
 
@@ -144,12 +165,16 @@ def what_if(
     id: str | Sequence[str] | None = None,
     horizon: int = 12,
     drivers: Sequence[str] | None = None,
+    family: str | Sequence[str] | None = None,
+    look_alike: Mapping[str, str] | None = None,
     **options: Any,
 ) -> WhatIf:
     """The forecast as it is and with ``change`` applied to a driver's future values, and the difference
     per product over the horizon. ``options`` go to :func:`core.forecasting.forecast` unchanged (level,
-    holidays, events, stockout, ...). InputError when the column is not one of ``drivers`` or the table has
-    no future rows."""
+    holidays, events, stockout, ...). With ``family`` (and ``look_alike``), the products' forecasts are
+    reconciled with their family totals as :func:`core.forecasting.forecast_families` does, and the totals'
+    changes are given too (see the module's docstring). InputError when the column is not one of ``drivers``
+    or the table has no future rows."""
     ch = parse_change(change) if isinstance(change, str) else change
     used = [str(d) for d in (drivers or [])]
     if not used:
@@ -182,33 +207,93 @@ def what_if(
     changed[ch.column] = numeric_driver(changed[ch.column], ch.column)
     changed.loc[ahead.index, ch.column] = new
     kw = {"date": date, "value": value, "id": id, "horizon": horizon, "drivers": list(used), **options}
+    if family is not None:
+        return _with_families(ch, frame, changed, kw, family, look_alike, len(ahead))
     base = forecast(frame, **kw)
     other = forecast(changed, **kw)
     return WhatIf(ch, base, other, _lines(ch, base, other), len(ahead))
 
 
+def _with_families(
+    ch: Change,
+    frame: pd.DataFrame,
+    changed: pd.DataFrame,
+    kw: dict[str, Any],
+    family: str | Sequence[str],
+    look_alike: Mapping[str, str] | None,
+    rows: int,
+) -> WhatIf:
+    """What if for reconciled families: the products' own changes added to the reconciled forecasts, and
+    each total moved by the sum of its products' changes."""
+    fams = forecast_families(frame, family=family, look_alike=look_alike, **kw)
+    history, _ = split_unsold(changed, kw["value"], kw["id"])  # the products forecast_families forecast
+    own = {str(s.id): s for s in forecast(history, **kw).series}
+    before = {str(s.id): s for s in fams.own.series}
+    delta: dict[str, np.ndarray] = {}
+    series = []
+    for s in fams.products.series:
+        o, b = own.get(str(s.id)), before.get(str(s.id))
+        d = np.zeros(len(s.yhat))
+        if o is not None and b is not None and ch.column in o.drivers_used:
+            d = np.asarray(o.yhat, float) - np.asarray(b.yhat, float)
+        low = 0.0 if min(s.lo, default=0.0) >= 0 else -np.inf  # sales stay at zero or above
+        yhat = np.maximum(np.asarray(s.yhat, float) + d, low)
+        delta[str(s.id)] = yhat - np.asarray(s.yhat, float)  # what the totals move by
+        lo, hi = (tuple(np.maximum(np.asarray(v, float) + d, low).tolist()) for v in (s.lo, s.hi))
+        series.append(replace(s, yhat=tuple(yhat.tolist()), lo=lo, hi=hi))
+    other = replace(fams.products, series=tuple(series))
+    base = fams.products
+    span, totals = _span(base), []
+    for n in fams.nodes:
+        if n.level == fams.id:
+            continue
+        was = float(np.sum(n.yhat))
+        moved = float(sum(np.sum(delta.get(p, 0.0)) for p in n.products))
+        name = "all products together" if n.level == TOTAL else f"the '{n.key}' {n.level} in total"
+        totals.append(_line(ch, n.level, n.key, name, (was, was + moved), True, span))
+    lines = _lines(ch, base, other)
+    return WhatIf(ch, base, other, lines, rows, families=fams, totals=tuple(totals))
+
+
 def _lines(ch: Change, base: ForecastResult, other: ForecastResult) -> tuple[WhatIfLine, ...]:
-    unit = base.freq.unit if base.freq else "period"
-    span = count(base.horizon, unit)
-    out = []
-    for s, t, label in zip(base.series, other.series, base.series_labels()):
-        before, after = float(np.sum(s.yhat)), float(np.sum(t.yhat))
-        uses = ch.column in t.drivers_used
-        head = f"With {ch.words()} for the next {span}, '{label}'"
-        if not uses:
-            sentence = (
-                f"{head} would sell about {number(round(before))} either way: its forecast does not use "
-                f"'{ch.column}' (it did not help on the past)."
-            )
-        elif round(after) == round(before):
-            sentence = f"{head} would sell about {number(round(after))}, the same as without."
-        else:
-            rel = (after - before) / before if before else None
-            sentence = f"{head} would sell about {number(round(after))} instead of {number(round(before))}" + (
-                f" ({signed_percent(rel)})." if rel is not None else "."
-            )
-        out.append(WhatIfLine(s.id, label, before, after, uses, sentence))
-    return tuple(out)
+    span = _span(base)
+    return tuple(
+        _line(
+            ch,
+            s.id,
+            label,
+            f"'{label}'",
+            (float(np.sum(s.yhat)), float(np.sum(t.yhat))),
+            ch.column in t.drivers_used,
+            span,
+        )
+        for s, t, label in zip(base.series, other.series, base.series_labels())
+    )
+
+
+def _span(result: ForecastResult) -> str:
+    return count(result.horizon, result.freq.unit if result.freq else "period")
+
+
+def _line(
+    ch: Change, id: str | None, label: str, name: str, sums: tuple[float, float], uses: bool, span: str
+) -> WhatIfLine:
+    """What ``name`` (a product, a family's total) would sell over the horizon with the change, against without."""
+    before, after = sums
+    head = f"With {ch.words()} for the next {span}, {name}"
+    if not uses:
+        sentence = (
+            f"{head} would sell about {number(round(before))} either way: its forecast does not use "
+            f"'{ch.column}' (it did not help on the past)."
+        )
+    elif round(after) == round(before):
+        sentence = f"{head} would sell about {number(round(after))}, the same as without."
+    else:
+        rel = (after - before) / before if before else None
+        sentence = f"{head} would sell about {number(round(after))} instead of {number(round(before))}" + (
+            f" ({signed_percent(rel)})." if rel is not None else "."
+        )
+    return WhatIfLine(id, label, before, after, uses, sentence)
 
 
 __all__ = ["Change", "WhatIf", "WhatIfLine", "parse_change", "what_if"]

@@ -116,3 +116,23 @@ def test_what_if_the_promotion_runs_every_day_or_the_price_is_lower() -> None:
     assert not at.exception and not at.error
     assert re.search(r"With 'price' 10% lower for the next 14 days, 'House blend 250g' would sell about [\d,]+ "
                      r"instead of [\d,]+ \(\+\d+%\)\.", texts(at))  # fmt: skip
+
+
+def test_what_if_with_family_totals_says_how_each_total_moves() -> None:
+    at = shop_page(["House blend 250g", "Espresso beans 1kg", "Earl Grey 100 bags", "Green tea 50 bags"], 14)
+    widget(at, "selectbox", "Public holidays of").set_value("GB").run()
+    widget(at, "selectbox", "Region").set_value("ENG").run()
+    widget(at, "multiselect", "Known ahead (drivers)").set_value(["on_promotion"]).run()
+    widget(at, "selectbox", "Also forecast the totals per").set_value("category").run()
+    assert press_forecast(at) == "done" and not at.exception and not at.error, [e.value for e in at.error]
+    widget(at, "toggle", "Show the forecast with this change").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    body = texts(at)
+    total = re.search(
+        r"With 'on_promotion' set to 1 for the next 14 days, all products together would sell about ([\d,]+) "
+        r"instead of ([\d,]+) \(\+\d+%\)\.",
+        body,
+    )
+    assert total, body
+    assert "With 'on_promotion' set to 1 for the next 14 days, the 'coffee' category in total would sell about" in body
+    assert "the 'tea' category in total would sell about" in body

@@ -127,6 +127,33 @@ def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.Captu
     assert "hint: Change one of its drivers: 'on_promotion'." in err
 
 
+def test_what_if_with_families_keeps_the_families_forecast_and_says_how_the_totals_move(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "shop.csv"
+    SHOP.to_csv(data, index=False)
+    common = ["--drivers", "on_promotion", "--holidays", "GB-ENG", "--family", "category", "--json"]
+    code, plain, err = run(capsys, *base(data, *common))
+    assert code == 0, err
+    orders = tmp_path / "orders.csv"
+    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "on_promotion=1", "--orders-out", str(orders)))
+    assert code == 0, err
+    out, before = json.loads(stdout), json.loads(plain)
+    # the forecast and the families are the ones without --what-if
+    assert [s["forecast"] for s in out["series"]] == [s["forecast"] for s in before["series"]]
+    assert out["families"] == before["families"]
+    totals = {t["label"]: t for t in out["what_if"]["totals"]}
+    assert set(totals) == {"All products", "coffee", "tea"}
+    moved = {s["id"]: s["after"] - s["before"] for s in out["what_if"]["series"]}
+    assert totals["All products"]["after"] - totals["All products"]["before"] == pytest.approx(sum(moved.values()))
+    assert totals["All products"]["after"] > totals["All products"]["before"]
+    assert out["what_if"]["orders"] is not None and orders.exists()
+    code, stdout, err = run(capsys, *base(data, "--family", "category", "--drivers", "on_promotion", "--holidays", "GB-ENG",
+                                          "--what-if", "on_promotion=1"))  # fmt: skip
+    assert code == 0, err
+    assert "what if:" in stdout and "all products together would sell about" in stdout
+
+
 def test_order_settings_without_an_order_list_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data, settings = tmp_path / "shop.csv", tmp_path / "settings.csv"
     TWO.to_csv(data, index=False)

@@ -116,3 +116,40 @@ def test_a_table_without_future_rows_is_refused() -> None:
         what_if(history, "on_promotion=1", drivers=["on_promotion"], **KW)
     assert err.value.message == "The table has no future rows, so 'on_promotion' has no future values to change."
     assert err.value.hint.startswith("Add rows after the last sale with 'units_sold' empty and 'on_promotion'")
+
+
+def test_with_families_the_change_is_added_to_the_reconciled_forecasts_and_the_totals_still_add_up() -> None:
+    from core.forecasting import forecast_families
+
+    w = what_if(SHOP, "on_promotion=1", drivers=["on_promotion"], family="category", **KW)
+    fams = forecast_families(SHOP, family="category", drivers=["on_promotion"], **KW)
+    # the baseline is the families' reconciled forecast, exactly
+    assert [(s.id, s.yhat, s.lo, s.hi) for s in w.baseline.series] == [(s.id, s.yhat, s.lo, s.hi) for s in fams.products.series]
+    assert w.families is not None and w.families.method == fams.method
+    # each product moves by exactly its own forecast's change (reconciling again would shrink a lift the totals cannot see)
+    own = {s.id: s for s in forecast(SHOP.assign(on_promotion=np.where(SHOP["units_sold"].isna(), 1, SHOP["on_promotion"])),
+                                     drivers=["on_promotion"], **KW).series}  # fmt: skip
+    moved = 0
+    for b, c in zip(w.baseline.series, w.changed.series):
+        step = np.asarray(own[b.id].yhat) - np.asarray(next(s for s in fams.own.series if s.id == b.id).yhat)
+        if "on_promotion" in b.drivers_used:
+            moved += 1
+            np.testing.assert_allclose(np.asarray(c.yhat) - np.asarray(b.yhat), step, atol=1e-9)
+        else:
+            assert c.yhat == b.yhat
+    assert moved >= 1
+    # every total's change is the sum of its products' changes: the changed forecasts still add up
+    after = {s.id: float(np.sum(s.yhat)) for s in w.changed.series}
+    nodes = [n for n in fams.nodes if n.level != "product"]
+    assert [ln.label for ln in w.totals] == [n.key for n in nodes] and len(nodes) == 3  # all, coffee, tea
+    for ln, n in zip(w.totals, nodes):
+        assert ln.before == pytest.approx(float(np.sum(n.yhat)))
+        assert ln.after == pytest.approx(sum(after[p] for p in n.products))
+    total = w.totals[0]
+    assert total.after > total.before and total.sentence.startswith(
+        "With 'on_promotion' set to 1 for the next 31 days, all products together would sell about "
+    )
+    assert w.totals[1].sentence.startswith("With 'on_promotion' set to 1 for the next 31 days, the 'coffee' category in total")
+    assert w.sentences()[-3:] == [ln.sentence for ln in w.totals]
+    js = w.to_json()["totals"]
+    assert [t["label"] for t in js] == ["All products", "coffee", "tea"] and js[0]["level"] == "total"
