@@ -19,14 +19,16 @@ from tests.e2e.test_shop_calendar import pick, shop_with_calendar
 SHOTS = Path(os.environ.get("KEEL_SHOTS", "/tmp/keel-shots"))  # never in the repository
 
 
-def screenshot(page: Page, name: str, heading: str) -> None:
-    """The section under ``heading`` at 1400 and 390 px (Streamlit scrolls inside its own container)."""
+def screenshot(page: Page, name: str, heading: str, text: str | None = None) -> None:
+    """The section under ``heading`` (or down to ``text``) at 1400 and 390 px (Streamlit scrolls inside its
+    own container)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1400, 390):
         page.set_viewport_size({"width": width, "height": 1800})
         wait_idle(page)
         page.wait_for_timeout(500)
-        page.get_by_role("heading", name=heading, exact=True).scroll_into_view_if_needed()
+        where = page.get_by_text(text).first if text else page.get_by_role("heading", name=heading, exact=True)
+        where.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"))
     page.set_viewport_size({"width": 1400, "height": 1800})
@@ -55,8 +57,11 @@ def test_orders_in_cases_and_what_if_on_the_shop_sample(server, page: Page) -> N
         )
     ).to_be_visible(timeout=240_000)
     wait_idle(page)
+    # with the category totals: how each total moves, the change added to the reconciled forecasts
+    expect(page.get_by_text(re.compile(r"the 'coffee' category in total would sell about [\d,]+ instead of"))).to_be_visible()
     expect(page.get_by_text("Both order lists")).to_be_visible()
     expect(page.get_by_role("button", name="Download the order list with the change (CSV)")).to_be_visible()
     expect(page.get_by_test_id("stPlotlyChart").last.locator(".main-svg").first).to_be_visible()
     assert "Traceback" not in page.content() and "Sorry — something went wrong" not in page.content()
     screenshot(page, "what-if", "What if")
+    screenshot(page, "what-if-totals", "What if", "Both order lists")
