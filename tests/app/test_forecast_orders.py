@@ -12,13 +12,15 @@ from tests.app.helpers import texts
 from tests.app.test_forecast_calendar_page import press_forecast, shop_page, widget
 
 
-def forecast_shop(products: list[str], drivers: list[str] | None = None):
+def forecast_shop(products: list[str], drivers: list[str] | None = None, family: str | None = None):
     at = shop_page(products, 14)
     if drivers:  # England's holidays and the stock-out mark too: then the promotion earns its place on the past
         widget(at, "selectbox", "Public holidays of").set_value("GB").run()
         widget(at, "selectbox", "Region").set_value("ENG").run()
         widget(at, "selectbox", "Days without stock are marked in").set_value("out_of_stock").run()
         widget(at, "multiselect", "Known ahead (drivers)").set_value(drivers).run()
+    if family:
+        widget(at, "selectbox", "Also forecast the totals per").set_value(family).run()
     status = press_forecast(at)
     assert status == "done" and not at.exception and not at.error, [e.value for e in at.error]
     return at
@@ -80,21 +82,32 @@ def test_a_bad_setting_shows_cores_message_not_a_traceback() -> None:
     assert "The case pack of 'Espresso beans 1kg' is 2.5: a case holds a whole number of units." in errors
 
 
+def what_if_on(at) -> str:
+    """Switch What if on (the promotion on every day, the page's default); the page's text."""
+    widget(at, "toggle", "Show the forecast with this change").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return texts(at)
+
+
+def sold(body: str, who: str) -> tuple[int, int]:
+    """What ``who`` would sell over the 14 days with the promotion on, and without it (as the page says)."""
+    said = re.search(
+        rf"With 'on_promotion' set to 1 for the next 14 days, {re.escape(who)} would sell about ([\d,]+) instead of "
+        r"([\d,]+) \(\+\d+%\)\.",
+        body,
+    )
+    assert said, body
+    after, before = (int(g.replace(",", "")) for g in said.groups())
+    return after, before
+
+
 def test_what_if_the_promotion_runs_every_day_or_the_price_is_lower() -> None:
     at = forecast_shop(["House blend 250g", "Espresso beans 1kg"], drivers=["on_promotion", "price"])
     assert "What if" in [h.value for h in at.header]
     assert widget(at, "selectbox", "Driver to change").options == ["on_promotion", "price"]
     charts_before = len(at.get("plotly_chart"))
-    widget(at, "toggle", "Show the forecast with this change").set_value(True).run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    body = texts(at)
-    house = re.search(
-        r"With 'on_promotion' set to 1 for the next 14 days, 'House blend 250g' would sell about ([\d,]+) instead of "
-        r"([\d,]+) \(\+\d+%\)\.",
-        body,
-    )
-    assert house, body
-    after, before = (int(g.replace(",", "")) for g in house.groups())
+    body = what_if_on(at)
+    after, before = sold(body, "'House blend 250g'")
     assert after > before
     assert (
         "With 'on_promotion' set to 1 for the next 14 days, 'Espresso beans 1kg' would sell about" in body
@@ -119,20 +132,10 @@ def test_what_if_the_promotion_runs_every_day_or_the_price_is_lower() -> None:
 
 
 def test_what_if_with_family_totals_says_how_each_total_moves() -> None:
-    at = shop_page(["House blend 250g", "Espresso beans 1kg", "Earl Grey 100 bags", "Green tea 50 bags"], 14)
-    widget(at, "selectbox", "Public holidays of").set_value("GB").run()
-    widget(at, "selectbox", "Region").set_value("ENG").run()
-    widget(at, "multiselect", "Known ahead (drivers)").set_value(["on_promotion"]).run()
-    widget(at, "selectbox", "Also forecast the totals per").set_value("category").run()
-    assert press_forecast(at) == "done" and not at.exception and not at.error, [e.value for e in at.error]
-    widget(at, "toggle", "Show the forecast with this change").set_value(True).run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    body = texts(at)
-    total = re.search(
-        r"With 'on_promotion' set to 1 for the next 14 days, all products together would sell about ([\d,]+) "
-        r"instead of ([\d,]+) \(\+\d+%\)\.",
-        body,
-    )
-    assert total, body
+    four = ["House blend 250g", "Espresso beans 1kg", "Earl Grey 100 bags", "Green tea 50 bags"]
+    at = forecast_shop(four, drivers=["on_promotion"], family="category")
+    body = what_if_on(at)
+    after, before = sold(body, "all products together")
+    assert after > before
     assert "With 'on_promotion' set to 1 for the next 14 days, the 'coffee' category in total would sell about" in body
     assert "the 'tea' category in total would sell about" in body

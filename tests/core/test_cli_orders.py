@@ -101,17 +101,25 @@ def test_bad_order_settings_exit_2_with_a_hint(
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    data = tmp_path / "shop.csv"
-    TWO.to_csv(data, index=False)
-    common = ["--drivers", "on_promotion", "--holidays", "GB-ENG", "--json"]
+def with_and_without_what_if(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, frame: pd.DataFrame, common: list[str]
+) -> tuple[Path, Path, dict, dict]:
+    """The table written as CSV, forecast as it is and with the promotion on every day (and an order list):
+    the data and order list's paths, both JSON outputs; the forecast itself must be the same in both."""
+    data, orders = tmp_path / "shop.csv", tmp_path / "orders.csv"
+    frame.to_csv(data, index=False)
     code, plain, err = run(capsys, *base(data, *common))
     assert code == 0, err
-    orders = tmp_path / "orders.csv"
     code, stdout, err = run(capsys, *base(data, *common, "--what-if", "on_promotion=1", "--orders-out", str(orders)))
     assert code == 0, err
     out, before = json.loads(stdout), json.loads(plain)
     assert [s["forecast"] for s in out["series"]] == [s["forecast"] for s in before["series"]]
+    return data, orders, out, before
+
+
+def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    common = ["--drivers", "on_promotion", "--holidays", "GB-ENG", "--json"]
+    data, orders, out, _ = with_and_without_what_if(capsys, tmp_path, TWO, common)
     w = out["what_if"]
     assert w["change"]["words"] == "'on_promotion' set to 1" and w["rows_changed"] == 62
     house = next(s for s in w["series"] if s["id"] == "House blend 250g")
@@ -122,7 +130,7 @@ def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.Captu
     assert both["House blend 250g"]["order_now"] == plan.loc["House blend 250g", "order_now"]
     assert both["House blend 250g"]["with_change"] > both["House blend 250g"]["order_now"]
     assert both["Espresso beans 1kg"]["with_change"] == both["Espresso beans 1kg"]["order_now"]
-    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "price*0.9", "--overwrite"))
+    code, _, err = run(capsys, *base(data, *common, "--what-if", "price*0.9", "--overwrite"))
     assert code == 2 and "error: 'price' is not a driver of this forecast." in err
     assert "hint: Change one of its drivers: 'on_promotion'." in err
 
@@ -130,17 +138,8 @@ def test_what_if_adds_its_key_and_the_forecast_is_unchanged(capsys: pytest.Captu
 def test_what_if_with_families_keeps_the_families_forecast_and_says_how_the_totals_move(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    data = tmp_path / "shop.csv"
-    SHOP.to_csv(data, index=False)
     common = ["--drivers", "on_promotion", "--holidays", "GB-ENG", "--family", "category", "--json"]
-    code, plain, err = run(capsys, *base(data, *common))
-    assert code == 0, err
-    orders = tmp_path / "orders.csv"
-    code, stdout, err = run(capsys, *base(data, *common, "--what-if", "on_promotion=1", "--orders-out", str(orders)))
-    assert code == 0, err
-    out, before = json.loads(stdout), json.loads(plain)
-    # the forecast and the families are the ones without --what-if
-    assert [s["forecast"] for s in out["series"]] == [s["forecast"] for s in before["series"]]
+    data, orders, out, before = with_and_without_what_if(capsys, tmp_path, SHOP, common)
     assert out["families"] == before["families"]
     totals = {t["label"]: t for t in out["what_if"]["totals"]}
     assert set(totals) == {"All products", "coffee", "tea"}
