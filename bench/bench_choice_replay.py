@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,7 +54,6 @@ from core.forecasting.backtest import backtest
 from core.forecasting.fitting import combine
 from core.forecasting.methods import COMBINATION, MODELS
 from core.forecasting.scoring import metrics
-from core.forecasting.timeseries import prepare
 
 ORIGIN_LABELS = ("last", "-1h", "-2h", "-3h", "-4h")
 
@@ -99,20 +97,15 @@ def collect(items: list[bf.Item], k_max: int, which: str = "") -> dict[str, list
     for k in range(k_max):
         t0 = time.perf_counter()
         cut = bf.earlier(items, k)
+        todo = bf.jobs(cut)
+        with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            done = list(pool.map(_one, [(j.values, j.kw) for j in todo], chunksize=2))
         recs: list[dict[str, Any]] = [{} for _ in cut]
-        for g, ((_, h), idx) in enumerate(bf._groups(cut).items()):
-            panel = prepare(bf._frame(cut, idx, h), "date", "value", "id", fill="missing", horizon=h)
-            kw = {"h": h, "level": bf.LEVEL, "season": None, "freq_code": panel.frequency.code,
-                  "unit": panel.frequency.unit, "windows": 3}  # fmt: skip
-            with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                done = list(pool.map(_one, [(s.values, kw) for s in panel.series], chunksize=2))
-            for s, rec in zip(panel.series, done):
-                i = int(s.id[1:])
-                it = cut[i]
-                train = pd.Series(it.values[:-h]).interpolate(limit_direction="both").to_numpy()
-                rec.update(name=f"{it.dataset}:{it.name}", group=g, m=it.m, actual=it.values[-h:].tolist(),
-                           train=train.tolist())  # fmt: skip
-                recs[i] = rec
+        for j, rec in zip(todo, done):
+            it = cut[j.item]
+            rec.update(name=f"{it.dataset}:{it.name}", group=j.table, m=it.m, actual=j.actual.tolist(),
+                       train=j.train.tolist())  # fmt: skip
+            recs[j.item] = rec
         out[ORIGIN_LABELS[k]] = recs
         print(f"{which} {ORIGIN_LABELS[k]}: {len(recs)} series in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return out

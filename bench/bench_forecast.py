@@ -531,33 +531,45 @@ def _hindsight_one(args: tuple) -> float:
     return min(mase(actual, np.resize(np.asarray(mean or train[-1:], float), actual.size), train, m) for mean in means)
 
 
+@dataclass
+class Job:
+    """One item as Keel's forecast sees it: its series' values, the backtest's settings, and what scores it."""
+
+    item: int  # index into the items
+    table: int  # the items forecast together share one (see _groups)
+    values: np.ndarray
+    kw: dict
+    actual: np.ndarray
+    train: np.ndarray  # the history, gaps interpolated (MASE's scale)
+
+
+def jobs(items: list[Item]) -> list[Job]:
+    """Every item prepared as ``forecast`` prepares it, table by table."""
+    from core.forecasting.timeseries import prepare
+
+    out = []
+    for table, ((_, h), idx) in enumerate(_groups(items).items()):
+        panel = prepare(_frame(items, idx, h), "date", "value", "id", fill="missing", horizon=h)
+        kw = {"h": h, "level": LEVEL, "season": None, "freq_code": panel.frequency.code,
+              "unit": panel.frequency.unit, "windows": 3}  # fmt: skip
+        for s in panel.series:
+            it = items[int(s.id[1:])]
+            train = pd.Series(it.values[:-h]).interpolate(limit_direction="both").to_numpy()
+            out.append(Job(int(s.id[1:]), table, s.values, kw, it.values[-h:], train))
+    return out
+
+
 def hindsight(items: list[Item]) -> np.ndarray:
     """Per item, the MASE of the best model Keel could have chosen, picked after seeing the held-out
     points: a ceiling for any way of choosing among Keel's models."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from core.forecasting.timeseries import prepare
-
-    jobs, where = [], []
-    for (_, h), idx in _groups(items).items():
-        panel = prepare(_frame(items, idx, h), "date", "value", "id", fill="missing", horizon=h)
-        kw = {
-            "h": h,
-            "level": LEVEL,
-            "season": None,
-            "freq_code": panel.frequency.code,
-            "unit": panel.frequency.unit,
-            "windows": 3,
-        }
-        for s in panel.series:
-            it = items[int(s.id[1:])]
-            train = pd.Series(it.values[:-h]).interpolate(limit_direction="both").to_numpy()
-            jobs.append((s.values, kw, it.values[-h:], train, it.m))
-            where.append(int(s.id[1:]))
+    todo = jobs(items)
+    args = [(j.values, j.kw, j.actual, j.train, items[j.item].m) for j in todo]
     out = np.full(len(items), np.nan)
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        for i, v in zip(where, pool.map(_hindsight_one, jobs, chunksize=4)):
-            out[i] = v
+        for j, v in zip(todo, pool.map(_hindsight_one, args, chunksize=4)):
+            out[j.item] = v
     return out
 
 

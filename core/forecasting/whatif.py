@@ -66,6 +66,15 @@ class WhatIfLine:
     def change(self) -> float | None:
         return (self.after - self.before) / self.before if self.before else None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "before": round(self.before, 6),
+            "after": round(self.after, 6),
+            "change": None if self.change is None else round(self.change, 6),
+            "sentence": self.sentence,
+        }
+
 
 @dataclass(frozen=True)
 class WhatIf:
@@ -102,12 +111,8 @@ class WhatIf:
             "series": [
                 {
                     "id": ln.id,
-                    "label": ln.label,
-                    "before": round(ln.before, 6),
-                    "after": round(ln.after, 6),
-                    "change": None if ln.change is None else round(ln.change, 6),
+                    **ln.to_json(),
                     "uses_driver": ln.uses_driver,
-                    "sentence": ln.sentence,
                     "forecast": [
                         {"date": d.strftime("%Y-%m-%d"), "yhat": round(y, 6)}
                         for d, y in zip(self.changed.series[i].dates, self.changed.series[i].yhat)
@@ -115,17 +120,7 @@ class WhatIf:
                 }
                 for i, ln in enumerate(self.lines)
             ],
-            "totals": [
-                {
-                    "level": ln.id,
-                    "label": ln.label,
-                    "before": round(ln.before, 6),
-                    "after": round(ln.after, 6),
-                    "change": None if ln.change is None else round(ln.change, 6),
-                    "sentence": ln.sentence,
-                }
-                for ln in self.totals
-            ],
+            "totals": [{"level": ln.id, **ln.to_json()} for ln in self.totals],
         }
 
 
